@@ -1,0 +1,58 @@
+/**
+ * Opaque reasoning tokens (Anthropic signatures, Gemini thoughtSignatures, Responses
+ * encrypted_content) only validate at the provider that minted them. When the gateway hands one
+ * to a client in another dialect, it wraps it with its provenance so that, when the client sends
+ * it back, the gateway knows where it came from and never sends it where it would be rejected.
+ *
+ * Wire form: `byok1.<base64url(JSON [dialect, provider, model])>.<original>`.
+ */
+import type { DialectName, Provenance } from '../ir.ts'
+
+const PREFIX = 'byok1.'
+
+export function wrapSignature(signature: string, prov: Provenance): string {
+  const tag = Buffer.from(JSON.stringify([prov.dialect, prov.provider ?? '', prov.model ?? ''])).toString(
+    'base64url',
+  )
+  return `${PREFIX}${tag}.${signature}`
+}
+
+/** The original signature and where it came from; unwrapped ones belong to `native`. */
+export function unwrapSignature(
+  signature: string,
+  native: DialectName,
+): { signature: string; provenance: Provenance } {
+  if (signature.startsWith(PREFIX)) {
+    const dot = signature.indexOf('.', PREFIX.length)
+    if (dot > 0) {
+      try {
+        const tag: unknown = JSON.parse(
+          Buffer.from(signature.slice(PREFIX.length, dot), 'base64url').toString(),
+        )
+        if (Array.isArray(tag) && typeof tag[0] === 'string') {
+          const provenance: Provenance = { dialect: tag[0] as DialectName }
+          if (tag[1]) provenance.provider = String(tag[1])
+          if (tag[2]) provenance.model = String(tag[2])
+          return { signature: signature.slice(dot + 1), provenance }
+        }
+      } catch {
+        // not ours after all: treat as native
+      }
+    }
+  }
+  return { signature, provenance: { dialect: native } }
+}
+
+/** The signature to show a client of `target`: wrapped unless it is native there. */
+export function signatureFor(target: DialectName, signature: string, prov: Provenance | undefined): string {
+  return !prov || prov.dialect === target ? signature : wrapSignature(signature, prov)
+}
+
+/**
+ * Whether opaque reasoning from `prov` can be sent to an upstream of `target` (and, when both
+ * are known, the same provider). Unknown provenance is foreign.
+ */
+export function isNative(prov: Provenance | undefined, target: DialectName, provider?: string): boolean {
+  if (!prov || prov.dialect !== target) return false
+  return !(provider && prov.provider && prov.provider !== provider)
+}

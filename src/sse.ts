@@ -1,0 +1,154 @@
+/**
+ * Server-sent events: an incremental decoder that gives the same events for any way the bytes
+ * are split (mid-line, mid-UTF-8 character, between `\r` and `\n`), and the encoder every
+ * dialect frames its output with. Follows the WHATWG event-stream parsing rules: comments are
+ * skipped, several `data:` lines join with `\n`, one space after the colon is optional, and a
+ * final event without its blank line is still delivered when the stream ends.
+ */
+
+export interface SSEEvent {
+  /** The `event:` field, when present. */
+  event?: string
+  data: string
+  id?: string
+  retry?: number
+}
+
+/** Incremental parser state; feed text with `push`, end with `end`. */
+export class SSEParser {
+  #buffer = ''
+  #skipLeadingLF = false
+  #data: string[] = []
+  #event: string | undefined
+  #id: string | undefined
+  #retry: number | undefined
+
+  /** Feeds decoded text; returns the events completed by it. */
+  push(text: string, out: SSEEvent[] = []): SSEEvent[] {
+    let buf = this.#buffer + text
+    let start = 0
+    if (this.#skipLeadingLF && buf.length > 0) {
+      if (buf.charCodeAt(0) === 10) start = 1
+      this.#skipLeadingLF = false
+    }
+    const len = buf.length
+    let i = start
+    while (i < len) {
+      const c = buf.charCodeAt(i)
+      if (c === 10 || c === 13) {
+        this.#line(buf.slice(start, i), out)
+        if (c === 13) {
+          if (i + 1 < len) {
+            if (buf.charCodeAt(i + 1) === 10) i++
+          } else {
+            this.#skipLeadingLF = true
+          }
+        }
+        start = i + 1
+      }
+      i++
+    }
+    buf = start < len ? buf.slice(start) : ''
+    this.#buffer = buf
+    return out
+  }
+
+  /** Ends the stream: a trailing line and a pending event without its blank line are delivered. */
+  end(out: SSEEvent[] = []): SSEEvent[] {
+    if (this.#buffer.length > 0) {
+      this.#line(this.#buffer, out)
+      this.#buffer = ''
+    }
+    this.#dispatch(out)
+    return out
+  }
+
+  #line(line: string, out: SSEEvent[]): void {
+    if (line.length === 0) {
+      this.#dispatch(out)
+      return
+    }
+    if (line.charCodeAt(0) === 58) return // ':' comment (keep-alive)
+    const colon = line.indexOf(':')
+    let field: string
+    let value: string
+    if (colon === -1) {
+      field = line
+      value = ''
+    } else {
+      field = line.slice(0, colon)
+      value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1)
+    }
+    switch (field) {
+      case 'data':
+        this.#data.push(value)
+        break
+      case 'event':
+        this.#event = value
+        break
+      case 'id':
+        if (!value.includes('\0')) this.#id = value
+        break
+      case 'retry':
+        if (/^\d+$/.test(value)) this.#retry = Number(value)
+        break
+    }
+  }
+
+  #dispatch(out: SSEEvent[]): void {
+    if (this.#data.length > 0) {
+      const ev: SSEEvent = { data: this.#data.length === 1 ? this.#data[0]! : this.#data.join('\n') }
+      if (this.#event !== undefined && this.#event !== '') ev.event = this.#event
+      if (this.#id !== undefined) ev.id = this.#id
+      if (this.#retry !== undefined) ev.retry = this.#retry
+      out.push(ev)
+    }
+    this.#data = []
+    this.#event = undefined
+    this.#retry = undefined
+  }
+}
+
+/** Bytes → SSE events, for any chunking of the bytes. */
+export function sseDecoder(): TransformStream<Uint8Array, SSEEvent> {
+  const text = new TextDecoder('utf-8')
+  const parser = new SSEParser()
+  return new TransformStream<Uint8Array, SSEEvent>({
+    transform(chunk, controller) {
+      for (const ev of parser.push(text.decode(chunk, { stream: true }))) controller.enqueue(ev)
+    },
+    flush(controller) {
+      const events = parser.push(text.decode())
+      parser.end(events)
+      for (const ev of events) controller.enqueue(ev)
+    },
+  })
+}
+
+/** Parses a whole SSE text at once (tests, fixtures, non-streaming collection). */
+export function parseSSE(text: string): SSEEvent[] {
+  const parser = new SSEParser()
+  return parser.end(parser.push(text))
+}
+
+/** One event in wire form; multi-line data becomes several `data:` lines. */
+export function formatSSE(data: string, event?: string): string {
+  const head = event === undefined ? '' : `event: ${event}\n`
+  if (data.indexOf('\n') === -1 && data.indexOf('\r') === -1) return `${head}data: ${data}\n\n`
+  return `${head}${data
+    .split(/\r\n|\r|\n/)
+    .map((l) => `data: ${l}`)
+    .join('\n')}\n\n`
+}
+
+/** An SSE comment line (keep-alive); ignored by every client. */
+export function formatSSEComment(text: string): string {
+  return `: ${text}\n\n`
+}
+
+const encoder = new TextEncoder()
+
+/** UTF-8 bytes of a string; one shared encoder. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text)
+}
