@@ -1,0 +1,66 @@
+#!/usr/bin/env bun
+/**
+ * Builds the standalone executable: `bun run build` → dist/byokey for this machine;
+ * `bun scripts/build.ts --all` → every release target plus a SHA256SUMS file.
+ * The binary must not pick up a stray .env or bunfig.toml from the directory it runs in.
+ */
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+
+const root = join(import.meta.dir, '..')
+const dist = join(root, 'dist')
+
+const TARGETS = [
+  { target: 'bun-linux-x64', out: 'byokey-linux-x64' },
+  { target: 'bun-linux-arm64', out: 'byokey-linux-arm64' },
+  { target: 'bun-darwin-x64', out: 'byokey-darwin-x64' },
+  { target: 'bun-darwin-arm64', out: 'byokey-darwin-arm64' },
+  { target: 'bun-windows-x64', out: 'byokey-windows-x64.exe' },
+] as const
+
+async function compile(outfile: string, target?: string): Promise<boolean> {
+  const args = [
+    'build',
+    '--compile',
+    '--minify',
+    '--sourcemap',
+    '--bytecode',
+    '--no-compile-autoload-dotenv',
+    '--no-compile-autoload-bunfig',
+    ...(target ? [`--target=${target}`] : []),
+    join(root, 'src/main.ts'),
+    '--outfile',
+    outfile,
+  ]
+  const proc = Bun.spawn([process.execPath, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+  return (await proc.exited) === 0
+}
+
+mkdirSync(dist, { recursive: true })
+const all = process.argv.includes('--all')
+if (!all) {
+  const out = join(dist, 'byokey')
+  if (!(await compile(out))) process.exit(1)
+  console.log(`${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`)
+  process.exit(0)
+}
+
+const sums: string[] = []
+let failed = 0
+for (const t of TARGETS) {
+  const out = join(dist, t.out)
+  if (await compile(out, t.target)) {
+    const digest = createHash('sha256').update(readFileSync(out)).digest('hex')
+    sums.push(`${digest}  ${basename(out)}`)
+    console.log(`${t.target}: ${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`)
+  } else {
+    failed++
+    console.error(
+      `${t.target}: build failed (cross-compiling fetches the target's Bun runtime from the npm registry)`,
+    )
+  }
+}
+writeFileSync(join(dist, 'SHA256SUMS'), `${sums.join('\n')}\n`)
+console.log(`${join(dist, 'SHA256SUMS')}: ${sums.length} of ${TARGETS.length} targets`)
+process.exit(failed > 0 ? 1 : 0)

@@ -1,0 +1,46 @@
+/** The command line: dispatches to commands; exit codes 0 ok, 1 runtime error, 2 usage error. */
+import { UsageError } from './args.ts'
+import { COMMAND_HELP, MAIN_HELP } from './help.ts'
+import { reloadCommand } from './reload.ts'
+import { serveCommand } from './serve.ts'
+import { VERSION } from './version.ts'
+
+type Command = (argv: string[]) => Promise<number>
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  reload: reloadCommand,
+  version: async (argv) => {
+    if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])
+    else console.log(VERSION)
+    return 0
+  },
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined
+    console.log(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : MAIN_HELP)
+    return 0
+  }
+  if (first === '--version' || first === '-V') {
+    console.log(VERSION)
+    return 0
+  }
+  const command = COMMANDS[first]
+  if (!command) {
+    console.error(`byokey: unknown command '${first}'. Run 'byokey --help' for the list.`)
+    return 2
+  }
+  try {
+    return await command(rest)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`byokey ${first}: ${e.message}\nRun 'byokey ${first} --help' for usage.`)
+      return 2
+    }
+    console.error(`byokey ${first}: ${(e as Error).stack ?? String(e)}`)
+    return 1
+  }
+}

@@ -1,0 +1,150 @@
+/** `byokey serve`: config → logger → database → gateway → control socket, then wait for a signal. */
+import { dirname, join, resolve } from 'node:path'
+import { ConfigError, type Overrides } from '../config/load.ts'
+import { resolvePaths } from '../config/paths.ts'
+import type { LogLevelName } from '../config/schema.ts'
+import { ConfigRef } from '../config/store.ts'
+import { createLogger, type Logger } from '../log.ts'
+import { type ControlServer, startControl } from '../server/control.ts'
+import { startGateway } from '../server/serve.ts'
+import { openSqliteStore } from '../store/sqlite/index.ts'
+import { intFlag, parseCommand, UsageError } from './args.ts'
+import { COMMAND_HELP } from './help.ts'
+import { VERSION } from './version.ts'
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+
+/** The control socket of the server that owns `db`: beside the database file. */
+export function socketFor(db: string): string {
+  return join(dirname(db), 'byokey.sock')
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    config: { type: 'string', short: 'c' },
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    db: { type: 'string' },
+    'log-file': { type: 'string' },
+    'log-level': { type: 'string' },
+  })
+  if (values.help) {
+    console.log(COMMAND_HELP['serve'])
+    return 0
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`serve takes no arguments (got '${positionals.join(' ')}')`)
+  const level = values['log-level']
+  if (level !== undefined && !LEVELS.has(level)) {
+    throw new UsageError(`--log-level must be one of ${[...LEVELS].join(', ')} (got '${level}')`)
+  }
+  const paths = resolvePaths()
+  const overrides: Overrides = {
+    port: intFlag('port', values.port, 0, 65535),
+    host: values.host,
+    log: { level, file: values['log-file'] },
+  }
+  const file = values.config ? resolve(values.config) : paths.configFile
+
+  // The logger depends on the config; config warnings seen before it exists are replayed into it.
+  const early: { warn: string[] } = { warn: [] }
+  let log: Logger | undefined
+  let config: ConfigRef
+  try {
+    config = new ConfigRef({
+      file,
+      required: Boolean(values.config),
+      overrides,
+      onWarning: (w) => (log ? log.warn(w) : early.warn.push(w)),
+      onError: (e) =>
+        log?.error({ reason: e.message }, 'config reload rejected: keeping the previous config'),
+      onSwap: (next, prev) => {
+        if (next.config.log.level !== prev.config.log.level && log) log.level = next.config.log.level
+        log?.info({ version: next.version }, 'config reloaded')
+      },
+    })
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`byokey: config error: ${e.message}`)
+      return 1
+    }
+    throw e
+  }
+  const boot = config.current.config
+  log = createLogger({ level: boot.log.level as LogLevelName, format: boot.log.format, file: boot.log.file })
+  for (const w of early.warn) log.warn(w)
+
+  const dbFile = resolve(values.db ?? paths.dbFile)
+  let store: ReturnType<typeof openSqliteStore>
+  try {
+    store = openSqliteStore(dbFile, { usageFlushMs: boot.server.usage_flush_ms })
+  } catch (e) {
+    log.fatal({ db: dbFile, reason: (e as Error).message }, 'cannot open the database')
+    return 1
+  }
+
+  let control: ControlServer | undefined
+  let gateway: ReturnType<typeof startGateway>
+  try {
+    control = await startControl(socketFor(dbFile), {
+      status: () => ({
+        pid: process.pid,
+        version: VERSION,
+        url: gateway.url,
+        config_file: config.current.file ?? null,
+        config_version: config.current.version,
+        uptime_s: Math.round(process.uptime()),
+      }),
+      reload: () => config.reload(),
+      shutdown: () => void shutdown('control socket'),
+    })
+    gateway = startGateway({ config, store, log, version: VERSION })
+  } catch (e) {
+    log.fatal({ reason: (e as Error).message }, 'cannot start')
+    control?.close()
+    store.close()
+    return 1
+  }
+  config.watch()
+
+  let done: (code: number) => void = () => {}
+  const finished = new Promise<number>((r) => {
+    done = r
+  })
+  let stopping = false
+  async function shutdown(reason: string): Promise<void> {
+    if (stopping) return
+    stopping = true
+    log?.info({ reason }, 'stopping')
+    try {
+      await gateway.stop()
+      config.close()
+      control?.close()
+      const pending = store.usage.pending
+      store.close()
+      log?.info({ flushedUsage: pending }, 'stopped')
+      done(0)
+    } catch (e) {
+      log?.error({ err: e }, 'error during shutdown')
+      done(1)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGHUP', () => {
+    const r = config.reload()
+    log?.info({ changed: r.changed, version: r.version, error: r.error }, 'SIGHUP: config re-read')
+  })
+
+  log.info(
+    { url: gateway.url, config: config.current.file ?? '(built-in defaults)', db: dbFile, version: VERSION },
+    'byokey listening',
+  )
+  if (boot.host !== '127.0.0.1' && boot.host !== 'localhost' && boot.host !== '::1') {
+    log.warn(
+      { host: boot.host },
+      'listening beyond loopback: anyone who can reach this port can use your accounts',
+    )
+  }
+  return finished
+}

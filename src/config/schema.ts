@@ -1,0 +1,135 @@
+/**
+ * The config file's schema: one TypeBox definition gives the types, the defaults and the
+ * validation. Keys follow BYOKEY's (`port`, `host`, `providers.<id>.api_key`, `model_alias`,
+ * `payload`, `log`…) so an existing BYOKEY file keeps working; our additions are marked.
+ */
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox'
+
+const Str = (opts = {}) => T.String(opts)
+
+/** An object whose unknown keys are reported as warnings (see `unknownKeys`). */
+const Obj = <P extends Record<string, TSchema>>(props: P, desc?: string) =>
+  T.Object(props, { additionalProperties: false, ...(desc ? { description: desc } : {}) })
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+
+export const LogLevel = T.Union(
+  LOG_LEVELS.map((l) => T.Literal(l)),
+  { default: 'info' },
+)
+
+export const ApiKeyEntry = Obj({
+  api_key: Str({ minLength: 1 }),
+  base_url: T.Optional(Str({ minLength: 1 })),
+  label: T.Optional(Str()),
+})
+
+/** OAuth endpoints of a subscription login, overridable so tests (and mirrors) can point elsewhere. */
+export const OAuthOverrides = Obj({
+  authorize_url: T.Optional(Str()),
+  token_url: T.Optional(Str()),
+  device_code_url: T.Optional(Str()),
+  client_id: T.Optional(Str()),
+  token_exchange_url: T.Optional(Str()),
+})
+
+export const ProviderConfig = Obj({
+  enabled: T.Boolean({ default: true }),
+  api_key: T.Optional(Str({ minLength: 1 })),
+  api_keys: T.Array(ApiKeyEntry, { default: [] }),
+  base_url: T.Optional(Str({ minLength: 1 })),
+  routing: T.Union([T.Literal('round_robin'), T.Literal('priority')], { default: 'round_robin' }),
+  backend: T.Optional(Str()),
+  fallback: T.Optional(Str()),
+  oauth: T.Optional(OAuthOverrides),
+  // BYOKEY keys accepted for compatibility; not used yet.
+  max_retry_credentials: T.Optional(T.Integer()),
+  claude_headers: T.Optional(T.Record(T.String(), T.Unknown())),
+  codex_headers: T.Optional(T.Record(T.String(), T.Unknown())),
+  cloak: T.Optional(T.Record(T.String(), T.Unknown())),
+  websocket: T.Optional(T.Boolean()),
+})
+
+export const DIALECT_NAMES = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'] as const
+
+/** Ours: any compatible service (OpenRouter, DeepSeek, Ollama, vLLM…) as a named upstream. */
+export const UpstreamConfig = Obj({
+  name: Str({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+  dialect: T.Union(DIALECT_NAMES.map((d) => T.Literal(d))),
+  base_url: Str({ minLength: 1 }),
+  api_key: T.Optional(Str()),
+  api_key_env: T.Optional(Str({ minLength: 1 })),
+  models: T.Array(Str({ minLength: 1 }), { default: [] }),
+  headers: T.Record(T.String(), T.String(), { default: {} }),
+  enabled: T.Boolean({ default: true }),
+})
+
+export const ModelAlias = Obj({
+  name: Str({ minLength: 1 }),
+  alias: Str({ minLength: 1 }),
+  fork: T.Boolean({ default: false }),
+})
+
+const PayloadSetRule = Obj({
+  models: T.Array(Str(), { minItems: 1 }),
+  params: T.Record(T.String(), T.Unknown()),
+})
+const PayloadFilterRule = Obj({
+  models: T.Array(Str(), { minItems: 1 }),
+  params: T.Array(Str()),
+})
+
+export const PayloadConfig = Obj({
+  default: T.Array(PayloadSetRule, { default: [] }),
+  override: T.Array(PayloadSetRule, { default: [] }),
+  filter: T.Array(PayloadFilterRule, { default: [] }),
+})
+
+export const LogConfig = Obj({
+  level: LogLevel,
+  /** `auto`: pretty on a terminal, JSON lines otherwise. BYOKEY's `text` means pretty. */
+  format: T.Union([T.Literal('auto'), T.Literal('json'), T.Literal('pretty'), T.Literal('text')], {
+    default: 'auto',
+  }),
+  file: T.Optional(Str({ minLength: 1 })),
+})
+
+/** Ours: server limits and timing. */
+export const ServerConfig = Obj({
+  /** Largest request body accepted, in bytes (answered with 413 in the endpoint's dialect). */
+  body_limit_bytes: T.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
+  /** How long in-flight requests may run on after SIGTERM before they are cut. */
+  shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
+  /** How often queued usage records are written. */
+  usage_flush_ms: T.Integer({ minimum: 10, default: 250 }),
+})
+
+export const ConfigSchema = Obj({
+  port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
+  host: Str({ minLength: 1, default: '127.0.0.1' }),
+  proxy_url: T.Optional(Str()),
+  log: T.Optional(LogConfig),
+  server: T.Optional(ServerConfig),
+  providers: T.Record(T.String(), ProviderConfig, { default: {} }),
+  upstreams: T.Array(UpstreamConfig, { default: [] }),
+  model_alias: T.Record(T.String(), T.Array(ModelAlias), { default: {} }),
+  excluded_models: T.Record(T.String(), T.Array(Str()), { default: {} }),
+  payload: T.Optional(PayloadConfig),
+  // BYOKEY keys accepted for compatibility; not used yet.
+  streaming: T.Optional(T.Record(T.String(), T.Unknown())),
+  amp: T.Optional(T.Record(T.String(), T.Unknown())),
+  routing_policies: T.Optional(T.Array(T.Unknown())),
+  telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
+})
+
+type Raw = Static<typeof ConfigSchema>
+
+/** The validated config, with every optional section filled in. */
+export type Config = Omit<Raw, 'log' | 'server' | 'payload'> & {
+  log: Static<typeof LogConfig>
+  server: Static<typeof ServerConfig>
+  payload: Static<typeof PayloadConfig>
+}
+export type ProviderSettings = Static<typeof ProviderConfig>
+export type UpstreamSettings = Static<typeof UpstreamConfig>
+export type LogLevelName = (typeof LOG_LEVELS)[number]

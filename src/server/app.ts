@@ -1,0 +1,87 @@
+/**
+ * The Elysia app: routes per inbound dialect (added by the gateway), health endpoints, and the
+ * single error hook that answers every failure in the endpoint's own dialect.
+ */
+import { Elysia, type ValidationError } from 'elysia'
+import type { ConfigRef } from '../config/store.ts'
+import type { Logger } from '../log.ts'
+import type { Store } from '../store/types.ts'
+import { readJsonLimited } from './body.ts'
+import { contextOf } from './context.ts'
+import { dialectForPath, errorResponse, HttpError, toErrorInfo } from './errors.ts'
+
+export interface AppDeps {
+  config: ConfigRef
+  store: Store
+  log: Logger
+  version: string
+}
+
+interface ValidationIssue {
+  path?: string
+  summary?: string
+  message?: string
+}
+
+/** Elysia's validation error as `field: problem`, the field dotted like the request JSON. */
+function describeValidation(err: ValidationError): { message: string; param?: string } {
+  const first = (err.all as ValidationIssue[] | undefined)?.[0]
+  if (!first) return { message: 'Invalid request body' }
+  const param = first.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : undefined
+  const problem = first.summary ?? first.message ?? 'invalid value'
+  return param ? { message: `${param}: ${problem}`, param } : { message: problem }
+}
+
+export function createApp(deps: AppDeps) {
+  return new Elysia({ normalize: false })
+    .onParse(async ({ request }) => {
+      if (request.method === 'GET' || request.method === 'HEAD') return undefined
+      return readJsonLimited(request, contextOf(request).config.config.server.body_limit_bytes)
+    })
+    .onError(({ code, error, request, path }) => {
+      const dialect = dialectForPath(path)
+      switch (code) {
+        case 'NOT_FOUND':
+          return errorResponse(dialect, {
+            kind: 'not_found',
+            message: `Unknown endpoint ${request.method} ${path}. See GET /v1/models and the README for the endpoints byokey serves.`,
+            code: 'unknown_url',
+          })
+        case 'VALIDATION': {
+          const { message, param } = describeValidation(error as ValidationError)
+          return errorResponse(dialect, { kind: 'invalid_request', message, ...(param ? { param } : {}) })
+        }
+        case 'PARSE':
+          return errorResponse(dialect, {
+            kind: 'invalid_request',
+            message: 'Request body is not valid JSON',
+          })
+      }
+      const info = toErrorInfo(error)
+      if (!(error instanceof HttpError) && info.kind === 'api_error') {
+        deps.log.error({ err: error, path }, 'unhandled error')
+      }
+      return errorResponse(dialect, info)
+    })
+    .get('/healthz', () => ({ status: 'ok' }))
+    .get('/readyz', ({ request }) => {
+      const snap = contextOf(request).config
+      const db = deps.store.ping()
+      const body = {
+        status: db ? 'ready' : 'not_ready',
+        config_version: snap.version,
+        database: db ? 'open' : 'closed',
+      }
+      return new Response(JSON.stringify(body), {
+        status: db ? 200 : 503,
+        headers: { 'content-type': 'application/json' },
+      })
+    })
+    .get('/', () => ({
+      name: 'byokey',
+      version: deps.version,
+      docs: 'https://github.com/byokey/byokey#readme',
+    }))
+}
+
+export type App = ReturnType<typeof createApp>

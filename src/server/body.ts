@@ -1,0 +1,49 @@
+/** Request bodies read with a byte ceiling, so an oversized upload is refused before it is buffered whole. */
+import { HttpError } from './errors.ts'
+
+export function tooLarge(limit: number): HttpError {
+  return new HttpError('request_too_large', `Request body is larger than the limit of ${limit} bytes`, {
+    status: 413,
+  })
+}
+
+/** The raw bytes of the body; throws a 413 `HttpError` as soon as `limit` is passed. */
+export async function readBodyLimited(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) throw tooLarge(limit)
+  if (!req.body) return new Uint8Array(0)
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = req.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.byteLength
+  }
+  return out
+}
+
+/** JSON body with the limit; a parse failure is a 400 naming what went wrong. */
+export async function readJsonLimited(req: Request, limit: number): Promise<unknown> {
+  const bytes = await readBodyLimited(req, limit)
+  if (bytes.byteLength === 0)
+    throw new HttpError('invalid_request', 'Request body is empty; expected a JSON object')
+  const text = new TextDecoder().decode(bytes)
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new HttpError('invalid_request', `Request body is not valid JSON: ${(e as Error).message}`)
+  }
+}

@@ -1,0 +1,31 @@
+/** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
+import type { ConfigSnapshot } from '../config/store.ts'
+import type { Logger } from '../log.ts'
+
+export interface RequestContext {
+  id: string
+  start: number
+  /** The config snapshot for this request: read once, used throughout. */
+  config: ConfigSnapshot
+  log: Logger
+}
+
+const contexts = new WeakMap<Request, RequestContext>()
+
+export function setContext(req: Request, ctx: RequestContext): void {
+  contexts.set(req, ctx)
+}
+
+export function contextOf(req: Request): RequestContext {
+  const ctx = contexts.get(req)
+  if (!ctx) throw new Error('request context missing: request did not come through the server wrapper')
+  return ctx
+}
+
+const ID_OK = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The client's x-request-id when it is sane, else a fresh one. */
+export function requestIdFrom(headers: Headers): string {
+  const given = headers.get('x-request-id')
+  return given && ID_OK.test(given) ? given : `req_${crypto.randomUUID().replaceAll('-', '')}`
+}

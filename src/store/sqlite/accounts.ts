@@ -1,0 +1,140 @@
+/** Accounts and their tokens in SQLite; one active account per provider, enforced by a partial unique index. */
+import type { Database } from 'bun:sqlite'
+import type { Account, AccountState, AccountStore, NewAccount } from '../types.ts'
+
+interface Row {
+  provider: string
+  account_id: string
+  label: string | null
+  kind: 'oauth' | 'api_key'
+  is_active: number
+  token_json: string
+  expires_at: number | null
+  state: AccountState
+  last_error: string | null
+  created_at: number
+  updated_at: number
+}
+
+const COLUMNS =
+  'provider, account_id, label, kind, is_active, token_json, expires_at, state, last_error, created_at, updated_at'
+
+function toAccount(r: Row): Account {
+  const acc: Account = {
+    provider: r.provider,
+    accountId: r.account_id,
+    kind: r.kind,
+    active: r.is_active === 1,
+    token: JSON.parse(r.token_json) as Record<string, unknown>,
+    state: r.state,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+  if (r.label !== null) acc.label = r.label
+  if (r.expires_at !== null) acc.expiresAt = r.expires_at
+  if (r.last_error !== null) acc.lastError = r.last_error
+  return acc
+}
+
+export function sqliteAccounts(db: Database): AccountStore {
+  const q = {
+    list: db.query<Row, []>(`SELECT ${COLUMNS} FROM accounts ORDER BY provider, created_at, account_id`),
+    listFor: db.query<Row, { p: string }>(
+      `SELECT ${COLUMNS} FROM accounts WHERE provider = $p ORDER BY created_at, account_id`,
+    ),
+    get: db.query<Row, { p: string; a: string }>(
+      `SELECT ${COLUMNS} FROM accounts WHERE provider = $p AND account_id = $a`,
+    ),
+    active: db.query<Row, { p: string }>(
+      `SELECT ${COLUMNS} FROM accounts WHERE provider = $p AND is_active = 1`,
+    ),
+    count: db.query<{ n: number }, { p: string }>('SELECT COUNT(*) AS n FROM accounts WHERE provider = $p'),
+    insert: db.prepare(
+      `INSERT INTO accounts (provider, account_id, label, kind, is_active, token_json, expires_at, state, last_error, created_at, updated_at)
+       VALUES ($p, $a, $label, $kind, $active, $token, $exp, 'ok', NULL, $now, $now)
+       ON CONFLICT (provider, account_id) DO UPDATE SET
+         label = COALESCE(excluded.label, accounts.label), kind = excluded.kind, token_json = excluded.token_json,
+         expires_at = excluded.expires_at, state = 'ok', last_error = NULL, updated_at = excluded.updated_at`,
+    ),
+    deactivateAll: db.prepare('UPDATE accounts SET is_active = 0 WHERE provider = $p AND is_active = 1'),
+    activate: db.prepare(
+      'UPDATE accounts SET is_active = 1, updated_at = $now WHERE provider = $p AND account_id = $a',
+    ),
+    remove: db.prepare('DELETE FROM accounts WHERE provider = $p AND account_id = $a'),
+    newest: db.query<{ account_id: string }, { p: string }>(
+      'SELECT account_id FROM accounts WHERE provider = $p ORDER BY updated_at DESC, id DESC LIMIT 1',
+    ),
+    token: db.prepare(
+      'UPDATE accounts SET token_json = $token, expires_at = $exp, updated_at = $now WHERE provider = $p AND account_id = $a',
+    ),
+    state: db.prepare(
+      'UPDATE accounts SET state = $state, last_error = $err, updated_at = $now WHERE provider = $p AND account_id = $a',
+    ),
+  }
+
+  const get = (p: string, a: string) => {
+    const r = q.get.get({ p, a })
+    return r ? toAccount(r) : undefined
+  }
+
+  return {
+    list: (provider) => (provider ? q.listFor.all({ p: provider }) : q.list.all()).map(toAccount),
+    get,
+    active(provider) {
+      const r = q.active.get({ p: provider })
+      return r ? toAccount(r) : undefined
+    },
+    upsert(acc: NewAccount) {
+      db.transaction(() => {
+        const first = (q.count.get({ p: acc.provider })?.n ?? 0) === 0
+        q.insert.run({
+          p: acc.provider,
+          a: acc.accountId,
+          label: acc.label ?? null,
+          kind: acc.kind,
+          active: first ? 1 : 0,
+          token: JSON.stringify(acc.token),
+          exp: acc.expiresAt ?? null,
+          now: Date.now(),
+        })
+      }).immediate()
+      return get(acc.provider, acc.accountId)!
+    },
+    setActive(provider, accountId) {
+      return db
+        .transaction(() => {
+          if (!q.get.get({ p: provider, a: accountId })) return false
+          q.deactivateAll.run({ p: provider })
+          q.activate.run({ p: provider, a: accountId, now: Date.now() })
+          return true
+        })
+        .immediate()
+    },
+    remove(provider, accountId) {
+      return db
+        .transaction(() => {
+          const row = q.get.get({ p: provider, a: accountId })
+          if (!row) return false
+          q.remove.run({ p: provider, a: accountId })
+          if (row.is_active === 1) {
+            const next = q.newest.get({ p: provider })
+            if (next) q.activate.run({ p: provider, a: next.account_id, now: Date.now() })
+          }
+          return true
+        })
+        .immediate()
+    },
+    updateToken(provider, accountId, token, expiresAt) {
+      q.token.run({
+        p: provider,
+        a: accountId,
+        token: JSON.stringify(token),
+        exp: expiresAt ?? null,
+        now: Date.now(),
+      })
+    },
+    setState(provider, accountId, state, lastError) {
+      q.state.run({ p: provider, a: accountId, state, err: lastError ?? null, now: Date.now() })
+    },
+  }
+}

@@ -1,0 +1,44 @@
+/** The SQLite implementation of `Store`. */
+import type { Store } from '../types.ts'
+import { sqliteAccounts } from './accounts.ts'
+import { migrate } from './migrations.ts'
+import { openDatabase } from './open.ts'
+import { sqliteUsage } from './usage.ts'
+
+export interface SqliteStoreOptions {
+  /** How long a usage record may wait in the queue before it is written. */
+  usageFlushMs?: number
+}
+
+export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Store {
+  const db = openDatabase(path)
+  try {
+    migrate(db)
+  } catch (e) {
+    db.close()
+    throw e
+  }
+  const usage = sqliteUsage(db, opts.usageFlushMs ?? 250)
+  const ping = db.query('SELECT 1 AS ok')
+  let closed = false
+  return {
+    accounts: sqliteAccounts(db),
+    usage,
+    location: path,
+    ping() {
+      if (closed) return false
+      try {
+        return (ping.get() as { ok: number } | null)?.ok === 1
+      } catch {
+        return false
+      }
+    },
+    close() {
+      if (closed) return
+      usage.stop()
+      closed = true
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      db.close()
+    },
+  }
+}

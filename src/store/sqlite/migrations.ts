@@ -1,0 +1,94 @@
+/**
+ * Numbered schema migrations. Each runs once, in its own transaction, recorded in
+ * `schema_migrations`; a database made by an older build opens with a newer one. Never edit a
+ * shipped migration: add the next number.
+ */
+import type { Database } from 'bun:sqlite'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'accounts and usage',
+    sql: `
+      CREATE TABLE accounts (
+        id          INTEGER PRIMARY KEY,
+        provider    TEXT    NOT NULL,
+        account_id  TEXT    NOT NULL,
+        label       TEXT,
+        kind        TEXT    NOT NULL CHECK (kind IN ('oauth', 'api_key')),
+        is_active   INTEGER NOT NULL DEFAULT 0 CHECK (is_active IN (0, 1)),
+        token_json  TEXT    NOT NULL,
+        expires_at  INTEGER,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (provider, account_id)
+      );
+      CREATE UNIQUE INDEX accounts_one_active ON accounts (provider) WHERE is_active = 1;
+      CREATE TABLE usage_records (
+        id                 INTEGER PRIMARY KEY,
+        ts                 INTEGER NOT NULL,
+        provider           TEXT    NOT NULL,
+        account            TEXT,
+        model              TEXT    NOT NULL,
+        dialect            TEXT    NOT NULL,
+        input_tokens       INTEGER NOT NULL DEFAULT 0,
+        output_tokens      INTEGER NOT NULL DEFAULT 0,
+        cache_read_tokens  INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        reasoning_tokens   INTEGER NOT NULL DEFAULT 0,
+        status             INTEGER NOT NULL,
+        latency_ms         INTEGER NOT NULL,
+        stream             INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX usage_by_time ON usage_records (ts);
+    `,
+  },
+  {
+    version: 2,
+    name: 'account health, request ids and time to first byte',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN state TEXT NOT NULL DEFAULT 'ok';
+      ALTER TABLE accounts ADD COLUMN last_error TEXT;
+      ALTER TABLE usage_records ADD COLUMN request_id TEXT;
+      ALTER TABLE usage_records ADD COLUMN ttfb_ms INTEGER;
+      CREATE INDEX usage_by_model ON usage_records (provider, model, ts);
+    `,
+  },
+]
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
+
+/** Applies the pending migrations up to `target` (default: all); returns the resulting version. */
+export function migrate(db: Database, target = LATEST_VERSION): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`)
+  const current = schemaVersion(db)
+  if (current > LATEST_VERSION) {
+    throw new Error(
+      `database schema version ${current} is newer than this byokey understands (${LATEST_VERSION}); upgrade byokey`,
+    )
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($v, $n, $t)')
+  for (const m of MIGRATIONS) {
+    if (m.version <= current || m.version > target) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      record.run({ v: m.version, n: m.name, t: Date.now() })
+    }).immediate()
+  }
+  return schemaVersion(db)
+}
+
+export function schemaVersion(db: Database): number {
+  const row = db.query('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null } | null
+  return row?.v ?? 0
+}

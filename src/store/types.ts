@@ -1,0 +1,109 @@
+/**
+ * What the rest of byokey may ask of durable storage. SQLite implements it today; a shared
+ * backend (PostgreSQL) can implement the same interface later without touching callers.
+ */
+
+export type AccountKind = 'oauth' | 'api_key'
+
+/** `ok`; `needs_login` after invalid_grant; `refresh_failed` after a failed refresh (retried later). */
+export type AccountState = 'ok' | 'needs_login' | 'refresh_failed'
+
+export interface Account {
+  provider: string
+  accountId: string
+  label?: string
+  kind: AccountKind
+  active: boolean
+  /** Provider-specific token JSON (access/refresh tokens, API key…). Never logged. */
+  token: Record<string, unknown>
+  /** Unix ms when the access token expires, when it does. */
+  expiresAt?: number
+  state: AccountState
+  lastError?: string
+  createdAt: number
+  updatedAt: number
+}
+
+export interface NewAccount {
+  provider: string
+  accountId: string
+  label?: string
+  kind: AccountKind
+  token: Record<string, unknown>
+  expiresAt?: number
+}
+
+export interface AccountStore {
+  list(provider?: string): Account[]
+  get(provider: string, accountId: string): Account | undefined
+  /** The provider's active account (exactly one per provider when any exist). */
+  active(provider: string): Account | undefined
+  /** Inserts or replaces the token of an account; a provider's first account becomes active. */
+  upsert(acc: NewAccount): Account
+  /** Makes one account the active one; false when it does not exist. */
+  setActive(provider: string, accountId: string): boolean
+  /** Removes an account; when it was active, the most recently updated other one takes over. */
+  remove(provider: string, accountId: string): boolean
+  updateToken(provider: string, accountId: string, token: Record<string, unknown>, expiresAt?: number): void
+  setState(provider: string, accountId: string, state: AccountState, lastError?: string): void
+}
+
+export type InboundDialect = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini'
+
+export interface UsageRecord {
+  /** Unix ms when the request arrived. */
+  ts: number
+  requestId?: string
+  provider: string
+  /** Account id or API-key label used upstream. */
+  account?: string
+  model: string
+  dialect: InboundDialect
+  inputTokens: number
+  outputTokens: number
+  cacheReadTokens: number
+  cacheWriteTokens: number
+  reasoningTokens: number
+  /** HTTP status the client got (or 499 when it went away). */
+  status: number
+  latencyMs: number
+  /** Time to the first byte sent to the client. */
+  ttfbMs?: number
+  stream: boolean
+}
+
+export interface UsageTotals {
+  provider: string
+  model: string
+  requests: number
+  inputTokens: number
+  outputTokens: number
+  cacheReadTokens: number
+  cacheWriteTokens: number
+  reasoningTokens: number
+  errors: number
+}
+
+export interface UsageStore {
+  /** Queues a record; it is written off the request path in a batch. */
+  record(rec: UsageRecord): void
+  /** Writes everything queued now (shutdown, tests). */
+  flush(): void
+  /** Records newest first. */
+  recent(limit: number): UsageRecord[]
+  /** Totals per provider and model since `sinceMs`. */
+  totals(sinceMs?: number): UsageTotals[]
+  /** Records waiting to be written. */
+  readonly pending: number
+}
+
+export interface Store {
+  readonly accounts: AccountStore
+  readonly usage: UsageStore
+  /** Where the data lives (a file path for SQLite). */
+  readonly location: string
+  /** True when the backend answers. */
+  ping(): boolean
+  /** Flushes queued writes and closes. */
+  close(): void
+}
