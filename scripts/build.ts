@@ -19,7 +19,8 @@ const TARGETS = [
   { target: 'bun-windows-x64', out: 'byokey-windows-x64.exe' },
 ] as const
 
-async function compile(outfile: string, target?: string): Promise<boolean> {
+/** Compiles src/main.ts into a standalone executable; true on success. */
+export async function compile(outfile: string, target?: string): Promise<boolean> {
   const args = [
     'build',
     '--compile',
@@ -37,30 +38,34 @@ async function compile(outfile: string, target?: string): Promise<boolean> {
   return (await proc.exited) === 0
 }
 
-mkdirSync(dist, { recursive: true })
-const all = process.argv.includes('--all')
-if (!all) {
-  const out = join(dist, 'byokey')
-  if (!(await compile(out))) process.exit(1)
-  console.log(`${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`)
-  process.exit(0)
+async function main(): Promise<number> {
+  mkdirSync(dist, { recursive: true })
+  const all = process.argv.includes('--all')
+  if (!all) {
+    const out = join(dist, 'byokey')
+    if (!(await compile(out))) return 1
+    console.log(`${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`)
+    return 0
+  }
+
+  const sums: string[] = []
+  let failed = 0
+  for (const t of TARGETS) {
+    const out = join(dist, t.out)
+    if (await compile(out, t.target)) {
+      const digest = createHash('sha256').update(readFileSync(out)).digest('hex')
+      sums.push(`${digest}  ${basename(out)}`)
+      console.log(`${t.target}: ${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`)
+    } else {
+      failed++
+      console.error(
+        `${t.target}: build failed (cross-compiling fetches the target's Bun runtime from the npm registry)`,
+      )
+    }
+  }
+  writeFileSync(join(dist, 'SHA256SUMS'), `${sums.join('\n')}\n`)
+  console.log(`${join(dist, 'SHA256SUMS')}: ${sums.length} of ${TARGETS.length} targets`)
+  return failed > 0 ? 1 : 0
 }
 
-const sums: string[] = []
-let failed = 0
-for (const t of TARGETS) {
-  const out = join(dist, t.out)
-  if (await compile(out, t.target)) {
-    const digest = createHash('sha256').update(readFileSync(out)).digest('hex')
-    sums.push(`${digest}  ${basename(out)}`)
-    console.log(`${t.target}: ${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`)
-  } else {
-    failed++
-    console.error(
-      `${t.target}: build failed (cross-compiling fetches the target's Bun runtime from the npm registry)`,
-    )
-  }
-}
-writeFileSync(join(dist, 'SHA256SUMS'), `${sums.join('\n')}\n`)
-console.log(`${join(dist, 'SHA256SUMS')}: ${sums.length} of ${TARGETS.length} targets`)
-process.exit(failed > 0 ? 1 : 0)
+if (import.meta.main) process.exit(await main())

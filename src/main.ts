@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
 import { runCli } from './cli/index.ts'
 
-const code = await runCli(process.argv.slice(2))
-process.exit(code)
+// No top-level await: the compiled binary is built with --bytecode, which needs a plain script.
+void runCli(process.argv.slice(2)).then((code) => process.exit(code))

@@ -16,48 +16,53 @@ export interface SSEEvent {
 
 /** Incremental parser state; feed text with `push`, end with `end`. */
 export class SSEParser {
-  #buffer = ''
+  /** Pieces of the current, unfinished line (none holds a line end). */
+  #pieces: string[] = []
   #skipLeadingLF = false
   #data: string[] = []
   #event: string | undefined
   #id: string | undefined
   #retry: number | undefined
 
-  /** Feeds decoded text; returns the events completed by it. */
+  /**
+   * Feeds decoded text; returns the events completed by it. Only the new text is scanned and an
+   * unfinished line is kept in pieces, so one huge event arriving in many chunks costs linear time.
+   */
   push(text: string, out: SSEEvent[] = []): SSEEvent[] {
-    let buf = this.#buffer + text
     let start = 0
-    if (this.#skipLeadingLF && buf.length > 0) {
-      if (buf.charCodeAt(0) === 10) start = 1
+    if (this.#skipLeadingLF && text.length > 0) {
+      if (text.charCodeAt(0) === 10) start = 1
       this.#skipLeadingLF = false
     }
-    const len = buf.length
-    let i = start
-    while (i < len) {
-      const c = buf.charCodeAt(i)
-      if (c === 10 || c === 13) {
-        this.#line(buf.slice(start, i), out)
-        if (c === 13) {
-          if (i + 1 < len) {
-            if (buf.charCodeAt(i + 1) === 10) i++
-          } else {
-            this.#skipLeadingLF = true
-          }
-        }
-        start = i + 1
+    const len = text.length
+    for (let i = start; i < len; i++) {
+      const c = text.charCodeAt(i)
+      if (c !== 10 && c !== 13) continue
+      let line = text.slice(start, i)
+      if (this.#pieces.length > 0) {
+        this.#pieces.push(line)
+        line = this.#pieces.join('')
+        this.#pieces = []
       }
-      i++
+      this.#line(line, out)
+      if (c === 13) {
+        if (i + 1 < len) {
+          if (text.charCodeAt(i + 1) === 10) i++
+        } else {
+          this.#skipLeadingLF = true
+        }
+      }
+      start = i + 1
     }
-    buf = start < len ? buf.slice(start) : ''
-    this.#buffer = buf
+    if (start < len) this.#pieces.push(start === 0 ? text : text.slice(start))
     return out
   }
 
   /** Ends the stream: a trailing line and a pending event without its blank line are delivered. */
   end(out: SSEEvent[] = []): SSEEvent[] {
-    if (this.#buffer.length > 0) {
-      this.#line(this.#buffer, out)
-      this.#buffer = ''
+    if (this.#pieces.length > 0) {
+      this.#line(this.#pieces.join(''), out)
+      this.#pieces = []
     }
     this.#dispatch(out)
     return out

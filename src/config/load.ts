@@ -5,7 +5,14 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LineCounter, type Node, parseDocument } from 'yaml'
-import { type Config, ConfigSchema, LogConfig, PayloadConfig, ServerConfig } from './schema.ts'
+import {
+  type Config,
+  ConfigSchema,
+  LogConfig,
+  PayloadConfig,
+  ServerConfig,
+  UpstreamTimeouts,
+} from './schema.ts'
 
 export class ConfigError extends Error {
   constructor(
@@ -93,6 +100,7 @@ export function validate(
   config.log = fillDefaults(LogConfig, config.log ?? {}) as Config['log']
   config.server = fillDefaults(ServerConfig, config.server ?? {}) as Config['server']
   config.payload = fillDefaults(PayloadConfig, config.payload ?? {}) as Config['payload']
+  config.timeouts = fillDefaults(UpstreamTimeouts, config.timeouts ?? {}) as Config['timeouts']
   checkUpstreams(config, file)
   return { config: deepFreeze(config), warnings }
 }

@@ -104,12 +104,23 @@ export const ServerConfig = Obj({
   usage_flush_ms: T.Integer({ minimum: 10, default: 250 }),
 })
 
+/** Ours: how long to wait on upstreams. */
+export const UpstreamTimeouts = Obj({
+  /** Streaming calls: until response headers (upstreams answer a stream's headers at once). */
+  first_byte_ms: T.Integer({ minimum: 1, default: 60_000 }),
+  /** Non-streaming calls: until the whole answer (a long generation is silent until done). */
+  response_ms: T.Integer({ minimum: 1, default: 600_000 }),
+  /** Streaming calls: longest silence between two chunks before the stream is failed. */
+  idle_ms: T.Integer({ minimum: 1, default: 300_000 }),
+})
+
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
   proxy_url: T.Optional(Str()),
   log: T.Optional(LogConfig),
   server: T.Optional(ServerConfig),
+  timeouts: T.Optional(UpstreamTimeouts),
   providers: T.Record(T.String(), ProviderConfig, { default: {} }),
   upstreams: T.Array(UpstreamConfig, { default: [] }),
   model_alias: T.Record(T.String(), T.Array(ModelAlias), { default: {} }),
@@ -125,9 +136,10 @@ export const ConfigSchema = Obj({
 type Raw = Static<typeof ConfigSchema>
 
 /** The validated config, with every optional section filled in. */
-export type Config = Omit<Raw, 'log' | 'server' | 'payload'> & {
+export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts'> & {
   log: Static<typeof LogConfig>
   server: Static<typeof ServerConfig>
+  timeouts: Static<typeof UpstreamTimeouts>
   payload: Static<typeof PayloadConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>

@@ -58,6 +58,8 @@ export interface TextPart {
   citations?: unknown[]
   /** Gemini may sign a text part too. */
   thoughtSignature?: string
+  /** Which dialect/provider/model produced `thoughtSignature`. */
+  provenance?: Provenance
   extra?: Extra
 }
 
@@ -308,7 +310,14 @@ export interface Response {
 // Stream events
 
 export type BlockStart =
-  | { kind: 'text'; thoughtSignature?: string }
+  | {
+      kind: 'text'
+      thoughtSignature?: string
+      /** Responses message item id (`msg_…`): blocks sharing it are content parts of one item. */
+      itemId?: string
+      /** Block fields the IR does not model; namespaced by the dialect that decoded them. */
+      extra?: Extra
+    }
   | {
       kind: 'thinking'
       /** Anthropic `redacted_thinking` arrives whole at block start. */
@@ -316,6 +325,8 @@ export type BlockStart =
       summary?: boolean
       itemId?: string
       provenance?: Provenance
+      /** Block fields the IR does not model; namespaced by the dialect that decoded them. */
+      extra?: Extra
     }
   | {
       kind: 'tool_call'
@@ -324,6 +335,8 @@ export type BlockStart =
       itemId?: string
       thoughtSignature?: string
       provenance?: Provenance
+      /** Block fields the IR does not model; namespaced by the dialect that decoded them. */
+      extra?: Extra
     }
 
 export type StreamEvent =
@@ -337,7 +350,13 @@ export type StreamEvent =
       extra?: Extra
     }
   | { type: 'block_start'; index: number; block: BlockStart }
-  | { type: 'text_delta'; index: number; text: string }
+  | {
+      type: 'text_delta'
+      index: number
+      text: string
+      /** Anthropic `citations_delta` (opaque; `text` is then usually empty). */
+      citations?: unknown[]
+    }
   | { type: 'thinking_delta'; index: number; text: string }
   /** Thinking signature (Anthropic) or thoughtSignature (Gemini) for the block. */
   | { type: 'signature'; index: number; signature: string; provenance?: Provenance }
@@ -353,6 +372,8 @@ export type StreamEvent =
       rawStopReason?: string
       stopSequence?: string
       usage?: Usage
+      /** Terminal-event fields the IR does not model; namespaced by the dialect that decoded them. */
+      extra?: Extra
     }
   | { type: 'error'; error: ErrorInfo }
   | { type: 'ping' }
@@ -383,6 +404,8 @@ export interface ErrorInfo {
   code?: string
   /** Seconds, from the upstream's Retry-After or error details. */
   retryAfter?: number
+  /** The upstream's request id (Anthropic `request_id`), echoed in this gateway's envelope. */
+  requestId?: string
 }
 
 export const STATUS_OF_KIND: Record<ErrorKind, number> = {

@@ -9,6 +9,8 @@ import type { Store } from '../store/types.ts'
 import { readJsonLimited } from './body.ts'
 import { contextOf } from './context.ts'
 import { dialectForPath, errorResponse, HttpError, toErrorInfo } from './errors.ts'
+import { inferenceRoutes } from './routes/inference.ts'
+import { modelRoutes } from './routes/models.ts'
 
 export interface AppDeps {
   config: ConfigRef
@@ -38,8 +40,12 @@ export function createApp(deps: AppDeps) {
       if (request.method === 'GET' || request.method === 'HEAD') return undefined
       return readJsonLimited(request, contextOf(request).config.config.server.body_limit_bytes)
     })
-    .onError(({ code, error, request, path }) => {
+    .onError(({ code, error: raw, request, path }) => {
       const dialect = dialectForPath(path)
+      // Elysia wraps whatever the body parser throws in a ParseError; ours (413, 400) sits in `cause`.
+      const cause = (raw as { cause?: unknown }).cause
+      const error = code === 'PARSE' && cause instanceof HttpError ? cause : raw
+      if (error instanceof HttpError) return errorResponse(dialect, toErrorInfo(error))
       switch (code) {
         case 'NOT_FOUND':
           return errorResponse(dialect, {
@@ -77,11 +83,9 @@ export function createApp(deps: AppDeps) {
         headers: { 'content-type': 'application/json' },
       })
     })
-    .get('/', () => ({
-      name: 'byokey',
-      version: deps.version,
-      docs: 'https://github.com/byokey/byokey#readme',
-    }))
+    .get('/', () => ({ name: 'byokey', version: deps.version }))
+    .use(inferenceRoutes(deps.store))
+    .use(modelRoutes())
 }
 
 export type App = ReturnType<typeof createApp>

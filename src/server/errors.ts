@@ -12,6 +12,7 @@ import {
   STATUS_OF_KIND,
 } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
+import { RouteError } from '../routing/index.ts'
 
 export class HttpError extends Error {
   readonly info: ErrorInfo
@@ -50,5 +51,6 @@ export function errorResponse(
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof HttpError) return { ...err.info, status: err.status }
   if (err instanceof DialectError) return err.info
+  if (err instanceof RouteError) return err.info
   return { kind: 'api_error', message: 'Internal error in byokey; see the server log for details' }
 }

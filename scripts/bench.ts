@@ -1,0 +1,254 @@
+#!/usr/bin/env bun
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+/**
+ * Gateway throughput against the floor for any Bun proxy, measured in the same run:
+ * a fake upstream, a bare Bun.serve forwarder and byokey, each its own process on 127.0.0.1,
+ * driven by wrk (Debian package `wrk`) with the same load. Prints RPS, p50/p99 and the
+ * byokey/forwarder ratio per scenario, time to first byte of a spaced-out stream, and byokey's
+ * peak RSS under load.
+ *
+ *   bun scripts/bench.ts [--duration 5] [--connections 10,64] [--log-level warn] [--profile]
+ *
+ * --profile runs byokey with Bun's --cpu-prof (profile written to the temp folder it prints).
+ */
+import { type Subprocess, spawn, spawnSync } from 'bun'
+
+const root = join(import.meta.dir, '..')
+const argOf = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i === -1 ? dflt : (process.argv[i + 1] ?? dflt)
+}
+const DURATION = Number(argOf('duration', '5'))
+const CONNECTIONS = argOf('connections', '10,64').split(',').map(Number)
+const LOG_LEVEL = argOf('log-level', 'warn')
+const PROFILE = process.argv.includes('--profile')
+
+if (spawnSync(['which', 'wrk']).exitCode !== 0) {
+  console.error('wrk is not installed: apt-get install -y wrk')
+  process.exit(1)
+}
+
+const work = mkdtempSync(join(tmpdir(), 'byokey-bench-'))
+const children: Subprocess[] = []
+process.on('exit', () => {
+  for (const c of children) c.kill()
+})
+
+async function startProcess(
+  cmd: string[],
+  match: RegExp,
+  env: Record<string, string> = {},
+): Promise<{ url: string; pid: number }> {
+  const proc = spawn(cmd, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  })
+  children.push(proc)
+  const decoder = new TextDecoder()
+  let buf = ''
+  for await (const chunk of proc.stdout) {
+    buf += decoder.decode(chunk)
+    const m = match.exec(buf)
+    if (m) {
+      void (async () => {
+        for await (const _ of proc.stdout) {
+          // keep draining so the child never blocks on a full pipe
+        }
+      })()
+      return { url: m[1]!, pid: proc.pid }
+    }
+  }
+  throw new Error(`${cmd.join(' ')} exited before it was ready:\n${buf}`)
+}
+
+const bun = process.execPath
+const upstream = await startProcess([bun, 'scripts/bench/upstream.ts'], /(http:\/\/127\.0\.0\.1:\d+)/)
+const forwarder = await startProcess(
+  [bun, 'scripts/bench/forwarder.ts', upstream.url],
+  /(http:\/\/127\.0\.0\.1:\d+)/,
+)
+const config = join(work, 'config.yaml')
+writeFileSync(
+  config,
+  `port: 0
+server: { usage_flush_ms: 250 }
+upstreams:
+  - { name: bench-chat, dialect: openai-chat, base_url: "${upstream.url}/v1", api_key: k, models: [bench-model] }
+  - { name: bench-anthropic, dialect: anthropic-messages, base_url: "${upstream.url}", api_key: k }
+  - { name: bench-gap, dialect: openai-chat, base_url: "${upstream.url}/gap/20/v1", api_key: k }
+`,
+)
+const byokey = await startProcess(
+  [
+    bun,
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${work}`] : []),
+    'src/main.ts',
+    'serve',
+    '-c',
+    config,
+    '--db',
+    join(work, 'bench.db'),
+    '--log-level',
+    LOG_LEVEL,
+  ],
+  /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+  { BYOKEY_HOME: work },
+)
+
+const chatBody = (stream: boolean) =>
+  JSON.stringify({
+    model: 'bench-chat/bench-model',
+    stream,
+    messages: [
+      { role: 'system', content: 'You are a benchmark.' },
+      { role: 'user', content: 'Say hello. '.repeat(60) },
+    ],
+    metadata: { run: 'bench' },
+  })
+const anthropicBody = (stream: boolean) =>
+  JSON.stringify({
+    model: 'bench-chat/bench-model',
+    max_tokens: 512,
+    stream,
+    system: 'You are a benchmark.',
+    messages: [{ role: 'user', content: 'Say hello. '.repeat(60) }],
+  })
+
+interface Scenario {
+  name: string
+  /** Path and body sent to byokey. */
+  path: string
+  body: string
+  /** Path and body sent to the forwarder (same upstream answer). */
+  floorPath: string
+  floorBody: string
+  target: number
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'passthrough JSON',
+    path: '/v1/chat/completions',
+    body: chatBody(false),
+    floorPath: '/v1/chat/completions',
+    floorBody: chatBody(false),
+    target: 0.8,
+  },
+  {
+    name: 'passthrough SSE',
+    path: '/v1/chat/completions',
+    body: chatBody(true),
+    floorPath: '/v1/chat/completions',
+    floorBody: chatBody(true),
+    target: 0.7,
+  },
+  {
+    name: 'translated JSON (anthropic→chat)',
+    path: '/v1/messages',
+    body: anthropicBody(false),
+    floorPath: '/v1/chat/completions',
+    floorBody: chatBody(false),
+    target: 0.5,
+  },
+  {
+    name: 'translated SSE (anthropic→chat)',
+    path: '/v1/messages',
+    body: anthropicBody(true),
+    floorPath: '/v1/chat/completions',
+    floorBody: chatBody(true),
+    target: 0.5,
+  },
+]
+
+interface WrkResult {
+  rps: number
+  p50: string
+  p99: string
+  errors: string
+}
+
+function wrk(url: string, body: string, connections: number, seconds: number): WrkResult {
+  const script = join(work, `post-${Bun.hash(body).toString(16)}.lua`)
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer bench"\nwrk.headers["anthropic-version"] = "2023-06-01"\nwrk.body = ${JSON.stringify(body)}\n`,
+  )
+  const r = spawnSync(['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url])
+  const out = r.stdout.toString()
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)
+  const p50 = /\s50%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?'
+  const p99 = /\s99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?'
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1]
+  const sock = /Socket errors:[^\n]+/.exec(out)?.[0]
+  return { rps, p50, p99, errors: [non2xx ? `${non2xx} non-2xx` : '', sock ?? ''].filter(Boolean).join('; ') }
+}
+
+function rssMb(pid: number): number {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+    return kb / 1024
+  } catch {
+    return 0
+  }
+}
+
+let peakRss = rssMb(byokey.pid)
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, rssMb(byokey.pid))
+}, 100)
+
+console.log(
+  `upstream ${upstream.url}  forwarder ${forwarder.url}  byokey ${byokey.url} (log level ${LOG_LEVEL})`,
+)
+console.log(`wrk -t1, ${DURATION}s per run after a 1s warm-up\n`)
+console.log(
+  'scenario                              conns   forwarder rps   p50/p99          byokey rps   p50/p99          ratio  target',
+)
+for (const s of scenarios) {
+  for (const c of CONNECTIONS) {
+    wrk(forwarder.url + s.floorPath, s.floorBody, c, 1)
+    const floor = wrk(forwarder.url + s.floorPath, s.floorBody, c, DURATION)
+    wrk(byokey.url + s.path, s.body, c, 1)
+    const ours = wrk(byokey.url + s.path, s.body, c, DURATION)
+    const ratio = ours.rps / floor.rps
+    console.log(
+      `${s.name.padEnd(37)} ${String(c).padStart(5)}   ${floor.rps.toFixed(0).padStart(13)}   ${`${floor.p50}/${floor.p99}`.padEnd(15)}  ${ours.rps.toFixed(0).padStart(10)}   ${`${ours.p50}/${ours.p99}`.padEnd(15)}  ${ratio.toFixed(2).padStart(5)}  ${ratio >= s.target ? '≥' : '<'}${s.target}${ours.errors || floor.errors ? `  [${[floor.errors, ours.errors].filter(Boolean).join(' | ')}]` : ''}`,
+    )
+  }
+}
+clearInterval(sampler)
+
+/** Time to the first body chunk of a stream whose chunks are 20 ms apart: buffering would show here. */
+async function ttfb(url: string, body: string, n = 20): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer b' },
+      body,
+    })
+    const reader = res.body!.getReader()
+    await reader.read()
+    times.push(performance.now() - t0)
+    await reader.cancel()
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(n / 2)]!
+}
+const floorTtfb = await ttfb(`${forwarder.url}/gap/20/v1/chat/completions`, chatBody(true))
+const passTtfb = await ttfb(
+  `${byokey.url}/v1/chat/completions`,
+  chatBody(true).replace('bench-chat/', 'bench-gap/'),
+)
+console.log(
+  `\ntime to first byte (median of 20, stream chunks 20 ms apart): forwarder ${floorTtfb.toFixed(2)} ms, byokey passthrough ${passTtfb.toFixed(2)} ms, difference ${(passTtfb - floorTtfb).toFixed(2)} ms`,
+)
+console.log(`byokey peak RSS under load: ${peakRss.toFixed(1)} MB (target < 100 MB)`)
+if (PROFILE) console.log(`CPU profile: ${work}/*.cpuprofile (written when byokey exits)`)
+for (const c of children) c.kill('SIGTERM')
+await Bun.sleep(300)
+process.exit(0)

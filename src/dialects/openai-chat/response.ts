@@ -1,0 +1,236 @@
+/**
+ * `chat.completion` ↔ IR, and the finish-reason and usage tables the stream codecs share.
+ *
+ * | Chat `finish_reason` | IR `stopReason`  | back to Chat                                   |
+ * |----------------------|------------------|------------------------------------------------|
+ * | `stop`               | `end_turn`       | `end_turn`, `stop_sequence`, `pause_turn` → `stop` |
+ * | `length`             | `max_tokens`     | `max_tokens`, `context_window_exceeded` → `length` |
+ * | `tool_calls`         | `tool_use`       | `tool_use` → `tool_calls`                      |
+ * | `function_call`      | `tool_use` (raw kept) | raw when the source is Chat               |
+ * | `content_filter`     | `content_filter` | `content_filter`, `refusal` → `content_filter` |
+ * | anything else        | `other` (raw kept) | `other`, `error` → raw for Chat, else `stop` |
+ *
+ * Usage: `prompt_tokens = input + cacheRead + cacheWrite`, `cached_tokens = cacheRead`,
+ * `completion_tokens = output` (reasoning included), `reasoning_tokens = reasoningTokens`,
+ * `total_tokens = prompt + completion`. Decoding: `input = prompt_tokens − cached_tokens`
+ * (Chat cannot tell cache writes apart, so none are reported).
+ *
+ * Thinking a client of Chat cannot hold (Anthropic `redacted_thinking` data, Responses
+ * `encrypted_content`) has no field here and is not shown; its text, when any, is.
+ */
+import { isBookkeeping } from '../common/extra.ts'
+import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { signatureFor } from '../common/provenance.ts'
+import {
+  type DecodeStreamOptions,
+  DialectError,
+  type EncodeResponseOptions,
+  type Extra,
+  type Provenance,
+  type Response,
+  type StopReason,
+  type ThinkingPart,
+  type Usage,
+} from '../ir.ts'
+import { decodeError } from './errors.ts'
+import { DIALECT, decodeAssistant, encodeAssistant, type ThinkingOut, wireExtra } from './request.ts'
+
+// ---------------------------------------------------------------------------------------------
+// Finish reasons
+
+export function decodeFinishReason(raw: string): { stopReason: StopReason; rawStopReason?: string } {
+  switch (raw) {
+    case 'stop':
+      return { stopReason: 'end_turn' }
+    case 'length':
+      return { stopReason: 'max_tokens' }
+    case 'tool_calls':
+      return { stopReason: 'tool_use' }
+    case 'content_filter':
+      return { stopReason: 'content_filter' }
+    case 'function_call':
+      return { stopReason: 'tool_use', rawStopReason: raw }
+    default:
+      return { stopReason: 'other', rawStopReason: raw }
+  }
+}
+
+/** `raw` (the source's own value) wins only when the source is Chat. */
+export function encodeFinishReason(stop: StopReason, raw: string | undefined, same: boolean): string {
+  if (same && raw !== undefined) return raw
+  switch (stop) {
+    case 'max_tokens':
+    case 'context_window_exceeded':
+      return 'length'
+    case 'tool_use':
+      return 'tool_calls'
+    case 'content_filter':
+    case 'refusal':
+      return 'content_filter'
+    default:
+      return 'stop'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usage
+
+const USAGE_KEYS = new Set([
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'prompt_tokens_details',
+  'completion_tokens_details',
+])
+const CACHED = new Set(['cached_tokens'])
+const REASONING = new Set(['reasoning_tokens'])
+
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0
+}
+
+/** Chat usage → IR (input without the cached share). */
+export function decodeUsage(u: JsonObject): Usage {
+  const prompt = count(u.prompt_tokens)
+  const completion = count(u.completion_tokens)
+  const ptd = u.prompt_tokens_details
+  const ctd = u.completion_tokens_details
+  const cached = isObject(ptd) && typeof ptd.cached_tokens === 'number' ? ptd.cached_tokens : undefined
+  const usage: Usage = { inputTokens: Math.max(0, prompt - (cached ?? 0)), outputTokens: completion }
+  if (cached !== undefined) usage.cacheReadTokens = cached
+  if (isObject(ctd) && typeof ctd.reasoning_tokens === 'number') usage.reasoningTokens = ctd.reasoning_tokens
+  const extra: Extra = pickExtra(u, USAGE_KEYS) ?? {}
+  if (u.total_tokens === undefined) extra.$total = 'absent'
+  else if (u.total_tokens !== prompt + completion) extra.total_tokens = u.total_tokens
+  if (isObject(ptd)) extra.$prompt_details = pickExtra(ptd, CACHED) ?? {}
+  else if (ptd !== undefined) extra.prompt_tokens_details = ptd
+  if (isObject(ctd)) extra.$completion_details = pickExtra(ctd, REASONING) ?? {}
+  else if (ctd !== undefined) extra.completion_tokens_details = ctd
+  if (Object.keys(extra).length > 0) usage.extra = extra
+  return usage
+}
+
+/**
+ * IR usage → Chat, keys in OpenAI's order (the stream encoder stringifies it as is). `x`: the
+ * usage's Chat extra fields, given only when it came from Chat.
+ */
+export function encodeUsage(u: Usage, x: Extra | undefined): JsonObject {
+  const prompt = u.inputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0)
+  const out: JsonObject = {
+    prompt_tokens: prompt,
+    completion_tokens: u.outputTokens,
+    total_tokens: prompt + u.outputTokens,
+  }
+  const pd = x?.$prompt_details as JsonObject | undefined
+  if (u.cacheReadTokens !== undefined || pd) {
+    const d: JsonObject = u.cacheReadTokens === undefined ? {} : { cached_tokens: u.cacheReadTokens }
+    out.prompt_tokens_details = pd ? Object.assign(d, pd) : d
+  }
+  const cd = x?.$completion_details as JsonObject | undefined
+  if (u.reasoningTokens !== undefined || cd) {
+    const d: JsonObject = u.reasoningTokens === undefined ? {} : { reasoning_tokens: u.reasoningTokens }
+    out.completion_tokens_details = cd ? Object.assign(d, cd) : d
+  }
+  if (x) {
+    for (const k in x) if (!isBookkeeping(k)) out[k] = x[k]
+    if (x.$total === 'absent') delete out.total_tokens
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thinking shown to a Chat client
+
+/** Response-side rule: show the text, and a signature wrapped when it belongs elsewhere. */
+export function responseThinking(fallback: Provenance | undefined): (p: ThinkingPart) => ThinkingOut {
+  return (p) => {
+    if (p.text === '' && p.signature === undefined) return { kind: 'drop' }
+    const out: ThinkingOut = { kind: 'reasoning', text: p.text }
+    if (p.signature !== undefined)
+      out.signature = signatureFor(DIALECT, p.signature, p.provenance ?? fallback)
+    return out
+  }
+}
+
+export function responseSign(fallback: Provenance | undefined) {
+  return (s: string, prov: Provenance | undefined): string => signatureFor(DIALECT, s, prov ?? fallback)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response
+
+const RESPONSE_KEYS = new Set(['id', 'object', 'created', 'model', 'choices', 'usage'])
+const CHOICE_KEYS = new Set(['index', 'message', 'finish_reason'])
+
+export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): Response {
+  if (!isObject(body)) throw new DialectError('response body must be a JSON object')
+  if (body.error !== undefined && body.choices === undefined) {
+    const info = decodeError(200, body)
+    throw new DialectError(info.message, info.param, info.kind)
+  }
+  if (!Array.isArray(body.choices)) throw new DialectError('response has no `choices` array', 'choices')
+  const extra: Extra = pickExtra(body, RESPONSE_KEYS) ?? {}
+  if (body.object !== 'chat.completion') extra.$object = body.object === undefined ? 'absent' : body.object
+  const res: Response = {
+    source: DIALECT,
+    id: typeof body.id === 'string' ? body.id : '',
+    model: typeof body.model === 'string' ? body.model : '',
+    content: [],
+    stopReason: 'other',
+  }
+  if (typeof body.created === 'number') res.created = body.created
+  const [choice, ...rest] = body.choices as unknown[]
+  if (rest.length > 0) extra.$choices = rest
+  if (choice === undefined) extra.$choices = []
+  else {
+    if (!isObject(choice) || !isObject(choice.message))
+      throw new DialectError('choice needs a `message`', 'choices.0.message')
+    const a = decodeAssistant(choice.message, 'choices.0.message', opts.provenance)
+    res.content = a.parts
+    if (a.extra) extra.$message = a.extra
+    const choiceExtra = pickExtra(choice, CHOICE_KEYS) ?? {}
+    if (choice.index !== 0) choiceExtra.index = choice.index
+    if (typeof choice.finish_reason === 'string') {
+      const f = decodeFinishReason(choice.finish_reason)
+      res.stopReason = f.stopReason
+      if (f.rawStopReason !== undefined) res.rawStopReason = f.rawStopReason
+    } else choiceExtra.finish_reason = choice.finish_reason ?? null
+    extra.$choice = choiceExtra
+  }
+  if (isObject(body.usage)) res.usage = decodeUsage(body.usage)
+  else if (body.usage !== undefined) extra.usage = body.usage
+  if (Object.keys(extra).length > 0) res.extra = extra
+  return res
+}
+
+export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
+  const same = res.source === DIALECT
+  const x = same ? res.extra : undefined
+  const out: JsonObject = { id: res.id }
+  if (x?.$object === undefined) out.object = 'chat.completion'
+  else if (x.$object !== 'absent') out.object = x.$object
+  out.created = res.created ?? Math.floor(Date.now() / 1000)
+  out.model = opts.model ?? res.model
+  Object.assign(out, wireExtra(x))
+  const choices: unknown[] = []
+  const noChoice = Array.isArray(x?.$choices) && x.$choices.length === 0 && res.content.length === 0
+  if (!noChoice) {
+    const message = encodeAssistant(
+      res.content,
+      x?.$message as Extra | undefined,
+      same,
+      'content',
+      responseThinking(opts.provenance),
+      responseSign(opts.provenance),
+    )
+    const cx = (x?.$choice as JsonObject | undefined) ?? { logprobs: null }
+    const choice: JsonObject = { index: 0, message, ...cx }
+    if (!('finish_reason' in cx))
+      choice.finish_reason = encodeFinishReason(res.stopReason, res.rawStopReason, same)
+    choices.push(choice)
+  }
+  if (Array.isArray(x?.$choices)) choices.push(...x.$choices)
+  out.choices = choices
+  if (res.usage) out.usage = encodeUsage(res.usage, same ? res.usage.extra : undefined)
+  return out
+}

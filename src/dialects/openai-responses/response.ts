@@ -1,0 +1,294 @@
+/**
+ * Response object ↔ IR response. `output` is one assistant turn of items (see request.ts);
+ * items the IR does not model (web_search_call, image_generation_call…) ride in
+ * `extra.$output` as `[{index, item}]` and are put back at their index by this dialect only.
+ *
+ * Stop reasons (protocols.md §8.2):
+ * | wire                                        | IR                                  |
+ * |---------------------------------------------|-------------------------------------|
+ * | `completed`, a function_call in output      | `tool_use`                          |
+ * | `completed`                                 | `end_turn`                          |
+ * | `incomplete` + `max_output_tokens`          | `max_tokens`                        |
+ * | `incomplete` + `content_filter`             | `content_filter`                    |
+ * | `incomplete` + other reason                 | `other` (raw = the reason)          |
+ * | `failed`                                    | `error`                             |
+ * | `in_progress` / `queued` / `cancelled`      | `other` (raw = the status)          |
+ * Encoding: end_turn, stop_sequence, tool_use, pause_turn → `completed`; max_tokens and
+ * context_window_exceeded → `incomplete`/`max_output_tokens`; content_filter and refusal →
+ * `incomplete`/`content_filter`; error → `failed`.
+ *
+ * Usage: `input_tokens` includes cached (and cache-written) tokens, the IR's does not:
+ * IR input = input_tokens − cached_tokens − cache_write_tokens; output includes reasoning on both sides.
+ */
+import { fillFromExtra, restOf } from '../common/extra.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import {
+  type DecodeStreamOptions,
+  DialectError,
+  type EncodeResponseOptions,
+  type Part,
+  type Provenance,
+  type Response,
+  type StopReason,
+  type Usage,
+} from '../ir.ts'
+import {
+  decodeFunctionCall,
+  decodeReasoningItem,
+  encodeAssistantParts,
+  type ItemContext,
+  US,
+} from './request.ts'
+
+// =============================================================================================
+// Stop reasons
+
+export function stopReasonOf(
+  status: unknown,
+  incompleteReason: unknown,
+  sawToolCall: boolean,
+): { stopReason: StopReason; raw: string | undefined } {
+  switch (status) {
+    case 'completed':
+      return { stopReason: sawToolCall ? 'tool_use' : 'end_turn', raw: 'completed' }
+    case 'incomplete': {
+      const reason = typeof incompleteReason === 'string' ? incompleteReason : undefined
+      if (reason === 'max_output_tokens') return { stopReason: 'max_tokens', raw: reason }
+      if (reason === 'content_filter') return { stopReason: 'content_filter', raw: reason }
+      return { stopReason: 'other', raw: reason ?? 'incomplete' }
+    }
+    case 'failed':
+      return { stopReason: 'error', raw: 'failed' }
+    default:
+      return { stopReason: 'other', raw: typeof status === 'string' ? status : undefined }
+  }
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['completed', 'in_progress', 'queued', 'cancelled', 'failed'])
+
+/**
+ * IR stop reason → `status` and, when incomplete, `incomplete_details.reason`. `raw` (this
+ * dialect's own status or reason) only refines `other`, and only when `same`.
+ */
+export function statusOf(
+  stopReason: StopReason,
+  raw: string | undefined,
+  same: boolean,
+): { status: string; reason?: string } {
+  switch (stopReason) {
+    case 'max_tokens':
+    case 'context_window_exceeded':
+      return { status: 'incomplete', reason: 'max_output_tokens' }
+    case 'content_filter':
+    case 'refusal':
+      return { status: 'incomplete', reason: 'content_filter' }
+    case 'error':
+      return { status: 'failed' }
+    case 'other':
+      if (!same || raw === undefined) return { status: 'completed' }
+      if (raw === 'incomplete') return { status: 'incomplete' }
+      return STATUSES.has(raw) ? { status: raw } : { status: 'incomplete', reason: raw }
+    default:
+      return { status: 'completed' }
+  }
+}
+
+// =============================================================================================
+// Usage
+
+const USAGE_KEYS = [
+  'input_tokens',
+  'input_tokens_details',
+  'output_tokens',
+  'output_tokens_details',
+  'total_tokens',
+]
+
+/** Wire usage → IR; `withExtra` keeps unmodelled detail fields in `usage.extra`. */
+export function decodeUsage(u: unknown, withExtra: boolean): Usage | undefined {
+  if (!isObject(u) || typeof u.input_tokens !== 'number' || typeof u.output_tokens !== 'number')
+    return undefined
+  const inDetails = isObject(u.input_tokens_details) ? u.input_tokens_details : undefined
+  const outDetails = isObject(u.output_tokens_details) ? u.output_tokens_details : undefined
+  const cached = typeof inDetails?.cached_tokens === 'number' ? inDetails.cached_tokens : undefined
+  const written = typeof inDetails?.cache_write_tokens === 'number' ? inDetails.cache_write_tokens : undefined
+  const reasoning = typeof outDetails?.reasoning_tokens === 'number' ? outDetails.reasoning_tokens : undefined
+  const usage: Usage = {
+    inputTokens: Math.max(0, u.input_tokens - (cached ?? 0) - (written ?? 0)),
+    outputTokens: u.output_tokens,
+  }
+  if (cached !== undefined) usage.cacheReadTokens = cached
+  if (written !== undefined) usage.cacheWriteTokens = written
+  if (reasoning !== undefined) usage.reasoningTokens = reasoning
+  if (withExtra) {
+    let extra = restOf(u, USAGE_KEYS)
+    const inRest = inDetails && restOf(inDetails, ['cached_tokens', 'cache_write_tokens'])
+    const outRest = outDetails && restOf(outDetails, ['reasoning_tokens'])
+    if (inRest) {
+      extra ??= {}
+      extra.input_tokens_details = inRest
+    }
+    if (outRest) {
+      extra ??= {}
+      extra.output_tokens_details = outRest
+    }
+    if (extra) usage.extra = extra
+  }
+  return usage
+}
+
+/** IR usage → wire; `extra` (same dialect only) fills unmodelled detail fields. */
+export function encodeUsage(u: Usage, extra: JsonObject | undefined): JsonObject {
+  const input = u.inputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0)
+  const inDetails: JsonObject = { cached_tokens: u.cacheReadTokens ?? 0 }
+  if (u.cacheWriteTokens !== undefined) inDetails.cache_write_tokens = u.cacheWriteTokens
+  const out: JsonObject = {
+    input_tokens: input,
+    input_tokens_details: inDetails,
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+    total_tokens: input + u.outputTokens,
+  }
+  return fillFromExtra(out, extra)
+}
+
+// =============================================================================================
+// Decode
+
+/** Output items → IR parts; unmodelled items come back as `[{index, item}]`. */
+export function decodeOutputItems(
+  output: unknown[],
+  prov: Provenance,
+): { parts: Part[]; raw: { index: number; item: JsonObject }[]; sawToolCall: boolean } {
+  const parts: Part[] = []
+  const raw: { index: number; item: JsonObject }[] = []
+  let sawToolCall = false
+  for (let i = 0; i < output.length; i++) {
+    const item = output[i]
+    const path = `output.${i}`
+    if (!isObject(item)) throw new DialectError('Each output item must be an object', path)
+    switch (item.type) {
+      case 'reasoning':
+        parts.push(...decodeReasoningItem(item, path, prov))
+        break
+      case 'function_call':
+        parts.push(decodeFunctionCall(item, path))
+        sawToolCall = true
+        break
+      case 'message': {
+        const content = item.content
+        if (!Array.isArray(content) || content.length === 0) {
+          raw.push({ index: i, item })
+          break
+        }
+        const marker = restOf(item, ['content']) ?? {}
+        for (let j = 0; j < content.length; j++) {
+          const c = content[j]
+          const cpath = `${path}.content.${j}`
+          if (!isObject(c)) throw new DialectError('Each content part must be an object', cpath)
+          let part: Part
+          if (c.type === 'output_text' && typeof c.text === 'string') {
+            part = { type: 'text', text: c.text }
+            const used = ['type', 'text']
+            if (Array.isArray(c.annotations) && c.annotations.length > 0) {
+              part.citations = c.annotations
+              used.push('annotations')
+            }
+            const extra = restOf(c, used)
+            if (extra) part.extra = extra
+          } else if (c.type === 'refusal' && typeof c.refusal === 'string') {
+            part = {
+              type: 'text',
+              text: c.refusal,
+              extra: { $refusal: true, ...restOf(c, ['type', 'refusal']) },
+            }
+          } else {
+            throw new DialectError('Unsupported output content part', cpath)
+          }
+          if (j === 0) part.extra = { $message: marker, ...part.extra }
+          parts.push(part)
+        }
+        break
+      }
+      default:
+        raw.push({ index: i, item })
+    }
+  }
+  return { parts, raw, sawToolCall }
+}
+
+const RESPONSE_TAKEN = ['id', 'object', 'created_at', 'model', 'output', 'usage', 'status']
+
+export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): Response {
+  if (!isObject(body)) throw new DialectError('The response body must be a JSON object')
+  const output = Array.isArray(body.output) ? body.output : []
+  const { parts, raw, sawToolCall } = decodeOutputItems(output, opts.provenance ?? { dialect: US })
+  const incomplete = isObject(body.incomplete_details) ? body.incomplete_details : undefined
+  const { stopReason, raw: rawStop } = stopReasonOf(body.status, incomplete?.reason, sawToolCall)
+  const res: Response = {
+    source: US,
+    id: typeof body.id === 'string' ? body.id : '',
+    model: typeof body.model === 'string' ? body.model : '',
+    content: parts,
+    stopReason,
+  }
+  if (typeof body.created_at === 'number') res.created = body.created_at
+  if (rawStop !== undefined) res.rawStopReason = rawStop
+  const usage = decodeUsage(body.usage, true)
+  if (usage) res.usage = usage
+  // status/error/incomplete_details are re-derived from the stop reason; keep only what that loses.
+  const taken = [...RESPONSE_TAKEN]
+  if (body.error === null) taken.push('error')
+  if (body.incomplete_details === null || (incomplete && Object.keys(incomplete).length === 1)) {
+    taken.push('incomplete_details')
+  }
+  const extra = restOf(body, taken) ?? {}
+  if (raw.length > 0) extra.$output = raw
+  res.extra = extra
+  return res
+}
+
+// =============================================================================================
+// Encode
+
+/** A response id as Responses clients expect it (`resp_…`), stable for the same IR id. */
+export function responseIdFor(id: string): string {
+  return id.startsWith('resp_') ? id : `resp_${id}`
+}
+
+/** The `error` object of a failed response when the IR has none. */
+export const DEFAULT_FAILURE = { code: 'server_error', message: 'The upstream model failed to respond.' }
+
+export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
+  const same = res.source === US
+  const x = same ? res.extra : undefined
+  const ctx: ItemContext = { same, mode: 'response' }
+  if (opts.provenance) ctx.provenance = opts.provenance
+  const output: JsonObject[] = []
+  encodeAssistantParts(res.content, 'content', output, ctx)
+  const raw = x?.$output
+  if (Array.isArray(raw)) {
+    for (const r of raw)
+      if (isObject(r) && typeof r.index === 'number' && isObject(r.item)) output.splice(r.index, 0, r.item)
+  }
+  const { status, reason } = statusOf(res.stopReason, res.rawStopReason, same)
+  const body: JsonObject = {
+    id: same ? res.id : responseIdFor(res.id),
+    object: 'response',
+    created_at: res.created ?? Math.floor(Date.now() / 1000),
+    status,
+    error: status === 'failed' ? (isObject(x?.error) ? x.error : DEFAULT_FAILURE) : null,
+    incomplete_details:
+      status !== 'incomplete'
+        ? null
+        : isObject(x?.incomplete_details)
+          ? x.incomplete_details
+          : reason === undefined
+            ? null
+            : { reason },
+    model: opts.model ?? res.model,
+    output,
+    usage: res.usage ? encodeUsage(res.usage, same ? res.usage.extra : undefined) : null,
+  }
+  return fillFromExtra(body, x)
+}

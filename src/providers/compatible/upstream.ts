@@ -1,0 +1,45 @@
+/**
+ * Any compatible service declared under `upstreams:` (OpenRouter, DeepSeek, Ollama, vLLM,
+ * Anthropic-compatible Kimi/GLM endpoints…): its dialect decides the paths and the key header.
+ */
+import type { UpstreamSettings } from '../../config/schema.ts'
+import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import type { Credential, Provider, UpstreamCall } from '../types.ts'
+
+function credentialOf(u: UpstreamSettings, env: Record<string, string | undefined>): Credential[] {
+  const key = u.api_key ?? (u.api_key_env ? env[u.api_key_env] : undefined)
+  // Local servers (Ollama, vLLM) often take no key at all: call without one.
+  return [{ kind: 'api_key', secret: key ?? '', label: u.name }]
+}
+
+function headers(u: UpstreamSettings, call: UpstreamCall): Record<string, string> {
+  return {
+    ...baseHeaders(call.stream),
+    ...(u.dialect === 'anthropic-messages' ? anthropicHeaders(call.inbound) : {}),
+    ...(call.credential.secret ? keyHeaders(u.dialect, call.credential.secret) : {}),
+    ...u.headers,
+  }
+}
+
+/** A provider for one `upstreams:` entry. */
+export function compatibleProvider(
+  u: UpstreamSettings,
+  env: Record<string, string | undefined> = process.env,
+): Provider {
+  return {
+    id: u.name,
+    displayName: u.name,
+    dialectFor: () => u.dialect,
+    models: () => u.models.map((id) => ({ id })),
+    credentials: () => credentialOf(u, env),
+    prepare: (call) => ({
+      url: endpointUrl(u.dialect, u.base_url, call.model, call.stream)!,
+      headers: headers(u, call),
+      body: call.body,
+    }),
+    prepareCountTokens: (call) => {
+      const url = endpointUrl(u.dialect, u.base_url, call.model, false, 'count_tokens')
+      return url ? { url, headers: headers(u, { ...call, stream: false }), body: call.body } : undefined
+    },
+  }
+}

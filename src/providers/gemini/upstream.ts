@@ -1,0 +1,31 @@
+/** Gemini through the Gemini API (generateContent) with an API key. */
+import type { DialectName } from '../../dialects/ir.ts'
+import { configApiKeys } from '../shared/api-keys.ts'
+import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import type { Provider, UpstreamCall } from '../types.ts'
+import { GEMINI_MODELS } from './models.ts'
+
+export const GEMINI_API = 'https://generativelanguage.googleapis.com'
+const DIALECT: DialectName = 'gemini'
+
+function base(call: UpstreamCall): string {
+  return call.credential.baseUrl ?? call.config.providers['gemini']?.base_url ?? GEMINI_API
+}
+
+export const gemini: Provider = {
+  id: 'gemini',
+  displayName: 'Gemini (Google)',
+  dialectFor: () => DIALECT,
+  models: () => GEMINI_MODELS,
+  credentials: (config) => configApiKeys(config, 'gemini'),
+  prepare: (call) => ({
+    url: endpointUrl(DIALECT, base(call), call.model, call.stream)!,
+    headers: { ...baseHeaders(call.stream), ...keyHeaders(DIALECT, call.credential.secret) },
+    body: call.body,
+  }),
+  prepareCountTokens: (call) => ({
+    url: endpointUrl(DIALECT, base(call), call.model, false, 'count_tokens')!,
+    headers: { ...baseHeaders(false), ...keyHeaders(DIALECT, call.credential.secret) },
+    body: call.body,
+  }),
+}

@@ -1,0 +1,63 @@
+/** What every provider folder provides, so adding one is copying a sibling's shape. */
+import type { Config } from '../config/schema.ts'
+import type { DialectName } from '../dialects/ir.ts'
+
+/** A model a provider serves, with the limits clients use to budget context (Claude Code auto-compacts on them). */
+export interface ModelInfo {
+  id: string
+  displayName?: string
+  /** Input + output tokens the model accepts. */
+  contextWindow?: number
+  /** Largest output the model produces. */
+  maxOutput?: number
+  /** Whether it takes a reasoning/thinking request. */
+  reasoning?: boolean
+  /** Unix seconds, for listings. */
+  created?: number
+}
+
+/** A credential for one upstream call: an API key from config, or (later) an account's token. */
+export interface Credential {
+  kind: 'api_key' | 'oauth'
+  /** The key or access token. Never logged. */
+  secret: string
+  /** What usage records name: the key's label, or the account id. */
+  label: string
+  /** A base URL that comes with this credential (an `api_keys[].base_url`). */
+  baseUrl?: string
+}
+
+/** The request the provider sends upstream, fully shaped. */
+export interface PreparedRequest {
+  url: string
+  headers: Record<string, string>
+  body: Record<string, unknown>
+}
+
+export interface UpstreamCall {
+  /** The dialect the body is in (from `dialectFor`). */
+  dialect: DialectName
+  /** The upstream model id. */
+  model: string
+  stream: boolean
+  body: Record<string, unknown>
+  credential: Credential
+  /** The client's headers, for the few a provider forwards (anthropic-beta…). */
+  inbound: Headers
+  config: Config
+}
+
+export interface Provider {
+  readonly id: string
+  readonly displayName: string
+  /** The upstream dialect for a request that arrived in `inbound`. */
+  dialectFor(inbound: DialectName): DialectName
+  /** Models it serves (static catalogue; upstream model lists come later). */
+  models(config: Config): readonly ModelInfo[]
+  /** Credentials usable right now, in the order to try them. */
+  credentials(config: Config): Credential[]
+  /** URL, headers and final body of one call. */
+  prepare(call: UpstreamCall): PreparedRequest
+  /** URL and headers of a token-count call, when the upstream has one. */
+  prepareCountTokens?(call: UpstreamCall): PreparedRequest | undefined
+}

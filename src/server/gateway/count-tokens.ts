@@ -1,0 +1,91 @@
+/**
+ * Token counting for Anthropic `count_tokens` and Gemini `countTokens`: asked of the upstream
+ * where it can count (Anthropic, Gemini), estimated locally with the o200k tokenizer otherwise
+ * (the answer then carries `x-byokey-token-count: estimate`).
+ */
+import type { DialectName } from '../../dialects/ir.ts'
+import { dialects } from '../../dialects/registry.ts'
+import { contextOf } from '../context.ts'
+import { estimateRequestTokens } from './estimate.ts'
+import { credentialsOrThrow, routeFor } from './pipeline.ts'
+
+export interface CountInput {
+  dialect: Extract<DialectName, 'anthropic-messages' | 'gemini'>
+  request: Request
+  body: Record<string, unknown>
+  model: string
+}
+
+/** Anthropic's count endpoint takes the generation body minus what it rejects. */
+const ANTHROPIC_COUNT_FIELDS = [
+  'model',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'mcp_servers',
+]
+
+function answer(dialect: CountInput['dialect'], n: number, estimated: boolean): Response {
+  const body = dialect === 'gemini' ? { totalTokens: n } : { input_tokens: n }
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (estimated) headers['x-byokey-token-count'] = 'estimate'
+  return new Response(JSON.stringify(body), { status: 200, headers })
+}
+
+export async function countTokens(input: CountInput): Promise<Response> {
+  const ctx = contextOf(input.request)
+  const config = ctx.config.config
+  const inbound = dialects[input.dialect]
+  const ir = inbound.decodeRequest(input.body, { model: input.model, stream: false })
+  const { route, provider } = routeFor(input.model, config)
+  ir.model = route.model
+  const upstream = dialects[provider.dialectFor(input.dialect)]
+  const [credential] = credentialsOrThrow(provider, config)
+  if (
+    provider.prepareCountTokens &&
+    credential &&
+    (upstream.name === 'anthropic-messages' || upstream.name === 'gemini')
+  ) {
+    const encoded = upstream.encodeRequest(ir, { provider: provider.id, model: route.model })
+    const body =
+      upstream.name === 'anthropic-messages'
+        ? Object.fromEntries(ANTHROPIC_COUNT_FIELDS.filter((k) => k in encoded).map((k) => [k, encoded[k]]))
+        : { generateContentRequest: { model: `models/${route.model}`, ...encoded } }
+    const prep = provider.prepareCountTokens({
+      dialect: upstream.name,
+      model: route.model,
+      stream: false,
+      body,
+      credential,
+      inbound: input.request.headers,
+      config,
+    })
+    if (prep) {
+      try {
+        const res = await fetch(prep.url, {
+          method: 'POST',
+          headers: prep.headers,
+          body: JSON.stringify(prep.body),
+          signal: AbortSignal.any([input.request.signal, AbortSignal.timeout(config.timeouts.first_byte_ms)]),
+        })
+        if (res.ok) {
+          const json = (await res.json()) as { input_tokens?: number; totalTokens?: number }
+          const n = json.input_tokens ?? json.totalTokens
+          if (typeof n === 'number') return answer(input.dialect, n, false)
+        }
+        ctx.log.warn(
+          { provider: provider.id, status: res.status },
+          'upstream token count failed; estimating locally',
+        )
+      } catch (e) {
+        ctx.log.warn(
+          { provider: provider.id, reason: (e as Error).message },
+          'upstream token count failed; estimating locally',
+        )
+      }
+    }
+  }
+  return answer(input.dialect, estimateRequestTokens(ir), true)
+}

@@ -1,0 +1,400 @@
+/**
+ * One inference request, any inbound dialect to any upstream: resolve the model, pick a
+ * credential, shape the upstream body (bytes passed through when the dialects match, translated
+ * through the IR when they don't), call upstream, and answer in the client's dialect, streaming
+ * without buffering. Every request leaves exactly one usage record, abandoned streams included.
+ */
+import type { Config } from '../../config/schema.ts'
+import type { Dialect, DialectName, ErrorInfo, Request as IRRequest, StreamEvent } from '../../dialects/ir.ts'
+import { dialects } from '../../dialects/registry.ts'
+import type { ProviderId } from '../../providers/ids.ts'
+import { BUILTIN_PROVIDERS, providerFor } from '../../providers/registry.ts'
+import type { Credential, Provider } from '../../providers/types.ts'
+import { credentialOrder, isRetryableStatus } from '../../routing/credential-order.ts'
+import { applyPayloadRules, type Route, resolveModel } from '../../routing/index.ts'
+import type { Store } from '../../store/types.ts'
+import { contextOf, type RequestContext } from '../context.ts'
+import { errorResponse, HttpError } from '../errors.ts'
+import { estimateRequestTokens } from './estimate.ts'
+import { passthroughTap } from './passthrough-tap.ts'
+import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
+import { mapUpstreamError } from './upstream-errors.ts'
+import {
+  ClientGone,
+  fetchUpstream,
+  idleWatch,
+  type UpstreamCallHandle,
+  UpstreamTimeout,
+} from './upstream-fetch.ts'
+import { UsageMeter } from './usage-meter.ts'
+
+export interface GenerateInput {
+  dialect: DialectName
+  request: Request
+  body: Record<string, unknown>
+  /** The model as the client named it (body field, or URL segment for Gemini). */
+  model: string
+  stream: boolean
+  store: Store
+}
+
+/** Providers that can be used right now (have a credential). */
+export function isAvailable(config: Config): (id: ProviderId) => boolean {
+  return (id) => (BUILTIN_PROVIDERS[id]?.credentials(config).length ?? 0) > 0
+}
+
+/** Resolves the route and its provider, or throws the 404 the client should see. */
+export function routeFor(model: string, config: Config): { route: Route; provider: Provider } {
+  const route = resolveModel(model, { config, available: isAvailable(config) })
+  const provider = providerFor(route.target, config)
+  if (!provider) {
+    const name = route.target.kind === 'provider' ? route.target.id : route.target.name
+    throw new HttpError(
+      'not_found',
+      `Provider '${name}' for model '${model}' is not available yet in this byokey; GET /v1/models lists what is`,
+      { code: 'model_not_found', param: 'model' },
+    )
+  }
+  return { route, provider }
+}
+
+export function credentialsOrThrow(provider: Provider, config: Config): Credential[] {
+  const creds = provider.credentials(config)
+  if (creds.length === 0) {
+    throw new HttpError(
+      'authentication',
+      `No credentials for provider '${provider.id}': set providers.${provider.id}.api_key in the config, or run 'byokey login ${provider.id}'`,
+      { status: 401, code: 'no_credentials' },
+    )
+  }
+  return creds
+}
+
+/** The upstream body: the client's own bytes when the dialects match, else translated through the IR. */
+export function upstreamBody(
+  input: Pick<GenerateInput, 'dialect' | 'body' | 'model' | 'stream'>,
+  inbound: Dialect,
+  upstream: Dialect,
+  route: Route,
+  provider: Provider,
+): { body: Record<string, unknown>; ir?: IRRequest } {
+  if (inbound.name === upstream.name && !route.reasoning) {
+    const body = { ...input.body }
+    if (upstream.name !== 'gemini') body['model'] = route.model
+    return { body }
+  }
+  const ir = inbound.decodeRequest(input.body, { model: input.model, stream: input.stream })
+  ir.model = route.model
+  ir.stream = input.stream
+  if (route.reasoning) ir.reasoning = { ...ir.reasoning, ...route.reasoning }
+  return { body: upstream.encodeRequest(ir, { provider: provider.id, model: route.model }), ir }
+}
+
+export async function generate(input: GenerateInput): Promise<Response> {
+  const ctx = contextOf(input.request)
+  const config = ctx.config.config
+  const inbound = dialects[input.dialect]
+  const { route, provider } = routeFor(input.model, config)
+  const creds = credentialsOrThrow(provider, config)
+  const upstream = dialects[provider.dialectFor(input.dialect)]
+  const shaped = upstreamBody(input, inbound, upstream, route, provider)
+  let body = applyPayloadRules(shaped.body, route.model, config.payload)
+  // Metering needs usage from chat upstreams; only clients that asked for it see the chunk.
+  const clientWantsUsage = inbound.name === 'openai-chat' ? includeUsageOf(input.body) : true
+  if (upstream.name === 'openai-chat' && input.stream) {
+    body = {
+      ...body,
+      stream: true,
+      stream_options: { ...asObject(body['stream_options']), include_usage: true },
+    }
+  }
+
+  const order = credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
+  let last: { info: ErrorInfo; headers: Headers } | undefined
+  for (const [i, credential] of order.entries()) {
+    const meter = new UsageMeter(
+      {
+        requestId: ctx.id,
+        provider: provider.id,
+        account: credential.label,
+        model: route.model,
+        dialect: input.dialect,
+        stream: input.stream,
+        start: ctx.start,
+      },
+      input.store,
+    )
+    const prep = provider.prepare({
+      dialect: upstream.name,
+      model: route.model,
+      stream: input.stream,
+      body,
+      credential,
+      inbound: input.request.headers,
+      config,
+    })
+    let handle: UpstreamCallHandle
+    try {
+      handle = await fetchUpstream(prep, {
+        clientSignal: input.request.signal,
+        stream: input.stream,
+        timeouts: config.timeouts,
+      })
+    } catch (e) {
+      if (e instanceof ClientGone) {
+        meter.finish(499)
+        return new Response(null, { status: 499 })
+      }
+      const info = e instanceof HttpError ? { ...e.info, status: e.status } : undefined
+      if (info && info.status === 502 && i < order.length - 1) {
+        ctx.log.warn(
+          { provider: provider.id, account: credential.label, reason: info.message },
+          'upstream failed; trying the next credential',
+        )
+        continue
+      }
+      meter.finish(info?.status ?? 502)
+      throw e
+    }
+    const res = handle.response
+    if (!res.ok) {
+      const text = await res.text().catch(() => '')
+      handle.done()
+      const info = mapUpstreamError(
+        upstream,
+        res.status,
+        text,
+        res.headers,
+        `${provider.id} (${credential.label})`,
+      )
+      const headers = forwardedHeaders(res.headers)
+      ctx.log.warn({ provider: provider.id, account: credential.label, status: res.status }, 'upstream error')
+      if (isRetryableStatus(res.status) && i < order.length - 1) {
+        last = { info, headers }
+        continue
+      }
+      meter.finish(info.status ?? res.status)
+      return errorResponse(input.dialect, info, Object.fromEntries(headers))
+    }
+    const provenance = { dialect: upstream.name, provider: provider.id, model: route.model }
+    if (!input.stream) return respondJson(handle, inbound, upstream, meter, provenance)
+    const headers = forwardedHeaders(res.headers, new Headers(SSE_HEADERS))
+    if (inbound.name === upstream.name && !shaped.ir) {
+      return respondPassthrough(
+        handle,
+        inbound,
+        meter,
+        ctx,
+        config,
+        headers,
+        clientWantsUsage,
+        input.request.signal,
+      )
+    }
+    const estimate =
+      inbound.name === 'anthropic-messages' && shaped.ir ? estimateRequestTokens(shaped.ir) : undefined
+    return respondTranslated(handle, inbound, upstream, meter, ctx, config, headers, input.request.signal, {
+      includeUsage: clientWantsUsage,
+      provenance,
+      ...(estimate === undefined ? {} : { estimatedInputTokens: estimate }),
+    })
+  }
+  // every credential failed with a retryable error: the last one speaks
+  if (!last) throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
+  return errorResponse(input.dialect, last.info, Object.fromEntries(last.headers))
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+}
+
+function includeUsageOf(body: Record<string, unknown>): boolean {
+  return asObject(body['stream_options'])['include_usage'] === true
+}
+
+async function respondJson(
+  handle: UpstreamCallHandle,
+  inbound: Dialect,
+  upstream: Dialect,
+  meter: UsageMeter,
+  provenance: { dialect: DialectName; provider: string; model: string },
+): Promise<Response> {
+  let text: string
+  try {
+    text = await handle.response.text()
+  } catch (e) {
+    meter.finish(handle.cutReason instanceof UpstreamTimeout ? 504 : 502)
+    throw handle.cutReason instanceof UpstreamTimeout
+      ? new HttpError('timeout', `Upstream timeout: ${handle.cutReason.message}`, { status: 504 })
+      : new HttpError('api_error', `Upstream response broke off: ${(e as Error).message}`, { status: 502 })
+  } finally {
+    handle.done()
+  }
+  meter.firstByte()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    meter.finish(502)
+    throw new HttpError('api_error', 'Upstream answered with a body that is not JSON', { status: 502 })
+  }
+  const decoded = upstream.decodeResponse(json, { provenance })
+  meter.setUsage(decoded.usage)
+  meter.finish(200)
+  const headers = forwardedHeaders(handle.response.headers)
+  headers.set('content-type', 'application/json')
+  if (inbound.name === upstream.name) return new Response(text, { status: 200, headers })
+  return new Response(JSON.stringify(inbound.encodeResponse(decoded, { provenance })), {
+    status: 200,
+    headers,
+  })
+}
+
+/** The stream error event of a dialect, as bytes, for a passthrough stream that broke. */
+async function streamErrorBytes(dialect: Dialect, info: ErrorInfo): Promise<Uint8Array> {
+  const events = new ReadableStream<StreamEvent>({
+    start(c) {
+      c.enqueue({ type: 'error', error: info })
+      c.close()
+    },
+  })
+  return new Uint8Array(await new Response(events.pipeThrough(dialect.encodeStream())).arrayBuffer())
+}
+
+function breakInfo(handle: UpstreamCallHandle, e: unknown): ErrorInfo {
+  const cut = handle.cutReason
+  if (cut instanceof UpstreamTimeout)
+    return { kind: 'timeout', message: `Upstream timeout: ${cut.message}`, status: 504 }
+  return {
+    kind: 'api_error',
+    message: `Upstream stream broke off: ${e instanceof Error ? e.message : String(e)}`,
+    status: 502,
+  }
+}
+
+function respondPassthrough(
+  handle: UpstreamCallHandle,
+  dialect: Dialect,
+  meter: UsageMeter,
+  ctx: RequestContext,
+  config: Config,
+  headers: Headers,
+  clientWantsUsage: boolean,
+  clientSignal: AbortSignal,
+): Response {
+  const tap = passthroughTap(dialect, (ev) => meter.observe(ev))
+  const source = handle.response.body!.pipeThrough(
+    idleWatch(config.timeouts.idle_ms, () =>
+      handle.abort(new UpstreamTimeout('idle', config.timeouts.idle_ms)),
+    ),
+  )
+  const reader = source.getReader()
+  const finish = async (status: number) => {
+    await tap.drain()
+    meter.finish(status)
+  }
+  const onAbort = () => void finish(499)
+  clientSignal.addEventListener('abort', onAbort, { once: true })
+  const dropUsage = dialect.name === 'openai-chat' && !clientWantsUsage
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read()
+          if (done) {
+            clientSignal.removeEventListener('abort', onAbort)
+            await finish(200)
+            controller.close()
+            return
+          }
+          meter.firstByte()
+          tap.push(value)
+          controller.enqueue(dropUsage ? withoutUsageChunk(value) : value)
+        } catch (e) {
+          clientSignal.removeEventListener('abort', onAbort)
+          if (clientSignal.aborted) return
+          const info = breakInfo(handle, e)
+          ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
+          meter.observe({ type: 'error', error: info })
+          controller.enqueue(await streamErrorBytes(dialect, info))
+          await finish(200)
+          controller.close()
+        }
+      },
+      cancel(reason) {
+        void finish(499)
+        return reader.cancel(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  return new Response(body, { status: 200, headers })
+}
+
+const USAGE_ONLY = /data: *\{[^\n]*"choices": *\[\][^\n]*"usage": *\{[^\n]*\n\n/g
+
+/**
+ * A chat client that did not ask for `include_usage` must not get the usage-only chunk the
+ * gateway asked upstream for (older clients index `choices[0]` of every chunk).
+ */
+function withoutUsageChunk(chunk: Uint8Array): Uint8Array {
+  const text = new TextDecoder().decode(chunk)
+  if (!text.includes('"choices":[]') && !text.includes('"choices": []')) return chunk
+  return new TextEncoder().encode(text.replace(USAGE_ONLY, ''))
+}
+
+function respondTranslated(
+  handle: UpstreamCallHandle,
+  inbound: Dialect,
+  upstream: Dialect,
+  meter: UsageMeter,
+  ctx: RequestContext,
+  config: Config,
+  headers: Headers,
+  clientSignal: AbortSignal,
+  encodeOpts: Parameters<Dialect['encodeStream']>[0],
+): Response {
+  const events = handle.response
+    .body!.pipeThrough(
+      idleWatch(config.timeouts.idle_ms, () =>
+        handle.abort(new UpstreamTimeout('idle', config.timeouts.idle_ms)),
+      ),
+    )
+    .pipeThrough(upstream.decodeStream({ provenance: encodeOpts?.provenance }))
+  const reader = events.getReader()
+  const onAbort = () => meter.finish(499)
+  clientSignal.addEventListener('abort', onAbort, { once: true })
+  const guarded = new ReadableStream<StreamEvent>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read()
+          if (done) {
+            clientSignal.removeEventListener('abort', onAbort)
+            meter.finish(200)
+            controller.close()
+            return
+          }
+          meter.firstByte()
+          meter.observe(value)
+          controller.enqueue(value)
+        } catch (e) {
+          clientSignal.removeEventListener('abort', onAbort)
+          if (clientSignal.aborted) return
+          const info = breakInfo(handle, e)
+          ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
+          meter.observe({ type: 'error', error: info })
+          controller.enqueue({ type: 'error', error: info })
+          meter.finish(200)
+          controller.close()
+        }
+      },
+      cancel(reason) {
+        meter.finish(499)
+        return reader.cancel(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  return new Response(guarded.pipeThrough(inbound.encodeStream(encodeOpts)), { status: 200, headers })
+}

@@ -1,0 +1,114 @@
+/**
+ * One upstream call with the timeouts a gateway needs: until the first byte of a stream, until
+ * the whole answer of a non-stream call, and the longest silence inside a stream. The client
+ * going away aborts the call at once (its signal is part of the fetch's).
+ */
+import type { Config } from '../../config/schema.ts'
+import type { PreparedRequest } from '../../providers/types.ts'
+import { HttpError } from '../errors.ts'
+
+/** Why an upstream call was cut short by us rather than failing by itself. */
+export class UpstreamTimeout extends Error {
+  constructor(
+    readonly phase: 'first_byte' | 'response' | 'idle',
+    readonly ms: number,
+  ) {
+    super(
+      phase === 'idle'
+        ? `upstream sent nothing for ${ms} ms`
+        : phase === 'first_byte'
+          ? `upstream did not answer within ${ms} ms`
+          : `upstream did not finish its answer within ${ms} ms`,
+    )
+    this.name = 'UpstreamTimeout'
+  }
+}
+
+export interface UpstreamCallHandle {
+  response: Response
+  /** Aborts the upstream call (used by the idle watchdog). */
+  abort(reason: Error): void
+  /** The reason we aborted, if we did. */
+  readonly cutReason: Error | undefined
+  /** Stops the response timer once a non-stream body has been read. */
+  done(): void
+}
+
+/** Sends the call; throws `HttpError` (502/504) for transport failures and timeouts before headers. */
+export async function fetchUpstream(
+  prep: PreparedRequest,
+  opts: { clientSignal: AbortSignal; stream: boolean; timeouts: Config['timeouts'] },
+): Promise<UpstreamCallHandle> {
+  const ctl = new AbortController()
+  let cutReason: Error | undefined
+  const cut = (reason: Error) => {
+    if (!ctl.signal.aborted) {
+      cutReason = reason
+      ctl.abort(reason)
+    }
+  }
+  const ms = opts.stream ? opts.timeouts.first_byte_ms : opts.timeouts.response_ms
+  const timer = setTimeout(() => cut(new UpstreamTimeout(opts.stream ? 'first_byte' : 'response', ms)), ms)
+  let response: Response
+  try {
+    response = await fetch(prep.url, {
+      method: 'POST',
+      headers: prep.headers,
+      body: JSON.stringify(prep.body),
+      signal: AbortSignal.any([opts.clientSignal, ctl.signal]),
+    })
+  } catch (e) {
+    clearTimeout(timer)
+    throw transportError(e, cutReason, opts.clientSignal)
+  }
+  if (opts.stream) clearTimeout(timer)
+  return {
+    response,
+    abort: cut,
+    get cutReason() {
+      return cutReason
+    },
+    done: () => clearTimeout(timer),
+  }
+}
+
+/** The client left: nothing to answer, but the pipeline must stop and record what it saw. */
+export class ClientGone extends Error {
+  constructor() {
+    super('client closed the connection')
+    this.name = 'ClientGone'
+  }
+}
+
+/** A failed fetch as the error the client should see. */
+export function transportError(e: unknown, cutReason: Error | undefined, clientSignal: AbortSignal): Error {
+  if (clientSignal.aborted) return new ClientGone()
+  if (cutReason instanceof UpstreamTimeout) {
+    return new HttpError('timeout', `Upstream timeout: ${cutReason.message}`, { status: 504 })
+  }
+  const detail = e instanceof Error ? e.message : String(e)
+  return new HttpError('api_error', `Upstream unreachable: ${detail}`, {
+    status: 502,
+    code: 'upstream_unreachable',
+  })
+}
+
+/**
+ * Fails a stream that stays silent longer than `ms`: aborts the upstream call, which errors the
+ * body read; the pipeline turns that into the client dialect's in-stream error.
+ */
+export function idleWatch(ms: number, onIdle: () => void): TransformStream<Uint8Array, Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const arm = () => {
+    clearTimeout(timer)
+    timer = setTimeout(onIdle, ms)
+  }
+  return new TransformStream({
+    start: arm,
+    transform(chunk, controller) {
+      arm()
+      controller.enqueue(chunk)
+    },
+    flush: () => clearTimeout(timer),
+  })
+}

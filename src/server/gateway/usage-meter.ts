@@ -1,0 +1,98 @@
+/** Counts what one request used and writes exactly one usage record, however the request ends. */
+import type { StreamEvent, Usage } from '../../dialects/ir.ts'
+import type { InboundDialect, Store } from '../../store/types.ts'
+
+export interface MeterBase {
+  requestId: string
+  provider: string
+  account?: string
+  model: string
+  dialect: InboundDialect
+  stream: boolean
+  /** performance.now() at request start. */
+  start: number
+}
+
+export class UsageMeter {
+  #usage: Usage | undefined
+  #ttfb: number | undefined
+  #written = false
+  #streamError = false
+  readonly #ts = Date.now()
+
+  constructor(
+    readonly base: MeterBase,
+    private readonly store: Store,
+  ) {}
+
+  /** Takes a usage snapshot; later snapshots win (upstreams report cumulative totals). */
+  setUsage(u: Usage | undefined): void {
+    if (!u) return
+    this.#usage = this.#usage ? merge(this.#usage, u) : u
+  }
+
+  observe(ev: StreamEvent): void {
+    switch (ev.type) {
+      case 'start':
+        this.setUsage(ev.usage)
+        break
+      case 'usage':
+        this.setUsage(ev.usage)
+        break
+      case 'finish':
+        this.setUsage(ev.usage)
+        break
+      case 'error':
+        this.#streamError = true
+        break
+    }
+  }
+
+  firstByte(): void {
+    this.#ttfb ??= Math.round(performance.now() - this.base.start)
+  }
+
+  /** Whether an in-stream error was seen (the HTTP status was already 200). */
+  get streamFailed(): boolean {
+    return this.#streamError
+  }
+
+  /** Writes the record once; later calls are ignored. */
+  finish(status: number): void {
+    if (this.#written) return
+    this.#written = true
+    const u = this.#usage
+    this.store.usage.record({
+      ts: this.#ts,
+      requestId: this.base.requestId,
+      provider: this.base.provider,
+      ...(this.base.account === undefined ? {} : { account: this.base.account }),
+      model: this.base.model,
+      dialect: this.base.dialect,
+      inputTokens: u?.inputTokens ?? 0,
+      outputTokens: u?.outputTokens ?? 0,
+      cacheReadTokens: u?.cacheReadTokens ?? 0,
+      cacheWriteTokens: u?.cacheWriteTokens ?? 0,
+      reasoningTokens: u?.reasoningTokens ?? 0,
+      status: status === 200 && this.#streamError ? 502 : status,
+      latencyMs: Math.round(performance.now() - this.base.start),
+      ...(this.#ttfb === undefined ? {} : { ttfbMs: this.#ttfb }),
+      stream: this.base.stream,
+    })
+  }
+}
+
+/** A later snapshot replaces counts it has; zeros never erase a real earlier count (placeholder usage chunks). */
+function merge(prev: Usage, next: Usage): Usage {
+  const pick = (a: number | undefined, b: number | undefined) =>
+    b !== undefined && (b > 0 || a === undefined) ? b : a
+  const out: Usage = {
+    inputTokens: pick(prev.inputTokens, next.inputTokens) ?? 0,
+    outputTokens: pick(prev.outputTokens, next.outputTokens) ?? 0,
+  }
+  for (const k of ['cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const) {
+    const v = pick(prev[k], next[k])
+    if (v !== undefined) out[k] = v
+  }
+  return out
+}

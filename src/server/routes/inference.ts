@@ -1,0 +1,111 @@
+/**
+ * The inference endpoints, one per inbound dialect, all on one port. Each validates its body with
+ * its dialect's TypeBox schema (permissive about unknown fields), then hands over to the pipeline.
+ */
+import { Elysia } from 'elysia'
+import { requestSchema as anthropicSchema } from '../../dialects/anthropic-messages/index.ts'
+import { requestSchema as geminiSchema } from '../../dialects/gemini/index.ts'
+import { requestSchema as chatSchema } from '../../dialects/openai-chat/index.ts'
+import { requestSchema as responsesSchema } from '../../dialects/openai-responses/index.ts'
+import type { Store } from '../../store/types.ts'
+import { HttpError } from '../errors.ts'
+import { countTokens } from '../gateway/count-tokens.ts'
+import { generate } from '../gateway/pipeline.ts'
+
+type Body = Record<string, unknown>
+
+const modelOf = (body: Body): string => body['model'] as string
+const streamOf = (body: Body): boolean => body['stream'] === true
+
+/** Gemini puts the model and the method in the last path segment: `gemini-2.5-pro:streamGenerateContent`. */
+export function parseGeminiAction(action: string): { model: string; method: string } {
+  const decoded = decodeURIComponent(action)
+  const at = decoded.lastIndexOf(':')
+  if (at <= 0) {
+    throw new HttpError(
+      'not_found',
+      `Unknown Gemini method '${decoded}': expected models/{model}:generateContent`,
+    )
+  }
+  return { model: decoded.slice(0, at).replace(/^models\//, ''), method: decoded.slice(at + 1) }
+}
+
+export function inferenceRoutes(store: Store) {
+  const gemini = ({
+    request,
+    params,
+    body,
+  }: {
+    request: Request
+    params: { action: string }
+    body: unknown
+  }) => {
+    const { model, method } = parseGeminiAction(params.action)
+    if (method === 'countTokens')
+      return countTokens({ dialect: 'gemini', request, body: body as Body, model })
+    if (method !== 'generateContent' && method !== 'streamGenerateContent') {
+      throw new HttpError(
+        'not_found',
+        `Gemini method '${method}' is not served; use generateContent or streamGenerateContent`,
+      )
+    }
+    return generate({
+      dialect: 'gemini',
+      request,
+      body: body as Body,
+      model,
+      stream: method === 'streamGenerateContent',
+      store,
+    })
+  }
+  return new Elysia()
+    .post(
+      '/v1/chat/completions',
+      ({ request, body }) =>
+        generate({
+          dialect: 'openai-chat',
+          request,
+          body,
+          model: modelOf(body),
+          stream: streamOf(body),
+          store,
+        }),
+      { body: chatSchema },
+    )
+    .post(
+      '/v1/responses',
+      ({ request, body }) =>
+        generate({
+          dialect: 'openai-responses',
+          request,
+          body,
+          model: modelOf(body),
+          stream: streamOf(body),
+          store,
+        }),
+      { body: responsesSchema },
+    )
+    .post(
+      '/v1/messages',
+      ({ request, body }) =>
+        generate({
+          dialect: 'anthropic-messages',
+          request,
+          body,
+          model: modelOf(body),
+          stream: streamOf(body),
+          store,
+        }),
+      { body: anthropicSchema },
+    )
+    .post('/v1/messages/count_tokens', ({ request, body }) =>
+      countTokens({
+        dialect: 'anthropic-messages',
+        request,
+        body: body as Body,
+        model: modelOf(body as Body),
+      }),
+    )
+    .post('/v1beta/models/:action', gemini, { body: geminiSchema })
+    .post('/v1/models/:action', gemini, { body: geminiSchema })
+}

@@ -1,0 +1,73 @@
+/**
+ * Model listings in each dialect's shape: OpenAI's `/v1/models` (Anthropic's shape when the
+ * client sends `anthropic-version` or `?format=anthropic`) and Gemini's `/v1beta/models`. Entries
+ * carry context window and max output where known, so clients like Claude Code budget context.
+ */
+import { Elysia } from 'elysia'
+import { type ListedModel, listModels } from '../../routing/index.ts'
+import { contextOf } from '../context.ts'
+import { HttpError } from '../errors.ts'
+
+function openaiEntry(m: ListedModel) {
+  return {
+    id: m.id,
+    object: 'model',
+    created: m.info?.created ?? 0,
+    owned_by: m.ownedBy,
+    ...(m.info?.contextWindow ? { context_window: m.info.contextWindow } : {}),
+    ...(m.info?.maxOutput ? { max_output_tokens: m.info.maxOutput } : {}),
+  }
+}
+
+function anthropicEntry(m: ListedModel) {
+  return {
+    type: 'model',
+    id: m.id,
+    display_name: m.info?.displayName ?? m.id,
+    created_at: new Date((m.info?.created ?? 0) * 1000).toISOString(),
+    ...(m.info?.contextWindow ? { max_input_tokens: m.info.contextWindow } : {}),
+    ...(m.info?.maxOutput ? { max_tokens: m.info.maxOutput } : {}),
+  }
+}
+
+function geminiEntry(m: ListedModel) {
+  return {
+    name: `models/${m.id}`,
+    displayName: m.info?.displayName ?? m.id,
+    ...(m.info?.contextWindow ? { inputTokenLimit: m.info.contextWindow } : {}),
+    ...(m.info?.maxOutput ? { outputTokenLimit: m.info.maxOutput } : {}),
+    supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'],
+  }
+}
+
+const wantsAnthropic = (request: Request) =>
+  request.headers.has('anthropic-version') || new URL(request.url).searchParams.get('format') === 'anthropic'
+
+export function modelRoutes() {
+  return new Elysia()
+    .get('/v1/models', ({ request }) => {
+      const models = listModels(contextOf(request).config.config)
+      if (!wantsAnthropic(request)) return { object: 'list', data: models.map(openaiEntry) }
+      const data = models.map(anthropicEntry)
+      return {
+        data,
+        has_more: false,
+        first_id: data[0]?.id ?? null,
+        last_id: data[data.length - 1]?.id ?? null,
+      }
+    })
+    .get('/v1/models/:id', ({ request, params }) => {
+      const id = decodeURIComponent(params.id)
+      const m = listModels(contextOf(request).config.config).find((x) => x.id === id)
+      if (!m)
+        throw new HttpError(
+          'not_found',
+          `Model '${id}' is not served here; GET /v1/models lists the models`,
+          { code: 'model_not_found' },
+        )
+      return wantsAnthropic(request) ? anthropicEntry(m) : openaiEntry(m)
+    })
+    .get('/v1beta/models', ({ request }) => ({
+      models: listModels(contextOf(request).config.config).map(geminiEntry),
+    }))
+}

@@ -1,0 +1,50 @@
+/**
+ * The compiled binary must behave like `bun src/main.ts`: serve, log, hot-reload and use SQLite,
+ * from a folder without node_modules. Built once for the whole file.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { statSync, writeFileSync } from 'node:fs'
+import pkg from '../../package.json' with { type: 'json' }
+import { compile } from '../../scripts/build.ts'
+import { runCli, startServer } from '../helpers/process.ts'
+import { tempDir, waitFor } from '../helpers/tmp.ts'
+
+const build = tempDir('byokey-bin-')
+const bin = build.join('byokey')
+
+beforeAll(async () => {
+  expect(await compile(bin)).toBe(true)
+}, 120_000)
+afterAll(() => build[Symbol.dispose]())
+
+describe('compiled binary', () => {
+  test('answers --version', async () => {
+    const r = await runCli(['--version'], {}, [bin])
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe(pkg.version)
+  })
+
+  test('serves /healthz, logs JSON, hot-reloads its config and writes a private SQLite file', async () => {
+    using dir = tempDir()
+    const config = dir.join('config.yaml')
+    writeFileSync(config, 'port: 0\n')
+    // a stray .env in the working folder must not be picked up
+    writeFileSync(dir.join('.env'), 'NODE_ENV=production\n')
+    await using server = await startServer(['-c', config], { BYOKEY_HOME: dir.path }, [bin])
+    const h = await fetch(`${server.url}/healthz`)
+    expect(h.status).toBe(200)
+    expect(h.headers.get('x-request-id')).toBeTruthy()
+    expect(statSync(dir.join('byokey.db')).mode & 0o777).toBe(0o600)
+    writeFileSync(`${config}.tmp`, 'port: 0\nserver:\n  body_limit_bytes: 4096\n')
+    Bun.spawnSync(['mv', `${config}.tmp`, config])
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${server.url}/readyz`)).json()) as { config_version: number })
+          .config_version === 2,
+      3000,
+    )
+    await server.waitForLine((l) => l.msg === 'config reloaded')
+    expect(await server.stop()).toBe(0)
+    await server.waitForLine((l) => l.msg === 'stopped')
+  })
+})

@@ -1,0 +1,73 @@
+/** An in-process gateway on 127.0.0.1 port 0 with a real config file, a real SQLite file and captured logs. */
+import { writeFileSync } from 'node:fs'
+import { Writable } from 'node:stream'
+import { stringify } from 'yaml'
+import { ConfigRef } from '../../src/config/store.ts'
+import { createLogger } from '../../src/log.ts'
+import { type Gateway, startGateway } from '../../src/server/serve.ts'
+import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import type { Store } from '../../src/store/types.ts'
+import { type TempDir, tempDir } from './tmp.ts'
+
+export interface TestGateway {
+  url: string
+  store: Store
+  config: ConfigRef
+  configFile: string
+  dir: TempDir
+  /** Every log line, parsed. */
+  logs: Array<Record<string, unknown>>
+  /** Raw log text, for secret checks. */
+  logText(): string
+  /** Rewrites the config file and reloads it now. */
+  rewrite(config: Record<string, unknown>): void
+  gateway: Gateway
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+export async function testGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
+  const dir = tempDir()
+  const configFile = dir.join('config.yaml')
+  writeFileSync(configFile, stringify({ port: 0, ...config }))
+  const raw: string[] = []
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      raw.push(String(chunk))
+      cb()
+    },
+  })
+  const log = createLogger({ level: 'debug', stream })
+  const ref = new ConfigRef({
+    file: configFile,
+    pollMs: 0,
+    onError: (e) => log.error({ reason: e.message }, 'config'),
+  })
+  const store = openSqliteStore(dir.join('byokey.db'), { usageFlushMs: 10 })
+  const gateway = startGateway({ config: ref, store, log, version: 'test' })
+  return {
+    url: gateway.url,
+    store,
+    config: ref,
+    configFile,
+    dir,
+    gateway,
+    get logs() {
+      return raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    },
+    logText: () => raw.join(''),
+    rewrite(next) {
+      writeFileSync(configFile, stringify({ port: 0, ...next }))
+      const r = ref.reload()
+      if (r.error) throw new Error(r.error)
+    },
+    async [Symbol.asyncDispose]() {
+      await gateway.stop()
+      store.close()
+      dir[Symbol.dispose]()
+    },
+  }
+}

@@ -1,0 +1,132 @@
+/** Runs byokey as a real process (source or compiled binary) and reads its JSON log lines. */
+
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+
+export const ROOT = join(import.meta.dir, '..', '..')
+export const SOURCE_CMD = [process.execPath, join(ROOT, 'src', 'main.ts')]
+
+export interface LogLine {
+  level: number
+  msg: string
+  [k: string]: unknown
+}
+
+export interface ServerProcess {
+  proc: Subprocess<'ignore', 'pipe', 'pipe'>
+  url: string
+  /** Every stdout line parsed as JSON so far (non-JSON lines kept as `{msg}`). */
+  lines: LogLine[]
+  stderr(): Promise<string>
+  /** Waits for a log line whose msg matches. */
+  waitForLine(match: (l: LogLine) => boolean, ms?: number): Promise<LogLine>
+  /** SIGTERM and the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** Runs a byokey command to completion. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cmd: string[] = SOURCE_CMD,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([...cmd, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
+  return { code, stdout, stderr }
+}
+
+/** Starts `serve` and resolves once it logs that it listens. */
+export async function startServer(
+  args: string[],
+  env: Record<string, string>,
+  cmd: string[] = SOURCE_CMD,
+): Promise<ServerProcess> {
+  const proc = Bun.spawn([...cmd, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: LogLine[] = []
+  const waiters: Array<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = []
+  const stderrText = new Response(proc.stderr).text()
+  void (async () => {
+    const decoder = new TextDecoder()
+    let buf = ''
+    for await (const chunk of proc.stdout) {
+      buf += decoder.decode(chunk, { stream: true })
+      let nl = buf.indexOf('\n')
+      while (nl !== -1) {
+        const raw = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        let line: LogLine
+        try {
+          line = JSON.parse(raw) as LogLine
+        } catch {
+          line = { level: 0, msg: raw }
+        }
+        lines.push(line)
+        for (const w of [...waiters]) {
+          if (w.match(line)) {
+            waiters.splice(waiters.indexOf(w), 1)
+            w.resolve(line)
+          }
+        }
+        nl = buf.indexOf('\n')
+      }
+    }
+  })()
+  const waitForLine = (match: (l: LogLine) => boolean, ms = 10_000) => {
+    const seen = lines.find(match)
+    if (seen) return Promise.resolve(seen)
+    return new Promise<LogLine>((resolve, reject) => {
+      const timer = setTimeout(async () => {
+        reject(
+          new Error(
+            `no matching log line within ${ms} ms; stderr: ${await stderrText}; stdout: ${JSON.stringify(lines)}`,
+          ),
+        )
+      }, ms)
+      waiters.push({
+        match,
+        resolve: (l) => {
+          clearTimeout(timer)
+          resolve(l)
+        },
+      })
+      void proc.exited.then(async (code) => {
+        clearTimeout(timer)
+        reject(
+          new Error(
+            `server exited with ${code}; stderr: ${await stderrText}; stdout: ${JSON.stringify(lines)}`,
+          ),
+        )
+      })
+    })
+  }
+  const listening = await waitForLine((l) => l.msg === 'byokey listening')
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (proc.exitCode === null) proc.kill(signal)
+    return await proc.exited
+  }
+  return {
+    proc,
+    url: String(listening['url']),
+    lines,
+    stderr: () => stderrText,
+    waitForLine,
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      if (proc.exitCode === null) {
+        proc.kill('SIGKILL')
+        await proc.exited
+      }
+    },
+  }
+}
