@@ -31,16 +31,11 @@ export function parseGeminiAction(action: string): { model: string; method: stri
 }
 
 export function inferenceRoutes(store: Store) {
-  const gemini = ({
-    request,
-    params,
-    body,
-  }: {
-    request: Request
-    params: { action: string }
-    body: unknown
-  }) => {
-    const { model, method } = parseGeminiAction(params.action)
+  // Matched by a wildcard and read from the path: a qualified model (`up-chat/some-model`) puts a
+  // slash inside the segment, which a `:param` would not match.
+  const gemini = ({ request, body }: { request: Request; body: unknown }) => {
+    const path = new URL(request.url).pathname
+    const { model, method } = parseGeminiAction(path.slice(path.indexOf('/models/') + '/models/'.length))
     if (method === 'countTokens')
       return countTokens({ dialect: 'gemini', request, body: body as Body, model })
     if (method !== 'generateContent' && method !== 'streamGenerateContent') {
@@ -106,6 +101,6 @@ export function inferenceRoutes(store: Store) {
         model: modelOf(body as Body),
       }),
     )
-    .post('/v1beta/models/:action', gemini, { body: geminiSchema })
-    .post('/v1/models/:action', gemini, { body: geminiSchema })
+    .post('/v1beta/models/*', gemini, { body: geminiSchema })
+    .post('/v1/models/*', gemini, { body: geminiSchema })
 }
