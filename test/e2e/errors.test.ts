@@ -5,7 +5,14 @@
 import { describe, expect, test } from 'bun:test'
 import type { DialectName } from '../../src/dialects/ir.ts'
 import { parseSSE } from '../../src/sse.ts'
-import { connectionReset, errorReply, fakeAnthropic, fakeGemini, fakeOpenAI, type Reply } from '../helpers/fakes/index.ts'
+import {
+  connectionReset,
+  errorReply,
+  fakeAnthropic,
+  fakeGemini,
+  fakeOpenAI,
+  type Reply,
+} from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'
 
 type Inbound = DialectName
@@ -13,19 +20,24 @@ type Inbound = DialectName
 /** One request in the client's dialect for `model`. */
 function request(inbound: Inbound, url: string, model: string, stream: boolean): Promise<Response> {
   const headers = { 'content-type': 'application/json', authorization: 'Bearer client-key' }
-  const post = (path: string, body: unknown) => fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })
+  const post = (path: string, body: unknown) =>
+    fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })
   switch (inbound) {
     case 'openai-chat':
       return post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] })
     case 'openai-responses':
       return post('/v1/responses', { model, stream, input: 'hi' })
     case 'anthropic-messages':
-      return post('/v1/messages', { model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] })
+      return post('/v1/messages', {
+        model,
+        stream,
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'hi' }],
+      })
     case 'gemini':
-      return post(
-        `/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
-        { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
-      )
+      return post(`/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`, {
+        contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+      })
   }
 }
 
@@ -62,29 +74,37 @@ const STATUS_CASES: Array<[number, number, number | undefined]> = [
 ]
 
 describe.each(INBOUND)('%s client', (inbound) => {
-  test.each(STATUS_CASES)('upstream %i → client %i in its own dialect', async (upStatus, clientStatus, retry) => {
-    await using up = fakeAnthropic(
-      errorReply(upStatus, { message: `upstream says ${upStatus}`, ...(retry ? { retryAfter: retry } : {}) }),
-    )
-    await using gw = await testGateway({
-      upstreams: [{ name: 'up', dialect: 'anthropic-messages', base_url: up.url, api_key: 'k' }],
-    })
-    for (const stream of [false, true]) {
-      const res = await request(inbound, gw.url, 'up/m', stream)
-      expect(res.status).toBe(clientStatus)
-      expect(res.headers.get('content-type')).toContain('application/json')
-      const message = envelopeMessage(inbound, await res.json(), clientStatus)
-      expect(message).toContain(`upstream says ${upStatus}`)
-      if (retry) expect(res.headers.get('retry-after')).toBe(String(retry))
-    }
-    gw.store.usage.flush()
-    const rows = gw.store.usage.recent(10)
-    expect(rows.map((r) => r.status)).toEqual([clientStatus, clientStatus])
-  })
+  test.each(STATUS_CASES)(
+    'upstream %i → client %i in its own dialect',
+    async (upStatus, clientStatus, retry) => {
+      await using up = fakeAnthropic(
+        errorReply(upStatus, {
+          message: `upstream says ${upStatus}`,
+          ...(retry ? { retryAfter: retry } : {}),
+        }),
+      )
+      await using gw = await testGateway({
+        upstreams: [{ name: 'up', dialect: 'anthropic-messages', base_url: up.url, api_key: 'k' }],
+      })
+      for (const stream of [false, true]) {
+        const res = await request(inbound, gw.url, 'up/m', stream)
+        expect(res.status).toBe(clientStatus)
+        expect(res.headers.get('content-type')).toContain('application/json')
+        const message = envelopeMessage(inbound, await res.json(), clientStatus)
+        expect(message).toContain(`upstream says ${upStatus}`)
+        if (retry) expect(res.headers.get('retry-after')).toBe(String(retry))
+      }
+      gw.store.usage.flush()
+      const rows = gw.store.usage.recent(10)
+      expect(rows.map((r) => r.status)).toEqual([clientStatus, clientStatus])
+    },
+  )
 
   test('a Gemini RetryInfo delay becomes Retry-After', async () => {
     await using up = fakeGemini(errorReply(429, { message: 'quota', retryAfter: 34 }))
-    await using gw = await testGateway({ upstreams: [{ name: 'g', dialect: 'gemini', base_url: up.url, api_key: 'k' }] })
+    await using gw = await testGateway({
+      upstreams: [{ name: 'g', dialect: 'gemini', base_url: up.url, api_key: 'k' }],
+    })
     const res = await request(inbound, gw.url, 'g/m', false)
     expect(res.status).toBe(429)
     expect(res.headers.get('retry-after')).toBe('34')
@@ -185,7 +205,10 @@ test('a known model without credentials is a 401 naming the config key and the l
 })
 
 test('with several keys, a 429 on one is retried on the next before the client sees anything', async () => {
-  await using up = fakeOpenAI([errorReply(429, { message: 'slow down', retryAfter: 5 }), { text: 'second key worked' }])
+  await using up = fakeOpenAI([
+    errorReply(429, { message: 'slow down', retryAfter: 5 }),
+    { text: 'second key worked' },
+  ])
   await using gw = await testGateway({
     providers: {
       codex: {

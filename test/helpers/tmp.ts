@@ -19,11 +19,15 @@ export function tempDir(prefix = 'byokey-test-'): TempDir {
 }
 
 /** Polls `check` until it returns a truthy value or `ms` pass. */
-export async function waitFor<T>(check: () => T | Promise<T>, ms = 2000, every = 10): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  ms = 2000,
+  every = 10,
+): Promise<NonNullable<T>> {
   const until = Date.now() + ms
   for (;;) {
     const v = await check()
-    if (v) return v
+    if (v) return v as NonNullable<T>
     if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`)
     await Bun.sleep(every)
   }

@@ -6,7 +6,7 @@
 import type { DialectName } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
 import { contextOf } from '../context.ts'
-import { estimateRequestTokens } from './estimate.ts'
+import { countRequestTokens } from './estimate.ts'
 import { credentialsOrThrow, routeFor } from './pipeline.ts'
 
 export interface CountInput {
@@ -87,5 +87,5 @@ export async function countTokens(input: CountInput): Promise<Response> {
       }
     }
   }
-  return answer(input.dialect, estimateRequestTokens(ir), true)
+  return answer(input.dialect, await countRequestTokens(ir), true)
 }

@@ -1,21 +1,27 @@
 /**
- * Token estimates where an upstream has no counting endpoint: o200k BPE (the OpenAI tokenizer)
- * over the prompt's text. Other vendors' tokenizers differ, so callers label it an estimate.
+ * Token estimates where an upstream has no counting endpoint. `count_tokens` uses the o200k BPE
+ * (the OpenAI tokenizer), loaded on first use: its 200k-entry table costs ~1 s and ~100 MB, which
+ * a gateway that never needs it should not pay at startup. The request path (Anthropic
+ * `message_start` before the upstream reports usage) only needs a rough placeholder, so it uses
+ * a character ratio and never waits on the tokenizer.
  */
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import type { Request } from '../../dialects/ir.ts'
 
-/** Above this many characters, a ratio stands in for the tokenizer to keep the request path fast. */
-const TOKENIZE_LIMIT = 200_000
+type Counter = (text: string) => number
+let counter: Promise<Counter> | undefined
 
-export function estimateTextTokens(text: string): number {
-  if (text.length === 0) return 0
-  if (text.length > TOKENIZE_LIMIT) return Math.ceil(text.length / 3.6)
-  return countTokens(text)
+/** Above this many characters, a ratio stands in for the tokenizer. */
+const TOKENIZE_LIMIT = 400_000
+/** Characters per token of typical English/code text under o200k. */
+const CHARS_PER_TOKEN = 3.6
+
+function loadCounter(): Promise<Counter> {
+  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.countTokens as Counter)
+  return counter
 }
 
-/** The prompt of an IR request as the text a tokenizer sees (images counted at a flat rate). */
-export function estimateRequestTokens(req: Request): number {
+/** The prompt of an IR request as the text a tokenizer sees, plus a flat allowance for media and framing. */
+function promptText(req: Request): { text: string; fixed: number } {
   const parts: string[] = []
   let fixed = 0
   for (const s of req.system) parts.push(s.text)
@@ -24,8 +30,6 @@ export function estimateRequestTokens(req: Request): number {
     for (const p of m.content) {
       switch (p.type) {
         case 'text':
-          parts.push(p.text)
-          break
         case 'thinking':
           parts.push(p.text)
           break
@@ -51,5 +55,18 @@ export function estimateRequestTokens(req: Request): number {
   for (const t of req.tools ?? []) {
     if (t.kind === 'function') parts.push(t.name, t.description ?? '', JSON.stringify(t.parameters))
   }
-  return estimateTextTokens(parts.join('\n')) + fixed
+  return { text: parts.join('\n'), fixed }
+}
+
+/** o200k count of the prompt (the tokenizer is loaded on first call). */
+export async function countRequestTokens(req: Request): Promise<number> {
+  const { text, fixed } = promptText(req)
+  if (text.length > TOKENIZE_LIMIT) return Math.ceil(text.length / CHARS_PER_TOKEN) + fixed
+  return (await loadCounter())(text) + fixed
+}
+
+/** A quick character-ratio estimate for the request path. */
+export function roughRequestTokens(req: Request): number {
+  const { text, fixed } = promptText(req)
+  return Math.ceil(text.length / CHARS_PER_TOKEN) + fixed
 }

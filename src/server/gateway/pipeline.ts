@@ -15,7 +15,7 @@ import { applyPayloadRules, type Route, resolveModel } from '../../routing/index
 import type { Store } from '../../store/types.ts'
 import { contextOf, type RequestContext } from '../context.ts'
 import { errorResponse, HttpError } from '../errors.ts'
-import { estimateRequestTokens } from './estimate.ts'
+import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
@@ -192,7 +192,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
       )
     }
     const estimate =
-      inbound.name === 'anthropic-messages' && shaped.ir ? estimateRequestTokens(shaped.ir) : undefined
+      inbound.name === 'anthropic-messages' && shaped.ir ? roughRequestTokens(shaped.ir) : undefined
     return respondTranslated(handle, inbound, upstream, meter, ctx, config, headers, input.request.signal, {
       includeUsage: clientWantsUsage,
       provenance,
