@@ -48,15 +48,17 @@ async function startProcess(
   })
   children.push(proc)
   const decoder = new TextDecoder()
+  const reader = proc.stdout.getReader()
   let buf = ''
-  for await (const chunk of proc.stdout) {
-    buf += decoder.decode(chunk)
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    buf += decoder.decode(value)
     const m = match.exec(buf)
     if (m) {
       void (async () => {
-        for await (const _ of proc.stdout) {
-          // keep draining so the child never blocks on a full pipe
-        }
+        // keep draining so the child never blocks on a full pipe
+        while (!(await reader.read()).done) {}
       })()
       return { url: m[1]!, pid: proc.pid }
     }

@@ -292,7 +292,11 @@ export function decodeBlock(raw: unknown, path: string, prov?: Provenance): Part
       const part: ThinkingPart = { type: 'thinking', text: str(raw.thinking, `${path}.thinking`) }
       const sig = raw.signature === undefined ? '' : str(raw.signature, `${path}.signature`)
       const a = attributeSignature(sig, prov)
-      if (raw.signature !== undefined) setOpaque(part, a.value, a.provenance)
+      // A wrapped empty signature is the placeholder foreign thinking without one was given
+      // (see `thinkingForClient`): it stays without one, rather than becoming an empty opaque
+      // value that Gemini, Chat or Responses upstreams would be sent.
+      const placeholder = a.value === '' && sig !== ''
+      if (raw.signature !== undefined && !placeholder) setOpaque(part, a.value, a.provenance)
       part.provenance = a.provenance
       const extra = extraWith(hintsFor(raw, THINKING_KEYS))
       if (extra) part.extra = extra

@@ -56,3 +56,21 @@ export function isNative(prov: Provenance | undefined, target: DialectName, prov
   if (!prov || prov.dialect !== target) return false
   return !(provider && prov.provider && prov.provider !== provider)
 }
+
+/**
+ * Whether a request body carries opaque reasoning this gateway wrapped (anywhere in it): a client
+ * replaying what another provider produced. Such a body must go through the IR even to an
+ * upstream of the client's own dialect, so the wrapped values are unwrapped or dropped there
+ * instead of reaching a provider that rejects them ("Invalid signature in thinking block").
+ */
+export function carriesWrappedSignature(value: unknown): boolean {
+  if (typeof value === 'string') return value.startsWith(PREFIX)
+  if (Array.isArray(value)) {
+    for (const v of value) if (carriesWrappedSignature(v)) return true
+    return false
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const k in value) if (carriesWrappedSignature((value as Record<string, unknown>)[k])) return true
+  }
+  return false
+}

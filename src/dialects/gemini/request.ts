@@ -32,8 +32,9 @@
  * - Tool calls have no id on the public API: decoding mints `gemini_call_<n>` in order of
  *   appearance and pairs each `functionResponse` with the earliest unanswered call of its name.
  *   An id Gemini did send is kept (and re-emitted only to Gemini); minted and foreign ids are
- *   never sent. `functionResponse.name` comes from the tool result or, failing that, from the
- *   tool call with its id earlier in the history.
+ *   never sent, so a foreign turn's functionResponses go out in the order of their calls (a client
+ *   may answer parallel calls of one function out of order). `functionResponse.name` comes from the
+ *   tool result or, failing that, from the tool call with its id earlier in the history.
  * - Tool results: text → `response: {result: text}`, or the object itself when the text is a JSON
  *   object; `isError` → `{error: text|object}`; several texts are joined with `\n`. Decoding
  *   reverses it (`{result: "…"}`/`{error: "…"}` give their string, anything else its JSON).
@@ -895,6 +896,9 @@ interface EncodeState {
   opts: EncodeRequestOptions
   /** Tool-call id → function name, from the history so far (functionResponse needs the name). */
   names: Map<string, string>
+  /** Tool-call id → position among the calls so far; a foreign functionResponse → its call's. */
+  order: Map<string, number>
+  rank: WeakMap<JsonObject, number>
 }
 
 function encodeTextPart(part: TextPart, st: EncodeState): JsonObject | undefined {
@@ -919,6 +923,7 @@ function encodeThinkingPart(part: ThinkingPart, st: EncodeState): JsonObject | u
 
 function encodeCallPart(part: ToolCallPart, st: EncodeState): JsonObject {
   st.names.set(part.id, part.name)
+  if (!st.order.has(part.id)) st.order.set(part.id, st.order.size)
   const fc: JsonObject = st.same ? { ...bagOf(part.extra, '$functionCall') } : {}
   fc.name = part.name
   fc.args = parseArguments(part.arguments)
@@ -962,7 +967,11 @@ function encodeResultPart(
     if (st.same) fr.parts = encoded
     else trailing.push(...encoded)
   }
-  return st.same ? { ...wireExtra(part.extra), functionResponse: fr } : { functionResponse: fr }
+  if (st.same) return { ...wireExtra(part.extra), functionResponse: fr }
+  const out: JsonObject = { functionResponse: fr }
+  const at = st.order.get(part.toolCallId)
+  if (at !== undefined) st.rank.set(out, at)
+  return out
 }
 
 function encodePart(
@@ -1004,6 +1013,25 @@ function signCalls(parts: JsonObject[]): void {
   }
   if (calls === 0) return
   for (const p of parts) if (p.functionCall !== undefined) p.thoughtSignature = SKIP_SIGNATURE
+}
+
+/**
+ * Foreign ids are not sent, so Gemini pairs answers with calls by name and position: put a turn's
+ * functionResponses in the order of their calls (a client may answer parallel calls out of order).
+ */
+function orderResponses(parts: JsonObject[], rank: WeakMap<JsonObject, number>): void {
+  const slots: number[] = []
+  const responses: JsonObject[] = []
+  parts.forEach((p, i) => {
+    if (p.functionResponse === undefined) return
+    slots.push(i)
+    responses.push(p)
+  })
+  if (responses.length < 2 || !responses.every((p) => rank.has(p))) return
+  responses.sort((x, y) => rank.get(x)! - rank.get(y)!)
+  slots.forEach((at, k) => {
+    parts[at] = responses[k]!
+  })
 }
 
 function encodeSystem(req: Request, st: EncodeState, hoisted: TextPart[]): JsonObject | undefined {
@@ -1058,6 +1086,8 @@ function encodeContents(
     if (last && last.role === role) (last.parts as JsonObject[]).push(...parts)
     else contents.push({ role, parts })
   }
+  if (!st.same)
+    for (const c of contents) if (c.role === 'user') orderResponses(c.parts as JsonObject[], st.rank)
   if (gemini3) for (const c of contents) if (c.role === 'model') signCalls(c.parts as JsonObject[])
   return { contents, hoisted }
 }
@@ -1184,7 +1214,13 @@ function encodeGeneration(req: Request, st: EncodeState, gemini3: boolean): Json
 }
 
 export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Record<string, unknown> {
-  const st: EncodeState = { same: req.source === DIALECT, opts, names: new Map() }
+  const st: EncodeState = {
+    same: req.source === DIALECT,
+    opts,
+    names: new Map(),
+    order: new Map(),
+    rank: new WeakMap(),
+  }
   const gemini3 = isGemini3(opts.model ?? req.model)
   const body: JsonObject = st.same ? { ...wireExtra(req.extra) } : {}
   const { contents, hoisted } = encodeContents(req, st, gemini3)

@@ -575,10 +575,24 @@ function decodeMessage(m: unknown, i: number, names: Map<string, string>): Messa
   return msg
 }
 
-/** Request-side thinking rule: plain text always; opaque only when native; else drop or text. */
-function requestThinking(opts: EncodeRequestOptions): (p: ThinkingPart) => ThinkingOut {
+const hasOpaque = (p: ThinkingPart) =>
+  p.signature !== undefined || p.redacted !== undefined || p.encrypted !== undefined
+
+/**
+ * Request-side thinking rule: plain text always; opaque only when native; else drop or text. A
+ * reasoning item's opaque value rides on one of its parts (Responses: the last) but covers them
+ * all, so every part sharing its `itemId` counts as opaque.
+ */
+function requestThinking(
+  opts: EncodeRequestOptions,
+  messages: readonly Message[],
+): (p: ThinkingPart) => ThinkingOut {
+  const opaqueItems = new Set<string>()
+  for (const m of messages)
+    for (const p of m.content)
+      if (p.type === 'thinking' && p.itemId !== undefined && hasOpaque(p)) opaqueItems.add(p.itemId)
   return (p) => {
-    const opaque = p.signature !== undefined || p.redacted !== undefined || p.encrypted !== undefined
+    const opaque = hasOpaque(p) || (p.itemId !== undefined && opaqueItems.has(p.itemId))
     if (!opaque) return { kind: 'reasoning', text: p.text }
     if (isNative(p.provenance, DIALECT, opts.provider)) {
       const out: ThinkingOut = { kind: 'reasoning', text: p.text }
@@ -591,7 +605,7 @@ function requestThinking(opts: EncodeRequestOptions): (p: ThinkingPart) => Think
 
 function encodeMessages(req: Request, opts: EncodeRequestOptions, same: boolean): JsonObject[] {
   const out: JsonObject[] = []
-  const thinking = requestThinking(opts)
+  const thinking = requestThinking(opts, req.messages)
   const sign = (s: string, prov: Provenance | undefined) =>
     isNative(prov, DIALECT, opts.provider) ? s : undefined
   if (req.system.length > 0) out.push({ role: 'system', content: encodeForeignContent(req.system, 'system') })

@@ -5,6 +5,7 @@
  * without buffering. Every request leaves exactly one usage record, abandoned streams included.
  */
 import type { Config } from '../../config/schema.ts'
+import { carriesWrappedSignature } from '../../dialects/common/provenance.ts'
 import type { Dialect, DialectName, ErrorInfo, Request as IRRequest, StreamEvent } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
 import type { ProviderId } from '../../providers/ids.ts'
@@ -78,7 +79,8 @@ export function upstreamBody(
   route: Route,
   provider: Provider,
 ): { body: Record<string, unknown>; ir?: IRRequest } {
-  if (inbound.name === upstream.name && !route.reasoning) {
+  // Replayed thinking of another provider must be unwrapped or dropped by the codecs, not passed on.
+  if (inbound.name === upstream.name && !route.reasoning && !carriesWrappedSignature(input.body)) {
     const body = { ...input.body }
     if (upstream.name !== 'gemini') body['model'] = route.model
     return { body }

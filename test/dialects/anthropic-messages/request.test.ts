@@ -981,4 +981,22 @@ describe('anthropic-messages request: thinking history and signatures', () => {
       provenance: { dialect: 'openai-responses', provider: 'codex' },
     })
   })
+
+  test('the wrapped empty placeholder of unsigned foreign thinking decodes to no signature (not "")', () => {
+    for (const dialect of ['gemini', 'openai-chat', 'openai-responses'] as const) {
+      const prov = { dialect, provider: 'p', model: 'm' }
+      const ir = decodeRequest({
+        model: 'm',
+        max_tokens: 5,
+        messages: [
+          { role: 'user', content: 'q' },
+          {
+            role: 'assistant',
+            content: [{ type: 'thinking', thinking: 'plain', signature: wrapSignature('', prov) }],
+          },
+        ],
+      })
+      expect(ir.messages[1]!.content[0]).toEqual({ type: 'thinking', text: 'plain', provenance: prov })
+    }
+  })
 })
