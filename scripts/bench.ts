@@ -73,9 +73,17 @@ const forwarder = await startProcess(
   /(http:\/\/127\.0\.0\.1:\d+)/,
 )
 const config = join(work, 'config.yaml')
+/** A port nobody listens on right now (byokey logs its address at info level, which the bench turns off). */
+function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') })
+  const port = probe.port!
+  probe.stop(true)
+  return port
+}
+const byokeyPort = freePort()
 writeFileSync(
   config,
-  `port: 0
+  `port: ${byokeyPort}
 server: { usage_flush_ms: 250 }
 upstreams:
   - { name: bench-chat, dialect: openai-chat, base_url: "${upstream.url}/v1", api_key: k, models: [bench-model] }
@@ -83,7 +91,7 @@ upstreams:
   - { name: bench-gap, dialect: openai-chat, base_url: "${upstream.url}/gap/20/v1", api_key: k }
 `,
 )
-const byokey = await startProcess(
+const byokeyProc = spawn(
   [
     bun,
     ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${work}`] : []),
@@ -96,9 +104,18 @@ const byokey = await startProcess(
     '--log-level',
     LOG_LEVEL,
   ],
-  /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-  { BYOKEY_HOME: work },
+  { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BYOKEY_HOME: work } },
 )
+children.push(byokeyProc)
+const byokey = { url: `http://127.0.0.1:${byokeyPort}`, pid: byokeyProc.pid }
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${byokey.url}/healthz`)).ok) break
+  } catch {
+    if (i > 500) throw new Error('byokey did not start')
+    await Bun.sleep(10)
+  }
+}
 
 const chatBody = (stream: boolean) =>
   JSON.stringify({

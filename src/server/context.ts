@@ -7,7 +7,23 @@ export interface RequestContext {
   start: number
   /** The config snapshot for this request: read once, used throughout. */
   config: ConfigSnapshot
-  log: Logger
+  /** A logger carrying the request id. */
+  readonly log: Logger
+}
+
+/** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
+export class Context implements RequestContext {
+  #log: Logger | undefined
+  constructor(
+    readonly id: string,
+    readonly start: number,
+    readonly config: ConfigSnapshot,
+    private readonly root: Logger,
+  ) {}
+  get log(): Logger {
+    this.#log ??= this.root.child({ reqId: this.id })
+    return this.#log
+  }
 }
 
 const contexts = new WeakMap<Request, RequestContext>()

@@ -9,7 +9,7 @@ import { type Logger, redactUrl } from '../log.ts'
 import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
-import { requestIdFrom, setContext } from './context.ts'
+import { Context, requestIdFrom, setContext } from './context.ts'
 import { dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
 
 export interface GatewayOptions {
@@ -42,9 +42,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
     async fetch(req) {
       const snap = config.current
       const id = requestIdFrom(req.headers)
-      const reqLog = log.child({ reqId: id })
       const start = performance.now()
-      setContext(req, { id, start, config: snap, log: reqLog })
+      setContext(req, new Context(id, start, snap, log))
       const url = new URL(req.url)
       let res: Response
       const declared = Number(req.headers.get('content-length') ?? 0)
@@ -58,9 +57,17 @@ export function startGateway(opts: GatewayOptions): Gateway {
       }
       res = withHeader(res, 'x-request-id', id)
       const ms = Math.round((performance.now() - start) * 100) / 100
-      const line = { method: req.method, path: redactUrl(url.pathname + url.search), status: res.status, ms }
-      if (res.status >= 500) reqLog.warn(line, 'request failed')
-      else reqLog.info(line, 'request')
+      if (res.status >= 500 ? log.isLevelEnabled('warn') : log.isLevelEnabled('info')) {
+        const line = {
+          reqId: id,
+          method: req.method,
+          path: redactUrl(url.pathname + url.search),
+          status: res.status,
+          ms,
+        }
+        if (res.status >= 500) log.warn(line, 'request failed')
+        else log.info(line, 'request')
+      }
       return res
     },
     error(err) {

@@ -284,65 +284,59 @@ function respondPassthrough(
   clientWantsUsage: boolean,
   clientSignal: AbortSignal,
 ): Response {
-  const tap = passthroughTap(dialect, (ev) => meter.observe(ev))
-  const source = handle.response.body!.pipeThrough(
-    idleWatch(config.timeouts.idle_ms, () =>
-      handle.abort(new UpstreamTimeout('idle', config.timeouts.idle_ms)),
-    ),
-  )
-  const reader = source.getReader()
+  const dropUsageChunk = dialect.name === 'openai-chat' && !clientWantsUsage
+  const tap = passthroughTap(dialect, (ev) => meter.observe(ev), { dropUsageChunk })
+  const reader = handle.response.body!.getReader()
+  const idleMs = config.timeouts.idle_ms
+  // One hop for the whole stream: the idle watchdog lives in this pull loop, not in a TransformStream.
+  let idle: ReturnType<typeof setTimeout> | undefined
   const finish = async (status: number) => {
+    clearTimeout(idle)
     await tap.drain()
     meter.finish(status)
   }
   const onAbort = () => void finish(499)
   clientSignal.addEventListener('abort', onAbort, { once: true })
-  const dropUsage = dialect.name === 'openai-chat' && !clientWantsUsage
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read()
-          if (done) {
+  // A direct stream (Bun): one pull runs the whole copy loop, taking every chunk already
+  // queued at once, so per-chunk overhead stays close to handing the upstream body over as is.
+  const body = new ReadableStream({
+    type: 'direct',
+    async pull(controller) {
+      try {
+        for (;;) {
+          idle = setTimeout(() => handle.abort(new UpstreamTimeout('idle', idleMs)), idleMs)
+          const batch = await (reader as ReadableStreamDefaultReader<Uint8Array> & BunReader).readMany()
+          clearTimeout(idle)
+          if (batch.done) {
             clientSignal.removeEventListener('abort', onAbort)
             await finish(200)
             controller.close()
             return
           }
           meter.firstByte()
-          tap.push(value)
-          controller.enqueue(dropUsage ? withoutUsageChunk(value) : value)
-        } catch (e) {
-          clientSignal.removeEventListener('abort', onAbort)
+          for (const chunk of batch.value as Uint8Array[]) controller.write(tap.push(chunk))
+          // SSE must not sit in a buffer: send what this batch gave now (and wait if the client is slow).
+          await controller.flush(true)
           if (clientSignal.aborted) return
-          const info = breakInfo(handle, e)
-          ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
-          meter.observe({ type: 'error', error: info })
-          controller.enqueue(await streamErrorBytes(dialect, info))
-          await finish(200)
-          controller.close()
         }
-      },
-      cancel(reason) {
-        void finish(499)
-        return reader.cancel(reason)
-      },
+      } catch (e) {
+        clearTimeout(idle)
+        clientSignal.removeEventListener('abort', onAbort)
+        if (clientSignal.aborted) return
+        const info = breakInfo(handle, e)
+        ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
+        meter.observe({ type: 'error', error: info })
+        controller.write(await streamErrorBytes(dialect, info))
+        await finish(200)
+        controller.close()
+      }
     },
-    { highWaterMark: 0 },
-  )
+    cancel(reason) {
+      void finish(499)
+      return reader.cancel(reason)
+    },
+  })
   return new Response(body, { status: 200, headers })
-}
-
-const USAGE_ONLY = /data: *\{[^\n]*"choices": *\[\][^\n]*"usage": *\{[^\n]*\n\n/g
-
-/**
- * A chat client that did not ask for `include_usage` must not get the usage-only chunk the
- * gateway asked upstream for (older clients index `choices[0]` of every chunk).
- */
-function withoutUsageChunk(chunk: Uint8Array): Uint8Array {
-  const text = new TextDecoder().decode(chunk)
-  if (!text.includes('"choices":[]') && !text.includes('"choices": []')) return chunk
-  return new TextEncoder().encode(text.replace(USAGE_ONLY, ''))
 }
 
 function respondTranslated(
@@ -370,16 +364,19 @@ function respondTranslated(
     {
       async pull(controller) {
         try {
-          const { done, value } = await reader.read()
-          if (done) {
+          // every event already decoded, in one call: one await per network read, not per event
+          const batch = await (reader as ReadableStreamDefaultReader<StreamEvent> & BunReader).readMany()
+          if (batch.done) {
             clientSignal.removeEventListener('abort', onAbort)
             meter.finish(200)
             controller.close()
             return
           }
           meter.firstByte()
-          meter.observe(value)
-          controller.enqueue(value)
+          for (const ev of batch.value as StreamEvent[]) {
+            meter.observe(ev)
+            controller.enqueue(ev)
+          }
         } catch (e) {
           clientSignal.removeEventListener('abort', onAbort)
           if (clientSignal.aborted) return
@@ -399,4 +396,9 @@ function respondTranslated(
     { highWaterMark: 0 },
   )
   return new Response(guarded.pipeThrough(inbound.encodeStream(encodeOpts)), { status: 200, headers })
+}
+
+/** Bun's reader extension: every chunk already queued, in one call. */
+interface BunReader {
+  readMany(): Promise<{ done: boolean; value: unknown[] }> | { done: boolean; value: unknown[] }
 }
