@@ -97,6 +97,8 @@ export interface ToolCallPart {
   arguments: string
   /** Responses API item id (`fc_…`), distinct from the call id. */
   itemId?: string
+  /** Responses `namespace` of the function (a `namespace` tool's name); `name` is then the bare name. */
+  namespace?: string
   /** Gemini `thoughtSignature` carried on the functionCall part. */
   thoughtSignature?: string
   /** Which dialect/provider/model produced `thoughtSignature`. */
@@ -165,6 +167,11 @@ export interface Message {
 export interface FunctionTool {
   kind: 'function'
   name: string
+  /**
+   * Responses: the `namespace` tool this function was declared in. Dialects without namespaces
+   * see it flattened into the name (`common/tool-namespaces.ts`).
+   */
+  namespace?: string
   description?: string
   /** JSON Schema of the arguments (an object schema). */
   parameters: Record<string, unknown>
@@ -333,6 +340,8 @@ export type BlockStart =
       id: string
       name: string
       itemId?: string
+      /** Responses `namespace` of the function (see `ToolCallPart.namespace`). */
+      namespace?: string
       thoughtSignature?: string
       provenance?: Provenance
       /** Block fields the IR does not model; namespaced by the dialect that decoded them. */
@@ -479,6 +488,11 @@ export interface EncodeResponseOptions {
   model?: string
   /** Provenance to stamp into opaque signatures this dialect cannot attribute itself. */
   provenance?: Provenance
+  /**
+   * Tool namespaces of the client's request, flattened into function names for an upstream
+   * without namespaces; a dialect with namespaces splits such names back (`name`, `namespace`).
+   */
+  toolNamespaces?: string[]
 }
 
 export interface EncodeStreamOptions {
@@ -490,6 +504,8 @@ export interface EncodeStreamOptions {
   estimatedInputTokens?: number
   /** Provenance of the upstream producing the events. */
   provenance?: Provenance
+  /** Tool namespaces of the client's request (see `EncodeResponseOptions.toolNamespaces`). */
+  toolNamespaces?: string[]
 }
 
 export interface DecodeStreamOptions {

@@ -40,9 +40,10 @@
  * wrapped for another dialect comes back unwrapped with that provenance; one from the Responses API
  * lands in `encrypted` (that is where its encoder keeps opaque reasoning).
  *
- * Dropped without error, by choice: `seed` (best effort everywhere), zero penalties, `detail` on
+ * Dropped without error, by choice: `seed` (best effort everywhere), penalties (sampling hints
+ * that clients send by default; refusing them would lock those clients out), `detail` on
  * images, `includeUsage` (usage is always reported), another dialect's `metadata` (Anthropic accepts
- * only `user_id`). Non-zero penalties, `n > 1`, audio, images in assistant turns, another
+ * only `user_id`). `n > 1`, audio, images in assistant turns, another
  * provider's file ids and another dialect's server tools throw DialectError naming the field.
  *
  * `count_tokens` bodies (no `max_tokens`) decode like any request; `encodeCountTokensRequest` writes
@@ -946,8 +947,6 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   const same = req.source === DIALECT
   const h = same ? hintsOf(req.extra) : undefined
   if (req.n !== undefined && req.n > 1) fail('Anthropic returns one choice per request; n must be 1', 'n')
-  if (req.presencePenalty) fail('Anthropic has no presence penalty', 'presencePenalty')
-  if (req.frequencyPenalty) fail('Anthropic has no frequency penalty', 'frequencyPenalty')
 
   const ctx: EncodeContext = {
     same,

@@ -1,10 +1,35 @@
 /**
  * The two stream shapes every dialect needs, each one TransformStream (no extra pipe hop):
  * SSE bytes → events of that dialect's choosing, and events → SSE bytes.
+ *
+ * Each stream also carries its synchronous core (`streamCore`): the same per-stream state driven
+ * by plain calls. A caller that owns the whole loop (the gateway's translated path) can run a
+ * decoder and an encoder back to back in one pass per network read instead of paying a stream
+ * hop per chunk per stage.
  */
 import { type SSEEvent, SSEParser, utf8 } from '../../sse.ts'
 
 export type Emit<T> = (value: T) => void
+
+/** The synchronous heart of one stream: feed inputs, then end it once. */
+export interface StreamCore<I, O> {
+  push(input: I, emit: Emit<O>): void
+  end(emit: Emit<O>): void
+}
+
+const CORE = Symbol.for('byokey.streamCore')
+
+type WithCore<I, O, C> = TransformStream<I, O> & { [CORE]?: C }
+
+/** The synchronous core of a decoder made by `decodeSSEStream`: bytes in, events out. */
+export function decoderCore<O>(t: TransformStream<Uint8Array, O>): StreamCore<Uint8Array, O> | undefined {
+  return (t as WithCore<Uint8Array, O, StreamCore<Uint8Array, O>>)[CORE]
+}
+
+/** The synchronous core of an encoder made by `encodeSSEStream`: events in, wire text out. */
+export function encoderCore<I>(t: TransformStream<I, Uint8Array>): StreamCore<I, string> | undefined {
+  return (t as WithCore<I, Uint8Array, StreamCore<I, string>>)[CORE]
+}
 
 /**
  * Upstream SSE bytes → `O`, for any chunking. `onEvent` sees each SSE event; `onEnd` runs once
@@ -17,22 +42,30 @@ export function decodeSSEStream<O>(
   const text = new TextDecoder('utf-8')
   const parser = new SSEParser()
   const batch: SSEEvent[] = []
-  return new TransformStream<Uint8Array, O>({
-    transform(chunk, controller) {
-      const emit: Emit<O> = (o) => controller.enqueue(o)
+  const core: StreamCore<Uint8Array, O> = {
+    push(chunk, emit) {
       parser.push(text.decode(chunk, { stream: true }), batch)
       for (const ev of batch) onEvent(ev, emit)
       batch.length = 0
     },
-    flush(controller) {
-      const emit: Emit<O> = (o) => controller.enqueue(o)
+    end(emit) {
       parser.push(text.decode(), batch)
       parser.end(batch)
       for (const ev of batch) onEvent(ev, emit)
       batch.length = 0
       onEnd?.(emit)
     },
+  }
+  const stream: WithCore<Uint8Array, O, StreamCore<Uint8Array, O>> = new TransformStream<Uint8Array, O>({
+    transform(chunk, controller) {
+      core.push(chunk, (o) => controller.enqueue(o))
+    },
+    flush(controller) {
+      core.end((o) => controller.enqueue(o))
+    },
   })
+  stream[CORE] = core
+  return stream
 }
 
 /**
@@ -43,26 +76,32 @@ export function encodeSSEStream<I>(
   onEvent: (ev: I, write: Emit<string>) => void,
   onEnd?: (write: Emit<string>) => void,
 ): TransformStream<I, Uint8Array> {
+  const core: StreamCore<I, string> = {
+    push: onEvent,
+    end: (write) => onEnd?.(write),
+  }
   let pending = ''
   const write: Emit<string> = (s) => {
     pending += s
   }
-  return new TransformStream<I, Uint8Array>({
+  const stream: WithCore<I, Uint8Array, StreamCore<I, string>> = new TransformStream<I, Uint8Array>({
     transform(ev, controller) {
-      onEvent(ev, write)
+      core.push(ev, write)
       if (pending) {
         controller.enqueue(utf8(pending))
         pending = ''
       }
     },
     flush(controller) {
-      onEnd?.(write)
+      core.end(write)
       if (pending) {
         controller.enqueue(utf8(pending))
         pending = ''
       }
     },
   })
+  stream[CORE] = core
+  return stream
 }
 
 /** Parses an SSE data payload as JSON; undefined when it is not JSON (e.g. `[DONE]`). */

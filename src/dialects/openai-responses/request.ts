@@ -15,6 +15,11 @@
  * | `includeThoughts: true`, no `summary`     | `summary: 'auto'` (so the client sees thinking)   |
  * Decoding: `effort` → `effort`; `summary` → `summary`, and `includeThoughts: true` unless `none`.
  *
+ * Tools: a `namespace` tool of function tools (Codex's `multi_agent_v1`) becomes its functions, each
+ * with `namespace`; consecutive functions of one namespace are encoded back into one namespace
+ * tool. A namespace holding custom tools stays an opaque server tool. `function_call` items carry
+ * `namespace` ↔ `ToolCallPart.namespace`.
+ *
  * Items ↔ messages:
  * - `instructions` ↔ `system`; a string `input` ↔ one user message.
  * - `message` items: user → user; system/developer → system (wire role `developer` unless the
@@ -42,6 +47,7 @@
  * | `$output`    | tool_result part     | `'array'`: `output` was an array of parts                   |
  * | `$fileData`  | file part            | `'raw'`: `file_data` was bare base64, not a data URL        |
  * | `$parameters`| function tool        | `'absent'`: the tool had no `parameters`                    |
+ * | `$namespace` | first function of a `namespace` tool | that tool's other fields (description…); starts a new namespace tool |
  *
  * Encoding for another dialect's IR: item ids are only sent when they carry the right prefix
  * (`fc` for function calls, `rs_` for reasoning, `msg_` for messages) — a `call_…`/`toolu_…` id in
@@ -55,6 +61,7 @@ import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts
 import { guessMediaType, mediaSourceFromUrl, mediaSourceToUrl } from '../common/media.ts'
 import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
 import { clampEffort, effortOf } from '../common/reasoning.ts'
+import { splitNamespacedName } from '../common/tool-namespaces.ts'
 import {
   type AudioPart,
   DialectError,
@@ -118,7 +125,7 @@ export function decodeRequest(body: unknown): Request {
 
   const tools = body.tools
   if (Array.isArray(tools)) {
-    req.tools = tools.map(decodeTool)
+    req.tools = tools.flatMap(decodeTool)
     taken.push('tools')
   } else if (tools !== undefined && tools !== null) {
     throw new DialectError("'tools' must be an array", 'tools')
@@ -242,38 +249,60 @@ function decodeToolChoice(v: unknown): ToolChoice | undefined {
   return undefined
 }
 
-function decodeTool(t: unknown, i: number): Tool {
+/** One tool; a namespace of functions becomes its functions, each carrying `namespace`. */
+function decodeTool(t: unknown, i: number): Tool | Tool[] {
   if (!isObject(t) || typeof t.type !== 'string')
     throw new DialectError('Each tool needs a type', `tools.${i}`)
-  if (t.type === 'function') {
-    if (typeof t.name !== 'string' || t.name === '') {
-      throw new DialectError('A function tool needs a name', `tools.${i}.name`)
-    }
-    const tool: FunctionTool = { kind: 'function', name: t.name, parameters: {} }
-    const used = ['type', 'name']
-    if (isObject(t.parameters)) {
-      tool.parameters = t.parameters
-      used.push('parameters')
-    }
-    if (typeof t.description === 'string') {
-      tool.description = t.description
-      used.push('description')
-    }
-    if (typeof t.strict === 'boolean') {
-      tool.strict = t.strict
-      used.push('strict')
-    }
-    let extra = restOf(t, used)
-    if (t.parameters === undefined) {
-      extra ??= {}
-      extra.$parameters = 'absent'
-    }
-    if (extra) tool.extra = extra
-    return tool
+  if (t.type === 'function') return decodeFunctionTool(t, `tools.${i}`, undefined)
+  if (t.type === 'namespace' && isFunctionNamespace(t)) {
+    const fns = t.tools.map((f, j) => decodeFunctionTool(f, `tools.${i}.tools.${j}`, t.name))
+    // The namespace's own fields ride on its first function, which starts the group again on encode.
+    const first = fns[0]!
+    first.extra = { $namespace: restOf(t, ['type', 'name', 'tools']) ?? {}, ...first.extra }
+    return fns
   }
   // web_search, web_search_preview and their dated variants; the whole object is the config.
   if (t.type.startsWith('web_search')) return { kind: 'web_search', config: t, dialect: US }
   return { kind: 'server', dialect: US, raw: t }
+}
+
+/** A namespace holding only function tools; one with custom tools stays a server tool. */
+function isFunctionNamespace(t: JsonObject): t is JsonObject & { name: string; tools: JsonObject[] } {
+  return (
+    typeof t.name === 'string' &&
+    t.name !== '' &&
+    Array.isArray(t.tools) &&
+    t.tools.length > 0 &&
+    t.tools.every((f) => isObject(f) && f.type === 'function')
+  )
+}
+
+function decodeFunctionTool(t: JsonObject, path: string, namespace: string | undefined): FunctionTool {
+  if (typeof t.name !== 'string' || t.name === '') {
+    throw new DialectError('A function tool needs a name', `${path}.name`)
+  }
+  const tool: FunctionTool = { kind: 'function', name: t.name, parameters: {} }
+  if (namespace !== undefined) tool.namespace = namespace
+  const used = ['type', 'name']
+  if (isObject(t.parameters)) {
+    tool.parameters = t.parameters
+    used.push('parameters')
+  }
+  if (typeof t.description === 'string') {
+    tool.description = t.description
+    used.push('description')
+  }
+  if (typeof t.strict === 'boolean') {
+    tool.strict = t.strict
+    used.push('strict')
+  }
+  let extra = restOf(t, used)
+  if (t.parameters === undefined) {
+    extra ??= {}
+    extra.$parameters = 'absent'
+  }
+  if (extra) tool.extra = extra
+  return tool
 }
 
 /** Input items → IR messages, grouping each assistant turn into one message. */
@@ -576,6 +605,10 @@ export function decodeFunctionCall(item: JsonObject, path: string): ToolCallPart
     part.itemId = item.id
     used.push('id')
   }
+  if (typeof item.namespace === 'string') {
+    part.namespace = item.namespace
+    used.push('namespace')
+  }
   const extra = restOf(item, used)
   if (extra) part.extra = extra
   return part
@@ -619,6 +652,8 @@ export interface ItemContext {
   foreignThinking?: 'drop' | 'text'
   /** Response mode: provenance to wrap signatures with when a part has none. */
   provenance?: Provenance
+  /** Response mode: the client's tool namespaces, to split flattened function names back. */
+  toolNamespaces?: readonly string[]
 }
 
 export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Record<string, unknown> {
@@ -633,7 +668,7 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   if (opts.provider !== undefined) ctx.provider = opts.provider
   const input = encodeInput(req.messages, ctx)
   if (input !== undefined) body.input = input
-  if (req.tools) body.tools = req.tools.map((t, i) => encodeTool(t, i, same))
+  if (req.tools) body.tools = encodeTools(req.tools, same)
   if (req.toolChoice) {
     const tc = req.toolChoice
     body.tool_choice = tc.type === 'tool' ? { type: 'function', name: tc.name } : tc.type
@@ -652,19 +687,17 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   return body
 }
 
-/** The Responses API has no such parameters; dropping them would change what the client asked. */
+/**
+ * What the Responses API cannot express and changes the answer's shape (several choices, stop
+ * sequences) is refused naming the field. Pure sampling hints it lacks (top_k, seed, penalties)
+ * are dropped: real clients send them by default (Gemini CLI sends topK) and refusing would
+ * make those clients unusable for a knob that only nudges sampling.
+ */
 function rejectInexpressible(req: Request): void {
   if (req.n !== undefined && req.n > 1)
     throw new DialectError('The Responses API returns one choice (n > 1)', 'n')
   if (req.stop && req.stop.length > 0)
     throw new DialectError('The Responses API has no stop sequences', 'stop')
-  if (req.topK !== undefined) throw new DialectError('The Responses API has no top_k', 'top_k')
-  if (req.presencePenalty)
-    throw new DialectError('The Responses API has no presence_penalty', 'presence_penalty')
-  if (req.frequencyPenalty) {
-    throw new DialectError('The Responses API has no frequency_penalty', 'frequency_penalty')
-  }
-  if (req.seed !== undefined) throw new DialectError('The Responses API has no seed', 'seed')
 }
 
 function encodeReasoning(r: ReasoningRequest | undefined, same: boolean): JsonObject | undefined {
@@ -689,6 +722,30 @@ function encodeFormat(f: ResponseFormat, same: boolean): JsonObject {
   out.schema = f.schema
   if (f.strict !== undefined) out.strict = f.strict
   if (f.description !== undefined) out.description = f.description
+  return out
+}
+
+/** Tools in order; consecutive functions of one namespace go back into one `namespace` tool. */
+function encodeTools(tools: Tool[], same: boolean): JsonObject[] {
+  const out: JsonObject[] = []
+  let group: JsonObject | undefined
+  for (let i = 0; i < tools.length; i++) {
+    const t = tools[i]!
+    if (t.kind !== 'function' || t.namespace === undefined) {
+      group = undefined
+      out.push(encodeTool(t, i, same))
+      continue
+    }
+    const marker = same && isObject(t.extra?.$namespace) ? t.extra.$namespace : undefined
+    if (!group || group.name !== t.namespace || marker) {
+      group = fillFromExtra({ type: 'namespace', name: t.namespace }, marker)
+      // `description` is a required field of the wire tool.
+      if (!same) group.description = ''
+      group.tools = []
+      out.push(group)
+    }
+    ;(group.tools as JsonObject[]).push(encodeTool(t, i, same))
+  }
   return out
 }
 
@@ -997,21 +1054,37 @@ function functionCallItem(p: ToolCallPart, ctx: ItemContext): JsonObject {
   const x = ctx.same ? p.extra : undefined
   const args = stringifyArguments(p.arguments)
   const id = p.itemId?.startsWith('fc') ? p.itemId : undefined
+  const { name, namespace } = namespacedName(p.name, p.namespace, ctx.toolNamespaces)
   if (ctx.mode === 'response') {
     const item: JsonObject = {
       id: id ?? mintId('fc_'),
       type: 'function_call',
       status: typeof x?.status === 'string' ? x.status : 'completed',
       call_id: p.id,
-      name: p.name,
-      arguments: args,
+      name,
     }
+    if (namespace !== undefined) item.namespace = namespace
+    item.arguments = args
     return fillFromExtra(item, x)
   }
   const item: JsonObject = { type: 'function_call' }
   if (id !== undefined) item.id = id
   item.call_id = p.id
-  item.name = p.name
+  item.name = name
+  if (namespace !== undefined) item.namespace = namespace
   item.arguments = args
   return fillFromExtra(item, x)
+}
+
+/**
+ * A function's wire `name` and `namespace`: its own namespace when it has one, else the split of
+ * a name an upstream without namespaces saw flattened (`ns__name`).
+ */
+export function namespacedName(
+  name: string,
+  namespace: string | undefined,
+  toolNamespaces: readonly string[] | undefined,
+): { name: string; namespace?: string } {
+  if (namespace !== undefined) return { name, namespace }
+  return toolNamespaces ? splitNamespacedName(name, toolNamespaces) : { name }
 }

@@ -264,6 +264,7 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
   const x = same ? res.extra : undefined
   const ctx: ItemContext = { same, mode: 'response' }
   if (opts.provenance) ctx.provenance = opts.provenance
+  if (opts.toolNamespaces) ctx.toolNamespaces = opts.toolNamespaces
   const output: JsonObject[] = []
   encodeAssistantParts(res.content, 'content', output, ctx)
   const raw = x?.$output

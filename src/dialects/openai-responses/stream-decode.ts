@@ -14,7 +14,7 @@
  * | reasoning_summary_part.added (index k)            | block_start thinking; k > 0 first stops the previous part's block |
  * | reasoning_summary_text.delta / reasoning_text.delta | thinking_delta                           |
  * | output_item.done (reasoning)                      | encrypted_reasoning (if any), block_stop   |
- * | output_item.added (function_call)                 | block_start tool_call (id = call_id, itemId = fc id) |
+ * | output_item.added (function_call)                 | block_start tool_call (id = call_id, itemId = fc id, namespace) |
  * | function_call_arguments.delta                     | tool_args_delta                            |
  * | output_item.done (function_call)                  | block_stop                                 |
  * | response.completed / response.incomplete          | finish (usage, stop reason; the object in `extra`) |
@@ -29,7 +29,7 @@
 import type { SSEEvent } from '../../sse.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
-import type { DecodeStreamOptions, Provenance, StreamEvent } from '../ir.ts'
+import type { BlockStart, DecodeStreamOptions, Provenance, StreamEvent } from '../ir.ts'
 import { errorInfoOf } from './errors.ts'
 import { US } from './request.ts'
 import { decodeUsage, stopReasonOf } from './response.ts'
@@ -244,13 +244,11 @@ class Decoder {
         st = new ItemState('function_call', id)
         st.block = this.#nextBlock++
         this.#sawToolCall = true
-        emit({
-          type: 'block_start',
-          index: st.block,
-          block: id
-            ? { kind: 'tool_call', id: str(item.call_id) ?? id, name: str(item.name) ?? '', itemId: id }
-            : { kind: 'tool_call', id: str(item.call_id) ?? '', name: str(item.name) ?? '' },
-        })
+        const block: BlockStart = id
+          ? { kind: 'tool_call', id: str(item.call_id) ?? id, name: str(item.name) ?? '', itemId: id }
+          : { kind: 'tool_call', id: str(item.call_id) ?? '', name: str(item.name) ?? '' }
+        if (typeof item.namespace === 'string') block.namespace = item.namespace
+        emit({ type: 'block_start', index: st.block, block })
         const args = item.arguments
         if (typeof args === 'string' && args !== '') {
           st.seen += args.length

@@ -13,6 +13,9 @@
  * content part of the open message, the next thinking block with the same `itemId` another
  * summary part of the open reasoning item; anything else closes it first.
  *
+ * A tool_call block's `namespace` goes on its function_call item; without one, a name flattened for
+ * an upstream without namespaces (`toolNamespaces` option) is split back into `name` + `namespace`.
+ *
  * Ids: the IR's item ids when they have the right prefix (`msg_`, `rs_`, `fc`), else minted.
  * Opaque reasoning goes out as the reasoning item's `encrypted_content`: native encrypted
  * content verbatim, another dialect's signature (or redacted data) wrapped with its provenance.
@@ -26,7 +29,7 @@ import { signatureFor } from '../common/provenance.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { EncodeStreamOptions, ErrorInfo, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { codeFor } from './errors.ts'
-import { REDACTED_PREFIX, US } from './request.ts'
+import { namespacedName, REDACTED_PREFIX, US } from './request.ts'
 import { DEFAULT_FAILURE, encodeUsage, responseIdFor, statusOf } from './response.ts'
 
 const q = JSON.stringify
@@ -39,6 +42,7 @@ class Item {
   args = ''
   callId = ''
   name = ''
+  namespace: string | undefined
   /** Blocks of this item still open. */
   open = 0
   closed = false
@@ -334,11 +338,14 @@ class Encoder {
         this.#closePending(undefined, write)
         item = this.#openItem('function_call', block.itemId, 'fc', 'fc_')
         item.callId = block.id
-        item.name = block.name
+        const { name, namespace } = namespacedName(block.name, block.namespace, this.#opts.toolNamespaces)
+        item.name = name
+        item.namespace = namespace
+        const ns = namespace === undefined ? '' : `,"namespace":${q(namespace)}`
         write(
           this.#ev(
             'response.output_item.added',
-            `,"output_index":${item.outputIndex},"item":{"id":${item.idq},"type":"function_call","status":"in_progress","call_id":${q(block.id)},"name":${q(block.name)},"arguments":""}`,
+            `,"output_index":${item.outputIndex},"item":{"id":${item.idq},"type":"function_call","status":"in_progress","call_id":${q(block.id)},"name":${q(name)}${ns},"arguments":""}`,
           ),
         )
         b = new Block('tool_call', item, false, undefined)
@@ -461,8 +468,9 @@ class Encoder {
           status: 'completed',
           call_id: it.callId,
           name: it.name,
-          arguments: it.args === '' ? '{}' : it.args,
         }
+        if (it.namespace !== undefined) item.namespace = it.namespace
+        item.arguments = it.args === '' ? '{}' : it.args
         break
     }
     this.#output[it.outputIndex] = item

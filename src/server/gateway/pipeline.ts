@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../config/schema.ts'
 import { carriesWrappedSignature } from '../../dialects/common/provenance.ts'
+import { flattenToolNamespaces } from '../../dialects/common/tool-namespaces.ts'
 import type { Dialect, DialectName, ErrorInfo, Request as IRRequest, StreamEvent } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
 import type { ProviderId } from '../../providers/ids.ts'
@@ -71,14 +72,18 @@ export function credentialsOrThrow(provider: Provider, config: Config): Credenti
   return creds
 }
 
-/** The upstream body: the client's own bytes when the dialects match, else translated through the IR. */
+/**
+ * The upstream body: the client's own bytes when the dialects match, else translated through the
+ * IR. `toolNamespaces`: the Responses tool namespaces folded into function names for an upstream
+ * without them, for the client's encoder to split back.
+ */
 export function upstreamBody(
   input: Pick<GenerateInput, 'dialect' | 'body' | 'model' | 'stream'>,
   inbound: Dialect,
   upstream: Dialect,
   route: Route,
   provider: Provider,
-): { body: Record<string, unknown>; ir?: IRRequest } {
+): { body: Record<string, unknown>; ir?: IRRequest; toolNamespaces?: string[] } {
   // Replayed thinking of another provider must be unwrapped or dropped by the codecs, not passed on.
   if (inbound.name === upstream.name && !route.reasoning && !carriesWrappedSignature(input.body)) {
     const body = { ...input.body }
@@ -89,7 +94,9 @@ export function upstreamBody(
   ir.model = route.model
   ir.stream = input.stream
   if (route.reasoning) ir.reasoning = { ...ir.reasoning, ...route.reasoning }
-  return { body: upstream.encodeRequest(ir, { provider: provider.id, model: route.model }), ir }
+  const namespaces = upstream.name === 'openai-responses' ? [] : flattenToolNamespaces(ir)
+  const body = upstream.encodeRequest(ir, { provider: provider.id, model: route.model })
+  return namespaces.length > 0 ? { body, ir, toolNamespaces: namespaces } : { body, ir }
 }
 
 export async function generate(input: GenerateInput): Promise<Response> {
@@ -179,7 +186,8 @@ export async function generate(input: GenerateInput): Promise<Response> {
       return errorResponse(input.dialect, info, Object.fromEntries(headers))
     }
     const provenance = { dialect: upstream.name, provider: provider.id, model: route.model }
-    if (!input.stream) return respondJson(handle, inbound, upstream, meter, provenance)
+    const toolNamespaces = shaped.toolNamespaces
+    if (!input.stream) return respondJson(handle, inbound, upstream, meter, provenance, toolNamespaces)
     const headers = forwardedHeaders(res.headers, new Headers(SSE_HEADERS))
     if (inbound.name === upstream.name && !shaped.ir) {
       return respondPassthrough(
@@ -198,6 +206,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
     return respondTranslated(handle, inbound, upstream, meter, ctx, config, headers, input.request.signal, {
       includeUsage: clientWantsUsage,
       provenance,
+      toolNamespaces,
       ...(estimate === undefined ? {} : { estimatedInputTokens: estimate }),
     })
   }
@@ -220,6 +229,7 @@ async function respondJson(
   upstream: Dialect,
   meter: UsageMeter,
   provenance: { dialect: DialectName; provider: string; model: string },
+  toolNamespaces: string[] | undefined,
 ): Promise<Response> {
   let text: string
   try {
@@ -246,7 +256,7 @@ async function respondJson(
   const headers = forwardedHeaders(handle.response.headers)
   headers.set('content-type', 'application/json')
   if (inbound.name === upstream.name) return new Response(text, { status: 200, headers })
-  return new Response(JSON.stringify(inbound.encodeResponse(decoded, { provenance })), {
+  return new Response(JSON.stringify(inbound.encodeResponse(decoded, { provenance, toolNamespaces })), {
     status: 200,
     headers,
   })

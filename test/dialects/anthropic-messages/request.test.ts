@@ -589,11 +589,15 @@ describe('anthropic-messages request: encoding another dialect’s request', () 
     expect(e.info.param).toBe('n')
   })
 
+  test('penalties are sampling hints Anthropic lacks: dropped, not refused', () => {
+    const body = encodeRequest(foreign({ messages: [user('x')], presencePenalty: 0.5, frequencyPenalty: -1 }))
+    expect(body).not.toHaveProperty('presence_penalty')
+    expect(body).not.toHaveProperty('frequency_penalty')
+  })
+
   test('what Anthropic cannot express throws a DialectError naming the field', () => {
     const cases: Array<[Partial<Request>, string]> = [
       [{ responseFormat: { type: 'json_object' } }, 'responseFormat'],
-      [{ presencePenalty: 0.5 }, 'presencePenalty'],
-      [{ frequencyPenalty: -1 }, 'frequencyPenalty'],
       [{ tools: [{ kind: 'server', dialect: 'openai-responses', raw: { type: 'file_search' } }] }, 'tools.0'],
       [{ tools: [{ kind: 'function', name: 'f', parameters: { type: 'array' } }] }, 'tools.0.parameters'],
       [

@@ -128,8 +128,11 @@ function validateMessages(body: Record<string, unknown>, known: Set<string> | nu
     const m: unknown = messages[i]
     if (!isObject(m)) return `messages.${i}: Input should be a valid dictionary`
     const role = m['role']
-    if (role !== 'user' && role !== 'assistant')
-      return `messages.${i}.role: Input should be 'user' or 'assistant'`
+    if (role !== 'user' && role !== 'assistant' && role !== 'system')
+      return `messages.${i}.role: Input should be 'user', 'assistant' or 'system'`
+    // The Messages API takes system messages inside the list too (Claude Code sends them there);
+    // they neither answer nor interrupt a pending tool_use.
+    if (role === 'system') continue
     const content = m['content']
     const isFinalAssistant = i === messages.length - 1 && role === 'assistant'
     if (typeof content === 'string') {
