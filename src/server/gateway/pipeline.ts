@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../config/schema.ts'
 import { carriesWrappedSignature } from '../../dialects/common/provenance.ts'
+import { decoderCore, encoderCore } from '../../dialects/common/stream.ts'
 import { flattenToolNamespaces } from '../../dialects/common/tool-namespaces.ts'
 import type { Dialect, DialectName, ErrorInfo, Request as IRRequest, StreamEvent } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
@@ -21,13 +22,7 @@ import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
-import {
-  ClientGone,
-  fetchUpstream,
-  idleWatch,
-  type UpstreamCallHandle,
-  UpstreamTimeout,
-} from './upstream-fetch.ts'
+import { ClientGone, fetchUpstream, type UpstreamCallHandle, UpstreamTimeout } from './upstream-fetch.ts'
 import { UsageMeter } from './usage-meter.ts'
 
 export interface GenerateInput {
@@ -263,14 +258,15 @@ async function respondJson(
 }
 
 /** The stream error event of a dialect, as bytes, for a passthrough stream that broke. */
-async function streamErrorBytes(dialect: Dialect, info: ErrorInfo): Promise<Uint8Array> {
-  const events = new ReadableStream<StreamEvent>({
-    start(c) {
-      c.enqueue({ type: 'error', error: info })
-      c.close()
-    },
-  })
-  return new Uint8Array(await new Response(events.pipeThrough(dialect.encodeStream())).arrayBuffer())
+function streamErrorText(dialect: Dialect, info: ErrorInfo): string {
+  let text = ''
+  const write = (s: string) => {
+    text += s
+  }
+  const core = encoderCore(dialect.encodeStream())!
+  core.push({ type: 'error', error: info }, write)
+  core.end(write)
+  return text
 }
 
 function breakInfo(handle: UpstreamCallHandle, e: unknown): ErrorInfo {
@@ -336,7 +332,7 @@ function respondPassthrough(
         const info = breakInfo(handle, e)
         ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
         meter.observe({ type: 'error', error: info })
-        controller.write(await streamErrorBytes(dialect, info))
+        controller.write(streamErrorText(dialect, info))
         await finish(200)
         controller.close()
       }
@@ -360,52 +356,77 @@ function respondTranslated(
   clientSignal: AbortSignal,
   encodeOpts: Parameters<Dialect['encodeStream']>[0],
 ): Response {
-  const events = handle.response
-    .body!.pipeThrough(
-      idleWatch(config.timeouts.idle_ms, () =>
-        handle.abort(new UpstreamTimeout('idle', config.timeouts.idle_ms)),
-      ),
-    )
-    .pipeThrough(upstream.decodeStream({ provenance: encodeOpts?.provenance }))
-  const reader = events.getReader()
+  const decoder = upstream.decodeStream({ provenance: encodeOpts?.provenance })
+  const encoder = inbound.encodeStream(encodeOpts)
+  const decode = decoderCore(decoder)
+  const encode = encoderCore(encoder)
   const onAbort = () => meter.finish(499)
   clientSignal.addEventListener('abort', onAbort, { once: true })
-  const guarded = new ReadableStream<StreamEvent>(
-    {
-      async pull(controller) {
-        try {
-          // every event already decoded, in one call: one await per network read, not per event
-          const batch = await (reader as ReadableStreamDefaultReader<StreamEvent> & BunReader).readMany()
+  const fail = (e: unknown): StreamEvent => {
+    const info = breakInfo(handle, e)
+    ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
+    return { type: 'error', error: info }
+  }
+
+  // Every codec is built on common/stream.ts, which always attaches its core.
+  if (!decode || !encode)
+    throw new Error(`the ${upstream.name} or ${inbound.name} stream codec has no synchronous core`)
+  // One pass per network read: decode, meter and encode run as plain calls inside a single
+  // direct stream, instead of a stream hop per chunk for each of the three stages.
+  const reader = handle.response.body!.getReader() as ReadableStreamDefaultReader<Uint8Array> & BunReader
+  const idleMs = config.timeouts.idle_ms
+  let idle: ReturnType<typeof setTimeout> | undefined
+  const body = new ReadableStream({
+    type: 'direct',
+    async pull(controller) {
+      // What one network read produced goes out as one write.
+      let out = ''
+      const write = (s: string) => {
+        out += s
+      }
+      const send = () => {
+        if (out) controller.write(out)
+        out = ''
+      }
+      const onEvent = (ev: StreamEvent) => {
+        meter.observe(ev)
+        encode.push(ev, write)
+      }
+      try {
+        for (;;) {
+          idle = setTimeout(() => handle.abort(new UpstreamTimeout('idle', idleMs)), idleMs)
+          const batch = await reader.readMany()
+          clearTimeout(idle)
           if (batch.done) {
-            clientSignal.removeEventListener('abort', onAbort)
-            meter.finish(200)
-            controller.close()
-            return
+            decode.end(onEvent)
+            encode.end(write)
+            send()
+            break
           }
           meter.firstByte()
-          for (const ev of batch.value as StreamEvent[]) {
-            meter.observe(ev)
-            controller.enqueue(ev)
-          }
-        } catch (e) {
-          clientSignal.removeEventListener('abort', onAbort)
+          for (const chunk of batch.value as Uint8Array[]) decode.push(chunk, onEvent)
+          send()
+          await controller.flush(true)
           if (clientSignal.aborted) return
-          const info = breakInfo(handle, e)
-          ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
-          meter.observe({ type: 'error', error: info })
-          controller.enqueue({ type: 'error', error: info })
-          meter.finish(200)
-          controller.close()
         }
-      },
-      cancel(reason) {
-        meter.finish(499)
-        return reader.cancel(reason)
-      },
+      } catch (e) {
+        clearTimeout(idle)
+        if (clientSignal.aborted) return
+        onEvent(fail(e))
+        encode.end(write)
+        send()
+      }
+      clientSignal.removeEventListener('abort', onAbort)
+      meter.finish(200)
+      controller.close()
     },
-    { highWaterMark: 0 },
-  )
-  return new Response(guarded.pipeThrough(inbound.encodeStream(encodeOpts)), { status: 200, headers })
+    cancel(reason) {
+      clearTimeout(idle)
+      meter.finish(499)
+      return reader.cancel(reason)
+    },
+  })
+  return new Response(body, { status: 200, headers })
 }
 
 /** Bun's reader extension: every chunk already queued, in one call. */

@@ -92,23 +92,3 @@ export function transportError(e: unknown, cutReason: Error | undefined, clientS
     code: 'upstream_unreachable',
   })
 }
-
-/**
- * Fails a stream that stays silent longer than `ms`: aborts the upstream call, which errors the
- * body read; the pipeline turns that into the client dialect's in-stream error.
- */
-export function idleWatch(ms: number, onIdle: () => void): TransformStream<Uint8Array, Uint8Array> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const arm = () => {
-    clearTimeout(timer)
-    timer = setTimeout(onIdle, ms)
-  }
-  return new TransformStream({
-    start: arm,
-    transform(chunk, controller) {
-      arm()
-      controller.enqueue(chunk)
-    },
-    flush: () => clearTimeout(timer),
-  })
-}
