@@ -4,23 +4,24 @@ import { decodeError, encodeError } from '../../../src/dialects/openai-chat/inde
 
 describe('encodeError', () => {
   test('writes the OpenAI envelope with the status and type of each kind', () => {
-    const table: Record<ErrorKind, [number, string]> = {
-      invalid_request: [400, 'invalid_request_error'],
-      authentication: [401, 'authentication_error'],
-      billing: [402, 'insufficient_quota'],
-      permission: [403, 'permission_error'],
-      not_found: [404, 'invalid_request_error'],
-      request_too_large: [413, 'invalid_request_error'],
-      rate_limit: [429, 'rate_limit_error'],
-      api_error: [500, 'server_error'],
-      overloaded: [503, 'server_error'],
-      timeout: [504, 'server_error'],
+    // The codes are what OpenAI itself sends, so clients that switch on them (SDK retries, Codex CLI) see them.
+    const table: Record<ErrorKind, [number, string, string | null]> = {
+      invalid_request: [400, 'invalid_request_error', null],
+      authentication: [401, 'authentication_error', 'invalid_api_key'],
+      billing: [402, 'insufficient_quota', 'insufficient_quota'],
+      permission: [403, 'permission_error', null],
+      not_found: [404, 'invalid_request_error', null],
+      request_too_large: [413, 'invalid_request_error', null],
+      rate_limit: [429, 'rate_limit_error', 'rate_limit_exceeded'],
+      api_error: [500, 'server_error', null],
+      overloaded: [503, 'server_error', 'server_is_overloaded'],
+      timeout: [504, 'server_error', 'timeout'],
     }
     for (const kind of Object.keys(STATUS_OF_KIND) as ErrorKind[]) {
-      const [status, type] = table[kind]
+      const [status, type, code] = table[kind]
       expect(encodeError({ kind, message: `m-${kind}` })).toEqual({
         status,
-        body: { error: { message: `m-${kind}`, type, param: null, code: null } },
+        body: { error: { message: `m-${kind}`, type, param: null, code } },
       })
     }
   })
@@ -148,7 +149,11 @@ describe('decodeError', () => {
       status: 502,
       message: '<html>Bad Gateway</html>',
     })
-    expect(decodeError(500, '')).toEqual({ kind: 'api_error', status: 500, message: 'HTTP 500' })
+    expect(decodeError(500, '')).toEqual({
+      kind: 'api_error',
+      status: 500,
+      message: 'Upstream error (HTTP 500)',
+    })
     expect(decodeError(400, { error: 'bad thing' })).toEqual({
       kind: 'invalid_request',
       status: 400,
@@ -164,7 +169,11 @@ describe('decodeError', () => {
       status: 404,
       message: 'gone',
     })
-    expect(decodeError(429, null)).toEqual({ kind: 'rate_limit', status: 429, message: 'HTTP 429' })
+    expect(decodeError(429, null)).toEqual({
+      kind: 'rate_limit',
+      status: 429,
+      message: 'Upstream error (HTTP 429)',
+    })
   })
 
   test('an envelope survives decode → encode', () => {

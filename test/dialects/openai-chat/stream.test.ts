@@ -487,7 +487,7 @@ describe('encodeStream from another dialect', () => {
       { type: 'finish', stopReason: 'end_turn' },
     ])
     expect(out.split('\n\n').at(-2)).toBe(
-      'data: {"error":{"message":"Overloaded","type":"server_error","param":null,"code":null}}',
+      'data: {"error":{"message":"Overloaded","type":"server_error","param":null,"code":"server_is_overloaded"}}',
     )
     expect(out).not.toContain('[DONE]')
     expect(out).not.toContain('ignored')
