@@ -1,10 +1,12 @@
 /**
  * Same-dialect streams go to the client byte for byte; this tap watches them on the way past.
- * Parsing every event would cost the passthrough path most of its speed, so it only keeps the
- * few events that carry usage or an error (found with native substring search, event bounds
- * included), and decodes those with the dialect's own decoder when the stream ends or the client
- * leaves.
+ * Decoding every chunk would cost the passthrough path a third of its speed, and the events
+ * that matter (usage, errors, the terminal event) sit at the head of a stream (Anthropic's
+ * `message_start`) or at its tail (everything else). So the tap only keeps references to the
+ * first chunks and the last ones, and when the stream ends (or the client leaves) it decodes
+ * those, picks the marked events and runs them through the dialect's own decoder.
  */
+import { decoderCore } from '../../dialects/common/stream.ts'
 import type { Dialect, DialectName, StreamEvent } from '../../dialects/ir.ts'
 
 interface Markers {
@@ -31,26 +33,19 @@ const MARKERS: Record<DialectName, Markers> = {
   gemini: { any: ['usageMetadata', '"error"'], lastOnly: true },
 }
 
+/** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
+const HEAD_BYTES = 16 * 1024
+/** Bytes of the tail kept: enough for a final event that repeats the whole answer (Responses' completed). */
+const TAIL_BYTES = 512 * 1024
+
 export interface PassthroughTap {
   /**
-   * Feeds one chunk that goes to the client; returns the chunk to send (the same bytes, unless
+   * Notes one chunk that goes to the client; returns the chunk to send (the same bytes, unless
    * `dropUsageChunk` removed the usage-only event a client did not ask for).
    */
   push(chunk: Uint8Array): Uint8Array
   /** Decodes what was kept (once) and hands the IR events to `onEvent`. */
   drain(): Promise<void>
-}
-
-/** Start of the event holding `at`: just after the blank line (`sep`) before it. */
-function eventStart(text: string, at: number, sep: string): number {
-  const i = text.lastIndexOf(sep, at)
-  return i === -1 ? 0 : i + sep.length
-}
-
-/** End of the event holding `at`, its blank line included; -1 while incomplete. */
-function eventEnd(text: string, at: number, sep: string): number {
-  const i = text.indexOf(sep, at)
-  return i === -1 ? -1 : i + sep.length
 }
 
 export interface TapOptions {
@@ -61,80 +56,101 @@ export interface TapOptions {
   dropUsageChunk?: boolean
 }
 
+const USAGE_ONLY = Buffer.from('"choices":[]')
+
+/** The separator between events in `text` (servers use one style throughout; Gemini's is CRLF). */
+function separatorOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n\r\n' : '\n\n'
+}
+
+/** The complete events of `text` that carry a marker, in order (found by native search, not by splitting every event). */
+function markedEvents(text: string, sep: string, markers: string[]): string[] {
+  const starts = new Set<number>()
+  for (const m of markers) {
+    for (let at = text.indexOf(m); at !== -1; at = text.indexOf(m, at + m.length)) {
+      const before = text.lastIndexOf(sep, at)
+      starts.add(before === -1 ? 0 : before + sep.length)
+    }
+  }
+  const out: string[] = []
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    const end = text.indexOf(sep, start)
+    if (end !== -1) out.push(text.slice(start, end + sep.length))
+  }
+  return out
+}
+
 export function passthroughTap(
   dialect: Dialect,
   onEvent: (ev: StreamEvent) => void,
   opts: TapOptions = {},
 ): PassthroughTap {
-  const markers = MARKERS[dialect.name].any
-  const lastOnly = MARKERS[dialect.name].lastOnly
-  const decoder = new TextDecoder()
-  const encoder = new TextEncoder()
-  /** Text of an event that started in an earlier chunk and has not ended yet. */
-  let carry = ''
-  /**
-   * The blank line between events. Decided from the first text seen (servers use one style
-   * throughout; Gemini's is CRLF): searching for a separator that never occurs scans the whole
-   * text each time, which cost more than the rest of the tap.
-   */
-  let sep: string | undefined
-  let kept: string[] = []
+  const { any: markers, lastOnly } = MARKERS[dialect.name]
+  const head: Uint8Array[] = []
+  let headBytes = 0
+  const tail: Uint8Array[] = []
+  let tailBytes = 0
+  /** Whether the tail still holds every chunk since the end of the head (no gap between them). */
+  let contiguous = true
   let drained: Promise<void> | undefined
 
-  /** Keeps the marked events wholly inside `text[0, limit)`; returns where the last complete event ends. */
-  const keep = (text: string, limit: number) => {
-    const starts = new Set<number>()
-    for (const m of markers) {
-      for (let at = text.indexOf(m); at !== -1 && at < limit; at = text.indexOf(m, at + m.length)) {
-        starts.add(eventStart(text, at, sep!))
-      }
+  const cutUsageChunk = (chunk: Uint8Array): Uint8Array => {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    if (bytes.indexOf(USAGE_ONLY) === -1) return chunk
+    let text = bytes.toString('utf8')
+    const sep = separatorOf(text)
+    for (let at = text.indexOf('"choices":[]'); at !== -1; at = text.indexOf('"choices":[]')) {
+      const start = text.lastIndexOf(sep, at)
+      const end = text.indexOf(sep, at)
+      if (end === -1) break
+      text = text.slice(0, start === -1 ? 0 : start + sep.length) + text.slice(end + sep.length)
     }
-    if (starts.size === 0) return
-    for (const start of [...starts].sort((a, b) => a - b)) {
-      const end = eventEnd(text, start, sep!)
-      if (end === -1 || end > limit) continue
-      const block = text.slice(start, end)
-      if (lastOnly) kept = [block]
-      else kept.push(block)
-    }
+    return Buffer.from(text)
   }
 
   return {
     push(chunk) {
-      const fresh = decoder.decode(chunk, { stream: true })
-      const text = carry ? carry + fresh : fresh
-      sep ??= text.includes('\r\n') ? '\r\n\r\n' : text.includes('\n') ? '\n\n' : undefined
-      if (!sep) {
-        carry = text
-        return chunk
+      if (headBytes < HEAD_BYTES) {
+        head.push(chunk)
+        headBytes += chunk.byteLength
+      } else {
+        tail.push(chunk)
+        tailBytes += chunk.byteLength
+        while (tail.length > 1 && tailBytes - tail[0]!.byteLength >= TAIL_BYTES) {
+          tailBytes -= tail.shift()!.byteLength
+          contiguous = false
+        }
       }
-      const last = text.lastIndexOf(sep)
-      const cut = last === -1 ? 0 : last + sep.length
-      keep(text, cut)
-      carry = text.slice(cut)
-      if (!opts.dropUsageChunk || !fresh.includes('"choices":[]')) return chunk
-      // Cut the usage-only event(s) out of this chunk's own text.
-      let out = fresh
-      for (let at = out.indexOf('"choices":[]'); at !== -1; at = out.indexOf('"choices":[]')) {
-        const start = eventStart(out, at, sep)
-        const end = eventEnd(out, at, sep)
-        if (end === -1) break
-        out = out.slice(0, start) + out.slice(end)
-      }
-      return encoder.encode(out)
+      return opts.dropUsageChunk ? cutUsageChunk(chunk) : chunk
     },
     drain() {
       drained ??= (async () => {
-        const rest = carry + decoder.decode()
-        sep ??= rest.includes('\r\n') ? '\r\n\r\n' : '\n\n'
-        keep(rest + sep, rest.length + sep.length)
-        carry = ''
+        const decoder = new TextDecoder()
+        let text = head.map((c) => decoder.decode(c, { stream: true })).join('')
+        let tailText = ''
+        if (contiguous)
+          text += tail.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode()
+        else {
+          text += decoder.decode()
+          const d = new TextDecoder()
+          tailText = tail.map((c) => d.decode(c, { stream: true })).join('') + d.decode()
+        }
+        const sep = separatorOf(text + tailText)
+        let kept = markedEvents(text.endsWith(sep) ? text : text + sep, sep, markers)
+        if (tailText) {
+          // the tail starts mid-event: everything before its first separator is a fragment
+          const from = tailText.indexOf(sep)
+          if (from !== -1)
+            kept.push(...markedEvents(`${tailText.slice(from + sep.length)}${sep}`, sep, markers))
+        }
+        if (lastOnly && kept.length > 1) kept = [kept[kept.length - 1]!]
+        head.length = 0
+        tail.length = 0
         if (kept.length === 0) return
-        const bytes = encoder.encode(kept.join(''))
-        kept = []
         try {
-          const events = new Response(bytes).body!.pipeThrough(dialect.decodeStream())
-          for await (const ev of events) onEvent(ev)
+          const core = decoderCore(dialect.decodeStream())!
+          core.push(Buffer.from(kept.join('')), onEvent)
+          core.end(onEvent)
         } catch {
           // a malformed usage event must not fail a stream that already reached the client
         }
