@@ -114,7 +114,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
   }
 
   const order = credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
-  let last: { info: ErrorInfo; headers: Headers } | undefined
+  // Each attempt but the last may fail over to the next credential; the last one always answers.
   for (const [i, credential] of order.entries()) {
     const meter = new UsageMeter(
       {
@@ -173,10 +173,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
       )
       const headers = forwardedHeaders(res.headers)
       ctx.log.warn({ provider: provider.id, account: credential.label, status: res.status }, 'upstream error')
-      if (isRetryableStatus(res.status) && i < order.length - 1) {
-        last = { info, headers }
-        continue
-      }
+      if (isRetryableStatus(res.status) && i < order.length - 1) continue
       meter.finish(info.status ?? res.status)
       return errorResponse(input.dialect, info, Object.fromEntries(headers))
     }
@@ -205,9 +202,8 @@ export async function generate(input: GenerateInput): Promise<Response> {
       ...(estimate === undefined ? {} : { estimatedInputTokens: estimate }),
     })
   }
-  // every credential failed with a retryable error: the last one speaks
-  if (!last) throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
-  return errorResponse(input.dialect, last.info, Object.fromEntries(last.headers))
+  // credentialsOrThrow guarantees at least one attempt, and the last attempt always returns
+  throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
 }
 
 function asObject(v: unknown): Record<string, unknown> {
