@@ -6,9 +6,16 @@ Usage:
   byokey <command> [options]
 
 Commands:
-  serve       Run the gateway in the foreground
-  reload      Make the running gateway re-read its config file now
-  version     Print the version
+  serve               Run the gateway in the foreground
+  reload              Make the running gateway re-read its config file now
+  status              Show whether the gateway runs and each provider's login state
+  accounts            List a provider's accounts
+  switch              Choose the account a provider uses
+  logout              Remove an account (the active one by default)
+  add-api-key         Store an API key for a provider
+  import-claude-code  Import Claude Code's login
+  import-codex        Import Codex CLI's ChatGPT login
+  version             Print the version
 
 Options:
   -h, --help      Show help (also: byokey <command> --help)
@@ -18,6 +25,12 @@ Examples:
   byokey serve
   byokey serve -c ./config.yaml -p 9000
   byokey reload
+  byokey import-claude-code
+  echo "$ANTHROPIC_API_KEY" | byokey add-api-key claude -
+  byokey status
+
+Providers: claude, codex, gemini, copilot, antigravity, qwen, kimi, iflow, kiro, amp
+(aliases such as anthropic, openai, chatgpt, google, github are accepted).
 
 Files:
   config    $BYOKEY_HOME/config.yaml, else $XDG_CONFIG_HOME/byokey/config.yaml (~/.config/byokey/config.yaml)
@@ -52,6 +65,105 @@ or when no gateway is running.
 
 Examples:
   byokey reload`,
+  status: `Usage: byokey status [--db PATH] [--json]
+
+Shows whether a gateway runs (asked through the control socket beside the database), then one line
+per provider: how many accounts, the active one, its kind (oauth or api_key), its token state
+(ok, expired, needs_login, refresh_failed), when its access token expires and its last error.
+claude, codex, copilot and gemini are listed even when not logged in. Reads the database directly,
+so it works with or without a running gateway. Never prints a token.
+
+Options:
+      --db PATH   SQLite database (default ~/.byokey/byokey.db)
+      --json      Machine-readable output (no tokens)
+
+Examples:
+  byokey status
+  byokey status --json | jq '.providers[] | select(.active != null)'`,
+  accounts: `Usage: byokey accounts <provider> [--db PATH] [--json]
+
+Lists a provider's accounts, one a line: id, [label], (active), kind, token state, expiry, last error.
+
+Options:
+      --db PATH   SQLite database (default ~/.byokey/byokey.db)
+      --json      Machine-readable output (no tokens)
+
+Examples:
+  byokey accounts claude
+  byokey accounts openai --json`,
+  switch: `Usage: byokey switch <provider> <account> [--db PATH]
+
+Makes <account> the provider's active account. An unknown account exits 1 and lists the existing ones.
+
+Options:
+      --db PATH   SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey switch claude claude-code
+  byokey switch openai api-key-2`,
+  logout: `Usage: byokey logout <provider> [--account ID] [--db PATH]
+
+Removes an account's stored credentials from byokey (the active account when --account is not given;
+tokens are not revoked upstream). When the active account goes, the most recently updated other
+account becomes active, and the command says which. Exits 1 when there is nothing to remove.
+
+Options:
+      --account ID   The account to remove (default: the active one)
+      --db PATH      SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey logout claude
+  byokey logout codex --account codex-cli`,
+  'add-api-key': `Usage: byokey add-api-key <provider> <key|-> [--account ID] [--label L] [--db PATH]
+
+Stores a static API key as an account of kind api_key (it does not expire). Pass '-' to read the key
+from stdin (trimmed), which keeps it out of your shell history and the process list. Keys that are
+empty, longer than 4096 bytes or contain whitespace are rejected (exit 2). Without --account the id
+is 'api-key', or 'api-key-2', 'api-key-3'… when taken, so another key is added, never overwritten;
+--account naming an existing API-key account replaces its key. The key is only shown masked.
+A provider's first account becomes active; switch to later ones with 'byokey switch'.
+
+Options:
+      --account ID   Account id (default api-key, api-key-2, …)
+      --label L      A name to show beside the id
+      --db PATH      SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey add-api-key claude -          (then paste the key and press Ctrl-D)
+  echo "$OPENAI_API_KEY" | byokey add-api-key openai - --label work
+  byokey add-api-key codex - --account team < key.txt`,
+  'import-claude-code': `Usage: byokey import-claude-code [--account ID] [--label L] [--file PATH] [--db PATH]
+
+Copies Claude Code's OAuth login (access token, refresh token, expiry) into byokey as an oauth
+account of provider claude. Reads --file when given; else on macOS the keychain item
+'Claude Code-credentials' (when the 'security' tool exists); else $CLAUDE_CONFIG_DIR/.credentials.json
+or ~/.claude/.credentials.json. Importing again refreshes the same account. Never prints the tokens.
+
+Options:
+      --account ID   Account id (default claude-code)
+      --label L      A name to show beside the id (default "Claude Code")
+      --file PATH    The credentials JSON to read
+      --db PATH      SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey import-claude-code
+  byokey import-claude-code --file ~/backup/.credentials.json --account work`,
+  'import-codex': `Usage: byokey import-codex [--account ID] [--label L] [--file PATH] [--db PATH]
+
+Copies Codex CLI's ChatGPT login into byokey as an oauth account of provider codex: access, refresh
+and id tokens and the ChatGPT account id (from the file, else from the id token). The expiry comes
+from the access token. Reads --file, else $CODEX_HOME/auth.json (default ~/.codex/auth.json).
+A file in API-key mode is refused: store the key with 'byokey add-api-key codex -' instead.
+
+Options:
+      --account ID   Account id (default codex-cli)
+      --label L      A name to show beside the id (default "Codex CLI")
+      --file PATH    The auth.json to read
+      --db PATH      SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey import-codex
+  CODEX_HOME=/srv/codex byokey import-codex --account shared`,
   version: `Usage: byokey version
 
 Prints the version. Same as byokey --version.`,

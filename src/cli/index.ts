@@ -1,8 +1,15 @@
 /** The command line: dispatches to commands; exit codes 0 ok, 1 runtime error, 2 usage error. */
+import { accountsCommand } from './accounts.ts'
+import { addApiKeyCommand } from './add-api-key.ts'
 import { UsageError } from './args.ts'
 import { COMMAND_HELP, MAIN_HELP } from './help.ts'
+import { importClaudeCodeCommand } from './import-claude-code.ts'
+import { importCodexCommand } from './import-codex.ts'
+import { logoutCommand } from './logout.ts'
 import { reloadCommand } from './reload.ts'
 import { serveCommand } from './serve.ts'
+import { statusCommand } from './status.ts'
+import { switchCommand } from './switch.ts'
 import { VERSION } from './version.ts'
 
 type Command = (argv: string[]) => Promise<number>
@@ -10,6 +17,13 @@ type Command = (argv: string[]) => Promise<number>
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   reload: reloadCommand,
+  status: statusCommand,
+  accounts: accountsCommand,
+  switch: switchCommand,
+  logout: logoutCommand,
+  'add-api-key': addApiKeyCommand,
+  'import-claude-code': importClaudeCodeCommand,
+  'import-codex': importCodexCommand,
   version: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])
     else console.log(VERSION)

@@ -25,15 +25,16 @@ export interface ServerProcess {
   [Symbol.asyncDispose](): Promise<void>
 }
 
-/** Runs a byokey command to completion. */
+/** Runs a byokey command to completion; `stdin`, when given, is piped in and closed. */
 export async function runCli(
   args: string[],
   env: Record<string, string> = {},
   cmd: string[] = SOURCE_CMD,
+  stdin?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn([...cmd, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : new Blob([stdin]), 'pipe', 'pipe'],
   })
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),

@@ -1,0 +1,88 @@
+/** How the account commands describe an account: token state, relative expiry, masked secrets. Never prints a token. */
+import type { Account, AccountStore } from '../store/types.ts'
+
+/** The stored state, or `expired` when an otherwise fine token's expiry has passed. */
+export type TokenState = 'ok' | 'expired' | 'needs_login' | 'refresh_failed'
+
+export function tokenState(acc: Account, now = Date.now()): TokenState {
+  if (acc.state !== 'ok') return acc.state
+  if (acc.expiresAt !== undefined && acc.expiresAt <= now) return 'expired'
+  return 'ok'
+}
+
+/** `3h 12m`, `2d 4h`, `45s`: the two largest units of a duration. */
+export function formatDuration(ms: number): string {
+  const s = Math.floor(Math.abs(ms) / 1000)
+  const units: Array<[string, number]> = [
+    ['d', Math.floor(s / 86400)],
+    ['h', Math.floor(s / 3600) % 24],
+    ['m', Math.floor(s / 60) % 60],
+    ['s', s % 60],
+  ]
+  const first = units.findIndex(([, n]) => n > 0)
+  if (first === -1) return '0s'
+  return units
+    .slice(first, first + 2)
+    .filter(([, n]) => n > 0)
+    .map(([u, n]) => `${n}${u}`)
+    .join(' ')
+}
+
+/** `expires in 3h 12m` / `expired 5m ago`; undefined when the token does not expire. */
+export function describeExpiry(expiresAt: number | undefined, now = Date.now()): string | undefined {
+  if (expiresAt === undefined) return undefined
+  const left = expiresAt - now
+  return left > 0 ? `expires in ${formatDuration(left)}` : `expired ${formatDuration(left)} ago`
+}
+
+/** `claude-code [Claude Code]`: the id with its label when it has one. */
+export function accountName(acc: Account): string {
+  return acc.label ? `${acc.accountId} [${acc.label}]` : acc.accountId
+}
+
+/** `oauth ok, expires in 3h 12m, last error: …` */
+export function describeAccount(acc: Account, now = Date.now()): string {
+  const parts = [`${acc.kind} ${tokenState(acc, now)}`]
+  const expiry = describeExpiry(acc.expiresAt, now)
+  if (expiry) parts.push(expiry)
+  if (acc.lastError) parts.push(`last error: ${oneLine(acc.lastError)}`)
+  return parts.join(', ')
+}
+
+/** An account as JSON for scripts: everything but the token. */
+export function accountJson(acc: Account, now = Date.now()) {
+  return {
+    id: acc.accountId,
+    label: acc.label ?? null,
+    kind: acc.kind,
+    active: acc.active,
+    state: tokenState(acc, now),
+    expires_at: acc.expiresAt ?? null,
+    last_error: acc.lastError ?? null,
+    created_at: acc.createdAt,
+    updated_at: acc.updatedAt,
+  }
+}
+
+/** `sk-…3f9a`: enough of a key to recognise it, never enough to use it. */
+export function maskSecret(secret: string): string {
+  if (secret.length >= 16) return `${secret.slice(0, 3)}…${secret.slice(-4)}`
+  if (secret.length >= 8) return `…${secret.slice(-2)}`
+  return '…'
+}
+
+/** `a, b (active)`, or `none`: what exists, for error messages. */
+export function listIds(store: AccountStore | undefined, provider: string): string {
+  const all = store?.list(provider) ?? []
+  if (all.length === 0) return 'none'
+  return all.map((a) => (a.active ? `${a.accountId} (active)` : a.accountId)).join(', ')
+}
+
+export function noAccountsMessage(provider: string): string {
+  return `no accounts for ${provider}; run 'byokey login ${provider}' or 'byokey add-api-key ${provider} -'`
+}
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s+/g, ' ').trim()
+  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat
+}

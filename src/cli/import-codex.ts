@@ -1,0 +1,100 @@
+/**
+ * `byokey import-codex`: copies Codex CLI's ChatGPT login into byokey. Reads `--file`, else
+ * `$CODEX_HOME/auth.json` (default `~/.codex/auth.json`): `{tokens: {access_token, refresh_token,
+ * id_token, account_id}}`. The ChatGPT account id comes from the file, else from the id_token's
+ * `https://api.openai.com/auth` claim; the expiry from the access token's JWT `exp`. A file in
+ * API-key mode (`OPENAI_API_KEY`, no `tokens`) is refused with advice to use `add-api-key`.
+ */
+import { join, resolve } from 'node:path'
+import { parseCommand } from './args.ts'
+import { COMMAND_HELP } from './help.ts'
+import {
+  homeDir,
+  ImportError,
+  type Imported,
+  isObject,
+  jwtClaims,
+  nonEmptyString,
+  readJsonObject,
+  storeImported,
+} from './import-credentials.ts'
+import { accountIdArg, noExtraArgs } from './provider-arg.ts'
+import { withStore } from './store-access.ts'
+
+const HINT = "log in with Codex CLI first ('codex login'), or pass --file PATH"
+const AUTH_CLAIM = 'https://api.openai.com/auth'
+
+export async function importCodexCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    db: { type: 'string' },
+    account: { type: 'string' },
+    label: { type: 'string' },
+    file: { type: 'string' },
+  })
+  if (values.help) {
+    console.log(COMMAND_HELP['import-codex'])
+    return 0
+  }
+  noExtraArgs(positionals, 0, 'import-codex')
+  const accountId = accountIdArg(values.account ?? 'codex-cli')
+  const path = resolve(
+    values.file ?? join(process.env['CODEX_HOME'] || join(homeDir(), '.codex'), 'auth.json'),
+  )
+  let imported: Imported
+  try {
+    const json = readJsonObject(path, 'Codex CLI credentials', HINT)
+    imported = { ...fromCodexAuth(json, path), accountId, label: values.label ?? 'Codex CLI' }
+    if (!imported.token['account_id']) {
+      console.error(
+        `byokey: warning: ${path} names no ChatGPT account id; requests may be refused until you log in again`,
+      )
+    }
+  } catch (e) {
+    if (!(e instanceof ImportError)) throw e
+    console.error(`byokey: ${e.message}`)
+    return 1
+  }
+  return await withStore(values.db, { create: true }, (store) => storeImported(store!, imported))
+}
+
+/** The token byokey stores, from Codex CLI's auth.json. */
+export function fromCodexAuth(
+  json: Record<string, unknown>,
+  source: string,
+): Omit<Imported, 'accountId' | 'label'> {
+  const tokens = json['tokens']
+  if (!isObject(tokens)) {
+    if (nonEmptyString(json['OPENAI_API_KEY'])) {
+      throw new ImportError(
+        `${source} holds an API key, not a ChatGPT login; store the key with 'byokey add-api-key codex -' (paste it on stdin)`,
+      )
+    }
+    throw new ImportError(`${source} has no 'tokens' (not a ChatGPT login); ${HINT}`)
+  }
+  for (const field of ['access_token', 'refresh_token'] as const) {
+    if (!nonEmptyString(tokens[field])) {
+      throw new ImportError(`${source}: tokens.${field} is missing or not a string; ${HINT}`)
+    }
+  }
+  const idClaims = jwtClaims(tokens['id_token'])
+  const accessClaims = jwtClaims(tokens['access_token'])
+  const claimAccount = (claims: Record<string, unknown> | undefined) => {
+    const auth = claims?.[AUTH_CLAIM]
+    return isObject(auth) && nonEmptyString(auth['chatgpt_account_id'])
+      ? auth['chatgpt_account_id']
+      : undefined
+  }
+  const accountId = nonEmptyString(tokens['account_id'])
+    ? tokens['account_id']
+    : (claimAccount(idClaims) ?? claimAccount(accessClaims))
+  const exp = accessClaims?.['exp']
+  const expiresAt = typeof exp === 'number' && Number.isFinite(exp) && exp > 0 ? exp * 1000 : undefined
+
+  const token: Record<string, unknown> = {
+    access_token: tokens['access_token'],
+    refresh_token: tokens['refresh_token'],
+  }
+  if (nonEmptyString(tokens['id_token'])) token['id_token'] = tokens['id_token']
+  if (accountId) token['account_id'] = accountId
+  return { provider: 'codex', token, source, ...(expiresAt !== undefined ? { expiresAt } : {}) }
+}

@@ -1,0 +1,75 @@
+/** `byokey status`: whether a server runs (control socket beside the database), then each provider's accounts. */
+
+import { PROVIDER_IDS } from '../providers/ids.ts'
+import { callControl } from '../server/control.ts'
+import type { Account } from '../store/types.ts'
+import { accountJson, accountName, describeAccount } from './account-format.ts'
+import { parseCommand } from './args.ts'
+import { COMMAND_HELP } from './help.ts'
+import { noExtraArgs } from './provider-arg.ts'
+import { socketFor } from './serve.ts'
+import { dbPath, withStore } from './store-access.ts'
+
+/** Shown even without accounts, so "not logged in" is visible for the main subscriptions. */
+const ALWAYS_SHOWN = ['claude', 'codex', 'copilot', 'gemini']
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    db: { type: 'string' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) {
+    console.log(COMMAND_HELP['status'])
+    return 0
+  }
+  noExtraArgs(positionals, 0, 'status')
+  const file = dbPath(values.db)
+  const res = await callControl(socketFor(file), 'status')
+  const server = res?.status === 200 ? res.body : undefined
+  const accounts = await withStore(file, { create: false }, (store) => store?.accounts.list() ?? [])
+  const byProvider = new Map<string, Account[]>()
+  for (const a of accounts) byProvider.set(a.provider, [...(byProvider.get(a.provider) ?? []), a])
+  const known = PROVIDER_IDS.filter((p) => ALWAYS_SHOWN.includes(p) || byProvider.has(p))
+  const others = [...byProvider.keys()].filter((p) => !(PROVIDER_IDS as readonly string[]).includes(p)).sort()
+  const providers = [...known, ...others]
+  const now = Date.now()
+
+  if (values.json) {
+    const out = {
+      server: server
+        ? {
+            running: true,
+            pid: server['pid'] ?? null,
+            url: server['url'] ?? null,
+            version: server['version'] ?? null,
+          }
+        : { running: false },
+      database: file,
+      providers: providers.map((p) => {
+        const list = byProvider.get(p) ?? []
+        return {
+          provider: p,
+          active: list.find((a) => a.active)?.accountId ?? null,
+          accounts: list.map((a) => accountJson(a, now)),
+        }
+      }),
+    }
+    console.log(JSON.stringify(out, null, 2))
+    return 0
+  }
+
+  console.log(server ? `server: running (pid ${server['pid']}, ${server['url']})` : 'server: not running')
+  const width = Math.max(...providers.map((p) => p.length)) + 2
+  for (const p of providers) {
+    const list = byProvider.get(p) ?? []
+    const name = `${p}:`.padEnd(width)
+    if (list.length === 0) {
+      console.log(`${name}not logged in`)
+      continue
+    }
+    const active = list.find((a) => a.active) ?? list[0]!
+    const count = list.length === 1 ? '1 account' : `${list.length} accounts`
+    console.log(`${name}${count}, active: ${accountName(active)} (${describeAccount(active, now)})`)
+  }
+  return 0
+}
