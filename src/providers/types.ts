@@ -1,6 +1,7 @@
 /** What every provider folder provides, so adding one is copying a sibling's shape. */
 import type { Config } from '../config/schema.ts'
 import type { DialectName } from '../dialects/ir.ts'
+import type { AccountStore } from '../store/types.ts'
 
 /** A model a provider serves, with the limits clients use to budget context (Claude Code auto-compacts on them). */
 export interface ModelInfo {
@@ -54,8 +55,11 @@ export interface Provider {
   dialectFor(inbound: DialectName): DialectName
   /** Models it serves (static catalogue; upstream model lists come later). */
   models(config: Config): readonly ModelInfo[]
-  /** Credentials usable right now, in the order to try them. */
-  credentials(config: Config): Credential[]
+  /**
+   * Credentials usable right now, in the order to try them: keys from the config first, then
+   * the keys stored with `byokey add-api-key` (the active one first).
+   */
+  credentials(config: Config, accounts?: AccountStore): Credential[]
   /** URL, headers and final body of one call. */
   prepare(call: UpstreamCall): PreparedRequest
   /** URL and headers of a token-count call, when the upstream has one. */

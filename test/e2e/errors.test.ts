@@ -229,3 +229,20 @@ test('with several keys, a 429 on one is retried on the next before the client s
   gw.store.usage.flush()
   expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'codex', account: 'two', status: 200 })
 })
+
+test('a key stored with add-api-key is used for requests, after the config keys', async () => {
+  await using up = fakeAnthropic({ text: 'hello from a stored key' })
+  await using gw = await testGateway({ providers: { claude: { base_url: up.url } } })
+  gw.store.accounts.upsert({
+    provider: 'claude',
+    accountId: 'work',
+    kind: 'api_key',
+    token: { api_key: 'sk-stored-1' },
+  })
+  const res = await request('anthropic-messages', gw.url, 'claude-sonnet-4-6', false)
+  expect(res.status).toBe(200)
+  expect(up.requests[0]?.headers['x-api-key']).toBe('sk-stored-1')
+  gw.store.usage.flush()
+  expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'claude', account: 'work', status: 200 })
+  expect(gw.logText()).not.toContain('sk-stored-1')
+})

@@ -1,6 +1,6 @@
 /** Claude through the Anthropic Messages API with an API key (subscription mode arrives with logins). */
 import type { DialectName } from '../../dialects/ir.ts'
-import { configApiKeys } from '../shared/api-keys.ts'
+import { apiKeys } from '../shared/api-keys.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
 import { CLAUDE_MODELS } from './models.ts'
@@ -25,7 +25,7 @@ export const claude: Provider = {
   displayName: 'Claude (Anthropic)',
   dialectFor: () => DIALECT,
   models: () => CLAUDE_MODELS,
-  credentials: (config) => configApiKeys(config, 'claude'),
+  credentials: (config, accounts) => apiKeys(config, accounts, 'claude'),
   prepare: (call) => ({
     url: endpointUrl(DIALECT, base(call), call.model, call.stream)!,
     headers: headers(call),

@@ -4,7 +4,7 @@
  * Subscription mode (the Codex backend) arrives with logins.
  */
 import type { DialectName } from '../../dialects/ir.ts'
-import { configApiKeys } from '../shared/api-keys.ts'
+import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
 import { CODEX_MODELS } from './models.ts'
@@ -20,7 +20,7 @@ export const codex: Provider = {
   displayName: 'Codex (OpenAI)',
   dialectFor: (inbound): DialectName => (inbound === 'openai-chat' ? 'openai-chat' : 'openai-responses'),
   models: () => CODEX_MODELS,
-  credentials: (config) => configApiKeys(config, 'codex'),
+  credentials: (config, accounts) => apiKeys(config, accounts, 'codex'),
   prepare: (call) => ({
     url: endpointUrl(call.dialect, base(call), call.model, call.stream)!,
     headers: { ...baseHeaders(call.stream), ...keyHeaders(call.dialect, call.credential.secret) },

@@ -1,6 +1,6 @@
 /** Gemini through the Gemini API (generateContent) with an API key. */
 import type { DialectName } from '../../dialects/ir.ts'
-import { configApiKeys } from '../shared/api-keys.ts'
+import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
 import { GEMINI_MODELS } from './models.ts'
@@ -17,7 +17,7 @@ export const gemini: Provider = {
   displayName: 'Gemini (Google)',
   dialectFor: () => DIALECT,
   models: () => GEMINI_MODELS,
-  credentials: (config) => configApiKeys(config, 'gemini'),
+  credentials: (config, accounts) => apiKeys(config, accounts, 'gemini'),
   prepare: (call) => ({
     url: endpointUrl(DIALECT, base(call), call.model, call.stream)!,
     headers: { ...baseHeaders(call.stream), ...keyHeaders(DIALECT, call.credential.secret) },

@@ -5,6 +5,7 @@
  */
 import type { DialectName } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
+import type { Store } from '../../store/types.ts'
 import { contextOf } from '../context.ts'
 import { countRequestTokens } from './estimate.ts'
 import { credentialsOrThrow, routeFor } from './pipeline.ts'
@@ -14,6 +15,7 @@ export interface CountInput {
   request: Request
   body: Record<string, unknown>
   model: string
+  store: Store
 }
 
 /** Anthropic's count endpoint takes the generation body minus what it rejects. */
@@ -39,10 +41,10 @@ export async function countTokens(input: CountInput): Promise<Response> {
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: false })
-  const { route, provider } = routeFor(input.model, config)
+  const { route, provider } = routeFor(input.model, config, input.store.accounts)
   ir.model = route.model
   const upstream = dialects[provider.dialectFor(input.dialect)]
-  const [credential] = credentialsOrThrow(provider, config)
+  const [credential] = credentialsOrThrow(provider, config, input.store.accounts)
   if (
     provider.prepareCountTokens &&
     credential &&

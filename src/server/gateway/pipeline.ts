@@ -15,7 +15,7 @@ import { BUILTIN_PROVIDERS, providerFor } from '../../providers/registry.ts'
 import type { Credential, Provider } from '../../providers/types.ts'
 import { credentialOrder, isRetryableStatus } from '../../routing/credential-order.ts'
 import { applyPayloadRules, type Route, resolveModel } from '../../routing/index.ts'
-import type { Store } from '../../store/types.ts'
+import type { AccountStore, Store } from '../../store/types.ts'
 import { contextOf, type RequestContext } from '../context.ts'
 import { errorResponse, HttpError } from '../errors.ts'
 import { roughRequestTokens } from './estimate.ts'
@@ -36,13 +36,17 @@ export interface GenerateInput {
 }
 
 /** Providers that can be used right now (have a credential). */
-export function isAvailable(config: Config): (id: ProviderId) => boolean {
-  return (id) => (BUILTIN_PROVIDERS[id]?.credentials(config).length ?? 0) > 0
+export function isAvailable(config: Config, accounts?: AccountStore): (id: ProviderId) => boolean {
+  return (id) => (BUILTIN_PROVIDERS[id]?.credentials(config, accounts).length ?? 0) > 0
 }
 
 /** Resolves the route and its provider, or throws the 404 the client should see. */
-export function routeFor(model: string, config: Config): { route: Route; provider: Provider } {
-  const route = resolveModel(model, { config, available: isAvailable(config) })
+export function routeFor(
+  model: string,
+  config: Config,
+  accounts?: AccountStore,
+): { route: Route; provider: Provider } {
+  const route = resolveModel(model, { config, available: isAvailable(config, accounts) })
   const provider = providerFor(route.target, config)
   if (!provider) {
     const name = route.target.kind === 'provider' ? route.target.id : route.target.name
@@ -55,8 +59,12 @@ export function routeFor(model: string, config: Config): { route: Route; provide
   return { route, provider }
 }
 
-export function credentialsOrThrow(provider: Provider, config: Config): Credential[] {
-  const creds = provider.credentials(config)
+export function credentialsOrThrow(
+  provider: Provider,
+  config: Config,
+  accounts?: AccountStore,
+): Credential[] {
+  const creds = provider.credentials(config, accounts)
   if (creds.length === 0) {
     throw new HttpError(
       'authentication',
@@ -98,8 +106,8 @@ export async function generate(input: GenerateInput): Promise<Response> {
   const ctx = contextOf(input.request)
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
-  const { route, provider } = routeFor(input.model, config)
-  const creds = credentialsOrThrow(provider, config)
+  const { route, provider } = routeFor(input.model, config, input.store.accounts)
+  const creds = credentialsOrThrow(provider, config, input.store.accounts)
   const upstream = dialects[provider.dialectFor(input.dialect)]
   const shaped = upstreamBody(input, inbound, upstream, route, provider)
   let body = applyPayloadRules(shaped.body, route.model, config.payload)

@@ -37,7 +37,7 @@ export function inferenceRoutes(store: Store) {
     const path = new URL(request.url).pathname
     const { model, method } = parseGeminiAction(path.slice(path.indexOf('/models/') + '/models/'.length))
     if (method === 'countTokens')
-      return countTokens({ dialect: 'gemini', request, body: body as Body, model })
+      return countTokens({ dialect: 'gemini', request, body: body as Body, model, store })
     if (method !== 'generateContent' && method !== 'streamGenerateContent') {
       throw new HttpError(
         'not_found',
@@ -99,6 +99,7 @@ export function inferenceRoutes(store: Store) {
         request,
         body: body as Body,
         model: modelOf(body as Body),
+        store,
       }),
     )
     .post('/v1beta/models/*', gemini, { body: geminiSchema })

@@ -1,0 +1,35 @@
+/** OAuth machinery shared by the provider logins: PKCE, callback server, paste, device code, token refresh. */
+export { type AuthCodeFlowOptions, buildAuthorizeUrl, runAuthCodeFlow } from './auth-code.ts'
+export {
+  type CallbackListener,
+  type CallbackOptions,
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  listenForCallback,
+  waitForCallback,
+} from './callback-server.ts'
+export {
+  DEVICE_GRANT_TYPE,
+  type DeviceAuthorization,
+  type DeviceFlowOptions,
+  requestDeviceCode,
+  runDeviceFlow,
+} from './device-code.ts'
+export { InvalidGrantError, NeedsLoginError, OAuthError, RefreshFailedError } from './errors.ts'
+export { type PastedCode, parsePastedRedirect } from './paste.ts'
+export { challengeFor, createPkce, createState, createVerifier, type Pkce } from './pkce.ts'
+export {
+  type OAuthRefresherOptions,
+  oauthRefresher,
+  type Refresher,
+  type RefreshResult,
+} from './refresh-token.ts'
+export {
+  accessTokenOf,
+  type BackgroundRefresh,
+  type RefreshBackoff,
+  type RefreshStatus,
+  TokenManager,
+  type TokenManagerOptions,
+  type WithRefreshOptions,
+} from './token-manager.ts'
+export { expiresAtOf, oauthErrorOf, readTokenResponse, type TokenResponse } from './token-response.ts'

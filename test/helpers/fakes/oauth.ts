@@ -1,0 +1,232 @@
+/**
+ * A fake OAuth 2 server for the login and refresh tests, on a real loopback socket (`startFake`).
+ *
+ * - `GET /authorize` registers a code for the PKCE challenge, client and redirect URI and answers
+ *   302 to `redirect_uri?code=…&state=…` (or `?error=…` after `denyNextAuthorize`). A test "plays
+ *   the browser" by fetching the printed URL (following the redirect reaches the callback server),
+ *   or with `redirect: 'manual'` to get the URL to paste.
+ * - `POST /token` (JSON or form): `authorization_code` checks single use, client id, redirect URI and
+ *   PKCE (S256 of the posted verifier against the registered challenge); `refresh_token` rotates
+ *   (the old one is then invalid) unless `rotate: false`, and answers `invalid_grant` for unknown or
+ *   revoked tokens; the device grant follows the script. `failNext` scripts transient failures.
+ * - `POST /device/code` and the device grant: `authorization_pending` until `approveDevice()`,
+ *   `slow_down` on the scripted polls, `expired_token` after `expireDevice()`, `access_denied` after
+ *   `denyDevice()`; errors as HTTP 400 or, like GitHub, HTTP 200 (`deviceErrorStatus`).
+ */
+import { createHash } from 'node:crypto'
+import { type FakeServer, jsonResponse, type Recorded, sleep, startFake } from './server.ts'
+
+export interface FakeOAuthOptions {
+  clientId?: string
+  /** `expires_in` of access tokens (seconds, default 3600). */
+  accessTtlSec?: number
+  /** Refresh tokens are single-use and replaced on every refresh (default true). */
+  rotate?: boolean
+  /** Status of device-grant error answers: 400 (RFC 8628) or 200 (GitHub). Default 400. */
+  deviceErrorStatus?: 200 | 400
+  /** Device code lifetime and poll interval sent to the client (seconds). */
+  deviceExpiresIn?: number
+  deviceInterval?: number
+  /** Poll numbers (1-based) answered with `slow_down`. */
+  slowDownPolls?: readonly number[]
+  /** Delay before answering a refresh, to widen races in concurrency tests. */
+  refreshDelayMs?: number
+}
+
+export interface FakeOAuthCounters {
+  /** Every POST /token. */
+  tokenCalls: number
+  codeExchanges: number
+  refreshes: number
+  devicePolls: number
+}
+
+export interface FakeOAuth {
+  readonly url: string
+  readonly authorizeUrl: string
+  readonly tokenUrl: string
+  readonly deviceCodeUrl: string
+  readonly server: FakeServer
+  readonly counters: FakeOAuthCounters
+  /** POST /token requests, newest last. */
+  tokenRequests(): Recorded[]
+  /** Issues a token pair directly (to seed an account). */
+  issue(): { access_token: string; refresh_token: string; expires_in: number }
+  revoke(refreshToken: string): void
+  isValidAccess(token: string): boolean
+  /** The next `count` token calls answer with this status/body (default 503 `temporarily_unavailable`). */
+  failNext(count?: number, status?: number, body?: unknown, headers?: Record<string, string>): void
+  /** The next /authorize answers with `error=<code>`. */
+  denyNextAuthorize(code: string, description?: string): void
+  approveDevice(): void
+  denyDevice(): void
+  expireDevice(): void
+  stop(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+interface Grant {
+  clientId: string
+  redirectUri: string
+  challenge?: string
+  method?: string
+  used: boolean
+}
+
+const s256 = (v: string) => createHash('sha256').update(v).digest('base64url')
+
+function fields(rec: Recorded): Record<string, string> {
+  if (rec.body && typeof rec.body === 'object') return rec.body as Record<string, string>
+  return Object.fromEntries(new URLSearchParams(rec.rawBody))
+}
+
+export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
+  const clientId = opts.clientId ?? 'test-client'
+  const ttl = opts.accessTtlSec ?? 3600
+  const rotate = opts.rotate ?? true
+  const deviceErr = opts.deviceErrorStatus ?? 400
+  const slowDown = new Set(opts.slowDownPolls ?? [])
+  const counters: FakeOAuthCounters = { tokenCalls: 0, codeExchanges: 0, refreshes: 0, devicePolls: 0 }
+  const grants = new Map<string, Grant>()
+  const refreshTokens = new Set<string>()
+  const accessTokens = new Set<string>()
+  const failures: { status: number; body: unknown; headers: Record<string, string> }[] = []
+  let deny: { code: string; description?: string } | undefined
+  let device: { code: string; state: 'pending' | 'approved' | 'denied' | 'expired' | 'used' } | undefined
+  let seq = 0
+
+  const issue = () => {
+    seq++
+    const pair = {
+      access_token: `at-${seq}-${crypto.randomUUID()}`,
+      refresh_token: `rt-${seq}-${crypto.randomUUID()}`,
+    }
+    accessTokens.add(pair.access_token)
+    refreshTokens.add(pair.refresh_token)
+    return { ...pair, token_type: 'Bearer', expires_in: ttl }
+  }
+  const oauthError = (error: string, status = 400, description?: string) =>
+    jsonResponse(description ? { error, error_description: description } : { error }, status)
+
+  const server = startFake(async (_req, rec) => {
+    if (rec.method === 'GET' && rec.path === '/authorize') {
+      const q = rec.query
+      const redirect = new URL(q.redirect_uri ?? 'http://invalid/')
+      if (q.state) redirect.searchParams.set('state', q.state)
+      if (deny) {
+        redirect.searchParams.set('error', deny.code)
+        if (deny.description) redirect.searchParams.set('error_description', deny.description)
+        deny = undefined
+      } else {
+        const code = `code-${crypto.randomUUID()}`
+        const grant: Grant = { clientId: q.client_id ?? '', redirectUri: q.redirect_uri ?? '', used: false }
+        if (q.code_challenge) grant.challenge = q.code_challenge
+        if (q.code_challenge_method) grant.method = q.code_challenge_method
+        grants.set(code, grant)
+        redirect.searchParams.set('code', code)
+      }
+      return new Response(null, { status: 302, headers: { location: redirect.toString() } })
+    }
+    if (rec.method === 'POST' && rec.path === '/device/code') {
+      const f = fields(rec)
+      if (f.client_id !== clientId) return oauthError('invalid_client', 401)
+      device = { code: `dc-${crypto.randomUUID()}`, state: 'pending' }
+      return jsonResponse({
+        device_code: device.code,
+        user_code: 'WDJB-MJHT',
+        verification_uri: `${server.url}/device`,
+        verification_uri_complete: `${server.url}/device?user_code=WDJB-MJHT`,
+        expires_in: opts.deviceExpiresIn ?? 900,
+        interval: opts.deviceInterval ?? 5,
+      })
+    }
+    if (rec.method === 'POST' && rec.path === '/token') {
+      counters.tokenCalls++
+      const f = fields(rec)
+      const failure = failures.shift()
+      if (failure) return jsonResponse(failure.body, failure.status, failure.headers)
+      if (f.client_id !== clientId) return oauthError('invalid_client', 401)
+      switch (f.grant_type) {
+        case 'authorization_code': {
+          counters.codeExchanges++
+          const g = grants.get(f.code ?? '')
+          if (!g || g.used) return oauthError('invalid_grant', 400, 'unknown or used code')
+          g.used = true
+          if (g.clientId !== f.client_id) return oauthError('invalid_grant', 400, 'client mismatch')
+          if (g.redirectUri !== f.redirect_uri)
+            return oauthError('invalid_grant', 400, 'redirect_uri mismatch')
+          if (g.challenge !== undefined) {
+            if (g.method !== 'S256' || !f.code_verifier || s256(f.code_verifier) !== g.challenge) {
+              return oauthError('invalid_grant', 400, 'PKCE verification failed')
+            }
+          }
+          return jsonResponse(issue())
+        }
+        case 'refresh_token': {
+          counters.refreshes++
+          if (opts.refreshDelayMs) await sleep(opts.refreshDelayMs)
+          const rt = f.refresh_token ?? ''
+          if (!refreshTokens.has(rt))
+            return oauthError('invalid_grant', 400, 'Token has been expired or revoked.')
+          if (rotate) {
+            refreshTokens.delete(rt)
+            return jsonResponse(issue())
+          }
+          const { refresh_token: _, ...rest } = issue()
+          return jsonResponse(rest)
+        }
+        case 'urn:ietf:params:oauth:grant-type:device_code': {
+          counters.devicePolls++
+          if (!device || f.device_code !== device.code) return oauthError('invalid_grant', 400)
+          if (slowDown.has(counters.devicePolls)) return oauthError('slow_down', deviceErr)
+          switch (device.state) {
+            case 'pending':
+              return oauthError('authorization_pending', deviceErr)
+            case 'denied':
+              return oauthError('access_denied', deviceErr)
+            case 'expired':
+              return oauthError('expired_token', deviceErr)
+            case 'used':
+              return oauthError('invalid_grant', 400)
+            case 'approved':
+              device.state = 'used'
+              return jsonResponse(issue())
+          }
+          break
+        }
+      }
+      return oauthError('unsupported_grant_type')
+    }
+    return new Response('not found', { status: 404 })
+  })
+
+  const setDevice = (state: 'approved' | 'denied' | 'expired') => {
+    if (!device) throw new Error('no device code was requested')
+    device.state = state
+  }
+  return {
+    url: server.url,
+    authorizeUrl: `${server.url}/authorize`,
+    tokenUrl: `${server.url}/token`,
+    deviceCodeUrl: `${server.url}/device/code`,
+    server,
+    counters,
+    tokenRequests: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/token'),
+    issue,
+    revoke: (rt) => {
+      refreshTokens.delete(rt)
+    },
+    isValidAccess: (t) => accessTokens.has(t),
+    failNext(count = 1, status = 503, body = { error: 'temporarily_unavailable' }, headers = {}) {
+      for (let i = 0; i < count; i++) failures.push({ status, body, headers })
+    },
+    denyNextAuthorize(code, description) {
+      deny = description === undefined ? { code } : { code, description }
+    },
+    approveDevice: () => setDevice('approved'),
+    denyDevice: () => setDevice('denied'),
+    expireDevice: () => setDevice('expired'),
+    stop: () => server.stop(),
+    [Symbol.asyncDispose]: () => server.stop(),
+  }
+}
