@@ -1,6 +1,7 @@
 /** What every provider folder provides, so adding one is copying a sibling's shape. */
 import type { Config } from '../config/schema.ts'
 import type { DialectName } from '../dialects/ir.ts'
+import type { Refresher } from '../oauth/index.ts'
 import type { AccountStore } from '../store/types.ts'
 
 /** A model a provider serves, with the limits clients use to budget context (Claude Code auto-compacts on them). */
@@ -57,11 +58,14 @@ export interface Provider {
   models(config: Config): readonly ModelInfo[]
   /**
    * Credentials usable right now, in the order to try them: keys from the config first, then
-   * the keys stored with `byokey add-api-key` (the active one first).
+   * the provider's stored accounts (the active one first): keys from `byokey add-api-key`, and
+   * subscription logins, whose access token the gateway makes fresh before each call.
    */
   credentials(config: Config, accounts?: AccountStore): Credential[]
   /** URL, headers and final body of one call. */
   prepare(call: UpstreamCall): PreparedRequest
+  /** How a subscription account of this provider renews its access token (providers with logins). */
+  refresher?(config: Config): Refresher
   /** URL and headers of a token-count call, when the upstream has one. */
   prepareCountTokens?(call: UpstreamCall): PreparedRequest | undefined
 }

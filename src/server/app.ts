@@ -5,6 +5,7 @@
 import { Elysia, type ValidationError } from 'elysia'
 import type { ConfigRef } from '../config/store.ts'
 import type { Logger } from '../log.ts'
+import type { TokenManager } from '../oauth/index.ts'
 import type { Store } from '../store/types.ts'
 import { readJsonLimited } from './body.ts'
 import { contextOf } from './context.ts'
@@ -17,6 +18,7 @@ export interface AppDeps {
   store: Store
   log: Logger
   version: string
+  tokens: TokenManager
 }
 
 interface ValidationIssue {
@@ -84,7 +86,7 @@ export function createApp(deps: AppDeps) {
       })
     })
     .get('/', () => ({ name: 'byokey', version: deps.version }))
-    .use(inferenceRoutes(deps.store))
+    .use(inferenceRoutes(deps.store, deps.tokens))
     .use(modelRoutes())
 }
 

@@ -6,6 +6,8 @@
 import type { Server } from 'bun'
 import type { ConfigRef } from '../config/store.ts'
 import { type Logger, redactUrl } from '../log.ts'
+import { type Refresher, TokenManager } from '../oauth/index.ts'
+import { BUILTIN_PROVIDERS } from '../providers/registry.ts'
 import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
@@ -17,6 +19,18 @@ export interface GatewayOptions {
   store: Store
   log: Logger
   version: string
+  /** Keeps subscription tokens fresh; made from the providers' refreshers when not given. */
+  tokens?: TokenManager
+}
+
+/** One token manager over the stored accounts, its refreshers reading the live config. */
+export function tokenManagerFor(config: ConfigRef, store: Store): TokenManager {
+  const refreshers = new Map<string, Refresher>()
+  for (const p of Object.values(BUILTIN_PROVIDERS)) {
+    const make = p?.refresher
+    if (p && make) refreshers.set(p.id, { refresh: (acc) => make(config.current.config).refresh(acc) })
+  }
+  return new TokenManager(store.accounts, refreshers)
 }
 
 export interface Gateway {
@@ -31,7 +45,9 @@ const BUN_BODY_CEILING = 1024 * 1024 * 1024
 
 export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
-  const app = createApp(opts)
+  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store)
+  const background = tokens.startBackground({ intervalMs: 60_000 })
+  const app = createApp({ ...opts, tokens })
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,
@@ -85,6 +101,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const deadline = config.current.config.server.shutdown_timeout_ms
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
+        background.stop()
         const graceful = server.stop(false)
         let timer: ReturnType<typeof setTimeout> | undefined
         const timedOut = await Promise.race([

@@ -1,9 +1,11 @@
-/** Claude through the Anthropic Messages API with an API key (subscription mode arrives with logins). */
+/** Claude through the Anthropic Messages API: with an API key, or with a Claude Pro/Max login (subscription mode). */
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
+import { claudeRefresher } from './login.ts'
 import { CLAUDE_MODELS } from './models.ts'
+import { subscriptionHeaders, withIdentityBlock } from './subscription.ts'
 
 export const CLAUDE_API = 'https://api.anthropic.com'
 const DIALECT: DialectName = 'anthropic-messages'
@@ -13,11 +15,17 @@ function base(call: UpstreamCall): string {
 }
 
 function headers(call: UpstreamCall): Record<string, string> {
-  return {
-    ...baseHeaders(call.stream),
-    ...anthropicHeaders(call.inbound),
-    ...keyHeaders(DIALECT, call.credential.secret),
-  }
+  const auth =
+    call.credential.kind === 'oauth'
+      ? subscriptionHeaders(call.credential.secret, call.inbound)
+      : keyHeaders(DIALECT, call.credential.secret)
+  return { ...baseHeaders(call.stream), ...anthropicHeaders(call.inbound), ...auth }
+}
+
+/** Subscription calls go to `?beta=true` with Claude Code's identity first in the system prompt. */
+function shaped(call: UpstreamCall, url: string): { url: string; body: Record<string, unknown> } {
+  if (call.credential.kind !== 'oauth') return { url, body: call.body }
+  return { url: `${url}?beta=true`, body: withIdentityBlock(call.body) }
 }
 
 export const claude: Provider = {
@@ -25,15 +33,14 @@ export const claude: Provider = {
   displayName: 'Claude (Anthropic)',
   dialectFor: () => DIALECT,
   models: () => CLAUDE_MODELS,
-  credentials: (config, accounts) => apiKeys(config, accounts, 'claude'),
+  credentials: (config, accounts) => apiKeys(config, accounts, 'claude', { oauth: true }),
+  refresher: (config) => claudeRefresher(config),
   prepare: (call) => ({
-    url: endpointUrl(DIALECT, base(call), call.model, call.stream)!,
+    ...shaped(call, endpointUrl(DIALECT, base(call), call.model, call.stream)!),
     headers: headers(call),
-    body: call.body,
   }),
   prepareCountTokens: (call) => ({
-    url: endpointUrl(DIALECT, base(call), call.model, false, 'count_tokens')!,
+    ...shaped(call, endpointUrl(DIALECT, base(call), call.model, false, 'count_tokens')!),
     headers: headers({ ...call, stream: false }),
-    body: call.body,
   }),
 }

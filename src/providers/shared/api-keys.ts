@@ -1,4 +1,4 @@
-/** The API keys of a provider: from its config (`api_key`, `api_keys[]`) and stored with `byokey add-api-key`. */
+/** A provider's credentials: keys from its config (`api_key`, `api_keys[]`) and its stored accounts. */
 import type { Config } from '../../config/schema.ts'
 import type { AccountStore } from '../../store/types.ts'
 import type { Credential } from '../types.ts'
@@ -16,17 +16,37 @@ export function configApiKeys(config: Config, provider: string): Credential[] {
   return out
 }
 
-/** Keys stored as accounts of kind `api_key`, the active one first; labelled by account id. */
-export function storedApiKeys(accounts: AccountStore | undefined, provider: string): Credential[] {
+/**
+ * The provider's stored accounts, the active one first: API keys as they are, subscription
+ * logins as `oauth` credentials whose `secret` the gateway fills with a fresh access token.
+ * Accounts that need a new login are left out.
+ */
+export function storedCredentials(
+  accounts: AccountStore | undefined,
+  provider: string,
+  opts: { oauth: boolean },
+): Credential[] {
   if (!accounts) return []
-  return accounts
-    .list(provider)
-    .filter((a) => a.kind === 'api_key' && typeof a.token['api_key'] === 'string')
-    .sort((a, b) => Number(b.active) - Number(a.active))
-    .map((a) => ({ kind: 'api_key', secret: a.token['api_key'] as string, label: a.accountId }))
+  const out: Credential[] = []
+  for (const a of accounts.list(provider).sort((x, y) => Number(y.active) - Number(x.active))) {
+    if (a.kind === 'api_key' && typeof a.token['api_key'] === 'string') {
+      out.push({ kind: 'api_key', secret: a.token['api_key'], label: a.accountId })
+    } else if (opts.oauth && a.kind === 'oauth' && a.state !== 'needs_login') {
+      out.push({ kind: 'oauth', secret: '', label: a.accountId })
+    }
+  }
+  return out
 }
 
-/** Config keys, then stored keys. */
-export function apiKeys(config: Config, accounts: AccountStore | undefined, provider: string): Credential[] {
-  return [...configApiKeys(config, provider), ...storedApiKeys(accounts, provider)]
+/**
+ * Config keys, then stored accounts. `oauth`: whether the provider can already call upstream with
+ * a subscription login (others ignore imported logins rather than send them where they fail).
+ */
+export function apiKeys(
+  config: Config,
+  accounts: AccountStore | undefined,
+  provider: string,
+  opts: { oauth: boolean } = { oauth: false },
+): Credential[] {
+  return [...configApiKeys(config, provider), ...storedCredentials(accounts, provider, opts)]
 }

@@ -5,10 +5,11 @@
  */
 import type { DialectName } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
+import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
 import { contextOf } from '../context.ts'
 import { countRequestTokens } from './estimate.ts'
-import { credentialsOrThrow, routeFor } from './pipeline.ts'
+import { credentialsOrThrow, freshSecret, routeFor } from './pipeline.ts'
 
 export interface CountInput {
   dialect: Extract<DialectName, 'anthropic-messages' | 'gemini'>
@@ -16,6 +17,7 @@ export interface CountInput {
   body: Record<string, unknown>
   model: string
   store: Store
+  tokens?: TokenManager
 }
 
 /** Anthropic's count endpoint takes the generation body minus what it rejects. */
@@ -44,7 +46,10 @@ export async function countTokens(input: CountInput): Promise<Response> {
   const { route, provider } = routeFor(input.model, config, input.store.accounts)
   ir.model = route.model
   const upstream = dialects[provider.dialectFor(input.dialect)]
-  const [credential] = credentialsOrThrow(provider, config, input.store.accounts)
+  let [credential] = credentialsOrThrow(provider, config, input.store.accounts)
+  if (credential?.kind === 'oauth') {
+    credential = { ...credential, secret: await freshSecret(input.tokens, provider.id, credential.label) }
+  }
   if (
     provider.prepareCountTokens &&
     credential &&

@@ -10,6 +10,7 @@ import { decoderCore, encoderCore } from '../../dialects/common/stream.ts'
 import { flattenToolNamespaces } from '../../dialects/common/tool-namespaces.ts'
 import type { Dialect, DialectName, ErrorInfo, Request as IRRequest, StreamEvent } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
+import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../../oauth/index.ts'
 import type { ProviderId } from '../../providers/ids.ts'
 import { BUILTIN_PROVIDERS, providerFor } from '../../providers/registry.ts'
 import type { Credential, Provider } from '../../providers/types.ts'
@@ -33,6 +34,8 @@ export interface GenerateInput {
   model: string
   stream: boolean
   store: Store
+  /** Keeps subscription (OAuth) credentials fresh. */
+  tokens?: TokenManager
 }
 
 /** Providers that can be used right now (have a credential). */
@@ -123,7 +126,24 @@ export async function generate(input: GenerateInput): Promise<Response> {
 
   const order = credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
   // Each attempt but the last may fail over to the next credential; the last one always answers.
-  for (const [i, credential] of order.entries()) {
+  let refreshedAfter401 = false
+  for (let i = 0; i < order.length; i++) {
+    const last = i === order.length - 1
+    let credential = order[i]!
+    if (credential.kind === 'oauth') {
+      try {
+        credential = { ...credential, secret: await freshSecret(input.tokens, provider.id, credential.label) }
+      } catch (e) {
+        if (!last) {
+          ctx.log.warn(
+            { provider: provider.id, account: credential.label, reason: (e as Error).message },
+            'account unusable; trying the next credential',
+          )
+          continue
+        }
+        throw e
+      }
+    }
     const meter = new UsageMeter(
       {
         requestId: ctx.id,
@@ -158,7 +178,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
         return new Response(null, { status: 499 })
       }
       const info = e instanceof HttpError ? { ...e.info, status: e.status } : undefined
-      if (info && info.status === 502 && i < order.length - 1) {
+      if (info && info.status === 502 && !last) {
         ctx.log.warn(
           { provider: provider.id, account: credential.label, reason: info.message },
           'upstream failed; trying the next credential',
@@ -169,6 +189,20 @@ export async function generate(input: GenerateInput): Promise<Response> {
       throw e
     }
     const res = handle.response
+    // A subscription token the upstream no longer takes: refresh it once and try the same account again.
+    if (res.status === 401 && credential.kind === 'oauth' && input.tokens && !refreshedAfter401) {
+      refreshedAfter401 = true
+      await res.body?.cancel().catch(() => {})
+      handle.done()
+      try {
+        await input.tokens.refresh(provider.id, credential.label)
+        i--
+        continue
+      } catch (e) {
+        if (last) throw authFailure(e)
+        continue
+      }
+    }
     if (!res.ok) {
       const text = await res.text().catch(() => '')
       handle.done()
@@ -181,7 +215,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
       )
       const headers = forwardedHeaders(res.headers)
       ctx.log.warn({ provider: provider.id, account: credential.label, status: res.status }, 'upstream error')
-      if (isRetryableStatus(res.status) && i < order.length - 1) continue
+      if (isRetryableStatus(res.status) && !last) continue
       meter.finish(info.status ?? res.status)
       return errorResponse(input.dialect, info, Object.fromEntries(headers))
     }
@@ -212,6 +246,41 @@ export async function generate(input: GenerateInput): Promise<Response> {
   }
   // credentialsOrThrow guarantees at least one attempt, and the last attempt always returns
   throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
+}
+
+/** A fresh access token for a subscription account, or the error the client should see. */
+export async function freshSecret(
+  tokens: TokenManager | undefined,
+  provider: string,
+  accountId: string,
+): Promise<string> {
+  if (!tokens)
+    throw new HttpError('authentication', `No token manager for subscription account '${accountId}'`, {
+      status: 401,
+    })
+  try {
+    return await tokens.getFresh(provider, accountId)
+  } catch (e) {
+    throw authFailure(e)
+  }
+}
+
+/** Login and refresh failures as client errors: 401 naming the login command, or 503 while refresh backs off. */
+function authFailure(e: unknown): HttpError {
+  if (e instanceof NeedsLoginError)
+    return new HttpError('authentication', e.message, { status: 401, code: 'needs_login' })
+  if (e instanceof RefreshFailedError) {
+    return new HttpError('overloaded', e.message, {
+      status: 503,
+      code: 'refresh_failed',
+      retryAfter: Math.max(1, Math.ceil((e.retryAt - Date.now()) / 1000)),
+    })
+  }
+  return new HttpError(
+    'authentication',
+    `Refreshing the subscription token failed: ${(e as Error).message}`,
+    { status: 401 },
+  )
 }
 
 function asObject(v: unknown): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { requestSchema as anthropicSchema } from '../../dialects/anthropic-messa
 import { requestSchema as geminiSchema } from '../../dialects/gemini/index.ts'
 import { requestSchema as chatSchema } from '../../dialects/openai-chat/index.ts'
 import { requestSchema as responsesSchema } from '../../dialects/openai-responses/index.ts'
+import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
 import { HttpError } from '../errors.ts'
 import { countTokens } from '../gateway/count-tokens.ts'
@@ -30,14 +31,14 @@ export function parseGeminiAction(action: string): { model: string; method: stri
   return { model: decoded.slice(0, at).replace(/^models\//, ''), method: decoded.slice(at + 1) }
 }
 
-export function inferenceRoutes(store: Store) {
+export function inferenceRoutes(store: Store, tokens: TokenManager) {
   // Matched by a wildcard and read from the path: a qualified model (`up-chat/some-model`) puts a
   // slash inside the segment, which a `:param` would not match.
   const gemini = ({ request, body }: { request: Request; body: unknown }) => {
     const path = new URL(request.url).pathname
     const { model, method } = parseGeminiAction(path.slice(path.indexOf('/models/') + '/models/'.length))
     if (method === 'countTokens')
-      return countTokens({ dialect: 'gemini', request, body: body as Body, model, store })
+      return countTokens({ dialect: 'gemini', request, body: body as Body, model, store, tokens })
     if (method !== 'generateContent' && method !== 'streamGenerateContent') {
       throw new HttpError(
         'not_found',
@@ -51,6 +52,7 @@ export function inferenceRoutes(store: Store) {
       model,
       stream: method === 'streamGenerateContent',
       store,
+      tokens,
     })
   }
   return new Elysia()
@@ -64,6 +66,7 @@ export function inferenceRoutes(store: Store) {
           model: modelOf(body),
           stream: streamOf(body),
           store,
+          tokens,
         }),
       { body: chatSchema },
     )
@@ -77,6 +80,7 @@ export function inferenceRoutes(store: Store) {
           model: modelOf(body),
           stream: streamOf(body),
           store,
+          tokens,
         }),
       { body: responsesSchema },
     )
@@ -90,6 +94,7 @@ export function inferenceRoutes(store: Store) {
           model: modelOf(body),
           stream: streamOf(body),
           store,
+          tokens,
         }),
       { body: anthropicSchema },
     )
@@ -100,6 +105,7 @@ export function inferenceRoutes(store: Store) {
         body: body as Body,
         model: modelOf(body as Body),
         store,
+        tokens,
       }),
     )
     .post('/v1beta/models/*', gemini, { body: geminiSchema })

@@ -12,6 +12,9 @@
  * - `POST /device/code` and the device grant: `authorization_pending` until `approveDevice()`,
  *   `slow_down` on the scripted polls, `expired_token` after `expireDevice()`, `access_denied` after
  *   `denyDevice()`; errors as HTTP 400 or, like GitHub, HTTP 200 (`deviceErrorStatus`).
+ * - GitHub's neighbours, for Copilot: `GET /user` → `{login}` and `GET /copilot_internal/v2/token`
+ *   → a Copilot token with `expires_at`, `refresh_in` and `endpoints.api`, both authorized by
+ *   `authorization: token <an access token issued here>` (401 otherwise).
  */
 import { createHash } from 'node:crypto'
 import { type FakeServer, jsonResponse, type Recorded, sleep, startFake } from './server.ts'
@@ -31,6 +34,14 @@ export interface FakeOAuthOptions {
   slowDownPolls?: readonly number[]
   /** Delay before answering a refresh, to widen races in concurrency tests. */
   refreshDelayMs?: number
+  /** When set, POST /token rejects bodies of the other encoding (`invalid_request`). */
+  tokenStyle?: 'json' | 'form'
+  /** Extra fields merged into every successful token answer (account info, `id_token`…). */
+  tokenFields?: (grant: 'authorization_code' | 'refresh_token' | 'device_code') => Record<string, unknown>
+  /** `endpoints.api` of the Copilot token exchange (default `<url>/copilot`). */
+  copilotApiBase?: string
+  /** `login` of `GET /user` (default `octocat`). */
+  githubLogin?: string
 }
 
 export interface FakeOAuthCounters {
@@ -43,6 +54,8 @@ export interface FakeOAuthCounters {
 
 export interface FakeOAuth {
   readonly url: string
+  /** The only client id the fake accepts. */
+  readonly clientId: string
   readonly authorizeUrl: string
   readonly tokenUrl: string
   readonly deviceCodeUrl: string
@@ -58,6 +71,8 @@ export interface FakeOAuth {
   failNext(count?: number, status?: number, body?: unknown, headers?: Record<string, string>): void
   /** The next /authorize answers with `error=<code>`. */
   denyNextAuthorize(code: string, description?: string): void
+  /** `GET /copilot_internal/v2/token` (needs `authorization: token <access token issued here>`). */
+  readonly copilotTokenUrl: string
   approveDevice(): void
   denyDevice(): void
   expireDevice(): void
@@ -105,6 +120,14 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
     refreshTokens.add(pair.refresh_token)
     return { ...pair, token_type: 'Bearer', expires_in: ttl }
   }
+  const withFields = (
+    grant: 'authorization_code' | 'refresh_token' | 'device_code',
+    body: Record<string, unknown>,
+  ) => ({ ...body, ...opts.tokenFields?.(grant) })
+  const githubAuthorized = (rec: Recorded) => {
+    const m = /^token (.+)$/.exec(rec.headers.authorization ?? '')
+    return m?.[1] !== undefined && accessTokens.has(m[1])
+  }
   const oauthError = (error: string, status = 400, description?: string) =>
     jsonResponse(description ? { error, error_description: description } : { error }, status)
 
@@ -127,6 +150,27 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
       }
       return new Response(null, { status: 302, headers: { location: redirect.toString() } })
     }
+    if (rec.method === 'GET' && rec.path === '/user') {
+      if (!githubAuthorized(rec)) return jsonResponse({ message: 'Bad credentials' }, 401)
+      return jsonResponse({ login: opts.githubLogin ?? 'octocat', id: 1 })
+    }
+    if (rec.method === 'GET' && rec.path === '/copilot_internal/v2/token') {
+      if (!githubAuthorized(rec)) {
+        return jsonResponse(
+          { error_details: { message: 'Bad credentials', url: '', documentation_url: '' } },
+          401,
+        )
+      }
+      const exp = Math.floor(Date.now() / 1000) + 1800
+      return jsonResponse({
+        token: `tid=${crypto.randomUUID()};exp=${exp};proxy-ep=proxy.example:sig`,
+        expires_at: exp,
+        refresh_in: 1500,
+        endpoints: { api: opts.copilotApiBase ?? `${server.url}/copilot` },
+        chat_enabled: true,
+        copilot_plan: 'individual',
+      })
+    }
     if (rec.method === 'POST' && rec.path === '/device/code') {
       const f = fields(rec)
       if (f.client_id !== clientId) return oauthError('invalid_client', 401)
@@ -145,6 +189,12 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
       const f = fields(rec)
       const failure = failures.shift()
       if (failure) return jsonResponse(failure.body, failure.status, failure.headers)
+      if (opts.tokenStyle) {
+        const isJson = (rec.headers['content-type'] ?? '').startsWith('application/json')
+        if (isJson !== (opts.tokenStyle === 'json')) {
+          return oauthError('invalid_request', 400, `the token endpoint expects ${opts.tokenStyle}`)
+        }
+      }
       if (f.client_id !== clientId) return oauthError('invalid_client', 401)
       switch (f.grant_type) {
         case 'authorization_code': {
@@ -160,7 +210,7 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
               return oauthError('invalid_grant', 400, 'PKCE verification failed')
             }
           }
-          return jsonResponse(issue())
+          return jsonResponse(withFields('authorization_code', issue()))
         }
         case 'refresh_token': {
           counters.refreshes++
@@ -170,10 +220,10 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
             return oauthError('invalid_grant', 400, 'Token has been expired or revoked.')
           if (rotate) {
             refreshTokens.delete(rt)
-            return jsonResponse(issue())
+            return jsonResponse(withFields('refresh_token', issue()))
           }
           const { refresh_token: _, ...rest } = issue()
-          return jsonResponse(rest)
+          return jsonResponse(withFields('refresh_token', rest))
         }
         case 'urn:ietf:params:oauth:grant-type:device_code': {
           counters.devicePolls++
@@ -190,7 +240,7 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
               return oauthError('invalid_grant', 400)
             case 'approved':
               device.state = 'used'
-              return jsonResponse(issue())
+              return jsonResponse(withFields('device_code', issue()))
           }
           break
         }
@@ -206,9 +256,11 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
   }
   return {
     url: server.url,
+    clientId,
     authorizeUrl: `${server.url}/authorize`,
     tokenUrl: `${server.url}/token`,
     deviceCodeUrl: `${server.url}/device/code`,
+    copilotTokenUrl: `${server.url}/copilot_internal/v2/token`,
     server,
     counters,
     tokenRequests: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/token'),
