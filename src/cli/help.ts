@@ -9,6 +9,7 @@ Commands:
   serve               Run the gateway in the foreground
   reload              Make the running gateway re-read its config file now
   status              Show whether the gateway runs and each provider's login state
+  login               Log in to a subscription (claude, codex, copilot) and store the account
   accounts            List a provider's accounts
   switch              Choose the account a provider uses
   logout              Remove an account (the active one by default)
@@ -25,6 +26,8 @@ Examples:
   byokey serve
   byokey serve -c ./config.yaml -p 9000
   byokey reload
+  byokey login claude
+  byokey login codex --no-browser
   byokey import-claude-code
   echo "$ANTHROPIC_API_KEY" | byokey add-api-key claude -
   byokey status
@@ -80,6 +83,35 @@ Options:
 Examples:
   byokey status
   byokey status --json | jq '.providers[] | select(.active != null)'`,
+  login: `Usage: byokey login <provider> [--account ID] [--label L] [--no-browser] [-c FILE] [--db PATH]
+
+Logs in to a subscription and stores the account (kind oauth). Providers: claude, codex (browser
+login: authorization code + PKCE) and copilot (device code); aliases such as anthropic, openai,
+chatgpt and github work too.
+
+claude and codex: the authorize URL is always printed. A browser is opened too unless --no-browser
+is given, on macOS ('open') or when DISPLAY or WAYLAND_DISPLAY is set ('xdg-open'). The login
+finishes when the browser reaches the local callback (Claude port 54545, Codex 1455; change it with
+providers.<id>.oauth.redirect_port); on another machine (SSH), paste the URL the browser was
+redirected to, or the code it shows, on stdin instead.
+copilot: prints a URL and a code to enter there, then waits for the approval (a countdown on a terminal).
+
+The config file's providers.<id>.oauth entries override the endpoints and the client id. The id is
+the account's email or ChatGPT account id (Claude, Codex) or the GitHub login (Copilot), else
+'default'; logging in again refreshes the same account. A provider's first account becomes active.
+Tokens are never printed. Denied, timed-out or failed logins exit 1.
+
+Options:
+      --account ID   Store under this account id instead of the one the login names
+      --label L      A name to show beside the id
+      --no-browser   Only print the URL; never start a browser
+  -c, --config FILE  Config file (default: the usual config path, if it exists)
+      --db PATH      SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey login claude
+  byokey login openai --no-browser --account work     (over SSH: paste the redirected URL)
+  byokey login copilot --label "GitHub work"`,
   accounts: `Usage: byokey accounts <provider> [--db PATH] [--json]
 
 Lists a provider's accounts, one a line: id, [label], (active), kind, token state, expiry, last error.

@@ -5,6 +5,7 @@ import { UsageError } from './args.ts'
 import { COMMAND_HELP, MAIN_HELP } from './help.ts'
 import { importClaudeCodeCommand } from './import-claude-code.ts'
 import { importCodexCommand } from './import-codex.ts'
+import { loginCommand } from './login.ts'
 import { logoutCommand } from './logout.ts'
 import { reloadCommand } from './reload.ts'
 import { serveCommand } from './serve.ts'
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   reload: reloadCommand,
   status: statusCommand,
   accounts: accountsCommand,
+  login: loginCommand,
   switch: switchCommand,
   logout: logoutCommand,
   'add-api-key': addApiKeyCommand,

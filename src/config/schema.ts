@@ -31,6 +31,13 @@ export const OAuthOverrides = Obj({
   device_code_url: T.Optional(Str()),
   client_id: T.Optional(Str()),
   token_exchange_url: T.Optional(Str()),
+  redirect_port: T.Optional(
+    T.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description: "callback port; default the provider's fixed port (Claude 54545, Codex 1455)",
+    }),
+  ),
 })
 
 export const ProviderConfig = Obj({

@@ -1,0 +1,324 @@
+import { describe, expect, test } from 'bun:test'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import type { Account } from '../../src/store/types.ts'
+import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
+import { runCli, SOURCE_CMD } from '../helpers/process.ts'
+import { type TempDir, tempDir, waitFor } from '../helpers/tmp.ts'
+
+/** A port that was free a moment ago: bind 0, read it, close. */
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** A config pointing every login at the fake; the callback on a free port. */
+async function writeConfig(dir: TempDir, fake: FakeOAuth): Promise<string> {
+  const port = await freePort()
+  const oauth = {
+    authorize_url: fake.authorizeUrl,
+    token_url: fake.tokenUrl,
+    client_id: fake.clientId,
+    redirect_port: port,
+  }
+  const config = {
+    providers: {
+      claude: { oauth },
+      codex: { oauth },
+      copilot: {
+        oauth: {
+          device_code_url: fake.deviceCodeUrl,
+          token_url: fake.tokenUrl,
+          client_id: fake.clientId,
+          token_exchange_url: fake.copilotTokenUrl,
+        },
+      },
+    },
+  }
+  const file = dir.join('config.json')
+  writeFileSync(file, JSON.stringify(config))
+  return file
+}
+
+interface Login {
+  /** Resolves with the first stdout match of `re`. */
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>
+  write(text: string): void
+  done: Promise<{ code: number; stdout: string; stderr: string }>
+  kill(): void
+}
+
+/** Starts `byokey login …` as a real process with a piped stdin, reading stdout as it comes. */
+function startLogin(
+  dir: TempDir,
+  args: string[],
+  env: Record<string, string> = {},
+  stdin: 'pipe' | 'ignore' = 'pipe',
+): Login {
+  const proc = Bun.spawn([...SOURCE_CMD, 'login', ...args], {
+    env: {
+      ...process.env,
+      BYOKEY_HOME: dir.path,
+      HOME: dir.path,
+      DISPLAY: '',
+      WAYLAND_DISPLAY: '',
+      ...env,
+    },
+    stdio: [stdin, 'pipe', 'pipe'],
+  })
+  let out = ''
+  const stdoutDone = (async () => {
+    const dec = new TextDecoder()
+    for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) out += dec.decode(chunk)
+    return out
+  })()
+  const stderr = new Response(proc.stderr as ReadableStream).text()
+  const done = Promise.all([stdoutDone, stderr, proc.exited]).then(([stdout, err, code]) => ({
+    code,
+    stdout,
+    stderr: err,
+  }))
+  return {
+    async waitFor(re, ms = 10_000) {
+      return await waitFor(
+        async () => {
+          const m = out.match(re)
+          if (m) return m
+          if (proc.exitCode !== null) {
+            const r = await done
+            throw new Error(`login exited ${r.code} before ${re}: ${r.stdout}\n${r.stderr}`)
+          }
+          return undefined
+        },
+        ms,
+        20,
+      )
+    },
+    write(text) {
+      const sink = proc.stdin as import('bun').FileSink
+      sink.write(text)
+      sink.flush()
+    },
+    done,
+    kill: () => proc.kill('SIGKILL'),
+  }
+}
+
+const URL_RE = /^(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m
+
+function storedAccounts(dir: TempDir, provider: string): Account[] {
+  const store = openSqliteStore(dir.join('byokey.db'))
+  try {
+    return store.accounts.list(provider)
+  } finally {
+    store.close()
+  }
+}
+
+function tokenStrings(acc: Account): string[] {
+  return ['access_token', 'refresh_token', 'id_token', 'github_token']
+    .map((k) => acc.token[k])
+    .filter((v): v is string => typeof v === 'string' && v !== '')
+}
+
+function expectNoSecret(r: { stdout: string; stderr: string }, secrets: string[]) {
+  expect(secrets.length).toBeGreaterThan(0)
+  for (const s of secrets) {
+    expect(r.stdout).not.toContain(s)
+    expect(r.stderr).not.toContain(s)
+  }
+}
+
+function jwt(payload: Record<string, unknown>): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(payload)}.c2lnbmF0dXJl`
+}
+
+describe('byokey login', () => {
+  test('help with examples, listed in the main help', async () => {
+    const main = await runCli(['--help'])
+    expect(main.stdout).toContain('  login ')
+    const r = await runCli(['login', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Usage: byokey login')
+    expect(r.stdout).toContain('Examples:')
+  })
+
+  test('an unsupported or unknown provider is a usage error listing the supported ones', async () => {
+    using dir = tempDir()
+    const env = { BYOKEY_HOME: dir.path, HOME: dir.path }
+    const r = await runCli(['login', 'gemini'], env)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('supported: claude, codex, copilot')
+    expect((await runCli(['login', 'nope'], env)).code).toBe(2)
+    expect((await runCli(['login'], env)).code).toBe(2)
+    expect(existsSync(dir.join('byokey.db'))).toBe(false)
+  })
+
+  test('claude: browser reaches the loopback callback; the account is stored, no token printed', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({ tokenStyle: 'json' })
+    const config = await writeConfig(dir, fake)
+    const login = startLogin(dir, ['anthropic', '-c', config], {}, 'ignore')
+    const [, url] = await login.waitFor(URL_RE)
+    const res = await fetch(url!) // follows the 302 to the callback, like a browser
+    expect(res.status).toBe(200)
+    await res.text()
+    const r = await login.done
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to claude as default (active)')
+    const [acc, ...rest] = storedAccounts(dir, 'claude')
+    expect(rest).toEqual([])
+    expect(acc!.kind).toBe('oauth')
+    expect(acc!.active).toBe(true)
+    expect(fake.isValidAccess(String(acc!.token.access_token))).toBe(true)
+    expect(String(acc!.token.refresh_token)).toStartWith('rt-')
+    expect(acc!.expiresAt).toBeGreaterThan(Date.now() + 3000_000)
+    expectNoSecret(r, tokenStrings(acc!))
+    // The redirect uri was on the configured port.
+    expect(new URL(url!).searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/callback$/)
+  })
+
+  test('claude: pasting the redirected URL on stdin, with --account and --label', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth()
+    const config = await writeConfig(dir, fake)
+    const login = startLogin(dir, ['claude', '-c', config, '--account', 'work', '--label', 'Work'])
+    const [, url] = await login.waitFor(URL_RE)
+    await login.waitFor(/paste/i)
+    const res = await fetch(url!, { redirect: 'manual' })
+    const location = res.headers.get('location')!
+    expect(location).toContain('code=')
+    login.write(`${location}\n`)
+    const r = await login.done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to claude as work [Work] (active)')
+    const [acc] = storedAccounts(dir, 'claude')
+    expect(acc!.accountId).toBe('work')
+    expect(acc!.label).toBe('Work')
+    expect(fake.counters.codeExchanges).toBe(1)
+    expectNoSecret(r, tokenStrings(acc!))
+  })
+
+  test('codex: the account id comes from the id_token; a second login is not made active', async () => {
+    using dir = tempDir()
+    const idToken = jwt({
+      email: 'me@example.com',
+      'https://api.openai.com/auth': { chatgpt_account_id: 'acct-4242' },
+    })
+    await using fake = startFakeOAuth({ tokenStyle: 'form', tokenFields: () => ({ id_token: idToken }) })
+    const config = await writeConfig(dir, fake)
+    const seed = await runCli(['add-api-key', 'codex', 'sk-seed-key-0123456789'], {
+      BYOKEY_HOME: dir.path,
+      HOME: dir.path,
+    })
+    expect(seed.code).toBe(0)
+    const login = startLogin(dir, ['openai', '-c', config, '--no-browser'], {}, 'ignore')
+    const [, url] = await login.waitFor(URL_RE)
+    expect(new URL(url!).searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/auth\/callback$/)
+    await (await fetch(url!)).text()
+    const r = await login.done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to codex as acct-4242 [me@example.com]')
+    expect(r.stdout).toContain("run 'byokey switch codex acct-4242'")
+    const acc = storedAccounts(dir, 'codex').find((a) => a.accountId === 'acct-4242')!
+    expect(acc.kind).toBe('oauth')
+    expect(acc.active).toBe(false)
+    expect(acc.token.account_id).toBe('acct-4242')
+    expect(acc.token.id_token).toBe(idToken)
+    expectNoSecret(r, tokenStrings(acc))
+  })
+
+  test('copilot: device code printed, approved on the fake, GitHub login as the id', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({ deviceInterval: 1, githubLogin: 'mona' })
+    const config = await writeConfig(dir, fake)
+    const login = startLogin(dir, ['github', '-c', config], {}, 'ignore')
+    await login.waitFor(/enter the code WDJB-MJHT/)
+    fake.approveDevice()
+    const r = await login.done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to copilot as mona (active)')
+    expect(r.stdout).not.toContain('\r') // not a TTY: no countdown
+    const [acc] = storedAccounts(dir, 'copilot')
+    expect(acc!.kind).toBe('oauth')
+    expect(fake.isValidAccess(String(acc!.token.github_token))).toBe(true)
+    expectNoSecret(r, tokenStrings(acc!))
+  })
+
+  test('a denied authorization exits 1 with the OAuth error; nothing is stored', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth()
+    const config = await writeConfig(dir, fake)
+    fake.denyNextAuthorize('access_denied', 'the user said no')
+    const login = startLogin(dir, ['claude', '-c', config], {}, 'ignore')
+    const [, url] = await login.waitFor(URL_RE)
+    // The login may end (and close the callback server) before the error page is fully sent.
+    await fetch(url!)
+      .then((res) => res.text())
+      .catch(() => '')
+    const r = await login.done
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('access_denied')
+    expect(r.stderr).toContain('the user said no')
+    expect(existsSync(dir.join('byokey.db'))).toBe(false)
+  })
+
+  test('a denied device login exits 1', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({ deviceInterval: 1 })
+    const config = await writeConfig(dir, fake)
+    const login = startLogin(dir, ['copilot', '-c', config], {}, 'ignore')
+    await login.waitFor(/WDJB-MJHT/)
+    fake.denyDevice()
+    const r = await login.done
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('access_denied')
+  })
+
+  test('a missing -c file exits 1', async () => {
+    using dir = tempDir()
+    const r = await runCli(['login', 'claude', '-c', dir.join('nope.yaml')], {
+      BYOKEY_HOME: dir.path,
+      HOME: dir.path,
+    })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('config file not found')
+  })
+
+  test('--no-browser never starts a browser; without it xdg-open is run when DISPLAY is set', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth()
+    const config = await writeConfig(dir, fake)
+    const bin = dir.join('bin')
+    mkdirSync(bin)
+    const marker = dir.join('browser-opened')
+    for (const name of ['xdg-open', 'open']) {
+      writeFileSync(`${bin}/${name}`, `#!/bin/sh\necho "$1" >> '${marker}'\n`)
+      chmodSync(`${bin}/${name}`, 0o755)
+    }
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, DISPLAY: ':0' }
+
+    const quiet = startLogin(dir, ['claude', '-c', config, '--no-browser'], env, 'ignore')
+    const [, url1] = await quiet.waitFor(URL_RE)
+    await Bun.sleep(300)
+    await (await fetch(url1!)).text()
+    expect((await quiet.done).code).toBe(0)
+    expect(existsSync(marker)).toBe(false)
+
+    const loud = startLogin(dir, ['claude', '-c', config], env, 'ignore')
+    const [, url2] = await loud.waitFor(URL_RE)
+    await waitFor(() => existsSync(marker), 5000)
+    expect(readFileSync(marker, 'utf8').trim()).toBe(url2!)
+    await (await fetch(url2!)).text()
+    expect((await loud.done).code).toBe(0)
+  })
+})
