@@ -27,6 +27,11 @@ export interface Credential {
   label: string
   /** A base URL that comes with this credential (an `api_keys[].base_url`). */
   baseUrl?: string
+  /**
+   * Non-secret facts of a stored login a provider needs on each call (Codex: `accountId`, the
+   * ChatGPT account for the `chatgpt-account-id` header).
+   */
+  extra?: Record<string, string>
 }
 
 /** The request the provider sends upstream, fully shaped. */
@@ -34,6 +39,12 @@ export interface PreparedRequest {
   url: string
   headers: Record<string, string>
   body: Record<string, unknown>
+  /**
+   * Whether the upstream answers with a stream, when it differs from the client's wish: a
+   * stream-only upstream (the Codex backend) is called streaming for a non-streaming client, and
+   * the gateway collects the stream into one JSON answer. Absent: as the client asked.
+   */
+  stream?: boolean
 }
 
 export interface UpstreamCall {
@@ -52,8 +63,13 @@ export interface UpstreamCall {
 export interface Provider {
   readonly id: string
   readonly displayName: string
-  /** The upstream dialect for a request that arrived in `inbound`. */
-  dialectFor(inbound: DialectName): DialectName
+  /**
+   * The upstream dialect for a request that arrived in `inbound`. `credential`: the one the
+   * request will try first, for providers whose dialect depends on the credential kind (Codex:
+   * a subscription login only speaks Responses); the gateway then only tries credentials that
+   * agree on the dialect.
+   */
+  dialectFor(inbound: DialectName, credential?: Credential): DialectName
   /** Models it serves (static catalogue; upstream model lists come later). */
   models(config: Config): readonly ModelInfo[]
   /**

@@ -1,29 +1,53 @@
 /**
  * OpenAI with an API key: Responses for Responses clients, Chat for Chat clients, and Responses
  * for the rest (it carries reasoning and encrypted reasoning round trips that Chat cannot).
- * Subscription mode (the Codex backend) arrives with logins.
+ * With a ChatGPT login (subscription mode): always Responses, to the Codex backend
+ * (`subscription.ts`), streaming even for non-streaming clients.
  */
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
+import { codexRefresher } from './login.ts'
 import { CODEX_MODELS } from './models.ts'
+import { CODEX_BACKEND, subscriptionBody, subscriptionHeaders } from './subscription.ts'
 
 export const OPENAI_API = 'https://api.openai.com/v1'
 
-function base(call: UpstreamCall): string {
-  return call.credential.baseUrl ?? call.config.providers['codex']?.base_url ?? OPENAI_API
+function base(call: UpstreamCall, fallback: string): string {
+  return call.credential.baseUrl ?? call.config.providers['codex']?.base_url ?? fallback
 }
 
 export const codex: Provider = {
   id: 'codex',
   displayName: 'Codex (OpenAI)',
-  dialectFor: (inbound): DialectName => (inbound === 'openai-chat' ? 'openai-chat' : 'openai-responses'),
+  dialectFor: (inbound, credential): DialectName =>
+    inbound === 'openai-chat' && credential?.kind !== 'oauth' ? 'openai-chat' : 'openai-responses',
   models: () => CODEX_MODELS,
-  credentials: (config, accounts) => apiKeys(config, accounts, 'codex'),
-  prepare: (call) => ({
-    url: endpointUrl(call.dialect, base(call), call.model, call.stream)!,
-    headers: { ...baseHeaders(call.stream), ...keyHeaders(call.dialect, call.credential.secret) },
-    body: call.body,
-  }),
+  credentials: (config, accounts) => apiKeys(config, accounts, 'codex', { oauth: true }),
+  refresher: (config) => codexRefresher(config),
+  prepare: (call) => {
+    if (call.credential.kind !== 'oauth') {
+      return {
+        url: endpointUrl(call.dialect, base(call, OPENAI_API), call.model, call.stream)!,
+        headers: { ...baseHeaders(call.stream), ...keyHeaders(call.dialect, call.credential.secret) },
+        body: call.body,
+      }
+    }
+    // The gateway only pairs a login with a Responses body (see `dialectFor`).
+    if (call.dialect !== 'openai-responses')
+      throw new Error(`codex: a subscription login needs a Responses body, got ${call.dialect}`)
+    const body = subscriptionBody(call.body)
+    return {
+      url: endpointUrl('openai-responses', base(call, CODEX_BACKEND), call.model, true)!,
+      headers: subscriptionHeaders(
+        call.credential.secret,
+        call.credential.extra?.['accountId'],
+        call.inbound,
+        body,
+      ),
+      body,
+      stream: true,
+    }
+  },
 }

@@ -32,7 +32,10 @@ export function storedCredentials(
     if (a.kind === 'api_key' && typeof a.token['api_key'] === 'string') {
       out.push({ kind: 'api_key', secret: a.token['api_key'], label: a.accountId })
     } else if (opts.oauth && a.kind === 'oauth' && a.state !== 'needs_login') {
-      out.push({ kind: 'oauth', secret: '', label: a.accountId })
+      const c: Credential = { kind: 'oauth', secret: '', label: a.accountId }
+      // The ChatGPT account a Codex login belongs to (header `chatgpt-account-id`).
+      if (typeof a.token['account_id'] === 'string') c.extra = { accountId: a.token['account_id'] }
+      out.push(c)
     }
   }
   return out

@@ -19,6 +19,7 @@ import { applyPayloadRules, type Route, resolveModel } from '../../routing/index
 import type { AccountStore, Store } from '../../store/types.ts'
 import { contextOf, type RequestContext } from '../context.ts'
 import { errorResponse, HttpError } from '../errors.ts'
+import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
@@ -111,7 +112,10 @@ export async function generate(input: GenerateInput): Promise<Response> {
   const inbound = dialects[input.dialect]
   const { route, provider } = routeFor(input.model, config, input.store.accounts)
   const creds = credentialsOrThrow(provider, config, input.store.accounts)
-  const upstream = dialects[provider.dialectFor(input.dialect)]
+  const ordered = credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
+  // The first credential picks the upstream dialect; only credentials that speak it are tried.
+  const upstream = dialects[provider.dialectFor(input.dialect, ordered[0])]
+  const order = ordered.filter((c) => provider.dialectFor(input.dialect, c) === upstream.name)
   const shaped = upstreamBody(input, inbound, upstream, route, provider)
   let body = applyPayloadRules(shaped.body, route.model, config.payload)
   // Metering needs usage from chat upstreams; only clients that asked for it see the chunk.
@@ -124,7 +128,6 @@ export async function generate(input: GenerateInput): Promise<Response> {
     }
   }
 
-  const order = credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
   // Each attempt but the last may fail over to the next credential; the last one always answers.
   let refreshedAfter401 = false
   for (let i = 0; i < order.length; i++) {
@@ -221,6 +224,8 @@ export async function generate(input: GenerateInput): Promise<Response> {
     }
     const provenance = { dialect: upstream.name, provider: provider.id, model: route.model }
     const toolNamespaces = shaped.toolNamespaces
+    if (!input.stream && prep.stream)
+      return respondCollected(handle, inbound, upstream, meter, provenance, toolNamespaces)
     if (!input.stream) return respondJson(handle, inbound, upstream, meter, provenance, toolNamespaces)
     const headers = forwardedHeaders(res.headers, new Headers(SSE_HEADERS))
     if (inbound.name === upstream.name && !shaped.ir) {
@@ -328,6 +333,44 @@ async function respondJson(
     status: 200,
     headers,
   })
+}
+
+/**
+ * A JSON answer from an upstream that streamed although the client did not ask to (Codex
+ * backend): the stream collected into one response (`collect-stream.ts`), or the error it carried
+ * as the client's error envelope. The whole collection runs under the non-stream response timeout.
+ */
+async function respondCollected(
+  handle: UpstreamCallHandle,
+  inbound: Dialect,
+  upstream: Dialect,
+  meter: UsageMeter,
+  provenance: { dialect: DialectName; provider: string; model: string },
+  toolNamespaces: string[] | undefined,
+): Promise<Response> {
+  let collected: Collected
+  try {
+    collected = await collectStream(handle.response.body!, upstream, provenance, (ev) => {
+      meter.firstByte()
+      meter.observe(ev)
+    })
+  } catch (e) {
+    const info = breakInfo(handle, e)
+    meter.finish(info.status ?? 502)
+    throw new HttpError(info.kind, info.message, { status: info.status ?? 502 })
+  } finally {
+    handle.done()
+  }
+  const headers = forwardedHeaders(handle.response.headers)
+  if (!collected.ok) {
+    const { status } = inbound.encodeError(collected.error)
+    meter.finish(status)
+    return errorResponse(inbound.name, collected.error, Object.fromEntries(headers))
+  }
+  meter.finish(200)
+  headers.set('content-type', 'application/json')
+  const body = inbound.encodeResponse(collected.response, { provenance, toolNamespaces })
+  return new Response(JSON.stringify(body), { status: 200, headers })
 }
 
 /** The stream error event of a dialect, as bytes, for a passthrough stream that broke. */
