@@ -6,6 +6,7 @@
 import type { Config } from '../../config/schema.ts'
 import { oauthRefresher, type Refresher, runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
+import { type AuthCodeApp, resolveAuthCodeApp } from '../shared/auth-code-app.ts'
 
 export const CLAUDE_AUTHORIZE_URL = 'https://claude.ai/oauth/authorize'
 /** Current token URL; `console.anthropic.com` sits behind a Cloudflare challenge now. */
@@ -19,34 +20,19 @@ export const CLAUDE_SCOPES = [
   'user:file_upload',
 ] as const
 
-export interface ClaudeOAuth {
-  authorizeUrl: string
-  tokenUrl: string
-  clientId: string
-  scopes: readonly string[]
-  redirectPort: number
-  redirectPath: string
-  /** `http://localhost:54545/callback` (with the default port). */
-  redirectUri: string
-  /** `code=true` asks claude.ai to show the code when the redirect cannot be reached. */
-  extraParams: Record<string, string>
-}
+export type ClaudeOAuth = AuthCodeApp
 
 /** The endpoints, client id and scopes, with `providers.claude.oauth` overrides applied. */
 export function claudeOAuth(config: Config): ClaudeOAuth {
-  const o = config.providers['claude']?.oauth ?? {}
-  const redirectPort = 54545
-  const redirectPath = '/callback'
-  return {
-    authorizeUrl: o.authorize_url || CLAUDE_AUTHORIZE_URL,
-    tokenUrl: o.token_url || CLAUDE_TOKEN_URL,
-    clientId: o.client_id || CLAUDE_CLIENT_ID,
+  return resolveAuthCodeApp(config, 'claude', {
+    authorizeUrl: CLAUDE_AUTHORIZE_URL,
+    tokenUrl: CLAUDE_TOKEN_URL,
+    clientId: CLAUDE_CLIENT_ID,
     scopes: CLAUDE_SCOPES,
-    redirectPort,
-    redirectPath,
-    redirectUri: `http://localhost:${redirectPort}${redirectPath}`,
+    redirectPort: 54545,
+    redirectPath: '/callback',
     extraParams: { code: 'true' },
-  }
+  })
 }
 
 export interface ClaudeLoginOptions {

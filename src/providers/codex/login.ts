@@ -7,6 +7,7 @@
 import type { Config } from '../../config/schema.ts'
 import { oauthRefresher, type Refresher, runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
+import { type AuthCodeApp, resolveAuthCodeApp } from '../shared/auth-code-app.ts'
 
 export const CODEX_AUTHORIZE_URL = 'https://auth.openai.com/oauth/authorize'
 export const CODEX_TOKEN_URL = 'https://auth.openai.com/oauth/token'
@@ -17,37 +18,23 @@ export const CODEX_REFRESH_SCOPE = 'openid profile email'
 /** Namespace of OpenAI's custom claims in the id_token and access token. */
 export const OPENAI_AUTH_CLAIM = 'https://api.openai.com/auth'
 
-export interface CodexOAuth {
-  authorizeUrl: string
-  tokenUrl: string
-  clientId: string
-  scopes: readonly string[]
-  redirectPort: number
-  redirectPath: string
-  /** `http://localhost:1455/auth/callback`. */
-  redirectUri: string
-  extraParams: Record<string, string>
-}
+export type CodexOAuth = AuthCodeApp
 
 /** The endpoints, client id and scopes, with `providers.codex.oauth` overrides applied. */
 export function codexOAuth(config: Config): CodexOAuth {
-  const o = config.providers['codex']?.oauth ?? {}
-  const redirectPort = 1455
-  const redirectPath = '/auth/callback'
-  return {
-    authorizeUrl: o.authorize_url || CODEX_AUTHORIZE_URL,
-    tokenUrl: o.token_url || CODEX_TOKEN_URL,
-    clientId: o.client_id || CODEX_CLIENT_ID,
+  return resolveAuthCodeApp(config, 'codex', {
+    authorizeUrl: CODEX_AUTHORIZE_URL,
+    tokenUrl: CODEX_TOKEN_URL,
+    clientId: CODEX_CLIENT_ID,
     scopes: CODEX_SCOPES,
-    redirectPort,
-    redirectPath,
-    redirectUri: `http://localhost:${redirectPort}${redirectPath}`,
+    redirectPort: 1455,
+    redirectPath: '/auth/callback',
     extraParams: {
       prompt: 'login',
       id_token_add_organizations: 'true',
       codex_cli_simplified_flow: 'true',
     },
-  }
+  })
 }
 
 /**
