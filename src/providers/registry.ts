@@ -3,11 +3,12 @@ import type { Config } from '../config/schema.ts'
 import { claude } from './claude/upstream.ts'
 import { codex } from './codex/upstream.ts'
 import { compatibleProvider } from './compatible/upstream.ts'
+import { copilot } from './copilot/upstream.ts'
 import { gemini } from './gemini/upstream.ts'
 import type { ProviderId } from './ids.ts'
 import type { Provider } from './types.ts'
 
-export const BUILTIN_PROVIDERS: Partial<Record<ProviderId, Provider>> = { claude, codex, gemini }
+export const BUILTIN_PROVIDERS: Partial<Record<ProviderId, Provider>> = { claude, codex, gemini, copilot }
 
 /** The provider behind a routing target; undefined for an upstream name the config does not have. */
 export function providerFor(

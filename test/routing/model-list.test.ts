@@ -59,7 +59,10 @@ describe('listModels', () => {
   test('the built-in catalogue is the default, with its limits', () => {
     const list = listModels(cfg())
     const expected = BUILTIN_MODELS.flatMap((e) => e.models.map((m) => m.id))
-    expect(list.map((m) => m.id)).toEqual([...new Set(expected)])
+    // Ids several providers serve are listed bare for the first, and qualified for each of them.
+    expect(list.filter((m) => !m.id.includes('/')).map((m) => m.id)).toEqual([...new Set(expected)])
+    expect(list.find((m) => m.id === 'gpt-4.1')?.ownedBy).toBe('codex')
+    expect(list.find((m) => m.id === 'copilot/gpt-4.1')?.ownedBy).toBe('copilot')
     const opus = list.find((m) => m.id === 'claude-opus-4-6')
     expect(opus).toMatchObject({ ownedBy: 'claude', info: { contextWindow: 200_000, maxOutput: 128_000 } })
   })

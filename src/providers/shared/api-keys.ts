@@ -17,6 +17,18 @@ export function configApiKeys(config: Config, provider: string): Credential[] {
 }
 
 /**
+ * The non-secret facts of a stored login a provider needs on each call: Codex's ChatGPT account
+ * (`account_id`, header `chatgpt-account-id`), Copilot's API base (`api_base`, from the token
+ * exchange). Undefined when there are none.
+ */
+export function loginExtra(token: Record<string, unknown>): Record<string, string> | undefined {
+  const extra: Record<string, string> = {}
+  if (typeof token['account_id'] === 'string') extra['accountId'] = token['account_id']
+  if (typeof token['api_base'] === 'string') extra['apiBase'] = token['api_base']
+  return Object.keys(extra).length > 0 ? extra : undefined
+}
+
+/**
  * The provider's stored accounts, the active one first: API keys as they are, subscription
  * logins as `oauth` credentials whose `secret` the gateway fills with a fresh access token.
  * Accounts that need a new login are left out.
@@ -33,8 +45,8 @@ export function storedCredentials(
       out.push({ kind: 'api_key', secret: a.token['api_key'], label: a.accountId })
     } else if (opts.oauth && a.kind === 'oauth' && a.state !== 'needs_login') {
       const c: Credential = { kind: 'oauth', secret: '', label: a.accountId }
-      // The ChatGPT account a Codex login belongs to (header `chatgpt-account-id`).
-      if (typeof a.token['account_id'] === 'string') c.extra = { accountId: a.token['account_id'] }
+      const extra = loginExtra(a.token)
+      if (extra) c.extra = extra
       out.push(c)
     }
   }

@@ -13,6 +13,7 @@ import { dialects } from '../../dialects/registry.ts'
 import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../../oauth/index.ts'
 import type { ProviderId } from '../../providers/ids.ts'
 import { BUILTIN_PROVIDERS, providerFor } from '../../providers/registry.ts'
+import { loginExtra } from '../../providers/shared/api-keys.ts'
 import type { Credential, Provider } from '../../providers/types.ts'
 import { credentialOrder, isRetryableStatus } from '../../routing/credential-order.ts'
 import { applyPayloadRules, type Route, resolveModel } from '../../routing/index.ts'
@@ -135,7 +136,11 @@ export async function generate(input: GenerateInput): Promise<Response> {
     let credential = order[i]!
     if (credential.kind === 'oauth') {
       try {
-        credential = { ...credential, secret: await freshSecret(input.tokens, provider.id, credential.label) }
+        const secret = await freshSecret(input.tokens, provider.id, credential.label)
+        // A refresh may have changed the login's facts too (Copilot: the API base of the new token).
+        const stored = input.store.accounts.get(provider.id, credential.label)
+        const extra = stored ? loginExtra(stored.token) : credential.extra
+        credential = { ...credential, secret, ...(extra ? { extra } : {}) }
       } catch (e) {
         if (!last) {
           ctx.log.warn(

@@ -1,0 +1,55 @@
+/**
+ * GitHub Copilot through its OpenAI Chat API, with a Copilot login (or a Copilot token in the
+ * config). A login stores the long-lived GitHub token (`github_token`); the refresher exchanges
+ * it for the short-lived Copilot token, which the token manager keeps fresh as the account's
+ * `access_token`, and the API base the exchange named (`api_base`).
+ */
+import type { Config } from '../../config/schema.ts'
+import type { DialectName } from '../../dialects/ir.ts'
+import { InvalidGrantError, type Refresher } from '../../oauth/index.ts'
+import { apiKeys } from '../shared/api-keys.ts'
+import type { Provider, UpstreamCall } from '../types.ts'
+import { COPILOT_DEFAULT_API, exchangeCopilotToken } from './login.ts'
+import { COPILOT_MODELS } from './models.ts'
+import { subscriptionHeaders } from './subscription.ts'
+
+const DIALECT: DialectName = 'openai-chat'
+
+function base(call: UpstreamCall): string {
+  const b =
+    call.credential.baseUrl ??
+    call.config.providers['copilot']?.base_url ??
+    call.credential.extra?.['apiBase'] ??
+    COPILOT_DEFAULT_API
+  return b.replace(/\/+$/, '')
+}
+
+/** Exchanges the account's GitHub token for a Copilot token (its access token until `refreshAt`). */
+export function copilotRefresher(config: Config): Refresher {
+  return {
+    refresh: async (account) => {
+      const github = account.token['github_token']
+      if (typeof github !== 'string' || github === '')
+        throw new InvalidGrantError('the stored Copilot login has no GitHub token', 401)
+      const t = await exchangeCopilotToken(config, github)
+      return {
+        token: { ...account.token, access_token: t.token, api_base: t.apiBase },
+        expiresAt: t.refreshAt,
+      }
+    },
+  }
+}
+
+export const copilot: Provider = {
+  id: 'copilot',
+  displayName: 'GitHub Copilot',
+  dialectFor: () => DIALECT,
+  models: () => COPILOT_MODELS,
+  credentials: (config, accounts) => apiKeys(config, accounts, 'copilot', { oauth: true }),
+  refresher: (config) => copilotRefresher(config),
+  prepare: (call) => ({
+    url: `${base(call)}/chat/completions`,
+    headers: subscriptionHeaders(call.credential.secret, call.body, call.stream),
+    body: call.body,
+  }),
+}
