@@ -5,12 +5,17 @@
  * token tells the client which command fixes it. Fake GitHub and Copilot API servers on
  * 127.0.0.1; real SQLite; the real OpenAI and Anthropic SDKs.
  */
-import { describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
+import { resetCopilotModels } from '../../src/providers/copilot/models.ts'
 import { errorReply, fakeOpenAI, type Recorded } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { testGateway } from '../helpers/gateway.ts'
+import { waitFor } from '../helpers/tmp.ts'
+
+// The live model list is per process: every test starts from the static one.
+afterEach(() => resetCopilotModels())
 
 const EXCHANGE_PATH = '/copilot_internal/v2/token'
 const MODEL = 'copilot/gpt-4.1'
@@ -18,11 +23,16 @@ const MODEL = 'copilot/gpt-4.1'
 type Gw = Awaited<ReturnType<typeof testGateway>>
 
 /** The Copilot API fake: `{api}/chat/completions` with api = `<fake>/v1`, taking only Copilot tokens. */
+/** Calls to the chat endpoint (a token exchange also refreshes the model list from `/models`). */
+const chats = (up: { requests: Recorded[] }) => up.requests.filter((r) => r.path === '/v1/chat/completions')
+
 function copilotApi() {
-  return fakeOpenAI((rec: Recorded) =>
-    (rec.headers['authorization'] ?? '').startsWith('Bearer tid=')
-      ? { text: 'hello from copilot', chunkText: 4, usage: { input: 8, output: 3 } }
-      : errorReply(401, { message: 'unauthorized: token expired' }),
+  return fakeOpenAI(
+    (rec: Recorded) =>
+      (rec.headers['authorization'] ?? '').startsWith('Bearer tid=')
+        ? { text: 'hello from copilot', chunkText: 4, usage: { input: 8, output: 3 } }
+        : errorReply(401, { message: 'unauthorized: token expired' }),
+    { models: [{ id: 'copilot-only-model', owned_by: 'github' }] },
   )
 }
 
@@ -93,12 +103,12 @@ describe('GitHub Copilot login', () => {
 
     expect(exchanges(oauth)).toHaveLength(1)
     expect(exchanges(oauth)[0]!.headers['authorization']).toStartWith('token at-')
-    expect(up.requests).toHaveLength(2)
-    for (const rec of up.requests) expectEditorShaped(rec)
-    expect(up.requests[0]!.headers['x-initiator']).toBe('user')
-    expect(up.requests[1]!.headers['x-initiator']).toBe('agent')
-    expect(up.requests[1]!.headers['accept-encoding']).toBe('identity')
-    expect(up.requests[0]!.headers['copilot-vision-request']).toBeUndefined()
+    expect(chats(up)).toHaveLength(2)
+    for (const rec of chats(up)) expectEditorShaped(rec)
+    expect(chats(up)[0]!.headers['x-initiator']).toBe('user')
+    expect(chats(up)[1]!.headers['x-initiator']).toBe('agent')
+    expect(chats(up)[1]!.headers['accept-encoding']).toBe('identity')
+    expect(chats(up)[0]!.headers['copilot-vision-request']).toBeUndefined()
 
     const acc = gw.store.accounts.get('copilot', 'octocat')!
     expect(acc.token['access_token']).toStartWith('tid=')
@@ -138,7 +148,7 @@ describe('GitHub Copilot login', () => {
         },
       ],
     })
-    expect(up.requests.at(-1)!.headers['copilot-vision-request']).toBe('true')
+    expect(chats(up).at(-1)!.headers['copilot-vision-request']).toBe('true')
     expect(exchanges(oauth)).toHaveLength(1)
   })
 
@@ -157,7 +167,7 @@ describe('GitHub Copilot login', () => {
     })
     expect(msg.content[0]).toMatchObject({ type: 'text', text: 'hello from copilot' })
     expect(msg.usage.output_tokens).toBe(3)
-    const rec = up.requests[0]!
+    const rec = chats(up)[0]!
     expect(rec.path).toBe('/v1/chat/completions')
     expect(rec.headers['copilot-integration-id']).toBe('vscode-chat')
     expect(rec.headers['x-initiator']).toBe('user')
@@ -179,8 +189,28 @@ describe('GitHub Copilot login', () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(401)
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('byokey login copilot')
     expect(exchanges(oauth)).toHaveLength(1)
-    expect(up.requests).toHaveLength(0)
+    expect(chats(up)).toHaveLength(0)
     expect(gw.store.accounts.get('copilot', 'octocat')!.state).toBe('needs_login')
     expect(gw.logText()).not.toContain('gho_revoked_token_value')
+  })
+  test("the model list comes from the subscription's own /models once the login is used", async () => {
+    await using up = copilotApi()
+    const { oauth, gw, client } = await setup(up)
+    await using _o = oauth
+    await using _g = gw
+    try {
+      seed(gw, oauth.issue().access_token)
+      const before = (await client.models.list()).data.map((m) => m.id)
+      expect(before).not.toContain('copilot-only-model')
+      await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      await waitFor(async () => (await client.models.list()).data.some((m) => m.id === 'copilot-only-model'))
+      expect(
+        up.requests.some(
+          (r) => r.path === '/v1/models' && r.headers['authorization']?.startsWith('Bearer tid='),
+        ),
+      ).toBe(true)
+    } finally {
+      resetCopilotModels()
+    }
   })
 })

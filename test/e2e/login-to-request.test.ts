@@ -4,16 +4,20 @@
  * the gateway's SQLite store, and the real SDK then streams a tool call and its follow-up through
  * the gateway to a fake upstream that only takes the access token the login obtained.
  */
-import { describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { validate } from '../../src/config/load.ts'
 import { loginClaude } from '../../src/providers/claude/login.ts'
 import { loginCodex } from '../../src/providers/codex/login.ts'
 import { loginCopilot } from '../../src/providers/copilot/login.ts'
+import { resetCopilotModels } from '../../src/providers/copilot/models.ts'
 import { errorReply, fakeAnthropic, fakeOpenAI, type Recorded, type Reply } from '../helpers/fakes/index.ts'
 import { startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { testGateway } from '../helpers/gateway.ts'
+
+// a Copilot login fetches its model list, which is per process: leave the static one behind
+afterAll(() => resetCopilotModels())
 
 const quiet = () => {}
 /** The browser: follow the authorize URL, whose redirect lands on the login's callback. */
@@ -190,7 +194,8 @@ describe('login, then a streamed tool loop through the gateway', () => {
       .stream({ model: 'copilot/gpt-4.1', messages, tools })
       .finalChatCompletion()
     expect(second.choices[0]?.message.content).toBe('It is 72F and sunny in Paris.')
-    expect(up.requests.map((r) => r.headers['x-initiator'])).toEqual(['user', 'agent'])
+    const chats = up.requests.filter((r) => r.path === '/v1/chat/completions')
+    expect(chats.map((r) => r.headers['x-initiator'])).toEqual(['user', 'agent'])
     expect(copilotTokens).toBe(2)
   }, 15_000)
 })

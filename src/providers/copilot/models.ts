@@ -1,4 +1,7 @@
-/** Models of a GitHub Copilot subscription (limits from Copilot's `/models` where known). */
+/**
+ * Models of a GitHub Copilot subscription: what its `/models` says once a login has been used
+ * (Copilot's list depends on the plan and changes often), else a static starting list.
+ */
 import type { ModelInfo } from '../types.ts'
 
 export const COPILOT_MODELS: readonly ModelInfo[] = [
@@ -24,3 +27,59 @@ export const COPILOT_MODELS: readonly ModelInfo[] = [
     maxOutput: 64_000,
   },
 ]
+
+let live: readonly ModelInfo[] | undefined
+
+/** The subscription's own model list when one has been fetched, else the static list. */
+export function copilotModels(): readonly ModelInfo[] {
+  return live ?? COPILOT_MODELS
+}
+
+interface CopilotModelEntry {
+  id?: unknown
+  name?: unknown
+  model_picker_enabled?: unknown
+  capabilities?: {
+    type?: unknown
+    limits?: { max_context_window_tokens?: unknown; max_output_tokens?: unknown }
+  }
+}
+
+/** Copilot's `/models` answer → the chat models it offers (embeddings and the like left out). */
+export function parseCopilotModels(body: unknown): ModelInfo[] {
+  const data = (body as { data?: unknown } | null)?.data
+  if (!Array.isArray(data)) return []
+  const out: ModelInfo[] = []
+  for (const m of data as CopilotModelEntry[]) {
+    if (typeof m.id !== 'string' || (m.capabilities?.type !== undefined && m.capabilities.type !== 'chat'))
+      continue
+    const info: ModelInfo = { id: m.id }
+    if (typeof m.name === 'string') info.displayName = `${m.name} (Copilot)`
+    const limits = m.capabilities?.limits
+    if (typeof limits?.max_context_window_tokens === 'number')
+      info.contextWindow = limits.max_context_window_tokens
+    if (typeof limits?.max_output_tokens === 'number') info.maxOutput = limits.max_output_tokens
+    out.push(info)
+  }
+  return out
+}
+
+/** Fetches `{api}/models` with a Copilot token and makes it the live list; failures keep the old one. */
+export async function refreshCopilotModels(apiBase: string, headers: Record<string, string>): Promise<void> {
+  try {
+    const res = await fetch(`${apiBase.replace(/\/+$/, '')}/models`, {
+      headers,
+      signal: AbortSignal.timeout(10_000),
+    })
+    if (!res.ok) return
+    const models = parseCopilotModels(await res.json())
+    if (models.length > 0) live = models
+  } catch {
+    // the static list stays; the next token exchange tries again
+  }
+}
+
+/** Back to the static list (tests; a logout of the last Copilot account). */
+export function resetCopilotModels(): void {
+  live = undefined
+}

@@ -10,7 +10,7 @@ import { InvalidGrantError, type Refresher } from '../../oauth/index.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
 import { COPILOT_DEFAULT_API, exchangeCopilotToken } from './login.ts'
-import { COPILOT_MODELS } from './models.ts'
+import { copilotModels, refreshCopilotModels } from './models.ts'
 import { subscriptionHeaders } from './subscription.ts'
 
 const DIALECT: DialectName = 'openai-chat'
@@ -32,6 +32,8 @@ export function copilotRefresher(config: Config): Refresher {
       if (typeof github !== 'string' || github === '')
         throw new InvalidGrantError('the stored Copilot login has no GitHub token', 401)
       const t = await exchangeCopilotToken(config, github)
+      // Each new token also refreshes the model list, off the request path.
+      void refreshCopilotModels(t.apiBase, subscriptionHeaders(t.token, {}, false))
       return {
         token: { ...account.token, access_token: t.token, api_base: t.apiBase },
         expiresAt: t.refreshAt,
@@ -44,7 +46,7 @@ export const copilot: Provider = {
   id: 'copilot',
   displayName: 'GitHub Copilot',
   dialectFor: () => DIALECT,
-  models: () => COPILOT_MODELS,
+  models: () => copilotModels(),
   credentials: (config, accounts) => apiKeys(config, accounts, 'copilot', { oauth: true }),
   refresher: (config) => copilotRefresher(config),
   prepare: (call) => ({
