@@ -98,6 +98,21 @@ describe('login, then a streamed tool loop through the gateway', () => {
     expect(second.content[0]).toMatchObject({ type: 'text', text: 'It is 72F and sunny in Paris.' })
     expect(up.requests.every((r) => oauth.isValidAccess(bearer(r)))).toBe(true)
     expect(gw.logText()).not.toContain(String(account.token['access_token']))
+
+    // the other SDK through the same login: an OpenAI chat client, streamed, with the tool loop
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'any', maxRetries: 0 })
+    const chatTools = [{ type: 'function' as const, function: weatherTool }]
+    const chat: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }]
+    const c1 = await openai.chat.completions
+      .stream({ model: 'claude-sonnet-4-6', messages: chat, tools: chatTools })
+      .finalChatCompletion()
+    const tc = c1.choices[0]?.message.tool_calls?.[0]
+    expect(tc?.type === 'function' && JSON.parse(tc.function.arguments)).toEqual({ city: 'Paris' })
+    chat.push(c1.choices[0]!.message, { role: 'tool', tool_call_id: tc!.id, content: '72F and sunny' })
+    const c2 = await openai.chat.completions
+      .stream({ model: 'claude-sonnet-4-6', messages: chat, tools: chatTools })
+      .finalChatCompletion()
+    expect(c2.choices[0]?.message.content).toBe('It is 72F and sunny in Paris.')
   })
 
   test('codex: PKCE login → OpenAI SDK Responses stream with a tool round trip on the Codex backend', async () => {
@@ -150,6 +165,33 @@ describe('login, then a streamed tool loop through the gateway', () => {
       .finalResponse()
     expect(second.output_text).toBe('It is 72F and sunny in Paris.')
     expect(up.requests.every((r) => r.headers['chatgpt-account-id'] === 'acc-77')).toBe(true)
+
+    // the other SDK through the same login: an Anthropic client, streamed, with the tool loop
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'any', maxRetries: 0 })
+    const aTools = [
+      { name: weatherTool.name, description: weatherTool.description, input_schema: weatherTool.parameters },
+    ]
+    const msgs: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }]
+    const m1 = await anthropic.messages
+      .stream({ model: 'gpt-5', max_tokens: 256, tools: aTools, messages: msgs })
+      .finalMessage()
+    const use = m1.content.find((b) => b.type === 'tool_use')
+    expect(use).toMatchObject({ name: 'get_weather', input: { city: 'Paris' } })
+    msgs.push({ role: 'assistant', content: m1.content })
+    msgs.push({
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: use?.type === 'tool_use' ? use.id : '',
+          content: '72F and sunny',
+        },
+      ],
+    })
+    const m2 = await anthropic.messages
+      .stream({ model: 'gpt-5', max_tokens: 256, tools: aTools, messages: msgs })
+      .finalMessage()
+    expect(m2.content[0]).toMatchObject({ type: 'text', text: 'It is 72F and sunny in Paris.' })
   })
 
   test('copilot: device login → OpenAI SDK chat stream with a tool round trip', async () => {
