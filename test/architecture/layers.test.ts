@@ -1,0 +1,56 @@
+/**
+ * The layering of DESIGN.md, checked on the source: imports point down only, and dialects stay
+ * pure (no I/O, no config, no logging). A violation names the file and the import.
+ */
+import { expect, test } from 'bun:test'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+
+const SRC = resolve(import.meta.dir, '..', '..', 'src')
+
+/** Folder (under src/) → the src-relative prefixes its files may import. */
+const ALLOWED: Record<string, string[]> = {
+  config: ['config/'],
+  store: ['store/'],
+  oauth: ['oauth/', 'store/'],
+  dialects: ['dialects/', 'sse.ts'],
+  providers: ['providers/', 'dialects/', 'oauth/', 'store/', 'config/'],
+  routing: ['routing/', 'providers/', 'config/', 'dialects/ir.ts'],
+}
+
+/** Packages a pure layer may use (no I/O, no logging). */
+const PURE_PACKAGES = ['@sinclair/typebox']
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f)
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : []
+  })
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!)
+}
+
+test('imports point down only, as DESIGN.md lays the layers out', () => {
+  const violations: string[] = []
+  for (const [layer, allowed] of Object.entries(ALLOWED)) {
+    for (const file of files(join(SRC, layer))) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) {
+          const isNode = spec.startsWith('node:') || spec.startsWith('bun:') || spec === 'bun'
+          if (layer === 'dialects' && (isNode || !PURE_PACKAGES.includes(spec))) {
+            violations.push(`${relative(SRC, file)} imports ${spec} (dialects are pure)`)
+          }
+          continue
+        }
+        const target = relative(SRC, resolve(file, '..', spec))
+        if (!allowed.some((a) => target === a || target.startsWith(a))) {
+          violations.push(`${relative(SRC, file)} imports ${target}`)
+        }
+      }
+    }
+  }
+  expect(violations).toEqual([])
+})
