@@ -4,9 +4,14 @@
  * Every URL and the client id are overridable under `providers.claude.oauth`.
  */
 import type { Config } from '../../config/schema.ts'
-import { oauthRefresher, type Refresher, runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
+import { oauthRefresher, type Refresher, type TokenResponse } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
-import { type AuthCodeApp, resolveAuthCodeApp } from '../shared/auth-code-app.ts'
+import {
+  type AuthCodeApp,
+  type AuthCodeLoginOptions,
+  resolveAuthCodeApp,
+  runAppLogin,
+} from '../shared/auth-code-app.ts'
 
 export const CLAUDE_AUTHORIZE_URL = 'https://claude.ai/oauth/authorize'
 /** Current token URL; `console.anthropic.com` sits behind a Cloudflare challenge now. */
@@ -35,18 +40,7 @@ export function claudeOAuth(config: Config): ClaudeOAuth {
   })
 }
 
-export interface ClaudeLoginOptions {
-  config: Config
-  print: (line: string) => void
-  openBrowser?: (url: string) => void
-  readPastedLine?: (signal: AbortSignal) => Promise<string | undefined>
-  signal?: AbortSignal
-  /** Default 54545; 0 picks a free port (tests). */
-  redirectPort?: number
-  timeoutMs?: number
-  fetch?: typeof fetch
-  now?: () => number
-}
+export type ClaudeLoginOptions = AuthCodeLoginOptions
 
 /** The stored token shape: `{access_token, refresh_token, expires_at}` (unix seconds) and the expiry in ms. */
 function storedToken(t: TokenResponse, now: number): { token: Record<string, unknown>; expiresAt?: number } {
@@ -74,22 +68,7 @@ function accountIdOf(t: TokenResponse): string {
 /** Runs the browser login and returns the account to store. */
 export async function loginClaude(opts: ClaudeLoginOptions): Promise<NewAccount> {
   const o = claudeOAuth(opts.config)
-  const t = await runAuthCodeFlow({
-    authorizeUrl: o.authorizeUrl,
-    tokenUrl: o.tokenUrl,
-    clientId: o.clientId,
-    scopes: o.scopes,
-    redirectPort: opts.redirectPort ?? o.redirectPort,
-    redirectPath: o.redirectPath,
-    extraParams: o.extraParams,
-    tokenRequestStyle: 'json',
-    print: opts.print,
-    ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
-    ...(opts.readPastedLine ? { readPastedLine: opts.readPastedLine } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
-  })
+  const t = await runAppLogin(o, 'json', opts)
   const { token, expiresAt } = storedToken(t, (opts.now ?? Date.now)())
   const account: NewAccount = { provider: 'claude', accountId: accountIdOf(t), kind: 'oauth', token }
   const org = t.organization as { name?: unknown } | undefined

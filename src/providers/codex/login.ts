@@ -5,9 +5,14 @@
  * overridable under `providers.codex.oauth`.
  */
 import type { Config } from '../../config/schema.ts'
-import { oauthRefresher, type Refresher, runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
+import { oauthRefresher, type Refresher, type TokenResponse } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
-import { type AuthCodeApp, resolveAuthCodeApp } from '../shared/auth-code-app.ts'
+import {
+  type AuthCodeApp,
+  type AuthCodeLoginOptions,
+  resolveAuthCodeApp,
+  runAppLogin,
+} from '../shared/auth-code-app.ts'
 
 export const CODEX_AUTHORIZE_URL = 'https://auth.openai.com/oauth/authorize'
 export const CODEX_TOKEN_URL = 'https://auth.openai.com/oauth/token'
@@ -94,38 +99,12 @@ function storedToken(
   return { token, expiresAt }
 }
 
-export interface CodexLoginOptions {
-  config: Config
-  print: (line: string) => void
-  openBrowser?: (url: string) => void
-  readPastedLine?: (signal: AbortSignal) => Promise<string | undefined>
-  signal?: AbortSignal
-  /** Default 1455; 0 picks a free port (tests). */
-  redirectPort?: number
-  timeoutMs?: number
-  fetch?: typeof fetch
-  now?: () => number
-}
+export type CodexLoginOptions = AuthCodeLoginOptions
 
 /** Runs the browser login and returns the account to store (id: the ChatGPT account id, else `default`). */
 export async function loginCodex(opts: CodexLoginOptions): Promise<NewAccount> {
   const o = codexOAuth(opts.config)
-  const t = await runAuthCodeFlow({
-    authorizeUrl: o.authorizeUrl,
-    tokenUrl: o.tokenUrl,
-    clientId: o.clientId,
-    scopes: o.scopes,
-    redirectPort: opts.redirectPort ?? o.redirectPort,
-    redirectPath: o.redirectPath,
-    extraParams: o.extraParams,
-    tokenRequestStyle: 'form',
-    print: opts.print,
-    ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
-    ...(opts.readPastedLine ? { readPastedLine: opts.readPastedLine } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
-  })
+  const t = await runAppLogin(o, 'form', opts)
   const { token, expiresAt } = storedToken(t, (opts.now ?? Date.now)())
   const accountId = typeof token.account_id === 'string' ? token.account_id : 'default'
   const account: NewAccount = { provider: 'codex', accountId, kind: 'oauth', token }

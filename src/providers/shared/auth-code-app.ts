@@ -4,6 +4,7 @@
  * resolves its endpoints into.
  */
 import type { Config } from '../../config/schema.ts'
+import { runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
 
 export interface AuthCodeApp {
   authorizeUrl: string
@@ -39,4 +40,42 @@ export function resolveAuthCodeApp(config: Config, provider: string, d: AuthCode
     redirectUri: `http://localhost:${d.redirectPort}${d.redirectPath}`,
     extraParams: { ...d.extraParams },
   }
+}
+
+/** What the CLI (or a test) hands a provider's browser login. */
+export interface AuthCodeLoginOptions {
+  config: Config
+  print: (line: string) => void
+  openBrowser?: (url: string) => void
+  readPastedLine?: (signal: AbortSignal) => Promise<string | undefined>
+  signal?: AbortSignal
+  /** Default: the provider's fixed port; 0 picks a free one (tests). */
+  redirectPort?: number
+  timeoutMs?: number
+  fetch?: typeof fetch
+  now?: () => number
+}
+
+/** Runs the browser login of `app` (token request as JSON or a form) and returns the token answer. */
+export function runAppLogin(
+  app: AuthCodeApp,
+  tokenRequestStyle: 'json' | 'form',
+  opts: AuthCodeLoginOptions,
+): Promise<TokenResponse> {
+  return runAuthCodeFlow({
+    authorizeUrl: app.authorizeUrl,
+    tokenUrl: app.tokenUrl,
+    clientId: app.clientId,
+    scopes: app.scopes,
+    redirectPort: opts.redirectPort ?? app.redirectPort,
+    redirectPath: app.redirectPath,
+    extraParams: app.extraParams,
+    tokenRequestStyle,
+    print: opts.print,
+    ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
+    ...(opts.readPastedLine ? { readPastedLine: opts.readPastedLine } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  })
 }
