@@ -6,6 +6,7 @@
  * API-key mode (`OPENAI_API_KEY`, no `tokens`) is refused with advice to use `add-api-key`.
  */
 import { join, resolve } from 'node:path'
+import { chatgptAccountId, jwtPayload } from '../providers/codex/login.ts'
 import { parseCommand } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
 import {
@@ -13,7 +14,6 @@ import {
   ImportError,
   type Imported,
   isObject,
-  jwtClaims,
   nonEmptyString,
   readJsonObject,
   storeImported,
@@ -22,7 +22,6 @@ import { accountIdArg, noExtraArgs } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
 
 const HINT = "log in with Codex CLI first ('codex login'), or pass --file PATH"
-const AUTH_CLAIM = 'https://api.openai.com/auth'
 
 export async function importCodexCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
@@ -76,18 +75,10 @@ export function fromCodexAuth(
       throw new ImportError(`${source}: tokens.${field} is missing or not a string; ${HINT}`)
     }
   }
-  const idClaims = jwtClaims(tokens['id_token'])
-  const accessClaims = jwtClaims(tokens['access_token'])
-  const claimAccount = (claims: Record<string, unknown> | undefined) => {
-    const auth = claims?.[AUTH_CLAIM]
-    return isObject(auth) && nonEmptyString(auth['chatgpt_account_id'])
-      ? auth['chatgpt_account_id']
-      : undefined
-  }
   const accountId = nonEmptyString(tokens['account_id'])
     ? tokens['account_id']
-    : (claimAccount(idClaims) ?? claimAccount(accessClaims))
-  const exp = accessClaims?.['exp']
+    : (chatgptAccountId(tokens['id_token']) ?? chatgptAccountId(tokens['access_token']))
+  const exp = jwtPayload(tokens['access_token'])?.['exp']
   const expiresAt = typeof exp === 'number' && Number.isFinite(exp) && exp > 0 ? exp * 1000 : undefined
 
   const token: Record<string, unknown> = {

@@ -42,19 +42,6 @@ export function nonEmptyString(v: unknown): v is string {
   return typeof v === 'string' && v.trim() !== ''
 }
 
-/** The claims of a JWT (unverified: we only read our own token's expiry and account id), or undefined when it is not one. */
-export function jwtClaims(token: unknown): Record<string, unknown> | undefined {
-  if (typeof token !== 'string') return undefined
-  const parts = token.split('.')
-  if (parts.length !== 3 || !parts[1]) return undefined
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
-    return isObject(claims) ? claims : undefined
-  } catch {
-    return undefined
-  }
-}
-
 export interface Imported {
   provider: string
   accountId: string
