@@ -2,7 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/types.ts'
-import { runCli, SOURCE_CMD, startServer } from '../helpers/process.ts'
+import { unsignedJwt } from '../helpers/fakes/oauth.ts'
+import { expectNoSecret, runCli, SOURCE_CMD, startServer } from '../helpers/process.ts'
 import { type TempDir, tempDir } from '../helpers/tmp.ts'
 
 /** Runs the real CLI with byokey's files, HOME and the other CLIs' homes inside `dir`. */
@@ -23,18 +24,6 @@ function withDb<T>(dir: TempDir, fn: (store: Store) => T): T {
     return fn(store)
   } finally {
     store.close()
-  }
-}
-
-function jwt(payload: Record<string, unknown>): string {
-  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(payload)}.c2lnbmF0dXJl`
-}
-
-function expectNoSecret(r: { stdout: string; stderr: string }, ...secrets: string[]) {
-  for (const s of secrets) {
-    expect(r.stdout).not.toContain(s)
-    expect(r.stderr).not.toContain(s)
   }
 }
 
@@ -182,7 +171,7 @@ describe('account commands', () => {
     mkdirSync(dir.join('.codex'))
     writeFileSync(
       dir.join('.codex', 'auth.json'),
-      JSON.stringify({ tokens: { access_token: jwt({ exp: 2e9 }), refresh_token: 'rt' } }),
+      JSON.stringify({ tokens: { access_token: unsignedJwt({ exp: 2e9 }), refresh_token: 'rt' } }),
     )
     const imp = await cli(['import-codex'])
     expect(imp.code).toBe(1)
@@ -483,8 +472,8 @@ describe('account commands', () => {
     expect(missing.stderr).toContain(`Codex CLI credentials not found at ${dir.join('.codex', 'auth.json')}`)
 
     const exp = Math.floor(Date.now() / 1000) + 9 * 86400 + 3600 + 30
-    const accessToken = jwt({ exp, [`https://api.openai.com/auth`]: { chatgpt_plan_type: 'plus' } })
-    const idToken = jwt({
+    const accessToken = unsignedJwt({ exp, [`https://api.openai.com/auth`]: { chatgpt_plan_type: 'plus' } })
+    const idToken = unsignedJwt({
       email: 'a@example.com',
       exp,
       'https://api.openai.com/auth': { chatgpt_account_id: 'acct-from-claims', chatgpt_plan_type: 'plus' },

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer } from 'node:net'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Account } from '../../src/store/types.ts'
-import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
-import { runCli, SOURCE_CMD } from '../helpers/process.ts'
+import { type FakeOAuth, startFakeOAuth, unsignedJwt } from '../helpers/fakes/oauth.ts'
+import { expectNoSecret, runCli, SOURCE_CMD } from '../helpers/process.ts'
 import { type TempDir, tempDir, waitFor } from '../helpers/tmp.ts'
 
 /** A port that was free a moment ago: bind 0, read it, close. */
@@ -128,19 +128,6 @@ function tokenStrings(acc: Account): string[] {
     .filter((v): v is string => typeof v === 'string' && v !== '')
 }
 
-function expectNoSecret(r: { stdout: string; stderr: string }, secrets: string[]) {
-  expect(secrets.length).toBeGreaterThan(0)
-  for (const s of secrets) {
-    expect(r.stdout).not.toContain(s)
-    expect(r.stderr).not.toContain(s)
-  }
-}
-
-function jwt(payload: Record<string, unknown>): string {
-  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(payload)}.c2lnbmF0dXJl`
-}
-
 describe('byokey login', () => {
   test('help with examples, listed in the main help', async () => {
     const main = await runCli(['--help'])
@@ -182,7 +169,7 @@ describe('byokey login', () => {
     expect(fake.isValidAccess(String(acc!.token.access_token))).toBe(true)
     expect(String(acc!.token.refresh_token)).toStartWith('rt-')
     expect(acc!.expiresAt).toBeGreaterThan(Date.now() + 3000_000)
-    expectNoSecret(r, tokenStrings(acc!))
+    expectNoSecret(r, ...tokenStrings(acc!))
     // The redirect uri was on the configured port.
     expect(new URL(url!).searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/callback$/)
   })
@@ -205,12 +192,12 @@ describe('byokey login', () => {
     expect(acc!.accountId).toBe('work')
     expect(acc!.label).toBe('Work')
     expect(fake.counters.codeExchanges).toBe(1)
-    expectNoSecret(r, tokenStrings(acc!))
+    expectNoSecret(r, ...tokenStrings(acc!))
   })
 
   test('codex: the account id comes from the id_token; a second login is not made active', async () => {
     using dir = tempDir()
-    const idToken = jwt({
+    const idToken = unsignedJwt({
       email: 'me@example.com',
       'https://api.openai.com/auth': { chatgpt_account_id: 'acct-4242' },
     })
@@ -234,7 +221,7 @@ describe('byokey login', () => {
     expect(acc.active).toBe(false)
     expect(acc.token.account_id).toBe('acct-4242')
     expect(acc.token.id_token).toBe(idToken)
-    expectNoSecret(r, tokenStrings(acc))
+    expectNoSecret(r, ...tokenStrings(acc))
   })
 
   test('copilot: device code printed, approved on the fake, GitHub login as the id', async () => {
@@ -251,7 +238,7 @@ describe('byokey login', () => {
     const [acc] = storedAccounts(dir, 'copilot')
     expect(acc!.kind).toBe('oauth')
     expect(fake.isValidAccess(String(acc!.token.github_token))).toBe(true)
-    expectNoSecret(r, tokenStrings(acc!))
+    expectNoSecret(r, ...tokenStrings(acc!))
   })
 
   test('a denied authorization exits 1 with the OAuth error; nothing is stored', async () => {

@@ -13,15 +13,13 @@ import { loginCodex } from '../../src/providers/codex/login.ts'
 import { loginCopilot } from '../../src/providers/copilot/login.ts'
 import { resetCopilotModels } from '../../src/providers/copilot/models.ts'
 import { errorReply, fakeAnthropic, fakeOpenAI, type Recorded, type Reply } from '../helpers/fakes/index.ts'
-import { startFakeOAuth } from '../helpers/fakes/oauth.ts'
+import { browser, openaiIdToken, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { testGateway } from '../helpers/gateway.ts'
 
 // a Copilot login fetches its model list, which is per process: leave the static one behind
 afterAll(() => resetCopilotModels())
 
 const quiet = () => {}
-/** The browser: follow the authorize URL, whose redirect lands on the login's callback. */
-const playBrowser = (url: string) => void fetch(url).catch(() => {})
 
 const bearer = (rec: Recorded) => (rec.headers['authorization'] ?? '').replace(/^Bearer /, '')
 
@@ -33,11 +31,6 @@ function toolLoop(accepts: (rec: Recorded) => boolean) {
       ? { text: 'It is 72F and sunny in Paris.', chunkText: 6 }
       : { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] }
   }
-}
-
-function idToken(accountId: string): string {
-  const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  return `${enc({ alg: 'none' })}.${enc({ email: 'ada@example.com', 'https://api.openai.com/auth': { chatgpt_account_id: accountId } })}.sig`
 }
 
 const weatherTool = {
@@ -66,7 +59,7 @@ describe('login, then a streamed tool loop through the gateway', () => {
     const account = await loginClaude({
       config: validate({ providers }, 't').config,
       print: quiet,
-      openBrowser: playBrowser,
+      openBrowser: browser().openBrowser,
       redirectPort: 0,
     })
     gw.store.accounts.upsert(account)
@@ -118,7 +111,7 @@ describe('login, then a streamed tool loop through the gateway', () => {
   test('codex: PKCE login → OpenAI SDK Responses stream with a tool round trip on the Codex backend', async () => {
     await using oauth = startFakeOAuth({
       tokenStyle: 'form',
-      tokenFields: () => ({ id_token: idToken('acc-77') }),
+      tokenFields: () => ({ id_token: openaiIdToken('acc-77') }),
     })
     await using up = fakeOpenAI(
       toolLoop((rec) => oauth.isValidAccess(bearer(rec))),
@@ -134,7 +127,7 @@ describe('login, then a streamed tool loop through the gateway', () => {
     const account = await loginCodex({
       config: validate({ providers }, 't').config,
       print: quiet,
-      openBrowser: playBrowser,
+      openBrowser: browser().openBrowser,
       redirectPort: 0,
     })
     expect(account.accountId).toBe('acc-77')

@@ -1,5 +1,6 @@
 /** Runs byokey as a real process (source or compiled binary) and reads its JSON log lines. */
 
+import { expect } from 'bun:test'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 
@@ -129,5 +130,14 @@ export async function startServer(
         await proc.exited
       }
     },
+  }
+}
+
+/** None of these secrets appears in what a command printed. */
+export function expectNoSecret(r: { stdout: string; stderr: string }, ...secrets: string[]): void {
+  expect(secrets.length).toBeGreaterThan(0)
+  for (const s of secrets) {
+    expect(r.stdout).not.toContain(s)
+    expect(r.stderr).not.toContain(s)
   }
 }

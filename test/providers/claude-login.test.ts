@@ -9,7 +9,7 @@ import {
   loginClaude,
 } from '../../src/providers/claude/login.ts'
 import type { Account } from '../../src/store/types.ts'
-import { type FakeOAuth, type FakeOAuthOptions, startFakeOAuth } from '../helpers/fakes/oauth.ts'
+import { browser, type FakeOAuth, type FakeOAuthOptions, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 
 const ACCOUNT_INFO = {
   account: { uuid: 'u-1', email_address: 'ada@example.com' },
@@ -31,18 +31,6 @@ function configFor(fake: FakeOAuth) {
 
 function fakeWith(over: FakeOAuthOptions = {}) {
   return startFakeOAuth({ tokenStyle: 'json', tokenFields: () => ACCOUNT_INFO, ...over })
-}
-
-/** The test plays the browser: the fake's /authorize redirects to the callback with its code. */
-function browser() {
-  const urls: string[] = []
-  return {
-    urls,
-    openBrowser: (url: string) => {
-      urls.push(url)
-      void fetch(url).catch(() => {})
-    },
-  }
 }
 
 function accountOf(token: Record<string, unknown>): Account {

@@ -10,22 +10,14 @@ import {
   loginCodex,
 } from '../../src/providers/codex/login.ts'
 import type { Account } from '../../src/store/types.ts'
-import { type FakeOAuth, type FakeOAuthOptions, startFakeOAuth } from '../helpers/fakes/oauth.ts'
-
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-/** An unsigned-looking JWT with the claims an OpenAI id_token carries. */
-function idToken(accountId: string, email = 'ada@example.com'): string {
-  const claims = {
-    email,
-    exp: Math.floor(Date.now() / 1000) + 3600,
-    'https://api.openai.com/auth': {
-      chatgpt_account_id: accountId,
-      chatgpt_plan_type: 'plus',
-      organizations: [{ id: 'org-1', is_default: true }],
-    },
-  }
-  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`
-}
+import {
+  browser,
+  type FakeOAuth,
+  type FakeOAuthOptions,
+  openaiIdToken,
+  startFakeOAuth,
+  unsignedJwt,
+} from '../helpers/fakes/oauth.ts'
 
 function configFor(fake: FakeOAuth) {
   return validate(
@@ -44,20 +36,9 @@ let issued = 0
 function fakeWith(over: FakeOAuthOptions = {}) {
   return startFakeOAuth({
     tokenStyle: 'form',
-    tokenFields: () => ({ id_token: idToken(`acc-${++issued}`) }),
+    tokenFields: () => ({ id_token: openaiIdToken(`acc-${++issued}`) }),
     ...over,
   })
-}
-
-function browser() {
-  const urls: string[] = []
-  return {
-    urls,
-    openBrowser: (url: string) => {
-      urls.push(url)
-      void fetch(url).catch(() => {})
-    },
-  }
 }
 
 function accountOf(token: Record<string, unknown>): Account {
@@ -91,11 +72,19 @@ describe('codexOAuth', () => {
 
 describe('id_token claims', () => {
   test('chatgpt_account_id from the https://api.openai.com/auth namespace', () => {
-    expect(chatgptAccountId(idToken('acc-x'))).toBe('acc-x')
-    expect(jwtPayload(idToken('acc-x'))?.email).toBe('ada@example.com')
+    expect(chatgptAccountId(openaiIdToken('acc-x'))).toBe('acc-x')
+    expect(jwtPayload(openaiIdToken('acc-x'))?.email).toBe('ada@example.com')
   })
   test('anything that is not a JWT with the claim gives undefined', () => {
-    for (const v of [undefined, 42, '', 'a.b', 'a.!!!.c', `x.${b64([1])}.y`, `x.${b64({ email: 'e' })}.y`]) {
+    for (const v of [
+      undefined,
+      42,
+      '',
+      'a.b',
+      'a.!!!.c',
+      `x.${Buffer.from('[1]').toString('base64url')}.y`,
+      unsignedJwt({ email: 'e' }),
+    ]) {
       expect(chatgptAccountId(v)).toBeUndefined()
     }
   })
@@ -103,7 +92,7 @@ describe('id_token claims', () => {
 
 describe('loginCodex', () => {
   test('browser login: form exchange with PKCE, account id from the id_token', async () => {
-    await using fake = fakeWith({ tokenFields: () => ({ id_token: idToken('acc-login') }) })
+    await using fake = fakeWith({ tokenFields: () => ({ id_token: openaiIdToken('acc-login') }) })
     const b = browser()
     const acc = await loginCodex({
       config: configFor(fake),
@@ -160,12 +149,12 @@ describe('loginCodex', () => {
 
 describe('codexRefresher', () => {
   test('rotates tokens with a form refresh (scope included) and takes the new id_token', async () => {
-    await using fake = fakeWith({ tokenFields: () => ({ id_token: idToken('acc-new') }) })
+    await using fake = fakeWith({ tokenFields: () => ({ id_token: openaiIdToken('acc-new') }) })
     const seed = fake.issue()
     const old = {
       access_token: seed.access_token,
       refresh_token: seed.refresh_token,
-      id_token: idToken('acc-old'),
+      id_token: openaiIdToken('acc-old'),
       account_id: 'acc-old',
       expires_at: 1,
     }
@@ -185,7 +174,7 @@ describe('codexRefresher', () => {
   test('an answer without id_token keeps the stored one and its account id', async () => {
     await using fake = fakeWith({ tokenFields: () => ({}) })
     const seed = fake.issue()
-    const old = { ...seed, id_token: idToken('acc-keep'), account_id: 'acc-keep' }
+    const old = { ...seed, id_token: openaiIdToken('acc-keep'), account_id: 'acc-keep' }
     const r = await codexRefresher(configFor(fake)).refresh(accountOf(old))
     expect(r.token.id_token).toBe(old.id_token)
     expect(r.token.account_id).toBe('acc-keep')

@@ -282,3 +282,34 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
     [Symbol.asyncDispose]: () => server.stop(),
   }
 }
+
+/** A JWT-shaped token with these claims and a dummy signature (what id_tokens and Codex access tokens look like). */
+export function unsignedJwt(claims: Record<string, unknown>): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`
+}
+
+/** An OpenAI id_token naming a ChatGPT account (the claim Codex logins read their account id from). */
+export function openaiIdToken(accountId: string, email = 'ada@example.com'): string {
+  return unsignedJwt({
+    email,
+    exp: Math.floor(Date.now() / 1000) + 3600,
+    'https://api.openai.com/auth': {
+      chatgpt_account_id: accountId,
+      chatgpt_plan_type: 'plus',
+      organizations: [{ id: 'org-1', is_default: true }],
+    },
+  })
+}
+
+/** The user's browser: follows an authorize URL, whose redirect lands on the login's callback; keeps the URLs. */
+export function browser() {
+  const urls: string[] = []
+  return {
+    urls,
+    openBrowser: (url: string) => {
+      urls.push(url)
+      void fetch(url).catch(() => {})
+    },
+  }
+}
