@@ -17,10 +17,14 @@ export function wrapSignature(signature: string, prov: Provenance): string {
   return `${PREFIX}${tag}.${signature}`
 }
 
-/** The original signature and where it came from; unwrapped ones belong to `native`. */
+/**
+ * The original signature and where it came from: the provenance the gateway wrapped into it,
+ * else `fallback` (the upstream a response or stream came from), else `native`.
+ */
 export function unwrapSignature(
   signature: string,
   native: DialectName,
+  fallback?: Provenance,
 ): { signature: string; provenance: Provenance } {
   if (signature.startsWith(PREFIX)) {
     const dot = signature.indexOf('.', PREFIX.length)
@@ -40,7 +44,7 @@ export function unwrapSignature(
       }
     }
   }
-  return { signature, provenance: { dialect: native } }
+  return { signature, provenance: fallback ?? { dialect: native } }
 }
 
 /** The signature to show a client of `target`: wrapped unless it is native there. */

@@ -224,19 +224,6 @@ export function fail(message: string, param: string): never {
   throw new DialectError(message, param)
 }
 
-/**
- * A thoughtSignature and where it came from: the provenance the gateway wrapped into it, else
- * the upstream's (`fallback`), else Gemini itself.
- */
-export function readSignature(
-  raw: string,
-  fallback: Provenance | undefined,
-): { signature: string; provenance: Provenance } {
-  const u = unwrapSignature(raw, DIALECT)
-  if (u.signature !== raw || !fallback) return u
-  return { signature: raw, provenance: fallback }
-}
-
 /** `models/gemini-2.5-pro` → `gemini-2.5-pro`. */
 export function bareModel(model: string): string {
   return model.startsWith('models/') ? model.slice(7) : model
@@ -413,7 +400,7 @@ function decodeCall(p: JsonObject, path: string, ctx: PartContext): ToolCallPart
     arguments: stringifyArguments(fc.args),
   }
   if (typeof p.thoughtSignature === 'string') {
-    const s = readSignature(p.thoughtSignature, ctx.fallback)
+    const s = unwrapSignature(p.thoughtSignature, DIALECT, ctx.fallback)
     part.thoughtSignature = s.signature
     part.provenance = s.provenance
   }
@@ -473,7 +460,7 @@ export function decodePart(raw: unknown, path: string, ctx: PartContext): Part |
     if (p.thought === true) {
       const part: ThinkingPart = { type: 'thinking', text: p.text, summary: true }
       if (p.thoughtSignature !== undefined) {
-        const s = readSignature(p.thoughtSignature, ctx.fallback)
+        const s = unwrapSignature(p.thoughtSignature, DIALECT, ctx.fallback)
         part.signature = s.signature
         part.provenance = s.provenance
       } else part.provenance = ctx.fallback ?? { dialect: DIALECT }
@@ -483,7 +470,7 @@ export function decodePart(raw: unknown, path: string, ctx: PartContext): Part |
     }
     const part: TextPart = { type: 'text', text: p.text }
     if (p.thoughtSignature !== undefined) {
-      const s = readSignature(p.thoughtSignature, ctx.fallback)
+      const s = unwrapSignature(p.thoughtSignature, DIALECT, ctx.fallback)
       part.thoughtSignature = s.signature
       part.provenance = s.provenance
     }

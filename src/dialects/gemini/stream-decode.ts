@@ -26,10 +26,11 @@
 
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, pickExtra, stringifyArguments } from '../common/json.ts'
+import { unwrapSignature } from '../common/provenance.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { BlockStart, DecodeStreamOptions, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { decodeErrorObject } from './errors.ts'
-import { camel, DIALECT, readSignature } from './request.ts'
+import { camel, DIALECT } from './request.ts'
 import { decodeUsage, mintCallId, stopOf } from './response.ts'
 
 const TOP_KEYS = new Set(['candidates', 'promptFeedback', 'usageMetadata', 'modelVersion', 'responseId'])
@@ -112,7 +113,7 @@ export function createStreamDecoder(
         }
         emit({ type: kind === 'text' ? 'text_delta' : 'thinking_delta', index: open, text: p.text })
         if (sig !== undefined) {
-          const s = readSignature(sig, fallback)
+          const s = unwrapSignature(sig, DIALECT, fallback)
           emit({ type: 'signature', index: open, signature: s.signature, provenance: s.provenance })
         }
       } else if (isObject(p.functionCall)) {
@@ -125,7 +126,7 @@ export function createStreamDecoder(
           name: typeof fc.name === 'string' ? fc.name : '',
         }
         if (sig !== undefined) {
-          const s = readSignature(sig, fallback)
+          const s = unwrapSignature(sig, DIALECT, fallback)
           block.thoughtSignature = s.signature
           block.provenance = s.provenance
         }

@@ -100,19 +100,6 @@ function sameJson(a: unknown, b: unknown): boolean {
   return true
 }
 
-/**
- * Provenance of a signature read from Chat: the one the gateway wrapped into it, else the
- * upstream's (`fallback`), else Chat itself.
- */
-export function readSignature(
-  raw: string,
-  fallback: Provenance | undefined,
-): { signature: string; provenance: Provenance } {
-  const u = unwrapSignature(raw, DIALECT)
-  if (u.signature !== raw || !fallback) return u
-  return { signature: raw, provenance: fallback }
-}
-
 function decodeCacheControl(v: unknown): CacheControl | undefined {
   if (!isObject(v) || v.type !== 'ephemeral') return undefined
   const cc: CacheControl = { type: 'ephemeral' }
@@ -353,7 +340,7 @@ function decodeToolCall(raw: unknown, path: string, fallback?: Provenance): Tool
   if (ec !== undefined) {
     const google = isObject(ec) ? ec.google : undefined
     if (isObject(ec) && isObject(google) && typeof google.thought_signature === 'string') {
-      const s = readSignature(google.thought_signature, fallback)
+      const s = unwrapSignature(google.thought_signature, DIALECT, fallback)
       part.thoughtSignature = s.signature
       part.provenance = s.provenance
       const { thought_signature: _, ...googleRest } = google
@@ -419,7 +406,7 @@ export function decodeAssistant(
   if (hasText || hasSig) {
     const t: ThinkingPart = { type: 'thinking', text: hasText ? rc : '' }
     if (hasSig) {
-      const s = readSignature(rs, fallback)
+      const s = unwrapSignature(rs, DIALECT, fallback)
       t.signature = s.signature
       t.provenance = s.provenance
     } else t.provenance = fallback ?? { dialect: DIALECT }

@@ -18,10 +18,11 @@
 
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { unwrapSignature } from '../common/provenance.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { DecodeStreamOptions, Provenance, StopReason, StreamEvent, Usage } from '../ir.ts'
 import { decodeError } from './errors.ts'
-import { DIALECT, readSignature } from './request.ts'
+import { DIALECT } from './request.ts'
 import { decodeFinishReason, decodeUsage } from './response.ts'
 
 const CHUNK_KEYS = new Set(['id', 'object', 'created', 'model', 'choices', 'usage'])
@@ -121,7 +122,7 @@ export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Ui
       const ec = tc.extra_content
       const sig = isObject(ec) && isObject(ec.google) ? ec.google.thought_signature : undefined
       if (typeof sig === 'string' && start.block.kind === 'tool_call') {
-        const s = readSignature(sig, opts.provenance)
+        const s = unwrapSignature(sig, DIALECT, opts.provenance)
         start.block.thoughtSignature = s.signature
         start.block.provenance = s.provenance
       }
@@ -185,7 +186,7 @@ export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Ui
           emit({ type: 'thinking_delta', index: ensureThinking(emit), text: reasoning })
         const sig = delta.reasoning_signature
         if (typeof sig === 'string' && sig !== '') {
-          const s = readSignature(sig, opts.provenance)
+          const s = unwrapSignature(sig, DIALECT, opts.provenance)
           emit({
             type: 'signature',
             index: ensureThinking(emit),
