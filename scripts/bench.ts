@@ -9,7 +9,9 @@ import { join } from 'node:path'
  * byokey/forwarder ratio per scenario, time to first byte of a spaced-out stream, and byokey's
  * peak RSS under load.
  *
- *   bun scripts/bench.ts [--duration 5] [--connections 10,64] [--log-level warn] [--profile]
+ *   bun scripts/bench.ts [--duration 5] [--connections 10,64] [--log-level warn] [--only SSE] [--profile]
+ *
+ * --only keeps the scenarios whose name contains the text (e.g. `passthrough`, `SSE`).
  *
  * --profile runs byokey with Bun's --cpu-prof (profile written to the temp folder it prints).
  */
@@ -24,6 +26,7 @@ const DURATION = Number(argOf('duration', '5'))
 const CONNECTIONS = argOf('connections', '10,64').split(',').map(Number)
 const LOG_LEVEL = argOf('log-level', 'warn')
 const PROFILE = process.argv.includes('--profile')
+const ONLY = argOf('only', '')
 
 if (spawnSync(['which', 'wrk']).exitCode !== 0) {
   console.error('wrk is not installed: apt-get install -y wrk')
@@ -226,7 +229,7 @@ console.log(`wrk -t1, ${DURATION}s per run after a 1s warm-up\n`)
 console.log(
   'scenario                              conns   forwarder rps   p50/p99          byokey rps   p50/p99          ratio  target',
 )
-for (const s of scenarios) {
+for (const s of scenarios.filter((x) => x.name.includes(ONLY))) {
   for (const c of CONNECTIONS) {
     wrk(forwarder.url + s.floorPath, s.floorBody, c, 1)
     const floor = wrk(forwarder.url + s.floorPath, s.floorBody, c, DURATION)

@@ -51,7 +51,7 @@ describe('passthrough tap', () => {
         bytes += c.byteLength
       }
       expect(bytes).toBeGreaterThan(1_000_000)
-      await tap.drain()
+      tap.drain()
       const usage = seen.flatMap((e) => (e.type === 'finish' || e.type === 'usage' ? [e.usage] : [])).at(-1)
       expect(usage?.outputTokens).toBe(4242)
       expect((usage?.inputTokens ?? 0) + (usage?.cacheReadTokens ?? 0)).toBe(326)
@@ -66,5 +66,47 @@ describe('passthrough tap', () => {
     expect(out).not.toContain('"choices":[]')
     expect(out).toContain('data: [DONE]')
     expect(out).toContain('"finish_reason":"stop"')
+  })
+
+  test('an Anthropic stream whose text quotes the marker names still meters from the real events', async () => {
+    const chunks = await wire('anthropic-messages', 3)
+    const quoting = new TextEncoder().encode(
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"message_start message_delta message_stop"}}\n\n',
+    )
+    const seen: StreamEvent[] = []
+    const tap = passthroughTap(dialects['anthropic-messages'], (ev) => seen.push(ev))
+    // the quoting event sits after message_start and before the real message_delta
+    for (const c of [...chunks.slice(0, 3), quoting, ...chunks.slice(3)]) tap.push(c)
+    tap.drain()
+    const start = seen.find((e) => e.type === 'start')
+    expect(start?.type === 'start' && start.usage?.inputTokens).toBe(321)
+    const finish = seen.find((e) => e.type === 'finish')
+    expect(finish?.type === 'finish' && finish.usage?.outputTokens).toBe(4242)
+  })
+
+  test('an error event early in a stream longer than the kept tail still reaches the meter', async () => {
+    const enc = new TextEncoder()
+    const seen: StreamEvent[] = []
+    const tap = passthroughTap(dialects['openai-chat'], (ev) => seen.push(ev))
+    tap.push(enc.encode('data: {"error":{"message":"quota gone","type":"rate_limit_error"}}\n\n'))
+    const filler = enc.encode(
+      `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${'x'.repeat(1000)}"}}]}\r\n\r\n`,
+    )
+    for (let i = 0; i < 700; i++) tap.push(filler) // ~750 kB: the tail no longer reaches the head
+    tap.drain()
+    const err = seen.find((e) => e.type === 'error')
+    expect(err?.type === 'error' && err.error.message).toBe('quota gone')
+  })
+
+  test('cutting the usage-only chunk keeps the events around it in the same chunk, CRLF included', () => {
+    const enc = new TextEncoder()
+    const tap = passthroughTap(dialects['openai-chat'], () => {}, { dropUsageChunk: true })
+    const chunk = enc.encode(
+      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\r\n\r\ndata: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\r\n\r\ndata: [DONE]\r\n\r\n',
+    )
+    const out = new TextDecoder().decode(tap.push(chunk))
+    expect(out).toBe(
+      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\r\n\r\ndata: [DONE]\r\n\r\n',
+    )
   })
 })

@@ -21,14 +21,41 @@ const CORE = Symbol.for('byokey.streamCore')
 
 type WithCore<I, O, C> = TransformStream<I, O> & { [CORE]?: C }
 
-/** The synchronous core of a decoder made by `decodeSSEStream`: bytes in, events out. */
-export function decoderCore<O>(t: TransformStream<Uint8Array, O>): StreamCore<Uint8Array, O> | undefined {
-  return (t as WithCore<Uint8Array, O, StreamCore<Uint8Array, O>>)[CORE]
+/**
+ * Set while `coreOf` runs a codec factory: the factory's `decodeSSEStream`/`encodeSSEStream`
+ * then hand back their core alone, without building a TransformStream nobody would use (the
+ * constructor costs more than the rest of a stream's setup). Factories run synchronously, so
+ * no other caller can see the flag.
+ */
+let coreOnly = false
+
+function coreOf<C>(make: () => TransformStream<never, unknown> | object): C {
+  coreOnly = true
+  let made: object
+  try {
+    made = make()
+  } finally {
+    coreOnly = false
+  }
+  const core = (made as { [CORE]?: C })[CORE]
+  if (!core)
+    throw new Error('this stream codec was not built on common/stream.ts and has no synchronous core')
+  return core
 }
 
-/** The synchronous core of an encoder made by `encodeSSEStream`: events in, wire text out. */
-export function encoderCore<I>(t: TransformStream<I, Uint8Array>): StreamCore<I, string> | undefined {
-  return (t as WithCore<I, Uint8Array, StreamCore<I, string>>)[CORE]
+/** The synchronous core of a decoder that `make` builds with `decodeSSEStream`: bytes in, events out. */
+export function decoderCore<O>(make: () => TransformStream<Uint8Array, O>): StreamCore<Uint8Array, O> {
+  return coreOf(make)
+}
+
+/** The synchronous core of an encoder that `make` builds with `encodeSSEStream`: events in, wire text out. */
+export function encoderCore<I>(make: () => TransformStream<I, Uint8Array>): StreamCore<I, string> {
+  return coreOf(make)
+}
+
+/** What a codec factory returns while only its core is wanted. */
+function coreHolder<I, O, C>(core: C): WithCore<I, O, C> {
+  return { [CORE]: core } as unknown as WithCore<I, O, C>
 }
 
 /**
@@ -56,6 +83,7 @@ export function decodeSSEStream<O>(
       onEnd?.(emit)
     },
   }
+  if (coreOnly) return coreHolder(core)
   const stream: WithCore<Uint8Array, O, StreamCore<Uint8Array, O>> = new TransformStream<Uint8Array, O>({
     transform(chunk, controller) {
       core.push(chunk, (o) => controller.enqueue(o))
@@ -80,6 +108,7 @@ export function encodeSSEStream<I>(
     push: onEvent,
     end: (write) => onEnd?.(write),
   }
+  if (coreOnly) return coreHolder(core)
   let pending = ''
   const write: Emit<string> = (s) => {
     pending += s

@@ -184,10 +184,7 @@ export async function collectStream(
   provenance: Provenance,
   onEvent?: (ev: StreamEvent) => void,
 ): Promise<Collected> {
-  const core: StreamCore<Uint8Array, StreamEvent> | undefined = decoderCore(
-    upstream.decodeStream({ provenance }),
-  )
-  if (!core) throw new Error(`the ${upstream.name} stream decoder has no synchronous core`)
+  const core: StreamCore<Uint8Array, StreamEvent> = decoderCore(() => upstream.decodeStream({ provenance }))
   const collector = new ResponseCollector(upstream)
   const emit = (ev: StreamEvent) => {
     onEvent?.(ev)

@@ -3,34 +3,30 @@
  * Decoding every chunk would cost the passthrough path a third of its speed, and the events
  * that matter (usage, errors, the terminal event) sit at the head of a stream (Anthropic's
  * `message_start`) or at its tail (everything else). So the tap only keeps references to the
- * first chunks and the last ones, and when the stream ends (or the client leaves) it decodes
- * those, picks the marked events and runs them through the dialect's own decoder.
+ * first chunks and the last ones, and when the stream ends (or the client leaves) it finds the
+ * marked events in those bytes with native byte search and runs just them through the
+ * dialect's own decoder.
  */
 import { decoderCore } from '../../dialects/common/stream.ts'
 import type { Dialect, DialectName, StreamEvent } from '../../dialects/ir.ts'
 
-interface Markers {
-  /** An event is kept when its text contains one of these. */
-  any: string[]
-  /** Keep only the last kept event (Gemini repeats running totals on every chunk). */
-  lastOnly: boolean
-}
-
 /**
  * What to keep per dialect: the usage-bearing events, errors, and the terminal event (without
- * it the decoder would rightly call the stream truncated).
+ * it the decoder would rightly call the stream truncated). `first` markers are looked for from
+ * the start of the stream, `last` markers from its end: each of these events appears once, or
+ * (Gemini's running totals, usage on every chunk) its last copy is the one that counts.
  */
-const MARKERS: Record<DialectName, Markers> = {
-  'openai-chat': { any: ['"usage":{', '"error"', '[DONE]'], lastOnly: false },
+const MARKERS: Record<DialectName, { first: string[]; last: string[] }> = {
+  'openai-chat': { first: [], last: ['"usage":{', '"error"', '[DONE]'] },
   'openai-responses': {
-    any: ['response.completed', 'response.incomplete', 'response.failed', '"type":"error"'],
-    lastOnly: false,
+    first: [],
+    last: ['response.completed', 'response.incomplete', 'response.failed', '"type":"error"'],
   },
   'anthropic-messages': {
-    any: ['message_start', 'message_delta', 'message_stop', '"type":"error"'],
-    lastOnly: false,
+    first: ['message_start'],
+    last: ['message_delta', 'message_stop', '"type":"error"'],
   },
-  gemini: { any: ['usageMetadata', '"error"'], lastOnly: true },
+  gemini: { first: [], last: ['usageMetadata', '"error"'] },
 }
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
@@ -45,7 +41,7 @@ export interface PassthroughTap {
    */
   push(chunk: Uint8Array): Uint8Array
   /** Decodes what was kept (once) and hands the IR events to `onEvent`. */
-  drain(): Promise<void>
+  drain(): void
 }
 
 export interface TapOptions {
@@ -56,26 +52,65 @@ export interface TapOptions {
   dropUsageChunk?: boolean
 }
 
-const USAGE_ONLY = Buffer.from('"choices":[]')
+// Buffer's native byte search works on any Uint8Array, without wrapping each chunk in a Buffer.
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, needle: Uint8Array, from?: number) => number
+const lastIndexOf = Buffer.prototype.lastIndexOf as (
+  this: Uint8Array,
+  needle: Uint8Array,
+  from?: number,
+) => number
+const bytes = (s: string) => Buffer.from(s)
+const LF2 = bytes('\n\n')
+const CRLF2 = bytes('\r\n\r\n')
+const USAGE_ONLY = bytes('"choices":[]')
+const MARKER_BYTES = Object.fromEntries(
+  Object.entries(MARKERS).map(([name, m]) => [name, { first: m.first.map(bytes), last: m.last.map(bytes) }]),
+) as Record<DialectName, { first: Buffer[]; last: Buffer[] }>
 
-/** The separator between events in `text` (servers use one style throughout; Gemini's is CRLF). */
-function separatorOf(text: string): string {
-  return text.includes('\r\n') ? '\r\n\r\n' : '\n\n'
+/** The [start, end) of the whole event around byte `at` (ends with its blank line), or undefined if it is cut off. */
+function eventAround(buf: Uint8Array, at: number): [number, number] | undefined {
+  const lf = lastIndexOf.call(buf, LF2, at)
+  const crlf = lastIndexOf.call(buf, CRLF2, at)
+  const start = Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4)
+  const lfEnd = indexOf.call(buf, LF2, at)
+  const crlfEnd = indexOf.call(buf, CRLF2, at)
+  // the nearer blank line ends the event; "\r\n\r\n" also contains "\n\r\n", never "\n\n"
+  const ends = [lfEnd === -1 ? -1 : lfEnd + 2, crlfEnd === -1 ? -1 : crlfEnd + 4].filter((e) => e > at)
+  if (ends.length === 0) return undefined
+  return [start, Math.min(...ends)]
 }
 
-/** The complete events of `text` that carry a marker, in order (found by native search, not by splitting every event). */
-function markedEvents(text: string, sep: string, markers: string[]): string[] {
-  const starts = new Set<number>()
-  for (const m of markers) {
-    for (let at = text.indexOf(m); at !== -1; at = text.indexOf(m, at + m.length)) {
-      const before = text.lastIndexOf(sep, at)
-      starts.add(before === -1 ? 0 : before + sep.length)
-    }
+/** The marked events of `buf` as [start, end) ranges, in stream order, each once. */
+function markedRanges(
+  buf: Uint8Array,
+  first: Buffer[],
+  last: Buffer[],
+  fromStart: boolean,
+): [number, number][] {
+  const found = new Map<number, number>()
+  const note = (at: number) => {
+    if (at === -1) return
+    const range = eventAround(buf, at)
+    if (range) found.set(range[0], range[1])
   }
-  const out: string[] = []
-  for (const start of [...starts].sort((a, b) => a - b)) {
-    const end = text.indexOf(sep, start)
-    if (end !== -1) out.push(text.slice(start, end + sep.length))
+  if (fromStart) for (const m of first) note(indexOf.call(buf, m))
+  for (const m of last) note(lastIndexOf.call(buf, m))
+  return [...found].sort((a, b) => a[0] - b[0])
+}
+
+/** Cuts every usage-only chunk (`"choices":[]`) out of `chunk`. */
+function cutUsageChunk(chunk: Uint8Array): Uint8Array {
+  let at = indexOf.call(chunk, USAGE_ONLY)
+  if (at === -1) return chunk
+  let out = chunk
+  while (at !== -1) {
+    const range = eventAround(out, at)
+    if (!range) break
+    const next = new Uint8Array(out.byteLength - (range[1] - range[0]))
+    next.set(out.subarray(0, range[0]), 0)
+    next.set(out.subarray(range[1]), range[0])
+    out = next
+    at = indexOf.call(out, USAGE_ONLY, range[0])
   }
   return out
 }
@@ -85,28 +120,14 @@ export function passthroughTap(
   onEvent: (ev: StreamEvent) => void,
   opts: TapOptions = {},
 ): PassthroughTap {
-  const { any: markers, lastOnly } = MARKERS[dialect.name]
+  const { first, last } = MARKER_BYTES[dialect.name]
   const head: Uint8Array[] = []
   let headBytes = 0
   const tail: Uint8Array[] = []
   let tailBytes = 0
   /** Whether the tail still holds every chunk since the end of the head (no gap between them). */
   let contiguous = true
-  let drained: Promise<void> | undefined
-
-  const cutUsageChunk = (chunk: Uint8Array): Uint8Array => {
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    if (bytes.indexOf(USAGE_ONLY) === -1) return chunk
-    let text = bytes.toString('utf8')
-    const sep = separatorOf(text)
-    for (let at = text.indexOf('"choices":[]'); at !== -1; at = text.indexOf('"choices":[]')) {
-      const start = text.lastIndexOf(sep, at)
-      const end = text.indexOf(sep, at)
-      if (end === -1) break
-      text = text.slice(0, start === -1 ? 0 : start + sep.length) + text.slice(end + sep.length)
-    }
-    return Buffer.from(text)
-  }
+  let drained = false
 
   return {
     push(chunk) {
@@ -124,38 +145,34 @@ export function passthroughTap(
       return opts.dropUsageChunk ? cutUsageChunk(chunk) : chunk
     },
     drain() {
-      drained ??= (async () => {
-        const decoder = new TextDecoder()
-        let text = head.map((c) => decoder.decode(c, { stream: true })).join('')
-        let tailText = ''
-        if (contiguous)
-          text += tail.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode()
-        else {
-          text += decoder.decode()
-          const d = new TextDecoder()
-          tailText = tail.map((c) => d.decode(c, { stream: true })).join('') + d.decode()
-        }
-        const sep = separatorOf(text + tailText)
-        let kept = markedEvents(text.endsWith(sep) ? text : text + sep, sep, markers)
-        if (tailText) {
-          // the tail starts mid-event: everything before its first separator is a fragment
-          const from = tailText.indexOf(sep)
-          if (from !== -1)
-            kept.push(...markedEvents(`${tailText.slice(from + sep.length)}${sep}`, sep, markers))
-        }
-        if (lastOnly && kept.length > 1) kept = [kept[kept.length - 1]!]
-        head.length = 0
-        tail.length = 0
-        if (kept.length === 0) return
-        try {
-          const core = decoderCore(dialect.decodeStream())!
-          core.push(Buffer.from(kept.join('')), onEvent)
-          core.end(onEvent)
-        } catch {
-          // a malformed usage event must not fail a stream that already reached the client
-        }
-      })()
-      return drained
+      if (drained) return
+      drained = true
+      const parts: Uint8Array[] = []
+      if (contiguous) {
+        const all = Buffer.concat([...head, ...tail])
+        for (const [s, e] of markedRanges(all, first, last, true)) parts.push(all.subarray(s, e))
+      } else {
+        const h = Buffer.concat(head)
+        const t = Buffer.concat(tail)
+        // the tail starts mid-event: everything before its first blank line is a fragment
+        const cut = Math.min(...[indexOf.call(t, LF2), indexOf.call(t, CRLF2)].filter((i) => i !== -1))
+        const whole = Number.isFinite(cut) ? t.subarray(cut) : t.subarray(t.byteLength)
+        // a last marker the tail lacks may still be in the head (an error long before the end)
+        const inTail = last.filter((m) => lastIndexOf.call(whole, m) !== -1)
+        const inHeadOnly = last.filter((m) => !inTail.includes(m))
+        for (const [s, e] of markedRanges(h, first, inHeadOnly, true)) parts.push(h.subarray(s, e))
+        for (const [s, e] of markedRanges(whole, [], inTail, false)) parts.push(whole.subarray(s, e))
+      }
+      head.length = 0
+      tail.length = 0
+      if (parts.length === 0) return
+      try {
+        const core = decoderCore(() => dialect.decodeStream())
+        core.push(Buffer.concat(parts), onEvent)
+        core.end(onEvent)
+      } catch {
+        // a malformed usage event must not fail a stream that already reached the client
+      }
     },
   }
 }

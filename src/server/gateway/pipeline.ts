@@ -25,7 +25,14 @@ import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
-import { ClientGone, fetchUpstream, type UpstreamCallHandle, UpstreamTimeout } from './upstream-fetch.ts'
+import {
+  ClientGone,
+  fetchUpstream,
+  type IdleWatchdog,
+  idleWatchdog,
+  type UpstreamCallHandle,
+  UpstreamTimeout,
+} from './upstream-fetch.ts'
 import { UsageMeter } from './usage-meter.ts'
 
 export interface GenerateInput {
@@ -384,7 +391,7 @@ function streamErrorText(dialect: Dialect, info: ErrorInfo): string {
   const write = (s: string) => {
     text += s
   }
-  const core = encoderCore(dialect.encodeStream())!
+  const core = encoderCore(() => dialect.encodeStream())
   core.push({ type: 'error', error: info }, write)
   core.end(write)
   return text
@@ -413,53 +420,46 @@ function respondPassthrough(
 ): Response {
   const dropUsageChunk = dialect.name === 'openai-chat' && !clientWantsUsage
   const tap = passthroughTap(dialect, (ev) => meter.observe(ev), { dropUsageChunk })
-  const reader = handle.response.body!.getReader()
-  const idleMs = config.timeouts.idle_ms
-  // One hop for the whole stream: the idle watchdog lives in this pull loop, not in a TransformStream.
-  let idle: ReturnType<typeof setTimeout> | undefined
-  const finish = async (status: number) => {
-    clearTimeout(idle)
-    await tap.drain()
+  const reader = handle.response.body!.getReader() as unknown as BunReader
+  let watch: IdleWatchdog | undefined
+  const finish = (status: number) => {
+    watch?.stop()
+    handle.done()
+    tap.drain()
     meter.finish(status)
   }
-  const onAbort = () => void finish(499)
+  const onAbort = () => finish(499)
   clientSignal.addEventListener('abort', onAbort, { once: true })
-  // A direct stream (Bun): one pull runs the whole copy loop, taking every chunk already
-  // queued at once, so per-chunk overhead stays close to handing the upstream body over as is.
   const body = new ReadableStream({
     type: 'direct',
     async pull(controller) {
+      watch = idleWatchdog(handle, config.timeouts.idle_ms)
       try {
         for (;;) {
-          idle = setTimeout(() => handle.abort(new UpstreamTimeout('idle', idleMs)), idleMs)
-          const batch = await (reader as ReadableStreamDefaultReader<Uint8Array> & BunReader).readMany()
-          clearTimeout(idle)
+          const batch = await nextBatch(reader, controller, watch)
+          if (clientSignal.aborted) return
           if (batch.done) {
             clientSignal.removeEventListener('abort', onAbort)
-            await finish(200)
+            finish(200)
             controller.close()
             return
           }
           meter.firstByte()
-          for (const chunk of batch.value as Uint8Array[]) controller.write(tap.push(chunk))
-          // SSE must not sit in a buffer: send what this batch gave now (and wait if the client is slow).
-          await controller.flush(true)
-          if (clientSignal.aborted) return
+          for (const chunk of batch.value) controller.write(tap.push(chunk))
         }
       } catch (e) {
-        clearTimeout(idle)
         clientSignal.removeEventListener('abort', onAbort)
         if (clientSignal.aborted) return
         const info = breakInfo(handle, e)
         ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
         meter.observe({ type: 'error', error: info })
         controller.write(streamErrorText(dialect, info))
-        await finish(200)
+        finish(200)
         controller.close()
       }
     },
     cancel(reason) {
-      void finish(499)
+      finish(499)
       return reader.cancel(reason)
     },
   })
@@ -477,29 +477,28 @@ function respondTranslated(
   clientSignal: AbortSignal,
   encodeOpts: Parameters<Dialect['encodeStream']>[0],
 ): Response {
-  const decoder = upstream.decodeStream({ provenance: encodeOpts?.provenance })
-  const encoder = inbound.encodeStream(encodeOpts)
-  const decode = decoderCore(decoder)
-  const encode = encoderCore(encoder)
-  const onAbort = () => meter.finish(499)
+  const decode = decoderCore(() => upstream.decodeStream({ provenance: encodeOpts?.provenance }))
+  const encode = encoderCore(() => inbound.encodeStream(encodeOpts))
+  let watch: IdleWatchdog | undefined
+  const finish = (status: number) => {
+    watch?.stop()
+    handle.done()
+    meter.finish(status)
+  }
+  const onAbort = () => finish(499)
   clientSignal.addEventListener('abort', onAbort, { once: true })
   const fail = (e: unknown): StreamEvent => {
     const info = breakInfo(handle, e)
     ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
     return { type: 'error', error: info }
   }
-
-  // Every codec is built on common/stream.ts, which always attaches its core.
-  if (!decode || !encode)
-    throw new Error(`the ${upstream.name} or ${inbound.name} stream codec has no synchronous core`)
   // One pass per network read: decode, meter and encode run as plain calls inside a single
   // direct stream, instead of a stream hop per chunk for each of the three stages.
-  const reader = handle.response.body!.getReader() as ReadableStreamDefaultReader<Uint8Array> & BunReader
-  const idleMs = config.timeouts.idle_ms
-  let idle: ReturnType<typeof setTimeout> | undefined
+  const reader = handle.response.body!.getReader() as unknown as BunReader
   const body = new ReadableStream({
     type: 'direct',
     async pull(controller) {
+      watch = idleWatchdog(handle, config.timeouts.idle_ms)
       // What one network read produced goes out as one write.
       let out = ''
       const write = (s: string) => {
@@ -515,9 +514,8 @@ function respondTranslated(
       }
       try {
         for (;;) {
-          idle = setTimeout(() => handle.abort(new UpstreamTimeout('idle', idleMs)), idleMs)
-          const batch = await reader.readMany()
-          clearTimeout(idle)
+          const batch = await nextBatch(reader, controller, watch)
+          if (clientSignal.aborted) return
           if (batch.done) {
             decode.end(onEvent)
             encode.end(write)
@@ -525,32 +523,54 @@ function respondTranslated(
             break
           }
           meter.firstByte()
-          for (const chunk of batch.value as Uint8Array[]) decode.push(chunk, onEvent)
+          for (const chunk of batch.value) decode.push(chunk, onEvent)
           send()
-          await controller.flush(true)
-          if (clientSignal.aborted) return
         }
       } catch (e) {
-        clearTimeout(idle)
         if (clientSignal.aborted) return
         onEvent(fail(e))
         encode.end(write)
         send()
       }
       clientSignal.removeEventListener('abort', onAbort)
-      meter.finish(200)
+      finish(200)
       controller.close()
     },
     cancel(reason) {
-      clearTimeout(idle)
-      meter.finish(499)
+      finish(499)
       return reader.cancel(reason)
     },
   })
   return new Response(body, { status: 200, headers })
 }
 
-/** Bun's reader extension: every chunk already queued, in one call. */
+/**
+ * The next batch of upstream chunks. Chunks already queued come back without a promise; only
+ * when the upstream has nothing queued is what was written so far sent to the client (and the
+ * client's pace waited for), so a burst of chunks goes out as one write and a lone chunk
+ * still goes out at once.
+ */
+async function nextBatch(
+  reader: BunReader,
+  controller: ReadableStreamDirectController,
+  watch: IdleWatchdog,
+): Promise<ReadMany> {
+  const ready = reader.readMany()
+  if (!(ready instanceof Promise)) return ready
+  await controller.flush(true)
+  watch.waiting()
+  const batch = await ready
+  watch.got()
+  return batch
+}
+
+interface ReadMany {
+  done: boolean
+  value: Uint8Array[]
+}
+
+/** Bun's reader extension: every chunk already queued, in one call (without a promise when there is some). */
 interface BunReader {
-  readMany(): Promise<{ done: boolean; value: unknown[] }> | { done: boolean; value: unknown[] }
+  readMany(): Promise<ReadMany> | ReadMany
+  cancel(reason?: unknown): Promise<void>
 }

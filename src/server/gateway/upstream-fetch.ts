@@ -30,7 +30,7 @@ export interface UpstreamCallHandle {
   abort(reason: Error): void
   /** The reason we aborted, if we did. */
   readonly cutReason: Error | undefined
-  /** Stops the response timer once a non-stream body has been read. */
+  /** The call is over (body read, stream ended or abandoned): stops its timer and its watch on the client. */
   done(): void
 }
 
@@ -47,6 +47,11 @@ export async function fetchUpstream(
       ctl.abort(reason)
     }
   }
+  // The client's signal feeds ours by a listener: AbortSignal.any costs more than the rest of the call setup.
+  const client = opts.clientSignal
+  const onClientGone = () => ctl.abort(client.reason)
+  if (client.aborted) ctl.abort(client.reason)
+  else client.addEventListener('abort', onClientGone, { once: true })
   const ms = opts.stream ? opts.timeouts.first_byte_ms : opts.timeouts.response_ms
   const timer = setTimeout(() => cut(new UpstreamTimeout(opts.stream ? 'first_byte' : 'response', ms)), ms)
   let response: Response
@@ -55,11 +60,12 @@ export async function fetchUpstream(
       method: 'POST',
       headers: prep.headers,
       body: JSON.stringify(prep.body),
-      signal: AbortSignal.any([opts.clientSignal, ctl.signal]),
+      signal: ctl.signal,
     })
   } catch (e) {
     clearTimeout(timer)
-    throw transportError(e, cutReason, opts.clientSignal)
+    client.removeEventListener('abort', onClientGone)
+    throw transportError(e, cutReason, client)
   }
   if (opts.stream) clearTimeout(timer)
   return {
@@ -68,7 +74,10 @@ export async function fetchUpstream(
     get cutReason() {
       return cutReason
     },
-    done: () => clearTimeout(timer),
+    done: () => {
+      clearTimeout(timer)
+      client.removeEventListener('abort', onClientGone)
+    },
   }
 }
 
@@ -91,4 +100,38 @@ export function transportError(e: unknown, cutReason: Error | undefined, clientS
     status: 502,
     code: 'upstream_unreachable',
   })
+}
+
+/**
+ * The idle timeout of a stream: one timer for the whole stream instead of one per read. It
+ * only counts time spent waiting on the upstream, never time spent waiting on a slow client.
+ */
+export function idleWatchdog(handle: UpstreamCallHandle, ms: number): IdleWatchdog {
+  let waitingSince = -1
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const check = () => {
+    const quiet = waitingSince < 0 ? 0 : performance.now() - waitingSince
+    if (quiet >= ms) handle.abort(new UpstreamTimeout('idle', ms))
+    else timer = setTimeout(check, ms - quiet)
+  }
+  timer = setTimeout(check, ms)
+  return {
+    waiting() {
+      waitingSince = performance.now()
+    },
+    got() {
+      waitingSince = -1
+    },
+    stop() {
+      clearTimeout(timer)
+    },
+  }
+}
+
+export interface IdleWatchdog {
+  /** The stream now waits for the upstream. */
+  waiting(): void
+  /** The upstream sent something. */
+  got(): void
+  stop(): void
 }
