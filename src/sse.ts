@@ -19,7 +19,8 @@ export class SSEParser {
   /** Pieces of the current, unfinished line (none holds a line end). */
   #pieces: string[] = []
   #skipLeadingLF = false
-  #data: string[] = []
+  /** The data lines of the current event, joined with `\n`; undefined before the first one. */
+  #data: string | undefined
   #event: string | undefined
   #id: string | undefined
   #retry: number | undefined
@@ -35,24 +36,26 @@ export class SSEParser {
       this.#skipLeadingLF = false
     }
     const len = text.length
-    for (let i = start; i < len; i++) {
-      const c = text.charCodeAt(i)
-      if (c !== 10 && c !== 13) continue
-      let line = text.slice(start, i)
-      if (this.#pieces.length > 0) {
-        this.#pieces.push(line)
-        line = this.#pieces.join('')
-        this.#pieces = []
+    if (text.indexOf('\r', start) === -1) {
+      // The usual case, LF line ends only: the native search finds them, no per-character loop.
+      for (let i = text.indexOf('\n', start); i !== -1; i = text.indexOf('\n', start)) {
+        this.#endLine(text, start, i, out)
+        start = i + 1
       }
-      this.#line(line, out)
-      if (c === 13) {
-        if (i + 1 < len) {
-          if (text.charCodeAt(i + 1) === 10) i++
-        } else {
-          this.#skipLeadingLF = true
+    } else {
+      for (let i = start; i < len; i++) {
+        const c = text.charCodeAt(i)
+        if (c !== 10 && c !== 13) continue
+        this.#endLine(text, start, i, out)
+        if (c === 13) {
+          if (i + 1 < len) {
+            if (text.charCodeAt(i + 1) === 10) i++
+          } else {
+            this.#skipLeadingLF = true
+          }
         }
+        start = i + 1
       }
-      start = i + 1
     }
     if (start < len) this.#pieces.push(start === 0 ? text : text.slice(start))
     return out
@@ -68,6 +71,18 @@ export class SSEParser {
     return out
   }
 
+  /** The line `text[start, end)`, joined to the pieces of it that earlier text brought. */
+  #endLine(text: string, start: number, end: number, out: SSEEvent[]): void {
+    if (this.#pieces.length === 0) {
+      this.#line(start === end ? '' : text.slice(start, end), out)
+      return
+    }
+    this.#pieces.push(text.slice(start, end))
+    const line = this.#pieces.join('')
+    this.#pieces = []
+    this.#line(line, out)
+  }
+
   #line(line: string, out: SSEEvent[]): void {
     if (line.length === 0) {
       this.#dispatch(out)
@@ -75,18 +90,18 @@ export class SSEParser {
     }
     if (line.charCodeAt(0) === 58) return // ':' comment (keep-alive)
     const colon = line.indexOf(':')
-    let field: string
-    let value: string
-    if (colon === -1) {
-      field = line
-      value = ''
-    } else {
-      field = line.slice(0, colon)
-      value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1)
+    // `data:` lines are nearly all of a stream: recognised without cutting out the field name
+    if (colon === 4 && line.startsWith('data')) {
+      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5)
+      this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
+      return
     }
+    const field = colon === -1 ? line : line.slice(0, colon)
+    const value =
+      colon === -1 ? '' : line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1)
     switch (field) {
       case 'data':
-        this.#data.push(value)
+        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
         break
       case 'event':
         this.#event = value
@@ -101,14 +116,14 @@ export class SSEParser {
   }
 
   #dispatch(out: SSEEvent[]): void {
-    if (this.#data.length > 0) {
-      const ev: SSEEvent = { data: this.#data.length === 1 ? this.#data[0]! : this.#data.join('\n') }
+    if (this.#data !== undefined) {
+      const ev: SSEEvent = { data: this.#data }
       if (this.#event !== undefined && this.#event !== '') ev.event = this.#event
       if (this.#id !== undefined) ev.id = this.#id
       if (this.#retry !== undefined) ev.retry = this.#retry
       out.push(ev)
     }
-    this.#data = []
+    this.#data = undefined
     this.#event = undefined
     this.#retry = undefined
   }

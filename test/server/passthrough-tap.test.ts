@@ -59,6 +59,21 @@ describe('passthrough tap', () => {
     },
   )
 
+  test.each(['anthropic-messages', 'openai-chat', 'openai-responses', 'gemini'] as const)(
+    '%s: a short stream and one whose final event is larger than the first look at its end',
+    async (dialect) => {
+      for (const deltas of [1, 60]) {
+        const seen: StreamEvent[] = []
+        const tap = passthroughTap(dialects[dialect], (ev) => seen.push(ev))
+        for (const c of await wire(dialect, deltas)) tap.push(c)
+        tap.drain()
+        const usage = seen.flatMap((e) => (e.type === 'finish' || e.type === 'usage' ? [e.usage] : [])).at(-1)
+        expect(usage?.outputTokens).toBe(4242)
+        expect(seen.some((e) => e.type === 'error')).toBe(false)
+      }
+    },
+  )
+
   test('a chat client that did not ask for usage does not get the usage-only chunk', async () => {
     const chunks = await wire('openai-chat', 3)
     const tap = passthroughTap(dialects['openai-chat'], () => {}, { dropUsageChunk: true })

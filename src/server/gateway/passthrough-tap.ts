@@ -80,22 +80,15 @@ function eventAround(buf: Uint8Array, at: number): [number, number] | undefined 
   return [start, Math.min(...ends)]
 }
 
-/** The marked events of `buf` as [start, end) ranges, in stream order, each once. */
-function markedRanges(
-  buf: Uint8Array,
-  first: Buffer[],
-  last: Buffer[],
-  fromStart: boolean,
-): [number, number][] {
-  const found = new Map<number, number>()
-  const note = (at: number) => {
-    if (at === -1) return
-    const range = eventAround(buf, at)
-    if (range) found.set(range[0], range[1])
+/** Where each marker's event sits in `buf`: the first or the last copy, as [start, end). */
+function rangesOf(buf: Uint8Array, markers: Buffer[], which: 'first' | 'last'): [number, number][] {
+  const out: [number, number][] = []
+  for (const m of markers) {
+    const at = which === 'first' ? indexOf.call(buf, m) : lastIndexOf.call(buf, m)
+    const range = at === -1 ? undefined : eventAround(buf, at)
+    if (range) out.push(range)
   }
-  if (fromStart) for (const m of first) note(indexOf.call(buf, m))
-  for (const m of last) note(lastIndexOf.call(buf, m))
-  return [...found].sort((a, b) => a[0] - b[0])
+  return out
 }
 
 /** Cuts every usage-only chunk (`"choices":[]`) out of `chunk`. */
@@ -115,31 +108,62 @@ function cutUsageChunk(chunk: Uint8Array): Uint8Array {
   return out
 }
 
+/** The first look at either end of a stream: its terminal events are a few hundred bytes. */
+const WINDOW = 2048
+
 export function passthroughTap(
   dialect: Dialect,
   onEvent: (ev: StreamEvent) => void,
   opts: TapOptions = {},
 ): PassthroughTap {
   const { first, last } = MARKER_BYTES[dialect.name]
-  const head: Uint8Array[] = []
+  /** The kept chunks: the head (`headCount` chunks), then the tail. */
+  const kept: Uint8Array[] = []
+  let headCount = 0
   let headBytes = 0
-  const tail: Uint8Array[] = []
   let tailBytes = 0
-  /** Whether the tail still holds every chunk since the end of the head (no gap between them). */
-  let contiguous = true
+  /** Stream bytes seen, and bytes dropped between head and tail (0 while nothing was dropped). */
+  let total = 0
+  let gap = 0
   let drained = false
+
+  /** The kept bytes from the stream's start (up to the gap), as one buffer, at most about `want` long. */
+  const fromStart = (want: number): Uint8Array => {
+    const parts: Uint8Array[] = []
+    let n = 0
+    const end = gap > 0 ? headCount : kept.length
+    for (let i = 0; i < end && n < want; i++) {
+      parts.push(kept[i]!)
+      n += kept[i]!.byteLength
+    }
+    return Buffer.concat(parts)
+  }
+  /** The kept bytes before the stream's end (back to the gap), about `want` long, and their offset in the stream. */
+  const toEnd = (want: number): { buf: Uint8Array; at: number } => {
+    const parts: Uint8Array[] = []
+    let n = 0
+    const stop = gap > 0 ? headCount : 0
+    for (let i = kept.length - 1; i >= stop && n < want; i--) {
+      parts.push(kept[i]!)
+      n += kept[i]!.byteLength
+    }
+    return { buf: Buffer.concat(parts.reverse()), at: total - n }
+  }
 
   return {
     push(chunk) {
+      total += chunk.byteLength
       if (headBytes < HEAD_BYTES) {
-        head.push(chunk)
+        kept.push(chunk)
+        headCount++
         headBytes += chunk.byteLength
       } else {
-        tail.push(chunk)
+        kept.push(chunk)
         tailBytes += chunk.byteLength
-        while (tail.length > 1 && tailBytes - tail[0]!.byteLength >= TAIL_BYTES) {
-          tailBytes -= tail.shift()!.byteLength
-          contiguous = false
+        while (kept.length - headCount > 1 && tailBytes - kept[headCount]!.byteLength >= TAIL_BYTES) {
+          const dropped = kept.splice(headCount, 1)[0]!
+          tailBytes -= dropped.byteLength
+          gap += dropped.byteLength
         }
       }
       return opts.dropUsageChunk ? cutUsageChunk(chunk) : chunk
@@ -147,32 +171,52 @@ export function passthroughTap(
     drain() {
       if (drained) return
       drained = true
-      const parts: Uint8Array[] = []
-      if (contiguous) {
-        const all = Buffer.concat([...head, ...tail])
-        for (const [s, e] of markedRanges(all, first, last, true)) parts.push(all.subarray(s, e))
-      } else {
-        const h = Buffer.concat(head)
-        const t = Buffer.concat(tail)
-        // the tail starts mid-event: everything before its first blank line is a fragment
-        const cut = Math.min(...[indexOf.call(t, LF2), indexOf.call(t, CRLF2)].filter((i) => i !== -1))
-        const whole = Number.isFinite(cut) ? t.subarray(cut) : t.subarray(t.byteLength)
-        // a last marker the tail lacks may still be in the head (an error long before the end)
-        const inTail = last.filter((m) => lastIndexOf.call(whole, m) !== -1)
-        const inHeadOnly = last.filter((m) => !inTail.includes(m))
-        for (const [s, e] of markedRanges(h, first, inHeadOnly, true)) parts.push(h.subarray(s, e))
-        for (const [s, e] of markedRanges(whole, [], inTail, false)) parts.push(whole.subarray(s, e))
+      /** The events found, by their offset in the stream, so one found from both ends counts once. */
+      const events = new Map<number, Uint8Array>()
+      const take = (buf: Uint8Array, at: number, ranges: [number, number][]) => {
+        for (const [s, e] of ranges) events.set(at + s, buf.subarray(s, e))
       }
-      head.length = 0
-      tail.length = 0
-      if (parts.length === 0) return
+      if (first.length > 0) {
+        const head = fromStart(HEAD_BYTES)
+        take(head, 0, rangesOf(head, first, 'first'))
+      }
+      // The end of the stream: a small window first, all that was kept when the window holds no marker.
+      let end: Uint8Array = new Uint8Array(0)
+      for (const want of [WINDOW, Number.POSITIVE_INFINITY]) {
+        const { buf, at } = toEnd(want)
+        // unless the window starts the stream, its bytes before the first blank line are a fragment
+        const cut = at === 0 ? 0 : fragmentEnd(buf)
+        end = buf.subarray(cut)
+        const ranges = rangesOf(end, last, 'last')
+        if (ranges.length > 0 || want !== WINDOW || at === 0) {
+          take(end, at + cut, ranges)
+          break
+        }
+      }
+      // the tail was cut off from the head: a last marker the tail lacks may sit in the head (an early error)
+      if (gap > 0) {
+        const missing = last.filter((m) => lastIndexOf.call(end, m) === -1)
+        const head = fromStart(HEAD_BYTES)
+        take(head, 0, rangesOf(head, missing, 'last'))
+      }
+      kept.length = 0
+      if (events.size === 0) return
       try {
         const core = decoderCore(() => dialect.decodeStream())
-        core.push(Buffer.concat(parts), onEvent)
+        const ordered = [...events].sort((a, b) => a[0] - b[0]).map(([, ev]) => ev)
+        core.push(Buffer.concat(ordered), onEvent)
         core.end(onEvent)
       } catch {
         // a malformed usage event must not fail a stream that already reached the client
       }
     },
   }
+}
+
+/** The end of the partial event a window may start with (just after the first blank line), or the whole window. */
+function fragmentEnd(buf: Uint8Array): number {
+  const lf = indexOf.call(buf, LF2)
+  const crlf = indexOf.call(buf, CRLF2)
+  const ends = [lf === -1 ? -1 : lf + 2, crlf === -1 ? -1 : crlf + 4].filter((e) => e >= 0)
+  return ends.length === 0 ? buf.byteLength : Math.min(...ends)
 }

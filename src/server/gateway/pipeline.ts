@@ -436,7 +436,8 @@ function respondPassthrough(
       watch = idleWatchdog(handle, config.timeouts.idle_ms)
       try {
         for (;;) {
-          const batch = await nextBatch(reader, controller, watch)
+          let batch = reader.readMany()
+          if (batch instanceof Promise) batch = await upstreamBatch(batch, controller, watch)
           if (clientSignal.aborted) return
           if (batch.done) {
             clientSignal.removeEventListener('abort', onAbort)
@@ -445,7 +446,11 @@ function respondPassthrough(
             return
           }
           meter.firstByte()
-          for (const chunk of batch.value) controller.write(tap.push(chunk))
+          for (const chunk of batch.value) {
+            const pending = controller.write(tap.push(chunk))
+            // the client reads slower than the upstream writes: wait for it rather than buffer
+            if (pending instanceof Promise) await pending
+          }
         }
       } catch (e) {
         clientSignal.removeEventListener('abort', onAbort)
@@ -504,9 +509,12 @@ function respondTranslated(
       const write = (s: string) => {
         out += s
       }
-      const send = () => {
-        if (out) controller.write(out)
+      /** Sends what was written; a promise when the client is behind and must be waited for. */
+      const send = (): Promise<number> | undefined => {
+        if (!out) return undefined
+        const pending = controller.write(out)
         out = ''
+        return pending instanceof Promise ? pending : undefined
       }
       const onEvent = (ev: StreamEvent) => {
         meter.observe(ev)
@@ -514,7 +522,8 @@ function respondTranslated(
       }
       try {
         for (;;) {
-          const batch = await nextBatch(reader, controller, watch)
+          let batch = reader.readMany()
+          if (batch instanceof Promise) batch = await upstreamBatch(batch, controller, watch)
           if (clientSignal.aborted) return
           if (batch.done) {
             decode.end(onEvent)
@@ -524,7 +533,8 @@ function respondTranslated(
           }
           meter.firstByte()
           for (const chunk of batch.value) decode.push(chunk, onEvent)
-          send()
+          const pending = send()
+          if (pending) await pending
         }
       } catch (e) {
         if (clientSignal.aborted) return
@@ -545,19 +555,17 @@ function respondTranslated(
 }
 
 /**
- * The next batch of upstream chunks. Chunks already queued come back without a promise; only
- * when the upstream has nothing queued is what was written so far sent to the client (and the
- * client's pace waited for), so a burst of chunks goes out as one write and a lone chunk
- * still goes out at once.
+ * Waits for the upstream's next chunks once none are queued (`readMany` hands queued ones over
+ * without a promise). Only then does what was written go out, so a burst of chunks leaves as
+ * one write and a lone chunk still leaves at once.
  */
-async function nextBatch(
-  reader: BunReader,
+async function upstreamBatch(
+  ready: Promise<ReadMany>,
   controller: ReadableStreamDirectController,
   watch: IdleWatchdog,
 ): Promise<ReadMany> {
-  const ready = reader.readMany()
-  if (!(ready instanceof Promise)) return ready
-  await controller.flush(true)
+  const flushed = controller.flush()
+  if (flushed instanceof Promise) await flushed
   watch.waiting()
   const batch = await ready
   watch.got()
