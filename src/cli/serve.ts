@@ -77,7 +77,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const dbFile = resolve(values.db ?? paths.dbFile)
   let store: ReturnType<typeof openSqliteStore>
   try {
-    store = openSqliteStore(dbFile, { usageFlushMs: boot.server.usage_flush_ms })
+    const warn = log
+    store = openSqliteStore(dbFile, {
+      usageFlushMs: boot.server.usage_flush_ms,
+      onUsageWriterError: (err) =>
+        warn.warn({ reason: err.message }, 'usage writer thread failed; writing usage on the main thread'),
+    })
   } catch (e) {
     log.fatal({ db: dbFile, reason: (e as Error).message }, 'cannot open the database')
     return 1

@@ -2,10 +2,13 @@
  * The compiled binary must behave like `bun src/main.ts`: serve, log, hot-reload and use SQLite,
  * from a folder without node_modules. Built once for the whole file.
  */
+
+import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { statSync, writeFileSync } from 'node:fs'
 import pkg from '../../package.json' with { type: 'json' }
 import { compile } from '../../scripts/build.ts'
+import { fakeOpenAI } from '../helpers/fakes/index.ts'
 import { runCli, startServer } from '../helpers/process.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
 
@@ -46,5 +49,37 @@ describe('compiled binary', () => {
     await server.waitForLine((l) => l.msg === 'config reloaded')
     expect(await server.stop()).toBe(0)
     await server.waitForLine((l) => l.msg === 'stopped')
+  })
+
+  test('proxies a request and its usage row reaches the database through the writer thread', async () => {
+    using dir = tempDir()
+    await using up = fakeOpenAI({ text: 'hello from upstream', usage: { input: 12, output: 3 } })
+    const config = dir.join('config.yaml')
+    writeFileSync(
+      config,
+      `port: 0\nserver: { usage_flush_ms: 20 }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+    )
+    await using server = await startServer(['-c', config], { BYOKEY_HOME: dir.path }, [bin])
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'up/m', messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(200)
+    expect(
+      ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content,
+    ).toBe('hello from upstream')
+    const db = new Database(dir.join('byokey.db'), { readonly: true })
+    const row = () =>
+      db
+        .query('SELECT provider, model, input_tokens, output_tokens, status FROM usage_records')
+        .get() as Record<string, unknown> | null
+    // written by the timer, while the server runs
+    await waitFor(() => row() ?? undefined, 3000)
+    expect(row()).toEqual({ provider: 'up', model: 'm', input_tokens: 12, output_tokens: 3, status: 200 })
+    db.close()
+    expect(await server.stop()).toBe(0)
+    // the row came from the writer thread, not from the main-thread fallback
+    expect(server.lines.some((l) => String(l.msg).startsWith('usage writer thread failed'))).toBe(false)
   })
 })

@@ -182,6 +182,21 @@ describe('sqlite store', () => {
     again.close()
   })
 
+  test('usage handed to the writer thread in several batches is all written by flush, none twice', () => {
+    using dir = tempDir()
+    const path = dir.join('b.db')
+    const store = openSqliteStore(path, { usageFlushMs: 60_000 })
+    // 2500 rows: two full batches go to the writer thread as they fill, the rest with the flush
+    for (let i = 0; i < 2500; i++) store.usage.record(usageRow({ ts: i, requestId: `r${i}` }))
+    store.usage.flush()
+    expect(store.usage.pending).toBe(0)
+    const reader = new Database(path)
+    const n = reader.query('SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM usage_records').get()
+    expect(n).toEqual({ n: 2500, d: 2500 })
+    reader.close()
+    store.close()
+  })
+
   test('usage is written by the timer without a flush', async () => {
     using dir = tempDir()
     const store = openSqliteStore(dir.join('t.db'), { usageFlushMs: 20 })

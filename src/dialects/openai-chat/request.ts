@@ -774,6 +774,7 @@ const NUMBER_FIELDS: Record<string, NumberField> = {
   seed: 'seed',
   n: 'n',
 }
+const NUMBER_FIELD_PAIRS = Object.entries(NUMBER_FIELDS)
 
 export function decodeRequest(body: unknown): Request {
   if (!isObject(body)) throw new DialectError('request body must be a JSON object')
@@ -922,7 +923,7 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   if (req.maxOutputTokens !== undefined) {
     body[x?.$max_field === 'max_tokens' ? 'max_tokens' : 'max_completion_tokens'] = req.maxOutputTokens
   }
-  for (const [wire, ir] of Object.entries(NUMBER_FIELDS)) {
+  for (const [wire, ir] of NUMBER_FIELD_PAIRS) {
     const v = req[ir]
     if (v !== undefined) body[wire] = v
   }

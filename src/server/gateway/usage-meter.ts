@@ -18,6 +18,8 @@ export class UsageMeter {
   #ttfb: number | undefined
   #written = false
   #streamError = false
+  /** The status the in-stream error stands for (504 for a timeout), when it named one. */
+  #streamErrorStatus: number | undefined
   readonly #ts = Date.now()
 
   constructor(
@@ -44,6 +46,7 @@ export class UsageMeter {
         break
       case 'error':
         this.#streamError = true
+        this.#streamErrorStatus ??= ev.error.status
         break
     }
   }
@@ -74,7 +77,8 @@ export class UsageMeter {
       cacheReadTokens: u?.cacheReadTokens ?? 0,
       cacheWriteTokens: u?.cacheWriteTokens ?? 0,
       reasoningTokens: u?.reasoningTokens ?? 0,
-      status: status === 200 && this.#streamError ? 502 : status,
+      // a stream that failed after its 200 went out is recorded as what the failure was
+      status: status === 200 && this.#streamError ? (this.#streamErrorStatus ?? 502) : status,
       latencyMs: Math.round(performance.now() - this.base.start),
       ...(this.#ttfb === undefined ? {} : { ttfbMs: this.#ttfb }),
       stream: this.base.stream,

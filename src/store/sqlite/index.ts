@@ -8,6 +8,8 @@ import { sqliteUsage } from './usage.ts'
 export interface SqliteStoreOptions {
   /** How long a usage record may wait in the queue before it is written. */
   usageFlushMs?: number
+  /** Hears that the usage writer thread failed (usage is then written on the main thread). */
+  onUsageWriterError?: (err: Error) => void
 }
 
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Store {
@@ -18,7 +20,10 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
     db.close()
     throw e
   }
-  const usage = sqliteUsage(db, opts.usageFlushMs ?? 250)
+  const usage = sqliteUsage(db, opts.usageFlushMs ?? 250, {
+    path,
+    ...(opts.onUsageWriterError ? { onWriterError: opts.onUsageWriterError } : {}),
+  })
   const ping = db.query('SELECT 1 AS ok')
   let closed = false
   return {

@@ -1,0 +1,39 @@
+/**
+ * The usage writer thread. Inserting rows (and SQLite's periodic WAL checkpoints) would
+ * otherwise run on the event loop that serves every request; here they run beside it, on a
+ * connection of their own to the same database file.
+ *
+ * Messages in: `{open, done}` once, then `{seq, rows}` batches. After each batch (written or
+ * not) the thread stores its `seq` in `done`, which the main thread reads to know what is safe;
+ * a batch that could not be written goes back as `{failed: seq, rows}`.
+ */
+import { Database } from 'bun:sqlite'
+import type { UsageRecord } from '../types.ts'
+import { usageInserter } from './usage-insert.ts'
+
+declare const self: Worker
+
+export type WriterMessage = { open: string; done: SharedArrayBuffer } | { seq: number; rows: UsageRecord[] }
+export type WriterReply = { failed: number; rows: UsageRecord[]; message: string }
+
+let write: ((rows: UsageRecord[]) => void) | undefined
+let done: Int32Array | undefined
+
+self.onmessage = (e: MessageEvent<WriterMessage>) => {
+  const m = e.data
+  if ('open' in m) {
+    const db = new Database(m.open)
+    db.exec('PRAGMA busy_timeout = 5000')
+    db.exec('PRAGMA synchronous = NORMAL')
+    write = usageInserter(db)
+    done = new Int32Array(m.done)
+    return
+  }
+  try {
+    write!(m.rows)
+  } catch (err) {
+    self.postMessage({ failed: m.seq, rows: m.rows, message: (err as Error).message } satisfies WriterReply)
+  }
+  Atomics.store(done!, 0, m.seq)
+  Atomics.notify(done!, 0)
+}
