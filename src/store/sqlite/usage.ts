@@ -73,7 +73,7 @@ class WriterThread {
     this.#forgetDone()
     const seq = ++this.#seq
     this.#sent.push({ seq, rows })
-    this.#post({ seq, rows })
+    this.#post({ seq, rows: JSON.stringify(rows) })
   }
 
   /** Waits until everything sent is written; returns what the thread did not get to. */
