@@ -24,6 +24,7 @@ import type { DecodeStreamOptions, Provenance, StopReason, StreamEvent, Usage } 
 import { decodeError } from './errors.ts'
 import { DIALECT } from './request.ts'
 import { decodeFinishReason, decodeUsage } from './response.ts'
+import { frameText, learnTextFrame, type TextFrame } from './text-frame.ts'
 
 const CHUNK_KEYS = new Set(['id', 'object', 'created', 'model', 'choices', 'usage'])
 
@@ -211,9 +212,19 @@ export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Ui
     }
   }
 
+  /** The frame of this stream's plain text chunks, once one was seen after the first chunk. */
+  let frame: TextFrame | undefined
+
   return decodeSSEStream<StreamEvent>(
     (ev, emit) => {
       if (ended) return
+      if (frame) {
+        const text = frameText(ev.data, frame)
+        if (text !== undefined) {
+          if (text !== '') emit({ type: 'text_delta', index: ensureText(emit), text })
+          return
+        }
+      }
       if (ev.data === '[DONE]') {
         emitFinish(emit)
         return
@@ -225,7 +236,10 @@ export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Ui
         emit({ type: 'error', error: decodeError(0, chunk) })
         return
       }
+      const first = !started
       onChunk(emit, chunk)
+      // the first chunk also starts the stream, so the frame is learned from a later one
+      if (!first && !frame) frame = learnTextFrame(ev.data, chunk)
     },
     (emit) => {
       if (ended) return
