@@ -428,8 +428,6 @@ function respondPassthrough(
     tap.drain()
     meter.finish(status)
   }
-  const onAbort = () => finish(499)
-  clientSignal.addEventListener('abort', onAbort, { once: true })
   const body = new ReadableStream({
     type: 'direct',
     async pull(controller) {
@@ -438,9 +436,8 @@ function respondPassthrough(
         for (;;) {
           let batch = reader.readMany()
           if (batch instanceof Promise) batch = await upstreamBatch(batch, controller, watch)
-          if (clientSignal.aborted) return
+          if (clientSignal.aborted) return finish(499)
           if (batch.done) {
-            clientSignal.removeEventListener('abort', onAbort)
             finish(200)
             controller.close()
             return
@@ -453,8 +450,7 @@ function respondPassthrough(
           }
         }
       } catch (e) {
-        clientSignal.removeEventListener('abort', onAbort)
-        if (clientSignal.aborted) return
+        if (clientSignal.aborted) return finish(499)
         const info = breakInfo(handle, e)
         ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
         meter.observe({ type: 'error', error: info })
@@ -463,6 +459,7 @@ function respondPassthrough(
         controller.close()
       }
     },
+    // Bun cancels the stream when the client goes away, so no abort listener is needed here.
     cancel(reason) {
       finish(499)
       return reader.cancel(reason)
@@ -490,8 +487,6 @@ function respondTranslated(
     handle.done()
     meter.finish(status)
   }
-  const onAbort = () => finish(499)
-  clientSignal.addEventListener('abort', onAbort, { once: true })
   const fail = (e: unknown): StreamEvent => {
     const info = breakInfo(handle, e)
     ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
@@ -524,7 +519,7 @@ function respondTranslated(
         for (;;) {
           let batch = reader.readMany()
           if (batch instanceof Promise) batch = await upstreamBatch(batch, controller, watch)
-          if (clientSignal.aborted) return
+          if (clientSignal.aborted) return finish(499)
           if (batch.done) {
             decode.end(onEvent)
             encode.end(write)
@@ -537,12 +532,11 @@ function respondTranslated(
           if (pending) await pending
         }
       } catch (e) {
-        if (clientSignal.aborted) return
+        if (clientSignal.aborted) return finish(499)
         onEvent(fail(e))
         encode.end(write)
         send()
       }
-      clientSignal.removeEventListener('abort', onAbort)
       finish(200)
       controller.close()
     },
