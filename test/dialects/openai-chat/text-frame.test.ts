@@ -44,6 +44,11 @@ describe('Chat text frame', () => {
     const frame = learnTextFrame(text('"a"'), JSON.parse(text('"a"')))!
     expect(frame).toBeDefined()
     expect(frameText(text('"b"'), frame)).toBe('b')
+    expect(frameText(text('""'), frame)).toBe('')
+    expect(frameText(text('"a\\"b"'), frame)).toBe('a"b')
+    expect(frameText(text('"tab\\there"'), frame)).toBe('tab\there')
+    expect(frameText(text('"raw\tcontrol"'), frame)).toBeUndefined() // not JSON: parsed whole, and refused
+    expect(frameText(text('"a" , "b"'), frame)).toBeUndefined()
     expect(frameText(text('"b","role":"x"'), frame)).toBeUndefined()
     expect(frameText(text('"b"},{"index":1,"delta":{"content":"c"'), frame)).toBeUndefined()
     expect(frameText(text('null'), frame)).toBeUndefined()
