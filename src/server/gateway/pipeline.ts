@@ -553,17 +553,21 @@ function respondTranslated(
  * without a promise). Only then does what was written go out, so a burst of chunks leaves as
  * one write and a lone chunk still leaves at once.
  */
-async function upstreamBatch(
+function upstreamBatch(
   ready: Promise<ReadMany>,
   controller: ReadableStreamDirectController,
   watch: IdleWatchdog,
 ): Promise<ReadMany> {
+  // Plain promise chaining, not an async function: this runs once per upstream read.
+  const wait = (): Promise<ReadMany> => {
+    watch.waiting()
+    return ready.then((batch) => {
+      watch.got()
+      return batch
+    })
+  }
   const flushed = controller.flush()
-  if (flushed instanceof Promise) await flushed
-  watch.waiting()
-  const batch = await ready
-  watch.got()
-  return batch
+  return flushed instanceof Promise ? flushed.then(wait) : wait()
 }
 
 interface ReadMany {
