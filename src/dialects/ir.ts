@@ -525,6 +525,8 @@ export interface Dialect {
   encodeRequest(req: Request, opts?: EncodeRequestOptions): Record<string, unknown>
   decodeResponse(body: unknown, opts?: DecodeStreamOptions): Response
   encodeResponse(res: Response, opts?: EncodeResponseOptions): Record<string, unknown>
+  /** Only the usage of a response body: metering an answer that goes to the client as it came. */
+  responseUsage(body: unknown): Usage | undefined
   /** Upstream SSE bytes → IR events. */
   decodeStream(opts?: DecodeStreamOptions): TransformStream<Uint8Array, StreamEvent>
   /** IR events → SSE bytes of this dialect, framing included. */

@@ -60,12 +60,11 @@ export function startGateway(opts: GatewayOptions): Gateway {
       const id = requestIdFrom(req.headers)
       const start = performance.now()
       setContext(req, new Context(id, start, snap, log))
-      const url = new URL(req.url)
       let res: Response
       const declared = Number(req.headers.get('content-length') ?? 0)
       if (declared > snap.config.server.body_limit_bytes) {
         res = errorResponse(
-          dialectForPath(url.pathname),
+          dialectForPath(new URL(req.url).pathname),
           toErrorInfo(tooLarge(snap.config.server.body_limit_bytes)),
         )
       } else {
@@ -74,6 +73,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
       res = withHeader(res, 'x-request-id', id)
       const ms = Math.round((performance.now() - start) * 100) / 100
       if (res.status >= 500 ? log.isLevelEnabled('warn') : log.isLevelEnabled('info')) {
+        const url = new URL(req.url)
         const line = {
           reqId: id,
           method: req.method,

@@ -303,3 +303,8 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
   }
   return body
 }
+
+/** The usage of a Messages response body, without decoding the rest. */
+export function responseUsage(body: unknown): Usage | undefined {
+  return isObject(body) && isObject(body.usage) ? decodeUsage(body.usage) : undefined
+}

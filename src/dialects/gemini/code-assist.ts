@@ -24,7 +24,7 @@ import type {
 } from '../ir.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { bagOf, DIALECT, decodeRequest, encodeRequest, fail } from './request.ts'
-import { decodeInnerResponse, encodeResponse } from './response.ts'
+import { decodeInnerResponse, encodeResponse, responseUsage } from './response.ts'
 import { createStreamDecoder } from './stream-decode.ts'
 import { createStreamEncoder } from './stream-encode.ts'
 import type { CodeAssistRequest } from './types.ts'
@@ -126,6 +126,8 @@ export const codeAssist: Dialect = {
   encodeRequest: encodeCodeAssistRequest,
   decodeResponse: decodeCodeAssistResponse,
   encodeResponse: encodeCodeAssistResponse,
+  // the Code Assist envelope puts the generateContent body under `response`
+  responseUsage: (body) => responseUsage(isObject(body) && isObject(body.response) ? body.response : body),
   decodeStream: (opts?: DecodeStreamOptions): TransformStream<Uint8Array, StreamEvent> =>
     createStreamDecoder(opts, true),
   encodeStream: (opts) => createStreamEncoder(opts, true),

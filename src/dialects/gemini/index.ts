@@ -2,7 +2,7 @@
 import type { Dialect } from '../ir.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { decodeRequest, encodeRequest } from './request.ts'
-import { decodeResponse, encodeResponse } from './response.ts'
+import { decodeResponse, encodeResponse, responseUsage } from './response.ts'
 import { decodeStream } from './stream-decode.ts'
 import { encodeStream } from './stream-encode.ts'
 
@@ -11,6 +11,7 @@ export const gemini: Dialect = {
   decodeRequest,
   encodeRequest,
   decodeResponse,
+  responseUsage,
   encodeResponse,
   decodeStream,
   encodeStream,

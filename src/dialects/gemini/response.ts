@@ -335,3 +335,8 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
   Object.assign(out, wireExtra(x))
   return out
 }
+
+/** The usage of a generateContent response body, without decoding the rest. */
+export function responseUsage(body: unknown): Usage | undefined {
+  return isObject(body) && isObject(body.usageMetadata) ? decodeUsage(body.usageMetadata) : undefined
+}

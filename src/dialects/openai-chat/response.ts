@@ -234,3 +234,8 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
   if (res.usage) out.usage = encodeUsage(res.usage, same ? res.usage.extra : undefined)
   return out
 }
+
+/** The usage of a Chat response body, without decoding the rest. */
+export function responseUsage(body: unknown): Usage | undefined {
+  return isObject(body) && isObject(body.usage) ? decodeUsage(body.usage) : undefined
+}

@@ -293,3 +293,8 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
   }
   return fillFromExtra(body, x)
 }
+
+/** The usage of a Responses response body, without decoding the rest. */
+export function responseUsage(body: unknown): Usage | undefined {
+  return isObject(body) ? decodeUsage(body.usage, false) : undefined
+}

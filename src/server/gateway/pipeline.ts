@@ -335,12 +335,17 @@ async function respondJson(
     meter.finish(502)
     throw new HttpError('api_error', 'Upstream answered with a body that is not JSON', { status: 502 })
   }
+  const headers = forwardedHeaders(handle.response.headers)
+  headers.set('content-type', 'application/json')
+  if (inbound.name === upstream.name) {
+    // the answer goes out as it came: only its usage is read
+    meter.setUsage(upstream.responseUsage(json))
+    meter.finish(200)
+    return new Response(text, { status: 200, headers })
+  }
   const decoded = upstream.decodeResponse(json, { provenance })
   meter.setUsage(decoded.usage)
   meter.finish(200)
-  const headers = forwardedHeaders(handle.response.headers)
-  headers.set('content-type', 'application/json')
-  if (inbound.name === upstream.name) return new Response(text, { status: 200, headers })
   return new Response(JSON.stringify(inbound.encodeResponse(decoded, { provenance, toolNamespaces })), {
     status: 200,
     headers,
