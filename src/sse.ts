@@ -74,6 +74,12 @@ export class SSEParser {
   /** The line `text[start, end)`, joined to the pieces of it that earlier text brought. */
   #endLine(text: string, start: number, end: number, out: SSEEvent[]): void {
     if (this.#pieces.length === 0) {
+      // `data: ` lines, whole in this text: the value is cut out directly, without the line first
+      if (end - start > 5 && text.startsWith('data: ', start)) {
+        const value = text.slice(start + 6, end)
+        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
+        return
+      }
       this.#line(start === end ? '' : text.slice(start, end), out)
       return
     }
