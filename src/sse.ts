@@ -76,8 +76,7 @@ export class SSEParser {
     if (this.#pieces.length === 0) {
       // `data: ` lines, whole in this text: the value is cut out directly, without the line first
       if (end - start > 5 && text.startsWith('data: ', start)) {
-        const value = text.slice(start + 6, end)
-        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
+        this.#addData(text.slice(start + 6, end))
         return
       }
       this.#line(start === end ? '' : text.slice(start, end), out)
@@ -96,18 +95,12 @@ export class SSEParser {
     }
     if (line.charCodeAt(0) === 58) return // ':' comment (keep-alive)
     const colon = line.indexOf(':')
-    // `data:` lines are nearly all of a stream: recognised without cutting out the field name
-    if (colon === 4 && line.startsWith('data')) {
-      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5)
-      this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
-      return
-    }
     const field = colon === -1 ? line : line.slice(0, colon)
     const value =
       colon === -1 ? '' : line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1)
     switch (field) {
       case 'data':
-        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
+        this.#addData(value)
         break
       case 'event':
         this.#event = value
@@ -119,6 +112,10 @@ export class SSEParser {
         if (/^\d+$/.test(value)) this.#retry = Number(value)
         break
     }
+  }
+
+  #addData(value: string): void {
+    this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
   }
 
   #dispatch(out: SSEEvent[]): void {

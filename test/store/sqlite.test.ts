@@ -5,7 +5,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from '../../src/store/sqlite/migrations.ts'
 import { openDatabase } from '../../src/store/sqlite/open.ts'
 import type { UsageRecord } from '../../src/store/types.ts'
-import { tempDir } from '../helpers/tmp.ts'
+import { tempDir, waitFor } from '../helpers/tmp.ts'
 
 const mode = (p: string) => statSync(p).mode & 0o777
 
@@ -194,6 +194,31 @@ describe('sqlite store', () => {
     const n = reader.query('SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM usage_records').get()
     expect(n).toEqual({ n: 2500, d: 2500 })
     reader.close()
+    store.close()
+  })
+
+  test('a writer thread that fails is reported once, and its rows and all later ones are written here', async () => {
+    using dir = tempDir()
+    const path = dir.join('w.db')
+    const errors: string[] = []
+    const failing = URL.createObjectURL(new Blob(['throw new Error("writer thread broke")']))
+    const store = openSqliteStore(path, {
+      usageFlushMs: 10,
+      onUsageWriterError: (e) => errors.push(e.message),
+      usageWriterScript: failing,
+    })
+    store.usage.record(usageRow({ requestId: 'sent-to-the-thread' }))
+    await waitFor(() => errors.length > 0 || undefined, 3000)
+    store.usage.record(usageRow({ requestId: 'after' }))
+    store.usage.flush()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toContain('writer thread broke')
+    expect(
+      store.usage
+        .recent(10)
+        .map((r) => r.requestId)
+        .sort(),
+    ).toEqual(['after', 'sent-to-the-thread'])
     store.close()
   })
 

@@ -67,17 +67,22 @@ const MARKER_BYTES = Object.fromEntries(
   Object.entries(MARKERS).map(([name, m]) => [name, { first: m.first.map(bytes), last: m.last.map(bytes) }]),
 ) as Record<DialectName, { first: Buffer[]; last: Buffer[] }>
 
+/** Just past the first blank line (an event's end) at or after `from`, or -1. */
+function blankLineEnd(buf: Uint8Array, from: number): number {
+  const lf = indexOf.call(buf, LF2, from)
+  const crlf = indexOf.call(buf, CRLF2, from)
+  // "\r\n\r\n" holds "\n\r\n", never "\n\n": each style is found only by its own needle
+  if (lf === -1) return crlf === -1 ? -1 : crlf + 4
+  return crlf === -1 || lf < crlf ? lf + 2 : crlf + 4
+}
+
 /** The [start, end) of the whole event around byte `at` (ends with its blank line), or undefined if it is cut off. */
 function eventAround(buf: Uint8Array, at: number): [number, number] | undefined {
   const lf = lastIndexOf.call(buf, LF2, at)
   const crlf = lastIndexOf.call(buf, CRLF2, at)
   const start = Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4)
-  const lfEnd = indexOf.call(buf, LF2, at)
-  const crlfEnd = indexOf.call(buf, CRLF2, at)
-  // the nearer blank line ends the event; "\r\n\r\n" also contains "\n\r\n", never "\n\n"
-  const ends = [lfEnd === -1 ? -1 : lfEnd + 2, crlfEnd === -1 ? -1 : crlfEnd + 4].filter((e) => e > at)
-  if (ends.length === 0) return undefined
-  return [start, Math.min(...ends)]
+  const end = blankLineEnd(buf, at)
+  return end === -1 ? undefined : [start, end]
 }
 
 /** Where each marker's event sits in `buf`: the first or the last copy, as [start, end). */
@@ -122,16 +127,17 @@ export function passthroughTap(
   let headCount = 0
   let headBytes = 0
   let tailBytes = 0
-  /** Stream bytes seen, and bytes dropped between head and tail (0 while nothing was dropped). */
+  /** Stream bytes seen. */
   let total = 0
-  let gap = 0
+  /** Whether chunks between head and tail were let go. */
+  let gap = false
   let drained = false
 
   /** The kept bytes from the stream's start (up to the gap), as one buffer, at most about `want` long. */
   const fromStart = (want: number): Uint8Array => {
     const parts: Uint8Array[] = []
     let n = 0
-    const end = gap > 0 ? headCount : kept.length
+    const end = gap ? headCount : kept.length
     for (let i = 0; i < end && n < want; i++) {
       parts.push(kept[i]!)
       n += kept[i]!.byteLength
@@ -142,7 +148,7 @@ export function passthroughTap(
   const toEnd = (want: number): { buf: Uint8Array; at: number } => {
     const parts: Uint8Array[] = []
     let n = 0
-    const stop = gap > 0 ? headCount : 0
+    const stop = gap ? headCount : 0
     for (let i = kept.length - 1; i >= stop && n < want; i--) {
       parts.push(kept[i]!)
       n += kept[i]!.byteLength
@@ -153,17 +159,15 @@ export function passthroughTap(
   return {
     push(chunk) {
       total += chunk.byteLength
+      kept.push(chunk)
       if (headBytes < HEAD_BYTES) {
-        kept.push(chunk)
         headCount++
         headBytes += chunk.byteLength
       } else {
-        kept.push(chunk)
         tailBytes += chunk.byteLength
         while (kept.length - headCount > 1 && tailBytes - kept[headCount]!.byteLength >= TAIL_BYTES) {
-          const dropped = kept.splice(headCount, 1)[0]!
-          tailBytes -= dropped.byteLength
-          gap += dropped.byteLength
+          tailBytes -= kept.splice(headCount, 1)[0]!.byteLength
+          gap = true
         }
       }
       return opts.dropUsageChunk ? cutUsageChunk(chunk) : chunk
@@ -185,7 +189,8 @@ export function passthroughTap(
       for (const want of [WINDOW, Number.POSITIVE_INFINITY]) {
         const { buf, at } = toEnd(want)
         // unless the window starts the stream, its bytes before the first blank line are a fragment
-        const cut = at === 0 ? 0 : fragmentEnd(buf)
+        const fragment = at === 0 ? 0 : blankLineEnd(buf, 0)
+        const cut = fragment === -1 ? buf.byteLength : fragment
         end = buf.subarray(cut)
         const ranges = rangesOf(end, last, 'last')
         if (ranges.length > 0 || want !== WINDOW || at === 0) {
@@ -194,7 +199,7 @@ export function passthroughTap(
         }
       }
       // the tail was cut off from the head: a last marker the tail lacks may sit in the head (an early error)
-      if (gap > 0) {
+      if (gap) {
         const missing = last.filter((m) => lastIndexOf.call(end, m) === -1)
         const head = fromStart(HEAD_BYTES)
         take(head, 0, rangesOf(head, missing, 'last'))
@@ -211,12 +216,4 @@ export function passthroughTap(
       }
     },
   }
-}
-
-/** The end of the partial event a window may start with (just after the first blank line), or the whole window. */
-function fragmentEnd(buf: Uint8Array): number {
-  const lf = indexOf.call(buf, LF2)
-  const crlf = indexOf.call(buf, CRLF2)
-  const ends = [lf === -1 ? -1 : lf + 2, crlf === -1 ? -1 : crlf + 4].filter((e) => e >= 0)
-  return ends.length === 0 ? buf.byteLength : Math.min(...ends)
 }

@@ -10,6 +10,8 @@ export interface SqliteStoreOptions {
   usageFlushMs?: number
   /** Hears that the usage writer thread failed (usage is then written on the main thread). */
   onUsageWriterError?: (err: Error) => void
+  /** The usage writer thread's script, for tests; the real one otherwise. */
+  usageWriterScript?: string
 }
 
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Store {
@@ -23,6 +25,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   const usage = sqliteUsage(db, opts.usageFlushMs ?? 250, {
     path,
     ...(opts.onUsageWriterError ? { onWriterError: opts.onUsageWriterError } : {}),
+    ...(opts.usageWriterScript ? { writerScript: opts.usageWriterScript } : {}),
   })
   const ping = db.query('SELECT 1 AS ok')
   let closed = false

@@ -7,8 +7,8 @@
  * not) the thread stores its `seq` in `done`, which the main thread reads to know what is safe;
  * a batch that could not be written goes back as `{failed: seq, rows}`.
  */
-import { Database } from 'bun:sqlite'
 import type { UsageRecord } from '../types.ts'
+import { openDatabase } from './open.ts'
 import { usageInserter } from './usage-insert.ts'
 
 declare const self: Worker
@@ -23,10 +23,7 @@ let done: Int32Array | undefined
 self.onmessage = (e: MessageEvent<WriterMessage>) => {
   const m = e.data
   if ('open' in m) {
-    const db = new Database(m.open)
-    db.exec('PRAGMA busy_timeout = 5000')
-    db.exec('PRAGMA synchronous = NORMAL')
-    write = usageInserter(db)
+    write = usageInserter(openDatabase(m.open))
     done = new Int32Array(m.done)
     return
   }

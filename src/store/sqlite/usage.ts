@@ -45,9 +45,13 @@ class WriterThread {
    * `writeHere` takes what the thread could not write; `onBroken` hears once that the thread
    * failed, after which its unwritten batches are written here.
    */
-  constructor(path: string, writeHere: (rows: UsageRecord[]) => void, onBroken: (err: Error) => void) {
-    // `bun build --compile` bundles a worker referenced this way into the executable.
-    this.#worker = new Worker(new URL('./usage-writer.ts', import.meta.url).href)
+  constructor(
+    path: string,
+    script: string,
+    writeHere: (rows: UsageRecord[]) => void,
+    onBroken: (err: Error) => void,
+  ) {
+    this.#worker = new Worker(script)
     this.#worker.unref()
     this.#worker.addEventListener('message', (e: MessageEvent<WriterReply>) => writeHere(e.data.rows))
     this.#worker.addEventListener('error', (e: ErrorEvent) => {
@@ -111,7 +115,12 @@ export interface UsageWriterOptions {
   path?: string
   /** The writer thread failed; usage is written on the main thread from then on. */
   onWriterError?: (err: Error) => void
+  /** The thread's script (tests give one that fails); `usage-writer.ts` otherwise. */
+  writerScript?: string
 }
+
+// `bun build --compile` bundles a worker referenced this way into the executable.
+const WRITER_SCRIPT = new URL('./usage-writer.ts', import.meta.url).href
 
 export function sqliteUsage(
   db: Database,
@@ -123,7 +132,9 @@ export function sqliteUsage(
   let writer: WriterThread | undefined
   const thread = (): WriterThread | undefined => {
     if (!opts.path || opts.path === ':memory:') return undefined
-    writer ??= new WriterThread(opts.path, writeHere, (err) => opts.onWriterError?.(err))
+    writer ??= new WriterThread(opts.path, opts.writerScript ?? WRITER_SCRIPT, writeHere, (err) =>
+      opts.onWriterError?.(err),
+    )
     return writer.usable ? writer : undefined
   }
   const recent = db.query<Row, { n: number }>(
