@@ -9,6 +9,10 @@ import { join } from 'node:path'
  * byokey/forwarder ratio per scenario, time to first byte of a spaced-out stream, and byokey's
  * peak RSS under load.
  *
+ * The passthrough scenarios also run `bench/minimal-gateway.ts`: only what every request must
+ * cost on this stack (Elysia + the TypeBox schema, fetch with abort and timeout, one usage row),
+ * so its ratio is the ceiling for byokey and the rest of the gap is byokey's own work.
+ *
  *   bun scripts/bench.ts [--duration 3] [--rounds 3] [--connections 10,64] [--log-level warn] [--only SSE] [--profile]
  *
  * --only keeps the scenarios whose name contains the text (e.g. `passthrough`, `SSE`).
@@ -74,6 +78,10 @@ const bun = process.execPath
 const upstream = await startProcess([bun, 'scripts/bench/upstream.ts'], /(http:\/\/127\.0\.0\.1:\d+)/)
 const forwarder = await startProcess(
   [bun, 'scripts/bench/forwarder.ts', upstream.url],
+  /(http:\/\/127\.0\.0\.1:\d+)/,
+)
+const minimal = await startProcess(
+  [bun, 'scripts/bench/minimal-gateway.ts', upstream.url, join(work, 'minimal.db')],
   /(http:\/\/127\.0\.0\.1:\d+)/,
 )
 const config = join(work, 'config.yaml')
@@ -149,6 +157,8 @@ interface Scenario {
   floorPath: string
   floorBody: string
   target: number
+  /** Also measure the minimal gateway (same path and body as byokey). */
+  minimal?: boolean
 }
 
 const scenarios: Scenario[] = [
@@ -159,6 +169,7 @@ const scenarios: Scenario[] = [
     floorPath: '/v1/chat/completions',
     floorBody: chatBody(false),
     target: 0.8,
+    minimal: true,
   },
   {
     name: 'passthrough SSE',
@@ -167,6 +178,7 @@ const scenarios: Scenario[] = [
     floorPath: '/v1/chat/completions',
     floorBody: chatBody(true),
     target: 0.7,
+    minimal: true,
   },
   {
     name: 'translated JSON (anthropic→chat)',
@@ -224,13 +236,16 @@ const sampler = setInterval(() => {
 }, 100)
 
 console.log(
-  `upstream ${upstream.url}  forwarder ${forwarder.url}  byokey ${byokey.url} (log level ${LOG_LEVEL})`,
+  `upstream ${upstream.url}  forwarder ${forwarder.url}  minimal gateway ${minimal.url}  byokey ${byokey.url} (log level ${LOG_LEVEL})`,
 )
 console.log(
-  `wrk -t1, ${ROUNDS} alternating rounds of ${DURATION}s after a 1s warm-up; the ratio is the median round's byokey/forwarder RPS; cpu is the proxy process's CPU µs per request\n`,
+  `wrk -t1, ${ROUNDS} alternating rounds of ${DURATION}s after a 1s warm-up; a ratio is the median round's RPS over the forwarder's; cpu is the process's CPU µs per request`,
 )
 console.log(
-  'scenario                              conns   fwd rps   p50/p99         cpu     byokey    p50/p99         cpu     ratio  target  per round',
+  'minimal: what every request must cost on this stack (scripts/bench/minimal-gateway.ts), the ceiling for byokey\n',
+)
+console.log(
+  'scenario                              conns   fwd rps   p50/p99         cpu   minimal    cpu  ratio    byokey    p50/p99         cpu  ratio  target  per round',
 )
 /** CPU time (user + system, all threads) a process has used so far, in microseconds. */
 function cpuMicros(pid: number): number {
@@ -239,7 +254,8 @@ function cpuMicros(pid: number): number {
 }
 
 /** One timed wrk run plus the CPU the proxy process spent per request during it. */
-function measure(url: string, body: string, c: number, pid: number): WrkResult & { cpuPerReq: number } {
+type Measured = WrkResult & { cpuPerReq: number }
+function measure(url: string, body: string, c: number, pid: number): Measured {
   const before = cpuMicros(pid)
   const r = wrk(url, body, c, DURATION)
   return { ...r, cpuPerReq: (cpuMicros(pid) - before) / Math.max(1, r.rps * DURATION) }
@@ -247,34 +263,49 @@ function measure(url: string, body: string, c: number, pid: number): WrkResult &
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
+const pad = (v: number, n: number, digits = 0) => v.toFixed(digits).padStart(n)
+
 for (const s of scenarios.filter((x) => x.name.includes(ONLY))) {
   for (const c of CONNECTIONS) {
     wrk(forwarder.url + s.floorPath, s.floorBody, c, 1)
     wrk(byokey.url + s.path, s.body, c, 1)
-    // Alternating rounds, so a slow spell of this shared machine hits both sides alike.
-    const rounds: { floor: ReturnType<typeof measure>; ours: ReturnType<typeof measure> }[] = []
+    if (s.minimal) wrk(minimal.url + s.path, s.body, c, 1)
+    // Alternating rounds, so a slow spell of this shared machine hits every contender alike.
+    const rounds: { floor: Measured; ours: Measured; min?: Measured }[] = []
     for (let r = 0; r < ROUNDS; r++) {
       const floor = measure(forwarder.url + s.floorPath, s.floorBody, c, forwarder.pid)
+      const min = s.minimal ? measure(minimal.url + s.path, s.body, c, minimal.pid) : undefined
       const ours = measure(byokey.url + s.path, s.body, c, byokey.pid)
-      rounds.push({ floor, ours })
+      rounds.push(min ? { floor, ours, min } : { floor, ours })
     }
     const ratio = median(rounds.map((x) => x.ours.rps / x.floor.rps))
     const mid = rounds.find((x) => x.ours.rps / x.floor.rps === ratio)!
-    const errors = rounds.flatMap((x) => [x.floor.errors, x.ours.errors]).filter(Boolean)
+    const cpu = (pick: (x: (typeof rounds)[number]) => Measured | undefined) =>
+      median(rounds.map((x) => pick(x)?.cpuPerReq ?? 0))
+    const minCol = s.minimal
+      ? `${pad(median(rounds.map((x) => x.min!.rps)), 9)} ${pad(
+          cpu((x) => x.min),
+          5,
+        )}  ${pad(median(rounds.map((x) => x.min!.rps / x.floor.rps)), 5, 2)}`
+      : `${'-'.padStart(9)} ${'-'.padStart(5)}  ${'-'.padStart(5)}`
+    const errors = rounds.flatMap((x) => [x.floor.errors, x.min?.errors ?? '', x.ours.errors]).filter(Boolean)
     console.log(
-      `${s.name.padEnd(37)} ${String(c).padStart(5)}   ${mid.floor.rps.toFixed(0).padStart(9)} ${`${mid.floor.p50}/${mid.floor.p99}`.padEnd(15)} ${median(
-        rounds.map((x) => x.floor.cpuPerReq),
-      )
-        .toFixed(0)
-        .padStart(
+      [
+        s.name.padEnd(37),
+        String(c).padStart(5),
+        `  ${pad(mid.floor.rps, 9)} ${`${mid.floor.p50}/${mid.floor.p99}`.padEnd(15)} ${pad(
+          cpu((x) => x.floor),
           5,
-        )}   ${mid.ours.rps.toFixed(0).padStart(9)} ${`${mid.ours.p50}/${mid.ours.p99}`.padEnd(15)} ${median(
-        rounds.map((x) => x.ours.cpuPerReq),
-      )
-        .toFixed(0)
-        .padStart(
-          5,
-        )}   ${ratio.toFixed(2).padStart(5)}  ${ratio >= s.target ? '≥' : '<'}${s.target}  ${rounds.map((x) => (x.ours.rps / x.floor.rps).toFixed(2)).join(' ')}${errors.length ? `  [${errors.join(' | ')}]` : ''}`,
+        )}`,
+        `  ${minCol}`,
+        `  ${pad(mid.ours.rps, 9)} ${`${mid.ours.p50}/${mid.ours.p99}`.padEnd(15)} ${pad(
+          cpu((x) => x.ours),
+          4,
+        )}`,
+        `  ${pad(ratio, 5, 2)}  ${ratio >= s.target ? '≥' : '<'}${s.target}`,
+        `  ${rounds.map((x) => (x.ours.rps / x.floor.rps).toFixed(2)).join(' ')}`,
+        errors.length ? `  [${errors.join(' | ')}]` : '',
+      ].join(''),
     )
   }
 }
