@@ -40,13 +40,22 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
 
 /** JSON body with the limit; a parse failure is a 400 naming what went wrong. */
 export async function readJsonLimited(req: Request, limit: number): Promise<unknown> {
-  const bytes = await readBodyLimited(req, limit)
-  if (bytes.byteLength === 0)
-    throw new HttpError('invalid_request', 'Request body is empty; expected a JSON object')
-  const text = new TextDecoder().decode(bytes)
+  const declared = Number(req.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) throw tooLarge(limit)
+  if (declared === 0) throw emptyBody()
   try {
-    return JSON.parse(text)
+    // A declared length within the limit: Bun parses the bytes itself, without a JS string of
+    // them first (measured: 8% of a proxied request's CPU against arrayBuffer + decode + parse).
+    if (declared > 0) return await req.json()
+    const bytes = await readBodyLimited(req, limit)
+    if (bytes.byteLength === 0) throw emptyBody()
+    return JSON.parse(new TextDecoder().decode(bytes))
   } catch (e) {
+    if (e instanceof HttpError) throw e
     throw new HttpError('invalid_request', `Request body is not valid JSON: ${(e as Error).message}`)
   }
+}
+
+function emptyBody(): HttpError {
+  return new HttpError('invalid_request', 'Request body is empty; expected a JSON object')
 }

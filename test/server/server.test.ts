@@ -87,6 +87,32 @@ describe('server', () => {
     expect(pb.error.type).toBe('invalid_request_error')
     expect(pb.error.message).toContain('not valid JSON')
 
+    const empty = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    })
+    expect(empty.status).toBe(400)
+    expect(((await empty.json()) as { error: { message: string } }).error.message).toContain(
+      'Request body is empty',
+    )
+
+    // without a declared length (chunked), the same parse and the same errors
+    const chunked = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('{"model": "x", "messages": ['))
+          c.close()
+        },
+      }),
+    })
+    expect(chunked.status).toBe(400)
+    expect(((await chunked.json()) as { error: { message: string } }).error.message).toContain(
+      'not valid JSON',
+    )
+
     const invalid = await fetch(`${gw.url}/v1/chat/completions`, json({ model: 42, messages: [] }))
     expect(invalid.status).toBe(400)
     const ib = (await invalid.json()) as { error: { message: string; type: string; param: string } }
