@@ -4,11 +4,15 @@
  * that matter (usage, errors, the terminal event) sit at the head of a stream (Anthropic's
  * `message_start`) or at its tail (everything else). So the tap only keeps references to the
  * first chunks and the last ones, and when the stream ends (or the client leaves) it finds the
- * marked events in those bytes with native byte search and runs just them through the
- * dialect's own decoder.
+ * marked events in those bytes with native byte search. A stream that ended normally is metered
+ * from those events' payloads by the dialect's own `responseUsage`; anything else (an error
+ * event, no terminal event) runs them through the dialect's full decoder, which tells a cut
+ * stream from a finished one.
  */
+import { isObject } from '../../dialects/common/json.ts'
 import { decoderCore } from '../../dialects/common/stream.ts'
-import type { Dialect, DialectName, StreamEvent } from '../../dialects/ir.ts'
+import type { Dialect, DialectName, StreamEvent, Usage } from '../../dialects/ir.ts'
+import { parseSSE } from '../../sse.ts'
 
 /**
  * What to keep per dialect: the usage-bearing events, errors, and the terminal event (without
@@ -29,6 +33,27 @@ const MARKERS: Record<DialectName, { first: string[]; last: string[] }> = {
   gemini: { first: [], last: ['usageMetadata', '"error"'] },
 }
 
+/**
+ * How a stream ended, read from its marked events: the payloads of a normal end, and the
+ * markers that may stand for an error. Gemini has none: its stream just stops, and only its
+ * decoder can tell a finish from a cut.
+ */
+const OUTCOME: Record<DialectName, { end: (data: string) => boolean; errors: string[] } | undefined> = {
+  'openai-chat': { end: (data) => data === '[DONE]', errors: ['"error"'] },
+  'openai-responses': {
+    end: (data) => typeOf(data) === 'response.completed' || typeOf(data) === 'response.incomplete',
+    errors: ['response.failed', '"type":"error"'],
+  },
+  'anthropic-messages': { end: (data) => typeOf(data) === 'message_stop', errors: ['"type":"error"'] },
+  gemini: undefined,
+}
+
+/** The `type` an event payload declares near its start (where every dialect puts it). */
+function typeOf(data: string): string | undefined {
+  const m = /^\{\s*"type"\s*:\s*"([^"]+)"/.exec(data)
+  return m?.[1]
+}
+
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
 const HEAD_BYTES = 16 * 1024
 /** Bytes of the tail kept: enough for a final event that repeats the whole answer (Responses' completed). */
@@ -45,6 +70,8 @@ export interface PassthroughTap {
 }
 
 export interface TapOptions {
+  /** Always run the kept events through the full decoder (tests compare it with the short way). */
+  fullDecode?: boolean
   /**
    * OpenAI Chat: the gateway asked the upstream for `include_usage` (to meter) but the client
    * did not, so the usage-only chunk is cut from what the client gets.
@@ -60,9 +87,30 @@ const lastIndexOf = Buffer.prototype.lastIndexOf as (
   from?: number,
 ) => number
 const bytes = (s: string) => Buffer.from(s)
+const text = new TextDecoder()
+
+/**
+ * One buffer of the parts, copying only when there are several. A plain Uint8Array, not a
+ * Buffer: views of a Buffer are Buffers, which cost more to make than the searches in them.
+ */
+function joined(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!
+  let size = 0
+  for (const p of parts) size += p.byteLength
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.byteLength
+  }
+  return out
+}
 const LF2 = bytes('\n\n')
 const CRLF2 = bytes('\r\n\r\n')
 const USAGE_ONLY = bytes('"choices":[]')
+const MARKER_BYTES_OF: Record<string, Buffer> = Object.fromEntries(
+  Object.values(OUTCOME).flatMap((o) => (o ? o.errors.map((m) => [m, bytes(m)]) : [])),
+)
 const MARKER_BYTES = Object.fromEntries(
   Object.entries(MARKERS).map(([name, m]) => [name, { first: m.first.map(bytes), last: m.last.map(bytes) }]),
 ) as Record<DialectName, { first: Buffer[]; last: Buffer[] }>
@@ -142,7 +190,7 @@ export function passthroughTap(
       parts.push(kept[i]!)
       n += kept[i]!.byteLength
     }
-    return Buffer.concat(parts)
+    return joined(parts)
   }
   /** The kept bytes before the stream's end (back to the gap), about `want` long, and their offset in the stream. */
   const toEnd = (want: number): { buf: Uint8Array; at: number } => {
@@ -153,7 +201,7 @@ export function passthroughTap(
       parts.push(kept[i]!)
       n += kept[i]!.byteLength
     }
-    return { buf: Buffer.concat(parts.reverse()), at: total - n }
+    return { buf: joined(parts.reverse()), at: total - n }
   }
 
   return {
@@ -206,14 +254,57 @@ export function passthroughTap(
       }
       kept.length = 0
       if (events.size === 0) return
+      const ordered =
+        events.size === 1 ? [...events.values()] : [...events].sort((a, b) => a[0] - b[0]).map(([, ev]) => ev)
       try {
+        const usage = opts.fullDecode ? undefined : endedNormally(dialect, ordered)
+        if (usage) {
+          for (const u of usage) onEvent({ type: 'usage', usage: u })
+          return
+        }
         const core = decoderCore(() => dialect.decodeStream())
-        const ordered = [...events].sort((a, b) => a[0] - b[0]).map(([, ev]) => ev)
-        core.push(Buffer.concat(ordered), onEvent)
+        core.push(joined(ordered), onEvent)
         core.end(onEvent)
       } catch {
         // a malformed usage event must not fail a stream that already reached the client
       }
     },
   }
+}
+
+/**
+ * The usage snapshots of a stream that ended normally, in stream order; undefined when its kept
+ * events hold no terminal event or may hold an error (then the full decoder decides).
+ */
+function endedNormally(dialect: Dialect, events: Uint8Array[]): Usage[] | undefined {
+  const outcome = OUTCOME[dialect.name]
+  if (!outcome) return undefined
+  const usage: Usage[] = []
+  let ended = false
+  for (const bytes of events) {
+    for (const m of outcome.errors) if (indexOf.call(bytes, MARKER_BYTES_OF[m]!) !== -1) return undefined
+    for (const ev of parseSSE(text.decode(bytes))) {
+      if (outcome.end(ev.data)) ended = true
+      if (ev.data.charCodeAt(0) !== 123) continue // not a JSON object: `[DONE]`
+      let payload: unknown
+      try {
+        payload = JSON.parse(ev.data)
+      } catch {
+        return undefined
+      }
+      const found = usageOfPayload(dialect, payload)
+      if (found) usage.push(found)
+    }
+  }
+  return ended ? usage : undefined
+}
+
+/** The usage an event payload carries: on itself, or on the response or message it wraps. */
+function usageOfPayload(dialect: Dialect, payload: unknown): Usage | undefined {
+  if (!isObject(payload)) return undefined
+  return (
+    dialect.responseUsage(payload) ??
+    (isObject(payload.response) ? dialect.responseUsage(payload.response) : undefined) ??
+    (isObject(payload.message) ? dialect.responseUsage(payload.message) : undefined)
+  )
 }
