@@ -26,12 +26,14 @@ export function compatibleProvider(
   u: UpstreamSettings,
   env: Record<string, string | undefined> = process.env,
 ): Provider {
+  // the entry's key is config (or environment read once): the same for every call of this provider
+  const credentials = credentialOf(u, env)
   return {
     id: u.name,
     displayName: u.name,
     dialectFor: () => u.dialect,
     models: () => u.models.map((id) => ({ id })),
-    credentials: () => credentialOf(u, env),
+    credentials: () => credentials,
     prepare: (call) => ({
       url: endpointUrl(u.dialect, u.base_url, call.model, call.stream)!,
       headers: headers(u, call),

@@ -24,6 +24,7 @@ import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
+import { cachedRoute, type Routed } from './route-cache.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
 import {
   ClientGone,
@@ -53,22 +54,27 @@ export function isAvailable(config: Config, accounts?: AccountStore): (id: Provi
 }
 
 /** Resolves the route and its provider, or throws the 404 the client should see. */
-export function routeFor(
-  model: string,
-  config: Config,
-  accounts?: AccountStore,
-): { route: Route; provider: Provider } {
-  const route = resolveModel(model, { config, available: isAvailable(config, accounts) })
-  const provider = providerFor(route.target, config)
-  if (!provider) {
-    const name = route.target.kind === 'provider' ? route.target.id : route.target.name
-    throw new HttpError(
-      'not_found',
-      `Provider '${name}' for model '${model}' is not available yet in this byokey; GET /v1/models lists what is`,
-      { code: 'model_not_found', param: 'model' },
-    )
-  }
-  return { route, provider }
+export function routeFor(model: string, config: Config, accounts?: AccountStore): Routed {
+  return cachedRoute(config, model, (askedAvailability) => {
+    const available = isAvailable(config, accounts)
+    const route = resolveModel(model, {
+      config,
+      available: (id) => {
+        askedAvailability()
+        return available(id)
+      },
+    })
+    const provider = providerFor(route.target, config)
+    if (!provider) {
+      const name = route.target.kind === 'provider' ? route.target.id : route.target.name
+      throw new HttpError(
+        'not_found',
+        `Provider '${name}' for model '${model}' is not available yet in this byokey; GET /v1/models lists what is`,
+        { code: 'model_not_found', param: 'model' },
+      )
+    }
+    return { route, provider }
+  })
 }
 
 export function credentialsOrThrow(
