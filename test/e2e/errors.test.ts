@@ -127,6 +127,30 @@ describe.each(INBOUND)('%s client', (inbound) => {
     expect(up.requests.every((r) => r.aborted)).toBe(true)
   })
 
+  test('an upstream that answers 200 with a page that is not JSON → 502 (a captive portal, a misrouted proxy)', async () => {
+    const portal = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch: () => new Response('<html><body>Sign in to the hotel Wi-Fi</body></html>', { status: 200 }),
+    })
+    try {
+      await using gw = await testGateway({
+        upstreams: [
+          { name: 'up', dialect: 'openai-chat', base_url: `${portal.url.origin}/v1`, api_key: 'k' },
+        ],
+      })
+      const res = await request(inbound, gw.url, 'up/m', false)
+      expect(res.status).toBe(502)
+      expect(envelopeMessage(inbound, await res.json(), 502)).toContain('not JSON')
+      // broken only inside, even when passed through unchanged
+      portal.reload({ fetch: () => new Response('{"choices": [oops], "usage": {"prompt_tokens": 1}}') })
+      const half = await request(inbound, gw.url, 'up/m', false)
+      expect(half.status).toBe(502)
+    } finally {
+      portal.stop(true)
+    }
+  })
+
   test('an unreachable upstream → 502 naming the failure', async () => {
     const closed = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') })
     const dead = closed.url.origin
