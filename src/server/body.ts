@@ -1,4 +1,5 @@
 /** Request bodies read with a byte ceiling, so an oversized upload is refused before it is buffered whole. */
+import { concatBytes } from './bytes.ts'
 import { HttpError } from './errors.ts'
 
 export function tooLarge(limit: number): HttpError {
@@ -28,14 +29,7 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
     }
     chunks.push(value)
   }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
+  return concatBytes(chunks, size)
 }
 
 /** JSON body with the limit; a parse failure is a 400 naming what went wrong. */

@@ -13,6 +13,7 @@ import { isObject } from '../../dialects/common/json.ts'
 import { decoderCore } from '../../dialects/common/stream.ts'
 import type { Dialect, DialectName, StreamEvent, Usage } from '../../dialects/ir.ts'
 import { parseSSE } from '../../sse.ts'
+import { concatBytes } from '../bytes.ts'
 
 /**
  * What to keep per dialect: the usage-bearing events, errors, and the terminal event (without
@@ -89,22 +90,6 @@ const lastIndexOf = Buffer.prototype.lastIndexOf as (
 const bytes = (s: string) => Buffer.from(s)
 const text = new TextDecoder()
 
-/**
- * One buffer of the parts, copying only when there are several. A plain Uint8Array, not a
- * Buffer: views of a Buffer are Buffers, which cost more to make than the searches in them.
- */
-function joined(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!
-  let size = 0
-  for (const p of parts) size += p.byteLength
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
-}
 const LF2 = bytes('\n\n')
 const CRLF2 = bytes('\r\n\r\n')
 const USAGE_ONLY = bytes('"choices":[]')
@@ -190,7 +175,7 @@ export function passthroughTap(
       parts.push(kept[i]!)
       n += kept[i]!.byteLength
     }
-    return joined(parts)
+    return concatBytes(parts)
   }
   /** The kept bytes before the stream's end (back to the gap), about `want` long, and their offset in the stream. */
   const toEnd = (want: number): { buf: Uint8Array; at: number } => {
@@ -201,7 +186,7 @@ export function passthroughTap(
       parts.push(kept[i]!)
       n += kept[i]!.byteLength
     }
-    return { buf: joined(parts.reverse()), at: total - n }
+    return { buf: concatBytes(parts.reverse()), at: total - n }
   }
 
   return {
@@ -263,7 +248,7 @@ export function passthroughTap(
           return
         }
         const core = decoderCore(() => dialect.decodeStream())
-        core.push(joined(ordered), onEvent)
+        core.push(concatBytes(ordered), onEvent)
         core.end(onEvent)
       } catch {
         // a malformed usage event must not fail a stream that already reached the client
