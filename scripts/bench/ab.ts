@@ -1,0 +1,147 @@
+#!/usr/bin/env bun
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+/**
+ * A/B of two byokey builds or settings on one fake upstream: alternating wrk rounds (so a slow
+ * spell of a shared machine hits both alike), each side's CPU µs per request and RPS per round,
+ * and the median of the per-round B/A ratios. This is how a change of a few percent is told from
+ * noise; `npm run bench` compares against a floor, this compares two versions of byokey.
+ *
+ *   bun scripts/bench/ab.ts [--path /v1/chat/completions] [--body chat|chat-stream|messages|messages-stream]
+ *     [--rounds 10] [--duration 3] [--a-root DIR] [--b-root DIR] [--a-env K=V,…] [--b-env K=V,…]
+ *     [--a-server 'usage_flush_ms: 250'] [--b-server …]
+ *
+ * `--a-root`: another checkout to run as A (e.g. `git worktree add /tmp/base main`, with
+ * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
+ */
+import { spawn, spawnSync } from 'bun'
+
+const argOf = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i === -1 ? dflt : (process.argv[i + 1] ?? dflt)
+}
+const here = join(import.meta.dir, '../..')
+const ROUNDS = Number(argOf('rounds', '10'))
+const DURATION = Number(argOf('duration', '3'))
+const BODY = argOf('body', 'chat')
+const PATH = argOf('path', BODY.startsWith('messages') ? '/v1/messages' : '/v1/chat/completions')
+
+const bodies: Record<string, object> = {
+  chat: {
+    model: 'bench-chat/bench-model',
+    messages: [
+      { role: 'system', content: 'You are a benchmark.' },
+      { role: 'user', content: 'Say hello. '.repeat(60) },
+    ],
+  },
+  messages: {
+    model: 'bench-chat/bench-model',
+    max_tokens: 512,
+    system: 'You are a benchmark.',
+    messages: [{ role: 'user', content: 'Say hello. '.repeat(60) }],
+  },
+}
+const body = JSON.stringify({ ...bodies[BODY.replace('-stream', '')], stream: BODY.endsWith('-stream') })
+
+const bun = process.execPath
+const work = mkdtempSync(join(tmpdir(), 'byokey-ab-'))
+const upstream = spawn([bun, 'scripts/bench/upstream.ts'], { cwd: here, stdout: 'pipe' })
+const upstreamUrl = await (async () => {
+  const reader = upstream.stdout.getReader()
+  let seen = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) throw new Error('the bench upstream exited before it was ready')
+    seen += new TextDecoder().decode(value)
+    const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(seen)
+    if (m) return m[1]!
+  }
+})()
+
+function start(side: 'a' | 'b') {
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  const dir = join(work, side) // each side its own control socket
+  mkdirSync(dir)
+  const server = argOf(`${side}-server`, '')
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    `port: ${port}\nserver: { usage_flush_ms: 250${server ? `, ${server}` : ''} }\nupstreams:\n  - { name: bench-chat, dialect: openai-chat, base_url: "${upstreamUrl}/v1", api_key: k, models: [bench-model] }\n`,
+  )
+  const env = Object.fromEntries(
+    argOf(`${side}-env`, '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  )
+  const proc = spawn(
+    [
+      bun,
+      'src/main.ts',
+      'serve',
+      '-c',
+      join(dir, 'config.yaml'),
+      '--db',
+      join(dir, 'b.db'),
+      '--log-level',
+      'warn',
+    ],
+    {
+      cwd: argOf(`${side}-root`, here),
+      stdout: 'ignore',
+      stderr: 'inherit',
+      env: { ...process.env, BYOKEY_HOME: dir, ...env },
+    },
+  )
+  return { url: `http://127.0.0.1:${port}`, proc }
+}
+const A = start('a')
+const B = start('b')
+for (const side of [A, B]) {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${side.url}/healthz`)).ok) break
+    } catch {
+      if (i > 500) throw new Error('byokey did not start')
+      await Bun.sleep(10)
+    }
+  }
+}
+
+const lua = join(work, 'post.lua')
+writeFileSync(
+  lua,
+  `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["anthropic-version"] = "2023-06-01"\nwrk.body = ${JSON.stringify(body)}\n`,
+)
+/** CPU time (user + system, all threads) of a process so far, in microseconds. */
+const cpu = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(f[11]) + Number(f[12])) * 1e4
+}
+function run(side: typeof A, seconds: number): { rps: number; cpu: number } {
+  const before = cpu(side.proc.pid)
+  const out = spawnSync(['wrk', '-t1', '-c10', `-d${seconds}s`, '-s', lua, side.url + PATH]).stdout.toString()
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)
+  return { rps, cpu: (cpu(side.proc.pid) - before) / Math.max(1, rps * seconds) }
+}
+
+run(A, 1)
+run(B, 1)
+const cpuRatio: number[] = []
+const rpsRatio: number[] = []
+for (let r = 0; r < ROUNDS; r++) {
+  // which side goes first alternates too
+  const [a, b] = r % 2 === 0 ? [run(A, DURATION), run(B, DURATION)] : [undefined, run(B, DURATION)]
+  const aa = a ?? run(A, DURATION)
+  cpuRatio.push(b.cpu / aa.cpu)
+  rpsRatio.push(b.rps / aa.rps)
+}
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!
+const show = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ')
+console.log(`${PATH} ${BODY}, ${ROUNDS} rounds of ${DURATION}s`)
+console.log(`B/A CPU per request: median ${median(cpuRatio).toFixed(3)}  [${show(cpuRatio)}]`)
+console.log(`B/A requests/second: median ${median(rpsRatio).toFixed(3)}  [${show(rpsRatio)}]`)
+A.proc.kill()
+B.proc.kill()
+upstream.kill()
+process.exit(0)
