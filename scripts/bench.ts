@@ -20,6 +20,7 @@ import { join } from 'node:path'
  * --profile runs byokey with Bun's --cpu-prof (profile written to the temp folder it prints).
  */
 import { type Subprocess, spawn, spawnSync } from 'bun'
+import { waitHealthy } from './bench/wait-healthy.ts'
 
 const root = join(import.meta.dir, '..')
 const argOf = (name: string, dflt: string) => {
@@ -120,14 +121,7 @@ const byokeyProc = spawn(
 )
 children.push(byokeyProc)
 const byokey = { url: `http://127.0.0.1:${byokeyPort}`, pid: byokeyProc.pid }
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${byokey.url}/healthz`)).ok) break
-  } catch {
-    if (i > 500) throw new Error('byokey did not start')
-    await Bun.sleep(10)
-  }
-}
+await waitHealthy(byokey.url)
 
 const chatBody = (stream: boolean) =>
   JSON.stringify({

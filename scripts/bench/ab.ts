@@ -16,6 +16,7 @@ import { join } from 'node:path'
  * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
  */
 import { spawn, spawnSync } from 'bun'
+import { waitHealthy } from './wait-healthy.ts'
 
 const argOf = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -97,16 +98,8 @@ function start(side: 'a' | 'b') {
 }
 const A = start('a')
 const B = start('b')
-for (const side of [A, B]) {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${side.url}/healthz`)).ok) break
-    } catch {
-      if (i > 500) throw new Error('byokey did not start')
-      await Bun.sleep(10)
-    }
-  }
-}
+await waitHealthy(A.url)
+await waitHealthy(B.url)
 
 const lua = join(work, 'post.lua')
 writeFileSync(
