@@ -8,13 +8,11 @@ export function tooLarge(limit: number): HttpError {
   })
 }
 
-/** The raw bytes of the body; throws a 413 `HttpError` as soon as `limit` is passed. */
-export async function readBodyLimited(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get('content-length') ?? Number.NaN)
-  if (declared > limit) throw tooLarge(limit)
-  // A declared length within the limit: let Bun read it natively (turning the body into a JS
-  // stream to count bytes costs more than the rest of a proxied request).
-  if (declared >= 0) return new Uint8Array(await req.arrayBuffer())
+/**
+ * The bytes of a body sent without a declared length (chunked), counted as they arrive; throws
+ * a 413 `HttpError` as soon as `limit` is passed.
+ */
+async function readCountedBody(req: Request, limit: number): Promise<Uint8Array> {
   if (!req.body) return new Uint8Array(0)
   const chunks: Uint8Array[] = []
   let size = 0
@@ -38,10 +36,10 @@ export async function readJsonLimited(req: Request, limit: number): Promise<unkn
   if (declared > limit) throw tooLarge(limit)
   if (declared === 0) throw emptyBody()
   try {
-    // A declared length within the limit: Bun parses the bytes itself, without a JS string of
-    // them first (measured: 8% of a proxied request's CPU against arrayBuffer + decode + parse).
+    // A declared length within the limit: Bun reads and parses the bytes itself, without a JS
+    // string of them first (A/B against arrayBuffer + decode + parse: -4% CPU, +14% requests/s).
     if (declared > 0) return await req.json()
-    const bytes = await readBodyLimited(req, limit)
+    const bytes = await readCountedBody(req, limit)
     if (bytes.byteLength === 0) throw emptyBody()
     return JSON.parse(new TextDecoder().decode(bytes))
   } catch (e) {

@@ -20,9 +20,8 @@ export interface Routed {
 const bySnapshot = new WeakMap<Config, Map<string, Routed>>()
 
 /**
- * The route for `model`, from the table or from `resolve`. `resolve` gets an `availability`
- * wrapper to call instead of asking for credentials directly, so the cache knows when the
- * answer depended on them.
+ * The route for `model`, from the table or from `resolve`. `resolve` calls `noteAvailabilityAsked`
+ * whenever it asks whether a provider has a credential, so the answer is not remembered then.
  */
 export function cachedRoute(
   config: Config,
