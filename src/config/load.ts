@@ -30,6 +30,11 @@ export interface Loaded {
   config: Config
   /** Human-readable warnings (unknown keys), each with file and line. */
   warnings: string[]
+  /**
+   * The text holds no document at all (empty, only comments, `~` or `null`): built-in defaults.
+   * An in-place editor save passes through this state, so a reload must not take it for a config.
+   */
+  blank: boolean
 }
 
 type Path = (string | number)[]
@@ -53,7 +58,9 @@ export function parseConfig(text: string, file: string, overrides?: Overrides): 
       throw new ConfigError(file, undefined, undefined, `invalid JSON: ${(e as Error).message}`)
     }
   }
-  const raw: unknown = doc.toJS() ?? {}
+  const value: unknown = doc.toJS()
+  const blank = value === null || value === undefined
+  const raw: unknown = value ?? {}
   const lineOf = (path: Path): number | undefined => {
     for (let p = path; p.length >= 0; p = p.slice(0, -1)) {
       const node = doc.getIn(p, true) as Node | undefined
@@ -66,7 +73,7 @@ export function parseConfig(text: string, file: string, overrides?: Overrides): 
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(file, 1, undefined, 'the top level must be a mapping of keys')
   }
-  return validate(raw, file, lineOf, overrides)
+  return { ...validate(raw, file, lineOf, overrides), blank }
 }
 
 /** Fills defaults, validates and reports unknown keys. */
@@ -75,7 +82,7 @@ export function validate(
   file: string,
   lineOf: (p: Path) => number | undefined = () => undefined,
   overrides?: Overrides,
-): Loaded {
+): Omit<Loaded, 'blank'> {
   const raw = overrides ? merge(input as Record<string, unknown>, overrides) : input
   const warnings = unknownKeys(ConfigSchema, raw, []).map((p) => {
     const line = lineOf(p)

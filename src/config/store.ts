@@ -55,6 +55,7 @@ export class ConfigRef {
       const text = readFileSync(file, 'utf8')
       const loaded = parseConfig(text, file, opts.overrides)
       for (const w of loaded.warnings) opts.onWarning?.(w)
+      if (loaded.blank) opts.onWarning?.(`${file}: the config file is empty: running on built-in defaults`)
       this.#current = Object.freeze({
         config: loaded.config,
         version: 1,
@@ -130,6 +131,16 @@ export class ConfigRef {
     if (hash === prev.hash) return { changed: false, version: prev.version }
     try {
       const loaded = parseConfig(text, file, this.#opts.overrides)
+      // A file that parses to nothing is a save in progress or a slip, never a wish to drop every
+      // upstream at once; `{}` says "all defaults" on purpose.
+      if (loaded.blank) {
+        throw new ConfigError(
+          file,
+          undefined,
+          undefined,
+          'the file is empty (or only `~`/`null`/comments); write `{}` to mean all defaults',
+        )
+      }
       for (const w of loaded.warnings) this.#opts.onWarning?.(w)
       const next = Object.freeze({
         config: loaded.config,
