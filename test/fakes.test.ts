@@ -35,7 +35,10 @@ interface Frame {
   lines: string[]
 }
 
-/** Line-by-line SSE reader (§0): `\n` or `\r\n`, comments skipped, `data:` lines joined with `\n`. */
+/**
+ * Line-by-line SSE reader (docs/protocols/sse.md): `\n` or `\r\n`, comments skipped, `data:` lines joined
+ * with `\n`.
+ */
 function parseSse(text: string): Frame[] {
   const frames: Frame[] = []
   let cur: Frame = { data: '', lines: [] }
@@ -288,7 +291,8 @@ describe('fakeAnthropic', () => {
   const messages = (url: string, body: Obj, headers: Record<string, string> = ANTHROPIC_HEADERS) =>
     post(`${url}/v1/messages`, body, headers)
 
-  test('JSON answer (§3.4): content blocks, stop_reason, usage with cache split out', async () => {
+  // docs/protocols/anthropic-messages.md, "Response"
+  test('JSON answer: content blocks, stop_reason, usage with cache split out', async () => {
     await using up = fakeAnthropic(FULL_REPLY)
     const res = await messages(up.url, { model: 'claude-test-1', max_tokens: 100, messages: USER_HI })
     expect(res.status).toBe(200)
@@ -319,7 +323,8 @@ describe('fakeAnthropic', () => {
     expect(up.calls).toBe(1)
   })
 
-  test('SSE answer (§3.5): exact event sequence, deltas, signature, split tool JSON, cumulative usage', async () => {
+  // docs/protocols/anthropic-messages.md, "Streaming"
+  test('SSE answer: exact event sequence, deltas, signature, split tool JSON, cumulative usage', async () => {
     await using up = fakeAnthropic(FULL_REPLY)
     const res = await messages(up.url, {
       model: 'claude-test-1',
@@ -852,7 +857,8 @@ describe('fakeOpenAI: chat completions', () => {
   const chat = (url: string, body: unknown, headers: Record<string, string> = OPENAI_HEADERS) =>
     post(`${url}/v1/chat/completions`, body, headers)
 
-  test('JSON answer (§1.4): message, tool_calls with string arguments, usage including cache', async () => {
+  // docs/protocols/openai-chat.md, "Response"
+  test('JSON answer: message, tool_calls with string arguments, usage including cache', async () => {
     await using up = fakeOpenAI(FULL_REPLY)
     const res = await chat(up.url, { model: 'gpt-4o', messages: USER_HI })
     expect(res.status).toBe(200)
@@ -904,7 +910,8 @@ describe('fakeOpenAI: chat completions', () => {
     })
   })
 
-  test('SSE (§1.5): role chunk, reasoning, content, interleaved tool fragments, finish, usage chunk, [DONE]', async () => {
+  // docs/protocols/openai-chat.md, "Streaming"
+  test('SSE: role chunk, reasoning, content, interleaved tool fragments, finish, usage chunk, [DONE]', async () => {
     await using up = fakeOpenAI({
       ...FULL_REPLY,
       toolCalls: FULL_REPLY.toolCalls?.map(({ id: _id, ...c }) => c),
@@ -1242,7 +1249,8 @@ describe('fakeOpenAI: responses and the Codex backend', () => {
     toolCalls: FULL_REPLY.toolCalls?.map((c, i) => ({ ...c, id: `call_${i}` })),
   }
 
-  test('JSON answer (§2.3): reasoning, message and function_call items, usage', async () => {
+  // docs/protocols/openai-responses.md, "Response"
+  test('JSON answer: reasoning, message and function_call items, usage', async () => {
     await using up = fakeOpenAI(RESP_REPLY)
     const res = await responses(up.url, {
       model: 'gpt-5',
@@ -1301,7 +1309,8 @@ describe('fakeOpenAI: responses and the Codex backend', () => {
     ])
   })
 
-  test('SSE (§2.4): full event sequence, sequence_number 0..n-1, event name = data.type', async () => {
+  // docs/protocols/openai-responses.md, "Streaming"
+  test('SSE: full event sequence, sequence_number 0..n-1, event name = data.type', async () => {
     await using up = fakeOpenAI(RESP_REPLY)
     const res = await responses(up.url, { model: 'gpt-5', input: 'hi', stream: true })
     const frames = parseSse(await res.text())
@@ -1647,7 +1656,8 @@ describe('fakeGemini', () => {
     headers: Record<string, string> = GEMINI_HEADERS,
   ) => post(`${url}/v1beta/models/gemini-2.5-pro:${method}`, body, headers)
 
-  test('generateContent (§4.3): parts with thought, signature on the first call, usage with thoughts split out', async () => {
+  // docs/protocols/gemini.md, "Response"
+  test('generateContent: parts with thought, signature on the first call, usage with thoughts split out', async () => {
     await using up = fakeGemini(GEMINI_REPLY)
     const res = await gen(up.url, 'generateContent', { contents: CONTENTS })
     expect(res.status).toBe(200)
@@ -1864,7 +1874,8 @@ describe('fakeGemini', () => {
     )
   })
 
-  describe('codeAssist (§4.5)', () => {
+  // docs/protocols/gemini.md, "Code Assist envelope"
+  describe('codeAssist', () => {
     const BEARER = { authorization: 'Bearer ya29.fake' }
     const envelope = (project: string | undefined) => ({
       model: 'gemini-2.5-pro',

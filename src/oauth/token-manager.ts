@@ -10,7 +10,9 @@
  *   30 s, doubling up to 10 min, or longer when the server sent `Retry-After`. While backing off a
  *   token that still works is handed out; an expired one fails with a `RefreshFailedError` that says
  *   why and when the next attempt is (BYOKEY's cooldown failed silently).
- * - Per process and in memory, like the rest of the refresh coordination (see DESIGN.md, State).
+ * - Per process and in memory, like the gateway's other coordination state (rotation cursors,
+ *   cooldowns); instances sharing accounts would need a shared store behind the same interface
+ *   (docs/protocols/oauth.md, "How byokey coordinates refreshes").
  */
 import type { Account, AccountStore } from '../store/types.ts'
 import { InvalidGrantError, NeedsLoginError, OAuthError, RefreshFailedError } from './errors.ts'

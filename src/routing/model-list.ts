@@ -1,5 +1,6 @@
 /**
- * What `GET /v1/models` lists (BYOKEY §1.5, with our fixes). In order:
+ * What `GET /v1/models` lists (the original BYOKEY's rules with our fixes; docs/routing.md,
+ * "Model list"). In order:
  *
  * 1. Each built-in catalogue model (catalogue order) of the enabled providers whose
  *    `excluded_models.<provider>` globs do not match it:

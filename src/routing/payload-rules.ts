@@ -1,5 +1,5 @@
 /**
- * Config `payload` rules (BYOKEY §2.6): per-model edits of the request body.
+ * Config `payload` rules (docs/routing.md, "Payload rules"): per-model edits of the request body.
  *
  * For every rule whose `models` globs match the model (suffix already removed), in this order:
  * - `default`: set each dotted path only when it resolves to nothing (missing; a JSON `null`

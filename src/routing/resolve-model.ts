@@ -1,5 +1,6 @@
 /**
- * Model string → where the request goes (BYOKEY §2.2, with our fixes):
+ * Model string → where the request goes (the original BYOKEY's order with our fixes; docs/routing.md,
+ * "Model resolution"):
  *
  * 1. Alias: the first `model_alias.<key>[]` entry (keys in config order) whose `alias` equals the
  *    whole string → that key's provider or upstream with the entry's `name`. Then the same on the

@@ -1,5 +1,6 @@
 /**
- * The thinking suffix clients append to a model name (BYOKEY §2.4):
+ * The thinking suffix clients append to a model name (the original BYOKEY's grammar; docs/routing.md,
+ * "Thinking suffix"):
  *
  * - `model(<unsigned int>)` → a token budget;
  * - `model(minimal|low|medium|high|xhigh|max)` → an effort level;

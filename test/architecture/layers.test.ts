@@ -1,6 +1,7 @@
 /**
- * The layering of DESIGN.md, checked on the source: imports point down only, and dialects stay
- * pure (no I/O, no config, no logging). A violation names the file and the import.
+ * The layering of the source, checked: each folder imports only itself and the layers below it
+ * (`ALLOWED`), and dialects stay pure (no I/O, no config, no logging). A violation names the file
+ * and the import.
  */
 import { expect, test } from 'bun:test'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -33,7 +34,7 @@ function importsOf(file: string): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!)
 }
 
-test('imports point down only, as DESIGN.md lays the layers out', () => {
+test('imports point down only, as ALLOWED lays the layers out', () => {
   const violations: string[] = []
   for (const [layer, allowed] of Object.entries(ALLOWED)) {
     for (const file of files(join(SRC, layer))) {

@@ -173,7 +173,10 @@ function rawOpaques(d: DialectName, body: Json): string[] {
 // Usage
 
 const promptTotal = (u: Usage) => u.inputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0)
-/** Dialects whose usage has a cache-write field; the others fold writes into input (protocols.md §8.1). */
+/**
+ * Dialects whose usage has a cache-write field; the others fold writes into input
+ * (docs/protocols/usage-and-stop-reasons.md, "Usage").
+ */
 const CACHE_WRITES: ReadonlySet<DialectName> = new Set(['openai-responses', 'anthropic-messages'])
 
 function expectUsage(a: DialectName, got: Usage | undefined, want: Usage | undefined) {

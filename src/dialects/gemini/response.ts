@@ -2,8 +2,8 @@
  * Gemini `generateContent` answer ↔ IR, plus the usage and finish-reason tables the stream
  * codecs share.
  *
- * Usage (§8.1): Gemini's `promptTokenCount` includes cached tokens and `candidatesTokenCount`
- * excludes thoughts, so
+ * Usage (docs/protocols/usage-and-stop-reasons.md, "Usage"): Gemini's `promptTokenCount` includes
+ * cached tokens and `candidatesTokenCount` excludes thoughts, so
  *
  * | IR                 | from Gemini                                   | back to Gemini                         |
  * |--------------------|-----------------------------------------------|----------------------------------------|
@@ -16,14 +16,15 @@
  * Zero counts are left out, as Google's proto-JSON does. Detail arrays (`promptTokensDetails`…)
  * ride in `usage.extra.gemini`.
  *
- * Stop reasons (§8.2): `STOP` → `end_turn`, or `tool_use` when the candidate holds a
- * functionCall; `MAX_TOKENS` → `max_tokens`; `SAFETY`, `RECITATION`, `BLOCKLIST`,
- * `PROHIBITED_CONTENT`, `SPII`, `IMAGE_SAFETY` (and the other `IMAGE_*` filters) →
- * `content_filter`; anything else (`MALFORMED_FUNCTION_CALL`, `LANGUAGE`, `OTHER`…) → `other`;
- * a prompt blocked by `promptFeedback.blockReason` (no candidates) → `content_filter`. The raw
- * value is kept in `rawStopReason` whenever the IR folds it, and re-emitted only to Gemini.
- * Other dialects' reasons: end_turn/stop_sequence/tool_use/pause_turn → `STOP`, max_tokens and
- * context_window_exceeded → `MAX_TOKENS`, content_filter/refusal → `SAFETY`, the rest → `OTHER`.
+ * Stop reasons (docs/protocols/usage-and-stop-reasons.md, "Stop reasons"): `STOP` → `end_turn`, or
+ * `tool_use` when the candidate holds a functionCall; `MAX_TOKENS` → `max_tokens`; `SAFETY`,
+ * `RECITATION`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `IMAGE_SAFETY` (and the other `IMAGE_*`
+ * filters) → `content_filter`; anything else (`MALFORMED_FUNCTION_CALL`, `LANGUAGE`, `OTHER`…) →
+ * `other`; a prompt blocked by `promptFeedback.blockReason` (no candidates) → `content_filter`.
+ * The raw value is kept in `rawStopReason` whenever the IR folds it, and re-emitted only to
+ * Gemini. Other dialects' reasons: end_turn/stop_sequence/tool_use/pause_turn → `STOP`, max_tokens
+ * and context_window_exceeded → `MAX_TOKENS`, content_filter/refusal → `SAFETY`, the rest →
+ * `OTHER`.
  *
  * Only the first candidate maps to the IR; further ones (`candidateCount` > 1) ride in `extra`
  * back to Gemini clients only. Model-generated images decode as image parts; code-execution

@@ -3,7 +3,7 @@
  * items the IR does not model (web_search_call, image_generation_call…) ride in
  * `extra.$output` as `[{index, item}]` and are put back at their index by this dialect only.
  *
- * Stop reasons (protocols.md §8.2):
+ * Stop reasons (docs/protocols/usage-and-stop-reasons.md, "Stop reasons"):
  * | wire                                        | IR                                  |
  * |---------------------------------------------|-------------------------------------|
  * | `completed`, a function_call in output      | `tool_use`                          |

@@ -1,11 +1,12 @@
 /**
  * IR stream events → Responses SSE (`event: <type>` + `data: {…,"sequence_number":N}`), the
- * canonical sequence of protocols.md §2.4: response.created, response.in_progress, then per item
- * output_item.added → (content_part.added → output_text.delta… → output_text.done →
- * content_part.done | reasoning_summary_part.added → reasoning_summary_text.delta… → .done →
- * reasoning_summary_part.done | function_call_arguments.delta… → .done) → output_item.done, and
- * response.completed / response.incomplete / response.failed with the full response object
- * (output rebuilt from the items, usage). `sequence_number` starts at 0 and counts every event.
+ * canonical sequence of docs/protocols/openai-responses.md ("Streaming"): response.created,
+ * response.in_progress, then per item output_item.added → (content_part.added → output_text.delta…
+ * → output_text.done → content_part.done | reasoning_summary_part.added →
+ * reasoning_summary_text.delta… → .done → reasoning_summary_part.done |
+ * function_call_arguments.delta… → .done) → output_item.done, and response.completed /
+ * response.incomplete / response.failed with the full response object (output rebuilt from the
+ * items, usage). `sequence_number` starts at 0 and counts every event.
  *
  * IR blocks → items: a text block opens a message item, a thinking block a reasoning item, a
  * tool_call block a function_call item, each at the next output_index. A message or reasoning

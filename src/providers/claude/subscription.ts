@@ -1,7 +1,8 @@
 /**
- * What the Anthropic API expects of a Claude Pro/Max subscription token (protocols.md §3.1): a
- * Bearer token with the `oauth-2025-04-20` beta, `?beta=true`, Claude Code's client headers, and
- * a system prompt that starts with Claude Code's identity block.
+ * What the Anthropic API expects of a Claude Pro/Max subscription token
+ * (docs/protocols/claude-subscription.md, "Calls"): a Bearer token with the `oauth-2025-04-20`
+ * beta, `?beta=true`, Claude Code's client headers, and a system prompt that starts with Claude
+ * Code's identity block.
  */
 
 export const CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."

@@ -1,5 +1,6 @@
 /**
- * What the ChatGPT Codex backend expects of a Codex (ChatGPT subscription) login (protocols.md §5):
+ * What the ChatGPT Codex backend expects of a Codex (ChatGPT subscription) login
+ * (docs/protocols/codex-subscription.md, "Calls"):
  * `POST <base>/responses` in the Responses dialect, a Bearer access token with the ChatGPT
  * account in `chatgpt-account-id`, the Codex CLI's `originator`/`version`/`user-agent`, a
  * `session_id`, and a body with `instructions`, `store: false` and `stream: true` (always: a

@@ -1,8 +1,9 @@
 /**
- * What the Copilot API expects of a call (protocols.md §6.3): `POST {api}/chat/completions` with
- * the Copilot token as Bearer, the editor's headers, `x-initiator` (`agent` once the conversation
- * has an assistant or tool turn, else `user`: premium requests are billed per user turn), and
- * `copilot-vision-request: true` when a message carries an image.
+ * What the Copilot API expects of a call (docs/protocols/copilot.md, "API calls"):
+ * `POST {api}/chat/completions` with the Copilot token as Bearer, the editor's headers,
+ * `x-initiator` (`agent` once the conversation has an assistant or tool turn, else `user`: premium
+ * requests are billed per user turn), and `copilot-vision-request: true` when a message carries an
+ * image.
  */
 import { COPILOT_EDITOR_HEADERS } from './login.ts'
 

@@ -19,7 +19,7 @@ function argsByIndex(events: StreamEvent[]): Record<number, string> {
 }
 
 describe('anthropic-messages stream decode: exact IR', () => {
-  test('the protocols.md example: thinking + signature, ping, text, tool_use, message_delta', async () => {
+  test('a full stream: thinking + signature, ping, text, tool_use, message_delta', async () => {
     const events = await decodeChunks([fixtureBytes('stream-protocols.sse')])
     expect(events).toEqual([
       {

@@ -1,7 +1,7 @@
 /**
- * Fake Anthropic Messages API (protocols.md §3): `POST /v1/messages` (also `?beta=true`) as JSON or
- * SSE, `POST /v1/messages/count_tokens`, `GET /v1/models`, with the real API's validations and
- * error envelope `{"type":"error","error":{type,message},"request_id"}`.
+ * Fake Anthropic Messages API (docs/protocols/anthropic-messages.md): `POST /v1/messages` (also
+ * `?beta=true`) as JSON or SSE, `POST /v1/messages/count_tokens`, `GET /v1/models`, with the real
+ * API's validations and error envelope `{"type":"error","error":{type,message},"request_id"}`.
  */
 import {
   chunkString,

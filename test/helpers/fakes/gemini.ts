@@ -1,5 +1,5 @@
 /**
- * Fake Gemini API (protocols.md §4): `POST /v1beta/models/{model}:generateContent`,
+ * Fake Gemini API (docs/protocols/gemini.md): `POST /v1beta/models/{model}:generateContent`,
  * `:streamGenerateContent?alt=sse` (without `alt=sse`: one JSON array streamed in pieces),
  * `:countTokens`, `GET /v1beta/models`; with `codeAssist`, the Gemini CLI backend
  * `POST /v1internal:{generateContent,streamGenerateContent,countTokens,loadCodeAssist,onboardUser}`

@@ -1,9 +1,9 @@
 /**
- * Fake OpenAI API (protocols.md §1, §2, §5): `POST /v1/chat/completions` (JSON or SSE with
- * `data: [DONE]`), `POST /v1/responses` (JSON or `event:`+`data:` SSE with `sequence_number`),
- * `GET /v1/models`; with `codexBackend`, also `POST {codexBasePath}/responses` enforcing the
- * ChatGPT Codex backend rules. Errors use `{"error":{message,type,param,code}}` (Codex body-rule
- * violations: `{"detail":"..."}`).
+ * Fake OpenAI API (docs/protocols/openai-chat.md, openai-responses.md, codex-subscription.md):
+ * `POST /v1/chat/completions` (JSON or SSE with `data: [DONE]`), `POST /v1/responses` (JSON or
+ * `event:`+`data:` SSE with `sequence_number`), `GET /v1/models`; with `codexBackend`, also
+ * `POST {codexBasePath}/responses` enforcing the ChatGPT Codex backend rules. Errors use
+ * `{"error":{message,type,param,code}}` (Codex body-rule violations: `{"detail":"..."}`).
  */
 import {
   chunkString,
