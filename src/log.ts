@@ -2,37 +2,16 @@
  * The process logger: pino on the main thread (worker-thread transports break inside a compiled
  * binary), JSON lines by default, pretty on a terminal, synchronous so the last line before exit
  * is never lost. Secrets are redacted by key name at any depth, so a token can't leak through
- * a nested object someone logs later.
+ * a nested object someone logs later; URL credentials are stripped from request paths and
+ * errors; a log file is private (0600) like the database.
  */
 import pino, { type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
 import type { LogLevelName } from './config/schema.ts'
+import { isSecretKey, normalizeKey, SECRET_KEY_LIST } from './config/secrets.ts'
+import { ensurePrivateFile } from './store/private-file.ts'
 
 export type { Logger }
-
-/** Keys whose values never reach a log line (compared lower-cased, `-` and `_` ignored). */
-const SECRET_KEY_LIST = [
-  'authorization',
-  'proxy-authorization',
-  'x-api-key',
-  'x-goog-api-key',
-  'api-key',
-  'api_key',
-  'apikey',
-  'api_keys',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'token',
-  'client_secret',
-  'secret',
-  'password',
-  'cookie',
-  'set-cookie',
-  'code_verifier',
-  'device_code',
-]
-const SECRET_KEYS = new Set(SECRET_KEY_LIST.map(normalizeKey))
 
 /** pino's own redaction, for bindings given to `child()` (they bypass the log formatter). */
 const TOP_LEVEL_PATHS = SECRET_KEY_LIST.flatMap((k) => {
@@ -45,16 +24,7 @@ const TOP_LEVEL_PATHS = SECRET_KEY_LIST.flatMap((k) => {
   return [...forms].map((f) => (/^[A-Za-z_$][\w$]*$/.test(f) ? f : `["${f}"]`))
 })
 
-function normalizeKey(k: string): string {
-  return k.toLowerCase().replace(/[-_]/g, '')
-}
-
 export const REDACTED = '[redacted]'
-
-/** Whether a key names a secret. */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEYS.has(normalizeKey(key))
-}
 
 /** A copy of `value` with every secret-named key's value replaced; shares untouched branches. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
@@ -86,19 +56,58 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out ?? value
 }
 
-/** Strips credentials from a URL's query (`?key=` is how Gemini clients send their key). */
+/** Query parameters that carry a credential besides the secret key names: Gemini's `?key=`, signed URLs. */
+const QUERY_SECRET_KEYS = new Set(['key', 'sig', 'signature', 'auth', 'code'])
+
+function isQueryCredential(name: string): boolean {
+  let decoded = name
+  try {
+    decoded = decodeURIComponent(name.replaceAll('+', ' '))
+  } catch {
+    // a malformed escape: judge the name as written
+  }
+  return isSecretKey(decoded) || QUERY_SECRET_KEYS.has(normalizeKey(decoded))
+}
+
+/** `name=value` after `?`, `&`, `#` or `;`, up to the next separator, space or quote. */
+const QUERY_PARAM = /([?&#;])([^=&#;?\s"'<>]+)=([^&#;\s"'<>]+)/g
+/** The password of `scheme://user:password@host`. */
+const URL_PASSWORD = /(\/\/[^/?#@\s:"'<>]*):([^/?#@\s"'<>]+)@/g
+
+/**
+ * Strips credentials from every URL in `text`: query parameters named like a secret (any case:
+ * `key`, `KEY`, `Api-Key`, `access_token`…) and the password of `user:password@`. The value is
+ * replaced whole, so neither its length nor any of its characters remain.
+ */
+export function redactUrlCredentials(text: string): string {
+  let out = text
+  if (out.includes('=')) {
+    out = out.replace(QUERY_PARAM, (m, sep: string, name: string) =>
+      isQueryCredential(name) ? `${sep}${name}=${REDACTED}` : m,
+    )
+  }
+  if (out.includes('@')) out = out.replace(URL_PASSWORD, `$1:${REDACTED}@`)
+  return out
+}
+
+/** Strips credentials from a request URL's query (`?key=` is how Gemini clients send their key). */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?')
-  if (q === -1) return url
-  const params = new URLSearchParams(url.slice(q + 1))
-  let touched = false
-  for (const k of [...params.keys()]) {
-    if (k === 'key' || isSecretKey(k)) {
-      params.set(k, REDACTED)
-      touched = true
-    }
-  }
-  return touched ? `${url.slice(0, q)}?${params.toString()}` : url
+  return q === -1 ? url : url.slice(0, q) + redactUrlCredentials(url.slice(q))
+}
+
+/** pino's error serializer, with URL credentials stripped from every string it kept (a fetch error's `path`). */
+function serializeError(err: Error): Record<string, unknown> {
+  return redactStrings(pino.stdSerializers.err(err), 0) as Record<string, unknown>
+}
+
+function redactStrings(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactUrlCredentials(value)
+  if (depth > 4 || value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[k] = redactStrings(v, depth + 1)
+  return out
 }
 
 export interface LogOptions {
@@ -119,10 +128,21 @@ export function createLogger(opts: LogOptions): Logger {
       log: (obj) => redactSecrets(obj) as Record<string, unknown>,
     },
     redact: { paths: TOP_LEVEL_PATHS, censor: REDACTED },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: serializeError },
   }
   if (opts.stream) return pino(base, opts.stream)
-  if (opts.file) return pino(base, pino.destination({ dest: opts.file, sync: true, mkdir: true }))
+  if (opts.file) {
+    // Private like the database: the log names accounts, models and client addresses.
+    const loosened = ensurePrivateFile(opts.file)
+    const log = pino(base, pino.destination({ dest: opts.file, sync: true, mode: 0o600 }))
+    if (loosened !== undefined) {
+      log.warn(
+        { file: opts.file, mode: `0${loosened.toString(8)}` },
+        'log file was readable by other users: tightened to 0600',
+      )
+    }
+    return log
+  }
   const wantPretty =
     opts.format === 'pretty' ||
     opts.format === 'text' ||

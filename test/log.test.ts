@@ -1,6 +1,6 @@
-import { expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { Writable } from 'node:stream'
-import { createLogger, REDACTED, redactUrl } from '../src/log.ts'
+import { createLogger, REDACTED, redactUrl, redactUrlCredentials } from '../src/log.ts'
 
 function capture() {
   const lines: string[] = []
@@ -76,9 +76,48 @@ test('child bindings with secrets are redacted too', () => {
 
 test('credentials in URLs are stripped', () => {
   expect(redactUrl('/v1beta/models/g:generateContent?alt=sse&key=AIzaSECRET')).toBe(
-    '/v1beta/models/g:generateContent?alt=sse&key=%5Bredacted%5D',
+    '/v1beta/models/g:generateContent?alt=sse&key=[redacted]',
   )
   expect(redactUrl('/v1/chat/completions')).toBe('/v1/chat/completions')
+})
+
+describe('hardening #8: query credentials in any case', () => {
+  test('every case and spelling of a credential parameter is redacted, whole', () => {
+    const names = [
+      'key',
+      'Key',
+      'KEY',
+      'api_key',
+      'Api-Key',
+      'APIKEY',
+      'access_token',
+      'Access-Token',
+      'k%65y',
+    ]
+    for (const name of names) {
+      const out = redactUrl(`/v1beta/models/g:generateContent?alt=sse&${name}=AIzaSECRET42&n=1`)
+      expect(out).toBe(`/v1beta/models/g:generateContent?alt=sse&${name}=${REDACTED}&n=1`)
+    }
+    // a name that merely contains "key" is left alone
+    expect(redactUrl('/x?monkey=banana')).toBe('/x?monkey=banana')
+  })
+
+  test('URL credentials inside free text (an error message) are stripped too', () => {
+    expect(
+      redactUrlCredentials('fetch http://user:pw-123@h/v1?KEY=s3cr3t&alt=sse failed; retry ?token=abc'),
+    ).toBe(`fetch http://user:${REDACTED}@h/v1?KEY=${REDACTED}&alt=sse failed; retry ?token=${REDACTED}`)
+  })
+
+  test("an error's URL (Bun's fetch puts it in `path`) is logged without its key", async () => {
+    const { lines, stream } = capture()
+    const log = createLogger({ level: 'info', stream })
+    const err = await fetch('http://127.0.0.1:1/v1beta/models/g:generateContent?Key=AIzaFETCHSECRET').catch(
+      (e: unknown) => e as Error,
+    )
+    log.error({ err }, 'upstream call failed')
+    expect(lines.join('\n')).not.toContain('AIzaFETCHSECRET')
+    expect(JSON.parse(lines[0]!).err.path).toContain(`Key=${REDACTED}`)
+  })
 })
 
 test('level filters lines', () => {

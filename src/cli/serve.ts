@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path'
 import { ConfigError, type Overrides } from '../config/load.ts'
 import { resolvePaths } from '../config/paths.ts'
 import type { LogLevelName } from '../config/schema.ts'
-import { ConfigRef } from '../config/store.ts'
+import { exposedConfigMode } from '../config/secrets.ts'
+import { ConfigRef, type ConfigSnapshot } from '../config/store.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { type ControlServer, startControl } from '../server/control.ts'
 import { startGateway } from '../server/serve.ts'
@@ -17,6 +18,16 @@ const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'sil
 /** The control socket of the server that owns `db`: beside the database file. */
 export function socketFor(db: string): string {
   return join(dirname(db), 'byokey.sock')
+}
+
+/** Warns when the snapshot's file holds keys that other users of this machine can read. */
+function warnIfConfigExposed(log: Logger, snap: ConfigSnapshot): void {
+  const mode = exposedConfigMode(snap.file, snap.config)
+  if (mode === undefined) return
+  log.warn(
+    { file: snap.file, mode: `0${mode.toString(8)}` },
+    `the config file holds API keys and other users can read or change it: run chmod 600 ${snap.file}`,
+  )
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -61,6 +72,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       onSwap: (next, prev) => {
         if (next.config.log.level !== prev.config.log.level && log) log.level = next.config.log.level
         log?.info({ version: next.version }, 'config reloaded')
+        if (log) warnIfConfigExposed(log, next)
       },
     })
   } catch (e) {
@@ -73,6 +85,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const boot = config.current.config
   log = createLogger({ level: boot.log.level as LogLevelName, format: boot.log.format, file: boot.log.file })
   for (const w of early.warn) log.warn(w)
+  warnIfConfigExposed(log, config.current)
 
   const dbFile = resolve(values.db ?? paths.dbFile)
   let store: ReturnType<typeof openSqliteStore>

@@ -45,11 +45,15 @@ export async function runCli(
   return { code, stdout, stderr }
 }
 
-/** Starts `serve` and resolves once it logs that it listens. */
+/**
+ * Starts `serve` and resolves once it logs that it listens. `logFile`: the server logs there
+ * (`--log-file`), so its lines are read from that file instead of stdout.
+ */
 export async function startServer(
   args: string[],
   env: Record<string, string>,
   cmd: string[] = SOURCE_CMD,
+  opts: { logFile?: string } = {},
 ): Promise<ServerProcess> {
   const proc = Bun.spawn([...cmd, 'serve', ...args], {
     env: { ...process.env, ...env },
@@ -58,32 +62,37 @@ export async function startServer(
   const lines: LogLine[] = []
   const waiters: Array<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = []
   const stderrText = new Response(proc.stderr).text()
-  void (async () => {
-    const decoder = new TextDecoder()
-    let buf = ''
-    for await (const chunk of proc.stdout) {
-      buf += decoder.decode(chunk, { stream: true })
-      let nl = buf.indexOf('\n')
-      while (nl !== -1) {
-        const raw = buf.slice(0, nl)
-        buf = buf.slice(nl + 1)
-        let line: LogLine
-        try {
-          line = JSON.parse(raw) as LogLine
-        } catch {
-          line = { level: 0, msg: raw }
-        }
-        lines.push(line)
-        for (const w of [...waiters]) {
-          if (w.match(line)) {
-            waiters.splice(waiters.indexOf(w), 1)
-            w.resolve(line)
-          }
-        }
-        nl = buf.indexOf('\n')
+  let buf = ''
+  const feed = (text: string) => {
+    buf += text
+    let nl = buf.indexOf('\n')
+    while (nl !== -1) {
+      const raw = buf.slice(0, nl)
+      buf = buf.slice(nl + 1)
+      let line: LogLine
+      try {
+        line = JSON.parse(raw) as LogLine
+      } catch {
+        line = { level: 0, msg: raw }
       }
+      lines.push(line)
+      for (const w of [...waiters]) {
+        if (w.match(line)) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve(line)
+        }
+      }
+      nl = buf.indexOf('\n')
     }
-  })()
+  }
+  const { logFile } = opts
+  if (logFile) void tailFile(logFile, proc, feed)
+  else {
+    void (async () => {
+      const decoder = new TextDecoder()
+      for await (const chunk of proc.stdout) feed(decoder.decode(chunk, { stream: true }))
+    })()
+  }
   const waitForLine = (match: (l: LogLine) => boolean, ms = 10_000) => {
     const seen = lines.find(match)
     if (seen) return Promise.resolve(seen)
@@ -130,6 +139,23 @@ export async function startServer(
         await proc.exited
       }
     },
+  }
+}
+
+/** Feeds what is appended to `file` to `feed` until the process exits (polled: files give no events here). */
+async function tailFile(file: string, proc: Subprocess, feed: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder()
+  let offset = 0
+  for (;;) {
+    const exited = proc.exitCode !== null
+    const f = Bun.file(file)
+    if (await f.exists()) {
+      const bytes = new Uint8Array(await f.slice(offset).arrayBuffer())
+      offset += bytes.byteLength
+      if (bytes.byteLength > 0) feed(decoder.decode(bytes, { stream: true }))
+    }
+    if (exited) return
+    await Bun.sleep(20)
   }
 }
 

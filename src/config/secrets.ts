@@ -1,0 +1,91 @@
+/**
+ * Which names and which values of a config are credentials. The names are what the logger
+ * redacts by key; the values (keys written in the file, keys the file names in the environment,
+ * credential headers of `upstreams:`) are what an error text must never carry to a client, and
+ * what makes a group- or world-readable config file worth a warning.
+ */
+import { statSync } from 'node:fs'
+import type { Config } from './schema.ts'
+
+/** Keys whose values are secrets (compared lower-cased, `-` and `_` ignored). */
+export const SECRET_KEY_LIST = [
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'x-goog-api-key',
+  'api-key',
+  'api_key',
+  'apikey',
+  'api_keys',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'token',
+  'client_secret',
+  'secret',
+  'password',
+  'cookie',
+  'set-cookie',
+  'code_verifier',
+  'device_code',
+]
+
+export function normalizeKey(k: string): string {
+  return k.toLowerCase().replace(/[-_]/g, '')
+}
+
+const SECRET_KEYS = new Set(SECRET_KEY_LIST.map(normalizeKey))
+
+/** Whether a key (a field, a header, a query parameter) names a secret. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(normalizeKey(key))
+}
+
+export interface ConfigSecrets {
+  /** Written in the config file: `providers.<id>.api_key`, `api_keys[].api_key`, `upstreams[].api_key`, credential headers. */
+  inFile: string[]
+  /** Read from the environment variables `upstreams[].api_key_env` names. */
+  fromEnv: string[]
+}
+
+/** Every credential the config holds or points at. */
+export function configSecrets(
+  config: Config,
+  env: Record<string, string | undefined> = process.env,
+): ConfigSecrets {
+  const inFile: string[] = []
+  const fromEnv: string[] = []
+  for (const p of Object.values(config.providers)) {
+    if (p.api_key) inFile.push(p.api_key)
+    for (const k of p.api_keys) inFile.push(k.api_key)
+  }
+  for (const u of config.upstreams) {
+    if (u.api_key) inFile.push(u.api_key)
+    const fromVar = u.api_key_env ? env[u.api_key_env] : undefined
+    if (fromVar) fromEnv.push(fromVar)
+    for (const [name, value] of Object.entries(u.headers)) {
+      if (!value || !isSecretKey(name)) continue
+      inFile.push(value)
+      // `Bearer <token>`: an upstream that echoes the credential quotes the token alone
+      const token = /^[A-Za-z-]+\s+(\S+)$/.exec(value)?.[1]
+      if (token) inFile.push(token)
+    }
+  }
+  return { inFile, fromEnv }
+}
+
+/**
+ * The mode of a config file that holds credentials and is readable or writable by group or
+ * others (`mode & 0o077`); undefined when it is private, holds none, or cannot be read.
+ */
+export function exposedConfigMode(file: string | undefined, config: Config): number | undefined {
+  if (!file || process.platform === 'win32') return undefined
+  if (configSecrets(config).inFile.length === 0) return undefined
+  let mode: number
+  try {
+    mode = statSync(file).mode & 0o777
+  } catch {
+    return undefined
+  }
+  return mode & 0o077 ? mode : undefined
+}
