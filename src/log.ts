@@ -96,6 +96,62 @@ export function redactUrl(url: string): string {
   return q === -1 ? url : url.slice(0, q) + redactUrlCredentials(url.slice(q))
 }
 
+/** Secrets shorter than this are masked only as whole words: a short test key like `k` would garble text. */
+const WHOLE_WORD_BELOW = 8
+/** Shorter secrets are not masked at all: they are no secret, and masking them would garble text. */
+const SHORTEST_MASKED = 4
+/** Where a key's middle was cut out in an echo: `sk-abc*****wxyz` (OpenAI), `sk-ant-…wxyz`, `AIza...wxyz`. */
+const ELISION = /\*{3,}|…|\.{3,}/g
+/** Characters of an echo's head or tail looked at around an elision (keys are longer, echoes shorter). */
+const ECHO_SIDE = 64
+
+function isKeyChar(c: number): boolean {
+  // A-Z a-z 0-9 _ -
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45
+}
+
+/**
+ * `text` with every occurrence of `secrets` replaced by `[redacted]`, and every elided echo of one
+ * (its first characters or its last ones around `***`, `…` or `...`) replaced whole. For text
+ * that leaves byokey on an error path only: it costs a scan per secret.
+ */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let out = text
+  const masked = secrets.filter((s) => s.length >= SHORTEST_MASKED).sort((a, b) => b.length - a.length)
+  for (const s of masked) {
+    if (!out.includes(s)) continue
+    out =
+      s.length >= WHOLE_WORD_BELOW
+        ? out.replaceAll(s, REDACTED)
+        : out.replace(new RegExp(`(?<![\\w-])${RegExp.escape(s)}(?![\\w-])`, 'g'), REDACTED)
+  }
+  const long = masked.filter((s) => s.length >= WHOLE_WORD_BELOW)
+  return long.length > 0 ? maskElidedEchoes(out, long) : out
+}
+
+/** Replaces `head<elision>tail` where the head starts a secret or the tail ends one; linear in the text. */
+function maskElidedEchoes(text: string, secrets: readonly string[]): string {
+  let out = ''
+  let copied = 0
+  for (const m of text.matchAll(ELISION)) {
+    const at = m.index
+    const after = at + m[0].length
+    let start = at
+    while (start > copied && at - start < ECHO_SIDE && isKeyChar(text.charCodeAt(start - 1))) start--
+    let end = after
+    while (end < text.length && end - after < ECHO_SIDE && isKeyChar(text.charCodeAt(end))) end++
+    const head = text.slice(start, at)
+    const tail = text.slice(after, end)
+    const echoes = secrets.some(
+      (s) => (head.length >= 4 && s.startsWith(head)) || (tail.length >= 3 && s.endsWith(tail)),
+    )
+    if (!echoes) continue
+    out += text.slice(copied, start) + REDACTED
+    copied = end
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
 /** pino's error serializer, with URL credentials stripped from every string it kept (a fetch error's `path`). */
 function serializeError(err: Error): Record<string, unknown> {
   return redactStrings(pino.stdSerializers.err(err), 0) as Record<string, unknown>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { Writable } from 'node:stream'
-import { createLogger, REDACTED, redactUrl, redactUrlCredentials } from '../src/log.ts'
+import { createLogger, maskSecrets, REDACTED, redactUrl, redactUrlCredentials } from '../src/log.ts'
 
 function capture() {
   const lines: string[] = []
@@ -117,6 +117,24 @@ describe('hardening #8: query credentials in any case', () => {
     log.error({ err }, 'upstream call failed')
     expect(lines.join('\n')).not.toContain('AIzaFETCHSECRET')
     expect(JSON.parse(lines[0]!).err.path).toContain(`Key=${REDACTED}`)
+  })
+})
+
+describe('hardening #2: known secrets masked in error text', () => {
+  const KEY = 'sk-proj-abcdefghijklmnopqrstuvwxyzWXYZ'
+  test('whole keys, and elided echoes of their head or tail', () => {
+    expect(maskSecrets(`Invalid API key: ${KEY}.`, [KEY])).toBe(`Invalid API key: ${REDACTED}.`)
+    expect(maskSecrets('Incorrect API key provided: sk-*****WXYZ. See docs.', [KEY])).toBe(
+      `Incorrect API key provided: ${REDACTED}. See docs.`,
+    )
+    expect(maskSecrets('key sk-proj-abc…WXYZ is revoked', [KEY])).toBe(`key ${REDACTED} is revoked`)
+    expect(maskSecrets('key sk-proj-abcdefg... is revoked', [KEY])).toBe(`key ${REDACTED} is revoked`)
+  })
+
+  test('unrelated text, ellipses and short test keys are left alone', () => {
+    expect(maskSecrets('Loading... done (**** bold)', [KEY])).toBe('Loading... done (**** bold)')
+    expect(maskSecrets('the model is unknown', ['k', 'unkn'])).toBe('the model is unknown')
+    expect(maskSecrets('bad key test1 given', ['test1'])).toBe(`bad key ${REDACTED} given`)
   })
 })
 

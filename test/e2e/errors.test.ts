@@ -14,51 +14,9 @@ import {
   type Reply,
 } from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'
+import { envelopeMessage, requestIn } from './support.ts'
 
 type Inbound = DialectName
-
-/** One request in the client's dialect for `model`. */
-function request(inbound: Inbound, url: string, model: string, stream: boolean): Promise<Response> {
-  const headers = { 'content-type': 'application/json', authorization: 'Bearer client-key' }
-  const post = (path: string, body: unknown) =>
-    fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })
-  switch (inbound) {
-    case 'openai-chat':
-      return post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] })
-    case 'openai-responses':
-      return post('/v1/responses', { model, stream, input: 'hi' })
-    case 'anthropic-messages':
-      return post('/v1/messages', {
-        model,
-        stream,
-        max_tokens: 64,
-        messages: [{ role: 'user', content: 'hi' }],
-      })
-    case 'gemini':
-      return post(`/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`, {
-        contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
-      })
-  }
-}
-
-/** The message of an error body in the client's dialect, checking the envelope's shape on the way. */
-function envelopeMessage(inbound: Inbound, body: unknown, status: number): string {
-  const b = body as Record<string, Record<string, unknown>>
-  if (inbound === 'anthropic-messages') {
-    expect(b['type'] as unknown).toBe('error')
-    expect(typeof b['error']?.['type']).toBe('string')
-    return String(b['error']?.['message'])
-  }
-  if (inbound === 'gemini') {
-    expect(b['error']?.['code']).toBe(status)
-    expect(typeof b['error']?.['status']).toBe('string')
-    return String(b['error']?.['message'])
-  }
-  expect(typeof b['error']?.['type']).toBe('string')
-  expect(b['error']).toHaveProperty('param')
-  expect(b['error']).toHaveProperty('code')
-  return String(b['error']?.['message'])
-}
 
 const INBOUND: Inbound[] = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini']
 
@@ -87,7 +45,7 @@ describe.each(INBOUND)('%s client', (inbound) => {
         upstreams: [{ name: 'up', dialect: 'anthropic-messages', base_url: up.url, api_key: 'k' }],
       })
       for (const stream of [false, true]) {
-        const res = await request(inbound, gw.url, 'up/m', stream)
+        const res = await requestIn(inbound, gw.url, 'up/m', stream)
         expect(res.status).toBe(clientStatus)
         expect(res.headers.get('content-type')).toContain('application/json')
         const message = envelopeMessage(inbound, await res.json(), clientStatus)
@@ -105,7 +63,7 @@ describe.each(INBOUND)('%s client', (inbound) => {
     await using gw = await testGateway({
       upstreams: [{ name: 'g', dialect: 'gemini', base_url: up.url, api_key: 'k' }],
     })
-    const res = await request(inbound, gw.url, 'g/m', false)
+    const res = await requestIn(inbound, gw.url, 'g/m', false)
     expect(res.status).toBe(429)
     expect(res.headers.get('retry-after')).toBe('34')
   })
@@ -118,7 +76,7 @@ describe.each(INBOUND)('%s client', (inbound) => {
     })
     for (const stream of [false, true]) {
       const t0 = performance.now()
-      const res = await request(inbound, gw.url, 'up/m', stream)
+      const res = await requestIn(inbound, gw.url, 'up/m', stream)
       expect(res.status).toBe(504)
       expect(envelopeMessage(inbound, await res.json(), 504)).toContain('did not')
       expect(performance.now() - t0).toBeLessThan(1500)
@@ -139,12 +97,12 @@ describe.each(INBOUND)('%s client', (inbound) => {
           { name: 'up', dialect: 'openai-chat', base_url: `${portal.url.origin}/v1`, api_key: 'k' },
         ],
       })
-      const res = await request(inbound, gw.url, 'up/m', false)
+      const res = await requestIn(inbound, gw.url, 'up/m', false)
       expect(res.status).toBe(502)
       expect(envelopeMessage(inbound, await res.json(), 502)).toContain('not JSON')
       // broken only inside, even when passed through unchanged
       portal.reload({ fetch: () => new Response('{"choices": [oops], "usage": {"prompt_tokens": 1}}') })
-      const half = await request(inbound, gw.url, 'up/m', false)
+      const half = await requestIn(inbound, gw.url, 'up/m', false)
       expect(half.status).toBe(502)
     } finally {
       portal.stop(true)
@@ -158,7 +116,7 @@ describe.each(INBOUND)('%s client', (inbound) => {
     await using gw = await testGateway({
       upstreams: [{ name: 'up', dialect: 'openai-chat', base_url: `${dead}/v1`, api_key: 'k' }],
     })
-    const res = await request(inbound, gw.url, 'up/m', false)
+    const res = await requestIn(inbound, gw.url, 'up/m', false)
     expect(res.status).toBe(502)
     expect(envelopeMessage(inbound, await res.json(), 502)).toContain('Upstream unreachable')
   })
@@ -180,7 +138,7 @@ describe.each(INBOUND)('%s client', (inbound) => {
           },
         ],
       })
-      const res = await request(inbound, gw.url, 'up/m', true)
+      const res = await requestIn(inbound, gw.url, 'up/m', true)
       expect(res.status).toBe(200)
       const events = parseSSE(await res.text())
       const last = events[events.length - 1]!
@@ -211,7 +169,7 @@ describe.each(INBOUND)('%s client', (inbound) => {
 test('an unknown model is a 404 in the client dialect that says how to find valid ones', async () => {
   await using gw = await testGateway()
   for (const inbound of INBOUND) {
-    const res = await request(inbound, gw.url, 'no-such-model', false)
+    const res = await requestIn(inbound, gw.url, 'no-such-model', false)
     expect(res.status).toBe(404)
     const message = envelopeMessage(inbound, await res.json(), 404)
     expect(message).toContain("'no-such-model'")
@@ -221,7 +179,7 @@ test('an unknown model is a 404 in the client dialect that says how to find vali
 
 test('a known model without credentials is a 401 naming the config key and the login command', async () => {
   await using gw = await testGateway()
-  const res = await request('anthropic-messages', gw.url, 'claude-sonnet-4-5', false)
+  const res = await requestIn('anthropic-messages', gw.url, 'claude-sonnet-4-5', false)
   expect(res.status).toBe(401)
   const message = envelopeMessage('anthropic-messages', await res.json(), 401)
   expect(message).toContain('providers.claude.api_key')
@@ -245,7 +203,7 @@ test('with several keys, a 429 on one is retried on the next before the client s
       },
     },
   })
-  const res = await request('openai-chat', gw.url, 'gpt-5', false)
+  const res = await requestIn('openai-chat', gw.url, 'gpt-5', false)
   expect(res.status).toBe(200)
   const body = (await res.json()) as { choices: Array<{ message: { content: string } }> }
   expect(body.choices[0]?.message.content).toBe('second key worked')
@@ -263,7 +221,7 @@ test('a key stored with add-api-key is used for requests, after the config keys'
     kind: 'api_key',
     token: { api_key: 'sk-stored-1' },
   })
-  const res = await request('anthropic-messages', gw.url, 'claude-sonnet-4-6', false)
+  const res = await requestIn('anthropic-messages', gw.url, 'claude-sonnet-4-6', false)
   expect(res.status).toBe(200)
   expect(up.requests[0]?.headers['x-api-key']).toBe('sk-stored-1')
   gw.store.usage.flush()

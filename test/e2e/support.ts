@@ -713,3 +713,53 @@ export function authOf(dialect: DialectName, key: string): [string, string] {
   if (dialect === 'gemini') return ['x-goog-api-key', key]
   return ['authorization', `Bearer ${key}`]
 }
+
+// ------------------------------------------------------------------------------------- raw requests
+
+/** One plain request (no SDK) in the client's dialect for `model`, asking for a stream or not. */
+export function requestIn(
+  inbound: DialectName,
+  url: string,
+  model: string,
+  stream: boolean,
+): Promise<Response> {
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer client-key' }
+  const post = (path: string, body: unknown) =>
+    fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })
+  switch (inbound) {
+    case 'openai-chat':
+      return post('/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] })
+    case 'openai-responses':
+      return post('/v1/responses', { model, stream, input: 'hi' })
+    case 'anthropic-messages':
+      return post('/v1/messages', {
+        model,
+        stream,
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+    case 'gemini':
+      return post(`/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`, {
+        contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+      })
+  }
+}
+
+/** The message of an error body in the client's dialect, checking the envelope's shape on the way. */
+export function envelopeMessage(inbound: DialectName, body: unknown, status: number): string {
+  const b = body as Record<string, Record<string, unknown>>
+  if (inbound === 'anthropic-messages') {
+    expect(b['type'] as unknown).toBe('error')
+    expect(typeof b['error']?.['type']).toBe('string')
+    return String(b['error']?.['message'])
+  }
+  if (inbound === 'gemini') {
+    expect(b['error']?.['code']).toBe(status)
+    expect(typeof b['error']?.['status']).toBe('string')
+    return String(b['error']?.['message'])
+  }
+  expect(typeof b['error']?.['type']).toBe('string')
+  expect(b['error']).toHaveProperty('param')
+  expect(b['error']).toHaveProperty('code')
+  return String(b['error']?.['message'])
+}

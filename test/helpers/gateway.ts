@@ -25,6 +25,16 @@ export interface TestGateway {
   [Symbol.asyncDispose](): Promise<void>
 }
 
+/** Stores a subscription login as `byokey login` would, its access token valid for an hour. */
+export function seedLogin(
+  store: Store,
+  provider: string,
+  accountId: string,
+  token: { access_token: string; refresh_token: string } & Record<string, unknown>,
+): void {
+  store.accounts.upsert({ provider, accountId, kind: 'oauth', token, expiresAt: Date.now() + 3_600_000 })
+}
+
 export async function testGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
   const dir = tempDir()
   const configFile = dir.join('config.yaml')

@@ -10,6 +10,7 @@ import type { Store } from '../../store/types.ts'
 import { contextOf } from '../context.ts'
 import { countRequestTokens } from './estimate.ts'
 import { credentialsOrThrow, freshSecret, routeFor } from './pipeline.ts'
+import { redactText } from './redact-errors.ts'
 
 export interface CountInput {
   dialect: Extract<DialectName, 'anthropic-messages' | 'gemini'>
@@ -88,7 +89,7 @@ export async function countTokens(input: CountInput): Promise<Response> {
         )
       } catch (e) {
         ctx.log.warn(
-          { provider: provider.id, reason: (e as Error).message },
+          { provider: provider.id, reason: redactText((e as Error).message, config, credential.secret) },
           'upstream token count failed; estimating locally',
         )
       }

@@ -23,6 +23,7 @@ import { errorResponse, HttpError } from '../errors.ts'
 import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
+import { redactInfo, redactText } from './redact-errors.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
 import { cachedRoute, type Routed } from './route-cache.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
@@ -198,7 +199,11 @@ export async function generate(input: GenerateInput): Promise<Response> {
         meter.finish(499)
         return new Response(null, { status: 499 })
       }
-      const info = e instanceof HttpError ? { ...e.info, status: e.status } : undefined
+      // a transport error's text may hold the URL it called
+      const info =
+        e instanceof HttpError
+          ? redactInfo({ ...e.info, status: e.status }, config, credential.secret)
+          : undefined
       if (info && info.status === 502 && !last) {
         ctx.log.warn(
           { provider: provider.id, account: credential.label, reason: info.message },
@@ -207,7 +212,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
         continue
       }
       meter.finish(info?.status ?? 502)
-      throw e
+      throw info ? new HttpError(info.kind, info.message, info) : e
     }
     const res = handle.response
     // A subscription token the upstream no longer takes: refresh it once and try the same account again.
@@ -227,12 +232,12 @@ export async function generate(input: GenerateInput): Promise<Response> {
     if (!res.ok) {
       const text = await res.text().catch(() => '')
       handle.done()
-      const info = mapUpstreamError(
-        upstream,
-        res.status,
-        text,
-        res.headers,
-        `${provider.id} (${credential.label})`,
+      // upstreams quote the key they got (`Invalid API key: sk-…`); masked once decoded, so
+      // JSON escapes (`\u2026`, `\/`) cannot hide an echo
+      const info = redactInfo(
+        mapUpstreamError(upstream, res.status, text, res.headers, `${provider.id} (${credential.label})`),
+        config,
+        credential.secret,
       )
       const headers = forwardedHeaders(res.headers)
       ctx.log.warn({ provider: provider.id, account: credential.label, status: res.status }, 'upstream error')
@@ -242,9 +247,11 @@ export async function generate(input: GenerateInput): Promise<Response> {
     }
     const provenance = { dialect: upstream.name, provider: provider.id, model: route.model }
     const toolNamespaces = shaped.toolNamespaces
+    const secret = credential.secret
     if (!input.stream && prep.stream)
-      return respondCollected(handle, inbound, upstream, meter, provenance, toolNamespaces)
-    if (!input.stream) return respondJson(handle, inbound, upstream, meter, provenance, toolNamespaces)
+      return respondCollected(handle, inbound, upstream, meter, provenance, toolNamespaces, config, secret)
+    if (!input.stream)
+      return respondJson(handle, inbound, upstream, meter, provenance, toolNamespaces, config, secret)
     const headers = forwardedHeaders(res.headers, new Headers(SSE_HEADERS))
     if (inbound.name === upstream.name && !shaped.ir) {
       return respondPassthrough(
@@ -253,6 +260,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
         meter,
         ctx,
         config,
+        secret,
         headers,
         clientWantsUsage,
         input.request.signal,
@@ -260,12 +268,23 @@ export async function generate(input: GenerateInput): Promise<Response> {
     }
     const estimate =
       inbound.name === 'anthropic-messages' && shaped.ir ? roughRequestTokens(shaped.ir) : undefined
-    return respondTranslated(handle, inbound, upstream, meter, ctx, config, headers, input.request.signal, {
-      includeUsage: clientWantsUsage,
-      provenance,
-      toolNamespaces,
-      ...(estimate === undefined ? {} : { estimatedInputTokens: estimate }),
-    })
+    return respondTranslated(
+      handle,
+      inbound,
+      upstream,
+      meter,
+      ctx,
+      config,
+      secret,
+      headers,
+      input.request.signal,
+      {
+        includeUsage: clientWantsUsage,
+        provenance,
+        toolNamespaces,
+        ...(estimate === undefined ? {} : { estimatedInputTokens: estimate }),
+      },
+    )
   }
   // credentialsOrThrow guarantees at least one attempt, and the last attempt always returns
   throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
@@ -321,6 +340,8 @@ async function respondJson(
   meter: UsageMeter,
   provenance: { dialect: DialectName; provider: string; model: string },
   toolNamespaces: string[] | undefined,
+  config: Config,
+  secret: string,
 ): Promise<Response> {
   let text: string
   try {
@@ -329,7 +350,11 @@ async function respondJson(
     meter.finish(handle.cutReason instanceof UpstreamTimeout ? 504 : 502)
     throw handle.cutReason instanceof UpstreamTimeout
       ? new HttpError('timeout', `Upstream timeout: ${handle.cutReason.message}`, { status: 504 })
-      : new HttpError('api_error', `Upstream response broke off: ${(e as Error).message}`, { status: 502 })
+      : new HttpError(
+          'api_error',
+          redactText(`Upstream response broke off: ${(e as Error).message}`, config, secret),
+          { status: 502 },
+        )
   } finally {
     handle.done()
   }
@@ -370,6 +395,8 @@ async function respondCollected(
   meter: UsageMeter,
   provenance: { dialect: DialectName; provider: string; model: string },
   toolNamespaces: string[] | undefined,
+  config: Config,
+  secret: string,
 ): Promise<Response> {
   let collected: Collected
   try {
@@ -378,7 +405,7 @@ async function respondCollected(
       meter.observe(ev)
     })
   } catch (e) {
-    const info = breakInfo(handle, e)
+    const info = breakInfo(handle, e, config, secret)
     meter.finish(info.status ?? 502)
     throw new HttpError(info.kind, info.message, { status: info.status ?? 502 })
   } finally {
@@ -386,9 +413,10 @@ async function respondCollected(
   }
   const headers = forwardedHeaders(handle.response.headers)
   if (!collected.ok) {
-    const { status } = inbound.encodeError(collected.error)
+    const error = redactInfo(collected.error, config, secret)
+    const { status } = inbound.encodeError(error)
     meter.finish(status)
-    return errorResponse(inbound.name, collected.error, Object.fromEntries(headers))
+    return errorResponse(inbound.name, error, Object.fromEntries(headers))
   }
   meter.finish(200)
   headers.set('content-type', 'application/json')
@@ -408,23 +436,30 @@ function streamErrorText(dialect: Dialect, info: ErrorInfo): string {
   return text
 }
 
-function breakInfo(handle: UpstreamCallHandle, e: unknown): ErrorInfo {
+/** Why a stream or a body read failed, in words fit for the client (a network error's text may hold a URL). */
+function breakInfo(handle: UpstreamCallHandle, e: unknown, config: Config, secret: string): ErrorInfo {
   const cut = handle.cutReason
   if (cut instanceof UpstreamTimeout)
     return { kind: 'timeout', message: `Upstream timeout: ${cut.message}`, status: 504 }
-  return {
-    kind: 'api_error',
-    message: `Upstream stream broke off: ${e instanceof Error ? e.message : String(e)}`,
-    status: 502,
-  }
+  const detail = redactText(e instanceof Error ? e.message : String(e), config, secret)
+  return { kind: 'api_error', message: `Upstream stream broke off: ${detail}`, status: 502 }
 }
 
+/**
+ * A same-dialect stream, byte for byte. Its bytes are not searched for credentials: the upstream
+ * took the credential (it answered 200), so an echo would need an in-stream error quoting the key
+ * it just accepted, while a search would cost every chunk of every stream (a native `indexOf`
+ * of one key in a 143-byte event: ~250 ns, measured with Bun 1.4.4) and would have to keep chunk
+ * seams for a key cut in two. What byokey itself writes into the stream (the error when it
+ * breaks) is redacted.
+ */
 function respondPassthrough(
   handle: UpstreamCallHandle,
   dialect: Dialect,
   meter: UsageMeter,
   ctx: RequestContext,
   config: Config,
+  secret: string,
   headers: Headers,
   clientWantsUsage: boolean,
   clientSignal: AbortSignal,
@@ -462,7 +497,7 @@ function respondPassthrough(
         }
       } catch (e) {
         if (clientSignal.aborted) return finish(499)
-        const info = breakInfo(handle, e)
+        const info = breakInfo(handle, e, config, secret)
         ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
         meter.observe({ type: 'error', error: info })
         controller.write(streamErrorText(dialect, info))
@@ -486,6 +521,7 @@ function respondTranslated(
   meter: UsageMeter,
   ctx: RequestContext,
   config: Config,
+  secret: string,
   headers: Headers,
   clientSignal: AbortSignal,
   encodeOpts: Parameters<Dialect['encodeStream']>[0],
@@ -499,7 +535,7 @@ function respondTranslated(
     meter.finish(status)
   }
   const fail = (e: unknown): StreamEvent => {
-    const info = breakInfo(handle, e)
+    const info = breakInfo(handle, e, config, secret)
     ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
     return { type: 'error', error: info }
   }
@@ -523,8 +559,10 @@ function respondTranslated(
         return pending instanceof Promise ? pending : undefined
       }
       const onEvent = (ev: StreamEvent) => {
-        meter.observe(ev)
-        encode.push(ev, write)
+        // an upstream's in-stream error may quote the credential, like its error answers
+        const out = ev.type === 'error' ? { type: ev.type, error: redactInfo(ev.error, config, secret) } : ev
+        meter.observe(out)
+        encode.push(out, write)
       }
       try {
         for (;;) {
