@@ -13,6 +13,7 @@ import {
   ServerConfig,
   UpstreamTimeouts,
 } from './schema.ts'
+import { isSecretKey } from './secrets.ts'
 
 export class ConfigError extends Error {
   constructor(
@@ -95,7 +96,8 @@ export function validate(
   if (err) {
     const path = err.path.split('/').filter(Boolean)
     const field = path.join('.')
-    const found = JSON.stringify(err.value)
+    // a key of the wrong type is still a key: the message names the field, never its value
+    const found = path.some(isSecretKey) ? undefined : JSON.stringify(err.value)
     throw new ConfigError(
       file,
       lineOf(path.map((s) => (/^\d+$/.test(s) ? Number(s) : s))),

@@ -116,6 +116,25 @@ log:
     ).toThrow(/^u\.yaml:3: upstreams\.0\.dialect: /)
   })
 
+  test('hardening #2: a key of the wrong type is named in the error, never quoted', () => {
+    const key = 'sk-ant-api03-WrongTypeKey123456'
+    for (const text of [
+      `providers:\n  claude:\n    api_key: [${key}]\n`,
+      `upstreams:\n  - {name: a, dialect: gemini, base_url: "http://x", headers: {x-api-key: [${key}]}}\n`,
+    ]) {
+      const err = (() => {
+        try {
+          parseConfig(text, 'k.yaml')
+        } catch (e) {
+          return e as ConfigError
+        }
+        throw new Error('accepted')
+      })()
+      expect(err.field).toMatch(/api_key|x-api-key/)
+      expect(err.message).not.toContain(key)
+    }
+  })
+
   test('YAML syntax errors and duplicate keys carry the line', () => {
     expect(() => parseConfig('port: 1\nport: 2\n', 'd.yaml')).toThrow(/^d\.yaml:2: .*unique/)
     expect(() => parseConfig('a: [1, 2\nb: 3\n', 's.yaml')).toThrow(/^s\.yaml:\d+: /)
