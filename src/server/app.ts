@@ -47,7 +47,7 @@ export function createApp(deps: AppDeps) {
       // Elysia wraps whatever the body parser throws in a ParseError; ours (413, 400) sits in `cause`.
       const cause = (raw as { cause?: unknown }).cause
       const error = code === 'PARSE' && cause instanceof HttpError ? cause : raw
-      if (error instanceof HttpError) return errorResponse(dialect, toErrorInfo(error))
+      if (error instanceof HttpError) return errorResponse(dialect, toErrorInfo(error), error.headers)
       switch (code) {
         case 'NOT_FOUND':
           return errorResponse(dialect, {

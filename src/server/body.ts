@@ -1,11 +1,14 @@
 /** Request bodies read with a byte ceiling, so an oversized upload is refused before it is buffered whole. */
 import { concatBytes } from './bytes.ts'
-import { HttpError } from './errors.ts'
+import { CLOSE_CONNECTION, HttpError } from './errors.ts'
 
 export function tooLarge(limit: number): HttpError {
-  return new HttpError('request_too_large', `Request body is larger than the limit of ${limit} bytes`, {
-    status: 413,
-  })
+  return new HttpError(
+    'request_too_large',
+    `Request body is larger than the limit of ${limit} bytes`,
+    { status: 413 },
+    CLOSE_CONNECTION,
+  )
 }
 
 /**

@@ -16,15 +16,29 @@ import { RouteError } from '../routing/index.ts'
 
 export class HttpError extends Error {
   readonly info: ErrorInfo
-  constructor(kind: ErrorKind, message: string, extra: Partial<ErrorInfo> = {}) {
+  /** Response headers the answer must carry (`connection: close` when the body was left unread). */
+  readonly headers: Record<string, string> | undefined
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    extra: Partial<ErrorInfo> = {},
+    headers?: Record<string, string>,
+  ) {
     super(message)
     this.name = 'HttpError'
     this.info = { kind, message, ...extra }
+    this.headers = headers
   }
   get status(): number {
     return this.info.status ?? STATUS_OF_KIND[this.info.kind]
   }
 }
+
+/**
+ * For answers given before the request body was read (or while it still trickles in): without
+ * it the runtime keeps the connection to drain the rest of the body, however long that takes.
+ */
+export const CLOSE_CONNECTION: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' })
 
 /** The dialect whose error envelope a path answers in. */
 export function dialectForPath(path: string): DialectName {

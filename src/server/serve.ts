@@ -12,7 +12,8 @@ import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { Context, requestIdFrom, setContext } from './context.ts'
-import { dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
+import { CLOSE_CONNECTION, dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
+import { pathOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
   config: ConfigRef
@@ -40,8 +41,12 @@ export interface Gateway {
   stop(): Promise<void>
 }
 
-/** Hard ceiling for Bun's own body limit; the configurable limit is enforced per request below it. */
-const BUN_BODY_CEILING = 1024 * 1024 * 1024
+/**
+ * Bun's own body limit, out of the way: over it Bun answers 413 itself with an empty body, so it
+ * is set past any length a client can declare and every declared length reaches the check below,
+ * which answers in the endpoint's dialect (the configurable limit, enforced per request).
+ */
+const BUN_BODY_CEILING = Number.MAX_SAFE_INTEGER
 
 export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
@@ -49,43 +54,47 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const app = createApp({ ...opts, tokens })
   const boot = config.current.config
+
   const server = Bun.serve({
     port: boot.port,
     hostname: boot.host,
     maxRequestBodySize: BUN_BODY_CEILING,
     idleTimeout: 255,
     development: false,
-    async fetch(req) {
+    async fetch(incoming) {
       const snap = config.current
-      const id = requestIdFrom(req.headers)
+      const id = requestIdFrom(incoming.headers)
       const start = performance.now()
-      setContext(req, new Context(id, start, snap, log))
+      let req = incoming
       let res: Response
-      const declared = Number(req.headers.get('content-length') ?? 0)
-      if (declared > snap.config.server.body_limit_bytes) {
-        res = errorResponse(
-          dialectForPath(new URL(req.url).pathname),
-          toErrorInfo(tooLarge(snap.config.server.body_limit_bytes)),
-        )
-      } else {
-        res = await app.handle(req)
-      }
-      res = withHeader(res, 'x-request-id', id)
-      const ms = Math.round((performance.now() - start) * 100) / 100
-      if (res.status >= 500 ? log.isLevelEnabled('warn') : log.isLevelEnabled('info')) {
-        const url = new URL(req.url)
-        const line = {
-          reqId: id,
-          method: req.method,
-          path: redactUrl(url.pathname + url.search),
-          status: res.status,
-          ms,
+      try {
+        // Bun leaves the URL relative when the Host header is missing (HTTP/1.0) or unusable.
+        const hostless = req.url.charCodeAt(0) === 47 /* / */
+        if (hostless && req.headers.get('host') !== null) res = badHost(req)
+        else {
+          if (hostless) req = new Request(`http://localhost${req.url}`, req)
+          setContext(req, new Context(id, start, snap, log))
+          const limit = snap.config.server.body_limit_bytes
+          res =
+            Number(req.headers.get('content-length') ?? 0) > limit
+              ? errorResponse(
+                  dialectForPath(pathOfUrl(req.url)),
+                  toErrorInfo(tooLarge(limit)),
+                  CLOSE_CONNECTION,
+                )
+              : await app.handle(req)
         }
-        if (res.status >= 500) log.warn(line, 'request failed')
-        else log.info(line, 'request')
+      } catch (err) {
+        log.error({ err, reqId: id }, 'unhandled error')
+        res = errorResponse(dialectForPath(pathOfUrl(req.url)), toErrorInfo(err))
+      }
+      res = withHeaders(res, { 'x-request-id': id })
+      if (res.status >= 500 ? log.isLevelEnabled('warn') : log.isLevelEnabled('info')) {
+        logRequest(log, req, res, id, start)
       }
       return res
     },
+    // Only reached if answering itself failed; without the request, the dialect is unknown.
     error(err) {
       log.error({ err }, 'server error')
       return errorResponse('openai-chat', { kind: 'api_error', message: 'Internal error in byokey' })
@@ -121,14 +130,35 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }
 }
 
-/** Sets a header even on a response whose headers are immutable (a proxied fetch response). */
-function withHeader(res: Response, name: string, value: string): Response {
+function badHost(req: Request): Response {
+  return errorResponse(
+    dialectForPath(pathOfUrl(req.url)),
+    { kind: 'invalid_request', message: 'The Host header is not a valid host name' },
+    CLOSE_CONNECTION,
+  )
+}
+
+function logRequest(log: Logger, req: Request, res: Response, id: string, start: number): void {
+  const url = new URL(req.url, 'http://localhost')
+  const line = {
+    reqId: id,
+    method: req.method,
+    path: redactUrl(url.pathname + url.search),
+    status: res.status,
+    ms: Math.round((performance.now() - start) * 100) / 100,
+  }
+  if (res.status >= 500) log.warn(line, 'request failed')
+  else log.info(line, 'request')
+}
+
+/** Sets headers even on a response whose headers are immutable (a proxied fetch response). */
+function withHeaders(res: Response, headers: Record<string, string>): Response {
   try {
-    res.headers.set(name, value)
+    for (const name in headers) res.headers.set(name, headers[name] as string)
     return res
   } catch {
-    const headers = new Headers(res.headers)
-    headers.set(name, value)
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
+    const copy = new Headers(res.headers)
+    for (const name in headers) copy.set(name, headers[name] as string)
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: copy })
   }
 }
