@@ -109,6 +109,20 @@ export const ServerConfig = Obj({
   shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
   /** How often queued usage records are written. */
   usage_flush_ms: T.Integer({ minimum: 10, default: 250 }),
+  /**
+   * Browser origins allowed to call the gateway (CORS), e.g. `http://localhost:3000`; `*` allows
+   * any. A request carrying any other `Origin` is refused with 403; clients that send no `Origin`
+   * (SDKs, CLIs, servers) are not affected.
+   */
+  allowed_origins: T.Array(Str({ pattern: '^(\\*|null|[A-Za-z][A-Za-z0-9+.-]*://[^/?#\\s]+/?)$' }), {
+    default: [],
+  }),
+  /**
+   * Host names clients may use beyond the always-allowed ones (IP literals, `localhost`,
+   * `*.localhost`, the bind host): `gw`, `*.example.com`; `*` allows any. Empty: the `Host` check
+   * applies only when bound to loopback. Not empty: it applies on every bind. Other hosts get 421.
+   */
+  allowed_hosts: T.Array(Str({ pattern: '^(\\*|(\\*\\.)?[A-Za-z0-9_.-]+)$' }), { default: [] }),
 })
 
 /** Ours: how long to wait on upstreams. */

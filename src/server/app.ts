@@ -7,7 +7,7 @@ import type { ConfigRef } from '../config/store.ts'
 import type { Logger } from '../log.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Store } from '../store/types.ts'
-import { readJsonLimited } from './body.ts'
+import { readJsonLimited, requireJsonContentType } from './body.ts'
 import { contextOf } from './context.ts'
 import { dialectForPath, errorResponse, HttpError, toErrorInfo } from './errors.ts'
 import { inferenceRoutes } from './routes/inference.ts'
@@ -40,6 +40,7 @@ export function createApp(deps: AppDeps) {
   return new Elysia({ normalize: false })
     .onParse(async ({ request }) => {
       if (request.method === 'GET' || request.method === 'HEAD') return undefined
+      requireJsonContentType(request)
       return readJsonLimited(request, contextOf(request).config.config.server.body_limit_bytes)
     })
     .onError(({ code, error: raw, request, path }) => {

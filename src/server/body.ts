@@ -1,4 +1,4 @@
-/** Request bodies read with a byte ceiling, so an oversized upload is refused before it is buffered whole. */
+/** Request bodies: JSON only, read with a byte ceiling, so an oversized upload is refused before it is buffered whole. */
 import { concatBytes } from './bytes.ts'
 import { CLOSE_CONNECTION, HttpError } from './errors.ts'
 
@@ -9,6 +9,29 @@ export function tooLarge(limit: number): HttpError {
     { status: 413 },
     CLOSE_CONNECTION,
   )
+}
+
+/**
+ * `application/json`, with parameters (`; charset=utf-8`), or a `+json` type. Anything else
+ * (`text/plain`, form types, none) is what a web page can send cross-site without a CORS
+ * preflight, so refusing it closes that door for every client that is not a browser's fetch.
+ */
+export function requireJsonContentType(req: Request): void {
+  const type = req.headers.get('content-type')
+  if (type === 'application/json' || (type !== null && isJsonMediaType(type))) return
+  const got = type === null ? 'none' : `'${(type.split(';')[0] ?? '').trim().slice(0, 80)}'`
+  throw new HttpError(
+    'invalid_request',
+    `Content-Type must be application/json (got ${got})`,
+    { status: 415, code: 'unsupported_media_type' },
+    CLOSE_CONNECTION,
+  )
+}
+
+function isJsonMediaType(type: string): boolean {
+  const semi = type.indexOf(';')
+  const essence = (semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase()
+  return essence === 'application/json' || (essence.endsWith('+json') && essence.indexOf('/') > 0)
 }
 
 /**

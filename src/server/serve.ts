@@ -1,7 +1,8 @@
 /**
- * The listening server around the app: gives every request its id and config snapshot, logs it,
- * answers oversized declared bodies before reading them, and shuts down gracefully (stop
- * accepting, let in-flight requests finish up to a deadline, then cut the rest).
+ * The listening server around the app: gives every request its id and config snapshot, keeps
+ * web pages out (Host and Origin checks), logs it, answers oversized declared bodies before
+ * reading them, and shuts down gracefully (stop accepting, let in-flight requests finish up to a
+ * deadline, then cut the rest).
  */
 import type { Server } from 'bun'
 import type { ConfigRef } from '../config/store.ts'
@@ -11,6 +12,7 @@ import { BUILTIN_PROVIDERS } from '../providers/registry.ts'
 import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
+import { BrowserGuard, corsHeaders } from './browser-guard.ts'
 import { Context, requestIdFrom, setContext } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
 import { pathOfUrl } from './request-url.ts'
@@ -54,6 +56,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const app = createApp({ ...opts, tokens })
   const boot = config.current.config
+  const guard = new BrowserGuard(boot.host)
 
   const server = Bun.serve({
     port: boot.port,
@@ -74,15 +77,21 @@ export function startGateway(opts: GatewayOptions): Gateway {
         else {
           if (hostless) req = new Request(`http://localhost${req.url}`, req)
           setContext(req, new Context(id, start, snap, log))
-          const limit = snap.config.server.body_limit_bytes
-          res =
-            Number(req.headers.get('content-length') ?? 0) > limit
-              ? errorResponse(
-                  dialectForPath(pathOfUrl(req.url)),
-                  toErrorInfo(tooLarge(limit)),
-                  CLOSE_CONNECTION,
-                )
-              : await app.handle(req)
+          const origin = req.headers.get('origin')
+          const refused = guard.screen(req, snap.config, origin)
+          if (refused) res = refused
+          else {
+            const limit = snap.config.server.body_limit_bytes
+            res =
+              Number(req.headers.get('content-length') ?? 0) > limit
+                ? errorResponse(
+                    dialectForPath(pathOfUrl(req.url)),
+                    toErrorInfo(tooLarge(limit)),
+                    CLOSE_CONNECTION,
+                  )
+                : await app.handle(req)
+            if (origin !== null) res = withHeaders(res, corsHeaders(origin))
+          }
         }
       } catch (err) {
         log.error({ err, reqId: id }, 'unhandled error')
