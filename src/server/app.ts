@@ -37,7 +37,15 @@ function describeValidation(err: ValidationError): { message: string; param?: st
 }
 
 export function createApp(deps: AppDeps) {
-  return new Elysia({ normalize: false })
+  return new Elysia({
+    normalize: false,
+    // The path starts right after `http://` + host; the default skips 11 characters, which cuts
+    // into the path behind a host of 5 or fewer (`gw`, `api`: container service names). The
+    // server speaks plain HTTP only, so 7 is exact. `aot` pinned: the interpreted handler
+    // (ELYSIA_AOT=false) always skips 11.
+    handler: { standardHostname: false },
+    aot: true,
+  })
     .onParse(async ({ request }) => {
       if (request.method === 'GET' || request.method === 'HEAD') return undefined
       requireJsonContentType(request)
