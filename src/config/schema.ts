@@ -125,7 +125,7 @@ export const ServerConfig = Obj({
   allowed_hosts: T.Array(Str({ pattern: '^(\\*|(\\*\\.)?[A-Za-z0-9_.-]+)$' }), { default: [] }),
 })
 
-/** Ours: how long to wait on upstreams. */
+/** Ours: how long to wait on upstreams, and on clients. */
 export const UpstreamTimeouts = Obj({
   /** Streaming calls: until response headers (upstreams answer a stream's headers at once). */
   first_byte_ms: T.Integer({ minimum: 1, default: 60_000 }),
@@ -133,6 +133,11 @@ export const UpstreamTimeouts = Obj({
   response_ms: T.Integer({ minimum: 1, default: 600_000 }),
   /** Streaming calls: longest silence between two chunks before the stream is failed. */
   idle_ms: T.Integer({ minimum: 1, default: 300_000 }),
+  /**
+   * Whole request body: from when byokey starts reading it until the last byte; a slower client
+   * gets 408 and the connection is closed. 60 s is 50 MiB at about 7 Mbit/s.
+   */
+  request_body_ms: T.Integer({ minimum: 1, default: 60_000 }),
 })
 
 export const ConfigSchema = Obj({

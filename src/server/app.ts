@@ -49,7 +49,8 @@ export function createApp(deps: AppDeps) {
     .onParse(async ({ request }) => {
       if (request.method === 'GET' || request.method === 'HEAD') return undefined
       requireJsonContentType(request)
-      return readJsonLimited(request, contextOf(request).config.config.server.body_limit_bytes)
+      const { server, timeouts } = contextOf(request).config.config
+      return readJsonLimited(request, server.body_limit_bytes, timeouts.request_body_ms)
     })
     .onError(({ code, error: raw, request, path }) => {
       const dialect = dialectForPath(path)

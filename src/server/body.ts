@@ -1,4 +1,7 @@
-/** Request bodies: JSON only, read with a byte ceiling, so an oversized upload is refused before it is buffered whole. */
+/**
+ * Request bodies: JSON only, read with a byte ceiling (an oversized upload is refused before it
+ * is buffered whole) and a deadline (a client trickling its body cannot hold a request forever).
+ */
 import { concatBytes } from './bytes.ts'
 import { CLOSE_CONNECTION, HttpError } from './errors.ts'
 
@@ -7,6 +10,15 @@ export function tooLarge(limit: number): HttpError {
     'request_too_large',
     `Request body is larger than the limit of ${limit} bytes`,
     { status: 413 },
+    CLOSE_CONNECTION,
+  )
+}
+
+function bodyTimeout(ms: number): HttpError {
+  return new HttpError(
+    'timeout',
+    `Request body was not received within ${ms} ms (timeouts.request_body_ms)`,
+    { status: 408, code: 'request_timeout' },
     CLOSE_CONNECTION,
   )
 }
@@ -56,22 +68,44 @@ async function readCountedBody(req: Request, limit: number): Promise<Uint8Array>
   return concatBytes(chunks, size)
 }
 
-/** JSON body with the limit; a parse failure is a 400 naming what went wrong. */
-export async function readJsonLimited(req: Request, limit: number): Promise<unknown> {
+/** A body without a declared length, counted while it arrives, then parsed. */
+async function readCountedJson(req: Request, limit: number): Promise<unknown> {
+  const bytes = await readCountedBody(req, limit)
+  if (bytes.byteLength === 0) throw emptyBody()
+  return JSON.parse(new TextDecoder().decode(bytes))
+}
+
+/**
+ * JSON body with the limit and the deadline; a parse failure is a 400 naming what went wrong. On
+ * the deadline the read is abandoned, not cancelled (Bun's `req.json()` holds the stream's lock):
+ * the 408 goes out with `connection: close`, and closing the connection ends the read.
+ */
+export function readJsonLimited(req: Request, limit: number, deadlineMs: number): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? Number.NaN)
-  if (declared > limit) throw tooLarge(limit)
-  if (declared === 0) throw emptyBody()
-  try {
-    // A declared length within the limit: Bun reads and parses the bytes itself, without a JS
-    // string of them first (A/B against arrayBuffer + decode + parse: -4% CPU, +14% requests/s).
-    if (declared > 0) return await req.json()
-    const bytes = await readCountedBody(req, limit)
-    if (bytes.byteLength === 0) throw emptyBody()
-    return JSON.parse(new TextDecoder().decode(bytes))
-  } catch (e) {
-    if (e instanceof HttpError) throw e
-    throw new HttpError('invalid_request', `Request body is not valid JSON: ${(e as Error).message}`)
-  }
+  if (declared > limit) return Promise.reject(tooLarge(limit))
+  if (declared === 0) return Promise.reject(emptyBody())
+  // A declared length within the limit: Bun reads and parses the bytes itself, without a JS
+  // string of them first (A/B against arrayBuffer + decode + parse: -4% CPU, +14% requests/s).
+  const body = declared > 0 ? req.json() : readCountedJson(req, limit)
+  // One promise and one timer over the read, no async wrapper: measured against a bare
+  // `await req.json()`, a race of two promises cost 1.1 µs a request, this about half of that.
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(bodyTimeout(deadlineMs)), deadlineMs)
+    body.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(
+          e instanceof HttpError
+            ? e
+            : new HttpError('invalid_request', `Request body is not valid JSON: ${(e as Error).message}`),
+        )
+      },
+    )
+  })
 }
 
 function emptyBody(): HttpError {

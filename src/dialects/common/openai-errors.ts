@@ -16,6 +16,8 @@
  * | overloaded        | 503 (OpenAI clients know no 529) | server_error | server_is_overloaded |
  * | timeout           | 504    | server_error            | timeout                 |
  *
+ * Any kind answered with a 4xx status (a 408 `timeout`) has `invalid_request_error`.
+ *
  * Decoding reads the HTTP status first; without one (an error inside a stream) the `type` and
  * `code` decide. Codes that say more than the status (`insufficient_quota` on a 429,
  * `model_not_found`, `invalid_api_key`) refine the kind.
@@ -54,13 +56,21 @@ export function errorBody(err: ErrorInfo): { error: JsonObject } {
   const code = codeFor(err)
   const error: JsonObject = {
     message: err.message,
-    type: code === 'usage_limit_reached' ? 'usage_limit_reached' : TYPE_OF_KIND[err.kind],
+    type: code === 'usage_limit_reached' ? 'usage_limit_reached' : typeOf(err),
     param: err.param ?? null,
     code,
   }
   // Codex CLI shows when a usage limit resets.
   if (code === 'usage_limit_reached' && err.retryAfter !== undefined) error.resets_in_seconds = err.retryAfter
   return { error }
+}
+
+/** A 4xx is the client's to fix, so never a `server_error` (a 408 for a body sent too slowly). */
+function typeOf(err: ErrorInfo): string {
+  const type = TYPE_OF_KIND[err.kind]
+  return type === 'server_error' && err.status !== undefined && err.status < 500
+    ? 'invalid_request_error'
+    : type
 }
 
 export function encodeError(err: ErrorInfo): { status: number; body: Record<string, unknown> } {
