@@ -12,6 +12,8 @@ import { hostOfUrl, pathOfUrl } from './request-url.ts'
 interface Policy {
   /** No Host check: `*` listed, or bound beyond loopback with no names listed. */
   readonly anyHost: boolean
+  /** The usual hosts exactly as Bun puts them in the URL (`127.0.0.1:8018`): one lookup, no parsing. */
+  readonly knownHosts: ReadonlySet<string>
   readonly hostNames: ReadonlySet<string>
   /** `.example.com` for a listed `*.example.com`. */
   readonly hostSuffixes: readonly string[]
@@ -51,13 +53,17 @@ export class BrowserGuard {
   readonly #policies = new WeakMap<Config, Policy>()
   readonly #loopbackBind: boolean
   readonly #bindName: string | undefined
+  readonly #knownHosts: ReadonlySet<string>
 
-  /** `bindHost`: the address the server listens on (a reload does not rebind, so it is fixed). */
-  constructor(bindHost: string) {
+  /** The address and port the server listens on (a reload does not rebind, so they are fixed). */
+  constructor(bindHost: string, port: number) {
     const bind = bindHost.toLowerCase()
     const bare = bind.startsWith('[') && bind.endsWith(']') ? bind.slice(1, -1) : bind
     this.#loopbackBind = isLoopbackName(bare) || bare === '::1' || bare.startsWith('127.')
     this.#bindName = isIpLiteral(bare) || isLoopbackName(bare) ? undefined : bare
+    const names = ['127.0.0.1', 'localhost', '[::1]', bare.includes(':') ? `[${bare}]` : bare]
+    // Bun drops the default port from the URL
+    this.#knownHosts = new Set(names.map((n) => (port === 80 ? n : `${n}:${port}`)))
   }
 
   #policyFor(config: Config): Policy {
@@ -69,6 +75,7 @@ export class BrowserGuard {
     if (this.#bindName) names.add(this.#bindName)
     p = {
       anyHost: hosts.includes('*') || (hosts.length === 0 && !this.#loopbackBind),
+      knownHosts: this.#knownHosts,
       hostNames: names,
       hostSuffixes: hosts.filter((h) => h.startsWith('*.')).map((h) => h.slice(1)),
       anyOrigin: origins.includes('*'),
@@ -79,6 +86,7 @@ export class BrowserGuard {
   }
 
   #hostAllowed(p: Policy, host: string): boolean {
+    if (p.knownHosts.has(host)) return true
     if (host.charCodeAt(0) === 91 /* [ */) return true // an IPv6 literal names no DNS entry to rebind
     const colon = host.lastIndexOf(':')
     const name = (colon === -1 ? host : host.slice(0, colon)).toLowerCase()

@@ -56,8 +56,6 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const app = createApp({ ...opts, tokens })
   const boot = config.current.config
-  const guard = new BrowserGuard(boot.host)
-
   const server = Bun.serve({
     port: boot.port,
     hostname: boot.host,
@@ -109,6 +107,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
       return errorResponse('openai-chat', { kind: 'api_error', message: 'Internal error in byokey' })
     },
   })
+
+  // Used by `fetch` from the first request on, once the port (0 in tests) is known.
+  const guard = new BrowserGuard(boot.host, server.port ?? boot.port)
 
   let stopping: Promise<void> | undefined
   return {

@@ -291,27 +291,27 @@ describe('hardening #3: which Host names the check accepts, by bind address', ()
     200
 
   test('bound to loopback: IPs, localhost and the bind name only, unless listed', () => {
-    const guard = new BrowserGuard('127.0.0.1')
+    const guard = new BrowserGuard('127.0.0.1', 8018)
     expect(status(guard, config(), 'gw:8018')).toBe(421)
     expect(status(guard, config({ allowed_hosts: ['gw'] }), 'gw:8018')).toBe(200)
     expect(status(guard, config({ allowed_hosts: ['*.corp.example'] }), 'a.corp.example')).toBe(200)
     expect(status(guard, config({ allowed_hosts: ['*.corp.example'] }), 'corp.example')).toBe(421)
     expect(status(guard, config({ allowed_hosts: ['*'] }), 'anything')).toBe(200)
-    expect(status(new BrowserGuard('localhost'), config(), 'localhost:8018')).toBe(200)
-    expect(status(new BrowserGuard('::1'), config(), '[::1]:8018')).toBe(200)
-    expect(status(new BrowserGuard('mybox.localhost'), config(), 'gw')).toBe(421)
+    expect(status(new BrowserGuard('localhost', 8018), config(), 'localhost:8018')).toBe(200)
+    expect(status(new BrowserGuard('::1', 8018), config(), '[::1]:8018')).toBe(200)
+    expect(status(new BrowserGuard('mybox.localhost', 8018), config(), 'gw')).toBe(421)
   })
 
   test('bound beyond loopback: no check (names unknowable) until allowed_hosts lists some', () => {
     for (const bind of ['0.0.0.0', '::', '192.168.1.20']) {
-      const guard = new BrowserGuard(bind)
+      const guard = new BrowserGuard(bind, 8018)
       expect(status(guard, config(), 'gw')).toBe(200)
       expect(status(guard, config(), 'evil.example:8018')).toBe(200)
       expect(status(guard, config({ allowed_hosts: ['gw'] }), 'gw')).toBe(200)
       expect(status(guard, config({ allowed_hosts: ['gw'] }), 'evil.example:8018')).toBe(421)
       expect(status(guard, config({ allowed_hosts: ['gw'] }), '192.168.1.20:8018')).toBe(200)
     }
-    const named = new BrowserGuard('gateway.lan')
+    const named = new BrowserGuard('gateway.lan', 8018)
     expect(status(named, config(), 'gateway.lan:8018')).toBe(200)
     expect(status(named, config({ allowed_hosts: ['gw'] }), 'gateway.lan:8018')).toBe(200)
     expect(status(named, config({ allowed_hosts: ['gw'] }), 'evil.example')).toBe(421)
