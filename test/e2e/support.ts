@@ -8,6 +8,16 @@ import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import type { DialectName } from '../../src/dialects/ir.ts'
 import { SSEParser } from '../../src/sse.ts'
+import {
+  type AnthropicFake,
+  fakeAnthropic,
+  fakeGemini,
+  fakeOpenAI,
+  type GeminiFake,
+  type OpenAIFake,
+  type Script,
+} from '../helpers/fakes/index.ts'
+import { type TestGateway, testGateway } from '../helpers/gateway.ts'
 
 /** The key the clients present to the gateway; no upstream may ever see it. */
 export const CLIENT_KEY = 'sk-client-key-that-must-not-leak'
@@ -19,6 +29,167 @@ export const INBOUND_DIALECT: Record<InboundName, DialectName> = {
   responses: 'openai-responses',
   messages: 'anthropic-messages',
   gemini: 'gemini',
+}
+
+// ------------------------------------------------------------------------------------- errors
+
+/**
+ * The message of an error body in the envelope of `dialect`, checking the envelope's shape on the
+ * way: OpenAI `{error:{message,type,param,code}}`, Anthropic `{type:"error",error:{type,message}}`,
+ * Gemini `{error:{code,message,status}}` with `code` equal to the HTTP status.
+ */
+export function envelopeMessage(dialect: DialectName, body: unknown, status: number): string {
+  const b = body as Record<string, Record<string, unknown>>
+  expect(typeof b['error']?.['message']).toBe('string')
+  if (dialect === 'anthropic-messages') {
+    expect(b['type'] as unknown).toBe('error')
+    expect(typeof b['error']?.['type']).toBe('string')
+  } else if (dialect === 'gemini') {
+    expect(b['error']?.['code']).toBe(status)
+    expect(typeof b['error']?.['status']).toBe('string')
+  } else {
+    expect(typeof b['error']?.['type']).toBe('string')
+    expect(b['error']).toHaveProperty('param')
+    expect(b['error']).toHaveProperty('code')
+  }
+  return String(b['error']?.['message'])
+}
+
+// ------------------------------------------------------------------------------------- gateway
+
+/** The `upstreams:` entry that speaks each dialect in `gatewayWithEveryUpstream`: `up-<short>/<model>` routes there. */
+export const UPSTREAM_OF: Record<DialectName, string> = {
+  'openai-chat': 'up-chat',
+  'openai-responses': 'up-responses',
+  'anthropic-messages': 'up-anthropic',
+  gemini: 'up-gemini',
+}
+
+export interface EveryUpstream extends AsyncDisposable {
+  gw: TestGateway
+  openai: OpenAIFake
+  anthropic: AnthropicFake
+  gemini: GeminiFake
+}
+
+/**
+ * A gateway with one fake upstream per dialect, each reachable as an `upstreams:` entry
+ * (`UPSTREAM_OF`) and through the built-in providers (`claude`, `codex`, `gemini`) it stands for.
+ */
+export async function gatewayWithEveryUpstream(
+  script: Script = { text: 'ok' },
+  config: Record<string, unknown> = {},
+): Promise<EveryUpstream> {
+  const openai = fakeOpenAI(script)
+  const anthropic = fakeAnthropic(script)
+  const gemini = fakeGemini(script)
+  const gw = await testGateway({
+    providers: {
+      claude: { api_key: 'k-claude', base_url: anthropic.url },
+      codex: { api_key: 'k-codex', base_url: `${openai.url}/v1` },
+      gemini: { api_key: 'k-gemini', base_url: gemini.url },
+    },
+    upstreams: [
+      { name: 'up-chat', dialect: 'openai-chat', base_url: `${openai.url}/v1`, api_key: 'k-up-chat' },
+      {
+        name: 'up-responses',
+        dialect: 'openai-responses',
+        base_url: `${openai.url}/v1`,
+        api_key: 'k-up-responses',
+      },
+      {
+        name: 'up-anthropic',
+        dialect: 'anthropic-messages',
+        base_url: anthropic.url,
+        api_key: 'k-up-anthropic',
+      },
+      { name: 'up-gemini', dialect: 'gemini', base_url: gemini.url, api_key: 'k-up-gemini' },
+    ],
+    ...config,
+  })
+  return {
+    gw,
+    openai,
+    anthropic,
+    gemini,
+    async [Symbol.asyncDispose]() {
+      await gw[Symbol.asyncDispose]()
+      await Promise.all([openai.stop(), anthropic.stop(), gemini.stop()])
+    },
+  }
+}
+
+/** One inference endpoint: where it is, its error envelope, and a minimal valid body for a model. */
+export interface Endpoint {
+  name: string
+  dialect: DialectName
+  /** The path for `model` (Gemini puts the model in the path). */
+  path(model: string): string
+  /** A minimal valid body for `model`. */
+  body(model: string): Record<string, unknown>
+}
+
+const chatBody = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })
+const messagesBody = (model: string) => ({
+  model,
+  max_tokens: 16,
+  messages: [{ role: 'user', content: 'hi' }],
+})
+const geminiBody = () => ({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] })
+
+/** Every POST route byokey serves, each with its own envelope. */
+export const ENDPOINTS: readonly Endpoint[] = [
+  { name: 'chat completions', dialect: 'openai-chat', path: () => '/v1/chat/completions', body: chatBody },
+  {
+    name: 'responses',
+    dialect: 'openai-responses',
+    path: () => '/v1/responses',
+    body: (model) => ({ model, input: 'hi' }),
+  },
+  { name: 'messages', dialect: 'anthropic-messages', path: () => '/v1/messages', body: messagesBody },
+  {
+    name: 'messages count_tokens',
+    dialect: 'anthropic-messages',
+    path: () => '/v1/messages/count_tokens',
+    body: (model) => ({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  },
+  {
+    name: 'gemini generateContent',
+    dialect: 'gemini',
+    path: (m) => `/v1beta/models/${m}:generateContent`,
+    body: geminiBody,
+  },
+  {
+    name: 'gemini streamGenerateContent',
+    dialect: 'gemini',
+    path: (m) => `/v1beta/models/${m}:streamGenerateContent?alt=sse`,
+    body: geminiBody,
+  },
+  {
+    name: 'gemini countTokens',
+    dialect: 'gemini',
+    path: (m) => `/v1beta/models/${m}:countTokens`,
+    body: geminiBody,
+  },
+  {
+    name: 'gemini v1 generateContent',
+    dialect: 'gemini',
+    path: (m) => `/v1/models/${m}:generateContent`,
+    body: geminiBody,
+  },
+]
+
+/** A POST of `body` (sent as is when a string) with a JSON content type. */
+export function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
 }
 
 // ------------------------------------------------------------------------------------- usage
@@ -743,23 +914,4 @@ export function requestIn(
         contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
       })
   }
-}
-
-/** The message of an error body in the client's dialect, checking the envelope's shape on the way. */
-export function envelopeMessage(inbound: DialectName, body: unknown, status: number): string {
-  const b = body as Record<string, Record<string, unknown>>
-  if (inbound === 'anthropic-messages') {
-    expect(b['type'] as unknown).toBe('error')
-    expect(typeof b['error']?.['type']).toBe('string')
-    return String(b['error']?.['message'])
-  }
-  if (inbound === 'gemini') {
-    expect(b['error']?.['code']).toBe(status)
-    expect(typeof b['error']?.['status']).toBe('string')
-    return String(b['error']?.['message'])
-  }
-  expect(typeof b['error']?.['type']).toBe('string')
-  expect(b['error']).toHaveProperty('param')
-  expect(b['error']).toHaveProperty('code')
-  return String(b['error']?.['message'])
 }
