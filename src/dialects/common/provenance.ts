@@ -69,12 +69,22 @@ export function isNative(prov: Provenance | undefined, target: DialectName, prov
  */
 export function carriesWrappedSignature(value: unknown): boolean {
   if (typeof value === 'string') return value.startsWith(PREFIX)
-  if (Array.isArray(value)) {
-    for (const v of value) if (carriesWrappedSignature(v)) return true
-    return false
+  if (typeof value !== 'object' || value === null) return false
+  // An explicit stack rather than recursion: the body's nesting is the client's choice.
+  const pending: object[] = [value]
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) if (wrappedOrQueued(node[i], pending)) return true
+    } else {
+      for (const k in node) if (wrappedOrQueued((node as Record<string, unknown>)[k], pending)) return true
+    }
   }
-  if (value !== null && typeof value === 'object') {
-    for (const k in value) if (carriesWrappedSignature((value as Record<string, unknown>)[k])) return true
-  }
+  return false
+}
+
+/** True for a wrapped signature; an array or object is queued for the walk instead. */
+function wrappedOrQueued(v: unknown, pending: object[]): boolean {
+  if (typeof v === 'string') return v.startsWith(PREFIX)
+  if (typeof v === 'object' && v !== null) pending.push(v)
   return false
 }

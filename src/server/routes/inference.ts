@@ -3,7 +3,10 @@
  * its dialect's TypeBox schema (permissive about unknown fields), then hands over to the pipeline.
  */
 import { Elysia } from 'elysia'
-import { requestSchema as anthropicSchema } from '../../dialects/anthropic-messages/index.ts'
+import {
+  countTokensSchema as anthropicCountSchema,
+  requestSchema as anthropicSchema,
+} from '../../dialects/anthropic-messages/index.ts'
 import { requestSchema as geminiSchema } from '../../dialects/gemini/index.ts'
 import { requestSchema as chatSchema } from '../../dialects/openai-chat/index.ts'
 import { requestSchema as responsesSchema } from '../../dialects/openai-responses/index.ts'
@@ -98,15 +101,11 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
         }),
       { body: anthropicSchema },
     )
-    .post('/v1/messages/count_tokens', ({ request, body }) =>
-      countTokens({
-        dialect: 'anthropic-messages',
-        request,
-        body: body as Body,
-        model: modelOf(body as Body),
-        store,
-        tokens,
-      }),
+    .post(
+      '/v1/messages/count_tokens',
+      ({ request, body }) =>
+        countTokens({ dialect: 'anthropic-messages', request, body, model: body.model, store, tokens }),
+      { body: anthropicCountSchema },
     )
     .post('/v1beta/models/*', gemini, { body: geminiSchema })
     .post('/v1/models/*', gemini, { body: geminiSchema })
