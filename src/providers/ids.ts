@@ -18,23 +18,24 @@ export const PROVIDER_IDS = [
 
 export type ProviderId = (typeof PROVIDER_IDS)[number]
 
-const ALIASES: Record<string, ProviderId> = {
-  anthropic: 'claude',
-  openai: 'codex',
-  chatgpt: 'codex',
-  google: 'gemini',
-  github: 'copilot',
-  alibaba: 'qwen',
-  moonshot: 'kimi',
-  zai: 'iflow',
-  glm: 'iflow',
-  i_flow: 'iflow',
-  ampcode: 'amp',
-}
+/** A Map, not an object: a client's `constructor/x` or `__proto__/x` must not find inherited properties. */
+const ALIASES: ReadonlyMap<string, ProviderId> = new Map([
+  ['anthropic', 'claude'],
+  ['openai', 'codex'],
+  ['chatgpt', 'codex'],
+  ['google', 'gemini'],
+  ['github', 'copilot'],
+  ['alibaba', 'qwen'],
+  ['moonshot', 'kimi'],
+  ['zai', 'iflow'],
+  ['glm', 'iflow'],
+  ['i_flow', 'iflow'],
+  ['ampcode', 'amp'],
+])
 
 /** The canonical id for a name or alias (case-insensitive); undefined when it names no provider. */
 export function canonicalProviderId(name: string): ProviderId | undefined {
   const n = name.trim().toLowerCase()
   if ((PROVIDER_IDS as readonly string[]).includes(n)) return n as ProviderId
-  return ALIASES[n]
+  return ALIASES.get(n)
 }

@@ -15,7 +15,9 @@ export function providerFor(
   target: { kind: 'provider'; id: ProviderId } | { kind: 'upstream'; name: string },
   config: Config,
 ): Provider | undefined {
-  if (target.kind === 'provider') return BUILTIN_PROVIDERS[target.id]
+  // own properties only, whatever string a caller passes for the id
+  if (target.kind === 'provider')
+    return Object.hasOwn(BUILTIN_PROVIDERS, target.id) ? BUILTIN_PROVIDERS[target.id] : undefined
   const u = config.upstreams.find((x) => x.name === target.name && x.enabled)
   return u ? compatibleProvider(u) : undefined
 }

@@ -106,3 +106,33 @@ describe('hardening #6: 500 where 400 is due', () => {
     expect((await fetch(`${up.gw.url}/healthz`)).status).toBe(200)
   })
 })
+
+/** Model names that are keys of `Object.prototype`, bare and as a `provider/model` qualifier. */
+const PROTOTYPE_NAMES = [
+  '__proto__/x',
+  'constructor/x',
+  'toString',
+  'hasOwnProperty/x',
+  '__proto__',
+  'constructor',
+  'valueOf/gpt-5',
+  '__proto__/claude-sonnet-4-5',
+]
+
+describe('hardening: model names that are Object.prototype keys', () => {
+  test.each(ENDPOINTS.map((e) => [e.name, e] as const))(
+    '%s: each is an unknown model (404 model_not_found), not an inherited property',
+    async (_, e) => {
+      for (const name of PROTOTYPE_NAMES) {
+        // Gemini takes the model from the path: literal and percent-encoded slashes alike
+        const models = e.dialect === 'gemini' ? [name, encodeURIComponent(name)] : [name]
+        for (const model of models) {
+          const res = await postJson(up.gw.url + e.path(model), e.body(name))
+          expect({ model, status: res.status }).toEqual({ model, status: 404 })
+          const message = envelopeMessage(e.dialect, await res.json(), 404)
+          expect(message).toStartWith(`The model '${name}' is not served by this gateway`)
+        }
+      }
+    },
+  )
+})

@@ -386,3 +386,31 @@ describe('RouteError', () => {
     expect(() => resolveModel('', ctx(cfg()))).toThrow(RouteError)
   })
 })
+
+describe('hardening: model names that are Object.prototype keys', () => {
+  const NAMES = [
+    '__proto__/x',
+    'constructor/x',
+    'toString',
+    'hasOwnProperty/x',
+    '__proto__',
+    'constructor/gpt-5',
+  ]
+
+  test('are unknown models, never an inherited property taken for a provider', () => {
+    for (const name of NAMES) {
+      expect(notFound(() => resolveModel(name, ctx(cfg()))).message).toStartWith(
+        `The model '${name}' is not served`,
+      )
+    }
+  })
+
+  test('as config keys (model_alias, excluded_models) they name no provider', () => {
+    const config = cfg({
+      model_alias: { constructor: [{ name: 'gpt-5', alias: 'via-constructor' }] },
+      excluded_models: { constructor: ['*'], toString: ['*'] },
+    })
+    expect(notFound(() => resolveModel('via-constructor', ctx(config))).info.code).toBe('model_not_found')
+    expect(resolveModel('gpt-5', ctx(config)).target).toEqual({ kind: 'provider', id: 'codex' })
+  })
+})

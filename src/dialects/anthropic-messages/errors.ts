@@ -76,7 +76,7 @@ export function decodeErrorBody(body: JsonObject, status?: number): ErrorInfo {
     message = e.message
   } else if (typeof e === 'string') message = e
   else message = body.message
-  const known = typeof type === 'string' ? KIND_OF_TYPE[type] : undefined
+  const known = typeof type === 'string' && Object.hasOwn(KIND_OF_TYPE, type) ? KIND_OF_TYPE[type] : undefined
   const kind = known ?? (status === undefined ? 'api_error' : kindOfStatus(status))
   const info: ErrorInfo = {
     kind,

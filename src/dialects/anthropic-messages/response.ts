@@ -102,7 +102,7 @@ const STOP_OUT: Readonly<Record<StopReason, string>> = {
 
 export function decodeStopReason(raw: unknown): { stopReason: StopReason; rawStopReason?: string } {
   if (typeof raw !== 'string') return { stopReason: 'other' }
-  const known = STOP_IN[raw]
+  const known = Object.hasOwn(STOP_IN, raw) ? STOP_IN[raw] : undefined
   return known ? { stopReason: known } : { stopReason: 'other', rawStopReason: raw }
 }
 

@@ -31,5 +31,5 @@ const EXT_TYPES: Record<string, string> = {
 export function guessMediaType(url: string, fallback = 'application/octet-stream'): string {
   const path = url.split(/[?#]/)[0] ?? ''
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase()
-  return EXT_TYPES[ext] ?? fallback
+  return Object.hasOwn(EXT_TYPES, ext) ? (EXT_TYPES[ext] as string) : fallback
 }

@@ -118,7 +118,7 @@ function httpStatusOf(err: ErrorInfo): number {
 
 export function encodeError(err: ErrorInfo): { status: number; body: Record<string, unknown> } {
   const status = httpStatusOf(err)
-  const namedByCode = err.code !== undefined && KIND_OF_NAME[err.code] !== undefined
+  const namedByCode = err.code !== undefined && Object.hasOwn(KIND_OF_NAME, err.code)
   const name = namedByCode
     ? (err.code as string)
     : err.status === undefined
@@ -140,7 +140,9 @@ export function decodeErrorObject(e: JsonObject, httpStatus: number): ErrorInfo 
   const status = httpStatus > 0 ? httpStatus : (code ?? 500)
   const name = typeof e.status === 'string' ? e.status : undefined
   const info: ErrorInfo = {
-    kind: (name !== undefined ? KIND_OF_NAME[name] : undefined) ?? kindOfStatus(status),
+    kind:
+      (name !== undefined && Object.hasOwn(KIND_OF_NAME, name) ? KIND_OF_NAME[name] : undefined) ??
+      kindOfStatus(status),
     message: typeof e.message === 'string' && e.message !== '' ? e.message : `Gemini error ${status}`,
     status,
   }

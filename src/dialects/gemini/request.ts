@@ -178,9 +178,10 @@ const SNAKE_TO_CAMEL: Record<string, string> = {
  */
 export function camel(obj: JsonObject): JsonObject {
   for (const k in obj) {
-    if (k.indexOf('_') !== -1 && SNAKE_TO_CAMEL[k] !== undefined) {
+    if (k.indexOf('_') !== -1 && Object.hasOwn(SNAKE_TO_CAMEL, k)) {
       const out: JsonObject = {}
-      for (const key in obj) out[SNAKE_TO_CAMEL[key] ?? key] = obj[key]
+      for (const key in obj)
+        out[Object.hasOwn(SNAKE_TO_CAMEL, key) ? (SNAKE_TO_CAMEL[key] as string) : key] = obj[key]
       return out
     }
   }
