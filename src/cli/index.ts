@@ -37,14 +37,14 @@ export async function runCli(argv: string[]): Promise<number> {
   const [first, ...rest] = argv
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined
-    console.log(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : MAIN_HELP)
+    console.log(topic && Object.hasOwn(COMMAND_HELP, topic) ? COMMAND_HELP[topic] : MAIN_HELP)
     return 0
   }
   if (first === '--version' || first === '-V') {
     console.log(VERSION)
     return 0
   }
-  const command = COMMANDS[first]
+  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined
   if (!command) {
     console.error(`byokey: unknown command '${first}'. Run 'byokey --help' for the list.`)
     return 2

@@ -24,6 +24,17 @@ describe('byokey command line', () => {
     }
   })
 
+  test('hardening: command names that are Object.prototype keys are unknown commands', async () => {
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const r = await runCli([name])
+      expect({ name, code: r.code }).toEqual({ name, code: 2 })
+      expect(r.stderr).toContain(`unknown command '${name}'`)
+    }
+    const help = await runCli(['help', 'hasOwnProperty'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('Usage:')
+  })
+
   test('usage errors exit 2 and say what is wrong', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['frobnicate'], /unknown command 'frobnicate'/],
