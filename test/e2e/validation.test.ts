@@ -136,3 +136,48 @@ describe('hardening: model names that are Object.prototype keys', () => {
     },
   )
 })
+
+/** [endpoint name, field (dotted), values that must be refused, the smallest value that is served] */
+const COUNT_CASES: Array<[string, string, number[], number]> = [
+  ['chat completions', 'max_tokens', [-5, 0], 1],
+  ['chat completions', 'max_completion_tokens', [-1, 0], 1],
+  ['chat completions', 'n', [-1, 0], 1],
+  ['chat completions', 'top_k', [-1], 0],
+  ['chat completions', 'top_logprobs', [-1], 0],
+  ['responses', 'max_output_tokens', [-1, 0], 1],
+  ['responses', 'top_logprobs', [-1], 0],
+  ['messages', 'max_tokens', [-1, 0], 1],
+  ['messages', 'top_k', [-1], 0],
+  ['gemini generateContent', 'generationConfig.maxOutputTokens', [-1, 0], 1],
+  ['gemini generateContent', 'generation_config.max_output_tokens', [-1, 0], 1],
+  ['gemini generateContent', 'generationConfig.candidateCount', [-1, 0], 1],
+  ['gemini generateContent', 'generationConfig.topK', [-1], 0],
+]
+
+/** `body` with `value` set at the dotted `path`. */
+function withField(body: Record<string, unknown>, path: string, value: number): Record<string, unknown> {
+  const keys = path.split('.')
+  const out = structuredClone(body)
+  let at = out
+  for (const k of keys.slice(0, -1)) {
+    at[k] ??= {}
+    at = at[k] as Record<string, unknown>
+  }
+  at[keys[keys.length - 1]!] = value
+  return out
+}
+
+describe('hardening: negative counts are refused in every dialect', () => {
+  test.each(COUNT_CASES)('%s: %s', async (name, field, bad, least) => {
+    const e = ENDPOINTS.find((x) => x.name === name)!
+    // the endpoint's own dialect upstream: a body the gateway let through would reach it unchanged
+    const model = `${UPSTREAM_OF[e.dialect]}/m`
+    for (const value of bad) {
+      const res = await postJson(up.gw.url + e.path(model), withField(e.body(model), field, value))
+      expect({ value, status: res.status }).toEqual({ value, status: 400 })
+      expect(envelopeMessage(e.dialect, await res.json(), 400)).toStartWith(`${field}:`)
+    }
+    const ok = await postJson(up.gw.url + e.path(model), withField(e.body(model), field, least))
+    expect(ok.status).toBe(200)
+  })
+})

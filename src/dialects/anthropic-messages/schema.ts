@@ -146,7 +146,7 @@ export const requestSchema = Type.Object(
     stream: Type.Optional(Type.Boolean()),
     temperature: Type.Optional(Type.Number()),
     top_p: Type.Optional(Type.Number()),
-    top_k: Type.Optional(Type.Integer()),
+    top_k: Type.Optional(Type.Integer({ minimum: 0 })),
     output_format: Type.Optional(jsonSchemaFormat),
     service_tier: Type.Optional(Type.String()),
   },

@@ -90,7 +90,7 @@ const thinkingConfig = obj({
 const generationConfig = obj({
   temperature: Type.Number(),
   topP: Type.Number(),
-  topK: Type.Number(),
+  topK: Type.Number({ minimum: 0 }),
   candidateCount: Type.Integer({ minimum: 1 }),
   maxOutputTokens: Type.Integer({ minimum: 1 }),
   stopSequences: Type.Array(Type.String()),

@@ -2,7 +2,9 @@
  * The Chat Completions body the gateway accepts. Permissive about fields it does not know
  * (every object allows additional properties, nested ones included, so the validator never
  * strips `cache_control` or a vendor field), strict about the types of the fields it does know.
- * Fields OpenAI documents as nullable accept `null`.
+ * Fields OpenAI documents as nullable accept `null`. Counts have the same lower bounds in all four
+ * dialects' schemas (token caps and choice counts at least 1, top-k and top-logprobs at least 0),
+ * so a negative count is a 400 here rather than whatever the upstream makes of it.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
 
@@ -120,16 +122,17 @@ export const requestSchema = Type.Object(
     messages: Type.Array(message),
     stream: nullable(Type.Boolean()),
     stream_options: nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, open)),
-    max_tokens: nullable(Type.Integer()),
-    max_completion_tokens: nullable(Type.Integer()),
+    max_tokens: nullable(Type.Integer({ minimum: 1 })),
+    max_completion_tokens: nullable(Type.Integer({ minimum: 1 })),
     temperature: nullable(Type.Number()),
     top_p: nullable(Type.Number()),
-    top_k: nullable(Type.Integer()),
-    n: nullable(Type.Integer()),
+    top_k: nullable(Type.Integer({ minimum: 0 })),
+    n: nullable(Type.Integer({ minimum: 1 })),
     stop: nullable(Type.Union([Type.String(), Type.Array(Type.String())])),
     presence_penalty: nullable(Type.Number()),
     frequency_penalty: nullable(Type.Number()),
     seed: nullable(Type.Integer()),
+    top_logprobs: nullable(Type.Integer({ minimum: 0 })),
     user: Type.Optional(Type.String()),
     metadata: nullable(Type.Object({}, open)),
     tools: nullable(Type.Array(tool)),

@@ -3,7 +3,8 @@
  * not know (every object allows additional properties, nested ones included, so the validator
  * never strips a field it has not heard of), strict about the types of the fields it does know.
  * Items and parts are one open object each rather than unions: a union makes validators pick a
- * branch, and the item kinds keep growing (custom_tool_call, item_reference, …).
+ * branch, and the item kinds keep growing (custom_tool_call, item_reference, …). Counts have the
+ * lower bounds of the other dialects' schemas (token caps at least 1, top-logprobs at least 0).
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
 
@@ -106,9 +107,10 @@ export const requestSchema = Type.Object(
     parallel_tool_calls: nullable(Type.Boolean()),
     reasoning: nullable(reasoning),
     text: Type.Optional(textConfig),
-    max_output_tokens: nullable(Type.Integer()),
+    max_output_tokens: nullable(Type.Integer({ minimum: 1 })),
     temperature: nullable(Type.Number()),
     top_p: nullable(Type.Number()),
+    top_logprobs: nullable(Type.Integer({ minimum: 0 })),
     metadata: nullable(Type.Record(Type.String(), Type.Unknown())),
     user: Type.Optional(Type.String()),
     store: nullable(Type.Boolean()),
