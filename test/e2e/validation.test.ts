@@ -181,3 +181,26 @@ describe('hardening: negative counts are refused in every dialect', () => {
     expect(ok.status).toBe(200)
   })
 })
+
+describe('hardening #6: 500 where 400 is due (paths)', () => {
+  test.each([
+    ['gemini', '/v1beta/models/%ZZ:generateContent'],
+    ['gemini', '/v1beta/models/gemini-2.5-pro%E0%A4%A:streamGenerateContent'],
+    ['gemini', '/v1/models/%:generateContent'],
+  ] as const)('%s: a malformed percent-encoding in %s is a 400 in the envelope', async (dialect, path) => {
+    const res = await postJson(up.gw.url + path, { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] })
+    expect(res.status).toBe(400)
+    expect(envelopeMessage(dialect, await res.json(), 400)).toContain('percent-encoding')
+  })
+
+  test('GET /v1/models/{id} decodes the id once: an encoded % is a 404 naming it, a malformed one a 400', async () => {
+    const encoded = await fetch(`${up.gw.url}/v1/models/a%25b`)
+    expect(encoded.status).toBe(404)
+    expect(envelopeMessage('openai-chat', await encoded.json(), 404)).toContain("Model 'a%b' is not served")
+    const malformed = await fetch(`${up.gw.url}/v1/models/%E0%A4%A`)
+    expect(malformed.status).toBe(400)
+    expect(envelopeMessage('openai-chat', await malformed.json(), 400)).toContain('percent-encoding')
+    const ok = await fetch(`${up.gw.url}/v1/models/claude-sonnet-4-5`)
+    expect(ok.status).toBe(200)
+  })
+})

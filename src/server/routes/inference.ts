@@ -15,6 +15,7 @@ import type { Store } from '../../store/types.ts'
 import { HttpError } from '../errors.ts'
 import { countTokens } from '../gateway/count-tokens.ts'
 import { generate } from '../gateway/pipeline.ts'
+import { decodePathSegment } from './path-segment.ts'
 
 type Body = Record<string, unknown>
 
@@ -23,7 +24,7 @@ const streamOf = (body: Body): boolean => body['stream'] === true
 
 /** Gemini puts the model and the method in the last path segment: `gemini-2.5-pro:streamGenerateContent`. */
 export function parseGeminiAction(action: string): { model: string; method: string } {
-  const decoded = decodeURIComponent(action)
+  const decoded = decodePathSegment(action)
   const at = decoded.lastIndexOf(':')
   if (at <= 0) {
     throw new HttpError(

@@ -7,6 +7,7 @@ import { Elysia } from 'elysia'
 import { type ListedModel, listModels } from '../../routing/index.ts'
 import { contextOf } from '../context.ts'
 import { HttpError } from '../errors.ts'
+import { decodePathSegment } from './path-segment.ts'
 
 function openaiEntry(m: ListedModel) {
   return {
@@ -44,30 +45,34 @@ const wantsAnthropic = (request: Request) =>
   request.headers.has('anthropic-version') || new URL(request.url).searchParams.get('format') === 'anthropic'
 
 export function modelRoutes() {
-  return new Elysia()
-    .get('/v1/models', ({ request }) => {
-      const models = listModels(contextOf(request).config.config)
-      if (!wantsAnthropic(request)) return { object: 'list', data: models.map(openaiEntry) }
-      const data = models.map(anthropicEntry)
-      return {
-        data,
-        has_more: false,
-        first_id: data[0]?.id ?? null,
-        last_id: data[data.length - 1]?.id ?? null,
-      }
-    })
-    .get('/v1/models/:id', ({ request, params }) => {
-      const id = decodeURIComponent(params.id)
-      const m = listModels(contextOf(request).config.config).find((x) => x.id === id)
-      if (!m)
-        throw new HttpError(
-          'not_found',
-          `Model '${id}' is not served here; GET /v1/models lists the models`,
-          { code: 'model_not_found' },
-        )
-      return wantsAnthropic(request) ? anthropicEntry(m) : openaiEntry(m)
-    })
-    .get('/v1beta/models', ({ request }) => ({
-      models: listModels(contextOf(request).config.config).map(geminiEntry),
-    }))
+  return (
+    new Elysia()
+      .get('/v1/models', ({ request }) => {
+        const models = listModels(contextOf(request).config.config)
+        if (!wantsAnthropic(request)) return { object: 'list', data: models.map(openaiEntry) }
+        const data = models.map(anthropicEntry)
+        return {
+          data,
+          has_more: false,
+          first_id: data[0]?.id ?? null,
+          last_id: data[data.length - 1]?.id ?? null,
+        }
+      })
+      // The id from the raw path: Elysia's `params` are decoded already, and a second decode would
+      // turn an id's own `%` into an error.
+      .get('/v1/models/:id', ({ request, path }) => {
+        const id = decodePathSegment(path.slice('/v1/models/'.length))
+        const m = listModels(contextOf(request).config.config).find((x) => x.id === id)
+        if (!m)
+          throw new HttpError(
+            'not_found',
+            `Model '${id}' is not served here; GET /v1/models lists the models`,
+            { code: 'model_not_found' },
+          )
+        return wantsAnthropic(request) ? anthropicEntry(m) : openaiEntry(m)
+      })
+      .get('/v1beta/models', ({ request }) => ({
+        models: listModels(contextOf(request).config.config).map(geminiEntry),
+      }))
+  )
 }
