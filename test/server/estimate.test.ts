@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import type { Request } from '../../src/dialects/ir.ts'
+import { countRequestTokens } from '../../src/server/gateway/estimate.ts'
+
+/** One user turn of `text`. */
+const prompt = (text: string): Request => ({
+  source: 'openai-chat',
+  model: 'm',
+  system: [],
+  messages: [{ role: 'user', content: [{ type: 'text', text }] }],
+  stream: false,
+  extra: {},
+})
+
+/** The framing allowance of one message. */
+const FRAMING = 4
+
+describe('countRequestTokens', () => {
+  test('ordinary text, and long runs without whitespace, counted by the o200k tokenizer', async () => {
+    expect(await countRequestTokens(prompt('Hello world, how are you today?'))).toBe(8 + FRAMING)
+    expect(await countRequestTokens(prompt('y'.repeat(40_000)))).toBe(10_000 + FRAMING)
+  })
+})
+
+describe('hardening: fuzz findings', () => {
+  // The tokenizer is synchronous, so the count runs in a child process: the test's own timeout
+  // then still works. Before the fix this one count took minutes, blocking the event loop.
+  test('count_tokens of a 300,000-character run without whitespace answers in a moment', async () => {
+    const estimate = join(import.meta.dir, '../../src/server/gateway/estimate.ts')
+    const script = `
+      const { countRequestTokens } = await import(${JSON.stringify(estimate)})
+      const text = 'y'.repeat(300000)
+      console.log(await countRequestTokens({ system: [], messages: [{ role: 'user', content: [{ type: 'text', text }] }] }))`
+    const child = Bun.spawn([process.execPath, '-e', script], { stdout: 'pipe', stderr: 'inherit' })
+    expect((await new Response(child.stdout).text()).trim()).toBe(String(75_000 + FRAMING))
+    expect(await child.exited).toBe(0)
+  }, 15_000)
+})
