@@ -8,25 +8,24 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { DialectName } from '../../src/dialects/ir.ts'
-import {
-  type AnthropicFake,
-  fakeAnthropic,
-  fakeGemini,
-  fakeOpenAI,
-  type GeminiFake,
-  type OpenAIFake,
-  type Recorded,
-  type Reply,
-  type Script,
+import type {
+  AnthropicFake,
+  GeminiFake,
+  OpenAIFake,
+  Recorded,
+  Reply,
+  Script,
 } from '../helpers/fakes/index.ts'
-import { type TestGateway, testGateway } from '../helpers/gateway.ts'
+import type { TestGateway } from '../helpers/gateway.ts'
 import {
   authOf,
   CLIENT_KEY,
   type Conversation,
   clientUsageFor,
   DRIVERS,
+  type EveryUpstream,
   exchangeOf,
+  gatewayWithEveryUpstream,
   INBOUND_DIALECT,
   type InboundName,
   readClientUsage,
@@ -34,6 +33,7 @@ import {
   type Tokens,
   type Turn,
   tokensVia,
+  UPSTREAM_OF,
 } from './support.ts'
 
 /** Neutral script usage; every dialect reports it its own way (see `tokensVia`). */
@@ -42,12 +42,6 @@ const TEXT = 'Hello from the fake upstream, in small pieces.'
 const FINAL = 'Paris: 21 degrees and clear at 14:05.'
 const INBOUNDS: InboundName[] = ['chat', 'responses', 'messages', 'gemini']
 const UPSTREAM_DIALECTS: DialectName[] = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini']
-const SHORT: Record<DialectName, string> = {
-  'openai-chat': 'chat',
-  'openai-responses': 'responses',
-  'anthropic-messages': 'anthropic',
-  gemini: 'gemini',
-}
 /** Tool call ids the upstream mints (Gemini's public API has none). */
 const CALL_IDS: Record<DialectName, (string | undefined)[]> = {
   'openai-chat': ['call_weather_01', 'call_time_02'],
@@ -56,43 +50,19 @@ const CALL_IDS: Record<DialectName, (string | undefined)[]> = {
   gemini: [undefined, undefined],
 }
 
+let every: EveryUpstream
 let gw: TestGateway
 let openai: OpenAIFake
 let anthropic: AnthropicFake
 let gemini: GeminiFake
 
 beforeAll(async () => {
-  openai = fakeOpenAI({ text: 'unused' })
-  anthropic = fakeAnthropic({ text: 'unused' }, { strictSignatures: true })
-  gemini = fakeGemini({ text: 'unused' })
-  gw = await testGateway({
-    providers: {
-      claude: { api_key: 'k-claude', base_url: anthropic.url },
-      codex: { api_key: 'k-codex', base_url: `${openai.url}/v1` },
-      gemini: { api_key: 'k-gemini', base_url: gemini.url },
-    },
-    upstreams: [
-      { name: 'up-chat', dialect: 'openai-chat', base_url: `${openai.url}/v1`, api_key: 'k-up-chat' },
-      {
-        name: 'up-responses',
-        dialect: 'openai-responses',
-        base_url: `${openai.url}/v1`,
-        api_key: 'k-up-responses',
-      },
-      {
-        name: 'up-anthropic',
-        dialect: 'anthropic-messages',
-        base_url: anthropic.url,
-        api_key: 'k-up-anthropic',
-      },
-      { name: 'up-gemini', dialect: 'gemini', base_url: gemini.url, api_key: 'k-up-gemini' },
-    ],
-  })
+  every = await gatewayWithEveryUpstream({ text: 'unused' }, { anthropic: { strictSignatures: true } })
+  ;({ gw, openai, anthropic, gemini } = every)
 })
 
 afterAll(async () => {
-  await gw[Symbol.asyncDispose]()
-  await Promise.all([openai.stop(), anthropic.stop(), gemini.stop()])
+  await every[Symbol.asyncDispose]()
 })
 
 interface Path {
@@ -110,7 +80,7 @@ interface Path {
 
 function pathsFor(inbound: InboundName): Path[] {
   const upstreams = UPSTREAM_DIALECTS.map((dialect): Path => {
-    const name = `up-${SHORT[dialect]}`
+    const name = UPSTREAM_OF[dialect]
     return {
       dialect,
       via: `upstreams: ${name}`,

@@ -10,6 +10,7 @@ import type { DialectName } from '../../src/dialects/ir.ts'
 import { SSEParser } from '../../src/sse.ts'
 import {
   type AnthropicFake,
+  type FakeAnthropicOptions,
   fakeAnthropic,
   fakeGemini,
   fakeOpenAI,
@@ -75,13 +76,14 @@ export interface EveryUpstream extends AsyncDisposable {
 /**
  * A gateway with one fake upstream per dialect, each reachable as an `upstreams:` entry
  * (`UPSTREAM_OF`) and through the built-in providers (`claude`, `codex`, `gemini`) it stands for.
+ * `config` is merged over that config.
  */
 export async function gatewayWithEveryUpstream(
   script: Script = { text: 'ok' },
-  config: Record<string, unknown> = {},
+  opts: { config?: Record<string, unknown>; anthropic?: FakeAnthropicOptions } = {},
 ): Promise<EveryUpstream> {
   const openai = fakeOpenAI(script)
-  const anthropic = fakeAnthropic(script)
+  const anthropic = fakeAnthropic(script, opts.anthropic)
   const gemini = fakeGemini(script)
   const gw = await testGateway({
     providers: {
@@ -105,7 +107,7 @@ export async function gatewayWithEveryUpstream(
       },
       { name: 'up-gemini', dialect: 'gemini', base_url: gemini.url, api_key: 'k-up-gemini' },
     ],
-    ...config,
+    ...opts.config,
   })
   return {
     gw,
@@ -127,6 +129,8 @@ export interface Endpoint {
   path(model: string): string
   /** A minimal valid body for `model`. */
   body(model: string): Record<string, unknown>
+  /** A token-count route: the generation body without `max_tokens` and `stream`. */
+  counting?: true
 }
 
 const chatBody = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] })
@@ -152,6 +156,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     dialect: 'anthropic-messages',
     path: () => '/v1/messages/count_tokens',
     body: (model) => ({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    counting: true,
   },
   {
     name: 'gemini generateContent',
@@ -170,6 +175,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     dialect: 'gemini',
     path: (m) => `/v1beta/models/${m}:countTokens`,
     body: geminiBody,
+    counting: true,
   },
   {
     name: 'gemini v1 generateContent',
