@@ -15,7 +15,7 @@ import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders } from './browser-guard.ts'
 import { Context, requestIdFrom, setContext } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
-import { pathOfUrl } from './request-url.ts'
+import { pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
   config: ConfigRef
@@ -149,11 +149,10 @@ function badHost(req: Request): Response {
 }
 
 function logRequest(log: Logger, req: Request, res: Response, id: string, start: number): void {
-  const url = new URL(req.url, 'http://localhost')
   const line = {
     reqId: id,
     method: req.method,
-    path: redactUrl(url.pathname + url.search),
+    path: redactUrl(targetOfUrl(req.url)),
     status: res.status,
     ms: Math.round((performance.now() - start) * 100) / 100,
   }

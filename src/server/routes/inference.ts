@@ -15,6 +15,7 @@ import type { Store } from '../../store/types.ts'
 import { HttpError } from '../errors.ts'
 import { countTokens } from '../gateway/count-tokens.ts'
 import { generate } from '../gateway/pipeline.ts'
+import { pathOfUrl } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
 
 type Body = Record<string, unknown>
@@ -39,7 +40,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
   // Matched by a wildcard and read from the path: a qualified model (`up-chat/some-model`) puts a
   // slash inside the segment, which a `:param` would not match.
   const gemini = ({ request, body }: { request: Request; body: unknown }) => {
-    const path = new URL(request.url).pathname
+    const path = pathOfUrl(request.url)
     const { model, method } = parseGeminiAction(path.slice(path.indexOf('/models/') + '/models/'.length))
     if (method === 'countTokens')
       return countTokens({ dialect: 'gemini', request, body: body as Body, model, store, tokens })

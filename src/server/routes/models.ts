@@ -7,6 +7,7 @@ import { Elysia } from 'elysia'
 import { type ListedModel, listModels } from '../../routing/index.ts'
 import { contextOf } from '../context.ts'
 import { HttpError } from '../errors.ts'
+import { queryParam } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
 
 function openaiEntry(m: ListedModel) {
@@ -42,7 +43,7 @@ function geminiEntry(m: ListedModel) {
 }
 
 const wantsAnthropic = (request: Request) =>
-  request.headers.has('anthropic-version') || new URL(request.url).searchParams.get('format') === 'anthropic'
+  request.headers.has('anthropic-version') || queryParam(request.url, 'format') === 'anthropic'
 
 export function modelRoutes() {
   return (
