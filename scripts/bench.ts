@@ -97,7 +97,6 @@ const byokeyPort = freePort()
 writeFileSync(
   config,
   `port: ${byokeyPort}
-server: { usage_flush_ms: 250 }
 upstreams:
   - { name: bench-chat, dialect: openai-chat, base_url: "${upstream.url}/v1", api_key: k, models: [bench-model] }
   - { name: bench-anthropic, dialect: anthropic-messages, base_url: "${upstream.url}", api_key: k }

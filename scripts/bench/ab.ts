@@ -10,7 +10,7 @@ import { join } from 'node:path'
  *
  *   bun scripts/bench/ab.ts [--path /v1/chat/completions] [--body chat|chat-stream|messages|messages-stream]
  *     [--rounds 10] [--duration 3] [--a-root DIR] [--b-root DIR] [--a-env K=V,…] [--b-env K=V,…]
- *     [--a-server 'usage_flush_ms: 250'] [--b-server …]
+ *     [--a-server 'usage_flush_ms: 250'] [--b-server …]   (server settings; defaults otherwise)
  *
  * `--a-root`: another checkout to run as A (e.g. `git worktree add /tmp/base main`, with
  * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
@@ -67,7 +67,7 @@ function start(side: 'a' | 'b') {
   const server = argOf(`${side}-server`, '')
   writeFileSync(
     join(dir, 'config.yaml'),
-    `port: ${port}\nserver: { usage_flush_ms: 250${server ? `, ${server}` : ''} }\nupstreams:\n  - { name: bench-chat, dialect: openai-chat, base_url: "${upstreamUrl}/v1", api_key: k, models: [bench-model] }\n`,
+    `port: ${port}\n${server ? `server: { ${server} }\n` : ''}upstreams:\n  - { name: bench-chat, dialect: openai-chat, base_url: "${upstreamUrl}/v1", api_key: k, models: [bench-model] }\n`,
   )
   const env = Object.fromEntries(
     argOf(`${side}-env`, '')

@@ -30,7 +30,7 @@ setInterval(() => {
   if (rows.length === 0) return
   insert(rows)
   rows = []
-}, 250)
+}, 50)
 
 interface ChatUsage {
   prompt_tokens?: number

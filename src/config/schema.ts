@@ -107,8 +107,11 @@ export const ServerConfig = Obj({
   body_limit_bytes: T.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
   /** How long in-flight requests may run on after SIGTERM before they are cut. */
   shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
-  /** How often queued usage records are written. */
-  usage_flush_ms: T.Integer({ minimum: 10, default: 250 }),
+  /**
+   * The longest a finished request's usage row waits before it is handed to the writer thread,
+   * which commits it at once: the window a kill -9 or crash can lose. Read at start.
+   */
+  usage_flush_ms: T.Integer({ minimum: 10, default: 50 }),
   /**
    * Browser origins allowed to call the gateway (CORS), e.g. `http://localhost:3000`; `*` allows
    * any. A request carrying any other `Origin` is refused with 403; clients that send no `Origin`

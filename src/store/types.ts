@@ -85,7 +85,7 @@ export interface UsageTotals {
 }
 
 export interface UsageStore {
-  /** Queues a record; it is written off the request path in a batch. */
+  /** Queues a record; it is written off the request path in a batch, within the store's flush interval. */
   record(rec: UsageRecord): void
   /** Writes everything queued now (shutdown, tests). */
   flush(): void

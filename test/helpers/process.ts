@@ -1,8 +1,10 @@
 /** Runs byokey as a real process (source or compiled binary) and reads its JSON log lines. */
 
 import { expect } from 'bun:test'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import type { TempDir } from './tmp.ts'
 
 export const ROOT = join(import.meta.dir, '..', '..')
 export const SOURCE_CMD = [process.execPath, join(ROOT, 'src', 'main.ts')]
@@ -157,6 +159,17 @@ async function tailFile(file: string, proc: Subprocess, feed: (text: string) => 
     if (exited) return
     await Bun.sleep(20)
   }
+}
+
+/** Writes `config` to `dir`/config.yaml and starts `serve` on it with `dir` as BYOKEY_HOME (database there too). */
+export function startServerIn(
+  dir: TempDir,
+  config: string,
+  cmd: string[] = SOURCE_CMD,
+): Promise<ServerProcess> {
+  const file = dir.join('config.yaml')
+  writeFileSync(file, config)
+  return startServer(['-c', file], { BYOKEY_HOME: dir.path }, cmd)
 }
 
 /** None of these secrets appears in what a command printed. */

@@ -6,7 +6,7 @@ import { openDatabase } from './open.ts'
 import { sqliteUsage } from './usage.ts'
 
 export interface SqliteStoreOptions {
-  /** How long a usage record may wait in the queue before it is written. */
+  /** How long a usage record may wait in the queue before it is written (default 50 ms, as `server.usage_flush_ms`). */
   usageFlushMs?: number
   /** Hears that the usage writer thread failed (usage is then written on the main thread). */
   onUsageWriterError?: (err: Error) => void
@@ -22,7 +22,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
     db.close()
     throw e
   }
-  const usage = sqliteUsage(db, opts.usageFlushMs ?? 250, {
+  const usage = sqliteUsage(db, opts.usageFlushMs ?? 50, {
     path,
     ...(opts.onUsageWriterError ? { onWriterError: opts.onUsageWriterError } : {}),
     ...(opts.usageWriterScript ? { writerScript: opts.usageWriterScript } : {}),
