@@ -4,7 +4,7 @@
  * time before the kill must have its row. The documented bound is `server.usage_flush_ms`
  * (default 50 ms) plus the writer thread's commit; the test waits four times that before the
  * kill so a loaded machine does not make it flaky. Batching every 250 ms, as before, still had
- * the last rows queued.
+ * the last rows queued. Then the rows of requests that end unusually.
  */
 import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
@@ -76,4 +76,29 @@ describe('hardening #10: kill -9 loses the last usage batch', () => {
     expect(rows).toHaveLength(210)
     for (const r of rows) expect(r).toMatchObject({ status: 200, input: 7, output: 2 })
   }, 30_000)
+})
+
+describe('usage rows: what else the README promises', () => {
+  test('SIGTERM: a stream cut at the shutdown deadline still gets its row', async () => {
+    using dir = tempDir()
+    await using up = fakeOpenAI({ text: 'a slow answer in many parts', chunkText: 2, delayMs: 100 })
+    await using server = await startServerIn(
+      dir,
+      `port: 0\nserver: { shutdown_timeout_ms: 0 }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+    )
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'cut-at-shutdown' },
+      body: JSON.stringify({ model: 'up/m', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    await reader.read()
+    expect(await server.stop('SIGTERM')).toBe(0)
+    await reader.cancel().catch(() => {})
+    const db = new Database(dir.join('byokey.db'))
+    const rows = db.query('SELECT request_id AS id, status FROM usage_records').all()
+    db.close()
+    expect(rows).toEqual([{ id: 'cut-at-shutdown', status: 499 }])
+  })
 })
