@@ -8,7 +8,9 @@
  */
 import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
-import { fakeOpenAI } from '../helpers/fakes/index.ts'
+import { errorReply, fakeAnthropic, fakeOpenAI } from '../helpers/fakes/index.ts'
+import { startFakeOAuth } from '../helpers/fakes/oauth.ts'
+import { testGateway } from '../helpers/gateway.ts'
 import { startServerIn } from '../helpers/process.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
 
@@ -100,5 +102,53 @@ describe('usage rows: what else the README promises', () => {
     const rows = db.query('SELECT request_id AS id, status FROM usage_records').all()
     db.close()
     expect(rows).toEqual([{ id: 'cut-at-shutdown', status: 499 }])
+  })
+
+  test('a subscription token the upstream refuses, and that cannot be refreshed, still leaves its row', async () => {
+    await using oauth = startFakeOAuth({ tokenStyle: 'json', rotate: true })
+    await using up = fakeAnthropic(() => errorReply(401, { message: 'OAuth access token has expired.' }), {
+      requireOAuthBeta: true,
+    })
+    await using gw = await testGateway({
+      providers: {
+        claude: { base_url: up.url, oauth: { token_url: oauth.tokenUrl, client_id: oauth.clientId } },
+      },
+    })
+    const issued = oauth.issue()
+    oauth.revoke(issued.refresh_token)
+    gw.store.accounts.upsert({
+      provider: 'claude',
+      accountId: 'me',
+      kind: 'oauth',
+      token: { access_token: issued.access_token, refresh_token: issued.refresh_token },
+      expiresAt: Date.now() + 3_600_000,
+    })
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        'x-request-id': 'refused-upstream',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    })
+    expect(res.status).toBe(401)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      'byokey login claude',
+    )
+    expect(up.requests).toHaveLength(1)
+    gw.store.usage.flush()
+    expect(gw.store.usage.recent(10)).toEqual([
+      expect.objectContaining({
+        requestId: 'refused-upstream',
+        provider: 'claude',
+        account: 'me',
+        status: 401,
+      }),
+    ])
   })
 })

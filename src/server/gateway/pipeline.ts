@@ -225,8 +225,11 @@ export async function generate(input: GenerateInput): Promise<Response> {
         i--
         continue
       } catch (e) {
-        if (last) throw authFailure(e)
-        continue
+        if (!last) continue
+        // the upstream was asked and refused: the request keeps its one usage record
+        const failure = authFailure(e)
+        meter.finish(failure.status)
+        throw failure
       }
     }
     if (!res.ok) {
