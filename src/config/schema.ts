@@ -126,6 +126,15 @@ export const ServerConfig = Obj({
    * applies only when bound to loopback. Not empty: it applies on every bind. Other hosts get 421.
    */
   allowed_hosts: T.Array(Str({ pattern: '^(\\*|(\\*\\.)?[A-Za-z0-9_.-]+)$' }), { default: [] }),
+  /**
+   * Upstream calls in flight at once; more wait in byokey's queue, where the wait does not count
+   * against the upstream timeouts. The runtime's fetch opens at most 256 connections at once
+   * unless `BUN_CONFIG_MAX_HTTP_REQUESTS` is set in byokey's environment when it starts, and 16 of
+   * those are kept for token refreshes and counts: a value over 240 needs that variable too.
+   */
+  max_upstream_requests: T.Integer({ minimum: 1, maximum: 65_535, default: 240 }),
+  /** Longest wait in that queue before the request is answered 503 (overloaded, with Retry-After). */
+  upstream_queue_ms: T.Integer({ minimum: 1, default: 30_000 }),
 })
 
 /** Ours: how long to wait on upstreams, and on clients. */

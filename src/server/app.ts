@@ -83,12 +83,15 @@ export function createApp(deps: AppDeps) {
     })
     .get('/healthz', () => ({ status: 'ok' }))
     .get('/readyz', ({ request }) => {
-      const snap = contextOf(request).config
+      const ctx = contextOf(request)
       const db = deps.store.ping()
+      const { upstream } = ctx
       const body = {
         status: db ? 'ready' : 'not_ready',
-        config_version: snap.version,
+        config_version: ctx.config.version,
         database: db ? 'open' : 'closed',
+        // queued calls wait for a slot in byokey (server.max_upstream_requests), not upstream
+        upstream: { in_flight: upstream.inFlight, queued: upstream.queued, limit: upstream.capacity },
       }
       return new Response(JSON.stringify(body), {
         status: db ? 200 : 503,

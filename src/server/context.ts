@@ -1,6 +1,7 @@
 /** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
 import type { ConfigSnapshot } from '../config/store.ts'
 import type { Logger } from '../log.ts'
+import type { UpstreamSlots } from './gateway/upstream-slots.ts'
 
 export interface RequestContext {
   id: string
@@ -9,6 +10,8 @@ export interface RequestContext {
   config: ConfigSnapshot
   /** A logger carrying the request id. */
   readonly log: Logger
+  /** The gateway's slots for upstream calls, shared by every request. */
+  readonly upstream: UpstreamSlots
 }
 
 /** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
@@ -19,6 +22,7 @@ export class Context implements RequestContext {
     readonly start: number,
     readonly config: ConfigSnapshot,
     private readonly root: Logger,
+    readonly upstream: UpstreamSlots,
   ) {}
   get log(): Logger {
     this.#log ??= this.root.child({ reqId: this.id })

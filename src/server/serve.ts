@@ -5,7 +5,7 @@
  * deadline, then cut the rest).
  */
 import type { Server } from 'bun'
-import type { ConfigRef } from '../config/store.ts'
+import type { ConfigRef, ConfigSnapshot } from '../config/store.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
 import { BUILTIN_PROVIDERS } from '../providers/registry.ts'
@@ -15,6 +15,7 @@ import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders } from './browser-guard.ts'
 import { Context, requestIdFrom, setContext } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
+import { runtimeFetchLimit, slotCapacity, UpstreamSlots } from './gateway/upstream-slots.ts'
 import { pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
@@ -39,6 +40,8 @@ export function tokenManagerFor(config: ConfigRef, store: Store): TokenManager {
 export interface Gateway {
   readonly server: Server<undefined>
   readonly url: string
+  /** byokey's upstream calls: how many are in flight and how many wait for a slot, now. */
+  readonly upstream: Pick<UpstreamSlots, 'inFlight' | 'queued' | 'capacity'>
   /** Stops accepting, waits for in-flight requests up to the config deadline, then closes the rest. */
   stop(): Promise<void>
 }
@@ -55,6 +58,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const tokens = opts.tokens ?? tokenManagerFor(config, opts.store)
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const app = createApp({ ...opts, tokens })
+  const upstream = upstreamSlotsFor(config.current, log)
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,
@@ -64,6 +68,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     development: false,
     async fetch(incoming) {
       const snap = config.current
+      if (snap !== upstream.sizedFor) upstream.resizeFor(snap)
       const id = requestIdFrom(incoming.headers)
       const start = performance.now()
       let req = incoming
@@ -74,7 +79,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         if (hostless && req.headers.get('host') !== null) res = badHost(req)
         else {
           if (hostless) req = new Request(`http://localhost${req.url}`, req)
-          setContext(req, new Context(id, start, snap, log))
+          setContext(req, new Context(id, start, snap, log, upstream.slots))
           const origin = req.headers.get('origin')
           const refused = guard.screen(req, snap.config, origin)
           if (refused) res = refused
@@ -115,6 +120,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   return {
     server,
     url: server.url.origin,
+    upstream: upstream.slots,
     stop() {
       stopping ??= (async () => {
         const deadline = config.current.config.server.shutdown_timeout_ms
@@ -158,6 +164,36 @@ function logRequest(log: Logger, req: Request, res: Response, id: string, start:
   }
   if (res.status >= 500) log.warn(line, 'request failed')
   else log.info(line, 'request')
+}
+
+/**
+ * The gateway's upstream slots, sized from `server.max_upstream_requests` within the runtime's
+ * fetch limit. A new config snapshot is sized on the first request that reads it (one identity
+ * check per request); a setting the runtime cannot honour is logged once per change.
+ */
+function upstreamSlotsFor(first: ConfigSnapshot, log: Logger) {
+  const runtimeLimit = runtimeFetchLimit(process.env)
+  let configured = 0
+  const capacityFor = (snap: ConfigSnapshot): number => {
+    configured = snap.config.server.max_upstream_requests
+    const capacity = slotCapacity(configured, runtimeLimit)
+    if (capacity < configured) {
+      log.warn(
+        { configured, capacity, runtimeLimit },
+        `server.max_upstream_requests is more than the runtime's fetch allows; start byokey with BUN_CONFIG_MAX_HTTP_REQUESTS=${Math.min(65_535, configured + 16)} to raise it`,
+      )
+    }
+    return capacity
+  }
+  const slots = new UpstreamSlots(capacityFor(first))
+  return {
+    slots,
+    sizedFor: first,
+    resizeFor(snap: ConfigSnapshot): void {
+      this.sizedFor = snap
+      if (snap.config.server.max_upstream_requests !== configured) slots.resize(capacityFor(snap))
+    },
+  }
 }
 
 /** Sets headers even on a response whose headers are immutable (a proxied fetch response). */

@@ -83,7 +83,12 @@ describe('byokey command line', () => {
     expect(line['path']).toBe('/healthz')
     const minted = await fetch(`${server.url}/readyz`)
     expect(minted.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/)
-    expect((await minted.json()) as unknown).toEqual({ status: 'ready', config_version: 1, database: 'open' })
+    expect((await minted.json()) as unknown).toEqual({
+      status: 'ready',
+      config_version: 1,
+      database: 'open',
+      upstream: { in_flight: 0, queued: 0, limit: expect.any(Number) },
+    })
 
     const reload = async () => runCli(['reload', '--db', dir.join('data', 'byokey.db')])
     expect((await reload()).stdout.trim()).toBe('configuration unchanged (version 1)')

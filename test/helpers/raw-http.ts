@@ -1,6 +1,8 @@
 /**
  * HTTP/1.1 written by hand on a TCP socket to 127.0.0.1, for what `fetch` will not send: short,
- * foreign or missing `Host` headers, broken framing, huge headers, bodies trickled byte by byte.
+ * foreign or missing `Host` headers, broken framing, huge headers, bodies trickled byte by byte;
+ * and for load that must reach an in-process gateway all at once (the test process's `fetch`
+ * shares the runtime's 256-connection limit with the gateway's own upstream calls).
  */
 import { connect, type Socket } from 'node:net'
 
@@ -103,12 +105,24 @@ export class RawConnection {
     const rest = this.#buf.subarray(Buffer.byteLength(text.slice(0, end + 4), 'latin1'))
     const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
     if (length === undefined ? !this.#closed : rest.byteLength < length) return undefined
-    return {
-      status: Number(statusLine.split(' ')[1]),
-      headers,
-      body: rest.subarray(0, length).toString('utf8'),
-    }
+    const body = headers['transfer-encoding'] === 'chunked' ? dechunk(rest) : rest.subarray(0, length)
+    return { status: Number(statusLine.split(' ')[1]), headers, body: body.toString('utf8') }
   }
+}
+
+/** A chunked body taken apart as bytes (chunk sizes count bytes, not characters). */
+function dechunk(raw: Buffer): Buffer {
+  const parts: Buffer[] = []
+  let at = 0
+  for (;;) {
+    const eol = raw.indexOf('\r\n', at)
+    if (eol < 0) break
+    const size = Number.parseInt(raw.subarray(at, eol).toString('latin1'), 16)
+    if (!(size > 0)) break
+    parts.push(raw.subarray(eol + 2, eol + 2 + size))
+    at = eol + 2 + size + 2
+  }
+  return Buffer.concat(parts)
 }
 
 /** One request on a fresh connection; the connection is closed afterwards. */

@@ -14,7 +14,12 @@ describe('server', () => {
     expect(h.status).toBe(200)
     expect(await h.json()).toEqual({ status: 'ok' })
     const r = await fetch(`${gw.url}/readyz`)
-    expect(await r.json()).toEqual({ status: 'ready', config_version: 1, database: 'open' })
+    expect(await r.json()).toEqual({
+      status: 'ready',
+      config_version: 1,
+      database: 'open',
+      upstream: { in_flight: 0, queued: 0, limit: 240 },
+    })
   })
 
   test('x-request-id is kept when sane, minted otherwise, and carried in the log line', async () => {

@@ -193,6 +193,8 @@ export async function generate(input: GenerateInput): Promise<Response> {
         clientSignal: input.request.signal,
         stream: input.stream,
         timeouts: config.timeouts,
+        slots: ctx.upstream,
+        queueMs: config.server.upstream_queue_ms,
       })
     } catch (e) {
       if (e instanceof ClientGone) {

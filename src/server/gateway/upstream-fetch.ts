@@ -1,11 +1,15 @@
 /**
  * One upstream call with the timeouts a gateway needs: until the first byte of a stream, until
- * the whole answer of a non-stream call, and the longest silence inside a stream. The client
- * going away aborts the call at once (its signal is part of the fetch's).
+ * the whole answer of a non-stream call, and the longest silence inside a stream. The call first
+ * takes one of byokey's upstream slots (waiting in byokey's queue when all are busy); the timers
+ * start only once it has one, when the call really leaves.
+ * The client going away aborts the call at once (its signal is part of the fetch's), also while
+ * it waits for a slot.
  */
 import type { Config } from '../../config/schema.ts'
 import type { PreparedRequest } from '../../providers/types.ts'
 import { HttpError } from '../errors.ts'
+import { SlotWaitTimeout, type UpstreamSlots } from './upstream-slots.ts'
 
 /** Why an upstream call was cut short by us rather than failing by itself. */
 export class UpstreamTimeout extends Error {
@@ -30,15 +34,40 @@ export interface UpstreamCallHandle {
   abort(reason: Error): void
   /** The reason we aborted, if we did. */
   readonly cutReason: Error | undefined
-  /** The call is over (body read, stream ended or abandoned): stops its timer and its watch on the client. */
+  /**
+   * The call is over (body read, stream ended or abandoned): stops its timer and its watch on
+   * the client and gives its slot back. Later calls do nothing.
+   */
   done(): void
 }
 
-/** Sends the call; throws `HttpError` (502/504) for transport failures and timeouts before headers. */
+export interface UpstreamCallOptions {
+  clientSignal: AbortSignal
+  stream: boolean
+  timeouts: Config['timeouts']
+  /** byokey's upstream slots, and the longest a call may wait for one. */
+  slots: UpstreamSlots
+  queueMs: number
+}
+
+/**
+ * Sends the call; throws `HttpError` for transport failures and timeouts before headers (502,
+ * 504), and for a wait in the queue that outlasted its deadline (503), or `ClientGone`.
+ */
 export async function fetchUpstream(
   prep: PreparedRequest,
-  opts: { clientSignal: AbortSignal; stream: boolean; timeouts: Config['timeouts'] },
+  opts: UpstreamCallOptions,
 ): Promise<UpstreamCallHandle> {
+  const client = opts.clientSignal
+  const { slots } = opts
+  if (!slots.tryTake()) await waitForSlot(slots, client, opts.queueMs)
+  let holding = true
+  const release = () => {
+    if (holding) {
+      holding = false
+      slots.release()
+    }
+  }
   const ctl = new AbortController()
   let cutReason: Error | undefined
   const cut = (reason: Error) => {
@@ -48,7 +77,6 @@ export async function fetchUpstream(
     }
   }
   // The client's signal feeds ours by a listener: AbortSignal.any costs more than the rest of the call setup.
-  const client = opts.clientSignal
   const onClientGone = () => ctl.abort(client.reason)
   if (client.aborted) ctl.abort(client.reason)
   else client.addEventListener('abort', onClientGone, { once: true })
@@ -65,6 +93,7 @@ export async function fetchUpstream(
   } catch (e) {
     clearTimeout(timer)
     client.removeEventListener('abort', onClientGone)
+    release()
     throw transportError(e, cutReason, client)
   }
   if (opts.stream) clearTimeout(timer)
@@ -77,7 +106,28 @@ export async function fetchUpstream(
     done: () => {
       clearTimeout(timer)
       client.removeEventListener('abort', onClientGone)
+      release()
     },
+  }
+}
+
+/** Seconds a client is told to wait (Retry-After) when byokey's queue for upstream calls is full. */
+const QUEUE_RETRY_AFTER_S = 1
+
+/** The slow path: waits in byokey's queue for a slot, or fails the way the client should see. */
+async function waitForSlot(slots: UpstreamSlots, client: AbortSignal, ms: number): Promise<void> {
+  try {
+    await slots.wait(client, ms)
+  } catch (e) {
+    if (client.aborted) throw new ClientGone()
+    if (e instanceof SlotWaitTimeout) {
+      throw new HttpError(
+        'overloaded',
+        `byokey is at its limit of upstream calls: ${e.message}. Retry shortly, or raise server.max_upstream_requests`,
+        { status: 503, code: 'upstream_queue_timeout', retryAfter: QUEUE_RETRY_AFTER_S },
+      )
+    }
+    throw e
   }
 }
 
