@@ -150,6 +150,11 @@ export const UpstreamTimeouts = Obj({
    * gets 408 and the connection is closed. 60 s is 50 MiB at about 7 Mbit/s.
    */
   request_body_ms: T.Integer({ minimum: 1, default: 60_000 }),
+  /**
+   * Streaming calls: longest a whole stream may run, from the call leaving byokey to its last
+   * byte. Keep-alive comments reset the idle timer but not this one.
+   */
+  stream_total_ms: T.Integer({ minimum: 1, default: 3_600_000 }),
 })
 
 export const ConfigSchema = Obj({

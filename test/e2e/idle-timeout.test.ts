@@ -2,7 +2,8 @@
  * The idle timeout of a stream (`timeouts.idle_ms`): an upstream that goes silent mid-stream is
  * cut off, and the client gets what was sent so far and then its dialect's in-stream error event.
  * The timeout counts silence of the upstream only: neither a slow but steady upstream nor a slow
- * client may trip it.
+ * client may trip it. The overall deadline (`timeouts.stream_total_ms`) ends the same way a
+ * stream that keep-alives keep from ever going silent.
  */
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
@@ -101,9 +102,13 @@ function silentUpstream(dialect: UpDialect): FakeServer {
   return dialect === 'openai-chat' ? fakeOpenAI(reply) : fakeAnthropic(reply)
 }
 
-function gatewayFor(up: FakeServer, dialect: UpDialect): Promise<TestGateway> {
+function gatewayFor(
+  up: FakeServer,
+  dialect: UpDialect,
+  timeouts: Record<string, number> = {},
+): Promise<TestGateway> {
   return testGateway({
-    timeouts: { idle_ms: IDLE_MS },
+    timeouts: { idle_ms: IDLE_MS, ...timeouts },
     upstreams: [
       {
         name: 'up',
@@ -200,7 +205,14 @@ async function usageRow(gw: TestGateway, requestId: string) {
   }, 1000)
 }
 
-function expectIdleErrorEvent(client: Client, last: { event?: string; data: string }): void {
+const IDLE_MESSAGE = `upstream sent nothing for ${IDLE_MS} ms`
+
+/** The last event is the dialect's in-stream timeout error, saying `message`. */
+function expectTimeoutErrorEvent(
+  client: Client,
+  last: { event?: string; data: string },
+  message = IDLE_MESSAGE,
+): void {
   const data = JSON.parse(last.data) as Json
   const error = data['error'] as Json
   if (client === 'chat') {
@@ -212,7 +224,7 @@ function expectIdleErrorEvent(client: Client, last: { event?: string; data: stri
     expect(data['type']).toBe('error')
     expect(error['type']).toBe('timeout_error')
   }
-  expect(String(error['message'])).toContain(`upstream sent nothing for ${IDLE_MS} ms`)
+  expect(String(error['message'])).toContain(message)
 }
 
 // ------------------------------------------------------------------------------------- tests
@@ -238,7 +250,7 @@ describe('idle timeout: an upstream that goes silent mid-stream', () => {
       if (kind === 'passthrough') expect(body.startsWith(twoHalves(upDialect).head)).toBe(true)
       const events = parseSSE(body)
       expect(textOf(client, events)).toBe('Hello, wor')
-      expectIdleErrorEvent(client, events[events.length - 1]!)
+      expectTimeoutErrorEvent(client, events[events.length - 1]!)
       expect(events.some((e) => e.data === '[DONE]' || e.event === 'message_stop')).toBe(false)
       expect(events.filter((e) => e.data.includes('"error"'))).toHaveLength(1)
       await waitFor(() => up.requests[0]?.aborted, 1000)
@@ -284,7 +296,7 @@ describe('idle timeout: an upstream that answers and then sends nothing at all',
       const events = parseSSE(await res.text())
       expect(performance.now() - t0).toBeLessThan(SILENCE_MS - 500)
       expect(events).toHaveLength(1)
-      expectIdleErrorEvent(client, events[0]!)
+      expectTimeoutErrorEvent(client, events[0]!)
       await waitFor(() => up.requests[0]?.aborted, 1000)
       expect((await usageRow(gw, id)).status).toBe(STREAM_FAILED_STATUS)
     },
@@ -351,6 +363,37 @@ describe('idle timeout does not count time spent waiting on a slow client', () =
       else expect(last.event).toBe('message_stop')
       expect(up.requests[0]?.aborted).toBe(false)
       expect((await usageRow(gw, id)).status).toBe(200)
+    },
+  )
+})
+
+describe('hardening: stream_total_ms ends a stream that keep-alives keep from going silent', () => {
+  test.each(CASES)(
+    '%s (%s client, %s upstream): the chunks so far, then the timeout error event, and the upstream is aborted',
+    async (kind, client, upDialect) => {
+      const TOTAL_MS = 600
+      // The head, then the dialect's keep-alive every 40 ms for 40 s.
+      const keepAlive = upDialect === 'openai-chat' ? ': keep-alive\n\n' : anthropicEvent('ping', {})
+      const { head } = twoHalves(upDialect)
+      const reply = () => sseResponse([head, ...Array<string>(1000).fill(keepAlive)], { delayMs: 40 })
+      await using up = upDialect === 'openai-chat' ? fakeOpenAI(reply) : fakeAnthropic(reply)
+      // An idle_ms far above the keep-alive cadence: only the overall deadline can end this stream.
+      await using gw = await gatewayFor(up, upDialect, { idle_ms: 5000, stream_total_ms: TOTAL_MS })
+      const id = nextId()
+      const res = await rawRequest(client, gw.url, id)
+      expect(res.status).toBe(200)
+      const body = await res.text()
+      if (kind === 'passthrough') expect(body.startsWith(head + keepAlive)).toBe(true)
+      const events = parseSSE(body)
+      expect(textOf(client, events)).toBe('Hello, wor')
+      expectTimeoutErrorEvent(
+        client,
+        events[events.length - 1]!,
+        `upstream stream did not end within ${TOTAL_MS} ms`,
+      )
+      expect(events.filter((e) => e.data.includes('"error"'))).toHaveLength(1)
+      await waitFor(() => up.requests[0]?.aborted, 1000)
+      expect(await usageRow(gw, id)).toMatchObject({ stream: true, status: STREAM_FAILED_STATUS })
     },
   )
 })

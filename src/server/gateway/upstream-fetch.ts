@@ -1,8 +1,8 @@
 /**
  * One upstream call with the timeouts a gateway needs: until the first byte of a stream, until
- * the whole answer of a non-stream call, and the longest silence inside a stream. The call first
- * takes one of byokey's upstream slots (waiting in byokey's queue when all are busy); the timers
- * start only once it has one, when the call really leaves.
+ * the whole answer of a non-stream call, the longest silence inside a stream, and the longest a
+ * whole stream may run. The call first takes one of byokey's upstream slots (waiting in byokey's
+ * queue when all are busy); the timers start only once it has one, when the call really leaves.
  * The client going away aborts the call at once (its signal is part of the fetch's), also while
  * it waits for a slot.
  */
@@ -14,17 +14,24 @@ import { SlotWaitTimeout, type UpstreamSlots } from './upstream-slots.ts'
 /** Why an upstream call was cut short by us rather than failing by itself. */
 export class UpstreamTimeout extends Error {
   constructor(
-    readonly phase: 'first_byte' | 'response' | 'idle',
+    readonly phase: 'first_byte' | 'response' | 'idle' | 'total',
     readonly ms: number,
   ) {
-    super(
-      phase === 'idle'
-        ? `upstream sent nothing for ${ms} ms`
-        : phase === 'first_byte'
-          ? `upstream did not answer within ${ms} ms`
-          : `upstream did not finish its answer within ${ms} ms`,
-    )
+    super(UpstreamTimeout.describe(phase, ms))
     this.name = 'UpstreamTimeout'
+  }
+
+  static describe(phase: UpstreamTimeout['phase'], ms: number): string {
+    switch (phase) {
+      case 'idle':
+        return `upstream sent nothing for ${ms} ms`
+      case 'first_byte':
+        return `upstream did not answer within ${ms} ms`
+      case 'response':
+        return `upstream did not finish its answer within ${ms} ms`
+      case 'total':
+        return `upstream stream did not end within ${ms} ms`
+    }
   }
 }
 
@@ -80,8 +87,25 @@ export async function fetchUpstream(
   const onClientGone = () => ctl.abort(client.reason)
   if (client.aborted) ctl.abort(client.reason)
   else client.addEventListener('abort', onClientGone, { once: true })
-  const ms = opts.stream ? opts.timeouts.first_byte_ms : opts.timeouts.response_ms
-  const timer = setTimeout(() => cut(new UpstreamTimeout(opts.stream ? 'first_byte' : 'response', ms)), ms)
+  const { timeouts } = opts
+  const sentAt = performance.now()
+  let answered = false
+  // One timer per call, as before streams had an overall deadline: a stream's first-byte timer
+  // is not replaced when the headers come but, when it fires after them, re-armed for the rest
+  // of the stream's total time (a stream that ends first never pays for a second timer).
+  const onTimer = () => {
+    if (!opts.stream) return cut(new UpstreamTimeout('response', timeouts.response_ms))
+    if (!answered && timeouts.first_byte_ms <= timeouts.stream_total_ms) {
+      return cut(new UpstreamTimeout('first_byte', timeouts.first_byte_ms))
+    }
+    const left = timeouts.stream_total_ms - (performance.now() - sentAt)
+    if (left <= 0) return cut(new UpstreamTimeout('total', timeouts.stream_total_ms))
+    timer = setTimeout(onTimer, left)
+  }
+  let timer = setTimeout(
+    onTimer,
+    opts.stream ? Math.min(timeouts.first_byte_ms, timeouts.stream_total_ms) : timeouts.response_ms,
+  )
   let response: Response
   try {
     response = await fetch(prep.url, {
@@ -96,7 +120,7 @@ export async function fetchUpstream(
     release()
     throw transportError(e, cutReason, client)
   }
-  if (opts.stream) clearTimeout(timer)
+  answered = true
   return {
     response,
     abort: cut,
