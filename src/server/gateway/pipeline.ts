@@ -569,6 +569,10 @@ function respondTranslated(
         meter.observe(out)
         encode.push(out, write)
       }
+      // Bun holds the status and headers back until the body's first byte: without this the
+      // client would wait for the first translated event, forever behind an upstream that only
+      // sends keep-alives. An empty line is no event to an SSE reader.
+      controller.write('\n')
       try {
         for (;;) {
           let batch = reader.readMany()
