@@ -29,9 +29,11 @@ import { cachedRoute, type Routed } from './route-cache.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
 import {
   ClientGone,
+  failureDetail,
   fetchUpstream,
   type IdleWatchdog,
   idleWatchdog,
+  readFailure,
   type UpstreamCallHandle,
   UpstreamTimeout,
 } from './upstream-fetch.ts'
@@ -206,12 +208,17 @@ export async function generate(input: GenerateInput): Promise<Response> {
         e instanceof HttpError
           ? redactInfo({ ...e.info, status: e.status }, config, credential.secret)
           : undefined
-      if (info && info.status === 502 && !last) {
+      if (info && info.status === 502) {
         ctx.log.warn(
-          { provider: provider.id, account: credential.label, reason: info.message },
-          'upstream failed; trying the next credential',
+          {
+            provider: provider.id,
+            account: credential.label,
+            reason: info.message,
+            detail: loggedDetail(e, config, credential.secret),
+          },
+          last ? 'upstream call failed' : 'upstream failed; trying the next credential',
         )
-        continue
+        if (!last) continue
       }
       meter.finish(info?.status ?? 502)
       throw info ? new HttpError(info.kind, info.message, info) : e
@@ -357,7 +364,7 @@ async function respondJson(
       ? new HttpError('timeout', `Upstream timeout: ${handle.cutReason.message}`, { status: 504 })
       : new HttpError(
           'api_error',
-          redactText(`Upstream response broke off: ${(e as Error).message}`, config, secret),
+          redactText(`Upstream response broke off: ${readFailure(e)}`, config, secret),
           { status: 502 },
         )
   } finally {
@@ -441,12 +448,18 @@ function streamErrorText(dialect: Dialect, info: ErrorInfo): string {
   return text
 }
 
+/** The runtime's own text of a failure, for the log, without credentials (a URL may carry `?key=`). */
+function loggedDetail(e: unknown, config: Config, secret: string): string | undefined {
+  const detail = failureDetail(e)
+  return detail === undefined ? undefined : redactText(detail, config, secret)
+}
+
 /** Why a stream or a body read failed, in words fit for the client (a network error's text may hold a URL). */
 function breakInfo(handle: UpstreamCallHandle, e: unknown, config: Config, secret: string): ErrorInfo {
   const cut = handle.cutReason
   if (cut instanceof UpstreamTimeout)
     return { kind: 'timeout', message: `Upstream timeout: ${cut.message}`, status: 504 }
-  const detail = redactText(e instanceof Error ? e.message : String(e), config, secret)
+  const detail = redactText(readFailure(e), config, secret)
   return { kind: 'api_error', message: `Upstream stream broke off: ${detail}`, status: 502 }
 }
 
@@ -503,7 +516,10 @@ function respondPassthrough(
       } catch (e) {
         if (clientSignal.aborted) return finish(499)
         const info = breakInfo(handle, e, config, secret)
-        ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
+        ctx.log.warn(
+          { reason: info.message, detail: loggedDetail(e, config, secret) },
+          'upstream stream failed mid-way',
+        )
         meter.observe({ type: 'error', error: info })
         controller.write(streamErrorText(dialect, info))
         finish(200)
@@ -541,7 +557,10 @@ function respondTranslated(
   }
   const fail = (e: unknown): StreamEvent => {
     const info = breakInfo(handle, e, config, secret)
-    ctx.log.warn({ reason: info.message }, 'upstream stream failed mid-way')
+    ctx.log.warn(
+      { reason: info.message, detail: loggedDetail(e, config, secret) },
+      'upstream stream failed mid-way',
+    )
     return { type: 'error', error: info }
   }
   // One pass per network read: decode, meter and encode run as plain calls inside a single

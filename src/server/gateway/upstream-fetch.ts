@@ -118,7 +118,7 @@ export async function fetchUpstream(
     clearTimeout(timer)
     client.removeEventListener('abort', onClientGone)
     release()
-    throw transportError(e, cutReason, client)
+    throw transportError(e, cutReason, client, prep.url)
   }
   answered = true
   return {
@@ -163,17 +163,81 @@ export class ClientGone extends Error {
   }
 }
 
-/** A failed fetch as the error the client should see. */
-export function transportError(e: unknown, cutReason: Error | undefined, clientSignal: AbortSignal): Error {
+/**
+ * A failed fetch as the error the client should see: what failed and where (the upstream's
+ * origin, never its path, query or credentials), never the runtime's own message, which carries
+ * hints meant for developers. That message stays on the error as its `cause`, for the log.
+ */
+export function transportError(
+  e: unknown,
+  cutReason: Error | undefined,
+  clientSignal: AbortSignal,
+  url: string,
+): Error {
   if (clientSignal.aborted) return new ClientGone()
   if (cutReason instanceof UpstreamTimeout) {
     return new HttpError('timeout', `Upstream timeout: ${cutReason.message}`, { status: 504 })
   }
-  const detail = e instanceof Error ? e.message : String(e)
-  return new HttpError('api_error', `Upstream unreachable: ${detail}`, {
+  const err = new HttpError('api_error', `Upstream unreachable: ${transportFailure(e)} (${originOf(url)})`, {
     status: 502,
     code: 'upstream_unreachable',
   })
+  err.cause = e
+  return err
+}
+
+/** What went wrong on the wire, in a few words a client can act on; the runtime's text stays out. */
+export function transportFailure(e: unknown): string {
+  const code = e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined
+  if (typeof code !== 'string') return 'the connection failed'
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused'
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'connection closed unexpectedly'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+    case 'DNSException':
+      return 'host name not found (DNS)'
+    case 'ETIMEDOUT':
+      return 'connection timed out'
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'network unreachable'
+    case 'EPROTO':
+      return 'TLS handshake failed'
+    case 'ERR_INVALID_URL':
+      return 'invalid upstream URL'
+  }
+  if (/CERT|TLS|SSL|ISSUER|SIGNATURE|SELF_SIGNED/.test(code)) return `TLS certificate not accepted (${code})`
+  return /^[A-Z][A-Z0-9_]+$/.test(code) ? `the connection failed (${code})` : 'the connection failed'
+}
+
+/**
+ * Why reading an upstream answer failed, for a client: the runtime's transport errors (they carry
+ * a `code`) in plain words, anything else (a decoder's complaint about the bytes) as it is.
+ */
+export function readFailure(e: unknown): string {
+  if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string')
+    return transportFailure(e)
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** The runtime's own text of a failure, for the log only. */
+export function failureDetail(e: unknown): string | undefined {
+  const inner = e instanceof HttpError ? e.cause : e
+  return inner instanceof Error ? inner.message : inner === undefined ? undefined : String(inner)
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'an invalid URL'
+  }
 }
 
 /**
