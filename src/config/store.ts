@@ -8,6 +8,7 @@ import { existsSync, type FSWatcher, readFileSync, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { ConfigError, defaultConfig, type Overrides, parseConfig } from './load.ts'
 import type { Config } from './schema.ts'
+import { configSecrets } from './secrets.ts'
 
 export interface ConfigSnapshot {
   readonly config: Config
@@ -18,6 +19,11 @@ export interface ConfigSnapshot {
   readonly loadedAt: number
   /** The file it came from, when there is one. */
   readonly file?: string
+  /**
+   * Every credential this config holds or names in the environment, gathered once when the
+   * snapshot is made: what error text must never carry to a client or a log.
+   */
+  readonly secrets: readonly string[]
 }
 
 export interface ReloadResult {
@@ -56,21 +62,10 @@ export class ConfigRef {
       const loaded = parseConfig(text, file, opts.overrides)
       for (const w of loaded.warnings) opts.onWarning?.(w)
       if (loaded.blank) opts.onWarning?.(`${file}: the config file is empty: running on built-in defaults`)
-      this.#current = Object.freeze({
-        config: loaded.config,
-        version: 1,
-        hash: hashOf(text),
-        loadedAt: Date.now(),
-        file,
-      })
+      this.#current = snapshotOf(loaded.config, 1, hashOf(text), file)
     } else {
       if (file && opts.required) throw new ConfigError(file, undefined, undefined, 'config file not found')
-      this.#current = Object.freeze({
-        config: defaultConfig(opts.overrides),
-        version: 1,
-        hash: '',
-        loadedAt: Date.now(),
-      })
+      this.#current = snapshotOf(defaultConfig(opts.overrides), 1, '')
     }
   }
 
@@ -142,13 +137,7 @@ export class ConfigRef {
         )
       }
       for (const w of loaded.warnings) this.#opts.onWarning?.(w)
-      const next = Object.freeze({
-        config: loaded.config,
-        version: prev.version + 1,
-        hash,
-        loadedAt: Date.now(),
-        file,
-      })
+      const next = snapshotOf(loaded.config, prev.version + 1, hash, file)
       this.#current = next // the swap: one reference assignment, atomic for every reader
       this.#opts.onSwap?.(next, prev)
       return { changed: true, version: next.version }
@@ -158,6 +147,12 @@ export class ConfigRef {
       return { changed: false, version: prev.version, error: err.message }
     }
   }
+}
+
+function snapshotOf(config: Config, version: number, hash: string, file?: string): ConfigSnapshot {
+  const { inFile, fromEnv } = configSecrets(config)
+  const secrets = Object.freeze([...inFile, ...fromEnv])
+  return Object.freeze({ config, version, hash, loadedAt: Date.now(), secrets, ...(file ? { file } : {}) })
 }
 
 function hashOf(text: string): string {

@@ -10,7 +10,7 @@ import type { Store } from '../../store/types.ts'
 import { contextOf } from '../context.ts'
 import { countRequestTokens } from './estimate.ts'
 import { credentialsOrThrow, freshSecret, routeFor } from './pipeline.ts'
-import { redactText } from './redact-errors.ts'
+import { Redactor } from './redact-errors.ts'
 
 export interface CountInput {
   dialect: Extract<DialectName, 'anthropic-messages' | 'gemini'>
@@ -89,7 +89,10 @@ export async function countTokens(input: CountInput): Promise<Response> {
         )
       } catch (e) {
         ctx.log.warn(
-          { provider: provider.id, reason: redactText((e as Error).message, config, credential.secret) },
+          {
+            provider: provider.id,
+            reason: new Redactor(ctx.config.secrets, credential.secret).text((e as Error).message),
+          },
           'upstream token count failed; estimating locally',
         )
       }

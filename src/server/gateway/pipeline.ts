@@ -23,7 +23,7 @@ import { errorResponse, HttpError } from '../errors.ts'
 import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
-import { redactInfo, redactText } from './redact-errors.ts'
+import { Redactor } from './redact-errors.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
 import { cachedRoute, type Routed } from './route-cache.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
@@ -206,7 +206,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
       // a transport error's text may hold the URL it called
       const info =
         e instanceof HttpError
-          ? redactInfo({ ...e.info, status: e.status }, config, credential.secret)
+          ? new Redactor(ctx.config.secrets, credential.secret).info({ ...e.info, status: e.status })
           : undefined
       if (info && info.status === 502) {
         ctx.log.warn(
@@ -214,7 +214,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
             provider: provider.id,
             account: credential.label,
             reason: info.message,
-            detail: loggedDetail(e, config, credential.secret),
+            detail: loggedDetail(e, new Redactor(ctx.config.secrets, credential.secret)),
           },
           last ? 'upstream call failed' : 'upstream failed; trying the next credential',
         )
@@ -246,10 +246,8 @@ export async function generate(input: GenerateInput): Promise<Response> {
       handle.done()
       // upstreams quote the key they got (`Invalid API key: sk-…`); masked once decoded, so
       // JSON escapes (`\u2026`, `\/`) cannot hide an echo
-      const info = redactInfo(
+      const info = new Redactor(ctx.config.secrets, credential.secret).info(
         mapUpstreamError(upstream, res.status, text, res.headers, `${provider.id} (${credential.label})`),
-        config,
-        credential.secret,
       )
       const headers = forwardedHeaders(res.headers)
       ctx.log.warn({ provider: provider.id, account: credential.label, status: res.status }, 'upstream error')
@@ -259,11 +257,11 @@ export async function generate(input: GenerateInput): Promise<Response> {
     }
     const provenance = { dialect: upstream.name, provider: provider.id, model: route.model }
     const toolNamespaces = shaped.toolNamespaces
-    const secret = credential.secret
+    const redact = new Redactor(ctx.config.secrets, credential.secret)
     if (!input.stream && prep.stream)
-      return respondCollected(handle, inbound, upstream, meter, provenance, toolNamespaces, config, secret)
+      return respondCollected(handle, inbound, upstream, meter, provenance, toolNamespaces, redact)
     if (!input.stream)
-      return respondJson(handle, inbound, upstream, meter, provenance, toolNamespaces, config, secret)
+      return respondJson(handle, inbound, upstream, meter, provenance, toolNamespaces, redact)
     const headers = forwardedHeaders(res.headers, new Headers(SSE_HEADERS))
     if (inbound.name === upstream.name && !shaped.ir) {
       return respondPassthrough(
@@ -272,7 +270,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
         meter,
         ctx,
         config,
-        secret,
+        redact,
         headers,
         clientWantsUsage,
         input.request.signal,
@@ -287,7 +285,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
       meter,
       ctx,
       config,
-      secret,
+      redact,
       headers,
       input.request.signal,
       {
@@ -352,8 +350,7 @@ async function respondJson(
   meter: UsageMeter,
   provenance: { dialect: DialectName; provider: string; model: string },
   toolNamespaces: string[] | undefined,
-  config: Config,
-  secret: string,
+  redact: Redactor,
 ): Promise<Response> {
   let text: string
   try {
@@ -362,11 +359,9 @@ async function respondJson(
     meter.finish(handle.cutReason instanceof UpstreamTimeout ? 504 : 502)
     throw handle.cutReason instanceof UpstreamTimeout
       ? new HttpError('timeout', `Upstream timeout: ${handle.cutReason.message}`, { status: 504 })
-      : new HttpError(
-          'api_error',
-          redactText(`Upstream response broke off: ${readFailure(e)}`, config, secret),
-          { status: 502 },
-        )
+      : new HttpError('api_error', redact.text(`Upstream response broke off: ${readFailure(e)}`), {
+          status: 502,
+        })
   } finally {
     handle.done()
   }
@@ -407,8 +402,7 @@ async function respondCollected(
   meter: UsageMeter,
   provenance: { dialect: DialectName; provider: string; model: string },
   toolNamespaces: string[] | undefined,
-  config: Config,
-  secret: string,
+  redact: Redactor,
 ): Promise<Response> {
   let collected: Collected
   try {
@@ -417,7 +411,7 @@ async function respondCollected(
       meter.observe(ev)
     })
   } catch (e) {
-    const info = breakInfo(handle, e, config, secret)
+    const info = breakInfo(handle, e, redact)
     meter.finish(info.status ?? 502)
     throw new HttpError(info.kind, info.message, { status: info.status ?? 502 })
   } finally {
@@ -425,7 +419,7 @@ async function respondCollected(
   }
   const headers = forwardedHeaders(handle.response.headers)
   if (!collected.ok) {
-    const error = redactInfo(collected.error, config, secret)
+    const error = redact.info(collected.error)
     const { status } = inbound.encodeError(error)
     meter.finish(status)
     return errorResponse(inbound.name, error, Object.fromEntries(headers))
@@ -449,17 +443,17 @@ function streamErrorText(dialect: Dialect, info: ErrorInfo): string {
 }
 
 /** The runtime's own text of a failure, for the log, without credentials (a URL may carry `?key=`). */
-function loggedDetail(e: unknown, config: Config, secret: string): string | undefined {
+function loggedDetail(e: unknown, redact: Redactor): string | undefined {
   const detail = failureDetail(e)
-  return detail === undefined ? undefined : redactText(detail, config, secret)
+  return detail === undefined ? undefined : redact.text(detail)
 }
 
 /** Why a stream or a body read failed, in words fit for the client (a network error's text may hold a URL). */
-function breakInfo(handle: UpstreamCallHandle, e: unknown, config: Config, secret: string): ErrorInfo {
+function breakInfo(handle: UpstreamCallHandle, e: unknown, redact: Redactor): ErrorInfo {
   const cut = handle.cutReason
   if (cut instanceof UpstreamTimeout)
     return { kind: 'timeout', message: `Upstream timeout: ${cut.message}`, status: 504 }
-  const detail = redactText(readFailure(e), config, secret)
+  const detail = redact.text(readFailure(e))
   return { kind: 'api_error', message: `Upstream stream broke off: ${detail}`, status: 502 }
 }
 
@@ -477,7 +471,7 @@ function respondPassthrough(
   meter: UsageMeter,
   ctx: RequestContext,
   config: Config,
-  secret: string,
+  redact: Redactor,
   headers: Headers,
   clientWantsUsage: boolean,
   clientSignal: AbortSignal,
@@ -515,9 +509,9 @@ function respondPassthrough(
         }
       } catch (e) {
         if (clientSignal.aborted) return finish(499)
-        const info = breakInfo(handle, e, config, secret)
+        const info = breakInfo(handle, e, redact)
         ctx.log.warn(
-          { reason: info.message, detail: loggedDetail(e, config, secret) },
+          { reason: info.message, detail: loggedDetail(e, redact) },
           'upstream stream failed mid-way',
         )
         meter.observe({ type: 'error', error: info })
@@ -542,7 +536,7 @@ function respondTranslated(
   meter: UsageMeter,
   ctx: RequestContext,
   config: Config,
-  secret: string,
+  redact: Redactor,
   headers: Headers,
   clientSignal: AbortSignal,
   encodeOpts: Parameters<Dialect['encodeStream']>[0],
@@ -556,11 +550,8 @@ function respondTranslated(
     meter.finish(status)
   }
   const fail = (e: unknown): StreamEvent => {
-    const info = breakInfo(handle, e, config, secret)
-    ctx.log.warn(
-      { reason: info.message, detail: loggedDetail(e, config, secret) },
-      'upstream stream failed mid-way',
-    )
+    const info = breakInfo(handle, e, redact)
+    ctx.log.warn({ reason: info.message, detail: loggedDetail(e, redact) }, 'upstream stream failed mid-way')
     return { type: 'error', error: info }
   }
   // One pass per network read: decode, meter and encode run as plain calls inside a single
@@ -584,7 +575,7 @@ function respondTranslated(
       }
       const onEvent = (ev: StreamEvent) => {
         // an upstream's in-stream error may quote the credential, like its error answers
-        const out = ev.type === 'error' ? { type: ev.type, error: redactInfo(ev.error, config, secret) } : ev
+        const out = ev.type === 'error' ? { type: ev.type, error: redact.info(ev.error) } : ev
         meter.observe(out)
         encode.push(out, write)
       }

@@ -6,40 +6,38 @@
  * What is masked: the credential of the attempt (a config or stored key, or a subscription's
  * access token fresh from the store, so a refresh needs no bookkeeping: the attempt knows the
  * token it sent), and every secret of the config snapshot (keys, env keys, credential headers),
- * gathered once per snapshot. Other stored accounts' tokens were never sent to this upstream.
+ * gathered once per snapshot (`ConfigSnapshot.secrets`). Other stored accounts' tokens were never
+ * sent to this upstream.
  */
 
-import type { Config } from '../../config/schema.ts'
-import { configSecrets } from '../../config/secrets.ts'
 import type { ErrorInfo } from '../../dialects/ir.ts'
 import { maskSecrets, redactUrlCredentials } from '../../log.ts'
 
-/** The config's secrets, per immutable snapshot (a reload makes a new one). */
-const bySnapshot = new WeakMap<Config, readonly string[]>()
+/**
+ * Masks what one upstream attempt must never pass on: `configSecrets` are the snapshot's
+ * (gathered once when it was loaded), `credential` is what this attempt sent. Making one is a
+ * two-field object; the scans run only when an error is redacted.
+ */
+export class Redactor {
+  constructor(
+    private readonly configSecrets: readonly string[],
+    private readonly credential: string,
+  ) {}
 
-function secretsOf(config: Config): readonly string[] {
-  let found = bySnapshot.get(config)
-  if (!found) {
-    const { inFile, fromEnv } = configSecrets(config)
-    found = [...inFile, ...fromEnv]
-    bySnapshot.set(config, found)
+  /** `text` without the attempt's credential, the config's secrets, or URL credentials. */
+  text(text: string): string {
+    return maskSecrets(redactUrlCredentials(text), [this.credential, ...this.configSecrets])
   }
-  return found
-}
 
-/** `text` without the attempt's credential, the config's secrets, or URL credentials. */
-export function redactText(text: string, config: Config, credential: string): string {
-  return maskSecrets(redactUrlCredentials(text), [credential, ...secretsOf(config)])
-}
-
-/** `info` with its texts redacted; the same object when there was nothing to hide. */
-export function redactInfo(info: ErrorInfo, config: Config, credential: string): ErrorInfo {
-  const message = redactText(info.message, config, credential)
-  const param = info.param === undefined ? undefined : redactText(info.param, config, credential)
-  const code = info.code === undefined ? undefined : redactText(info.code, config, credential)
-  if (message === info.message && param === info.param && code === info.code) return info
-  const out: ErrorInfo = { ...info, message }
-  if (param !== undefined) out.param = param
-  if (code !== undefined) out.code = code
-  return out
+  /** `info` with its texts redacted; the same object when there was nothing to hide. */
+  info(info: ErrorInfo): ErrorInfo {
+    const message = this.text(info.message)
+    const param = info.param === undefined ? undefined : this.text(info.param)
+    const code = info.code === undefined ? undefined : this.text(info.code)
+    if (message === info.message && param === info.param && code === info.code) return info
+    const out: ErrorInfo = { ...info, message }
+    if (param !== undefined) out.param = param
+    if (code !== undefined) out.code = code
+    return out
+  }
 }
