@@ -1,6 +1,5 @@
 /**
- * Anthropic Messages response ↔ IR, plus the usage, stop-reason and thinking-for-client codecs the
- * stream codecs share.
+ * Anthropic Messages response ↔ IR, plus the usage and stop-reason codecs the stream codecs share.
  *
  * Stop reasons:
  *
@@ -42,7 +41,6 @@
  */
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, parseArguments, pickExtra } from '../common/json.ts'
-import { signatureFor } from '../common/provenance.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
@@ -51,11 +49,11 @@ import {
   type Provenance,
   type Response,
   type StopReason,
-  type ThinkingPart,
   type Usage,
 } from '../ir.ts'
+import { decodeBlock, extraWith, hintsFor, hintsOf, withFields } from './content.ts'
 import { decodeErrorBody } from './errors.ts'
-import { decodeBlock, extraWith, hintsFor, hintsOf, withFields } from './request.ts'
+import { thinkingForClient } from './reasoning.ts'
 import { DIALECT, type Hints } from './types.ts'
 
 const RESPONSE_KEYS = new Set([
@@ -207,20 +205,6 @@ export function encodeUsage(u: Usage): JsonObject {
   if (u.reasoningTokens !== undefined) out.output_tokens_details = { thinking_tokens: u.reasoningTokens }
   if (h?.fields) Object.assign(out, h.fields)
   return out
-}
-
-/**
- * A thinking part as a block for an Anthropic client: opaque values of another provenance are
- * wrapped, and thinking that had no signature gets a wrapped empty one, so that when the client
- * sends the block back it is recognised as foreign and never forwarded to Anthropic.
- */
-export function thinkingForClient(part: ThinkingPart, fallback: Provenance | undefined): JsonObject {
-  const prov = part.provenance ?? fallback
-  if (part.redacted !== undefined) {
-    return { type: 'redacted_thinking', data: signatureFor(DIALECT, part.redacted, prov) }
-  }
-  const opaque = part.signature ?? part.encrypted ?? ''
-  return { type: 'thinking', thinking: part.text, signature: signatureFor(DIALECT, opaque, prov) }
 }
 
 /** An upstream Messages response → IR; an error envelope throws its DialectError. */

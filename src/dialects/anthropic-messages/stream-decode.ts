@@ -24,7 +24,7 @@ import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { BlockStart, DecodeStreamOptions, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { decodeErrorBody } from './errors.ts'
-import { attributeSignature } from './request.ts'
+import { attributeSignature } from './reasoning.ts'
 import { decodeStopReason, decodeUsage } from './response.ts'
 import { DIALECT, type Hints } from './types.ts'
 
