@@ -14,19 +14,18 @@
  * Dropped without error, by choice: `detail` on images. Audio, images in assistant turns and
  * another provider's file ids throw DialectError naming the field.
  */
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
-import {
-  type CacheControl,
-  DialectError,
-  type Extra,
-  type FilePart,
-  type ImagePart,
-  type MediaSource,
-  type Message,
-  type Part,
-  type Provenance,
-  type Role,
-  type TextPart,
+import { isObject, type JsonObject } from '../common/json.ts'
+import { extraWith, fail, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
+import type {
+  CacheControl,
+  FilePart,
+  ImagePart,
+  MediaSource,
+  Message,
+  Part,
+  Provenance,
+  Role,
+  TextPart,
 } from '../ir.ts'
 import { decodeRedactedThinkingBlock, decodeThinkingBlock, encodeThinkingPart } from './reasoning.ts'
 import { decodeToolResultBlock, decodeToolUseBlock, encodeToolCall, encodeToolResult } from './tools.ts'
@@ -36,41 +35,6 @@ const MESSAGE_KEYS = new Set(['role', 'content'])
 const TEXT_KEYS = new Set(['type', 'text', 'cache_control', 'citations'])
 const IMAGE_KEYS = new Set(['type', 'source', 'cache_control'])
 const DOCUMENT_KEYS = new Set(['type', 'source', 'title', 'cache_control'])
-
-// ---------------------------------------------------------------------------------------------
-// Hints
-
-/** This dialect's hint bag inside an IR `extra`, when it has one. */
-export function hintsOf(extra: Extra | undefined): Hints | undefined {
-  const h = extra?.[DIALECT]
-  return isObject(h) ? (h as Hints) : undefined
-}
-
-/** An `extra` carrying `hints`; undefined when there is nothing to carry. */
-export function extraWith(hints: Hints): Extra | undefined {
-  return Object.keys(hints).length > 0 ? { [DIALECT]: hints } : undefined
-}
-
-/** The client's own unknown fields, to spread back into a wire object of this dialect. */
-export function fieldsOf(extra: Extra | undefined): JsonObject | undefined {
-  return hintsOf(extra)?.fields
-}
-
-/** Keeps a wire field the IR could not take as typed, for a same-dialect encode. */
-export function keep(h: Hints, key: string, value: unknown): void {
-  if (h.fields) h.fields[key] = value
-  else h.fields = { [key]: value }
-}
-
-/** Hints whose `fields` are the keys of `raw` outside `known`. */
-export function hintsFor(raw: JsonObject, known: ReadonlySet<string>): Hints {
-  const fields = pickExtra(raw, known)
-  return fields ? { fields } : {}
-}
-
-export function fail(message: string, param?: string): never {
-  throw new DialectError(message, param)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Decoding: shared by requests, responses and streams
@@ -89,10 +53,10 @@ export function readCacheControl(raw: JsonObject, h: Hints): CacheControl | unde
       if (k === 'ttl' && (cc.ttl === '5m' || cc.ttl === '1h')) out.ttl = cc.ttl
       else if (k !== 'type') whole = false
     }
-    if (!whole) keep(h, 'cache_control', cc)
+    if (!whole) keepField(h, 'cache_control', cc)
     return out
   }
-  keep(h, 'cache_control', cc)
+  keepField(h, 'cache_control', cc)
   return undefined
 }
 
@@ -141,37 +105,40 @@ export function decodeBlock(raw: unknown, path: string, prov?: Provenance): Part
   if (!isObject(raw) || typeof raw.type !== 'string') fail(`${path} must be a content block object`, path)
   switch (raw.type) {
     case 'text': {
-      const h = hintsFor(raw, TEXT_KEYS)
+      const fields = unknownFields(raw, TEXT_KEYS)
+      const h: Hints = fields ? { fields } : {}
       const part: TextPart = { type: 'text', text: str(raw.text, `${path}.text`) }
       const cc = readCacheControl(raw, h)
       if (cc) part.cacheControl = cc
       if (Array.isArray(raw.citations)) part.citations = raw.citations
-      else if (raw.citations !== undefined) keep(h, 'citations', raw.citations)
-      const extra = extraWith(h)
+      else if (raw.citations !== undefined) keepField(h, 'citations', raw.citations)
+      const extra = extraWith(DIALECT, h)
       if (extra) part.extra = extra
       return part
     }
     case 'image': {
       const source = readSource(raw.source, false)
       if (!source) return rawPart(raw)
-      const h = hintsFor(raw, IMAGE_KEYS)
+      const fields = unknownFields(raw, IMAGE_KEYS)
+      const h: Hints = fields ? { fields } : {}
       const part: ImagePart = { type: 'image', source }
       const cc = readCacheControl(raw, h)
       if (cc) part.cacheControl = cc
-      const extra = extraWith(h)
+      const extra = extraWith(DIALECT, h)
       if (extra) part.extra = extra
       return part
     }
     case 'document': {
       const source = readSource(raw.source, true)
       if (!source) return rawPart(raw)
-      const h = hintsFor(raw, DOCUMENT_KEYS)
+      const fields = unknownFields(raw, DOCUMENT_KEYS)
+      const h: Hints = fields ? { fields } : {}
       const part: FilePart = { type: 'file', source }
       if (typeof raw.title === 'string') part.title = raw.title
-      else if (raw.title !== undefined) keep(h, 'title', raw.title)
+      else if (raw.title !== undefined) keepField(h, 'title', raw.title)
       const cc = readCacheControl(raw, h)
       if (cc) part.cacheControl = cc
-      const extra = extraWith(h)
+      const extra = extraWith(DIALECT, h)
       if (extra) part.extra = extra
       return part
     }
@@ -206,9 +173,10 @@ function decodeMessage(raw: unknown, i: number): Message {
   if (role !== 'user' && role !== 'assistant' && role !== 'system') {
     fail(`${path}.role must be "user", "assistant" or "system"`, `${path}.role`)
   }
-  const h = hintsFor(raw, MESSAGE_KEYS)
+  const fields = unknownFields(raw, MESSAGE_KEYS)
+  const h: Hints = fields ? { fields } : {}
   const msg: Message = { role, content: decodeContent(raw.content, `${path}.content`, h) }
-  const extra = extraWith(h)
+  const extra = extraWith(DIALECT, h)
   if (extra) msg.extra = extra
   return msg
 }
@@ -231,7 +199,8 @@ export function decodeSystem(system: unknown, h: Hints): TextPart[] {
   const parts: TextPart[] = new Array(system.length)
   for (let i = 0; i < system.length; i++) {
     const p = decodeBlock(system[i], `system.${i}`)
-    if (p.type !== 'text' || hintsOf(p.extra)?.block) fail(`system.${i} must be a text block`, `system.${i}`)
+    if (p.type !== 'text' || hintsOf<Hints>(p.extra, DIALECT)?.block)
+      fail(`system.${i} must be a text block`, `system.${i}`)
     parts[i] = p
   }
   return parts
@@ -241,18 +210,15 @@ export function decodeSystem(system: unknown, h: Hints): TextPart[] {
 // Encoding
 
 export interface EncodeContext {
-  same: boolean
+  /**
+   * The request is this dialect's: its own values that are not kept fields (file ids, citations,
+   * `strict: false`, system messages in place, a tool result's block form) may go back.
+   */
+  own: boolean
   provider: string | undefined
   foreignThinking: 'drop' | 'text'
   /** One sanitised id per original id, so tool_use and tool_result always agree. */
   ids: Map<string, string>
-}
-
-/** Puts `extra`'s client fields back (same dialect only), after the typed fields. */
-export function withFields(block: JsonObject, extra: Extra | undefined, ctx: { same: boolean }): JsonObject {
-  if (!ctx.same) return block
-  const f = fieldsOf(extra)
-  return f ? Object.assign(block, f) : block
 }
 
 export function isPlainText(b: JsonObject): boolean {
@@ -268,7 +234,7 @@ function encodeImageSource(src: MediaSource, path: string, ctx: EncodeContext): 
     case 'url':
       return { type: 'url', url: src.url }
     case 'file_id':
-      if (!ctx.same) fail(`${path}: a file id of another provider cannot be sent to Anthropic`, path)
+      if (!ctx.own) fail(`${path}: a file id of another provider cannot be sent to Anthropic`, path)
       return { type: 'file', file_id: src.fileId }
   }
 }
@@ -276,7 +242,7 @@ function encodeImageSource(src: MediaSource, path: string, ctx: EncodeContext): 
 export function encodeImage(part: ImagePart, path: string, ctx: EncodeContext): JsonObject {
   const b: JsonObject = { type: 'image', source: encodeImageSource(part.source, path, ctx) }
   if (part.cacheControl) b.cache_control = encodeCacheControl(part.cacheControl)
-  return withFields(b, part.extra, ctx)
+  return spreadFields(b, hintsOf<Hints>(part.extra, DIALECT))
 }
 
 export function encodeFile(part: FilePart, path: string, ctx: EncodeContext): JsonObject {
@@ -303,20 +269,18 @@ export function encodeFile(part: FilePart, path: string, ctx: EncodeContext): Js
   const title = part.title ?? part.filename
   if (title !== undefined) b.title = title
   if (part.cacheControl) b.cache_control = encodeCacheControl(part.cacheControl)
-  return withFields(b, part.extra, ctx)
+  return spreadFields(b, hintsOf<Hints>(part.extra, DIALECT))
 }
 
 export function encodeText(part: TextPart, ctx: EncodeContext): JsonObject | undefined {
-  if (ctx.same) {
-    const raw = hintsOf(part.extra)?.block
-    if (raw) return raw
-  }
+  const h = hintsOf<Hints>(part.extra, DIALECT)
+  if (h?.block) return h.block
   // The API rejects empty and whitespace-only text blocks, and cache_control on them.
   if (part.text.trim() === '') return undefined
   const b: JsonObject = { type: 'text', text: part.text }
   if (part.cacheControl) b.cache_control = encodeCacheControl(part.cacheControl)
-  if (part.citations && ctx.same) b.citations = part.citations
-  return withFields(b, part.extra, ctx)
+  if (part.citations && ctx.own) b.citations = part.citations
+  return spreadFields(b, h)
 }
 
 function encodePart(part: Part, role: Role, path: string, ctx: EncodeContext): JsonObject | undefined {
@@ -354,7 +318,7 @@ export function encodeMessages(messages: Message[], ctx: EncodeContext, hoisted:
   const turns: Turn[] = []
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!
-    if (m.role === 'system' && !ctx.same) {
+    if (m.role === 'system' && !ctx.own) {
       for (let j = 0; j < m.content.length; j++) {
         const p = m.content[j]!
         const path = `messages.${i}.content.${j}`
@@ -405,13 +369,13 @@ export function trimFinalAssistant(turns: Turn[]): void {
   } else last.blocks[last.blocks.length - 1] = { ...b, text }
 }
 
-export function turnToWire(t: Turn, ctx: EncodeContext): JsonObject {
-  const h = ctx.same ? hintsOf(t.message.extra) : undefined
+export function turnToWire(t: Turn): JsonObject {
+  const h = hintsOf<Hints>(t.message.extra, DIALECT)
   let content: unknown = t.blocks
   if (h?.form === 'string' && !t.merged && t.blocks.every(isPlainText)) {
     content = t.blocks.map((b) => b.text as string).join('')
   }
-  return withFields({ role: t.role, content }, t.message.extra, ctx)
+  return spreadFields({ role: t.role, content }, h)
 }
 
 /**

@@ -30,11 +30,12 @@
  * lands in `encrypted` (that is where its encoder keeps opaque reasoning). Towards a client, thinking
  * of another provenance gets a wrapped signature (`thinkingForClient`).
  */
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
 import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
 import { budgetForEffort, clampEffort } from '../common/reasoning.ts'
+import { extraWith, fail, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type { Provenance, ReasoningEffort, ReasoningRequest, ThinkingPart } from '../ir.ts'
-import { type EncodeContext, extraWith, fail, hintsFor, str, type Turn, withFields } from './content.ts'
+import { type EncodeContext, str, type Turn } from './content.ts'
 import { DIALECT, type Hints, MIN_THINKING_BUDGET } from './types.ts'
 
 /** The effort levels `output_config.effort` accepts. */
@@ -90,8 +91,8 @@ export function decodeThinkingBlock(
   const placeholder = a.value === '' && sig !== ''
   if (raw.signature !== undefined && !placeholder) setOpaque(part, a.value, a.provenance)
   part.provenance = a.provenance
-  const extra = extraWith(hintsFor(raw, THINKING_KEYS))
-  if (extra) part.extra = extra
+  const fields = unknownFields(raw, THINKING_KEYS)
+  if (fields) part.extra = extraWith<Hints>(DIALECT, { fields })
   return part
 }
 
@@ -102,14 +103,14 @@ export function decodeRedactedThinkingBlock(
 ): ThinkingPart {
   const a = attributeSignature(str(raw.data, `${path}.data`), prov)
   const part: ThinkingPart = { type: 'thinking', text: '', redacted: a.value, provenance: a.provenance }
-  const extra = extraWith(hintsFor(raw, REDACTED_KEYS))
-  if (extra) part.extra = extra
+  const fields = unknownFields(raw, REDACTED_KEYS)
+  if (fields) part.extra = extraWith<Hints>(DIALECT, { fields })
   return part
 }
 
 export function decodeThinking(raw: unknown, h: Hints): ReasoningRequest {
   if (!isObject(raw)) fail('thinking must be an object', 'thinking')
-  const rest = pickExtra(raw, THINKING_CONFIG_KEYS)
+  const rest = unknownFields(raw, THINKING_CONFIG_KEYS)
   let r: ReasoningRequest
   switch (raw.type) {
     case 'enabled': {
@@ -144,11 +145,17 @@ export function encodeThinkingPart(part: ThinkingPart, ctx: EncodeContext): Json
   if (part.redacted !== undefined) {
     // Redacted data is only readable by the provider that minted it, and has no text to keep.
     if (!native || part.redacted === '') return undefined
-    return withFields({ type: 'redacted_thinking', data: part.redacted }, part.extra, ctx)
+    return spreadFields(
+      { type: 'redacted_thinking', data: part.redacted },
+      hintsOf<Hints>(part.extra, DIALECT),
+    )
   }
   // An unsigned or foreign block would be rejected ("Invalid signature in thinking block").
   if (native && part.signature) {
-    return withFields({ type: 'thinking', thinking: part.text, signature: part.signature }, part.extra, ctx)
+    return spreadFields(
+      { type: 'thinking', thinking: part.text, signature: part.signature },
+      hintsOf<Hints>(part.extra, DIALECT),
+    )
   }
   if (ctx.foreignThinking === 'text' && part.text.trim() !== '') return { type: 'text', text: part.text }
   return undefined
@@ -186,22 +193,25 @@ export interface ThinkingPlan {
   budget?: number
 }
 
-/** The request's reasoning as `thinking` + `output_config.effort`: the table at the top. */
-export function planThinking(r: ReasoningRequest | undefined, same: boolean): ThinkingPlan {
+/**
+ * The request's reasoning as `thinking` + `output_config.effort`: the table at the top. `own`: the
+ * request is this dialect's, so an effort beside (or without) `thinking` is the client's own.
+ */
+export function planThinking(r: ReasoningRequest | undefined, own: boolean): ThinkingPlan {
   if (!r) return {}
   const effort = r.effort && r.effort !== 'none' ? clampEffort(r.effort, EFFORTS) : undefined
   const off =
     r.mode === 'off' ||
     (r.mode === undefined && (r.budgetTokens === 0 || (r.budgetTokens === undefined && r.effort === 'none')))
-  if (off) return { thinking: { type: 'disabled' }, effort: same ? effort : undefined }
+  if (off) return { thinking: { type: 'disabled' }, effort: own ? effort : undefined }
   if (r.mode === 'auto') return { thinking: { type: 'adaptive' }, effort }
   if (r.mode === 'on' || r.budgetTokens !== undefined) {
     const asked = r.budgetTokens ?? budgetForEffort(r.effort && r.effort !== 'none' ? r.effort : 'medium')
     const budget = Math.max(MIN_THINKING_BUDGET, asked)
-    return { thinking: { type: 'enabled', budget_tokens: budget }, budget, effort: same ? effort : undefined }
+    return { thinking: { type: 'enabled', budget_tokens: budget }, budget, effort: own ? effort : undefined }
   }
   if (!r.effort) return {}
-  if (same) return { effort }
+  if (own) return { effort }
   const budget = Math.max(MIN_THINKING_BUDGET, budgetForEffort(r.effort))
   return { thinking: { type: 'enabled', budget_tokens: budget }, budget }
 }

@@ -13,8 +13,9 @@
  * `count_tokens` bodies (no `max_tokens`) decode like any request; `encodeCountTokensRequest` writes
  * one (the fields that endpoint takes).
  */
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
 import { maxTokensForBudget } from '../common/reasoning.ts'
+import { extraWith, fail, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type {
   DecodeRequestContext,
   EncodeRequestOptions,
@@ -28,10 +29,6 @@ import {
   type EncodeContext,
   encodeMessages,
   encodeSystem,
-  extraWith,
-  fail,
-  hintsFor,
-  hintsOf,
   trimFinalAssistant,
   turnToWire,
 } from './content.ts'
@@ -86,7 +83,7 @@ function decodeFormat(raw: unknown, param: string, h: Hints): ResponseFormat {
   if (!isObject(raw) || raw.type !== 'json_schema' || !isObject(raw.schema)) {
     fail(`${param} must be {"type":"json_schema","schema":{…}}`, param)
   }
-  const rest = pickExtra(raw, FORMAT_KEYS)
+  const rest = unknownFields(raw, FORMAT_KEYS)
   if (rest) h.format = rest
   return { type: 'json_schema', schema: raw.schema }
 }
@@ -97,7 +94,8 @@ function decodeFormat(raw: unknown, param: string, h: Hints): ResponseFormat {
  */
 export function decodeRequest(body: unknown, ctx: DecodeRequestContext = {}): Request {
   if (!isObject(body)) fail('the request body must be a JSON object')
-  const h = hintsFor(body, REQUEST_KEYS)
+  const fields = unknownFields(body, REQUEST_KEYS)
+  const h: Hints = fields ? { fields } : {}
   const model = body.model ?? ctx.model
   if (typeof model !== 'string' || model === '') fail('model must be a non-empty string', 'model')
   const messages = decodeMessages(body.messages)
@@ -149,7 +147,7 @@ export function decodeRequest(body: unknown, ctx: DecodeRequestContext = {}): Re
   if (body.output_config !== undefined) {
     const oc = body.output_config
     if (!isObject(oc)) fail('output_config must be an object', 'output_config')
-    const rest = pickExtra(oc, OUTPUT_CONFIG_KEYS) ?? {}
+    const rest = unknownFields(oc, OUTPUT_CONFIG_KEYS) ?? {}
     if (typeof oc.effort === 'string' && IR_EFFORTS.has(oc.effort)) {
       req.reasoning = { ...req.reasoning, effort: oc.effort as ReasoningEffort }
     } else if (oc.effort !== undefined) rest.effort = oc.effort
@@ -162,7 +160,7 @@ export function decodeRequest(body: unknown, ctx: DecodeRequestContext = {}): Re
     h.formatField = 'output_format'
   }
 
-  req.extra = extraWith(h) ?? {}
+  req.extra = extraWith(DIALECT, h) ?? {}
   return req
 }
 
@@ -177,35 +175,36 @@ function encodeFormat(f: ResponseFormat, h: Hints | undefined): JsonObject | und
       )
     case 'json_schema': {
       const out: JsonObject = { type: 'json_schema', schema: f.schema }
-      return h?.format ? Object.assign(out, h.format) : out
+      return h?.format ? spreadFields(out, { fields: h.format }) : out
     }
   }
 }
 
 /** IR → Messages body for the upstream (or for a client, in tests). */
 export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Record<string, unknown> {
-  const same = req.source === DIALECT
-  const h = same ? hintsOf(req.extra) : undefined
+  // The one place a same-dialect request is told apart for what is not a kept field.
+  const own = req.source === DIALECT
+  const h = hintsOf<Hints>(req.extra, DIALECT)
   if (req.n !== undefined && req.n > 1) fail('Anthropic returns one choice per request; n must be 1', 'n')
 
   const ctx: EncodeContext = {
-    same,
+    own,
     provider: opts.provider,
     foreignThinking: opts.foreignThinking ?? 'drop',
     ids: new Map(),
   }
   const hoisted: JsonObject[] = []
   const turns = encodeMessages(req.messages, ctx, hoisted)
-  if (!same) trimFinalAssistant(turns)
+  if (!own) trimFinalAssistant(turns)
 
   const body: JsonObject = { model: opts.model ?? req.model, max_tokens: 0 }
 
   const system = encodeSystem(req.system, hoisted, h, ctx)
   if (system !== undefined) body.system = system
 
-  body.messages = turns.map((t) => turnToWire(t, ctx))
+  body.messages = turns.map((t) => turnToWire(t))
 
-  if (same && req.metadata !== undefined) {
+  if (own && req.metadata !== undefined) {
     body.metadata = req.user === undefined ? req.metadata : { ...req.metadata, user_id: req.user }
   } else if (req.user !== undefined) body.metadata = { user_id: req.user }
 
@@ -218,13 +217,13 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   const toolChoice = encodeToolChoice(req, hasTools, h)
   if (toolChoice) body.tool_choice = toolChoice
 
-  const plan = planThinking(req.reasoning, same)
+  const plan = planThinking(req.reasoning, own)
   let thinking = plan.thinking
   const on = (t: JsonObject | undefined) => t?.type === 'enabled' || t?.type === 'adaptive'
   if (on(thinking) && (toolChoice?.type === 'any' || toolChoice?.type === 'tool')) thinking = undefined
-  if (on(thinking) && !same && lacksLeadingThinking(turns)) thinking = undefined
+  if (on(thinking) && !own && lacksLeadingThinking(turns)) thinking = undefined
   if (thinking && h?.thinking && (thinking.type !== 'disabled' || h.thinking.type !== undefined)) {
-    Object.assign(thinking, h.thinking)
+    spreadFields(thinking, { fields: h.thinking })
   }
   const thinkingOn = on(thinking)
 
@@ -242,11 +241,10 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   if (plan.effort) outputConfig.effort = plan.effort
   if (format && h?.formatField === 'output_format') body.output_format = format
   else if (format) outputConfig.format = format
-  if (h?.outputConfig) Object.assign(outputConfig, h.outputConfig)
+  if (h?.outputConfig) spreadFields(outputConfig, { fields: h.outputConfig })
   if (Object.keys(outputConfig).length > 0 || h?.outputConfig) body.output_config = outputConfig
 
-  if (h?.fields) Object.assign(body, h.fields)
-  return body
+  return spreadFields(body, h)
 }
 
 /** IR → `POST /v1/messages/count_tokens` body: the request without the fields that endpoint refuses. */

@@ -40,7 +40,8 @@
  * empty one when it had none, so it is recognised when the client sends it back.
  */
 import { mintId } from '../common/ids.ts'
-import { isObject, type JsonObject, parseArguments, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
+import { extraWith, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
@@ -51,7 +52,7 @@ import {
   type StopReason,
   type Usage,
 } from '../ir.ts'
-import { decodeBlock, extraWith, hintsFor, hintsOf, withFields } from './content.ts'
+import { decodeBlock } from './content.ts'
 import { decodeErrorBody } from './errors.ts'
 import { thinkingForClient } from './reasoning.ts'
 import { DIALECT, type Hints } from './types.ts'
@@ -157,9 +158,9 @@ export function decodeUsage(raw: JsonObject, base?: Usage): Usage {
     if (v !== undefined) u.reasoningTokens = v
   }
   const h: Hints = { keys: Object.keys(raw) }
-  const fields = pickExtra(raw, USAGE_KEYS)
+  const fields = unknownFields(raw, USAGE_KEYS)
   if (fields) h.fields = fields
-  u.extra = { [DIALECT]: h }
+  u.extra = extraWith(DIALECT, h)
   return u
 }
 
@@ -189,7 +190,7 @@ function usageValue(u: Usage, key: string, fields: JsonObject | undefined): unkn
 
 /** IR usage → wire (see the table at the top). */
 export function encodeUsage(u: Usage): JsonObject {
-  const h = hintsOf(u.extra)
+  const h = hintsOf<Hints>(u.extra, DIALECT)
   const out: JsonObject = {}
   if (h?.keys) {
     for (const k of h.keys) out[k] = usageValue(u, k, h.fields)
@@ -203,8 +204,7 @@ export function encodeUsage(u: Usage): JsonObject {
   }
   out.output_tokens = u.outputTokens
   if (u.reasoningTokens !== undefined) out.output_tokens_details = { thinking_tokens: u.reasoningTokens }
-  if (h?.fields) Object.assign(out, h.fields)
-  return out
+  return spreadFields(out, h)
 }
 
 /** An upstream Messages response → IR; an error envelope throws its DialectError. */
@@ -231,15 +231,15 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
   if (stop.rawStopReason !== undefined) res.rawStopReason = stop.rawStopReason
   if (typeof body.stop_sequence === 'string') res.stopSequence = body.stop_sequence
   if (isObject(body.usage)) res.usage = decodeUsage(body.usage)
-  const extra = extraWith(hintsFor(body, RESPONSE_KEYS))
-  if (extra) res.extra = extra
+  const fields = unknownFields(body, RESPONSE_KEYS)
+  if (fields) res.extra = extraWith<Hints>(DIALECT, { fields })
   return res
 }
 
 /** IR → a Messages response for an Anthropic client. */
 export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
+  // The one place this dialect's own answer is told apart for what is not a kept field.
   const own = res.source === DIALECT
-  const ctx = { same: own }
   // Thinking another dialect produced without saying whose it is: that dialect's, then.
   const fallback: Provenance | undefined = opts.provenance ?? (own ? undefined : { dialect: res.source })
   const content: JsonObject[] = []
@@ -247,25 +247,24 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
   for (const p of res.content) {
     switch (p.type) {
       case 'text': {
-        const raw = own ? hintsOf(p.extra)?.block : undefined
-        if (raw) content.push(raw)
+        const h = hintsOf<Hints>(p.extra, DIALECT)
+        if (h?.block) content.push(h.block)
         else if (own || p.text !== '') {
           const b: JsonObject = { type: 'text', text: p.text }
           if (own && p.citations) b.citations = p.citations
-          content.push(withFields(b, p.extra, ctx))
+          content.push(spreadFields(b, h))
         }
         break
       }
       case 'thinking':
-        content.push(withFields(thinkingForClient(p, fallback), p.extra, ctx))
+        content.push(spreadFields(thinkingForClient(p, fallback), hintsOf<Hints>(p.extra, DIALECT)))
         break
       case 'tool_call':
         toolCalls = true
         content.push(
-          withFields(
+          spreadFields(
             { type: 'tool_use', id: p.id, name: p.name, input: parseArguments(p.arguments) },
-            p.extra,
-            ctx,
+            hintsOf<Hints>(p.extra, DIALECT),
           ),
         )
         break
@@ -281,11 +280,7 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
     stop_sequence: res.stopSequence ?? null,
     usage: encodeUsage(res.usage ?? { inputTokens: 0, outputTokens: 0 }),
   }
-  if (own) {
-    const f = hintsOf(res.extra)?.fields
-    if (f) Object.assign(body, f)
-  }
-  return body
+  return spreadFields(body, hintsOf<Hints>(res.extra, DIALECT))
 }
 
 /** The usage of a Messages response body, without decoding the rest. */

@@ -10,8 +10,8 @@
  * that clients send by default; refusing them would lock those clients out).
  */
 import type { JsonObject } from '../common/json.ts'
+import { fail } from '../common/round-trip.ts'
 import type { Request } from '../ir.ts'
-import { fail } from './content.ts'
 import { DEFAULT_MAX_TOKENS } from './types.ts'
 
 interface SamplingField {

@@ -9,7 +9,8 @@
  * the tool.
  */
 import { sanitizeToolId } from '../common/ids.ts'
-import { isObject, type JsonObject, parseArguments, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
+import { extraWith, fail, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type {
   FunctionTool,
   Part,
@@ -29,16 +30,10 @@ import {
   encodeFile,
   encodeImage,
   encodeText,
-  extraWith,
-  fail,
-  hintsFor,
-  hintsOf,
   isPlainText,
-  keep,
   rawPart,
   readCacheControl,
   str,
-  withFields,
 } from './content.ts'
 import { DIALECT, type Hints } from './types.ts'
 
@@ -53,7 +48,8 @@ const TOOL_CHOICE_KEYS = new Set(['type', 'name', 'disable_parallel_tool_use'])
 export function decodeToolUseBlock(raw: JsonObject, path: string): ToolCallPart {
   const input = raw.input
   if (input !== undefined && !isObject(input)) fail(`${path}.input must be an object`, `${path}.input`)
-  const h = hintsFor(raw, TOOL_USE_KEYS)
+  const fields = unknownFields(raw, TOOL_USE_KEYS)
+  const h: Hints = fields ? { fields } : {}
   const part: ToolCallPart = {
     type: 'tool_call',
     id: str(raw.id, `${path}.id`),
@@ -62,13 +58,14 @@ export function decodeToolUseBlock(raw: JsonObject, path: string): ToolCallPart 
   }
   const cc = readCacheControl(raw, h)
   if (cc) part.cacheControl = cc
-  const extra = extraWith(h)
+  const extra = extraWith(DIALECT, h)
   if (extra) part.extra = extra
   return part
 }
 
 export function decodeToolResultBlock(raw: JsonObject, path: string, prov: Provenance | undefined): Part {
-  const h = hintsFor(raw, TOOL_RESULT_KEYS)
+  const fields = unknownFields(raw, TOOL_RESULT_KEYS)
+  const h: Hints = fields ? { fields } : {}
   const part: ToolResultPart = {
     type: 'tool_result',
     toolCallId: str(raw.tool_use_id, `${path}.tool_use_id`),
@@ -87,10 +84,10 @@ export function decodeToolResultBlock(raw: JsonObject, path: string, prov: Prove
     }
   } else fail(`${path}.content must be a string or an array of blocks`, `${path}.content`)
   if (typeof raw.is_error === 'boolean') part.isError = raw.is_error
-  else if (raw.is_error !== undefined) keep(h, 'is_error', raw.is_error)
+  else if (raw.is_error !== undefined) keepField(h, 'is_error', raw.is_error)
   const cc = readCacheControl(raw, h)
   if (cc) part.cacheControl = cc
-  const extra = extraWith(h)
+  const extra = extraWith(DIALECT, h)
   if (extra) part.extra = extra
   return part
 }
@@ -102,15 +99,16 @@ export function decodeTool(raw: unknown, i: number): Tool {
   if (type === undefined || type === null || type === 'custom') {
     const schema = raw.input_schema
     if (!isObject(schema)) fail(`${path}.input_schema must be an object`, `${path}.input_schema`)
-    const h = hintsFor(raw, TOOL_KEYS)
+    const fields = unknownFields(raw, TOOL_KEYS)
+    const h: Hints = fields ? { fields } : {}
     const tool: FunctionTool = { kind: 'function', name: str(raw.name, `${path}.name`), parameters: schema }
     if (typeof raw.description === 'string') tool.description = raw.description
-    else if (raw.description !== undefined) keep(h, 'description', raw.description)
+    else if (raw.description !== undefined) keepField(h, 'description', raw.description)
     if (typeof raw.strict === 'boolean') tool.strict = raw.strict
-    else if (raw.strict !== undefined) keep(h, 'strict', raw.strict)
+    else if (raw.strict !== undefined) keepField(h, 'strict', raw.strict)
     const cc = readCacheControl(raw, h)
     if (cc) tool.cacheControl = cc
-    const extra = extraWith(h)
+    const extra = extraWith(DIALECT, h)
     if (extra) tool.extra = extra
     return tool
   }
@@ -142,7 +140,7 @@ export function decodeToolChoice(raw: unknown, h: Hints): { choice: ToolChoice; 
     default:
       fail('tool_choice.type must be "auto", "any", "tool" or "none"', 'tool_choice.type')
   }
-  const rest = pickExtra(raw, TOOL_CHOICE_KEYS)
+  const rest = unknownFields(raw, TOOL_CHOICE_KEYS)
   if (rest) h.toolChoice = rest
   const d = raw.disable_parallel_tool_use
   if (typeof d === 'boolean') return { choice, parallel: !d }
@@ -178,7 +176,7 @@ export function encodeToolCall(part: ToolCallPart, ctx: EncodeContext): JsonObje
     input: parseArguments(part.arguments),
   }
   if (part.cacheControl) b.cache_control = encodeCacheControl(part.cacheControl)
-  return withFields(b, part.extra, ctx)
+  return spreadFields(b, hintsOf<Hints>(part.extra, DIALECT))
 }
 
 export function encodeToolResult(part: ToolResultPart, path: string, ctx: EncodeContext): JsonObject {
@@ -187,11 +185,11 @@ export function encodeToolResult(part: ToolResultPart, path: string, ctx: Encode
   if (content !== undefined) b.content = content
   if (part.isError !== undefined) b.is_error = part.isError
   if (part.cacheControl) b.cache_control = encodeCacheControl(part.cacheControl)
-  return withFields(b, part.extra, ctx)
+  return spreadFields(b, hintsOf<Hints>(part.extra, DIALECT))
 }
 
 function encodeResultContent(part: ToolResultPart, path: string, ctx: EncodeContext): unknown {
-  const h = ctx.same ? hintsOf(part.extra) : undefined
+  const h = hintsOf<Hints>(part.extra, DIALECT)
   if (h?.form === 'string' && part.content.every((c) => c.type === 'text' && !c.extra && !c.cacheControl)) {
     return part.content.map((c) => (c as TextPart).text).join('')
   }
@@ -206,7 +204,7 @@ function encodeResultContent(part: ToolResultPart, path: string, ctx: EncodeCont
     if (b) blocks.push(b)
   }
   if (blocks.length === 0) return undefined
-  if (!ctx.same && blocks.length === 1 && isPlainText(blocks[0]!)) return blocks[0]!.text
+  if (!ctx.own && blocks.length === 1 && isPlainText(blocks[0]!)) return blocks[0]!.text
   return blocks
 }
 
@@ -222,9 +220,9 @@ export function encodeTool(t: Tool, i: number, ctx: EncodeContext): JsonObject {
       const b: JsonObject = { name: t.name }
       if (t.description !== undefined) b.description = t.description
       b.input_schema = objectSchema(t.parameters, `tools.${i}.parameters`)
-      if (t.strict === true || (ctx.same && t.strict !== undefined)) b.strict = t.strict
+      if (t.strict === true || (ctx.own && t.strict !== undefined)) b.strict = t.strict
       if (t.cacheControl) b.cache_control = encodeCacheControl(t.cacheControl)
-      return withFields(b, t.extra, ctx)
+      return spreadFields(b, hintsOf<Hints>(t.extra, DIALECT))
     }
     case 'web_search':
       return {
@@ -265,6 +263,6 @@ export function encodeToolChoice(
       tc.disable_parallel_tool_use = true
     } else if (req.parallelToolCalls === true && tc) tc.disable_parallel_tool_use = false
   }
-  if (tc && h?.toolChoice) Object.assign(tc, h.toolChoice)
+  if (tc && h?.toolChoice) spreadFields(tc, { fields: h.toolChoice })
   return tc
 }

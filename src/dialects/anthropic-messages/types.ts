@@ -5,6 +5,7 @@
  */
 import type { Static } from '@sinclair/typebox'
 import type { JsonObject } from '../common/json.ts'
+import type { RoundTrip } from '../common/round-trip.ts'
 import type { countTokensSchema, requestSchema } from './schema.ts'
 
 export const DIALECT = 'anthropic-messages' as const
@@ -16,13 +17,12 @@ export const DEFAULT_MAX_TOKENS = 32000
 export const MIN_THINKING_BUDGET = 1024
 
 /**
- * What this dialect's decoders leave for its own encoders, always under
- * `extra['anthropic-messages']` so no other codec mistakes it for its own, and so a stream
- * encoder (which has no `source`) can tell its own events from another dialect's.
+ * What this dialect's decoders leave for its own encoders (the round-trip convention of
+ * `common/round-trip.ts`), always under `extra['anthropic-messages']` so no other codec mistakes it
+ * for its own, and so a stream encoder (which has no `source`) can tell its own events from another
+ * dialect's. `fields`: the wire fields the IR does not model, put back as they came.
  */
-export interface Hints {
-  /** Wire fields the IR does not model, put back as they came. */
-  fields?: JsonObject
+export interface Hints extends RoundTrip {
   /** Key order (and presence) of the wire object: usage objects and the `message_start` message. */
   keys?: string[]
   /** `content`/`system` came as a plain string, or (tool_result) not at all. */
