@@ -18,6 +18,7 @@ import { isObject, type JsonObject } from '../common/json.ts'
 import { extraWith, fail, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type {
   CacheControl,
+  Extra,
   FilePart,
   ImagePart,
   MediaSource,
@@ -43,7 +44,7 @@ const DOCUMENT_KEYS = new Set(['type', 'source', 'title', 'cache_control'])
  * `cache_control` as the IR types it. One the IR cannot hold whole (a null, an unknown field)
  * also stays in `fields`, which a same-dialect encode spreads over the typed one.
  */
-export function readCacheControl(raw: JsonObject, h: Hints): CacheControl | undefined {
+function readCacheControl(raw: JsonObject, h: Hints): CacheControl | undefined {
   const cc = raw.cache_control
   if (cc === undefined) return undefined
   if (isObject(cc) && cc.type === 'ephemeral') {
@@ -58,6 +59,22 @@ export function readCacheControl(raw: JsonObject, h: Hints): CacheControl | unde
   }
   keepField(h, 'cache_control', cc)
   return undefined
+}
+
+/**
+ * The tail of a block decoder: `cache_control` onto the part (what the IR cannot hold of it stays
+ * in `h`), then the hints into the part's `extra`.
+ */
+export function withCacheAndHints<P extends { cacheControl?: CacheControl; extra?: Extra }>(
+  part: P,
+  raw: JsonObject,
+  h: Hints,
+): P {
+  const cc = readCacheControl(raw, h)
+  if (cc) part.cacheControl = cc
+  const extra = extraWith(DIALECT, h)
+  if (extra) part.extra = extra
+  return part
 }
 
 export function encodeCacheControl(cc: CacheControl): JsonObject {
@@ -122,11 +139,7 @@ export function decodeBlock(raw: unknown, path: string, prov?: Provenance): Part
       const fields = unknownFields(raw, IMAGE_KEYS)
       const h: Hints = fields ? { fields } : {}
       const part: ImagePart = { type: 'image', source }
-      const cc = readCacheControl(raw, h)
-      if (cc) part.cacheControl = cc
-      const extra = extraWith(DIALECT, h)
-      if (extra) part.extra = extra
-      return part
+      return withCacheAndHints(part, raw, h)
     }
     case 'document': {
       const source = readSource(raw.source, true)
@@ -136,11 +149,7 @@ export function decodeBlock(raw: unknown, path: string, prov?: Provenance): Part
       const part: FilePart = { type: 'file', source }
       if (typeof raw.title === 'string') part.title = raw.title
       else if (raw.title !== undefined) keepField(h, 'title', raw.title)
-      const cc = readCacheControl(raw, h)
-      if (cc) part.cacheControl = cc
-      const extra = extraWith(DIALECT, h)
-      if (extra) part.extra = extra
-      return part
+      return withCacheAndHints(part, raw, h)
     }
     case 'thinking':
       return decodeThinkingBlock(raw, path, prov)

@@ -40,15 +40,7 @@ import { DIALECT, type Hints, MIN_THINKING_BUDGET } from './types.ts'
 
 /** The effort levels `output_config.effort` accepts. */
 const EFFORTS: readonly ReasoningEffort[] = ['low', 'medium', 'high', 'xhigh', 'max']
-export const IR_EFFORTS: ReadonlySet<string> = new Set([
-  'none',
-  'minimal',
-  'low',
-  'medium',
-  'high',
-  'xhigh',
-  'max',
-])
+const IR_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])
 
 const THINKING_KEYS = new Set(['type', 'thinking', 'signature'])
 const REDACTED_KEYS = new Set(['type', 'data'])
@@ -106,6 +98,22 @@ export function decodeRedactedThinkingBlock(
   const fields = unknownFields(raw, REDACTED_KEYS)
   if (fields) part.extra = extraWith<Hints>(DIALECT, { fields })
   return part
+}
+
+/**
+ * `output_config.effort` over the request's reasoning; an effort the IR does not know goes to
+ * `rest` (the `output_config` keys kept as they came) and leaves the reasoning as it was.
+ */
+export function decodeEffort(
+  effort: unknown,
+  reasoning: ReasoningRequest | undefined,
+  rest: JsonObject,
+): ReasoningRequest | undefined {
+  if (typeof effort === 'string' && IR_EFFORTS.has(effort)) {
+    return { ...reasoning, effort: effort as ReasoningEffort }
+  }
+  if (effort !== undefined) rest.effort = effort
+  return reasoning
 }
 
 export function decodeThinking(raw: unknown, h: Hints): ReasoningRequest {

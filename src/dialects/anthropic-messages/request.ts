@@ -16,13 +16,7 @@
 import { isObject, type JsonObject } from '../common/json.ts'
 import { maxTokensForBudget } from '../common/reasoning.ts'
 import { extraWith, fail, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
-import type {
-  DecodeRequestContext,
-  EncodeRequestOptions,
-  ReasoningEffort,
-  Request,
-  ResponseFormat,
-} from '../ir.ts'
+import type { DecodeRequestContext, EncodeRequestOptions, Request, ResponseFormat } from '../ir.ts'
 import {
   decodeMessages,
   decodeSystem,
@@ -32,7 +26,7 @@ import {
   trimFinalAssistant,
   turnToWire,
 } from './content.ts'
-import { decodeThinking, IR_EFFORTS, lacksLeadingThinking, planThinking } from './reasoning.ts'
+import { decodeEffort, decodeThinking, lacksLeadingThinking, planThinking } from './reasoning.ts'
 import {
   decodeMaxTokens,
   decodeSampling,
@@ -148,9 +142,8 @@ export function decodeRequest(body: unknown, ctx: DecodeRequestContext = {}): Re
     const oc = body.output_config
     if (!isObject(oc)) fail('output_config must be an object', 'output_config')
     const rest = unknownFields(oc, OUTPUT_CONFIG_KEYS) ?? {}
-    if (typeof oc.effort === 'string' && IR_EFFORTS.has(oc.effort)) {
-      req.reasoning = { ...req.reasoning, effort: oc.effort as ReasoningEffort }
-    } else if (oc.effort !== undefined) rest.effort = oc.effort
+    const reasoning = decodeEffort(oc.effort, req.reasoning, rest)
+    if (reasoning) req.reasoning = reasoning
     if (oc.format !== undefined) req.responseFormat = decodeFormat(oc.format, 'output_config.format', h)
     // An empty output_config still comes back, so the hint keeps even an empty rest.
     h.outputConfig = rest

@@ -10,7 +10,7 @@
  */
 import { sanitizeToolId } from '../common/ids.ts'
 import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
-import { extraWith, fail, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
+import { fail, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type {
   FunctionTool,
   Part,
@@ -32,8 +32,8 @@ import {
   encodeText,
   isPlainText,
   rawPart,
-  readCacheControl,
   str,
+  withCacheAndHints,
 } from './content.ts'
 import { DIALECT, type Hints } from './types.ts'
 
@@ -56,11 +56,7 @@ export function decodeToolUseBlock(raw: JsonObject, path: string): ToolCallPart 
     name: str(raw.name, `${path}.name`),
     arguments: input === undefined ? '{}' : JSON.stringify(input),
   }
-  const cc = readCacheControl(raw, h)
-  if (cc) part.cacheControl = cc
-  const extra = extraWith(DIALECT, h)
-  if (extra) part.extra = extra
-  return part
+  return withCacheAndHints(part, raw, h)
 }
 
 export function decodeToolResultBlock(raw: JsonObject, path: string, prov: Provenance | undefined): Part {
@@ -85,11 +81,7 @@ export function decodeToolResultBlock(raw: JsonObject, path: string, prov: Prove
   } else fail(`${path}.content must be a string or an array of blocks`, `${path}.content`)
   if (typeof raw.is_error === 'boolean') part.isError = raw.is_error
   else if (raw.is_error !== undefined) keepField(h, 'is_error', raw.is_error)
-  const cc = readCacheControl(raw, h)
-  if (cc) part.cacheControl = cc
-  const extra = extraWith(DIALECT, h)
-  if (extra) part.extra = extra
-  return part
+  return withCacheAndHints(part, raw, h)
 }
 
 export function decodeTool(raw: unknown, i: number): Tool {
@@ -106,11 +98,7 @@ export function decodeTool(raw: unknown, i: number): Tool {
     else if (raw.description !== undefined) keepField(h, 'description', raw.description)
     if (typeof raw.strict === 'boolean') tool.strict = raw.strict
     else if (raw.strict !== undefined) keepField(h, 'strict', raw.strict)
-    const cc = readCacheControl(raw, h)
-    if (cc) tool.cacheControl = cc
-    const extra = extraWith(DIALECT, h)
-    if (extra) tool.extra = extra
-    return tool
+    return withCacheAndHints(tool, raw, h)
   }
   if (typeof type !== 'string') fail(`${path}.type must be a string`, `${path}.type`)
   if (type.startsWith('web_search_') && raw.name === 'web_search') {
