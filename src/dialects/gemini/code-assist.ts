@@ -12,6 +12,7 @@
  * gateway that serves or calls Code Assist; providers that only wrap a body use the helpers.
  */
 import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { fail } from '../common/round-trip.ts'
 import type {
   DecodeRequestContext,
   DecodeStreamOptions,
@@ -22,12 +23,14 @@ import type {
   Response,
   StreamEvent,
 } from '../ir.ts'
+import { bagOf } from './content.ts'
 import { decodeError, encodeError } from './errors.ts'
-import { bagOf, DIALECT, decodeRequest, encodeRequest, fail } from './request.ts'
+import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeInnerResponse, encodeResponse, responseUsage } from './response.ts'
 import { createStreamDecoder } from './stream-decode.ts'
 import { createStreamEncoder } from './stream-encode.ts'
 import type { CodeAssistRequest } from './types.ts'
+import { DIALECT } from './types.ts'
 
 export interface CodeAssistWrapOptions {
   model: string

@@ -33,6 +33,7 @@
 import { mintId, randomId } from '../common/ids.ts'
 import { isObject, type JsonObject, parseArguments, pickExtra } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
+import { fail } from '../common/round-trip.ts'
 import type {
   DecodeStreamOptions,
   EncodeResponseOptions,
@@ -44,17 +45,16 @@ import type {
 } from '../ir.ts'
 import {
   bagOf,
-  camel,
-  DIALECT,
   decodeParts,
   encodeMedia,
-  fail,
   insertRawParts,
-  MINTED_ID_PREFIX,
   type PartContext,
   put,
   wireExtra,
-} from './request.ts'
+} from './content.ts'
+import { camel } from './proto-json.ts'
+import { MINTED_ID_PREFIX } from './tools.ts'
+import { DIALECT } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Usage

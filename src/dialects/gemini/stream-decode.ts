@@ -30,8 +30,9 @@ import { unwrapSignature } from '../common/provenance.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { BlockStart, DecodeStreamOptions, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { decodeErrorObject } from './errors.ts'
-import { camel, DIALECT } from './request.ts'
+import { camel } from './proto-json.ts'
 import { decodeUsage, mintCallId, stopOf } from './response.ts'
+import { DIALECT } from './types.ts'
 
 const TOP_KEYS = new Set(['candidates', 'promptFeedback', 'usageMetadata', 'modelVersion', 'responseId'])
 const CANDIDATE_KEYS = new Set(['content', 'finishReason'])

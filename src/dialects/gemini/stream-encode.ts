@@ -27,9 +27,10 @@ import { type JsonObject, parseArguments } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { EncodeStreamOptions, Provenance, StreamEvent } from '../ir.ts'
+import { bagOf } from './content.ts'
 import { encodeError } from './errors.ts'
-import { bagOf, DIALECT } from './request.ts'
 import { encodeUsage, finishReasonOf } from './response.ts'
+import { DIALECT } from './types.ts'
 
 const FRAME_END = '\r\n\r\n'
 

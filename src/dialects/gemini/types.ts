@@ -4,6 +4,9 @@
  * (`v1internal`) envelope around them. Every object may carry fields not listed here.
  */
 
+/** The dialect's name: the IR `source` of what it decodes and the key of its hints in `extra`. */
+export const DIALECT = 'gemini' as const
+
 export interface GeminiBlob {
   mimeType: string
   /** Base64. */

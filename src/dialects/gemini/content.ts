@@ -1,0 +1,376 @@
+/**
+ * Gemini contents and parts ↔ IR messages and parts: text, media, audio, the message list and
+ * its roles, and the system instruction. Function calls and responses are in `tools.ts`, thoughts
+ * in `reasoning.ts`; `decodePart`/`encodePart` dispatch to them.
+ *
+ * - Roles: `user` ↔ user, `model` ↔ assistant; a user turn of only `functionResponse` parts
+ *   decodes as a `tool` message. IR `system` messages anywhere in the list are hoisted into
+ *   `systemInstruction` after `req.system`, in order. Foreign IR turns of the same Gemini role
+ *   are merged (Gemini wants all answers to one step's calls in one turn); a trailing `model`
+ *   turn is sent as it is (Gemini continues from it; dropping it would change the request).
+ * - Media: `inlineData` ↔ base64 (image/* → image part, else file); `fileData` ↔ url source.
+ *   Gemini fetches no http(s) URL, so a url source that is not `gs://`, a Files API URI or a
+ *   YouTube link, and every `file_id` source, throws `DialectError`.
+ * - Parts the IR has no type for (executableCode, codeExecutionResult…) ride in `extra` with
+ *   their position and come back in place to Gemini clients only.
+ *
+ * Markers the decoder leaves for a same-dialect encode start with `$` inside `extra` (no Gemini
+ * field does); `wireExtra` returns the client's own unknown fields without them.
+ */
+import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { guessMediaType, mediaSourceFromUrl } from '../common/media.ts'
+import { isNative, unwrapSignature } from '../common/provenance.ts'
+import { fail } from '../common/round-trip.ts'
+import type {
+  AudioPart,
+  EncodeRequestOptions,
+  Extra,
+  FilePart,
+  ImagePart,
+  MediaSource,
+  Message,
+  Part,
+  Provenance,
+  Request,
+  TextPart,
+} from '../ir.ts'
+import { camel, objectAt } from './proto-json.ts'
+import { decodeThoughtPart, encodeThinkingPart, signCalls } from './reasoning.ts'
+import { decodeCall, decodeResult, encodeCallPart, encodeResultPart, orderResponses } from './tools.ts'
+import { DIALECT } from './types.ts'
+
+/** The client's own unknown fields of an `extra` bag, without the decoder's `$` markers. */
+export function wireExtra(extra: Extra | undefined): JsonObject | undefined {
+  if (!extra) return undefined
+  let out: JsonObject | undefined
+  for (const k in extra) {
+    if (k.charCodeAt(0) !== 36) {
+      out ??= {}
+      out[k] = extra[k]
+    }
+  }
+  return out
+}
+
+/** Adds `value` under `key` to a possibly absent bag. */
+export function put(extra: Extra | undefined, key: string, value: unknown): Extra {
+  const bag = extra ?? {}
+  bag[key] = value
+  return bag
+}
+
+/** A `$`-marker bag of `extra`, when present. */
+export function bagOf(extra: Extra | undefined, key: string): JsonObject | undefined {
+  const v = extra?.[key]
+  return isObject(v) ? v : undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parts (shared by requests and responses)
+
+export interface PartContext {
+  /** Provenance of signatures the gateway did not wrap (the upstream's own), when known. */
+  fallback: Provenance | undefined
+  /** The IR id of a functionCall (`id` when Gemini sent one); registers it for pairing. */
+  onCall(name: string, id: string | undefined): string
+  /** The IR id a functionResponse answers. */
+  onResult(name: string, id: string | undefined): string
+}
+
+/** A part the IR has no type for (executableCode, codeExecutionResult…), kept with its position. */
+export interface RawPart {
+  at: number
+  part: JsonObject
+}
+
+const TEXT_KEYS = new Set(['text', 'thoughtSignature'])
+const INLINE_KEYS = new Set(['inlineData'])
+const BLOB_KEYS = new Set(['mimeType', 'data'])
+const FILE_KEYS = new Set(['fileData'])
+const FILE_DATA_KEYS = new Set(['mimeType', 'fileUri'])
+
+export function decodeInline(p: JsonObject, path: string): ImagePart | FilePart {
+  const blob = objectAt(p.inlineData, `${path}.inlineData`) ?? {}
+  if (typeof blob.mimeType !== 'string')
+    fail('inlineData.mimeType must be a string', `${path}.inlineData.mimeType`)
+  if (typeof blob.data !== 'string') fail('inlineData.data must be base64 text', `${path}.inlineData.data`)
+  const source: MediaSource = { kind: 'base64', mediaType: blob.mimeType, data: blob.data }
+  const part: ImagePart | FilePart = blob.mimeType.startsWith('image/')
+    ? { type: 'image', source }
+    : { type: 'file', source }
+  if (part.type === 'file' && typeof blob.displayName === 'string') part.filename = blob.displayName
+  let extra = pickExtra(p, INLINE_KEYS)
+  const inner = pickExtra(blob, BLOB_KEYS)
+  if (inner) extra = put(extra, '$inlineData', inner)
+  if (extra) part.extra = extra
+  return part
+}
+
+export function decodeFileData(p: JsonObject, path: string): ImagePart | FilePart {
+  const fd = objectAt(p.fileData, `${path}.fileData`) ?? {}
+  if (typeof fd.fileUri !== 'string') fail('fileData.fileUri must be a string', `${path}.fileData.fileUri`)
+  const source: MediaSource = { kind: 'url', url: fd.fileUri }
+  if (typeof fd.mimeType === 'string') source.mediaType = fd.mimeType
+  const mime = source.mediaType ?? guessMediaType(fd.fileUri, '')
+  const part: ImagePart | FilePart = mime.startsWith('image/')
+    ? { type: 'image', source }
+    : { type: 'file', source }
+  if (part.type === 'file' && typeof fd.displayName === 'string') part.filename = fd.displayName
+  let extra = pickExtra(p, FILE_KEYS)
+  const inner = pickExtra(fd, FILE_DATA_KEYS)
+  if (inner) extra = put(extra, '$fileData', inner)
+  if (extra) part.extra = extra
+  return part
+}
+
+/** One Gemini part → IR part, or undefined for kinds the IR has no type for. */
+export function decodePart(raw: unknown, path: string, ctx: PartContext): Part | undefined {
+  if (!isObject(raw)) fail('a part must be an object', path)
+  const p = camel(raw)
+  if (p.text !== undefined) {
+    if (typeof p.text !== 'string') fail('text must be a string', `${path}.text`)
+    if (p.thoughtSignature !== undefined && typeof p.thoughtSignature !== 'string')
+      fail('thoughtSignature must be a string', `${path}.thoughtSignature`)
+    if (p.thought === true) return decodeThoughtPart(p, p.text, ctx)
+    const part: TextPart = { type: 'text', text: p.text }
+    if (p.thoughtSignature !== undefined) {
+      const s = unwrapSignature(p.thoughtSignature, DIALECT, ctx.fallback)
+      part.thoughtSignature = s.signature
+      part.provenance = s.provenance
+    }
+    const extra = pickExtra(p, TEXT_KEYS)
+    if (extra) part.extra = extra
+    return part
+  }
+  if (p.inlineData !== undefined) return decodeInline(p, path)
+  if (p.fileData !== undefined) return decodeFileData(p, path)
+  if (p.functionCall !== undefined) return decodeCall(p, path, ctx)
+  if (p.functionResponse !== undefined) return decodeResult(p, path, ctx)
+  return undefined
+}
+
+/** A `parts` array → IR parts plus the raw parts the IR cannot hold (re-inserted by position). */
+export function decodeParts(
+  parts: unknown[],
+  path: string,
+  ctx: PartContext,
+): { content: Part[]; raw: RawPart[] | undefined } {
+  const content: Part[] = []
+  let raw: RawPart[] | undefined
+  for (let j = 0; j < parts.length; j++) {
+    const part = decodePart(parts[j], `${path}.${j}`, ctx)
+    if (part) content.push(part)
+    else {
+      raw ??= []
+      raw.push({ at: j, part: camel(parts[j] as JsonObject) })
+    }
+  }
+  return { content, raw }
+}
+
+/** Puts back the raw parts `decodeParts` set aside, at their original positions. */
+export function insertRawParts(parts: JsonObject[], raw: unknown): void {
+  if (!Array.isArray(raw)) return
+  for (const r of raw as RawPart[]) {
+    if (isObject(r) && typeof r.at === 'number' && isObject(r.part)) parts.splice(r.at, 0, r.part)
+  }
+}
+
+const FILE_URI =
+  /^(gs:\/\/|https:\/\/generativelanguage\.googleapis\.com\/|https:\/\/(www\.)?youtube\.com\/|https:\/\/youtu\.be\/)/
+
+/** An IR media source as an `inlineData`/`fileData` part; DialectError for what Gemini cannot fetch. */
+export function encodeMedia(
+  source: MediaSource,
+  extra: Extra | undefined,
+  param: string,
+  same: boolean,
+  strict = true,
+): JsonObject | undefined {
+  let src = source
+  if (src.kind === 'url' && src.url.startsWith('data:')) src = mediaSourceFromUrl(src.url)
+  const out: JsonObject = same ? { ...wireExtra(extra) } : {}
+  if (src.kind === 'base64') {
+    out.inlineData = {
+      ...(same ? bagOf(extra, '$inlineData') : undefined),
+      mimeType: src.mediaType,
+      data: src.data,
+    }
+    return out
+  }
+  if (src.kind === 'url') {
+    if (strict && !FILE_URI.test(src.url))
+      fail(
+        `Gemini cannot fetch ${src.url.slice(0, 80)}: send the image inline (base64) or as a gs:// / Gemini Files API URI`,
+        `${param}.source.url`,
+      )
+    const fd: JsonObject = { ...(same ? bagOf(extra, '$fileData') : undefined) }
+    const mime = src.mediaType ?? (same ? undefined : guessMediaType(src.url))
+    if (mime !== undefined) fd.mimeType = mime
+    fd.fileUri = src.url
+    out.fileData = fd
+    return out
+  }
+  if (strict)
+    fail(
+      'Gemini cannot resolve a file id; send the file inline or as a Files API URI',
+      `${param}.source.fileId`,
+    )
+  return undefined
+}
+
+function audioMime(format: string): string {
+  return format.includes('/') ? format : `audio/${format}`
+}
+
+const CONTENT_KEYS = new Set(['role', 'parts'])
+const SYSTEM_KEYS = new Set(['parts'])
+
+export function decodeContents(contents: unknown, ctx: PartContext): Message[] {
+  if (!Array.isArray(contents)) fail('contents must be an array', 'contents')
+  const messages: Message[] = []
+  for (let i = 0; i < contents.length; i++) {
+    const c = objectAt(contents[i], `contents.${i}`)
+    if (!c) fail('a content must be an object', `contents.${i}`)
+    const role = c.role
+    if (role !== undefined && role !== 'user' && role !== 'model')
+      fail(`role must be "user" or "model", got ${JSON.stringify(role)}`, `contents.${i}.role`)
+    if (!Array.isArray(c.parts)) fail('parts must be an array', `contents.${i}.parts`)
+    const { content, raw } = decodeParts(c.parts, `contents.${i}.parts`, ctx)
+    let irRole: Message['role'] = role === 'model' ? 'assistant' : 'user'
+    if (irRole === 'user' && content.length > 0 && content.every((p) => p.type === 'tool_result'))
+      irRole = 'tool'
+    const msg: Message = { role: irRole, content }
+    let extra = pickExtra(c, CONTENT_KEYS)
+    if (role === undefined) extra = put(extra, '$noRole', true)
+    if (raw) extra = put(extra, '$parts', raw)
+    if (extra) msg.extra = extra
+    messages.push(msg)
+  }
+  return messages
+}
+
+export function decodeSystem(v: unknown, req: Request): void {
+  const si = objectAt(v, 'systemInstruction')
+  if (!si) return
+  if (!Array.isArray(si.parts)) fail('systemInstruction.parts must be an array', 'systemInstruction.parts')
+  for (let j = 0; j < si.parts.length; j++) {
+    const path = `systemInstruction.parts.${j}`
+    const raw = si.parts[j]
+    if (!isObject(raw)) fail('a part must be an object', path)
+    const p = camel(raw)
+    if (typeof p.text !== 'string' || p.thought === true)
+      fail('systemInstruction holds only text parts', path)
+    const part: TextPart = { type: 'text', text: p.text }
+    const extra = pickExtra(p, TEXT_KEYS)
+    if (typeof p.thoughtSignature === 'string') part.thoughtSignature = p.thoughtSignature
+    if (extra) part.extra = extra
+    req.system.push(part)
+  }
+  req.extra.$systemInstruction = pickExtra(si, SYSTEM_KEYS) ?? {}
+}
+
+export interface EncodeState {
+  same: boolean
+  opts: EncodeRequestOptions
+  /** Tool-call id → function name, from the history so far (functionResponse needs the name). */
+  names: Map<string, string>
+  /** Tool-call id → position among the calls so far; a foreign functionResponse → its call's. */
+  order: Map<string, number>
+  rank: WeakMap<JsonObject, number>
+}
+
+function encodeTextPart(part: TextPart, st: EncodeState): JsonObject | undefined {
+  if (!st.same && part.text === '') return undefined // Gemini rejects empty text parameters
+  const out: JsonObject = st.same ? { ...wireExtra(part.extra), text: part.text } : { text: part.text }
+  if (part.thoughtSignature !== undefined && isNative(part.provenance, DIALECT, st.opts.provider))
+    out.thoughtSignature = part.thoughtSignature
+  return out
+}
+
+function encodePart(
+  part: Part,
+  param: string,
+  st: EncodeState,
+  trailing: JsonObject[],
+): JsonObject | undefined {
+  switch (part.type) {
+    case 'text':
+      return encodeTextPart(part, st)
+    case 'thinking':
+      return encodeThinkingPart(part, st)
+    case 'tool_call':
+      return encodeCallPart(part, st)
+    case 'tool_result':
+      return encodeResultPart(part, param, st, trailing)
+    case 'image':
+    case 'file':
+      return encodeMedia(part.source, part.extra, param, st.same)
+    case 'audio':
+      return encodeAudio(part, st)
+  }
+}
+
+function encodeAudio(part: AudioPart, st: EncodeState): JsonObject {
+  const out: JsonObject = st.same ? { ...wireExtra(part.extra) } : {}
+  out.inlineData = { mimeType: audioMime(part.format), data: part.data }
+  return out
+}
+
+export function encodeSystem(req: Request, st: EncodeState, hoisted: TextPart[]): JsonObject | undefined {
+  const bag = st.same ? bagOf(req.extra, '$systemInstruction') : undefined
+  const parts: JsonObject[] = []
+  for (const p of req.system) {
+    if (!st.same && p.text === '') continue
+    const out: JsonObject = st.same ? { ...wireExtra(p.extra), text: p.text } : { text: p.text }
+    if (st.same && p.thoughtSignature !== undefined) out.thoughtSignature = p.thoughtSignature
+    parts.push(out)
+  }
+  for (const p of hoisted) if (p.text !== '') parts.push({ text: p.text })
+  if (parts.length === 0 && !bag) return undefined
+  return { ...bag, parts }
+}
+
+export function encodeContents(
+  req: Request,
+  st: EncodeState,
+  gemini3: boolean,
+): { contents: JsonObject[]; hoisted: TextPart[] } {
+  const contents: JsonObject[] = []
+  const hoisted: TextPart[] = []
+  for (let i = 0; i < req.messages.length; i++) {
+    const m = req.messages[i]!
+    if (m.role === 'system') {
+      for (let j = 0; j < m.content.length; j++) {
+        const p = m.content[j]!
+        if (p.type !== 'text') fail('Gemini system instructions hold only text', `messages.${i}.content.${j}`)
+        hoisted.push(p)
+      }
+      continue
+    }
+    const role = m.role === 'assistant' ? 'model' : 'user'
+    const parts: JsonObject[] = []
+    const trailing: JsonObject[] = []
+    for (let j = 0; j < m.content.length; j++) {
+      const out = encodePart(m.content[j]!, `messages.${i}.content.${j}`, st, trailing)
+      if (out) parts.push(out)
+    }
+    parts.push(...trailing)
+    if (st.same) {
+      insertRawParts(parts, m.extra?.$parts)
+      const c: JsonObject = { ...wireExtra(m.extra) }
+      if (m.extra?.$noRole !== true) c.role = role
+      c.parts = parts
+      contents.push(c)
+      continue
+    }
+    if (parts.length === 0) continue
+    const last = contents[contents.length - 1]
+    if (last && last.role === role) (last.parts as JsonObject[]).push(...parts)
+    else contents.push({ role, parts })
+  }
+  if (!st.same)
+    for (const c of contents) if (c.role === 'user') orderResponses(c.parts as JsonObject[], st.rank)
+  if (gemini3) for (const c of contents) if (c.role === 'model') signCalls(c.parts as JsonObject[])
+  return { contents, hoisted }
+}
