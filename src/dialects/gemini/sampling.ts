@@ -1,6 +1,7 @@
 /**
  * `generationConfig` ↔ the IR's flat sampling fields and response format; its `thinkingConfig`
- * is `reasoning.ts`'s.
+ * is `reasoning.ts`'s. The scalar fields are one two-way table that both directions walk, in
+ * the order Gemini's own clients write them (the encoder's key order).
  *
  * Response format: `responseMimeType: application/json` with a `responseJsonSchema` (or an
  * OpenAPI `responseSchema`, read with lower-cased `type`s and sent back as it came) ↔
@@ -17,48 +18,70 @@ import { jsonSchemaOf } from './json-schema.ts'
 import { numberAt, objectAt } from './proto-json.ts'
 import { decodeThinking, encodeThinking } from './reasoning.ts'
 
+/** The IR's numeric sampling fields. */
+type NumberField =
+  | 'temperature'
+  | 'topP'
+  | 'topK'
+  | 'n'
+  | 'maxOutputTokens'
+  | 'seed'
+  | 'presencePenalty'
+  | 'frequencyPenalty'
+
+interface SamplingEntry {
+  /** The `generationConfig` field. */
+  wire: string
+  /** The IR field; `stop` is a list of strings, every other one a number. */
+  ir: NumberField | 'stop'
+}
+
+const SAMPLING: readonly SamplingEntry[] = [
+  { wire: 'temperature', ir: 'temperature' },
+  { wire: 'topP', ir: 'topP' },
+  { wire: 'topK', ir: 'topK' },
+  { wire: 'candidateCount', ir: 'n' },
+  { wire: 'maxOutputTokens', ir: 'maxOutputTokens' },
+  { wire: 'stopSequences', ir: 'stop' },
+  { wire: 'seed', ir: 'seed' },
+  { wire: 'presencePenalty', ir: 'presencePenalty' },
+  { wire: 'frequencyPenalty', ir: 'frequencyPenalty' },
+]
+
 const GEN_KEYS = new Set([
-  'temperature',
-  'topP',
-  'topK',
-  'candidateCount',
-  'maxOutputTokens',
-  'stopSequences',
-  'seed',
-  'presencePenalty',
-  'frequencyPenalty',
+  ...SAMPLING.map((e) => e.wire),
   'responseMimeType',
   'responseSchema',
   'responseJsonSchema',
   'thinkingConfig',
 ])
 
+const P = 'generationConfig'
+
 export function decodeGeneration(v: unknown, req: Request): void {
-  const gc = objectAt(v, 'generationConfig')
+  const gc = objectAt(v, P)
   if (!gc) return
-  const P = 'generationConfig'
   const bag: JsonObject = pickExtra(gc, GEN_KEYS) ?? {}
-  const temperature = numberAt(gc, 'temperature', P)
-  if (temperature !== undefined) req.temperature = temperature
-  const topP = numberAt(gc, 'topP', P)
-  if (topP !== undefined) req.topP = topP
-  const topK = numberAt(gc, 'topK', P)
-  if (topK !== undefined) req.topK = topK
-  const n = numberAt(gc, 'candidateCount', P)
-  if (n !== undefined) req.n = n
-  const max = numberAt(gc, 'maxOutputTokens', P)
-  if (max !== undefined) req.maxOutputTokens = max
-  const seed = numberAt(gc, 'seed', P)
-  if (seed !== undefined) req.seed = seed
-  const pp = numberAt(gc, 'presencePenalty', P)
-  if (pp !== undefined) req.presencePenalty = pp
-  const fp = numberAt(gc, 'frequencyPenalty', P)
-  if (fp !== undefined) req.frequencyPenalty = fp
-  if (gc.stopSequences !== undefined) {
-    if (!Array.isArray(gc.stopSequences) || gc.stopSequences.some((s) => typeof s !== 'string'))
-      fail('stopSequences must be an array of strings', `${P}.stopSequences`)
-    req.stop = gc.stopSequences as string[]
+  for (const e of SAMPLING) {
+    if (e.ir === 'stop') {
+      const stop = gc[e.wire]
+      if (stop === undefined) continue
+      if (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string'))
+        fail('stopSequences must be an array of strings', `${P}.${e.wire}`)
+      req.stop = stop as string[]
+    } else {
+      const n = numberAt(gc, e.wire, P)
+      if (n !== undefined) req[e.ir] = n
+    }
   }
+  const format = decodeResponseFormat(gc, bag)
+  if (format) req.responseFormat = format
+  const reasoning = decodeThinking(gc.thinkingConfig, bag)
+  if (reasoning) req.reasoning = reasoning
+  req.extra.$generationConfig = bag
+}
+
+function decodeResponseFormat(gc: JsonObject, bag: JsonObject): ResponseFormat | undefined {
   const mime = gc.responseMimeType
   if (mime !== undefined && typeof mime !== 'string')
     fail('responseMimeType must be a string', `${P}.responseMimeType`)
@@ -76,30 +99,22 @@ export function decodeGeneration(v: unknown, req: Request): void {
       format = { type: 'json_object' }
   } else if (mime === 'text/plain' && gc.responseSchema === undefined && gc.responseJsonSchema === undefined)
     format = { type: 'text' }
-  if (format) req.responseFormat = format
-  else {
+  if (!format) {
     // Enum output (`text/x.enum`) and other shapes the IR has no format for ride along as they are.
     if (mime !== undefined) bag.responseMimeType = mime
     if (gc.responseSchema !== undefined) bag.responseSchema = gc.responseSchema
     if (gc.responseJsonSchema !== undefined) bag.responseJsonSchema = gc.responseJsonSchema
   }
-  const reasoning = decodeThinking(gc.thinkingConfig, bag)
-  if (reasoning) req.reasoning = reasoning
-  req.extra.$generationConfig = bag
+  return format
 }
 
 export function encodeGeneration(req: Request, st: EncodeState, gemini3: boolean): JsonObject | undefined {
   const bag = st.same ? bagOf(req.extra, '$generationConfig') : undefined
   const gc: JsonObject = { ...wireExtra(bag) }
-  if (req.temperature !== undefined) gc.temperature = req.temperature
-  if (req.topP !== undefined) gc.topP = req.topP
-  if (req.topK !== undefined) gc.topK = req.topK
-  if (req.n !== undefined) gc.candidateCount = req.n
-  if (req.maxOutputTokens !== undefined) gc.maxOutputTokens = req.maxOutputTokens
-  if (req.stop !== undefined) gc.stopSequences = req.stop
-  if (req.seed !== undefined) gc.seed = req.seed
-  if (req.presencePenalty !== undefined) gc.presencePenalty = req.presencePenalty
-  if (req.frequencyPenalty !== undefined) gc.frequencyPenalty = req.frequencyPenalty
+  for (const e of SAMPLING) {
+    const v = req[e.ir]
+    if (v !== undefined) gc[e.wire] = v
+  }
   const f = req.responseFormat
   if (f?.type === 'text') gc.responseMimeType = 'text/plain'
   else if (f?.type === 'json_object') gc.responseMimeType = 'application/json'
