@@ -14,13 +14,13 @@
  * - Parts the IR has no type for (executableCode, codeExecutionResult…) ride in `extra` with
  *   their position and come back in place to Gemini clients only.
  *
- * Markers the decoder leaves for a same-dialect encode start with `$` inside `extra` (no Gemini
- * field does); `wireExtra` returns the client's own unknown fields without them.
+ * What a Gemini client's body needs to come back as it was rides in `extra.gemini`
+ * (`GeminiHints` in `types.ts`); `keptHints` reads it for a Gemini client's IR only.
  */
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl } from '../common/media.ts'
 import { isNative, unwrapSignature } from '../common/provenance.ts'
-import { fail } from '../common/round-trip.ts'
+import { extraWith, fail, hintsOf, unknownFields } from '../common/round-trip.ts'
 import type {
   AudioPart,
   EncodeRequestOptions,
@@ -37,32 +37,26 @@ import type {
 import { camel, objectAt } from './proto-json.ts'
 import { decodeThoughtPart, encodeThinkingPart, signCalls } from './reasoning.ts'
 import { decodeCall, decodeResult, encodeCallPart, encodeResultPart, orderResponses } from './tools.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type GeminiHints, type RawPart } from './types.ts'
 
-/** The client's own unknown fields of an `extra` bag, without the decoder's `$` markers. */
-export function wireExtra(extra: Extra | undefined): JsonObject | undefined {
-  if (!extra) return undefined
-  let out: JsonObject | undefined
-  for (const k in extra) {
-    if (k.charCodeAt(0) !== 36) {
-      out ??= {}
-      out[k] = extra[k]
-    }
-  }
-  return out
+/**
+ * The Gemini hints of an IR object, when the IR came from a Gemini client (`same`): an IR
+ * relabelled as another dialect's gets none of them back, not even the ids Gemini sent.
+ */
+export function keptHints(extra: Extra | undefined, same: boolean): GeminiHints | undefined {
+  return same ? hintsOf<GeminiHints>(extra, DIALECT) : undefined
 }
 
-/** Adds `value` under `key` to a possibly absent bag. */
-export function put(extra: Extra | undefined, key: string, value: unknown): Extra {
-  const bag = extra ?? {}
-  bag[key] = value
-  return bag
-}
-
-/** A `$`-marker bag of `extra`, when present. */
+/** An object-valued member of a bag (the stream events' `extra.gemini` and what it holds). */
 export function bagOf(extra: Extra | undefined, key: string): JsonObject | undefined {
   const v = extra?.[key]
   return isObject(v) ? v : undefined
+}
+
+/** Fresh hints holding the wire fields of `raw` outside `known`. */
+export function hintsWith(raw: JsonObject, known: ReadonlySet<string>): GeminiHints {
+  const fields = unknownFields(raw, known)
+  return fields ? { fields } : {}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,12 +69,6 @@ export interface PartContext {
   onCall(name: string, id: string | undefined): string
   /** The IR id a functionResponse answers. */
   onResult(name: string, id: string | undefined): string
-}
-
-/** A part the IR has no type for (executableCode, codeExecutionResult…), kept with its position. */
-export interface RawPart {
-  at: number
-  part: JsonObject
 }
 
 const TEXT_KEYS = new Set(['text', 'thoughtSignature'])
@@ -99,9 +87,10 @@ export function decodeInline(p: JsonObject, path: string): ImagePart | FilePart 
     ? { type: 'image', source }
     : { type: 'file', source }
   if (part.type === 'file' && typeof blob.displayName === 'string') part.filename = blob.displayName
-  let extra = pickExtra(p, INLINE_KEYS)
-  const inner = pickExtra(blob, BLOB_KEYS)
-  if (inner) extra = put(extra, '$inlineData', inner)
+  const h = hintsWith(p, INLINE_KEYS)
+  const inner = unknownFields(blob, BLOB_KEYS)
+  if (inner) h.inlineData = inner
+  const extra = extraWith(DIALECT, h)
   if (extra) part.extra = extra
   return part
 }
@@ -116,9 +105,10 @@ export function decodeFileData(p: JsonObject, path: string): ImagePart | FilePar
     ? { type: 'image', source }
     : { type: 'file', source }
   if (part.type === 'file' && typeof fd.displayName === 'string') part.filename = fd.displayName
-  let extra = pickExtra(p, FILE_KEYS)
-  const inner = pickExtra(fd, FILE_DATA_KEYS)
-  if (inner) extra = put(extra, '$fileData', inner)
+  const h = hintsWith(p, FILE_KEYS)
+  const inner = unknownFields(fd, FILE_DATA_KEYS)
+  if (inner) h.fileData = inner
+  const extra = extraWith(DIALECT, h)
   if (extra) part.extra = extra
   return part
 }
@@ -138,7 +128,7 @@ export function decodePart(raw: unknown, path: string, ctx: PartContext): Part |
       part.thoughtSignature = s.signature
       part.provenance = s.provenance
     }
-    const extra = pickExtra(p, TEXT_KEYS)
+    const extra = extraWith(DIALECT, hintsWith(p, TEXT_KEYS))
     if (extra) part.extra = extra
     return part
   }
@@ -169,9 +159,9 @@ export function decodeParts(
 }
 
 /** Puts back the raw parts `decodeParts` set aside, at their original positions. */
-export function insertRawParts(parts: JsonObject[], raw: unknown): void {
+export function insertRawParts(parts: JsonObject[], raw: readonly RawPart[] | undefined): void {
   if (!Array.isArray(raw)) return
-  for (const r of raw as RawPart[]) {
+  for (const r of raw) {
     if (isObject(r) && typeof r.at === 'number' && isObject(r.part)) parts.splice(r.at, 0, r.part)
   }
 }
@@ -189,10 +179,11 @@ export function encodeMedia(
 ): JsonObject | undefined {
   let src = source
   if (src.kind === 'url' && src.url.startsWith('data:')) src = mediaSourceFromUrl(src.url)
-  const out: JsonObject = same ? { ...wireExtra(extra) } : {}
+  const h = keptHints(extra, same)
+  const out: JsonObject = { ...h?.fields }
   if (src.kind === 'base64') {
     out.inlineData = {
-      ...(same ? bagOf(extra, '$inlineData') : undefined),
+      ...h?.inlineData,
       mimeType: src.mediaType,
       data: src.data,
     }
@@ -204,7 +195,7 @@ export function encodeMedia(
         `Gemini cannot fetch ${src.url.slice(0, 80)}: send the image inline (base64) or as a gs:// / Gemini Files API URI`,
         `${param}.source.url`,
       )
-    const fd: JsonObject = { ...(same ? bagOf(extra, '$fileData') : undefined) }
+    const fd: JsonObject = { ...h?.fileData }
     const mime = src.mediaType ?? (same ? undefined : guessMediaType(src.url))
     if (mime !== undefined) fd.mimeType = mime
     fd.fileUri = src.url
@@ -241,16 +232,17 @@ export function decodeContents(contents: unknown, ctx: PartContext): Message[] {
     if (irRole === 'user' && content.length > 0 && content.every((p) => p.type === 'tool_result'))
       irRole = 'tool'
     const msg: Message = { role: irRole, content }
-    let extra = pickExtra(c, CONTENT_KEYS)
-    if (role === undefined) extra = put(extra, '$noRole', true)
-    if (raw) extra = put(extra, '$parts', raw)
+    const h = hintsWith(c, CONTENT_KEYS)
+    if (role === undefined) h.noRole = true
+    if (raw) h.rawParts = raw
+    const extra = extraWith(DIALECT, h)
     if (extra) msg.extra = extra
     messages.push(msg)
   }
   return messages
 }
 
-export function decodeSystem(v: unknown, req: Request): void {
+export function decodeSystem(v: unknown, req: Request, hints: GeminiHints): void {
   const si = objectAt(v, 'systemInstruction')
   if (!si) return
   if (!Array.isArray(si.parts)) fail('systemInstruction.parts must be an array', 'systemInstruction.parts')
@@ -262,16 +254,22 @@ export function decodeSystem(v: unknown, req: Request): void {
     if (typeof p.text !== 'string' || p.thought === true)
       fail('systemInstruction holds only text parts', path)
     const part: TextPart = { type: 'text', text: p.text }
-    const extra = pickExtra(p, TEXT_KEYS)
+    const extra = extraWith(DIALECT, hintsWith(p, TEXT_KEYS))
     if (typeof p.thoughtSignature === 'string') part.thoughtSignature = p.thoughtSignature
     if (extra) part.extra = extra
     req.system.push(part)
   }
-  req.extra.$systemInstruction = pickExtra(si, SYSTEM_KEYS) ?? {}
+  hints.systemInstruction = unknownFields(si, SYSTEM_KEYS) ?? {}
 }
 
 export interface EncodeState {
+  /**
+   * The IR came from a Gemini client: kept as it came (no merged turns, no dropped empty text,
+   * results answered in the client's order). Kept fields come from each object's hints.
+   */
   same: boolean
+  /** The request's own hints; undefined for a foreign request. */
+  hints: GeminiHints | undefined
   opts: EncodeRequestOptions
   /** Tool-call id → function name, from the history so far (functionResponse needs the name). */
   names: Map<string, string>
@@ -282,7 +280,7 @@ export interface EncodeState {
 
 function encodeTextPart(part: TextPart, st: EncodeState): JsonObject | undefined {
   if (!st.same && part.text === '') return undefined // Gemini rejects empty text parameters
-  const out: JsonObject = st.same ? { ...wireExtra(part.extra), text: part.text } : { text: part.text }
+  const out: JsonObject = { ...keptHints(part.extra, st.same)?.fields, text: part.text }
   if (part.thoughtSignature !== undefined && isNative(part.provenance, DIALECT, st.opts.provider))
     out.thoughtSignature = part.thoughtSignature
   return out
@@ -312,17 +310,17 @@ function encodePart(
 }
 
 function encodeAudio(part: AudioPart, st: EncodeState): JsonObject {
-  const out: JsonObject = st.same ? { ...wireExtra(part.extra) } : {}
+  const out: JsonObject = { ...keptHints(part.extra, st.same)?.fields }
   out.inlineData = { mimeType: audioMime(part.format), data: part.data }
   return out
 }
 
 export function encodeSystem(req: Request, st: EncodeState, hoisted: TextPart[]): JsonObject | undefined {
-  const bag = st.same ? bagOf(req.extra, '$systemInstruction') : undefined
+  const bag = st.hints?.systemInstruction
   const parts: JsonObject[] = []
   for (const p of req.system) {
     if (!st.same && p.text === '') continue
-    const out: JsonObject = st.same ? { ...wireExtra(p.extra), text: p.text } : { text: p.text }
+    const out: JsonObject = { ...keptHints(p.extra, st.same)?.fields, text: p.text }
     if (st.same && p.thoughtSignature !== undefined) out.thoughtSignature = p.thoughtSignature
     parts.push(out)
   }
@@ -357,9 +355,10 @@ export function encodeContents(
     }
     parts.push(...trailing)
     if (st.same) {
-      insertRawParts(parts, m.extra?.$parts)
-      const c: JsonObject = { ...wireExtra(m.extra) }
-      if (m.extra?.$noRole !== true) c.role = role
+      const h = keptHints(m.extra, st.same)
+      insertRawParts(parts, h?.rawParts)
+      const c: JsonObject = { ...h?.fields }
+      if (h?.noRole !== true) c.role = role
       c.parts = parts
       contents.push(c)
       continue

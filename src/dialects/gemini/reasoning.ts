@@ -28,14 +28,13 @@
  * parallel calls is signed, are left alone).
  */
 import type { JsonObject } from '../common/json.ts'
-import { pickExtra } from '../common/json.ts'
 import { isNative, unwrapSignature } from '../common/provenance.ts'
 import { budgetForEffort, clampEffort } from '../common/reasoning.ts'
-import { fail } from '../common/round-trip.ts'
+import { extraWith, fail, unknownFields } from '../common/round-trip.ts'
 import type { ReasoningEffort, ReasoningRequest, ThinkingPart } from '../ir.ts'
-import { type EncodeState, type PartContext, wireExtra } from './content.ts'
+import { type EncodeState, hintsWith, keptHints, type PartContext } from './content.ts'
 import { numberAt, objectAt } from './proto-json.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type GeminiHints } from './types.ts'
 
 /** Gemini 3 rejects function calls without a signature unless given this documented value. */
 export const SKIP_SIGNATURE = 'skip_thought_signature_validator'
@@ -45,11 +44,11 @@ const THINKING_KEYS = new Set(['thinkingBudget', 'includeThoughts', 'thinkingLev
 const THOUGHT_KEYS = new Set(['text', 'thought', 'thoughtSignature'])
 const LEVELS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high']
 
-export function decodeThinking(v: unknown, gen: JsonObject): ReasoningRequest | undefined {
+export function decodeThinking(v: unknown, hints: GeminiHints): ReasoningRequest | undefined {
   const tc = objectAt(v, 'generationConfig.thinkingConfig')
   if (!tc) return undefined
   const r: ReasoningRequest = {}
-  const left: JsonObject = pickExtra(tc, THINKING_KEYS) ?? {}
+  const left: JsonObject = unknownFields(tc, THINKING_KEYS) ?? {}
   const budget = numberAt(tc, 'thinkingBudget', 'generationConfig.thinkingConfig')
   if (budget !== undefined) {
     if (budget === 0) r.mode = 'off'
@@ -67,7 +66,7 @@ export function decodeThinking(v: unknown, gen: JsonObject): ReasoningRequest | 
     if (LEVELS.includes(lower as ReasoningEffort)) {
       r.effort = lower as ReasoningEffort
       r.mode ??= 'on'
-      if (raw !== lower) left.$thinkingLevel = raw
+      if (raw !== lower) hints.thinkingLevel = raw as string
     } else left.thinkingLevel = raw
   }
   if (tc.includeThoughts !== undefined) {
@@ -75,15 +74,13 @@ export function decodeThinking(v: unknown, gen: JsonObject): ReasoningRequest | 
       fail('includeThoughts must be a boolean', 'generationConfig.thinkingConfig.includeThoughts')
     r.includeThoughts = tc.includeThoughts
   }
-  gen.$thinkingConfig = left
+  hints.thinkingConfig = left
   return r
 }
 
 export function encodeThinkingPart(part: ThinkingPart, st: EncodeState): JsonObject | undefined {
   if (isNative(part.provenance, DIALECT, st.opts.provider)) {
-    const out: JsonObject = st.same
-      ? { ...wireExtra(part.extra), text: part.text, thought: true }
-      : { text: part.text, thought: true }
+    const out: JsonObject = { ...keptHints(part.extra, st.same)?.fields, text: part.text, thought: true }
     if (part.signature !== undefined) out.thoughtSignature = part.signature
     return out
   }
@@ -107,19 +104,20 @@ const UPPER_LEVEL: Record<string, string> = { minimal: 'MINIMAL', low: 'LOW', me
 
 export function encodeThinking(
   r: ReasoningRequest | undefined,
-  bag: JsonObject | undefined,
+  hints: GeminiHints | undefined,
   same: boolean,
   gemini3: boolean,
 ): JsonObject | undefined {
+  const bag = hints?.thinkingConfig
   if (!r && !bag) return undefined
-  const tc: JsonObject = { ...wireExtra(bag) }
+  const tc: JsonObject = { ...bag }
   if (r && same) {
     if (r.mode === 'off') tc.thinkingBudget = 0
     else if (r.budgetTokens !== undefined) tc.thinkingBudget = r.budgetTokens
     else if (r.mode === 'auto' && tc.thinkingBudget === undefined) tc.thinkingBudget = -1
     if (r.effort !== undefined && r.effort !== 'none') {
       const level = clampEffort(r.effort, LEVELS)
-      const raw = bag?.$thinkingLevel
+      const raw = hints?.thinkingLevel
       tc.thinkingLevel = typeof raw === 'string' && raw.toLowerCase() === level ? raw : level
     }
     if (r.includeThoughts !== undefined) tc.includeThoughts = r.includeThoughts
@@ -146,7 +144,7 @@ export function decodeThoughtPart(p: JsonObject, text: string, ctx: PartContext)
     part.signature = s.signature
     part.provenance = s.provenance
   } else part.provenance = ctx.fallback ?? { dialect: DIALECT }
-  const extra = pickExtra(p, THOUGHT_KEYS)
+  const extra = extraWith(DIALECT, hintsWith(p, THOUGHT_KEYS))
   if (extra) part.extra = extra
   return part
 }

@@ -8,8 +8,8 @@
  * (its `thinkingConfig` to `reasoning.ts`). Not expressible and dropped: `user`, image `detail`.
  * proto-JSON snake_case input is accepted (`proto-json.ts`).
  */
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
-import { fail } from '../common/round-trip.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import { extraWith, fail } from '../common/round-trip.ts'
 import type { DecodeRequestContext, EncodeRequestOptions, Request } from '../ir.ts'
 import {
   decodeContents,
@@ -17,7 +17,8 @@ import {
   type EncodeState,
   encodeContents,
   encodeSystem,
-  wireExtra,
+  hintsWith,
+  keptHints,
 } from './content.ts'
 import { camel } from './proto-json.ts'
 import { decodeGeneration, encodeGeneration } from './sampling.ts'
@@ -46,27 +47,33 @@ export function decodeRequest(body: unknown, ctx: DecodeRequestContext = {}): Re
     system: [],
     messages: [],
     stream: ctx.stream ?? false,
-    extra: pickExtra(b, TOP_KEYS) ?? {},
+    extra: {},
   }
+  const hints = hintsWith(b, TOP_KEYS)
   if (b.contents === undefined) fail('contents is required', 'contents')
-  decodeSystem(b.systemInstruction, req)
+  decodeSystem(b.systemInstruction, req, hints)
   req.messages = decodeContents(b.contents, requestPartContext())
-  decodeTools(b.tools, req)
-  decodeToolConfig(b.toolConfig, req)
-  decodeGeneration(b.generationConfig, req)
+  decodeTools(b.tools, req, hints)
+  decodeToolConfig(b.toolConfig, req, hints)
+  decodeGeneration(b.generationConfig, req, hints)
+  const extra = extraWith(DIALECT, hints)
+  if (extra) req.extra = extra
   return req
 }
 
 export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Record<string, unknown> {
+  const same = req.source === DIALECT
+  const hints = keptHints(req.extra, same)
   const st: EncodeState = {
-    same: req.source === DIALECT,
+    same,
+    hints,
     opts,
     names: new Map(),
     order: new Map(),
     rank: new WeakMap(),
   }
   const gemini3 = isGemini3(opts.model ?? req.model)
-  const body: JsonObject = st.same ? { ...wireExtra(req.extra) } : {}
+  const body: JsonObject = { ...hints?.fields }
   const { contents, hoisted } = encodeContents(req, st, gemini3)
   body.contents = contents
   const system = encodeSystem(req, st, hoisted)

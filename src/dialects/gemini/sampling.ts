@@ -10,13 +10,14 @@
  * `name`/`strict`/`description` have no Gemini field and are dropped (its schema-constrained
  * output is always strict).
  */
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
-import { fail } from '../common/round-trip.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import { fail, unknownFields } from '../common/round-trip.ts'
 import type { Request, ResponseFormat } from '../ir.ts'
-import { bagOf, type EncodeState, wireExtra } from './content.ts'
+import type { EncodeState } from './content.ts'
 import { jsonSchemaOf } from './json-schema.ts'
 import { numberAt, objectAt } from './proto-json.ts'
 import { decodeThinking, encodeThinking } from './reasoning.ts'
+import type { GeminiHints } from './types.ts'
 
 /** The IR's numeric sampling fields. */
 type NumberField =
@@ -58,10 +59,10 @@ const GEN_KEYS = new Set([
 
 const P = 'generationConfig'
 
-export function decodeGeneration(v: unknown, req: Request): void {
+export function decodeGeneration(v: unknown, req: Request, hints: GeminiHints): void {
   const gc = objectAt(v, P)
   if (!gc) return
-  const bag: JsonObject = pickExtra(gc, GEN_KEYS) ?? {}
+  const bag: JsonObject = unknownFields(gc, GEN_KEYS) ?? {}
   for (const e of SAMPLING) {
     if (e.ir === 'stop') {
       const stop = gc[e.wire]
@@ -74,14 +75,19 @@ export function decodeGeneration(v: unknown, req: Request): void {
       if (n !== undefined) req[e.ir] = n
     }
   }
-  const format = decodeResponseFormat(gc, bag)
+  const format = decodeResponseFormat(gc, bag, hints)
   if (format) req.responseFormat = format
-  const reasoning = decodeThinking(gc.thinkingConfig, bag)
+  const reasoning = decodeThinking(gc.thinkingConfig, hints)
   if (reasoning) req.reasoning = reasoning
-  req.extra.$generationConfig = bag
+  hints.generationConfig = bag
 }
 
-function decodeResponseFormat(gc: JsonObject, bag: JsonObject): ResponseFormat | undefined {
+/** The response format; what the IR cannot hold goes into `bag` (the kept generationConfig fields). */
+function decodeResponseFormat(
+  gc: JsonObject,
+  bag: JsonObject,
+  hints: GeminiHints,
+): ResponseFormat | undefined {
   const mime = gc.responseMimeType
   if (mime !== undefined && typeof mime !== 'string')
     fail('responseMimeType must be a string', `${P}.responseMimeType`)
@@ -93,8 +99,8 @@ function decodeResponseFormat(gc: JsonObject, bag: JsonObject): ResponseFormat |
     } else if (isObject(gc.responseSchema) && gc.responseJsonSchema === undefined) {
       const schema = jsonSchemaOf(gc.responseSchema) as JsonObject
       format = { type: 'json_schema', schema }
-      bag.$schema = 'responseSchema'
-      if (schema !== gc.responseSchema) bag.$responseSchema = gc.responseSchema
+      hints.schemaField = 'responseSchema'
+      if (schema !== gc.responseSchema) hints.schemaAsSent = gc.responseSchema
     } else if (gc.responseSchema === undefined && gc.responseJsonSchema === undefined)
       format = { type: 'json_object' }
   } else if (mime === 'text/plain' && gc.responseSchema === undefined && gc.responseJsonSchema === undefined)
@@ -109,8 +115,8 @@ function decodeResponseFormat(gc: JsonObject, bag: JsonObject): ResponseFormat |
 }
 
 export function encodeGeneration(req: Request, st: EncodeState, gemini3: boolean): JsonObject | undefined {
-  const bag = st.same ? bagOf(req.extra, '$generationConfig') : undefined
-  const gc: JsonObject = { ...wireExtra(bag) }
+  const bag = st.hints?.generationConfig
+  const gc: JsonObject = { ...bag }
   for (const e of SAMPLING) {
     const v = req[e.ir]
     if (v !== undefined) gc[e.wire] = v
@@ -120,15 +126,10 @@ export function encodeGeneration(req: Request, st: EncodeState, gemini3: boolean
   else if (f?.type === 'json_object') gc.responseMimeType = 'application/json'
   else if (f?.type === 'json_schema') {
     gc.responseMimeType = 'application/json'
-    if (bag?.$schema === 'responseSchema') gc.responseSchema = bag.$responseSchema ?? f.schema
+    if (st.hints?.schemaField === 'responseSchema') gc.responseSchema = st.hints.schemaAsSent ?? f.schema
     else gc.responseJsonSchema = f.schema
   }
-  const thinking = encodeThinking(
-    req.reasoning,
-    bag ? bagOf(bag, '$thinkingConfig') : undefined,
-    st.same,
-    gemini3,
-  )
+  const thinking = encodeThinking(req.reasoning, st.hints, st.same, gemini3)
   if (thinking) gc.thinkingConfig = thinking
   return Object.keys(gc).length > 0 || bag ? gc : undefined
 }

@@ -20,9 +20,9 @@
  * - A functionCall without `args` comes back with `args: {}` (empty arguments are never a
  *   missing field).
  */
-import { isObject, type JsonObject, parseArguments, pickExtra, stringifyArguments } from '../common/json.ts'
+import { isObject, type JsonObject, parseArguments, stringifyArguments } from '../common/json.ts'
 import { isNative, unwrapSignature } from '../common/provenance.ts'
-import { fail } from '../common/round-trip.ts'
+import { extraWith, fail, unknownFields } from '../common/round-trip.ts'
 import type {
   FilePart,
   FunctionTool,
@@ -34,18 +34,17 @@ import type {
   ToolResultPart,
 } from '../ir.ts'
 import {
-  bagOf,
   decodeFileData,
   decodeInline,
   type EncodeState,
   encodeMedia,
+  hintsWith,
+  keptHints,
   type PartContext,
-  put,
-  wireExtra,
 } from './content.ts'
 import { jsonSchemaOf } from './json-schema.ts'
 import { camel, objectAt } from './proto-json.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type GeminiHints } from './types.ts'
 
 /** Prefix of the tool-call ids this dialect mints (Gemini's own ids never reach the wire otherwise). */
 export const MINTED_ID_PREFIX = 'gemini_call_'
@@ -108,10 +107,11 @@ export function decodeCall(p: JsonObject, path: string, ctx: PartContext): ToolC
     part.thoughtSignature = s.signature
     part.provenance = s.provenance
   }
-  let extra = pickExtra(p, CALL_KEYS)
+  const h = hintsWith(p, CALL_KEYS)
   // `id` stays among the leftovers: re-emitted only to Gemini, never taken from a foreign IR.
-  const inner = pickExtra(fc, CALL_INNER_KEYS)
-  if (inner) extra = put(extra, '$functionCall', inner)
+  const inner = unknownFields(fc, CALL_INNER_KEYS)
+  if (inner) h.functionCall = inner
+  const extra = extraWith(DIALECT, h)
   if (extra) part.extra = extra
   return part
 }
@@ -145,10 +145,11 @@ export function decodeResult(p: JsonObject, path: string, ctx: PartContext): Too
       else fail('functionResponse.parts holds only inlineData or fileData', subPath)
     }
   }
-  let extra = pickExtra(p, RESULT_KEYS)
-  const inner = pickExtra(fr, RESULT_INNER_KEYS)
-  if (inner) extra = put(extra, '$functionResponse', inner)
-  if (!response) extra = put(extra, '$noResponse', true)
+  const h = hintsWith(p, RESULT_KEYS)
+  const inner = unknownFields(fr, RESULT_INNER_KEYS)
+  if (inner) h.functionResponse = inner
+  if (!response) h.noResponse = true
+  const extra = extraWith(DIALECT, h)
   if (extra) part.extra = extra
   return part
 }
@@ -189,23 +190,24 @@ function decodeFunctionTool(raw: unknown, path: string): FunctionTool {
     fail('description must be a string', `${path}.description`)
   const tool: FunctionTool = { kind: 'function', name: d.name, parameters: {} }
   if (typeof d.description === 'string') tool.description = d.description
-  let extra = pickExtra(d, DECL_KEYS)
+  const h = hintsWith(d, DECL_KEYS)
   if (d.parametersJsonSchema !== undefined) {
     if (!isObject(d.parametersJsonSchema))
       fail('parametersJsonSchema must be an object', `${path}.parametersJsonSchema`)
     tool.parameters = d.parametersJsonSchema
     // Both keys at once is invalid for Gemini, but keep the client's body whole.
-    if (d.parameters !== undefined) extra = put(extra, '$parameters', d.parameters)
+    if (d.parameters !== undefined) h.schemaAsSent = d.parameters
   } else if (d.parameters !== undefined) {
     if (!isObject(d.parameters)) fail('parameters must be an object', `${path}.parameters`)
     const schema = jsonSchemaOf(d.parameters) as JsonObject
     tool.parameters = schema
-    extra = put(extra, '$schema', 'parameters')
-    if (schema !== d.parameters) extra = put(extra, '$parameters', d.parameters)
+    h.schemaField = 'parameters'
+    if (schema !== d.parameters) h.schemaAsSent = d.parameters
   } else {
     tool.parameters = { type: 'object', properties: {} }
-    extra = put(extra, '$schema', 'none')
+    h.schemaField = 'none'
   }
+  const extra = extraWith(DIALECT, h)
   if (extra) tool.extra = extra
   return tool
 }
@@ -221,7 +223,7 @@ function canonicalGroups(tools: readonly Tool[]): number[] {
   })
 }
 
-export function decodeTools(v: unknown, req: Request): void {
+export function decodeTools(v: unknown, req: Request, hints: GeminiHints): void {
   if (v === undefined || v === null) return
   if (!Array.isArray(v)) fail('tools must be an array', 'tools')
   const tools: Tool[] = []
@@ -249,13 +251,13 @@ export function decodeTools(v: unknown, req: Request): void {
   }
   req.tools = tools
   const canon = canonicalGroups(tools)
-  if (canon.length !== groups.length || canon.some((c, i) => c !== groups[i])) req.extra.$toolGroups = groups
+  if (canon.length !== groups.length || canon.some((c, i) => c !== groups[i])) hints.toolGroups = groups
 }
 
-export function decodeToolConfig(v: unknown, req: Request): void {
+export function decodeToolConfig(v: unknown, req: Request, hints: GeminiHints): void {
   const tc = objectAt(v, 'toolConfig')
   if (!tc) return
-  const bag: JsonObject = pickExtra(tc, TOOL_CONFIG_KEYS) ?? {}
+  hints.toolConfig = unknownFields(tc, TOOL_CONFIG_KEYS) ?? {}
   const fcc = objectAt(tc.functionCallingConfig, 'toolConfig.functionCallingConfig')
   if (fcc) {
     const left: JsonObject = { ...fcc }
@@ -278,18 +280,18 @@ export function decodeToolConfig(v: unknown, req: Request): void {
       req.toolChoice = choice
       if (fcc.mode !== 'VALIDATED') delete left.mode
     }
-    bag.$functionCallingConfig = left
+    hints.functionCallingConfig = left
   }
-  req.extra.$toolConfig = bag
 }
 
 export function encodeCallPart(part: ToolCallPart, st: EncodeState): JsonObject {
   st.names.set(part.id, part.name)
   if (!st.order.has(part.id)) st.order.set(part.id, st.order.size)
-  const fc: JsonObject = st.same ? { ...bagOf(part.extra, '$functionCall') } : {}
+  const h = keptHints(part.extra, st.same)
+  const fc: JsonObject = { ...h?.functionCall }
   fc.name = part.name
   fc.args = parseArguments(part.arguments)
-  const out: JsonObject = st.same ? { ...wireExtra(part.extra), functionCall: fc } : { functionCall: fc }
+  const out: JsonObject = { ...h?.fields, functionCall: fc }
   if (part.thoughtSignature !== undefined && isNative(part.provenance, DIALECT, st.opts.provider))
     out.thoughtSignature = part.thoughtSignature
   return out
@@ -313,9 +315,10 @@ export function encodeResultPart(
     if (c.type === 'text') text = text === undefined ? c.text : `${text}\n${c.text}`
     else media.push(c)
   }
-  const fr: JsonObject = st.same ? { ...bagOf(part.extra, '$functionResponse') } : {}
+  const h = keptHints(part.extra, st.same)
+  const fr: JsonObject = { ...h?.functionResponse }
   fr.name = name
-  if (!(st.same && part.extra?.$noResponse === true))
+  if (h?.noResponse !== true)
     fr.response =
       text === undefined ? (part.isError ? { error: '' } : {}) : textToResponse(text, part.isError)
   if (media.length > 0) {
@@ -329,7 +332,7 @@ export function encodeResultPart(
     if (st.same) fr.parts = encoded
     else trailing.push(...encoded)
   }
-  if (st.same) return { ...wireExtra(part.extra), functionResponse: fr }
+  if (st.same) return { ...h?.fields, functionResponse: fr }
   const out: JsonObject = { functionResponse: fr }
   const at = st.order.get(part.toolCallId)
   if (at !== undefined) st.rank.set(out, at)
@@ -358,7 +361,7 @@ export function orderResponses(parts: JsonObject[], rank: WeakMap<JsonObject, nu
 export function encodeTools(req: Request, st: EncodeState): JsonObject[] | undefined {
   const tools = req.tools
   if (!tools || tools.length === 0) return tools ? [] : undefined
-  const stored = st.same ? req.extra.$toolGroups : undefined
+  const stored = st.hints?.toolGroups
   const groups =
     Array.isArray(stored) && stored.length === tools.length ? (stored as number[]) : canonicalGroups(tools)
   const out: JsonObject[] = []
@@ -368,14 +371,15 @@ export function encodeTools(req: Request, st: EncodeState): JsonObject[] | undef
     while (out.length <= g) out.push({})
     const slot = out[g]!
     if (t.kind === 'function') {
-      const decl: JsonObject = st.same ? { ...wireExtra(t.extra) } : {}
+      const h = keptHints(t.extra, st.same)
+      const decl: JsonObject = { ...h?.fields }
       decl.name = t.name
       if (t.description !== undefined) decl.description = t.description
-      const key = st.same ? t.extra?.$schema : undefined
-      if (key === 'parameters') decl.parameters = t.extra?.$parameters ?? t.parameters
+      const key = h?.schemaField
+      if (key === 'parameters') decl.parameters = h?.schemaAsSent ?? t.parameters
       else if (key !== 'none') {
         decl.parametersJsonSchema = t.parameters
-        if (st.same && t.extra?.$parameters !== undefined) decl.parameters = t.extra.$parameters
+        if (h?.schemaAsSent !== undefined) decl.parameters = h.schemaAsSent
       }
       const list = (slot.functionDeclarations as JsonObject[] | undefined) ?? []
       list.push(decl)
@@ -393,8 +397,8 @@ export function encodeTools(req: Request, st: EncodeState): JsonObject[] | undef
 }
 
 export function encodeToolConfig(req: Request, st: EncodeState): JsonObject | undefined {
-  const bag = st.same ? bagOf(req.extra, '$toolConfig') : undefined
-  const fccBag = bag ? bagOf(bag, '$functionCallingConfig') : undefined
+  const bag = st.hints?.toolConfig
+  const fccBag = bag ? st.hints?.functionCallingConfig : undefined
   const fcc: JsonObject = {}
   const choice = req.toolChoice
   if (choice?.type === 'auto') fcc.mode = 'AUTO'
@@ -406,7 +410,7 @@ export function encodeToolConfig(req: Request, st: EncodeState): JsonObject | un
   }
   Object.assign(fcc, fccBag)
   if (Object.keys(fcc).length === 0 && !fccBag && !bag) return undefined
-  const out: JsonObject = { ...wireExtra(bag) }
+  const out: JsonObject = { ...bag }
   if (Object.keys(fcc).length > 0 || fccBag) out.functionCallingConfig = fcc
   return out
 }
