@@ -59,6 +59,23 @@ export function hintsWith(raw: JsonObject, known: ReadonlySet<string>): GeminiHi
   return fields ? { fields } : {}
 }
 
+/**
+ * The hints of a part that wraps one payload object (`inlineData`, `functionCall`…): the part's
+ * unknown fields, and the payload's under the payload's name.
+ */
+export function payloadHints(
+  p: JsonObject,
+  known: ReadonlySet<string>,
+  key: 'inlineData' | 'fileData' | 'functionCall' | 'functionResponse',
+  payload: JsonObject,
+  payloadKnown: ReadonlySet<string>,
+): GeminiHints {
+  const h = hintsWith(p, known)
+  const inner = unknownFields(payload, payloadKnown)
+  if (inner) h[key] = inner
+  return h
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parts (shared by requests and responses)
 
@@ -83,14 +100,8 @@ export function decodeInline(p: JsonObject, path: string): ImagePart | FilePart 
     fail('inlineData.mimeType must be a string', `${path}.inlineData.mimeType`)
   if (typeof blob.data !== 'string') fail('inlineData.data must be base64 text', `${path}.inlineData.data`)
   const source: MediaSource = { kind: 'base64', mediaType: blob.mimeType, data: blob.data }
-  const part: ImagePart | FilePart = blob.mimeType.startsWith('image/')
-    ? { type: 'image', source }
-    : { type: 'file', source }
-  if (part.type === 'file' && typeof blob.displayName === 'string') part.filename = blob.displayName
-  const h = hintsWith(p, INLINE_KEYS)
-  const inner = unknownFields(blob, BLOB_KEYS)
-  if (inner) h.inlineData = inner
-  const extra = extraWith(DIALECT, h)
+  const part = mediaPart(source, blob.mimeType, blob.displayName)
+  const extra = extraWith(DIALECT, payloadHints(p, INLINE_KEYS, 'inlineData', blob, BLOB_KEYS))
   if (extra) part.extra = extra
   return part
 }
@@ -100,16 +111,18 @@ export function decodeFileData(p: JsonObject, path: string): ImagePart | FilePar
   if (typeof fd.fileUri !== 'string') fail('fileData.fileUri must be a string', `${path}.fileData.fileUri`)
   const source: MediaSource = { kind: 'url', url: fd.fileUri }
   if (typeof fd.mimeType === 'string') source.mediaType = fd.mimeType
-  const mime = source.mediaType ?? guessMediaType(fd.fileUri, '')
+  const part = mediaPart(source, source.mediaType ?? guessMediaType(fd.fileUri, ''), fd.displayName)
+  const extra = extraWith(DIALECT, payloadHints(p, FILE_KEYS, 'fileData', fd, FILE_DATA_KEYS))
+  if (extra) part.extra = extra
+  return part
+}
+
+/** An image part for image/* media, a file part (with its display name) for anything else. */
+function mediaPart(source: MediaSource, mime: string, displayName: unknown): ImagePart | FilePart {
   const part: ImagePart | FilePart = mime.startsWith('image/')
     ? { type: 'image', source }
     : { type: 'file', source }
-  if (part.type === 'file' && typeof fd.displayName === 'string') part.filename = fd.displayName
-  const h = hintsWith(p, FILE_KEYS)
-  const inner = unknownFields(fd, FILE_DATA_KEYS)
-  if (inner) h.fileData = inner
-  const extra = extraWith(DIALECT, h)
-  if (extra) part.extra = extra
+  if (part.type === 'file' && typeof displayName === 'string') part.filename = displayName
   return part
 }
 

@@ -41,6 +41,7 @@ import {
   hintsWith,
   keptHints,
   type PartContext,
+  payloadHints,
 } from './content.ts'
 import { jsonSchemaOf } from './json-schema.ts'
 import { camel, objectAt } from './proto-json.ts'
@@ -107,11 +108,8 @@ export function decodeCall(p: JsonObject, path: string, ctx: PartContext): ToolC
     part.thoughtSignature = s.signature
     part.provenance = s.provenance
   }
-  const h = hintsWith(p, CALL_KEYS)
   // `id` stays among the leftovers: re-emitted only to Gemini, never taken from a foreign IR.
-  const inner = unknownFields(fc, CALL_INNER_KEYS)
-  if (inner) h.functionCall = inner
-  const extra = extraWith(DIALECT, h)
+  const extra = extraWith(DIALECT, payloadHints(p, CALL_KEYS, 'functionCall', fc, CALL_INNER_KEYS))
   if (extra) part.extra = extra
   return part
 }
@@ -145,9 +143,7 @@ export function decodeResult(p: JsonObject, path: string, ctx: PartContext): Too
       else fail('functionResponse.parts holds only inlineData or fileData', subPath)
     }
   }
-  const h = hintsWith(p, RESULT_KEYS)
-  const inner = unknownFields(fr, RESULT_INNER_KEYS)
-  if (inner) h.functionResponse = inner
+  const h = payloadHints(p, RESULT_KEYS, 'functionResponse', fr, RESULT_INNER_KEYS)
   if (!response) h.noResponse = true
   const extra = extraWith(DIALECT, h)
   if (extra) part.extra = extra

@@ -36,18 +36,7 @@ function decode(generationConfig: unknown): Request {
 
 describe('gemini sampling fields', () => {
   test('each generationConfig field decodes to its IR field', () => {
-    const req = decode(WIRE)
-    expect({
-      temperature: req.temperature,
-      topP: req.topP,
-      topK: req.topK,
-      n: req.n,
-      maxOutputTokens: req.maxOutputTokens,
-      stop: req.stop,
-      seed: req.seed,
-      presencePenalty: req.presencePenalty,
-      frequencyPenalty: req.frequencyPenalty,
-    }).toEqual(IR)
+    expect(decode(WIRE)).toMatchObject(IR)
   })
 
   test('a foreign IR encodes each field under its wire name, in wire order', () => {
