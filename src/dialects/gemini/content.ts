@@ -47,12 +47,6 @@ export function keptHints(extra: Extra | undefined, same: boolean): GeminiHints 
   return same ? hintsOf<GeminiHints>(extra, DIALECT) : undefined
 }
 
-/** An object-valued member of a bag (the stream events' `extra.gemini` and what it holds). */
-export function bagOf(extra: Extra | undefined, key: string): JsonObject | undefined {
-  const v = extra?.[key]
-  return isObject(v) ? v : undefined
-}
-
 /** Fresh hints holding the wire fields of `raw` outside `known`. */
 export function hintsWith(raw: JsonObject, known: ReadonlySet<string>): GeminiHints {
   const fields = unknownFields(raw, known)

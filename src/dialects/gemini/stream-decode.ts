@@ -18,21 +18,24 @@
  *   `error` event: a truncated answer must not look complete.
  *
  * The first chunk gives `start` (id = `responseId`, model = `modelVersion`, `usage` = its usage)
- * with `extra.gemini` holding what the encoder needs to reproduce the chunks: unknown top-level
- * fields of the first chunk, whether `responseId` was absent, the candidate `index`, and (Code
- * Assist) the `traceId`. Its presence also tells the Gemini encoder the events came from Gemini.
+ * with `extra.gemini` (`GeminiHints`) holding what the encoder needs to reproduce the chunks:
+ * unknown top-level fields of the first chunk, whether `responseId` was absent, the candidate
+ * `index`, and (Code Assist) the `traceId`. Its presence, even empty, also tells the Gemini
+ * encoder the events came from Gemini.
  * Parts the IR stream has no block for (generated images, code execution) are skipped.
  */
 
 import { mintId } from '../common/ids.ts'
-import { isObject, type JsonObject, pickExtra, stringifyArguments } from '../common/json.ts'
+import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts'
 import { unwrapSignature } from '../common/provenance.ts'
+import { unknownFields } from '../common/round-trip.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
-import type { BlockStart, DecodeStreamOptions, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
+import type { BlockStart, DecodeStreamOptions, Provenance, StreamEvent, Usage } from '../ir.ts'
+import { hintsWith } from './content.ts'
 import { decodeErrorObject } from './errors.ts'
 import { camel } from './proto-json.ts'
 import { decodeUsage, mintCallId, stopOf } from './response.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type GeminiHints } from './types.ts'
 
 const TOP_KEYS = new Set(['candidates', 'promptFeedback', 'usageMetadata', 'modelVersion', 'responseId'])
 const CANDIDATE_KEYS = new Set(['content', 'finishReason'])
@@ -81,10 +84,10 @@ export function createStreamDecoder(
     if (!started) {
       started = true
       const responseId = typeof chunk.responseId === 'string' ? chunk.responseId : undefined
-      const x: Extra = pickExtra(chunk, TOP_KEYS) ?? {}
-      if (responseId === undefined) x.$omitResponseId = true
-      if (traceId !== undefined) x.$traceId = traceId
-      if (cand && typeof cand.index === 'number') x.$index = cand.index
+      const x = hintsWith(chunk, TOP_KEYS)
+      if (responseId === undefined) x.omitResponseId = true
+      if (traceId !== undefined) x.traceId = traceId
+      if (cand && typeof cand.index === 'number') x.index = cand.index
       const start: StreamEvent = {
         type: 'start',
         id: responseId ?? traceId ?? mintId('gemini-', 24),
@@ -131,7 +134,7 @@ export function createStreamDecoder(
           block.thoughtSignature = s.signature
           block.provenance = s.provenance
         }
-        const inner = pickExtra(fc, CALL_INNER_KEYS)
+        const inner = unknownFields(fc, CALL_INNER_KEYS)
         if (inner) block.extra = { [DIALECT]: { functionCall: inner } }
         emit({ type: 'block_start', index, block })
         emit({ type: 'tool_args_delta', index, delta: stringifyArguments(fc.args) })
@@ -151,11 +154,11 @@ export function createStreamDecoder(
         finishReason !== undefined
           ? { type: 'finish', ...stopOf(finishReason, sawCall) }
           : { type: 'finish', stopReason: 'content_filter', rawStopReason: blocked }
-      const x: JsonObject = {}
-      const candExtra = cand ? pickExtra(cand, CANDIDATE_KEYS) : undefined
+      const x: GeminiHints = {}
+      const candExtra = cand ? unknownFields(cand, CANDIDATE_KEYS) : undefined
       if (candExtra) x.candidate = candExtra
       if (feedback) x.promptFeedback = feedback
-      if (!cand) x.$noCandidates = true
+      if (!cand) x.noCandidates = true
       if (Object.keys(x).length > 0) finish.extra = { [DIALECT]: x }
       if (usage ?? lastUsage) finish.usage = usage ?? lastUsage
       emit(finish)

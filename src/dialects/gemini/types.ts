@@ -79,6 +79,9 @@ export interface GeminiHints extends RoundTrip {
   omitResponseId?: true
   /** Code Assist's `traceId`, which stood in for a missing `responseId`. */
   traceId?: string
+  // --- stream (`start` event)
+  /** The candidate `index` the upstream's chunks carried. */
+  index?: number
 }
 
 /** A part the IR has no type for (executableCode, codeExecutionResult…), kept with its position. */

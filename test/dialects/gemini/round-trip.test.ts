@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test'
 import { codeAssist, gemini } from '../../../src/dialects/gemini/index.ts'
 import type { Extra, Request, Response } from '../../../src/dialects/ir.ts'
-import { fixtureJson, plain } from './helpers.ts'
+import { concatText, fixtureJson, pipe, plain } from './helpers.ts'
 
 /** Every `extra` of an IR request or response, wherever it sits. */
 function extrasOf(x: Request | Response): Extra[] {
@@ -60,5 +60,14 @@ describe('gemini round-trip hints', () => {
     expect(plain(gemini.encodeRequest(req))).toEqual(body)
     const asForeign = gemini.encodeRequest({ ...req, source: 'openai-chat' })
     expect(plain(asForeign)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] })
+  })
+
+  test('unknown fields of stream chunks come back in place, byte for byte', async () => {
+    const sse =
+      'data: {"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":3,"totalTokenCount":3},"modelVersion":"gemini-2.5-flash","responseId":"r1","createTime":"2026-01-01T00:00:00Z"}\r\n\r\n' +
+      'data: {"candidates":[{"content":{"parts":[{"text":"!"}],"role":"model"},"finishReason":"STOP","index":0,"safetyRatings":[]}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,"totalTokenCount":5},"modelVersion":"gemini-2.5-flash","responseId":"r1","createTime":"2026-01-01T00:00:00Z"}\r\n\r\n'
+    const events = await pipe([new TextEncoder().encode(sse)], gemini.decodeStream())
+    expect(events[0]).toMatchObject({ extra: { gemini: { fields: { createTime: '2026-01-01T00:00:00Z' } } } })
+    expect(concatText(await pipe(events, gemini.encodeStream()))).toBe(sse)
   })
 })
