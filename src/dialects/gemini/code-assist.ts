@@ -29,7 +29,7 @@ import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeInnerResponse, encodeResponse, responseUsage } from './response.ts'
 import { createStreamDecoder } from './stream-decode.ts'
 import { createStreamEncoder } from './stream-encode.ts'
-import type { CodeAssistRequest, GeminiHints } from './types.ts'
+import type { CodeAssistRequest, Hints } from './types.ts'
 import { DIALECT } from './types.ts'
 
 export interface CodeAssistWrapOptions {
@@ -93,7 +93,7 @@ function decodeCodeAssistRequest(body: unknown, ctx: DecodeRequestContext = {}):
   const u = unwrapCodeAssistRequest(body)
   const model = u.model ?? ctx.model
   const req = decodeRequest(u.body, model === undefined ? { ...ctx } : { ...ctx, model })
-  const hints: GeminiHints = keptHints(req.extra, true) ?? {}
+  const hints: Hints = keptHints(req.extra, true) ?? {}
   hints.codeAssist = unknownFields(body as JsonObject, ENVELOPE_KEYS) ?? {}
   req.extra[DIALECT] = hints
   return req

@@ -15,7 +15,7 @@
  *   their position and come back in place to Gemini clients only.
  *
  * What a Gemini client's body needs to come back as it was rides in `extra.gemini`
- * (`GeminiHints` in `types.ts`); `keptHints` reads it for a Gemini client's IR only.
+ * (`Hints` in `types.ts`); `keptHints` reads it for a Gemini client's IR only.
  */
 import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl } from '../common/media.ts'
@@ -37,18 +37,18 @@ import type {
 import { camel, objectAt } from './proto-json.ts'
 import { decodeThoughtPart, encodeThinkingPart, signCalls } from './reasoning.ts'
 import { decodeCall, decodeResult, encodeCallPart, encodeResultPart, orderResponses } from './tools.ts'
-import { DIALECT, type GeminiHints, type RawPart } from './types.ts'
+import { DIALECT, type Hints, type RawPart } from './types.ts'
 
 /**
  * The Gemini hints of an IR object, when the IR came from a Gemini client (`same`): an IR
  * relabelled as another dialect's gets none of them back, not even the ids Gemini sent.
  */
-export function keptHints(extra: Extra | undefined, same: boolean): GeminiHints | undefined {
-  return same ? hintsOf<GeminiHints>(extra, DIALECT) : undefined
+export function keptHints(extra: Extra | undefined, same: boolean): Hints | undefined {
+  return same ? hintsOf<Hints>(extra, DIALECT) : undefined
 }
 
 /** Fresh hints holding the wire fields of `raw` outside `known`. */
-export function hintsWith(raw: JsonObject, known: ReadonlySet<string>): GeminiHints {
+export function hintsWith(raw: JsonObject, known: ReadonlySet<string>): Hints {
   const fields = unknownFields(raw, known)
   return fields ? { fields } : {}
 }
@@ -63,7 +63,7 @@ export function payloadHints(
   key: 'inlineData' | 'fileData' | 'functionCall' | 'functionResponse',
   payload: JsonObject,
   payloadKnown: ReadonlySet<string>,
-): GeminiHints {
+): Hints {
   const h = hintsWith(p, known)
   const inner = unknownFields(payload, payloadKnown)
   if (inner) h[key] = inner
@@ -249,7 +249,7 @@ export function decodeContents(contents: unknown, ctx: PartContext): Message[] {
   return messages
 }
 
-export function decodeSystem(v: unknown, req: Request, hints: GeminiHints): void {
+export function decodeSystem(v: unknown, req: Request, hints: Hints): void {
   const si = objectAt(v, 'systemInstruction')
   if (!si) return
   if (!Array.isArray(si.parts)) fail('systemInstruction.parts must be an array', 'systemInstruction.parts')
@@ -276,7 +276,7 @@ export interface EncodeState {
    */
   same: boolean
   /** The request's own hints; undefined for a foreign request. */
-  hints: GeminiHints | undefined
+  hints: Hints | undefined
   opts: EncodeRequestOptions
   /** Tool-call id → function name, from the history so far (functionResponse needs the name). */
   names: Map<string, string>

@@ -34,7 +34,7 @@ import { extraWith, fail, unknownFields } from '../common/round-trip.ts'
 import type { ReasoningEffort, ReasoningRequest, ThinkingPart } from '../ir.ts'
 import { type EncodeState, hintsWith, keptHints, type PartContext } from './content.ts'
 import { numberAt, objectAt } from './proto-json.ts'
-import { DIALECT, type GeminiHints } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 /** Gemini 3 rejects function calls without a signature unless given this documented value. */
 export const SKIP_SIGNATURE = 'skip_thought_signature_validator'
@@ -44,7 +44,7 @@ const THINKING_KEYS = new Set(['thinkingBudget', 'includeThoughts', 'thinkingLev
 const THOUGHT_KEYS = new Set(['text', 'thought', 'thoughtSignature'])
 const LEVELS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high']
 
-export function decodeThinking(v: unknown, hints: GeminiHints): ReasoningRequest | undefined {
+export function decodeThinking(v: unknown, hints: Hints): ReasoningRequest | undefined {
   const tc = objectAt(v, 'generationConfig.thinkingConfig')
   if (!tc) return undefined
   const r: ReasoningRequest = {}
@@ -104,7 +104,7 @@ const UPPER_LEVEL: Record<string, string> = { minimal: 'MINIMAL', low: 'LOW', me
 
 export function encodeThinking(
   r: ReasoningRequest | undefined,
-  hints: GeminiHints | undefined,
+  hints: Hints | undefined,
   same: boolean,
   gemini3: boolean,
 ): JsonObject | undefined {

@@ -17,7 +17,7 @@ import type { EncodeState } from './content.ts'
 import { jsonSchemaOf } from './json-schema.ts'
 import { numberAt, objectAt } from './proto-json.ts'
 import { decodeThinking, encodeThinking } from './reasoning.ts'
-import type { GeminiHints } from './types.ts'
+import type { Hints } from './types.ts'
 
 /** The IR's numeric sampling fields. */
 type NumberField =
@@ -59,7 +59,7 @@ const GEN_KEYS = new Set([
 
 const P = 'generationConfig'
 
-export function decodeGeneration(v: unknown, req: Request, hints: GeminiHints): void {
+export function decodeGeneration(v: unknown, req: Request, hints: Hints): void {
   const gc = objectAt(v, P)
   if (!gc) return
   const bag: JsonObject = unknownFields(gc, GEN_KEYS) ?? {}
@@ -83,11 +83,7 @@ export function decodeGeneration(v: unknown, req: Request, hints: GeminiHints): 
 }
 
 /** The response format; what the IR cannot hold goes into `bag` (the kept generationConfig fields). */
-function decodeResponseFormat(
-  gc: JsonObject,
-  bag: JsonObject,
-  hints: GeminiHints,
-): ResponseFormat | undefined {
+function decodeResponseFormat(gc: JsonObject, bag: JsonObject, hints: Hints): ResponseFormat | undefined {
   const mime = gc.responseMimeType
   if (mime !== undefined && typeof mime !== 'string')
     fail('responseMimeType must be a string', `${P}.responseMimeType`)

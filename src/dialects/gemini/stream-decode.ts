@@ -18,7 +18,7 @@
  *   `error` event: a truncated answer must not look complete.
  *
  * The first chunk gives `start` (id = `responseId`, model = `modelVersion`, `usage` = its usage)
- * with `extra.gemini` (`GeminiHints`) holding what the encoder needs to reproduce the chunks:
+ * with `extra.gemini` (`Hints`) holding what the encoder needs to reproduce the chunks:
  * unknown top-level fields of the first chunk, whether `responseId` was absent, the candidate
  * `index`, and (Code Assist) the `traceId`. Its presence, even empty, also tells the Gemini
  * encoder the events came from Gemini.
@@ -35,7 +35,7 @@ import { hintsWith } from './content.ts'
 import { decodeErrorObject } from './errors.ts'
 import { camel } from './proto-json.ts'
 import { decodeUsage, mintCallId, stopOf } from './response.ts'
-import { DIALECT, type GeminiHints } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 const TOP_KEYS = new Set(['candidates', 'promptFeedback', 'usageMetadata', 'modelVersion', 'responseId'])
 const CANDIDATE_KEYS = new Set(['content', 'finishReason'])
@@ -154,7 +154,7 @@ export function createStreamDecoder(
         finishReason !== undefined
           ? { type: 'finish', ...stopOf(finishReason, sawCall) }
           : { type: 'finish', stopReason: 'content_filter', rawStopReason: blocked }
-      const x: GeminiHints = {}
+      const x: Hints = {}
       const candExtra = cand ? unknownFields(cand, CANDIDATE_KEYS) : undefined
       if (candExtra) x.candidate = candExtra
       if (feedback) x.promptFeedback = feedback

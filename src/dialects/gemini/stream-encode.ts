@@ -31,7 +31,7 @@ import type { EncodeStreamOptions, Provenance, StreamEvent } from '../ir.ts'
 import { keptHints } from './content.ts'
 import { encodeError } from './errors.ts'
 import { encodeUsage, finishReasonOf } from './response.ts'
-import { DIALECT, type GeminiHints } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 const FRAME_END = '\r\n\r\n'
 
@@ -89,7 +89,7 @@ export function createStreamEncoder(
   const pending: PendingPart[] = []
   const blocks = new Map<number, Block>()
 
-  const begin = (id: string, model: string, x: GeminiHints | undefined) => {
+  const begin = (id: string, model: string, x: Hints | undefined) => {
     started = true
     const shown = opts?.model ?? model
     // Code Assist's traceId stood in for a missing responseId: public clients still get one.
@@ -135,7 +135,7 @@ export function createStreamEncoder(
     if (finished) return
     switch (ev.type) {
       case 'start': {
-        const x = hintsOf<GeminiHints>(ev.extra, DIALECT)
+        const x = hintsOf<Hints>(ev.extra, DIALECT)
         same = x !== undefined
         gathered = same && ev.usage !== undefined
         begin(ev.id, ev.model, x)

@@ -45,7 +45,7 @@ import {
 } from './content.ts'
 import { jsonSchemaOf } from './json-schema.ts'
 import { camel, objectAt } from './proto-json.ts'
-import { DIALECT, type GeminiHints } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 /** Prefix of the tool-call ids this dialect mints (Gemini's own ids never reach the wire otherwise). */
 export const MINTED_ID_PREFIX = 'gemini_call_'
@@ -219,7 +219,7 @@ function canonicalGroups(tools: readonly Tool[]): number[] {
   })
 }
 
-export function decodeTools(v: unknown, req: Request, hints: GeminiHints): void {
+export function decodeTools(v: unknown, req: Request, hints: Hints): void {
   if (v === undefined || v === null) return
   if (!Array.isArray(v)) fail('tools must be an array', 'tools')
   const tools: Tool[] = []
@@ -250,7 +250,7 @@ export function decodeTools(v: unknown, req: Request, hints: GeminiHints): void 
   if (canon.length !== groups.length || canon.some((c, i) => c !== groups[i])) hints.toolGroups = groups
 }
 
-export function decodeToolConfig(v: unknown, req: Request, hints: GeminiHints): void {
+export function decodeToolConfig(v: unknown, req: Request, hints: Hints): void {
   const tc = objectAt(v, 'toolConfig')
   if (!tc) return
   hints.toolConfig = unknownFields(tc, TOOL_CONFIG_KEYS) ?? {}

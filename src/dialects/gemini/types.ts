@@ -23,7 +23,7 @@ export type CodeAssistRequest = Static<typeof codeAssistRequestSchema> & {
  * function declaration, response); each member says where it appears. `fields` holds the wire
  * fields of that object the IR does not model.
  */
-export interface GeminiHints extends RoundTrip {
+export interface Hints extends RoundTrip {
   // --- request
   /** The `systemInstruction`'s own unknown fields; present whenever the client sent one. */
   systemInstruction?: JsonObject
