@@ -53,8 +53,7 @@ import {
   type ToolResultContent,
   type ToolResultPart,
 } from '../ir.ts'
-
-export const DIALECT = 'openai-chat' as const
+import { DIALECT } from './types.ts'
 
 /** The levels Chat models accept; anything else is clamped to the nearest of these. */
 const EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh']

@@ -33,7 +33,8 @@ import {
   type Usage,
 } from '../ir.ts'
 import { decodeError } from './errors.ts'
-import { DIALECT, decodeAssistant, encodeAssistant, type ThinkingOut, wireExtra } from './request.ts'
+import { decodeAssistant, encodeAssistant, type ThinkingOut, wireExtra } from './request.ts'
+import { DIALECT } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Finish reasons

@@ -22,9 +22,9 @@ import { unwrapSignature } from '../common/provenance.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { DecodeStreamOptions, Provenance, StopReason, StreamEvent, Usage } from '../ir.ts'
 import { decodeError } from './errors.ts'
-import { DIALECT } from './request.ts'
 import { decodeFinishReason, decodeUsage } from './response.ts'
 import { frameText, learnTextFrame, type TextFrame } from './text-frame.ts'
+import { DIALECT } from './types.ts'
 
 const CHUNK_KEYS = new Set(['id', 'object', 'created', 'model', 'choices', 'usage'])
 

@@ -23,8 +23,8 @@ import { signatureFor } from '../common/provenance.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { EncodeStreamOptions, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { errorBody } from './errors.ts'
-import { DIALECT } from './request.ts'
 import { encodeFinishReason, encodeUsage } from './response.ts'
+import { DIALECT } from './types.ts'
 
 type Kind = 'text' | 'thinking' | 'tool_call'
 
