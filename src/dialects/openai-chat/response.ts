@@ -20,20 +20,18 @@
  */
 import { isBookkeeping } from '../common/extra.ts'
 import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
-import { signatureFor } from '../common/provenance.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
   type EncodeResponseOptions,
   type Extra,
-  type Provenance,
   type Response,
   type StopReason,
-  type ThinkingPart,
   type Usage,
 } from '../ir.ts'
+import { decodeAssistant, encodeAssistant, wireExtra } from './content.ts'
 import { decodeError } from './errors.ts'
-import { decodeAssistant, encodeAssistant, type ThinkingOut, wireExtra } from './request.ts'
+import { responseSign, responseThinking } from './reasoning.ts'
 import { DIALECT } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -137,24 +135,6 @@ export function encodeUsage(u: Usage, x: Extra | undefined): JsonObject {
     if (x.$total === 'absent') delete out.total_tokens
   }
   return out
-}
-
-// ---------------------------------------------------------------------------------------------
-// Thinking shown to a Chat client
-
-/** Response-side rule: show the text, and a signature wrapped when it belongs elsewhere. */
-export function responseThinking(fallback: Provenance | undefined): (p: ThinkingPart) => ThinkingOut {
-  return (p) => {
-    if (p.text === '' && p.signature === undefined) return { kind: 'drop' }
-    const out: ThinkingOut = { kind: 'reasoning', text: p.text }
-    if (p.signature !== undefined)
-      out.signature = signatureFor(DIALECT, p.signature, p.provenance ?? fallback)
-    return out
-  }
-}
-
-export function responseSign(fallback: Provenance | undefined) {
-  return (s: string, prov: Provenance | undefined): string => signatureFor(DIALECT, s, prov ?? fallback)
 }
 
 // ---------------------------------------------------------------------------------------------
