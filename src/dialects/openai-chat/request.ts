@@ -15,6 +15,7 @@ import {
 } from '../ir.ts'
 import { decodeMessage, encodeMessages, sameJson, wireExtra } from './content.ts'
 import { decodeReasoningEffort, encodeReasoningEffort } from './reasoning.ts'
+import { decodeSampling, encodeSampling } from './sampling.ts'
 import { decodeToolChoice, decodeTools, encodeToolChoice, encodeTools } from './tools.ts'
 import { DIALECT } from './types.ts'
 
@@ -43,20 +44,6 @@ function encodeResponseFormat(rf: ResponseFormat): JsonObject {
 
 // ---------------------------------------------------------------------------------------------
 // Request
-
-type NumberField = 'temperature' | 'topP' | 'topK' | 'presencePenalty' | 'frequencyPenalty' | 'seed' | 'n'
-
-/** Chat's numeric knobs and their IR names. `top_k` is not OpenAI's but vLLM/Ollama/DeepSeek-style servers take it. */
-const NUMBER_FIELDS: Record<string, NumberField> = {
-  temperature: 'temperature',
-  top_p: 'topP',
-  top_k: 'topK',
-  presence_penalty: 'presencePenalty',
-  frequency_penalty: 'frequencyPenalty',
-  seed: 'seed',
-  n: 'n',
-}
-const NUMBER_FIELD_PAIRS = Object.entries(NUMBER_FIELDS)
 
 export function decodeRequest(body: unknown): Request {
   if (!isObject(body)) throw new DialectError('request body must be a JSON object')
@@ -98,41 +85,6 @@ export function decodeRequest(body: unknown): Request {
         if (rest || typeof v.include_usage !== 'boolean') extra.$stream_options = { ...rest }
         break
       }
-      case 'max_tokens':
-      case 'max_completion_tokens':
-        if (typeof v !== 'number') fail(`\`${key}\` must be a number`, key)
-        // Both present: max_completion_tokens is the cap, max_tokens rides along verbatim.
-        if (key === 'max_tokens' && typeof body.max_completion_tokens === 'number') extra.max_tokens = v
-        else {
-          req.maxOutputTokens = v
-          if (key === 'max_tokens') extra.$max_field = 'max_tokens'
-        }
-        break
-      case 'temperature':
-      case 'top_p':
-      case 'top_k':
-      case 'presence_penalty':
-      case 'frequency_penalty':
-      case 'seed':
-      case 'n':
-        if (typeof v !== 'number') fail(`\`${key}\` must be a number`, key)
-        req[NUMBER_FIELDS[key] as NumberField] = v
-        break
-      case 'stop':
-        if (typeof v === 'string') {
-          req.stop = [v]
-          extra.$stop = 'string'
-        } else if (Array.isArray(v) && v.every((s) => typeof s === 'string')) req.stop = v as string[]
-        else fail('`stop` must be a string or an array of strings', key)
-        break
-      case 'user':
-        if (typeof v !== 'string') fail('`user` must be a string', key)
-        req.user = v
-        break
-      case 'metadata':
-        if (!isObject(v)) fail('`metadata` must be an object', key)
-        req.metadata = v
-        break
       case 'tools':
         if (!Array.isArray(v)) fail('`tools` must be an array', key)
         hasTools = true
@@ -170,7 +122,7 @@ export function decodeRequest(body: unknown): Request {
         break
       }
       default:
-        extra[key] = v
+        if (!decodeSampling(key, v, req, extra, body)) extra[key] = v
     }
   }
   // Web search goes last so function tools keep their positions.
@@ -192,18 +144,7 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   // A foreign client's dialect reports usage in its stream, so ask the upstream for it.
   else if (!same && req.stream) so = { include_usage: true }
   if (so) body.stream_options = so
-  if (req.maxOutputTokens !== undefined) {
-    body[x?.$max_field === 'max_tokens' ? 'max_tokens' : 'max_completion_tokens'] = req.maxOutputTokens
-  }
-  for (const [wire, ir] of NUMBER_FIELD_PAIRS) {
-    const v = req[ir]
-    if (v !== undefined) body[wire] = v
-  }
-  if (req.stop !== undefined) {
-    body.stop = x?.$stop === 'string' && req.stop.length === 1 ? req.stop[0] : req.stop
-  }
-  if (req.user !== undefined) body.user = req.user
-  if (req.metadata !== undefined) body.metadata = req.metadata
+  encodeSampling(req, x, body)
   if (req.tools !== undefined) encodeTools(req.tools, same, x?.$tools === 'empty', body)
   if (req.toolChoice !== undefined) body.tool_choice = encodeToolChoice(req.toolChoice)
   if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls
