@@ -12,18 +12,17 @@
  * | assistant | texts joined into one string; `null` when only tool calls                       |
  * | tool      | texts joined with `\n` into a string (many compatible servers take only strings); images and files follow in a `user` message |
  *
- * Markers the decoder leaves for a same-dialect encode start with `$` inside `extra` (no Chat
- * field does), so `wireExtra` can tell them from the client's own unknown fields.
+ * A Chat client's own content goes back in the shape it came (`Hints.content`, `Hints.part`…);
+ * whether a message is the client's own is the request's `source`, decided once by the caller
+ * (`own`), because an array of parts leaves no hint.
  */
 
-import { isBookkeeping } from '../common/extra.ts'
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl, mediaSourceToUrl } from '../common/media.ts'
-import { fail } from '../common/round-trip.ts'
+import { fail, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type {
   CacheControl,
   EncodeRequestOptions,
-  Extra,
   FilePart,
   ImagePart,
   Message,
@@ -36,29 +35,7 @@ import type {
 } from '../ir.ts'
 import { decodeThinking, requestSign, requestThinking, type Sign, type ThinkingOut } from './reasoning.ts'
 import { decodeToolCall, decodeToolMessage, encodeToolCall, encodeToolMessage } from './tools.ts'
-
-// ---------------------------------------------------------------------------------------------
-// Round-trip bookkeeping (also used by the other files of this folder)
-
-/** The client's own unknown fields of an `extra` bag, without the decoder's `$` markers. */
-export function wireExtra(extra: Extra | undefined): JsonObject | undefined {
-  if (!extra) return undefined
-  let out: JsonObject | undefined
-  for (const k in extra) {
-    if (!isBookkeeping(k)) {
-      out ??= {}
-      out[k] = extra[k]
-    }
-  }
-  return out
-}
-
-/** Adds `value` under `key` to a possibly absent bag. */
-export function put(extra: Extra | undefined, key: string, value: unknown): Extra {
-  const bag = extra ?? {}
-  bag[key] = value
-  return bag
-}
+import { chatHints, type Hints, hintsFor, withHints } from './types.ts'
 
 /** Deep equality of JSON values, key order ignored. */
 export function sameJson(a: unknown, b: unknown): boolean {
@@ -98,21 +75,14 @@ const AUDIO_INNER_KEYS = new Set(['data', 'format'])
 const REFUSAL_KEYS = new Set(['type', 'refusal'])
 
 /**
- * `cache_control` on a part: the IR field when it is the plain Anthropic shape, otherwise kept
- * verbatim in `extra` (returned) so nothing the client sent is lost.
+ * `cache_control` on a part or tool: the IR field when it is the plain Anthropic shape, otherwise
+ * kept verbatim in the hints so nothing the client sent is lost.
  */
-export function readCache(
-  part: { cacheControl?: CacheControl },
-  raw: JsonObject,
-  extra: Extra | undefined,
-): Extra | undefined {
-  if (raw.cache_control === undefined) return extra
+export function readCache(target: { cacheControl?: CacheControl }, raw: JsonObject, h: Hints): void {
+  if (raw.cache_control === undefined) return
   const cc = decodeCacheControl(raw.cache_control)
-  if (cc && sameJson(cc, raw.cache_control)) {
-    part.cacheControl = cc
-    return extra
-  }
-  return put(extra, 'cache_control', raw.cache_control)
+  if (cc && sameJson(cc, raw.cache_control)) target.cacheControl = cc
+  else keepField(h, 'cache_control', raw.cache_control)
 }
 
 /** One element of a `content` array → IR part. */
@@ -122,130 +92,116 @@ function decodeContentPart(raw: unknown, path: string): Part {
     case 'text': {
       if (typeof raw.text !== 'string') fail('text part needs a string `text`', `${path}.text`)
       const part: TextPart = { type: 'text', text: raw.text }
-      const extra = readCache(part, raw, pickExtra(raw, TEXT_KEYS))
-      if (extra) part.extra = extra
-      return part
+      const h = hintsFor(raw, TEXT_KEYS)
+      readCache(part, raw, h)
+      return withHints(part, h)
     }
     case 'refusal': {
       if (typeof raw.refusal !== 'string') fail('refusal part needs a string `refusal`', `${path}.refusal`)
-      const part: TextPart = { type: 'text', text: raw.refusal, extra: { $part: 'refusal' } }
-      const extra = pickExtra(raw, REFUSAL_KEYS)
-      if (extra) Object.assign(part.extra as Extra, extra)
-      return part
+      const h: Hints = { part: 'refusal', ...hintsFor(raw, REFUSAL_KEYS) }
+      return withHints<TextPart>({ type: 'text', text: raw.refusal }, h)
     }
     case 'image_url': {
       const img = raw.image_url
       if (!isObject(img) || typeof img.url !== 'string')
         fail('image_url needs a `url`', `${path}.image_url.url`)
       const part: ImagePart = { type: 'image', source: mediaSourceFromUrl(img.url) }
-      let extra = pickExtra(raw, IMAGE_KEYS)
-      if (mediaSourceToUrl(part.source) !== img.url) extra = put(extra, '$url', img.url)
+      const h = hintsFor(raw, IMAGE_KEYS)
+      if (mediaSourceToUrl(part.source) !== img.url) h.url = img.url
       if (img.detail === 'auto' || img.detail === 'low' || img.detail === 'high') part.detail = img.detail
-      else if (img.detail !== undefined) extra = put(extra, '$detail', img.detail)
-      const inner = pickExtra(img, IMAGE_URL_KEYS)
-      if (inner) extra = put(extra, '$image_url', inner)
-      extra = readCache(part, raw, extra)
-      if (extra) part.extra = extra
-      return part
+      else if (img.detail !== undefined) h.detail = img.detail
+      const inner = unknownFields(img, IMAGE_URL_KEYS)
+      if (inner) h.imageUrl = inner
+      readCache(part, raw, h)
+      return withHints(part, h)
     }
     case 'file': {
       const file = raw.file
       if (!isObject(file)) fail('file part needs a `file` object', `${path}.file`)
-      let extra = pickExtra(raw, FILE_KEYS)
+      const h = hintsFor(raw, FILE_KEYS)
       let part: FilePart
       if (typeof file.file_data === 'string') {
         const data = file.file_data
         if (data.startsWith('data:')) {
           part = { type: 'file', source: mediaSourceFromUrl(data) }
-          if (mediaSourceToUrl(part.source) !== data) extra = put(extra, '$url', data)
+          if (mediaSourceToUrl(part.source) !== data) h.url = data
         } else {
           // Some clients send bare base64; the media type then comes from the file name.
           const name = typeof file.filename === 'string' ? file.filename : ''
           const mediaType = guessMediaType(name, 'application/pdf')
           part = { type: 'file', source: { kind: 'base64', mediaType, data } }
-          extra = put(extra, '$bare', true)
+          h.bare = true
         }
-        if (typeof file.file_id === 'string') extra = put(extra, '$file_id', file.file_id)
+        if (typeof file.file_id === 'string') h.fileId = file.file_id
       } else if (typeof file.file_id === 'string') {
         part = { type: 'file', source: { kind: 'file_id', fileId: file.file_id } }
       } else {
         fail('file part needs `file_data` or `file_id`', `${path}.file`)
       }
       if (typeof file.filename === 'string') part.filename = file.filename
-      const inner = pickExtra(file, FILE_INNER_KEYS)
-      if (inner) extra = put(extra, '$file', inner)
-      extra = readCache(part, raw, extra)
-      if (extra) part.extra = extra
-      return part
+      const inner = unknownFields(file, FILE_INNER_KEYS)
+      if (inner) h.file = inner
+      readCache(part, raw, h)
+      return withHints(part, h)
     }
     case 'input_audio': {
       const a = raw.input_audio
       if (!isObject(a) || typeof a.data !== 'string' || typeof a.format !== 'string')
         fail('input_audio needs `data` and `format`', `${path}.input_audio`)
-      const part: Part = { type: 'audio', data: a.data, format: a.format }
-      let extra = pickExtra(raw, AUDIO_KEYS)
-      const inner = pickExtra(a, AUDIO_INNER_KEYS)
-      if (inner) extra = put(extra, '$input_audio', inner)
-      if (extra) part.extra = extra
-      return part
+      const h = hintsFor(raw, AUDIO_KEYS)
+      const inner = unknownFields(a, AUDIO_INNER_KEYS)
+      if (inner) h.inputAudio = inner
+      return withHints<Part>({ type: 'audio', data: a.data, format: a.format }, h)
     }
     default:
       return fail(`unsupported content part type ${JSON.stringify(raw.type)}`, `${path}.type`)
   }
 }
 
-/** IR part → one element of a `content` array. */
-function encodeContentPart(part: Part, same: boolean, path: string): JsonObject {
-  const extra = same ? part.extra : undefined
+/** IR part → one element of a `content` array; `own`: the part is a Chat client's own. */
+function encodeContentPart(part: Part, own: boolean, path: string): JsonObject {
+  const h = chatHints(part.extra, own)
   switch (part.type) {
     case 'text': {
-      if (extra?.$part === 'refusal') return { ...wireExtra(extra), type: 'refusal', refusal: part.text }
-      const out: JsonObject = { ...wireExtra(extra), type: 'text', text: part.text }
-      if (same && part.cacheControl) out.cache_control = { ...part.cacheControl }
+      if (h?.part === 'refusal')
+        return Object.assign(spreadFields({}, h), { type: 'refusal', refusal: part.text })
+      const out: JsonObject = Object.assign(spreadFields({}, h), { type: 'text', text: part.text })
+      if (own && part.cacheControl) out.cache_control = { ...part.cacheControl }
       return out
     }
     case 'image': {
       const url =
-        typeof extra?.$url === 'string'
-          ? extra.$url
+        h?.url !== undefined
+          ? h.url
           : part.source.kind === 'file_id'
             ? fail('Chat images take a URL or data URL, not a file id', `${path}.source`)
             : mediaSourceToUrl(part.source)
-      const img: JsonObject = { ...(extra?.$image_url as JsonObject | undefined), url }
+      const img: JsonObject = { ...h?.imageUrl, url }
       if (part.detail) img.detail = part.detail
-      else if (extra?.$detail !== undefined) img.detail = extra.$detail
-      const out: JsonObject = { ...wireExtra(extra), type: 'image_url', image_url: img }
-      if (same && part.cacheControl) out.cache_control = { ...part.cacheControl }
+      else if (h?.detail !== undefined) img.detail = h.detail
+      const out: JsonObject = Object.assign(spreadFields({}, h), { type: 'image_url', image_url: img })
+      if (own && part.cacheControl) out.cache_control = { ...part.cacheControl }
       return out
     }
     case 'file': {
-      const file: JsonObject = { ...(extra?.$file as JsonObject | undefined) }
+      const file: JsonObject = { ...h?.file }
       if (part.source.kind === 'file_id') file.file_id = part.source.fileId
       else if (part.source.kind === 'url') fail('Chat file parts cannot reference a URL', `${path}.source`)
       else {
         file.file_data =
-          typeof extra?.$url === 'string'
-            ? extra.$url
-            : extra?.$bare
-              ? part.source.data
-              : mediaSourceToUrl(part.source)
-        if (typeof extra?.$file_id === 'string') file.file_id = extra.$file_id
+          h?.url !== undefined ? h.url : h?.bare ? part.source.data : mediaSourceToUrl(part.source)
+        if (h?.fileId !== undefined) file.file_id = h.fileId
       }
       if (part.filename !== undefined) file.filename = part.filename
-      const out: JsonObject = { ...wireExtra(extra), type: 'file', file }
-      if (same && part.cacheControl) out.cache_control = { ...part.cacheControl }
+      const out: JsonObject = Object.assign(spreadFields({}, h), { type: 'file', file })
+      if (own && part.cacheControl) out.cache_control = { ...part.cacheControl }
       return out
     }
     case 'audio':
-      return {
-        ...wireExtra(extra),
+      return Object.assign(spreadFields({}, h), {
         type: 'input_audio',
-        input_audio: {
-          ...(extra?.$input_audio as JsonObject | undefined),
-          data: part.data,
-          format: part.format,
-        },
-      }
+        input_audio: { ...h?.inputAudio, data: part.data, format: part.format },
+      })
     default:
       return fail(`a ${part.type} part cannot appear here in Chat`, path)
   }
@@ -309,42 +265,46 @@ export function decodeAssistant(
   m: JsonObject,
   path: string,
   fallback: Provenance | undefined,
-): { parts: Part[]; extra: Extra | undefined } {
-  const thinking = decodeThinking(m, fallback, pickExtra(m, ASSISTANT_KEYS))
-  let extra = thinking.extra
-  const parts: Part[] = thinking.part ? [thinking.part] : []
+): { parts: Part[]; hints: Hints } {
+  const h = hintsFor(m, ASSISTANT_KEYS)
+  const thinking = decodeThinking(m, fallback, h)
+  const parts: Part[] = thinking ? [thinking] : []
   const content = decodeContent(m.content, 'content' in m, `${path}.content`)
   for (const p of content.parts) {
     if (p.type !== 'text') fail('assistant content holds only text and refusal parts', `${path}.content`)
     parts.push(p)
   }
-  if (content.shape !== 'array') extra = put(extra, '$content', content.shape)
+  if (content.shape !== 'array') h.content = content.shape
   if (typeof m.refusal === 'string' && m.refusal !== '') {
-    parts.push({ type: 'text', text: m.refusal, extra: { $refusal: true } })
-  } else if (m.refusal !== undefined) extra = put(extra, 'refusal', m.refusal)
+    parts.push(withHints<TextPart>({ type: 'text', text: m.refusal }, { refusal: true }))
+  } else if (m.refusal !== undefined) keepField(h, 'refusal', m.refusal)
   if (Array.isArray(m.tool_calls)) {
     m.tool_calls.forEach((tc, k) => {
       parts.push(decodeToolCall(tc, `${path}.tool_calls.${k}`, fallback))
     })
-    if (m.tool_calls.length === 0) extra = put(extra, '$tool_calls', 'empty')
-  } else if (m.tool_calls !== undefined) extra = put(extra, 'tool_calls', m.tool_calls)
-  return { parts, extra }
+    if (m.tool_calls.length === 0) h.toolCalls = 'empty'
+  } else if (m.tool_calls !== undefined) keepField(h, 'tool_calls', m.tool_calls)
+  return { parts, hints: h }
 }
 
-/**
- * IR assistant parts → a Chat assistant message. `thinking` decides per thinking part (native,
- * foreign, wrapped); `sign` the same for Gemini thought signatures on tool calls.
- */
+/** How an assistant message is written: whose it is, and which thinking the receiver may see. */
+export interface AssistantRules {
+  /** The message is a Chat client's own (request `source`/response `source` is Chat). */
+  own: boolean
+  /** Decides per thinking part (native, foreign, wrapped). */
+  thinking: (p: ThinkingPart) => ThinkingOut
+  /** The same for Gemini thought signatures on tool calls. */
+  sign: Sign
+}
+
+/** IR assistant parts (with the message's hints) → a Chat assistant message. */
 export function encodeAssistant(
   parts: Part[],
-  extra: Extra | undefined,
-  same: boolean,
+  mx: Hints | undefined,
   path: string,
-  thinking: (p: ThinkingPart) => ThinkingOut,
-  sign: Sign,
+  { own, thinking, sign }: AssistantRules,
 ): JsonObject {
-  const mx = same ? extra : undefined
-  const msg: JsonObject = { role: 'assistant', ...wireExtra(mx) }
+  const msg: JsonObject = spreadFields({ role: 'assistant' }, mx)
   const texts: TextPart[] = []
   const calls: JsonObject[] = []
   let refusal: string | undefined
@@ -353,7 +313,7 @@ export function encodeAssistant(
   parts.forEach((part, j) => {
     switch (part.type) {
       case 'text':
-        if (same && part.extra?.$refusal) refusal = (refusal ?? '') + part.text
+        if (chatHints(part.extra, own)?.refusal) refusal = (refusal ?? '') + part.text
         else texts.push(part)
         break
       case 'thinking': {
@@ -361,8 +321,8 @@ export function encodeAssistant(
         if (t.kind === 'text') {
           if (part.text !== '') texts.push({ type: 'text', text: part.text })
         } else if (t.kind === 'reasoning') {
-          // `$reasoning_content` records a signature that came with '' / null / no text.
-          const wire: unknown = same && part.extra ? part.extra.$reasoning_content : undefined
+          // `reasoningContent` records a signature that came with '' / null / no text.
+          const wire = chatHints(part.extra, own)?.reasoningContent
           if (wire === undefined) reasoning = (typeof reasoning === 'string' ? reasoning : '') + t.text
           else if (wire !== 'absent') reasoning ??= wire
           if (t.signature !== undefined) signature = t.signature
@@ -370,14 +330,14 @@ export function encodeAssistant(
         break
       }
       case 'tool_call':
-        calls.push(encodeToolCall(part, same, sign))
+        calls.push(encodeToolCall(part, chatHints(part.extra, own), sign))
         break
       default:
         fail(`assistant messages in Chat cannot carry a ${part.type} part`, `${path}.content.${j}`)
     }
   })
-  if (same) {
-    const c = encodeSameContent(texts, mx?.$content, `${path}.content`)
+  if (own) {
+    const c = encodeSameContent(texts, mx?.content, `${path}.content`)
     if (c !== undefined) msg.content = c
   } else {
     msg.content = texts.length > 0 ? texts.map((t) => t.text).join('') : calls.length > 0 ? null : ''
@@ -385,7 +345,7 @@ export function encodeAssistant(
   if (refusal !== undefined) msg.refusal = refusal
   if (reasoning !== undefined) msg.reasoning_content = reasoning
   if (signature !== undefined) msg.reasoning_signature = signature
-  if (calls.length > 0 || (same && mx?.$tool_calls === 'empty')) msg.tool_calls = calls
+  if (calls.length > 0 || mx?.toolCalls === 'empty') msg.tool_calls = calls
   return msg
 }
 
@@ -393,12 +353,14 @@ export function encodeAssistant(
 // Messages
 
 const MESSAGE_KEYS = new Set(['role', 'content', 'name'])
+const TOOL_MESSAGE_KEYS = new Set(['role', 'content', 'name', 'tool_call_id'])
 
 /** `names` maps tool-call ids seen so far to function names (Gemini results need the name). */
 export function decodeMessage(m: unknown, i: number, names: Map<string, string>): Message {
   const path = `messages.${i}`
   if (!isObject(m)) fail('message must be an object', path)
   let msg: Message
+  let h: Hints
   switch (m.role) {
     case 'system':
     case 'developer':
@@ -406,22 +368,22 @@ export function decodeMessage(m: unknown, i: number, names: Map<string, string>)
       const c = decodeContent(m.content, 'content' in m, `${path}.content`)
       if (m.role !== 'user' && c.parts.some((p) => p.type !== 'text'))
         fail(`${m.role} messages hold only text`, `${path}.content`)
-      let extra = pickExtra(m, MESSAGE_KEYS)
-      if (c.shape !== 'array') extra = put(extra, '$content', c.shape)
-      if (m.role === 'developer') extra = put(extra, '$role', 'developer')
+      h = hintsFor(m, MESSAGE_KEYS)
+      if (c.shape !== 'array') h.content = c.shape
+      if (m.role === 'developer') h.role = 'developer'
       msg = { role: m.role === 'user' ? 'user' : 'system', content: c.parts }
-      if (extra) msg.extra = extra
       break
     }
     case 'assistant': {
       const a = decodeAssistant(m, path, undefined)
       for (const p of a.parts) if (p.type === 'tool_call') names.set(p.id, p.name)
       msg = { role: 'assistant', content: a.parts }
-      if (a.extra) msg.extra = a.extra
+      h = a.hints
       break
     }
     case 'tool':
       msg = decodeToolMessage(m, path, names)
+      h = hintsFor(m, TOOL_MESSAGE_KEYS)
       break
     case 'function':
       return fail('legacy `function` messages are not supported; use `tool` messages', `${path}.role`)
@@ -429,14 +391,18 @@ export function decodeMessage(m: unknown, i: number, names: Map<string, string>)
       return fail(`unknown role ${JSON.stringify(m.role)}`, `${path}.role`)
   }
   if (typeof m.name === 'string') msg.name = m.name
-  else if (m.name !== undefined) msg.extra = put(msg.extra, 'name', m.name)
-  return msg
+  else if (m.name !== undefined) keepField(h, 'name', m.name)
+  return withHints(msg, h)
 }
 
-export function encodeMessages(req: Request, opts: EncodeRequestOptions, same: boolean): JsonObject[] {
+/** The request's messages → Chat; `own`: the request is a Chat client's own. */
+export function encodeMessages(req: Request, opts: EncodeRequestOptions, own: boolean): JsonObject[] {
   const out: JsonObject[] = []
-  const thinking = requestThinking(opts, req.messages)
-  const sign = requestSign(opts)
+  const rules: AssistantRules = {
+    own,
+    thinking: requestThinking(opts, req.messages),
+    sign: requestSign(opts),
+  }
   if (req.system.length > 0) out.push({ role: 'system', content: encodeForeignContent(req.system, 'system') })
 
   // Chat `tool` messages cannot carry images or files: they wait here and go out in one `user`
@@ -453,12 +419,12 @@ export function encodeMessages(req: Request, opts: EncodeRequestOptions, same: b
     }
   }
   const pushToolMessage = (r: ToolResultPart, m: Message, path: string) => {
-    out.push(encodeToolMessage(r, m, same, pending, path))
+    out.push(encodeToolMessage(r, m, own, pending, path))
   }
 
   req.messages.forEach((m, i) => {
     const path = `messages.${i}`
-    const mx = same ? m.extra : undefined
+    const mx = chatHints(m.extra, own)
     let msg: JsonObject
     switch (m.role) {
       case 'system': {
@@ -467,9 +433,10 @@ export function encodeMessages(req: Request, opts: EncodeRequestOptions, same: b
           if (p.type !== 'text')
             fail(`system messages in Chat hold only text, not ${p.type}`, `${path}.content.${j}`)
         })
-        msg = { ...wireExtra(mx), role: mx?.$role === 'developer' ? 'developer' : 'system' }
-        const c = same
-          ? encodeSameContent(m.content, mx?.$content, `${path}.content`)
+        msg = spreadFields({}, mx)
+        msg.role = mx?.role === 'developer' ? 'developer' : 'system'
+        const c = own
+          ? encodeSameContent(m.content, mx?.content, `${path}.content`)
           : encodeForeignContent(m.content, `${path}.content`)
         if (c !== undefined) msg.content = c
         break
@@ -489,16 +456,17 @@ export function encodeMessages(req: Request, opts: EncodeRequestOptions, same: b
         if (rest.length === 0 && results > 0) return
         const parts = pending.length > 0 ? [...pending, ...rest] : rest
         pending = []
-        msg = { ...wireExtra(mx), role: 'user' }
-        const c = same
-          ? encodeSameContent(parts, mx?.$content, `${path}.content`)
+        msg = spreadFields({}, mx)
+        msg.role = 'user'
+        const c = own
+          ? encodeSameContent(parts, mx?.content, `${path}.content`)
           : encodeForeignContent(parts, `${path}.content`)
         if (c !== undefined) msg.content = c
         break
       }
       case 'assistant':
         flush()
-        msg = encodeAssistant(m.content, m.extra, same, path, thinking, sign)
+        msg = encodeAssistant(m.content, mx, path, rules)
         break
       case 'tool':
         m.content.forEach((p, j) => {

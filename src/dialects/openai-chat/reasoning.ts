@@ -18,17 +18,16 @@
 import type { JsonObject } from '../common/json.ts'
 import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
 import { clampEffort, effortOf } from '../common/reasoning.ts'
+import { keepField } from '../common/round-trip.ts'
 import type {
   EncodeRequestOptions,
-  Extra,
   Message,
   Provenance,
   ReasoningEffort,
   Request,
   ThinkingPart,
 } from '../ir.ts'
-import { put } from './content.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type Hints, withHints } from './types.ts'
 
 /** The levels Chat models accept; anything else is clamped to the nearest of these. */
 const EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh']
@@ -47,15 +46,15 @@ export function encodeReasoningEffort(r: Request['reasoning']): ReasoningEffort 
 }
 
 /**
- * The thinking of an assistant message → an IR thinking part (when it has text or a signature),
- * and the message's `extra` with what the part cannot hold. `fallback` is the provenance for
+ * The thinking of an assistant message → an IR thinking part (when it has text or a signature);
+ * what the part cannot hold goes to the message's hints `h`. `fallback` is the provenance for
  * signatures the gateway did not wrap.
  */
 export function decodeThinking(
   m: JsonObject,
   fallback: Provenance | undefined,
-  extra: Extra | undefined,
-): { part: ThinkingPart | undefined; extra: Extra | undefined } {
+  h: Hints,
+): ThinkingPart | undefined {
   const rc = m.reasoning_content
   const rs = m.reasoning_signature
   const hasText = typeof rc === 'string' && rc !== ''
@@ -67,15 +66,14 @@ export function decodeThinking(
       t.signature = s.signature
       t.provenance = s.provenance
     } else t.provenance = fallback ?? { dialect: DIALECT }
-    if (rc === '') t.extra = { $reasoning_content: '' }
-    else if (rc === undefined) t.extra = { $reasoning_content: 'absent' }
-    else if (rc === null) t.extra = { $reasoning_content: null }
-    if (rs !== undefined && !hasSig) extra = put(extra, 'reasoning_signature', rs)
-    return { part: t, extra }
+    if (rc === '' || rc === null) withHints(t, { reasoningContent: rc })
+    else if (rc === undefined) withHints(t, { reasoningContent: 'absent' })
+    if (rs !== undefined && !hasSig) keepField(h, 'reasoning_signature', rs)
+    return t
   }
-  if (rc !== undefined) extra = put(extra, 'reasoning_content', rc)
-  if (rs !== undefined) extra = put(extra, 'reasoning_signature', rs)
-  return { part: undefined, extra }
+  if (rc !== undefined) keepField(h, 'reasoning_content', rc)
+  if (rs !== undefined) keepField(h, 'reasoning_signature', rs)
+  return undefined
 }
 
 /** What one IR thinking part becomes in a Chat assistant message. */

@@ -4,8 +4,8 @@
  * `null`s and fields the IR does not model are kept so a Chat client's body comes back out as sent.
  */
 
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
-import { fail } from '../common/round-trip.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import { extraWith, fail, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import {
   DialectError,
   type EncodeRequestOptions,
@@ -13,11 +13,11 @@ import {
   type ResponseFormat,
   type Tool,
 } from '../ir.ts'
-import { decodeMessage, encodeMessages, sameJson, wireExtra } from './content.ts'
+import { decodeMessage, encodeMessages, sameJson } from './content.ts'
 import { decodeReasoningEffort, encodeReasoningEffort } from './reasoning.ts'
 import { decodeSampling, encodeSampling } from './sampling.ts'
 import { decodeToolChoice, decodeTools, encodeToolChoice, encodeTools } from './tools.ts'
-import { DIALECT } from './types.ts'
+import { chatHints, DIALECT, type Hints } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Response format
@@ -45,6 +45,8 @@ function encodeResponseFormat(rf: ResponseFormat): JsonObject {
 // ---------------------------------------------------------------------------------------------
 // Request
 
+const STREAM_OPTIONS_KEYS = new Set(['include_usage'])
+
 export function decodeRequest(body: unknown): Request {
   if (!isObject(body)) throw new DialectError('request body must be a JSON object')
   if (typeof body.model !== 'string') fail('`model` is required', 'model')
@@ -57,7 +59,7 @@ export function decodeRequest(body: unknown): Request {
     stream: false,
     extra: {},
   }
-  const extra = req.extra
+  const h: Hints = {}
   const names = new Map<string, string>()
   req.messages = body.messages.map((m, i) => decodeMessage(m, i, names))
   const tools: Tool[] = []
@@ -66,7 +68,7 @@ export function decodeRequest(body: unknown): Request {
     const v = body[key]
     if (v === null) {
       // Explicit nulls mean "default"; kept so the same body comes back out.
-      if (key !== 'model' && key !== 'messages') extra[key] = v
+      if (key !== 'model' && key !== 'messages') keepField(h, key, v)
       continue
     }
     switch (key) {
@@ -76,20 +78,20 @@ export function decodeRequest(body: unknown): Request {
       case 'stream':
         if (typeof v !== 'boolean') fail('`stream` must be a boolean', key)
         req.stream = v
-        if (!v) extra.$stream = false
+        if (!v) h.stream = false
         break
       case 'stream_options': {
         if (!isObject(v)) fail('`stream_options` must be an object', key)
         if (typeof v.include_usage === 'boolean') req.includeUsage = v.include_usage
-        const rest = pickExtra(v, new Set(['include_usage']))
-        if (rest || typeof v.include_usage !== 'boolean') extra.$stream_options = { ...rest }
+        const rest = unknownFields(v, STREAM_OPTIONS_KEYS)
+        if (rest || typeof v.include_usage !== 'boolean') h.streamOptions = { ...rest }
         break
       }
       case 'tools':
         if (!Array.isArray(v)) fail('`tools` must be an array', key)
         hasTools = true
         decodeTools(v, tools)
-        if (v.length === 0) extra.$tools = 'empty'
+        if (v.length === 0) h.tools = 'empty'
         break
       case 'web_search_options':
         if (!isObject(v)) fail('`web_search_options` must be an object', key)
@@ -97,7 +99,7 @@ export function decodeRequest(body: unknown): Request {
       case 'tool_choice': {
         const tc = decodeToolChoice(v)
         if (tc) req.toolChoice = tc
-        else extra[key] = v
+        else keepField(h, key, v)
         break
       }
       case 'parallel_tool_calls':
@@ -107,10 +109,10 @@ export function decodeRequest(body: unknown): Request {
       case 'response_format': {
         if (!isObject(v)) fail('`response_format` must be an object', key)
         const rf = decodeResponseFormat(v)
-        if (!rf) extra[key] = v
+        if (!rf) keepField(h, key, v)
         else {
           req.responseFormat = rf
-          if (!sameJson(encodeResponseFormat(rf), v)) extra.$response_format = v
+          if (!sameJson(encodeResponseFormat(rf), v)) h.responseFormat = v
         }
         break
       }
@@ -118,40 +120,43 @@ export function decodeRequest(body: unknown): Request {
         if (typeof v !== 'string') fail('`reasoning_effort` must be a string', key)
         const reasoning = decodeReasoningEffort(v)
         if (reasoning) req.reasoning = reasoning
-        else extra[key] = v
+        else keepField(h, key, v)
         break
       }
       default:
-        if (!decodeSampling(key, v, req, extra, body)) extra[key] = v
+        if (!decodeSampling(key, v, req, h, body)) keepField(h, key, v)
     }
   }
   // Web search goes last so function tools keep their positions.
   const ws = body.web_search_options
   if (isObject(ws)) tools.push({ kind: 'web_search', config: ws, dialect: DIALECT })
   if (hasTools || tools.length > 0) req.tools = tools
+  req.extra = extraWith(DIALECT, h) ?? {}
   return req
 }
 
 export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Record<string, unknown> {
-  const same = req.source === DIALECT
-  const x = same ? req.extra : undefined
-  const body: JsonObject = { ...wireExtra(x), model: opts.model ?? req.model }
-  body.messages = encodeMessages(req, opts, same)
+  // A Chat client's own request: its content keeps its shapes and cache marks.
+  const own = req.source === DIALECT
+  const h = chatHints(req.extra, own)
+  const body: JsonObject = spreadFields({}, h)
+  body.model = opts.model ?? req.model
+  body.messages = encodeMessages(req, opts, own)
   if (req.stream) body.stream = true
-  else if (x?.$stream === false) body.stream = false
-  let so: JsonObject | undefined = isObject(x?.$stream_options) ? { ...x.$stream_options } : undefined
+  else if (h?.stream === false) body.stream = false
+  let so: JsonObject | undefined = h?.streamOptions ? { ...h.streamOptions } : undefined
   if (req.includeUsage !== undefined) so = { ...so, include_usage: req.includeUsage }
   // A foreign client's dialect reports usage in its stream, so ask the upstream for it.
-  else if (!same && req.stream) so = { include_usage: true }
+  else if (!own && req.stream) so = { include_usage: true }
   if (so) body.stream_options = so
-  encodeSampling(req, x, body)
-  if (req.tools !== undefined) encodeTools(req.tools, same, x?.$tools === 'empty', body)
+  encodeSampling(req, h, body)
+  if (req.tools !== undefined) encodeTools(req.tools, own, h?.tools === 'empty', body)
   if (req.toolChoice !== undefined) body.tool_choice = encodeToolChoice(req.toolChoice)
   if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls
   if (req.responseFormat !== undefined) {
-    const raw = x?.$response_format
+    const raw = h?.responseFormat
     body.response_format =
-      isObject(raw) && sameJson(decodeResponseFormat(raw), req.responseFormat)
+      raw && sameJson(decodeResponseFormat(raw), req.responseFormat)
         ? raw
         : encodeResponseFormat(req.responseFormat)
   }

@@ -8,11 +8,10 @@
  * `tool` message and go out in a `user` message after the run of tool messages (see `content.ts`).
  */
 import { mintId } from '../common/ids.ts'
-import { isObject, type JsonObject, pickExtra, stringifyArguments } from '../common/json.ts'
+import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts'
 import { unwrapSignature } from '../common/provenance.ts'
-import { fail } from '../common/round-trip.ts'
+import { fail, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type {
-  Extra,
   FunctionTool,
   Message,
   Part,
@@ -23,9 +22,9 @@ import type {
   ToolResultContent,
   ToolResultPart,
 } from '../ir.ts'
-import { decodeContent, encodeSameContent, put, readCache, wireExtra } from './content.ts'
+import { decodeContent, encodeSameContent, readCache } from './content.ts'
 import type { Sign } from './reasoning.ts'
-import { DIALECT } from './types.ts'
+import { chatHints, DIALECT, type Hints, hintsFor, withHints } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Declarations
@@ -40,34 +39,35 @@ function decodeTool(raw: unknown, path: string): Tool {
   if (!isObject(fn) || typeof fn.name !== 'string')
     fail('function tool needs `function.name`', `${path}.function.name`)
   const tool: FunctionTool = { kind: 'function', name: fn.name, parameters: {} }
-  let extra = pickExtra(raw, TOOL_KEYS)
-  let fnExtra = pickExtra(fn, TOOL_FUNCTION_KEYS)
+  const h = hintsFor(raw, TOOL_KEYS)
+  // `function` keys the IR does not model, and modelled ones of another type, kept as sent
+  const fnHints = hintsFor(fn, TOOL_FUNCTION_KEYS)
   if (typeof fn.description === 'string') tool.description = fn.description
-  else if (fn.description !== undefined) fnExtra = put(fnExtra, 'description', fn.description)
+  else if (fn.description !== undefined) keepField(fnHints, 'description', fn.description)
   if (isObject(fn.parameters)) tool.parameters = fn.parameters
   else {
     // Tools without parameters take none; other dialects need an object schema.
     tool.parameters = { type: 'object', properties: {} }
-    if (fn.parameters === undefined) extra = put(extra, '$parameters', 'absent')
-    else fnExtra = put(fnExtra, 'parameters', fn.parameters)
+    if (fn.parameters === undefined) h.parameters = 'absent'
+    else keepField(fnHints, 'parameters', fn.parameters)
   }
   if (typeof fn.strict === 'boolean') tool.strict = fn.strict
-  else if (fn.strict !== undefined) fnExtra = put(fnExtra, 'strict', fn.strict)
-  if (fnExtra) extra = put(extra, '$function', fnExtra)
-  extra = readCache(tool, raw, extra)
-  if (extra) tool.extra = extra
-  return tool
+  else if (fn.strict !== undefined) keepField(fnHints, 'strict', fn.strict)
+  if (fnHints.fields) h.function = fnHints.fields
+  readCache(tool, raw, h)
+  return withHints(tool, h)
 }
 
-function encodeFunctionTool(t: FunctionTool, same: boolean): JsonObject {
-  const extra = same ? t.extra : undefined
+/** `own`: the tool is a Chat client's own (its cache marks go back). */
+function encodeFunctionTool(t: FunctionTool, own: boolean): JsonObject {
+  const h = chatHints(t.extra, own)
   const fn: JsonObject = { name: t.name }
   if (t.description !== undefined) fn.description = t.description
-  if (extra?.$parameters !== 'absent') fn.parameters = t.parameters
+  if (h?.parameters !== 'absent') fn.parameters = t.parameters
   if (t.strict !== undefined) fn.strict = t.strict
-  Object.assign(fn, extra?.$function as JsonObject | undefined)
-  const out: JsonObject = { ...wireExtra(extra), type: 'function', function: fn }
-  if (same && t.cacheControl) out.cache_control = { ...t.cacheControl }
+  Object.assign(fn, h?.function)
+  const out: JsonObject = Object.assign(spreadFields({}, h), { type: 'function', function: fn })
+  if (own && t.cacheControl) out.cache_control = { ...t.cacheControl }
   return out
 }
 
@@ -78,11 +78,14 @@ export function decodeTools(v: unknown[], into: Tool[]): void {
   })
 }
 
-/** IR tools → `body.tools` and `body.web_search_options`; `empty`: the client sent `tools: []`. */
-export function encodeTools(tools: Tool[], same: boolean, empty: boolean, body: JsonObject): void {
+/**
+ * IR tools → `body.tools` and `body.web_search_options`; `own`: a Chat client's request, `empty`:
+ * it sent `tools: []`.
+ */
+export function encodeTools(tools: Tool[], own: boolean, empty: boolean, body: JsonObject): void {
   const fns: JsonObject[] = []
   tools.forEach((t, i) => {
-    if (t.kind === 'function') fns.push(encodeFunctionTool(t, same))
+    if (t.kind === 'function') fns.push(encodeFunctionTool(t, own))
     else if (t.kind === 'web_search') {
       // Other dialects' settings (max_uses, domains) have no Chat equivalent: search with defaults.
       body.web_search_options = t.dialect === DIALECT && t.config ? t.config : {}
@@ -139,10 +142,10 @@ export function decodeToolCall(raw: unknown, path: string, fallback?: Provenance
     name: fn.name,
     arguments: stringifyArguments(args),
   }
-  let extra = pickExtra(raw, TOOL_CALL_KEYS)
-  if (raw.type === undefined) extra = put(extra, '$type', 'absent')
-  const fnExtra = pickExtra(fn, FUNCTION_KEYS)
-  if (fnExtra) extra = put(extra, '$function', fnExtra)
+  const h = hintsFor(raw, TOOL_CALL_KEYS)
+  if (raw.type === undefined) h.type = 'absent'
+  const fnFields = unknownFields(fn, FUNCTION_KEYS)
+  if (fnFields) h.function = fnFields
   const ec = raw.extra_content
   if (ec !== undefined) {
     const google = isObject(ec) ? ec.google : undefined
@@ -153,25 +156,27 @@ export function decodeToolCall(raw: unknown, path: string, fallback?: Provenance
       const { thought_signature: _, ...googleRest } = google
       const { google: __, ...ecRest } = ec
       const rest: JsonObject = Object.keys(googleRest).length > 0 ? { ...ecRest, google: googleRest } : ecRest
-      if (Object.keys(rest).length > 0) extra = put(extra, '$extra_content', rest)
-    } else extra = put(extra, 'extra_content', ec)
+      if (Object.keys(rest).length > 0) h.extraContent = rest
+    } else keepField(h, 'extra_content', ec)
   }
-  if (extra) part.extra = extra
-  return part
+  return withHints(part, h)
 }
 
-/** IR tool call → Chat; `sign` says which thought signature (if any) the receiver may see. */
-export function encodeToolCall(part: ToolCallPart, same: boolean, sign: Sign): JsonObject {
-  const extra = same ? part.extra : undefined
-  const out: JsonObject = { ...wireExtra(extra), id: part.id }
-  if (extra?.$type !== 'absent') out.type = 'function'
+/**
+ * IR tool call (with its hints when a Chat client's own) → Chat; `sign` says which thought
+ * signature (if any) the receiver may see.
+ */
+export function encodeToolCall(part: ToolCallPart, h: Hints | undefined, sign: Sign): JsonObject {
+  const out: JsonObject = spreadFields({}, h)
+  out.id = part.id
+  if (h?.type !== 'absent') out.type = 'function'
   out.function = {
-    ...(extra?.$function as JsonObject | undefined),
+    ...h?.function,
     name: part.name,
     arguments: stringifyArguments(part.arguments),
   }
   const sig = part.thoughtSignature === undefined ? undefined : sign(part.thoughtSignature, part.provenance)
-  const ecRest = extra?.$extra_content as JsonObject | undefined
+  const ecRest = h?.extraContent
   if (sig !== undefined || ecRest) {
     const ec: JsonObject = { ...ecRest }
     if (sig !== undefined) ec.google = { ...(isObject(ec.google) ? ec.google : {}), thought_signature: sig }
@@ -183,9 +188,7 @@ export function encodeToolCall(part: ToolCallPart, same: boolean, sign: Sign): J
 // ---------------------------------------------------------------------------------------------
 // Tool results (`tool` messages)
 
-const TOOL_MESSAGE_KEYS = new Set(['role', 'content', 'name', 'tool_call_id'])
-
-/** A `tool` message → IR; `names` maps tool-call ids seen so far to function names (Gemini results need the name). */
+/** A `tool` message → IR (its own hints are the caller's); `names` maps tool-call ids seen so far to function names (Gemini results need the name). */
 export function decodeToolMessage(m: JsonObject, path: string, names: Map<string, string>): Message {
   if (typeof m.tool_call_id !== 'string') fail('tool messages need a `tool_call_id`', `${path}.tool_call_id`)
   const c = decodeContent(m.content, 'content' in m, `${path}.content`)
@@ -198,32 +201,28 @@ export function decodeToolMessage(m: JsonObject, path: string, names: Map<string
   const result: ToolResultPart = { type: 'tool_result', toolCallId: m.tool_call_id, content }
   const name = names.get(m.tool_call_id)
   if (name !== undefined) result.name = name
-  if (c.shape !== 'array') result.extra = { $content: c.shape }
-  const msg: Message = { role: 'tool', content: [result] }
-  const extra = pickExtra(m, TOOL_MESSAGE_KEYS)
-  if (extra) msg.extra = extra
-  return msg
+  if (c.shape !== 'array') withHints(result, { content: c.shape })
+  return { role: 'tool', content: [result] }
 }
 
 /**
- * An IR tool result (of message `m`) → a `tool` message. A foreign result's images and files
- * cannot ride in it: they are appended to `media`, for the `user` message that follows.
+ * An IR tool result (of message `m`) → a `tool` message; `own`: a Chat client's request. A
+ * foreign result's images and files cannot ride in it: they are appended to `media`, for the
+ * `user` message that follows.
  */
 export function encodeToolMessage(
   r: ToolResultPart,
   m: Message,
-  same: boolean,
+  own: boolean,
   media: Part[],
   path: string,
 ): JsonObject {
-  const msg: JsonObject = {
-    ...(same ? wireExtra(m.extra as Extra | undefined) : undefined),
-    role: 'tool',
-    tool_call_id: r.toolCallId,
-  }
-  if (same) {
+  const msg: JsonObject = spreadFields({}, chatHints(m.extra, own))
+  msg.role = 'tool'
+  msg.tool_call_id = r.toolCallId
+  if (own) {
     // A Chat client's own tool content goes back exactly as it was sent.
-    const c = encodeSameContent(r.content, r.extra?.$content, `${path}.content`)
+    const c = encodeSameContent(r.content, chatHints(r.extra)?.content, `${path}.content`)
     if (c !== undefined) msg.content = c
   } else {
     const texts: string[] = []

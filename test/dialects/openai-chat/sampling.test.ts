@@ -1,18 +1,20 @@
 import { describe, expect, test } from 'bun:test'
-import { DialectError, type Extra, type Request } from '../../../src/dialects/ir.ts'
+import { DialectError, type Request } from '../../../src/dialects/ir.ts'
 import { decodeSampling, encodeSampling } from '../../../src/dialects/openai-chat/sampling.ts'
+import type { Hints } from '../../../src/dialects/openai-chat/types.ts'
 
 function blank(): Request {
   return { source: 'openai-chat', model: 'm', system: [], messages: [], stream: false, extra: {} }
 }
 
 /** Decodes every key of `body` the table owns, then encodes the result back. */
-function roundTrip(body: Record<string, unknown>): { req: Request; out: Record<string, unknown> } {
+function roundTrip(body: Record<string, unknown>): { req: Request; h: Hints; out: Record<string, unknown> } {
   const req = blank()
-  for (const key in body) decodeSampling(key, body[key], req, req.extra, body)
+  const h: Hints = {}
+  for (const key in body) decodeSampling(key, body[key], req, h, body)
   const out: Record<string, unknown> = {}
-  encodeSampling(req, req.extra, out)
-  return { req, out }
+  encodeSampling(req, h, out)
+  return { req, h, out }
 }
 
 describe('openai-chat sampling table', () => {
@@ -56,9 +58,10 @@ describe('openai-chat sampling table', () => {
   })
 
   test('with both caps, max_completion_tokens is the cap and max_tokens rides along verbatim', () => {
-    const { req } = roundTrip({ max_tokens: 10, max_completion_tokens: 20 })
+    const { req, h, out } = roundTrip({ max_tokens: 10, max_completion_tokens: 20 })
     expect(req.maxOutputTokens).toBe(20)
-    expect((req.extra as Extra).max_tokens).toBe(10)
+    expect(h).toEqual({ fields: { max_tokens: 10 } })
+    expect(out).toEqual({ max_completion_tokens: 20 })
   })
 
   test('a foreign request gets the canonical spellings', () => {
@@ -78,7 +81,7 @@ describe('openai-chat sampling table', () => {
       const req = blank()
       let err: unknown
       try {
-        decodeSampling(key, v, req, req.extra, {})
+        decodeSampling(key, v, req, {}, {})
       } catch (e) {
         err = e
       }
