@@ -32,13 +32,10 @@ import {
   type StopReason,
   type Usage,
 } from '../ir.ts'
-import {
-  decodeFunctionCall,
-  decodeReasoningItem,
-  encodeAssistantParts,
-  type ItemContext,
-  US,
-} from './request.ts'
+import { encodeAssistantParts, type ItemContext } from './content.ts'
+import { decodeReasoningItem } from './reasoning.ts'
+import { decodeFunctionCall } from './tools.ts'
+import { US } from './types.ts'
 
 // =============================================================================================
 // Stop reasons

@@ -31,8 +31,8 @@ import { isObject, type JsonObject } from '../common/json.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { BlockStart, DecodeStreamOptions, Provenance, StreamEvent } from '../ir.ts'
 import { errorInfoOf } from './errors.ts'
-import { US } from './request.ts'
 import { decodeUsage, stopReasonOf } from './response.ts'
+import { US } from './types.ts'
 
 const NONE = -1
 

@@ -30,8 +30,10 @@ import { signatureFor } from '../common/provenance.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { EncodeStreamOptions, ErrorInfo, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { codeFor } from './errors.ts'
-import { namespacedName, REDACTED_PREFIX, US } from './request.ts'
+import { REDACTED_PREFIX } from './reasoning.ts'
 import { DEFAULT_FAILURE, encodeUsage, responseIdFor, statusOf } from './response.ts'
+import { namespacedName } from './tools.ts'
+import { US } from './types.ts'
 
 const q = JSON.stringify
 

@@ -3,6 +3,10 @@
  * Every object is open (`[key: string]: unknown`): the API grows fields faster than we do, and
  * whatever we do not model must ride through `extra` untouched.
  */
+import type { DialectName } from '../ir.ts'
+
+/** This dialect's name, the `source` of what its decoders produce. */
+export const US: DialectName = 'openai-responses'
 
 type Open = { [key: string]: unknown }
 

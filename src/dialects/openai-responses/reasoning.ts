@@ -1,0 +1,190 @@
+/**
+ * Reasoning: the request's `reasoning` config and `reasoning` items.
+ *
+ * IR `reasoning` → wire `reasoning` (levels and budgets from common/reasoning.ts):
+ *
+ * | IR                                        | wire `reasoning`                                  |
+ * |-------------------------------------------|---------------------------------------------------|
+ * | `mode: 'off'`                             | `effort: 'none'`                                  |
+ * | `effort` none/minimal/low/medium/high/xhigh | the same `effort`                               |
+ * | `effort: 'max'` (from another dialect)    | `effort: 'xhigh'` (clamped; a Responses client's own `max` is kept) |
+ * | `budgetTokens` only                       | `effortForBudget(budget)`, clamped as above        |
+ * | `mode: 'auto'`, no effort or budget       | no `effort` (the model's default)                 |
+ * | `summary`                                 | `summary`                                         |
+ * | `includeThoughts: true`, no `summary`     | `summary: 'auto'` (so the client sees thinking)   |
+ * Decoding: `effort` → `effort`; `summary` → `summary`, and `includeThoughts: true` unless `none`.
+ *
+ * A `reasoning` item becomes one thinking part per summary entry (or per `reasoning_text` when
+ * there is no summary, or one empty part), all with `itemId`; `encrypted_content` sits on the
+ * LAST part, as in streams, where it arrives with `output_item.done`.
+ *
+ * Encoding for another dialect's IR: reasoning is replayed only with encrypted content native to
+ * this dialect (Codex runs with `store: false`); foreign or plain thinking is dropped, or becomes
+ * text with `foreignThinking: 'text'` (content.ts).
+ */
+import { fillFromExtra, restOf } from '../common/extra.ts'
+import { mintId } from '../common/ids.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
+import { clampEffort, effortOf } from '../common/reasoning.ts'
+import {
+  DialectError,
+  type Part,
+  type Provenance,
+  type ReasoningEffort,
+  type ReasoningRequest,
+  type ThinkingPart,
+} from '../ir.ts'
+import type { ItemContext } from './content.ts'
+import { US } from './types.ts'
+
+/** Prefix of foreign redacted thinking (Anthropic `redacted_thinking`) inside wrapped encrypted_content. */
+export const REDACTED_PREFIX = 'redacted:'
+
+const EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])
+
+const SUMMARIES: ReadonlySet<string> = new Set(['auto', 'concise', 'detailed', 'none'])
+
+/** What the Responses API and the Codex backend accept. */
+const WIRE_EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh']
+
+/** The request's `reasoning` object → IR, and its fields the IR does not model. */
+export function decodeReasoning(r: JsonObject): {
+  reasoning: ReasoningRequest
+  rest: JsonObject | undefined
+} {
+  const ir: ReasoningRequest = {}
+  const used = []
+  if (typeof r.effort === 'string' && EFFORTS.has(r.effort)) {
+    ir.effort = r.effort as ReasoningEffort
+    used.push('effort')
+  }
+  if (typeof r.summary === 'string' && SUMMARIES.has(r.summary)) {
+    ir.summary = r.summary as ReasoningRequest['summary']
+    if (r.summary !== 'none') ir.includeThoughts = true
+    used.push('summary')
+  }
+  return { reasoning: ir, rest: restOf(r, used) }
+}
+
+export function encodeReasoning(r: ReasoningRequest | undefined, same: boolean): JsonObject | undefined {
+  if (!r) return undefined
+  const out: JsonObject = {}
+  const effort = effortOf(r)
+  if (effort !== undefined)
+    out.effort = same && effort === r.effort ? effort : clampEffort(effort, WIRE_EFFORTS)
+  if (r.summary !== undefined) out.summary = r.summary
+  else if (r.includeThoughts && out.effort !== 'none') out.summary = 'auto'
+  // From another dialect an empty object says nothing, and non-reasoning models reject it.
+  if (!same && out.effort === undefined && out.summary === undefined) return undefined
+  return out
+}
+
+/**
+ * A reasoning item → thinking parts (see the file comment). Encrypted content the gateway
+ * wrapped for another dialect comes back as that dialect's `signature` (or `redacted`).
+ */
+export function decodeReasoningItem(item: JsonObject, path: string, prov: Provenance): ThinkingPart[] {
+  const summary = item.summary
+  if (!Array.isArray(summary)) throw new DialectError("A reasoning item needs 'summary'", `${path}.summary`)
+  const used = ['type', 'summary']
+  const parts: ThinkingPart[] = []
+  for (let j = 0; j < summary.length; j++) {
+    const s = summary[j]
+    if (!isObject(s) || typeof s.text !== 'string') {
+      throw new DialectError('Each summary entry needs a text', `${path}.summary.${j}`)
+    }
+    const part: ThinkingPart = { type: 'thinking', text: s.text, summary: true }
+    const extra = restOf(s, ['type', 'text'])
+    if (extra) part.extra = extra
+    parts.push(part)
+  }
+  const content = item.content
+  if (parts.length === 0 && Array.isArray(content) && content.length > 0 && content.every(isReasoningText)) {
+    used.push('content')
+    for (const c of content) {
+      const part: ThinkingPart = { type: 'thinking', text: c.text, summary: false }
+      const extra = restOf(c, ['type', 'text'])
+      if (extra) part.extra = extra
+      parts.push(part)
+    }
+  }
+  if (parts.length === 0) parts.push({ type: 'thinking', text: '', summary: true })
+
+  let provenance = prov
+  const last = parts[parts.length - 1]!
+  if (typeof item.encrypted_content === 'string') {
+    used.push('encrypted_content')
+    const opened = unwrapSignature(item.encrypted_content, US)
+    if (opened.signature === item.encrypted_content) {
+      last.encrypted = opened.signature
+    } else if (opened.provenance.dialect === US) {
+      last.encrypted = opened.signature
+      provenance = opened.provenance
+    } else {
+      provenance = opened.provenance
+      if (opened.signature.startsWith(REDACTED_PREFIX))
+        last.redacted = opened.signature.slice(REDACTED_PREFIX.length)
+      else last.signature = opened.signature
+    }
+  }
+  const itemId = typeof item.id === 'string' ? item.id : undefined
+  if (itemId !== undefined) used.push('id')
+  const first = parts[0]!
+  first.extra = { $reasoning: restOf(item, used) ?? {}, ...first.extra }
+  for (const p of parts) {
+    if (itemId !== undefined) p.itemId = itemId
+    p.provenance = provenance
+  }
+  return parts
+}
+
+function isReasoningText(c: unknown): c is JsonObject & { text: string } {
+  return isObject(c) && c.type === 'reasoning_text' && typeof c.text === 'string'
+}
+
+export function continuesReasoning(cur: Part, prev: Part, same: boolean): boolean {
+  if (cur.type !== 'thinking' || prev.type !== 'thinking') return false
+  if (same) return !isObject(cur.extra?.$reasoning)
+  return cur.itemId !== undefined && cur.itemId === prev.itemId
+}
+
+/** One reasoning item from its thinking parts; undefined when it must not be sent. */
+export function reasoningItem(group: ThinkingPart[], ctx: ItemContext): JsonObject | undefined {
+  const first = group[0]!
+  const itemId = first.itemId
+  let opaque: string | undefined
+  if (ctx.mode === 'request') {
+    // Encrypted reasoning validates only where it was minted; anything else is rejected upstream.
+    if (!group.every((p) => isNative(p.provenance, US, ctx.provider))) return undefined
+    for (const p of group) {
+      const v = p.encrypted ?? p.signature
+      if (v !== undefined) opaque = v
+    }
+    const byReference = ctx.same && itemId?.startsWith('rs_') === true
+    if (opaque === undefined && !byReference) return undefined
+  } else {
+    for (const p of group) {
+      const prov = p.provenance ?? ctx.provenance
+      if (p.encrypted !== undefined) opaque = signatureFor(US, p.encrypted, prov)
+      else if (p.signature !== undefined) opaque = signatureFor(US, p.signature, prov)
+      else if (p.redacted !== undefined) opaque = signatureFor(US, REDACTED_PREFIX + p.redacted, prov)
+    }
+  }
+  const summary: JsonObject[] = []
+  const content: JsonObject[] = []
+  for (const p of group) {
+    const x = ctx.same ? p.extra : undefined
+    if (p.summary === false) content.push(fillFromExtra({ type: 'reasoning_text', text: p.text }, x))
+    else if (p.text !== '') summary.push(fillFromExtra({ type: 'summary_text', text: p.text }, x))
+  }
+  const item: JsonObject = {}
+  const id = itemId?.startsWith('rs_') ? itemId : ctx.mode === 'response' ? mintId('rs_') : undefined
+  if (id !== undefined) item.id = id
+  item.type = 'reasoning'
+  item.summary = summary
+  if (content.length > 0) item.content = content
+  if (opaque !== undefined) item.encrypted_content = opaque
+  const marker = ctx.same ? first.extra?.$reasoning : undefined
+  return fillFromExtra(item, isObject(marker) ? marker : undefined)
+}
