@@ -8,17 +8,17 @@
  * - consecutive assistant-turn items (`reasoning`, assistant `message`, `function_call`) form ONE
  *   IR assistant message; each `function_call_output` becomes one IR `tool` message (tools.ts).
  * - any other item (`item_reference`, `custom_tool_call`, `web_search_call`, …) becomes a
- *   message with empty `content` and `extra.$item` = the item verbatim: only this dialect puts it
+ *   message with empty `content` whose hints hold the item verbatim: only this dialect puts it
  *   back, in place; other encoders see an empty message and skip it.
  *
  * Encoding for another dialect's IR: item ids are only sent when they carry the right prefix
  * (`fc` for function calls, `rs_` for reasoning, `msg_` for messages) — a `call_…`/`toolu_…` id in
  * `id` is a 400.
  */
-import { fillFromExtra, restOf } from '../common/extra.ts'
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl, mediaSourceToUrl } from '../common/media.ts'
+import { extraWith, fillGaps, hintsOf, keepField, unknownFields } from '../common/round-trip.ts'
 import {
   type AudioPart,
   DialectError,
@@ -34,12 +34,15 @@ import {
 } from '../ir.ts'
 import { continuesReasoning, decodeReasoningItem, reasoningItem } from './reasoning.ts'
 import { decodeFunctionCall, decodeToolResult, encodeToolResult, functionCallItem } from './tools.ts'
-import { US } from './types.ts'
+import { fieldsOf, type ResponsesHints, US, withHints } from './types.ts'
 
 /** How the assistant-turn encoder behaves: request history or a response's output. */
 export interface ItemContext {
-  /** The IR came from this dialect: honour `extra` and bookkeeping. */
-  same: boolean
+  /**
+   * The IR was decoded by this dialect (`source` is ours), set once per request or response:
+   * what a Responses client sent comes back as sent, another dialect's IR gets what the API needs.
+   */
+  ownSource: boolean
   mode: 'request' | 'response'
   provider?: string
   foreignThinking?: 'drop' | 'text'
@@ -106,38 +109,43 @@ function rawItemMessage(item: JsonObject): Message {
   const type = typeof item.type === 'string' ? item.type : ''
   // Outputs and references are the client's side of the conversation; calls are the model's.
   const role = type.endsWith('_output') || type === 'item_reference' || type === '' ? 'user' : 'assistant'
-  return { role, content: [], extra: { $item: item } }
+  return { role, content: [], extra: { [US]: { item } satisfies ResponsesHints } }
 }
 
 function decodeInputMessage(item: JsonObject, role: 'user' | 'system' | 'developer', path: string): Message {
   const msg: Message = { role: role === 'user' ? 'user' : 'system', content: [] }
-  let extra = restOf(item, ['role', 'content'])
-  if (role === 'system') {
-    extra ??= {}
-    extra.$role = 'system'
-  }
+  const h = messageHints(item)
+  if (role === 'system') h.role = 'system'
   const c = item.content
   if (typeof c === 'string') {
     msg.content.push({ type: 'text', text: c })
-    extra ??= {}
-    extra.$content = 'string'
+    h.content = 'string'
   } else if (Array.isArray(c)) {
     for (let j = 0; j < c.length; j++)
       msg.content.push(decodeInputPart(c[j], `${path}.content.${j}`, 'input_text'))
   } else {
     throw new DialectError("A message needs 'content' (a string or an array of parts)", `${path}.content`)
   }
+  const extra = extraWith(US, h)
   if (extra) msg.extra = extra
   return msg
 }
 
+const MESSAGE_KEYS: ReadonlySet<string> = new Set(['role', 'content'])
+
+/** A message item's hints: its fields other than role and content. */
+function messageHints(item: JsonObject): ResponsesHints {
+  const fields = unknownFields(item, MESSAGE_KEYS)
+  return fields ? { fields } : {}
+}
+
 /** Returns false for an assistant message with no content (carried as a raw item instead). */
 function decodeAssistantMessage(item: JsonObject, path: string, turn: () => Part[]): boolean {
-  const marker: JsonObject = restOf(item, ['role', 'content']) ?? {}
+  const message = messageHints(item)
   const c = item.content
   if (typeof c === 'string') {
-    marker.$content = 'string'
-    turn().push({ type: 'text', text: c, extra: { $message: marker } })
+    message.content = 'string'
+    turn().push({ type: 'text', text: c, extra: { [US]: { message } satisfies ResponsesHints } })
     return true
   }
   if (!Array.isArray(c)) {
@@ -153,13 +161,17 @@ function decodeAssistantMessage(item: JsonObject, path: string, turn: () => Part
         `${path}.content.${j}`,
       )
     }
-    if (j === 0) part.extra = { $message: marker, ...part.extra }
+    if (j === 0) part.extra = { [US]: { ...hintsOf<ResponsesHints>(part.extra, US), message } }
     parts.push(part)
   }
   return true
 }
 
 type InputContent = TextPart | ImagePart | FilePart | AudioPart
+
+const REFUSAL_KEYS: ReadonlySet<string> = new Set(['type', 'refusal'])
+const AUDIO_PART_KEYS: ReadonlySet<string> = new Set(['type', 'input_audio'])
+const AUDIO_KEYS: ReadonlySet<string> = new Set(['data', 'format'])
 
 /** One content part; `defaultText` is the text part type the role normally uses. */
 export function decodeInputPart(
@@ -174,47 +186,43 @@ export function decodeInputPart(
       if (typeof p.text !== 'string')
         throw new DialectError('A text part needs a string text', `${path}.text`)
       const part: TextPart = { type: 'text', text: p.text }
-      const used = ['type', 'text']
+      const known = new Set(['type', 'text'])
       if (Array.isArray(p.annotations) && p.annotations.length > 0) {
         part.citations = p.annotations
-        used.push('annotations')
+        known.add('annotations')
       }
-      let extra = restOf(p, used)
-      if (p.type !== defaultText) {
-        extra ??= {}
-        extra.$partType = p.type
-      }
-      if (extra) part.extra = extra
-      return part
+      const h = fieldsOf(p, known)
+      if (p.type !== defaultText) h.partType = p.type
+      return withHints(part, h)
     }
     case 'refusal': {
       if (typeof p.refusal !== 'string')
         throw new DialectError('A refusal part needs a string', `${path}.refusal`)
-      return { type: 'text', text: p.refusal, extra: { $refusal: true, ...restOf(p, ['type', 'refusal']) } }
+      const h = fieldsOf(p, REFUSAL_KEYS)
+      h.refusal = true
+      return withHints<TextPart>({ type: 'text', text: p.refusal }, h)
     }
     case 'input_image': {
-      const used = ['type']
+      const known = new Set(['type'])
       let source: MediaSource
       if (typeof p.image_url === 'string') {
         source = mediaSourceFromUrl(p.image_url)
-        used.push('image_url')
+        known.add('image_url')
       } else if (typeof p.file_id === 'string') {
         source = { kind: 'file_id', fileId: p.file_id }
-        used.push('file_id')
+        known.add('file_id')
       } else {
         throw new DialectError('An input_image needs image_url or file_id', `${path}.image_url`)
       }
       const part: ImagePart = { type: 'image', source }
       if (p.detail === 'auto' || p.detail === 'low' || p.detail === 'high') {
         part.detail = p.detail
-        used.push('detail')
+        known.add('detail')
       }
-      const extra = restOf(p, used)
-      if (extra) part.extra = extra
-      return part
+      return withHints(part, fieldsOf(p, known))
     }
     case 'input_file': {
-      const used = ['type']
+      const known = new Set(['type'])
       const filename = typeof p.filename === 'string' ? p.filename : undefined
       let raw = false
       let source: MediaSource
@@ -225,28 +233,24 @@ export function decodeInputPart(
           source = { kind: 'base64', mediaType: guessMediaType(filename ?? ''), data: p.file_data }
           raw = true
         }
-        used.push('file_data')
+        known.add('file_data')
       } else if (typeof p.file_url === 'string') {
         source = { kind: 'url', url: p.file_url }
-        used.push('file_url')
+        known.add('file_url')
       } else if (typeof p.file_id === 'string') {
         source = { kind: 'file_id', fileId: p.file_id }
-        used.push('file_id')
+        known.add('file_id')
       } else {
         throw new DialectError('An input_file needs file_data, file_url or file_id', `${path}.file_data`)
       }
       const part: FilePart = { type: 'file', source }
       if (filename !== undefined) {
         part.filename = filename
-        used.push('filename')
+        known.add('filename')
       }
-      let extra = restOf(p, used)
-      if (raw) {
-        extra ??= {}
-        extra.$fileData = 'raw'
-      }
-      if (extra) part.extra = extra
-      return part
+      const h = fieldsOf(p, known)
+      if (raw) h.fileData = 'raw'
+      return withHints(part, h)
     }
     case 'input_audio': {
       const a = p.input_audio
@@ -257,14 +261,10 @@ export function decodeInputPart(
         )
       }
       const part: AudioPart = { type: 'audio', data: a.data, format: a.format }
-      let extra = restOf(p, ['type', 'input_audio'])
-      const nested = restOf(a, ['data', 'format'])
-      if (nested) {
-        extra ??= {}
-        extra.input_audio = nested
-      }
-      if (extra) part.extra = extra
-      return part
+      const h = fieldsOf(p, AUDIO_PART_KEYS)
+      const nested = unknownFields(a, AUDIO_KEYS)
+      if (nested) keepField(h, 'input_audio', nested)
+      return withHints(part, h)
     }
     default:
       throw new DialectError(`Unsupported content part type '${String(p.type)}'`, `${path}.type`)
@@ -273,12 +273,12 @@ export function decodeInputPart(
 
 export function encodeInput(messages: Message[], ctx: ItemContext): string | JsonObject[] | undefined {
   if (messages.length === 0) return undefined
-  if (ctx.same && messages.length === 1) {
+  if (messages.length === 1) {
     const m = messages[0]!
     const only = m.content[0]
     if (
       m.role === 'user' &&
-      m.extra?.$input === 'string' &&
+      hintsOf<ResponsesHints>(m.extra, US)?.input === 'string' &&
       m.content.length === 1 &&
       only?.type === 'text'
     ) {
@@ -288,9 +288,9 @@ export function encodeInput(messages: Message[], ctx: ItemContext): string | Jso
   const items: JsonObject[] = []
   for (let m = 0; m < messages.length; m++) {
     const msg = messages[m]!
-    const x = ctx.same ? msg.extra : undefined
-    if (x && isObject(x.$item)) {
-      items.push(x.$item)
+    const item = hintsOf<ResponsesHints>(msg.extra, US)?.item
+    if (item) {
+      items.push(item)
       continue
     }
     if (msg.role === 'assistant') encodeAssistantParts(msg.content, `messages.${m}.content`, items, ctx)
@@ -301,15 +301,15 @@ export function encodeInput(messages: Message[], ctx: ItemContext): string | Jso
 
 /** A user, system or tool message: message items for content, function_call_output items for results. */
 function encodeClientMessage(msg: Message, m: number, items: JsonObject[], ctx: ItemContext): void {
-  const x = ctx.same ? msg.extra : undefined
-  const role = msg.role === 'system' ? (x?.$role === 'system' ? 'system' : 'developer') : 'user'
+  const h = hintsOf<ResponsesHints>(msg.extra, US)
+  const role = msg.role === 'system' ? (h?.role === 'system' ? 'system' : 'developer') : 'user'
   let content: JsonObject[] | undefined
   for (let j = 0; j < msg.content.length; j++) {
     const p = msg.content[j]!
     const path = `messages.${m}.content.${j}`
     if (p.type === 'tool_result') {
       content = undefined
-      items.push(encodeToolResult(p, path, ctx.same))
+      items.push(encodeToolResult(p, path, ctx))
       continue
     }
     if (msg.role === 'tool') throw new DialectError('A tool message carries only tool results', path)
@@ -318,28 +318,28 @@ function encodeClientMessage(msg: Message, m: number, items: JsonObject[], ctx: 
     }
     if (!content) {
       content = []
-      items.push(messageItem(role, content, x, ctx.same))
+      items.push(messageItem(role, content, h, ctx))
     }
-    content.push(encodeContentPart(p, path, ctx.same))
+    content.push(encodeContentPart(p, path, ctx))
   }
   // A client's own empty message goes back as sent; another dialect's says nothing the API accepts.
-  if (msg.content.length === 0 && ctx.same) items.push(messageItem(role, [], x, ctx.same))
-  finishStringContent(items, x, ctx.same)
+  if (msg.content.length === 0 && ctx.ownSource) items.push(messageItem(role, [], h, ctx))
+  finishStringContent(items, h)
 }
 
 function messageItem(
   role: string,
   content: JsonObject[],
-  x: JsonObject | undefined,
-  same: boolean,
+  h: ResponsesHints | undefined,
+  ctx: ItemContext,
 ): JsonObject {
-  if (!same) return { type: 'message', role, content }
-  return fillFromExtra({ role, content }, x)
+  if (!ctx.ownSource) return { type: 'message', role, content }
+  return fillGaps({ role, content }, h?.fields)
 }
 
 /** Restores `content: "…"` on the last item when the client wrote it that way. */
-function finishStringContent(items: JsonObject[], marker: JsonObject | undefined, same: boolean): void {
-  if (!same || marker?.$content !== 'string') return
+function finishStringContent(items: JsonObject[], h: ResponsesHints | undefined): void {
+  if (h?.content !== 'string') return
   const item = items[items.length - 1]
   const content = item?.content
   if (!item || !Array.isArray(content) || content.length !== 1) return
@@ -348,36 +348,38 @@ function finishStringContent(items: JsonObject[], marker: JsonObject | undefined
     item.content = only.text
 }
 
-export function encodeContentPart(p: ToolResultContent | AudioPart, path: string, same: boolean): JsonObject {
-  const x = same ? p.extra : undefined
+export function encodeContentPart(
+  p: ToolResultContent | AudioPart,
+  path: string,
+  ctx: ItemContext,
+): JsonObject {
+  const h = hintsOf<ResponsesHints>(p.extra, US)
+  const fields = h?.fields
   switch (p.type) {
     case 'text': {
-      if (x?.$refusal === true) return fillFromExtra({ type: 'refusal', refusal: p.text }, x)
-      const out: JsonObject = {
-        type: typeof x?.$partType === 'string' ? x.$partType : 'input_text',
-        text: p.text,
-      }
-      if (same && p.citations) out.annotations = p.citations
-      return fillFromExtra(out, x)
+      if (h?.refusal === true) return fillGaps({ type: 'refusal', refusal: p.text }, fields)
+      const out: JsonObject = { type: h?.partType ?? 'input_text', text: p.text }
+      if (ctx.ownSource && p.citations) out.annotations = p.citations
+      return fillGaps(out, fields)
     }
     case 'image': {
       const out: JsonObject = { type: 'input_image' }
       if (p.source.kind === 'file_id') out.file_id = p.source.fileId
       else out.image_url = mediaSourceToUrl(p.source)
       if (p.detail !== undefined) out.detail = p.detail
-      return fillFromExtra(out, x)
+      return fillGaps(out, fields)
     }
     case 'file': {
       const out: JsonObject = { type: 'input_file' }
       if (p.filename !== undefined) out.filename = p.filename
       const src = p.source
-      if (src.kind === 'base64') out.file_data = x?.$fileData === 'raw' ? src.data : mediaSourceToUrl(src)
+      if (src.kind === 'base64') out.file_data = h?.fileData === 'raw' ? src.data : mediaSourceToUrl(src)
       else if (src.kind === 'url') out.file_url = src.url
       else out.file_id = src.fileId
-      return fillFromExtra(out, x)
+      return fillGaps(out, fields)
     }
     case 'audio':
-      return fillFromExtra({ type: 'input_audio', input_audio: { data: p.data, format: p.format } }, x)
+      return fillGaps({ type: 'input_audio', input_audio: { data: p.data, format: p.format } }, fields)
     default:
       throw new DialectError('Unsupported content part', path)
   }
@@ -394,24 +396,21 @@ export function encodeAssistantParts(
   ctx: ItemContext,
 ): void {
   let message: JsonObject | undefined
-  let marker: JsonObject | undefined
+  let marker: ResponsesHints | undefined
   const close = () => {
-    if (message) finishStringContent(items, marker, ctx.same)
+    if (message) finishStringContent(items, marker)
     message = undefined
     marker = undefined
   }
   const textPart = (p: TextPart): JsonObject => {
-    const x = ctx.same ? p.extra : undefined
-    if (x?.$refusal === true) return fillFromExtra({ type: 'refusal', refusal: p.text }, x)
-    const out: JsonObject = {
-      type: typeof x?.$partType === 'string' ? x.$partType : 'output_text',
-      text: p.text,
-    }
-    if (ctx.mode === 'response') out.annotations = ctx.same && p.citations ? p.citations : []
-    else if (ctx.same && p.citations) out.annotations = p.citations
-    return fillFromExtra(out, x)
+    const h = hintsOf<ResponsesHints>(p.extra, US)
+    if (h?.refusal === true) return fillGaps({ type: 'refusal', refusal: p.text }, h.fields)
+    const out: JsonObject = { type: h?.partType ?? 'output_text', text: p.text }
+    if (ctx.mode === 'response') out.annotations = ctx.ownSource && p.citations ? p.citations : []
+    else if (ctx.ownSource && p.citations) out.annotations = p.citations
+    return fillGaps(out, h?.fields)
   }
-  const append = (content: JsonObject, startMarker: JsonObject | undefined) => {
+  const append = (content: JsonObject, startMarker: ResponsesHints | undefined) => {
     if (!message || startMarker) {
       close()
       marker = startMarker
@@ -426,14 +425,13 @@ export function encodeAssistantParts(
     const p = parts[j]!
     switch (p.type) {
       case 'text': {
-        const m = ctx.same && isObject(p.extra?.$message) ? p.extra.$message : undefined
-        append(textPart(p), m)
+        append(textPart(p), hintsOf<ResponsesHints>(p.extra, US)?.message)
         j++
         break
       }
       case 'thinking': {
         let k = j + 1
-        while (k < parts.length && continuesReasoning(parts[k]!, parts[k - 1]!, ctx.same)) k++
+        while (k < parts.length && continuesReasoning(parts[k]!, parts[k - 1]!, ctx)) k++
         const group = parts.slice(j, k) as ThinkingPart[]
         const item = reasoningItem(group, ctx)
         if (item) {
@@ -458,17 +456,18 @@ export function encodeAssistantParts(
   close()
 }
 
-function openMessage(marker: JsonObject | undefined, ctx: ItemContext): JsonObject {
+function openMessage(marker: ResponsesHints | undefined, ctx: ItemContext): JsonObject {
+  const fields = marker?.fields
   if (ctx.mode === 'response') {
     const item: JsonObject = {
-      id: typeof marker?.id === 'string' ? marker.id : mintId('msg_'),
+      id: typeof fields?.id === 'string' ? fields.id : mintId('msg_'),
       type: 'message',
-      status: typeof marker?.status === 'string' ? marker.status : 'completed',
+      status: typeof fields?.status === 'string' ? fields.status : 'completed',
       role: 'assistant',
       content: [],
     }
-    return fillFromExtra(item, marker)
+    return fillGaps(item, fields)
   }
-  if (!ctx.same) return { type: 'message', role: 'assistant', content: [] }
-  return fillFromExtra({ role: 'assistant', content: [] }, marker)
+  if (!ctx.ownSource) return { type: 'message', role: 'assistant', content: [] }
+  return fillGaps({ role: 'assistant', content: [] }, fields)
 }

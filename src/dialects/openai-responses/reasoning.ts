@@ -22,11 +22,11 @@
  * this dialect (Codex runs with `store: false`); foreign or plain thinking is dropped, or becomes
  * text with `foreignThinking: 'text'` (content.ts).
  */
-import { fillFromExtra, restOf } from '../common/extra.ts'
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
 import { clampEffort, effortOf } from '../common/reasoning.ts'
+import { fillGaps, hintsOf, unknownFields } from '../common/round-trip.ts'
 import {
   DialectError,
   type Part,
@@ -36,7 +36,7 @@ import {
   type ThinkingPart,
 } from '../ir.ts'
 import type { ItemContext } from './content.ts'
-import { US } from './types.ts'
+import { fieldsOf, type ResponsesHints, US, withHints } from './types.ts'
 
 /** Prefix of foreign redacted thinking (Anthropic `redacted_thinking`) inside wrapped encrypted_content. */
 export const REDACTED_PREFIX = 'redacted:'
@@ -54,29 +54,29 @@ export function decodeReasoning(r: JsonObject): {
   rest: JsonObject | undefined
 } {
   const ir: ReasoningRequest = {}
-  const used = []
+  const known = new Set<string>()
   if (typeof r.effort === 'string' && EFFORTS.has(r.effort)) {
     ir.effort = r.effort as ReasoningEffort
-    used.push('effort')
+    known.add('effort')
   }
   if (typeof r.summary === 'string' && SUMMARIES.has(r.summary)) {
     ir.summary = r.summary as ReasoningRequest['summary']
     if (r.summary !== 'none') ir.includeThoughts = true
-    used.push('summary')
+    known.add('summary')
   }
-  return { reasoning: ir, rest: restOf(r, used) }
+  return { reasoning: ir, rest: unknownFields(r, known) }
 }
 
-export function encodeReasoning(r: ReasoningRequest | undefined, same: boolean): JsonObject | undefined {
+export function encodeReasoning(r: ReasoningRequest | undefined, ctx: ItemContext): JsonObject | undefined {
   if (!r) return undefined
   const out: JsonObject = {}
   const effort = effortOf(r)
   if (effort !== undefined)
-    out.effort = same && effort === r.effort ? effort : clampEffort(effort, WIRE_EFFORTS)
+    out.effort = ctx.ownSource && effort === r.effort ? effort : clampEffort(effort, WIRE_EFFORTS)
   if (r.summary !== undefined) out.summary = r.summary
   else if (r.includeThoughts && out.effort !== 'none') out.summary = 'auto'
   // From another dialect an empty object says nothing, and non-reasoning models reject it.
-  if (!same && out.effort === undefined && out.summary === undefined) return undefined
+  if (!ctx.ownSource && out.effort === undefined && out.summary === undefined) return undefined
   return out
 }
 
@@ -87,7 +87,7 @@ export function encodeReasoning(r: ReasoningRequest | undefined, same: boolean):
 export function decodeReasoningItem(item: JsonObject, path: string, prov: Provenance): ThinkingPart[] {
   const summary = item.summary
   if (!Array.isArray(summary)) throw new DialectError("A reasoning item needs 'summary'", `${path}.summary`)
-  const used = ['type', 'summary']
+  const known = new Set(['type', 'summary'])
   const parts: ThinkingPart[] = []
   for (let j = 0; j < summary.length; j++) {
     const s = summary[j]
@@ -95,18 +95,14 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
       throw new DialectError('Each summary entry needs a text', `${path}.summary.${j}`)
     }
     const part: ThinkingPart = { type: 'thinking', text: s.text, summary: true }
-    const extra = restOf(s, ['type', 'text'])
-    if (extra) part.extra = extra
-    parts.push(part)
+    parts.push(withHints(part, fieldsOf(s, TEXT_KEYS)))
   }
   const content = item.content
   if (parts.length === 0 && Array.isArray(content) && content.length > 0 && content.every(isReasoningText)) {
-    used.push('content')
+    known.add('content')
     for (const c of content) {
       const part: ThinkingPart = { type: 'thinking', text: c.text, summary: false }
-      const extra = restOf(c, ['type', 'text'])
-      if (extra) part.extra = extra
-      parts.push(part)
+      parts.push(withHints(part, fieldsOf(c, TEXT_KEYS)))
     }
   }
   if (parts.length === 0) parts.push({ type: 'thinking', text: '', summary: true })
@@ -114,7 +110,7 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
   let provenance = prov
   const last = parts[parts.length - 1]!
   if (typeof item.encrypted_content === 'string') {
-    used.push('encrypted_content')
+    known.add('encrypted_content')
     const opened = unwrapSignature(item.encrypted_content, US)
     if (opened.signature === item.encrypted_content) {
       last.encrypted = opened.signature
@@ -129,9 +125,10 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
     }
   }
   const itemId = typeof item.id === 'string' ? item.id : undefined
-  if (itemId !== undefined) used.push('id')
+  if (itemId !== undefined) known.add('id')
   const first = parts[0]!
-  first.extra = { $reasoning: restOf(item, used) ?? {}, ...first.extra }
+  const reasoning = fieldsOf(item, known)
+  first.extra = { [US]: { ...hintsOf<ResponsesHints>(first.extra, US), reasoning } }
   for (const p of parts) {
     if (itemId !== undefined) p.itemId = itemId
     p.provenance = provenance
@@ -139,13 +136,15 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
   return parts
 }
 
+const TEXT_KEYS: ReadonlySet<string> = new Set(['type', 'text'])
+
 function isReasoningText(c: unknown): c is JsonObject & { text: string } {
   return isObject(c) && c.type === 'reasoning_text' && typeof c.text === 'string'
 }
 
-export function continuesReasoning(cur: Part, prev: Part, same: boolean): boolean {
+export function continuesReasoning(cur: Part, prev: Part, ctx: ItemContext): boolean {
   if (cur.type !== 'thinking' || prev.type !== 'thinking') return false
-  if (same) return !isObject(cur.extra?.$reasoning)
+  if (ctx.ownSource) return hintsOf<ResponsesHints>(cur.extra, US)?.reasoning === undefined
   return cur.itemId !== undefined && cur.itemId === prev.itemId
 }
 
@@ -161,7 +160,7 @@ export function reasoningItem(group: ThinkingPart[], ctx: ItemContext): JsonObje
       const v = p.encrypted ?? p.signature
       if (v !== undefined) opaque = v
     }
-    const byReference = ctx.same && itemId?.startsWith('rs_') === true
+    const byReference = ctx.ownSource && itemId?.startsWith('rs_') === true
     if (opaque === undefined && !byReference) return undefined
   } else {
     for (const p of group) {
@@ -174,9 +173,9 @@ export function reasoningItem(group: ThinkingPart[], ctx: ItemContext): JsonObje
   const summary: JsonObject[] = []
   const content: JsonObject[] = []
   for (const p of group) {
-    const x = ctx.same ? p.extra : undefined
-    if (p.summary === false) content.push(fillFromExtra({ type: 'reasoning_text', text: p.text }, x))
-    else if (p.text !== '') summary.push(fillFromExtra({ type: 'summary_text', text: p.text }, x))
+    const fields = hintsOf<ResponsesHints>(p.extra, US)?.fields
+    if (p.summary === false) content.push(fillGaps({ type: 'reasoning_text', text: p.text }, fields))
+    else if (p.text !== '') summary.push(fillGaps({ type: 'summary_text', text: p.text }, fields))
   }
   const item: JsonObject = {}
   const id = itemId?.startsWith('rs_') ? itemId : ctx.mode === 'response' ? mintId('rs_') : undefined
@@ -185,6 +184,5 @@ export function reasoningItem(group: ThinkingPart[], ctx: ItemContext): JsonObje
   item.summary = summary
   if (content.length > 0) item.content = content
   if (opaque !== undefined) item.encrypted_content = opaque
-  const marker = ctx.same ? first.extra?.$reasoning : undefined
-  return fillFromExtra(item, isObject(marker) ? marker : undefined)
+  return fillGaps(item, hintsOf<ResponsesHints>(first.extra, US)?.reasoning?.fields)
 }

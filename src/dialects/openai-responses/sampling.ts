@@ -27,13 +27,13 @@ export const SAMPLING: readonly SamplingField[] = [
 ]
 
 /** Takes the flat fields the IR models, naming each in `taken`; others stay for `extra`. */
-export function decodeSampling(body: JsonObject, req: Request, taken: string[]): void {
+export function decodeSampling(body: JsonObject, req: Request, taken: Set<string>): void {
   const ir: Partial<Record<SamplingKey, unknown>> = req
   for (const f of SAMPLING) {
     const v = body[f.wire]
     if (f.accepts(v)) {
       ir[f.ir] = v
-      taken.push(f.wire)
+      taken.add(f.wire)
     }
   }
 }

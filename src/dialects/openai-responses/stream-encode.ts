@@ -27,6 +27,7 @@ import { formatSSEComment } from '../../sse.ts'
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
+import { hintsOf } from '../common/round-trip.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { EncodeStreamOptions, ErrorInfo, Extra, StreamEvent, Usage } from '../ir.ts'
 import { codeFor } from './errors.ts'
@@ -34,14 +35,14 @@ import { REDACTED_PREFIX } from './reasoning.ts'
 import { DEFAULT_FAILURE, encodeUsage, responseIdFor, statusOf } from './response.ts'
 import { Block, doneItem, Item } from './stream-items.ts'
 import { namespacedName } from './tools.ts'
-import { US } from './types.ts'
+import { type ResponsesHints, US } from './types.ts'
 
 const q = JSON.stringify
 
-/** This dialect's share of a start/finish `extra`. */
+/** The upstream response object this dialect's decoder kept on a start/finish event. */
 function ours(extra: Extra | undefined): JsonObject | undefined {
-  const mine = extra?.[US]
-  return isObject(mine) && isObject(mine.response) ? mine.response : undefined
+  const response = hintsOf<ResponsesHints>(extra, US)?.response
+  return isObject(response) ? response : undefined
 }
 
 class Encoder {
@@ -433,7 +434,7 @@ class Encoder {
     const own = ours(ev.extra)
     const template = own ?? this.#template
     const usage = ev.usage ?? this.#usage
-    const { status, reason } = statusOf(ev.stopReason, ev.rawStopReason, own !== undefined)
+    const { status, reason } = statusOf(ev.stopReason, own ? ev.rawStopReason : undefined)
     const tplUsage = template && isObject(template.usage) ? template.usage : undefined
     const usageObj = usage ? encodeUsage(usage, tplUsage) : null
     const type =

@@ -6,9 +6,9 @@
  * tool. A namespace holding custom tools stays an opaque server tool. `function_call` items carry
  * `namespace` ↔ `ToolCallPart.namespace`. Each `function_call_output` item is one IR `tool` message.
  */
-import { fillFromExtra, restOf } from '../common/extra.ts'
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts'
+import { fillGaps, hintsOf } from '../common/round-trip.ts'
 import { splitNamespacedName } from '../common/tool-namespaces.ts'
 import {
   DialectError,
@@ -20,7 +20,7 @@ import {
   type ToolResultPart,
 } from '../ir.ts'
 import { decodeInputPart, encodeContentPart, type ItemContext } from './content.ts'
-import { US } from './types.ts'
+import { fieldsOf, type ResponsesHints, US, withHints } from './types.ts'
 
 /** The wire `tool_choice` of an IR choice. */
 export function encodeToolChoice(tc: ToolChoice): JsonObject | string {
@@ -36,13 +36,16 @@ export function decodeTool(t: unknown, i: number): Tool | Tool[] {
     const fns = t.tools.map((f, j) => decodeFunctionTool(f, `tools.${i}.tools.${j}`, t.name))
     // The namespace's own fields ride on its first function, which starts the group again on encode.
     const first = fns[0]!
-    first.extra = { $namespace: restOf(t, ['type', 'name', 'tools']) ?? {}, ...first.extra }
+    const namespace = fieldsOf(t, NAMESPACE_KEYS)
+    first.extra = { [US]: { ...hintsOf<ResponsesHints>(first.extra, US), namespace } }
     return fns
   }
   // web_search, web_search_preview and their dated variants; the whole object is the config.
   if (t.type.startsWith('web_search')) return { kind: 'web_search', config: t, dialect: US }
   return { kind: 'server', dialect: US, raw: t }
 }
+
+const NAMESPACE_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'tools'])
 
 /** A namespace holding only function tools; one with custom tools stays a server tool. */
 function isFunctionNamespace(t: JsonObject): t is JsonObject & { name: string; tools: JsonObject[] } {
@@ -61,64 +64,63 @@ function decodeFunctionTool(t: JsonObject, path: string, namespace: string | und
   }
   const tool: FunctionTool = { kind: 'function', name: t.name, parameters: {} }
   if (namespace !== undefined) tool.namespace = namespace
-  const used = ['type', 'name']
+  const known = new Set(['type', 'name'])
   if (isObject(t.parameters)) {
     tool.parameters = t.parameters
-    used.push('parameters')
+    known.add('parameters')
   }
   if (typeof t.description === 'string') {
     tool.description = t.description
-    used.push('description')
+    known.add('description')
   }
   if (typeof t.strict === 'boolean') {
     tool.strict = t.strict
-    used.push('strict')
+    known.add('strict')
   }
-  let extra = restOf(t, used)
-  if (t.parameters === undefined) {
-    extra ??= {}
-    extra.$parameters = 'absent'
-  }
-  if (extra) tool.extra = extra
-  return tool
+  const h = fieldsOf(t, known)
+  if (t.parameters === undefined) h.parameters = 'absent'
+  return withHints(tool, h)
 }
 
 /** Tools in order; consecutive functions of one namespace go back into one `namespace` tool. */
-export function encodeTools(tools: Tool[], same: boolean): JsonObject[] {
+export function encodeTools(tools: Tool[], ctx: ItemContext): JsonObject[] {
   const out: JsonObject[] = []
   let group: JsonObject | undefined
   for (let i = 0; i < tools.length; i++) {
     const t = tools[i]!
     if (t.kind !== 'function' || t.namespace === undefined) {
       group = undefined
-      out.push(encodeTool(t, i, same))
+      out.push(encodeTool(t, i, ctx))
       continue
     }
-    const marker = same && isObject(t.extra?.$namespace) ? t.extra.$namespace : undefined
+    const marker = hintsOf<ResponsesHints>(t.extra, US)?.namespace
     if (!group || group.name !== t.namespace || marker) {
-      group = fillFromExtra({ type: 'namespace', name: t.namespace }, marker)
+      group = fillGaps({ type: 'namespace', name: t.namespace }, marker?.fields)
       // `description` is a required field of the wire tool.
-      if (!same) group.description = ''
+      if (!ctx.ownSource) group.description = ''
       group.tools = []
       out.push(group)
     }
-    ;(group.tools as JsonObject[]).push(encodeTool(t, i, same))
+    ;(group.tools as JsonObject[]).push(encodeTool(t, i, ctx))
   }
   return out
 }
 
-function encodeTool(t: Tool, i: number, same: boolean): JsonObject {
+function encodeTool(t: Tool, i: number, ctx: ItemContext): JsonObject {
   switch (t.kind) {
     case 'function': {
-      const x = same ? t.extra : undefined
+      const h = hintsOf<ResponsesHints>(t.extra, US)
       const out: JsonObject = { type: 'function', name: t.name }
       if (t.description !== undefined) out.description = t.description
-      if (!(x && ('parameters' in x || x.$parameters === 'absent'))) out.parameters = t.parameters
+      // A client's own `parameters` the IR could not take (null…), or none at all, comes back as sent.
+      const keptParameters =
+        h?.parameters === 'absent' || (h?.fields !== undefined && 'parameters' in h.fields)
+      if (!keptParameters) out.parameters = t.parameters
       // Responses may apply strict validation when `strict` is omitted, and rejects the loose
       // schemas other dialects send; say non-strict explicitly for them.
       if (t.strict !== undefined) out.strict = t.strict
-      else if (!same) out.strict = false
-      return fillFromExtra(out, x)
+      else if (!ctx.ownSource) out.strict = false
+      return fillGaps(out, h?.fields)
     }
     case 'web_search':
       if (t.dialect === US && t.config) return t.config
@@ -168,22 +170,20 @@ export function decodeFunctionCall(item: JsonObject, path: string): ToolCallPart
     name: item.name,
     arguments: stringifyArguments(args),
   }
-  const used = ['type', 'call_id', 'name', 'arguments']
+  const known = new Set(['type', 'call_id', 'name', 'arguments'])
   if (typeof item.id === 'string') {
     part.itemId = item.id
-    used.push('id')
+    known.add('id')
   }
   if (typeof item.namespace === 'string') {
     part.namespace = item.namespace
-    used.push('namespace')
+    known.add('namespace')
   }
-  const extra = restOf(item, used)
-  if (extra) part.extra = extra
-  return part
+  return withHints(part, fieldsOf(item, known))
 }
 
 export function functionCallItem(p: ToolCallPart, ctx: ItemContext): JsonObject {
-  const x = ctx.same ? p.extra : undefined
+  const fields = hintsOf<ResponsesHints>(p.extra, US)?.fields
   const args = stringifyArguments(p.arguments)
   const id = p.itemId?.startsWith('fc') ? p.itemId : undefined
   const { name, namespace } = namespacedName(p.name, p.namespace, ctx.toolNamespaces)
@@ -191,13 +191,13 @@ export function functionCallItem(p: ToolCallPart, ctx: ItemContext): JsonObject 
     const item: JsonObject = {
       id: id ?? mintId('fc_'),
       type: 'function_call',
-      status: typeof x?.status === 'string' ? x.status : 'completed',
+      status: typeof fields?.status === 'string' ? fields.status : 'completed',
       call_id: p.id,
       name,
     }
     if (namespace !== undefined) item.namespace = namespace
     item.arguments = args
-    return fillFromExtra(item, x)
+    return fillGaps(item, fields)
   }
   const item: JsonObject = { type: 'function_call' }
   if (id !== undefined) item.id = id
@@ -205,7 +205,7 @@ export function functionCallItem(p: ToolCallPart, ctx: ItemContext): JsonObject 
   item.name = name
   if (namespace !== undefined) item.namespace = namespace
   item.arguments = args
-  return fillFromExtra(item, x)
+  return fillGaps(item, fields)
 }
 
 /**
@@ -228,7 +228,7 @@ export function decodeToolResult(item: JsonObject, path: string, names: Map<stri
   const part: ToolResultPart = { type: 'tool_result', toolCallId: item.call_id, content: [] }
   const name = names.get(item.call_id)
   if (name !== undefined) part.name = name
-  let extra = restOf(item, ['type', 'call_id', 'output'])
+  const h = fieldsOf(item, TOOL_RESULT_KEYS)
   const out = item.output
   if (typeof out === 'string') {
     part.content.push({ type: 'text', text: out })
@@ -238,26 +238,26 @@ export function decodeToolResult(item: JsonObject, path: string, names: Map<stri
       if (c.type === 'audio') throw new DialectError('Tool output cannot carry audio', `${path}.output.${j}`)
       part.content.push(c)
     }
-    extra ??= {}
-    extra.$output = 'array'
+    h.output = 'array'
   } else {
     throw new DialectError("A function_call_output needs 'output' (a string or parts)", `${path}.output`)
   }
-  if (extra) part.extra = extra
-  return part
+  return withHints(part, h)
 }
 
-export function encodeToolResult(p: ToolResultPart, path: string, same: boolean): JsonObject {
-  const x = same ? p.extra : undefined
+const TOOL_RESULT_KEYS: ReadonlySet<string> = new Set(['type', 'call_id', 'output'])
+
+export function encodeToolResult(p: ToolResultPart, path: string, ctx: ItemContext): JsonObject {
+  const h = hintsOf<ResponsesHints>(p.extra, US)
   let output: string | JsonObject[]
-  if (x?.$output !== 'array' && p.content.every((c) => c.type === 'text')) {
+  if (h?.output !== 'array' && p.content.every((c) => c.type === 'text')) {
     // Plain text is what every upstream (the Codex backend included) accepts.
     output =
       p.content.length === 1
         ? (p.content[0] as TextPart).text
         : p.content.map((c) => (c as TextPart).text).join('\n')
   } else {
-    output = p.content.map((c, k) => encodeContentPart(c, `${path}.content.${k}`, same))
+    output = p.content.map((c, k) => encodeContentPart(c, `${path}.content.${k}`, ctx))
   }
-  return fillFromExtra({ type: 'function_call_output', call_id: p.toolCallId, output }, x)
+  return fillGaps({ type: 'function_call_output', call_id: p.toolCallId, output }, h?.fields)
 }

@@ -15,7 +15,7 @@ const base = (): Request => ({
 describe('responses sampling table', () => {
   test('decode takes each flat field the IR models and names it taken', () => {
     const req = base()
-    const taken: string[] = []
+    const taken = new Set<string>()
     const metadata = { k: 'v' }
     decodeSampling(
       { max_output_tokens: 64, temperature: 0.5, top_p: 0.9, metadata, user: 'u1', seed: 7 },
@@ -23,16 +23,18 @@ describe('responses sampling table', () => {
       taken,
     )
     expect(req).toMatchObject({ maxOutputTokens: 64, temperature: 0.5, topP: 0.9, metadata, user: 'u1' })
-    expect(taken).toEqual(['max_output_tokens', 'temperature', 'top_p', 'metadata', 'user'])
+    expect([...taken]).toEqual(['max_output_tokens', 'temperature', 'top_p', 'metadata', 'user'])
   })
 
   test('decode leaves a value of the wrong type for extra', () => {
     const req = base()
-    const taken: string[] = []
+    const taken = new Set<string>()
     decodeSampling({ temperature: 'hot', metadata: ['x'], user: 3 }, req, taken)
-    expect(taken).toEqual([])
+    expect([...taken]).toEqual([])
     expect(req.temperature).toBeUndefined()
-    expect(decodeRequest({ model: 'm', temperature: 'hot' }).extra).toEqual({ temperature: 'hot' })
+    expect(decodeRequest({ model: 'm', temperature: 'hot' }).extra).toEqual({
+      'openai-responses': { fields: { temperature: 'hot' } },
+    })
   })
 
   test('encode writes the fields in table order, skipping absent ones', () => {
