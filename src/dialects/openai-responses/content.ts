@@ -34,7 +34,7 @@ import {
 } from '../ir.ts'
 import { continuesReasoning, decodeReasoningItem, reasoningItem } from './reasoning.ts'
 import { decodeFunctionCall, decodeToolResult, encodeToolResult, functionCallItem } from './tools.ts'
-import { fieldsOf, type ResponsesHints, US, withHints } from './types.ts'
+import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
 
 /** How the assistant-turn encoder behaves: request history or a response's output. */
 export interface ItemContext {
@@ -169,6 +169,9 @@ function decodeAssistantMessage(item: JsonObject, path: string, turn: () => Part
 
 type InputContent = TextPart | ImagePart | FilePart | AudioPart
 
+const TEXT_KEYS = takenKeySets(['type', 'text'], ['annotations'])
+const IMAGE_KEYS = takenKeySets(['type'], ['image_url', 'file_id', 'detail'])
+const FILE_KEYS = takenKeySets(['type'], ['file_data', 'file_url', 'file_id', 'filename'])
 const REFUSAL_KEYS: ReadonlySet<string> = new Set(['type', 'refusal'])
 const AUDIO_PART_KEYS: ReadonlySet<string> = new Set(['type', 'input_audio'])
 const AUDIO_KEYS: ReadonlySet<string> = new Set(['data', 'format'])
@@ -186,12 +189,12 @@ export function decodeInputPart(
       if (typeof p.text !== 'string')
         throw new DialectError('A text part needs a string text', `${path}.text`)
       const part: TextPart = { type: 'text', text: p.text }
-      const known = new Set(['type', 'text'])
+      let taken = 0
       if (Array.isArray(p.annotations) && p.annotations.length > 0) {
         part.citations = p.annotations
-        known.add('annotations')
+        taken |= 1
       }
-      const h = fieldsOf(p, known)
+      const h = fieldsOf(p, TEXT_KEYS[taken]!)
       if (p.type !== defaultText) h.partType = p.type
       return withHints(part, h)
     }
@@ -203,26 +206,26 @@ export function decodeInputPart(
       return withHints<TextPart>({ type: 'text', text: p.refusal }, h)
     }
     case 'input_image': {
-      const known = new Set(['type'])
+      let taken = 0
       let source: MediaSource
       if (typeof p.image_url === 'string') {
         source = mediaSourceFromUrl(p.image_url)
-        known.add('image_url')
+        taken |= 1
       } else if (typeof p.file_id === 'string') {
         source = { kind: 'file_id', fileId: p.file_id }
-        known.add('file_id')
+        taken |= 2
       } else {
         throw new DialectError('An input_image needs image_url or file_id', `${path}.image_url`)
       }
       const part: ImagePart = { type: 'image', source }
       if (p.detail === 'auto' || p.detail === 'low' || p.detail === 'high') {
         part.detail = p.detail
-        known.add('detail')
+        taken |= 4
       }
-      return withHints(part, fieldsOf(p, known))
+      return withHints(part, fieldsOf(p, IMAGE_KEYS[taken]!))
     }
     case 'input_file': {
-      const known = new Set(['type'])
+      let taken = 0
       const filename = typeof p.filename === 'string' ? p.filename : undefined
       let raw = false
       let source: MediaSource
@@ -233,22 +236,22 @@ export function decodeInputPart(
           source = { kind: 'base64', mediaType: guessMediaType(filename ?? ''), data: p.file_data }
           raw = true
         }
-        known.add('file_data')
+        taken |= 1
       } else if (typeof p.file_url === 'string') {
         source = { kind: 'url', url: p.file_url }
-        known.add('file_url')
+        taken |= 2
       } else if (typeof p.file_id === 'string') {
         source = { kind: 'file_id', fileId: p.file_id }
-        known.add('file_id')
+        taken |= 4
       } else {
         throw new DialectError('An input_file needs file_data, file_url or file_id', `${path}.file_data`)
       }
       const part: FilePart = { type: 'file', source }
       if (filename !== undefined) {
         part.filename = filename
-        known.add('filename')
+        taken |= 8
       }
-      const h = fieldsOf(p, known)
+      const h = fieldsOf(p, FILE_KEYS[taken]!)
       if (raw) h.fileData = 'raw'
       return withHints(part, h)
     }

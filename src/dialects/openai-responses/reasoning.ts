@@ -36,7 +36,7 @@ import {
   type ThinkingPart,
 } from '../ir.ts'
 import type { ItemContext } from './content.ts'
-import { fieldsOf, type ResponsesHints, US, withHints } from './types.ts'
+import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
 
 /** Prefix of foreign redacted thinking (Anthropic `redacted_thinking`) inside wrapped encrypted_content. */
 export const REDACTED_PREFIX = 'redacted:'
@@ -48,23 +48,25 @@ const SUMMARIES: ReadonlySet<string> = new Set(['auto', 'concise', 'detailed', '
 /** What the Responses API and the Codex backend accept. */
 const WIRE_EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh']
 
+const REASONING_CONFIG_KEYS = takenKeySets([], ['effort', 'summary'])
+
 /** The request's `reasoning` object → IR, and its fields the IR does not model. */
 export function decodeReasoning(r: JsonObject): {
   reasoning: ReasoningRequest
   rest: JsonObject | undefined
 } {
   const ir: ReasoningRequest = {}
-  const known = new Set<string>()
+  let taken = 0
   if (typeof r.effort === 'string' && EFFORTS.has(r.effort)) {
     ir.effort = r.effort as ReasoningEffort
-    known.add('effort')
+    taken |= 1
   }
   if (typeof r.summary === 'string' && SUMMARIES.has(r.summary)) {
     ir.summary = r.summary as ReasoningRequest['summary']
     if (r.summary !== 'none') ir.includeThoughts = true
-    known.add('summary')
+    taken |= 2
   }
-  return { reasoning: ir, rest: unknownFields(r, known) }
+  return { reasoning: ir, rest: unknownFields(r, REASONING_CONFIG_KEYS[taken]!) }
 }
 
 export function encodeReasoning(r: ReasoningRequest | undefined, ctx: ItemContext): JsonObject | undefined {
@@ -87,7 +89,7 @@ export function encodeReasoning(r: ReasoningRequest | undefined, ctx: ItemContex
 export function decodeReasoningItem(item: JsonObject, path: string, prov: Provenance): ThinkingPart[] {
   const summary = item.summary
   if (!Array.isArray(summary)) throw new DialectError("A reasoning item needs 'summary'", `${path}.summary`)
-  const known = new Set(['type', 'summary'])
+  let taken = 0
   const parts: ThinkingPart[] = []
   for (let j = 0; j < summary.length; j++) {
     const s = summary[j]
@@ -99,7 +101,7 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
   }
   const content = item.content
   if (parts.length === 0 && Array.isArray(content) && content.length > 0 && content.every(isReasoningText)) {
-    known.add('content')
+    taken |= 1
     for (const c of content) {
       const part: ThinkingPart = { type: 'thinking', text: c.text, summary: false }
       parts.push(withHints(part, fieldsOf(c, TEXT_KEYS)))
@@ -110,7 +112,7 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
   let provenance = prov
   const last = parts[parts.length - 1]!
   if (typeof item.encrypted_content === 'string') {
-    known.add('encrypted_content')
+    taken |= 2
     const opened = unwrapSignature(item.encrypted_content, US)
     if (opened.signature === item.encrypted_content) {
       last.encrypted = opened.signature
@@ -125,9 +127,9 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
     }
   }
   const itemId = typeof item.id === 'string' ? item.id : undefined
-  if (itemId !== undefined) known.add('id')
+  if (itemId !== undefined) taken |= 4
   const first = parts[0]!
-  const reasoning = fieldsOf(item, known)
+  const reasoning = fieldsOf(item, REASONING_ITEM_KEYS[taken]!)
   first.extra = { [US]: { ...hintsOf<ResponsesHints>(first.extra, US), reasoning } }
   for (const p of parts) {
     if (itemId !== undefined) p.itemId = itemId
@@ -137,6 +139,7 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
 }
 
 const TEXT_KEYS: ReadonlySet<string> = new Set(['type', 'text'])
+const REASONING_ITEM_KEYS = takenKeySets(['type', 'summary'], ['content', 'encrypted_content', 'id'])
 
 function isReasoningText(c: unknown): c is JsonObject & { text: string } {
   return isObject(c) && c.type === 'reasoning_text' && typeof c.text === 'string'

@@ -15,7 +15,7 @@ import { decodeItems, encodeInput, type ItemContext } from './content.ts'
 import { decodeReasoning, encodeReasoning } from './reasoning.ts'
 import { decodeSampling, encodeSampling, rejectInexpressible } from './sampling.ts'
 import { decodeTool, decodeToolChoice, encodeToolChoice, encodeTools } from './tools.ts'
-import { type ResponsesHints, US } from './types.ts'
+import { type ResponsesHints, takenKeySets, US } from './types.ts'
 
 export function decodeRequest(body: unknown): Request {
   if (!isObject(body)) throw new DialectError('The request body must be a JSON object')
@@ -107,6 +107,7 @@ export function decodeRequest(body: unknown): Request {
 
 const FORMAT_KEY: ReadonlySet<string> = new Set(['format'])
 const TYPE_KEY: ReadonlySet<string> = new Set(['type'])
+const JSON_SCHEMA_KEYS = takenKeySets(['type', 'schema'], ['name', 'strict', 'description'])
 
 function decodeFormat(f: JsonObject): { format: ResponseFormat; rest: JsonObject | undefined } | undefined {
   switch (f.type) {
@@ -116,20 +117,20 @@ function decodeFormat(f: JsonObject): { format: ResponseFormat; rest: JsonObject
     case 'json_schema': {
       if (!isObject(f.schema)) return undefined
       const format: ResponseFormat = { type: 'json_schema', schema: f.schema }
-      const known = new Set(['type', 'schema'])
+      let taken = 0
       if (typeof f.name === 'string') {
         format.name = f.name
-        known.add('name')
+        taken |= 1
       }
       if (typeof f.strict === 'boolean') {
         format.strict = f.strict
-        known.add('strict')
+        taken |= 2
       }
       if (typeof f.description === 'string') {
         format.description = f.description
-        known.add('description')
+        taken |= 4
       }
-      return { format, rest: unknownFields(f, known) }
+      return { format, rest: unknownFields(f, JSON_SCHEMA_KEYS[taken]!) }
     }
     default:
       return undefined

@@ -37,7 +37,7 @@ import {
 import { encodeAssistantParts, type ItemContext } from './content.ts'
 import { decodeReasoningItem } from './reasoning.ts'
 import { decodeFunctionCall } from './tools.ts'
-import { fieldsOf, type ResponsesHints, US, withHints } from './types.ts'
+import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
 
 // =============================================================================================
 // Stop reasons
@@ -183,12 +183,12 @@ export function decodeOutputItems(
           let part: Part
           if (c.type === 'output_text' && typeof c.text === 'string') {
             part = { type: 'text', text: c.text }
-            const known = new Set(['type', 'text'])
+            let taken = 0
             if (Array.isArray(c.annotations) && c.annotations.length > 0) {
               part.citations = c.annotations
-              known.add('annotations')
+              taken |= 1
             }
-            withHints(part, fieldsOf(c, known))
+            withHints(part, fieldsOf(c, TEXT_KEYS[taken]!))
           } else if (c.type === 'refusal' && typeof c.refusal === 'string') {
             const h = fieldsOf(c, REFUSAL_KEYS)
             h.refusal = true
@@ -210,7 +210,12 @@ export function decodeOutputItems(
 
 const CONTENT_KEY: ReadonlySet<string> = new Set(['content'])
 const REFUSAL_KEYS: ReadonlySet<string> = new Set(['type', 'refusal'])
-const RESPONSE_TAKEN = ['id', 'object', 'created_at', 'model', 'output', 'usage', 'status']
+const TEXT_KEYS = takenKeySets(['type', 'text'], ['annotations'])
+/** status/error/incomplete_details are re-derived from the stop reason; only what that loses is kept. */
+const RESPONSE_KEYS = takenKeySets(
+  ['id', 'object', 'created_at', 'model', 'output', 'usage', 'status'],
+  ['error', 'incomplete_details'],
+)
 
 export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): Response {
   if (!isObject(body)) throw new DialectError('The response body must be a JSON object')
@@ -229,13 +234,9 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
   if (rawStop !== undefined) res.rawStopReason = rawStop
   const usage = decodeUsage(body.usage, true)
   if (usage) res.usage = usage
-  // status/error/incomplete_details are re-derived from the stop reason; keep only what that loses.
-  const taken = new Set(RESPONSE_TAKEN)
-  if (body.error === null) taken.add('error')
-  if (body.incomplete_details === null || (incomplete && Object.keys(incomplete).length === 1)) {
-    taken.add('incomplete_details')
-  }
-  const h = fieldsOf(body, taken)
+  let taken = body.error === null ? 1 : 0
+  if (body.incomplete_details === null || (incomplete && Object.keys(incomplete).length === 1)) taken |= 2
+  const h = fieldsOf(body, RESPONSE_KEYS[taken]!)
   if (raw.length > 0) h.outputItems = raw
   res.extra = {}
   return withHints(res, h)

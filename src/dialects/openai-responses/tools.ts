@@ -20,7 +20,7 @@ import {
   type ToolResultPart,
 } from '../ir.ts'
 import { decodeInputPart, encodeContentPart, type ItemContext } from './content.ts'
-import { fieldsOf, type ResponsesHints, US, withHints } from './types.ts'
+import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
 
 /** The wire `tool_choice` of an IR choice. */
 export function encodeToolChoice(tc: ToolChoice): JsonObject | string {
@@ -46,6 +46,8 @@ export function decodeTool(t: unknown, i: number): Tool | Tool[] {
 }
 
 const NAMESPACE_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'tools'])
+const FUNCTION_TOOL_KEYS = takenKeySets(['type', 'name'], ['parameters', 'description', 'strict'])
+const FUNCTION_CALL_KEYS = takenKeySets(['type', 'call_id', 'name', 'arguments'], ['id', 'namespace'])
 
 /** A namespace holding only function tools; one with custom tools stays a server tool. */
 function isFunctionNamespace(t: JsonObject): t is JsonObject & { name: string; tools: JsonObject[] } {
@@ -64,20 +66,20 @@ function decodeFunctionTool(t: JsonObject, path: string, namespace: string | und
   }
   const tool: FunctionTool = { kind: 'function', name: t.name, parameters: {} }
   if (namespace !== undefined) tool.namespace = namespace
-  const known = new Set(['type', 'name'])
+  let taken = 0
   if (isObject(t.parameters)) {
     tool.parameters = t.parameters
-    known.add('parameters')
+    taken |= 1
   }
   if (typeof t.description === 'string') {
     tool.description = t.description
-    known.add('description')
+    taken |= 2
   }
   if (typeof t.strict === 'boolean') {
     tool.strict = t.strict
-    known.add('strict')
+    taken |= 4
   }
-  const h = fieldsOf(t, known)
+  const h = fieldsOf(t, FUNCTION_TOOL_KEYS[taken]!)
   if (t.parameters === undefined) h.parameters = 'absent'
   return withHints(tool, h)
 }
@@ -170,16 +172,16 @@ export function decodeFunctionCall(item: JsonObject, path: string): ToolCallPart
     name: item.name,
     arguments: stringifyArguments(args),
   }
-  const known = new Set(['type', 'call_id', 'name', 'arguments'])
+  let taken = 0
   if (typeof item.id === 'string') {
     part.itemId = item.id
-    known.add('id')
+    taken |= 1
   }
   if (typeof item.namespace === 'string') {
     part.namespace = item.namespace
-    known.add('namespace')
+    taken |= 2
   }
-  return withHints(part, fieldsOf(item, known))
+  return withHints(part, fieldsOf(item, FUNCTION_CALL_KEYS[taken]!))
 }
 
 export function functionCallItem(p: ToolCallPart, ctx: ItemContext): JsonObject {

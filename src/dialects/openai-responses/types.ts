@@ -63,3 +63,18 @@ export function withHints<T extends { extra?: Extra }>(x: T, h: ResponsesHints):
   if (extra) x.extra = extra
   return x
 }
+
+/**
+ * Every key set a decoder may have taken from one wire object: `base` plus each subset of
+ * `optional`, indexed by the bitmask of the optional keys taken (bit i = `optional[i]`). Built
+ * once at load, so decoding a part allocates no set.
+ */
+export function takenKeySets(
+  base: readonly string[],
+  optional: readonly string[],
+): readonly ReadonlySet<string>[] {
+  const sets: ReadonlySet<string>[] = []
+  for (let mask = 0; mask < 1 << optional.length; mask++)
+    sets.push(new Set([...base, ...optional.filter((_, i) => mask & (1 << i))]))
+  return sets
+}
