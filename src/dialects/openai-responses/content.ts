@@ -34,7 +34,7 @@ import {
 } from '../ir.ts'
 import { continuesReasoning, decodeReasoningItem, reasoningItem } from './reasoning.ts'
 import { decodeFunctionCall, decodeToolResult, encodeToolResult, functionCallItem } from './tools.ts'
-import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
+import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
 
 /** How the assistant-turn encoder behaves: request history or a response's output. */
 export interface ItemContext {
@@ -55,7 +55,7 @@ export interface ItemContext {
 /** Input items → IR messages, grouping each assistant turn into one message. */
 export function decodeItems(items: unknown[]): Message[] {
   const out: Message[] = []
-  const prov: Provenance = { dialect: US }
+  const prov: Provenance = { dialect: DIALECT }
   /** Function names by call id, for tool results (Gemini's functionResponse needs the name). */
   const names = new Map<string, string>()
   let turn: Message | undefined
@@ -109,7 +109,7 @@ function rawItemMessage(item: JsonObject): Message {
   const type = typeof item.type === 'string' ? item.type : ''
   // Outputs and references are the client's side of the conversation; calls are the model's.
   const role = type.endsWith('_output') || type === 'item_reference' || type === '' ? 'user' : 'assistant'
-  return { role, content: [], extra: { [US]: { item } satisfies ResponsesHints } }
+  return { role, content: [], extra: { [DIALECT]: { item } satisfies Hints } }
 }
 
 function decodeInputMessage(item: JsonObject, role: 'user' | 'system' | 'developer', path: string): Message {
@@ -126,7 +126,7 @@ function decodeInputMessage(item: JsonObject, role: 'user' | 'system' | 'develop
   } else {
     throw new DialectError("A message needs 'content' (a string or an array of parts)", `${path}.content`)
   }
-  const extra = extraWith(US, h)
+  const extra = extraWith(DIALECT, h)
   if (extra) msg.extra = extra
   return msg
 }
@@ -134,7 +134,7 @@ function decodeInputMessage(item: JsonObject, role: 'user' | 'system' | 'develop
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['role', 'content'])
 
 /** A message item's hints: its fields other than role and content. */
-function messageHints(item: JsonObject): ResponsesHints {
+function messageHints(item: JsonObject): Hints {
   const fields = unknownFields(item, MESSAGE_KEYS)
   return fields ? { fields } : {}
 }
@@ -145,7 +145,7 @@ function decodeAssistantMessage(item: JsonObject, path: string, turn: () => Part
   const c = item.content
   if (typeof c === 'string') {
     message.content = 'string'
-    turn().push({ type: 'text', text: c, extra: { [US]: { message } satisfies ResponsesHints } })
+    turn().push({ type: 'text', text: c, extra: { [DIALECT]: { message } satisfies Hints } })
     return true
   }
   if (!Array.isArray(c)) {
@@ -161,7 +161,7 @@ function decodeAssistantMessage(item: JsonObject, path: string, turn: () => Part
         `${path}.content.${j}`,
       )
     }
-    if (j === 0) part.extra = { [US]: { ...hintsOf<ResponsesHints>(part.extra, US), message } }
+    if (j === 0) part.extra = { [DIALECT]: { ...hintsOf<Hints>(part.extra, DIALECT), message } }
     parts.push(part)
   }
   return true
@@ -281,7 +281,7 @@ export function encodeInput(messages: Message[], ctx: ItemContext): string | Jso
     const only = m.content[0]
     if (
       m.role === 'user' &&
-      hintsOf<ResponsesHints>(m.extra, US)?.input === 'string' &&
+      hintsOf<Hints>(m.extra, DIALECT)?.input === 'string' &&
       m.content.length === 1 &&
       only?.type === 'text'
     ) {
@@ -291,7 +291,7 @@ export function encodeInput(messages: Message[], ctx: ItemContext): string | Jso
   const items: JsonObject[] = []
   for (let m = 0; m < messages.length; m++) {
     const msg = messages[m]!
-    const item = hintsOf<ResponsesHints>(msg.extra, US)?.item
+    const item = hintsOf<Hints>(msg.extra, DIALECT)?.item
     if (item) {
       items.push(item)
       continue
@@ -304,7 +304,7 @@ export function encodeInput(messages: Message[], ctx: ItemContext): string | Jso
 
 /** A user, system or tool message: message items for content, function_call_output items for results. */
 function encodeClientMessage(msg: Message, m: number, items: JsonObject[], ctx: ItemContext): void {
-  const h = hintsOf<ResponsesHints>(msg.extra, US)
+  const h = hintsOf<Hints>(msg.extra, DIALECT)
   const role = msg.role === 'system' ? (h?.role === 'system' ? 'system' : 'developer') : 'user'
   let content: JsonObject[] | undefined
   for (let j = 0; j < msg.content.length; j++) {
@@ -333,7 +333,7 @@ function encodeClientMessage(msg: Message, m: number, items: JsonObject[], ctx: 
 function messageItem(
   role: string,
   content: JsonObject[],
-  h: ResponsesHints | undefined,
+  h: Hints | undefined,
   ctx: ItemContext,
 ): JsonObject {
   if (!ctx.ownSource) return { type: 'message', role, content }
@@ -341,7 +341,7 @@ function messageItem(
 }
 
 /** Restores `content: "…"` on the last item when the client wrote it that way. */
-function finishStringContent(items: JsonObject[], h: ResponsesHints | undefined): void {
+function finishStringContent(items: JsonObject[], h: Hints | undefined): void {
   if (h?.content !== 'string') return
   const item = items[items.length - 1]
   const content = item?.content
@@ -356,7 +356,7 @@ export function encodeContentPart(
   path: string,
   ctx: ItemContext,
 ): JsonObject {
-  const h = hintsOf<ResponsesHints>(p.extra, US)
+  const h = hintsOf<Hints>(p.extra, DIALECT)
   const fields = h?.fields
   switch (p.type) {
     case 'text': {
@@ -399,21 +399,21 @@ export function encodeAssistantParts(
   ctx: ItemContext,
 ): void {
   let message: JsonObject | undefined
-  let marker: ResponsesHints | undefined
+  let marker: Hints | undefined
   const close = () => {
     if (message) finishStringContent(items, marker)
     message = undefined
     marker = undefined
   }
   const textPart = (p: TextPart): JsonObject => {
-    const h = hintsOf<ResponsesHints>(p.extra, US)
+    const h = hintsOf<Hints>(p.extra, DIALECT)
     if (h?.refusal === true) return fillGaps({ type: 'refusal', refusal: p.text }, h.fields)
     const out: JsonObject = { type: h?.partType ?? 'output_text', text: p.text }
     if (ctx.mode === 'response') out.annotations = ctx.ownSource && p.citations ? p.citations : []
     else if (ctx.ownSource && p.citations) out.annotations = p.citations
     return fillGaps(out, h?.fields)
   }
-  const append = (content: JsonObject, startMarker: ResponsesHints | undefined) => {
+  const append = (content: JsonObject, startMarker: Hints | undefined) => {
     if (!message || startMarker) {
       close()
       marker = startMarker
@@ -428,7 +428,7 @@ export function encodeAssistantParts(
     const p = parts[j]!
     switch (p.type) {
       case 'text': {
-        append(textPart(p), hintsOf<ResponsesHints>(p.extra, US)?.message)
+        append(textPart(p), hintsOf<Hints>(p.extra, DIALECT)?.message)
         j++
         break
       }
@@ -459,7 +459,7 @@ export function encodeAssistantParts(
   close()
 }
 
-function openMessage(marker: ResponsesHints | undefined, ctx: ItemContext): JsonObject {
+function openMessage(marker: Hints | undefined, ctx: ItemContext): JsonObject {
   const fields = marker?.fields
   if (ctx.mode === 'response') {
     const item: JsonObject = {

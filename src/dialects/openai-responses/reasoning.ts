@@ -36,7 +36,7 @@ import {
   type ThinkingPart,
 } from '../ir.ts'
 import type { ItemContext } from './content.ts'
-import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
+import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
 
 /** Prefix of foreign redacted thinking (Anthropic `redacted_thinking`) inside wrapped encrypted_content. */
 export const REDACTED_PREFIX = 'redacted:'
@@ -113,10 +113,10 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
   const last = parts[parts.length - 1]!
   if (typeof item.encrypted_content === 'string') {
     taken |= 2
-    const opened = unwrapSignature(item.encrypted_content, US)
+    const opened = unwrapSignature(item.encrypted_content, DIALECT)
     if (opened.signature === item.encrypted_content) {
       last.encrypted = opened.signature
-    } else if (opened.provenance.dialect === US) {
+    } else if (opened.provenance.dialect === DIALECT) {
       last.encrypted = opened.signature
       provenance = opened.provenance
     } else {
@@ -130,7 +130,7 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
   if (itemId !== undefined) taken |= 4
   const first = parts[0]!
   const reasoning = fieldsOf(item, REASONING_ITEM_KEYS[taken]!)
-  first.extra = { [US]: { ...hintsOf<ResponsesHints>(first.extra, US), reasoning } }
+  first.extra = { [DIALECT]: { ...hintsOf<Hints>(first.extra, DIALECT), reasoning } }
   for (const p of parts) {
     if (itemId !== undefined) p.itemId = itemId
     p.provenance = provenance
@@ -147,7 +147,7 @@ function isReasoningText(c: unknown): c is JsonObject & { text: string } {
 
 export function continuesReasoning(cur: Part, prev: Part, ctx: ItemContext): boolean {
   if (cur.type !== 'thinking' || prev.type !== 'thinking') return false
-  if (ctx.ownSource) return hintsOf<ResponsesHints>(cur.extra, US)?.reasoning === undefined
+  if (ctx.ownSource) return hintsOf<Hints>(cur.extra, DIALECT)?.reasoning === undefined
   return cur.itemId !== undefined && cur.itemId === prev.itemId
 }
 
@@ -158,7 +158,7 @@ export function reasoningItem(group: ThinkingPart[], ctx: ItemContext): JsonObje
   let opaque: string | undefined
   if (ctx.mode === 'request') {
     // Encrypted reasoning validates only where it was minted; anything else is rejected upstream.
-    if (!group.every((p) => isNative(p.provenance, US, ctx.provider))) return undefined
+    if (!group.every((p) => isNative(p.provenance, DIALECT, ctx.provider))) return undefined
     for (const p of group) {
       const v = p.encrypted ?? p.signature
       if (v !== undefined) opaque = v
@@ -168,15 +168,15 @@ export function reasoningItem(group: ThinkingPart[], ctx: ItemContext): JsonObje
   } else {
     for (const p of group) {
       const prov = p.provenance ?? ctx.provenance
-      if (p.encrypted !== undefined) opaque = signatureFor(US, p.encrypted, prov)
-      else if (p.signature !== undefined) opaque = signatureFor(US, p.signature, prov)
-      else if (p.redacted !== undefined) opaque = signatureFor(US, REDACTED_PREFIX + p.redacted, prov)
+      if (p.encrypted !== undefined) opaque = signatureFor(DIALECT, p.encrypted, prov)
+      else if (p.signature !== undefined) opaque = signatureFor(DIALECT, p.signature, prov)
+      else if (p.redacted !== undefined) opaque = signatureFor(DIALECT, REDACTED_PREFIX + p.redacted, prov)
     }
   }
   const summary: JsonObject[] = []
   const content: JsonObject[] = []
   for (const p of group) {
-    const fields = hintsOf<ResponsesHints>(p.extra, US)?.fields
+    const fields = hintsOf<Hints>(p.extra, DIALECT)?.fields
     if (p.summary === false) content.push(fillGaps({ type: 'reasoning_text', text: p.text }, fields))
     else if (p.text !== '') summary.push(fillGaps({ type: 'summary_text', text: p.text }, fields))
   }
@@ -187,5 +187,5 @@ export function reasoningItem(group: ThinkingPart[], ctx: ItemContext): JsonObje
   item.summary = summary
   if (content.length > 0) item.content = content
   if (opaque !== undefined) item.encrypted_content = opaque
-  return fillGaps(item, hintsOf<ResponsesHints>(first.extra, US)?.reasoning?.fields)
+  return fillGaps(item, hintsOf<Hints>(first.extra, DIALECT)?.reasoning?.fields)
 }

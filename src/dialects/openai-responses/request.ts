@@ -4,7 +4,7 @@
  * sampling.ts for the rest.
  *
  * Round trip: every object the decoders meet keeps the wire fields the IR does not model, and
- * how the wire spelled what the IR folds together, as `ResponsesHints` (types.ts) under
+ * how the wire spelled what the IR folds together, as `Hints` (types.ts) under
  * `extra['openai-responses']`; the encoders fill the gaps of what they built from them, so a
  * value the gateway changed (model, stream, reasoning effort…) is never overwritten.
  */
@@ -15,13 +15,13 @@ import { decodeItems, encodeInput, type ItemContext } from './content.ts'
 import { decodeReasoning, encodeReasoning } from './reasoning.ts'
 import { decodeSampling, encodeSampling, rejectInexpressible } from './sampling.ts'
 import { decodeTool, decodeToolChoice, encodeToolChoice, encodeTools } from './tools.ts'
-import { type ResponsesHints, takenKeySets, US } from './types.ts'
+import { DIALECT, type Hints, takenKeySets } from './types.ts'
 
 export function decodeRequest(body: unknown): Request {
   if (!isObject(body)) throw new DialectError('The request body must be a JSON object')
   const model = body.model
   if (typeof model !== 'string' || model === '') throw new DialectError("'model' is required", 'model')
-  const req: Request = { source: US, model, system: [], messages: [], stream: false, extra: {} }
+  const req: Request = { source: DIALECT, model, system: [], messages: [], stream: false, extra: {} }
   const taken = new Set(['model'])
   const partial: JsonObject = {}
 
@@ -34,7 +34,7 @@ export function decodeRequest(body: unknown): Request {
     req.messages.push({
       role: 'user',
       content: [{ type: 'text', text: input }],
-      extra: { [US]: { input: 'string' } satisfies ResponsesHints },
+      extra: { [DIALECT]: { input: 'string' } satisfies Hints },
     })
     taken.add('input')
   } else if (Array.isArray(input)) {
@@ -97,11 +97,11 @@ export function decodeRequest(body: unknown): Request {
     taken.add('stream')
   }
 
-  const h: ResponsesHints = {}
+  const h: Hints = {}
   const fields = unknownFields(body, taken)
   if (fields) h.fields = fields
   for (const k in partial) keepField(h, k, partial[k])
-  req.extra = extraWith(US, h) ?? {}
+  req.extra = extraWith(DIALECT, h) ?? {}
   return req
 }
 
@@ -145,7 +145,7 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
       req.system.length === 1 ? req.system[0]!.text : req.system.map((p) => p.text).join('\n\n')
   }
   const ctx: ItemContext = {
-    ownSource: req.source === US,
+    ownSource: req.source === DIALECT,
     mode: 'request',
     foreignThinking: opts.foreignThinking ?? 'drop',
   }
@@ -160,7 +160,7 @@ export function encodeRequest(req: Request, opts: EncodeRequestOptions = {}): Re
   if (req.responseFormat) body.text = { format: encodeFormat(req.responseFormat, ctx) }
   encodeSampling(req, body)
   if (req.stream) body.stream = true
-  fillGaps(body, hintsOf<ResponsesHints>(req.extra, US)?.fields)
+  fillGaps(body, hintsOf<Hints>(req.extra, DIALECT)?.fields)
   return body
 }
 

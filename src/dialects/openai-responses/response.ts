@@ -37,7 +37,7 @@ import {
 import { encodeAssistantParts, type ItemContext } from './content.ts'
 import { decodeReasoningItem } from './reasoning.ts'
 import { decodeFunctionCall } from './tools.ts'
-import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
+import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
 
 // =============================================================================================
 // Stop reasons
@@ -196,7 +196,7 @@ export function decodeOutputItems(
           } else {
             throw new DialectError('Unsupported output content part', cpath)
           }
-          if (j === 0) part.extra = { [US]: { ...hintsOf<ResponsesHints>(part.extra, US), message } }
+          if (j === 0) part.extra = { [DIALECT]: { ...hintsOf<Hints>(part.extra, DIALECT), message } }
           parts.push(part)
         }
         break
@@ -220,11 +220,11 @@ const RESPONSE_KEYS = takenKeySets(
 export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): Response {
   if (!isObject(body)) throw new DialectError('The response body must be a JSON object')
   const output = Array.isArray(body.output) ? body.output : []
-  const { parts, raw, sawToolCall } = decodeOutputItems(output, opts.provenance ?? { dialect: US })
+  const { parts, raw, sawToolCall } = decodeOutputItems(output, opts.provenance ?? { dialect: DIALECT })
   const incomplete = isObject(body.incomplete_details) ? body.incomplete_details : undefined
   const { stopReason, raw: rawStop } = stopReasonOf(body.status, incomplete?.reason, sawToolCall)
   const res: Response = {
-    source: US,
+    source: DIALECT,
     id: typeof body.id === 'string' ? body.id : '',
     model: typeof body.model === 'string' ? body.model : '',
     content: parts,
@@ -254,8 +254,8 @@ export function responseIdFor(id: string): string {
 export const DEFAULT_FAILURE = { code: 'server_error', message: 'The upstream model failed to respond.' }
 
 export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
-  const ownSource = res.source === US
-  const h = hintsOf<ResponsesHints>(res.extra, US)
+  const ownSource = res.source === DIALECT
+  const h = hintsOf<Hints>(res.extra, DIALECT)
   const x = h?.fields
   const ctx: ItemContext = { ownSource, mode: 'response' }
   if (opts.provenance) ctx.provenance = opts.provenance
@@ -284,7 +284,7 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
             : { reason },
     model: opts.model ?? res.model,
     output,
-    usage: res.usage ? encodeUsage(res.usage, hintsOf<ResponsesHints>(res.usage.extra, US)?.fields) : null,
+    usage: res.usage ? encodeUsage(res.usage, hintsOf<Hints>(res.usage.extra, DIALECT)?.fields) : null,
   }
   return fillGaps(body, x)
 }

@@ -35,13 +35,13 @@ import { REDACTED_PREFIX } from './reasoning.ts'
 import { DEFAULT_FAILURE, encodeUsage, responseIdFor, statusOf } from './response.ts'
 import { Block, doneItem, Item } from './stream-items.ts'
 import { namespacedName } from './tools.ts'
-import { type ResponsesHints, US } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 const q = JSON.stringify
 
 /** The upstream response object this dialect's decoder kept on a start/finish event. */
 function ours(extra: Extra | undefined): JsonObject | undefined {
-  const response = hintsOf<ResponsesHints>(extra, US)?.response
+  const response = hintsOf<Hints>(extra, DIALECT)?.response
   return isObject(response) ? response : undefined
 }
 
@@ -130,7 +130,7 @@ class Encoder {
         const b = this.#blocks[ev.index]
         if (b?.kind === 'thinking') {
           b.item.encrypted = signatureFor(
-            US,
+            DIALECT,
             ev.signature,
             ev.provenance ?? b.provenance ?? this.#opts.provenance,
           )
@@ -140,7 +140,7 @@ class Encoder {
       case 'encrypted_reasoning': {
         const b = this.#blocks[ev.index]
         if (b?.kind === 'thinking')
-          b.item.encrypted = signatureFor(US, ev.data, b.provenance ?? this.#opts.provenance)
+          b.item.encrypted = signatureFor(DIALECT, ev.data, b.provenance ?? this.#opts.provenance)
         return
       }
       case 'block_stop':
@@ -300,7 +300,7 @@ class Encoder {
         const prov = block.provenance ?? this.#opts.provenance
         b = new Block('thinking', item, block.summary !== false, prov)
         if (block.redacted !== undefined)
-          item.encrypted = signatureFor(US, REDACTED_PREFIX + block.redacted, prov)
+          item.encrypted = signatureFor(DIALECT, REDACTED_PREFIX + block.redacted, prov)
         break
       }
       case 'tool_call': {

@@ -20,7 +20,7 @@ import {
   type ToolResultPart,
 } from '../ir.ts'
 import { decodeInputPart, encodeContentPart, type ItemContext } from './content.ts'
-import { fieldsOf, type ResponsesHints, takenKeySets, US, withHints } from './types.ts'
+import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
 
 /** The wire `tool_choice` of an IR choice. */
 export function encodeToolChoice(tc: ToolChoice): JsonObject | string {
@@ -37,12 +37,12 @@ export function decodeTool(t: unknown, i: number): Tool | Tool[] {
     // The namespace's own fields ride on its first function, which starts the group again on encode.
     const first = fns[0]!
     const namespace = fieldsOf(t, NAMESPACE_KEYS)
-    first.extra = { [US]: { ...hintsOf<ResponsesHints>(first.extra, US), namespace } }
+    first.extra = { [DIALECT]: { ...hintsOf<Hints>(first.extra, DIALECT), namespace } }
     return fns
   }
   // web_search, web_search_preview and their dated variants; the whole object is the config.
-  if (t.type.startsWith('web_search')) return { kind: 'web_search', config: t, dialect: US }
-  return { kind: 'server', dialect: US, raw: t }
+  if (t.type.startsWith('web_search')) return { kind: 'web_search', config: t, dialect: DIALECT }
+  return { kind: 'server', dialect: DIALECT, raw: t }
 }
 
 const NAMESPACE_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'tools'])
@@ -95,7 +95,7 @@ export function encodeTools(tools: Tool[], ctx: ItemContext): JsonObject[] {
       out.push(encodeTool(t, i, ctx))
       continue
     }
-    const marker = hintsOf<ResponsesHints>(t.extra, US)?.namespace
+    const marker = hintsOf<Hints>(t.extra, DIALECT)?.namespace
     if (!group || group.name !== t.namespace || marker) {
       group = fillGaps({ type: 'namespace', name: t.namespace }, marker?.fields)
       // `description` is a required field of the wire tool.
@@ -111,7 +111,7 @@ export function encodeTools(tools: Tool[], ctx: ItemContext): JsonObject[] {
 function encodeTool(t: Tool, i: number, ctx: ItemContext): JsonObject {
   switch (t.kind) {
     case 'function': {
-      const h = hintsOf<ResponsesHints>(t.extra, US)
+      const h = hintsOf<Hints>(t.extra, DIALECT)
       const out: JsonObject = { type: 'function', name: t.name }
       if (t.description !== undefined) out.description = t.description
       // A client's own `parameters` the IR could not take (null…), or none at all, comes back as sent.
@@ -125,10 +125,10 @@ function encodeTool(t: Tool, i: number, ctx: ItemContext): JsonObject {
       return fillGaps(out, h?.fields)
     }
     case 'web_search':
-      if (t.dialect === US && t.config) return t.config
+      if (t.dialect === DIALECT && t.config) return t.config
       return foreignWebSearch(t.config)
     case 'server': {
-      if (t.dialect === US) return t.raw
+      if (t.dialect === DIALECT) return t.raw
       const name =
         typeof t.raw.type === 'string' ? t.raw.type : typeof t.raw.name === 'string' ? t.raw.name : 'tool'
       throw new DialectError(
@@ -185,7 +185,7 @@ export function decodeFunctionCall(item: JsonObject, path: string): ToolCallPart
 }
 
 export function functionCallItem(p: ToolCallPart, ctx: ItemContext): JsonObject {
-  const fields = hintsOf<ResponsesHints>(p.extra, US)?.fields
+  const fields = hintsOf<Hints>(p.extra, DIALECT)?.fields
   const args = stringifyArguments(p.arguments)
   const id = p.itemId?.startsWith('fc') ? p.itemId : undefined
   const { name, namespace } = namespacedName(p.name, p.namespace, ctx.toolNamespaces)
@@ -250,7 +250,7 @@ export function decodeToolResult(item: JsonObject, path: string, names: Map<stri
 const TOOL_RESULT_KEYS: ReadonlySet<string> = new Set(['type', 'call_id', 'output'])
 
 export function encodeToolResult(p: ToolResultPart, path: string, ctx: ItemContext): JsonObject {
-  const h = hintsOf<ResponsesHints>(p.extra, US)
+  const h = hintsOf<Hints>(p.extra, DIALECT)
   let output: string | JsonObject[]
   if (h?.output !== 'array' && p.content.every((c) => c.type === 'text')) {
     // Plain text is what every upstream (the Codex backend included) accepts.

@@ -1,15 +1,15 @@
 /**
  * Static Responses wire types, derived from the TypeBox schema (schema.ts), and the dialect's
- * round-trip hints with the two helpers its decoders build them with.
+ * round-trip hints with the helpers its decoders build them with.
  */
 import type { Static } from '@sinclair/typebox'
 import type { JsonObject } from '../common/json.ts'
 import { extraWith, type RoundTrip, unknownFields } from '../common/round-trip.ts'
-import type { DialectName, Extra } from '../ir.ts'
+import type { Extra } from '../ir.ts'
 import type { requestSchema } from './schema.ts'
 
 /** This dialect's name, the `source` of what its decoders produce. */
-export const US: DialectName = 'openai-responses'
+export const DIALECT = 'openai-responses' as const
 
 /** A request body the route's schema accepted. */
 export type RequestBody = Static<typeof requestSchema>
@@ -20,7 +20,7 @@ export type RequestBody = Static<typeof requestSchema>
  * IR does not model on the object the hints sit on; the markers say how the wire spelled
  * something the IR folds together. Absent on anything another dialect decoded.
  */
-export interface ResponsesHints extends RoundTrip {
+export interface Hints extends RoundTrip {
   /** The sole message: the whole `input` was a string. */
   input?: 'string'
   /** A message, or the `message` hints of an assistant item: `content` was a string, not parts. */
@@ -30,7 +30,7 @@ export interface ResponsesHints extends RoundTrip {
   /** An empty message: an input item the IR does not model, verbatim. */
   item?: JsonObject
   /** The first text part of an assistant `message` item: that item's hints; starts a new item. */
-  message?: ResponsesHints
+  message?: Hints
   /** The first thinking part of a `reasoning` item: that item's hints; starts a new item. */
   reasoning?: RoundTrip
   /** A text part: its part type when not the role's default (`input_text` in an assistant message…). */
@@ -52,14 +52,14 @@ export interface ResponsesHints extends RoundTrip {
 }
 
 /** Hints holding the fields of `raw` outside `known`. */
-export function fieldsOf(raw: JsonObject, known: ReadonlySet<string>): ResponsesHints {
+export function fieldsOf(raw: JsonObject, known: ReadonlySet<string>): Hints {
   const fields = unknownFields(raw, known)
   return fields ? { fields } : {}
 }
 
 /** Puts `h` on `x` when there is anything in it; returns `x`. */
-export function withHints<T extends { extra?: Extra }>(x: T, h: ResponsesHints): T {
-  const extra = extraWith(US, h)
+export function withHints<T extends { extra?: Extra }>(x: T, h: Hints): T {
+  const extra = extraWith(DIALECT, h)
   if (extra) x.extra = extra
   return x
 }

@@ -7,7 +7,7 @@ import {
   decodeResponse,
   encodeResponse,
 } from '../../../src/dialects/openai-responses/index.ts'
-import type { ResponsesHints } from '../../../src/dialects/openai-responses/types.ts'
+import type { Hints } from '../../../src/dialects/openai-responses/types.ts'
 import { fixtureJson, maskIds } from './support.ts'
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as Record<string, unknown>
@@ -128,7 +128,7 @@ describe('decodeResponse', () => {
       reasoningTokens: 0,
     })
     // The web_search_call item stays where it was, for this dialect only.
-    expect(hintsOf<ResponsesHints>(ws.extra, 'openai-responses')?.outputItems).toEqual([
+    expect(hintsOf<Hints>(ws.extra, 'openai-responses')?.outputItems).toEqual([
       {
         index: 0,
         item: {
@@ -158,7 +158,7 @@ describe('decodeResponse', () => {
     ])
     const failed = decodeResponse(fixtureJson('response-failed.json'))
     expect(failed.stopReason).toBe('error')
-    expect(hintsOf<ResponsesHints>(failed.extra, 'openai-responses')?.fields?.error).toEqual({
+    expect(hintsOf<Hints>(failed.extra, 'openai-responses')?.fields?.error).toEqual({
       code: 'server_error',
       message: 'The server had an error while processing your request.',
     })
