@@ -1,7 +1,21 @@
 /** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
 import type { ConfigSnapshot } from '../config/store.ts'
 import type { Logger } from '../log.ts'
+import { CredentialOrder } from '../routing/credential-order.ts'
 import type { UpstreamSlots } from './gateway/upstream-slots.ts'
+
+/**
+ * What one gateway keeps for all of its requests, made once when it starts and reached through
+ * each request's context: two gateways in one process share none of it.
+ */
+export class GatewayState {
+  /** Where each provider's round robin stands. */
+  readonly credentialOrder = new CredentialOrder()
+  constructor(
+    /** The slots for upstream calls. */
+    readonly upstream: UpstreamSlots,
+  ) {}
+}
 
 export interface RequestContext {
   id: string
@@ -12,18 +26,25 @@ export interface RequestContext {
   readonly log: Logger
   /** The gateway's slots for upstream calls, shared by every request. */
   readonly upstream: UpstreamSlots
+  /** The gateway's round-robin positions, shared by every request. */
+  readonly credentialOrder: CredentialOrder
 }
 
 /** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
 export class Context implements RequestContext {
   #log: Logger | undefined
+  readonly upstream: UpstreamSlots
+  readonly credentialOrder: CredentialOrder
   constructor(
     readonly id: string,
     readonly start: number,
     readonly config: ConfigSnapshot,
     private readonly root: Logger,
-    readonly upstream: UpstreamSlots,
-  ) {}
+    gateway: GatewayState,
+  ) {
+    this.upstream = gateway.upstream
+    this.credentialOrder = gateway.credentialOrder
+  }
   get log(): Logger {
     this.#log ??= this.root.child({ reqId: this.id })
     return this.#log

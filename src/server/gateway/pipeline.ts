@@ -15,7 +15,7 @@ import type { ProviderId } from '../../providers/ids.ts'
 import { BUILTIN_PROVIDERS, providerFor } from '../../providers/registry.ts'
 import { loginExtra } from '../../providers/shared/api-keys.ts'
 import type { Credential, Provider } from '../../providers/types.ts'
-import { credentialOrder, isRetryableStatus } from '../../routing/credential-order.ts'
+import { isRetryableStatus } from '../../routing/credential-order.ts'
 import { applyPayloadRules, type Route, resolveModel } from '../../routing/index.ts'
 import type { AccountStore, Store } from '../../store/types.ts'
 import { contextOf, type RequestContext } from '../context.ts'
@@ -129,7 +129,11 @@ export async function generate(input: GenerateInput): Promise<Response> {
   const inbound = dialects[input.dialect]
   const { route, provider } = routeFor(input.model, config, input.store.accounts)
   const creds = credentialsOrThrow(provider, config, input.store.accounts)
-  const ordered = credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
+  const ordered = ctx.credentialOrder.order(
+    provider.id,
+    creds,
+    config.providers[provider.id]?.routing ?? 'round_robin',
+  )
   // The first credential picks the upstream dialect; only credentials that speak it are tried.
   const upstream = dialects[provider.dialectFor(input.dialect, ordered[0])]
   const order = ordered.filter((c) => provider.dialectFor(input.dialect, c) === upstream.name)

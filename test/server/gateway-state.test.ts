@@ -1,0 +1,48 @@
+/**
+ * What a gateway keeps between requests belongs to that gateway: two in one process (tests, or an
+ * embedder running two configs) must not see each other's state.
+ */
+import { describe, expect, test } from 'bun:test'
+import { CredentialOrder } from '../../src/routing/credential-order.ts'
+import { requestIn } from '../e2e/support.ts'
+import { fakeOpenAI } from '../helpers/fakes/index.ts'
+import { testGateway } from '../helpers/gateway.ts'
+
+describe('round-robin positions', () => {
+  test('each CredentialOrder rotates on its own', () => {
+    const a = new CredentialOrder()
+    const b = new CredentialOrder()
+    expect(a.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k1', 'k2', 'k3'])
+    expect(a.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k2', 'k3', 'k1'])
+    // b has not moved, whatever a did
+    expect(b.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k1', 'k2', 'k3'])
+    // positions are per provider, and `priority` never moves them
+    expect(a.order('claude', ['k1', 'k2'], 'round_robin')).toEqual(['k1', 'k2'])
+    expect(a.order('codex', ['k1', 'k2', 'k3'], 'priority')).toEqual(['k1', 'k2', 'k3'])
+    expect(a.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k3', 'k1', 'k2'])
+  })
+
+  test('two gateways in one process each start their round robin at the first key', async () => {
+    await using up = fakeOpenAI({ text: 'ok' })
+    const providers = {
+      codex: {
+        base_url: `${up.url}/v1`,
+        api_keys: [
+          { api_key: 'key-one', label: 'one' },
+          { api_key: 'key-two', label: 'two' },
+        ],
+      },
+    }
+    await using first = await testGateway({ providers })
+    await using second = await testGateway({ providers })
+    for (const gw of [first, second, first, second]) {
+      expect((await requestIn('openai-chat', gw.url, 'gpt-5', false)).status).toBe(200)
+    }
+    expect(up.requests.map((r) => r.headers['authorization'])).toEqual([
+      'Bearer key-one',
+      'Bearer key-one',
+      'Bearer key-two',
+      'Bearer key-two',
+    ])
+  })
+})
