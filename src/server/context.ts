@@ -1,6 +1,7 @@
 /** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
 import type { ConfigSnapshot } from '../config/store.ts'
 import type { Logger } from '../log.ts'
+import { ProviderRegistry } from '../providers/registry.ts'
 import { CredentialOrder } from '../routing/credential-order.ts'
 import type { UpstreamSlots } from './gateway/upstream-slots.ts'
 
@@ -11,6 +12,8 @@ import type { UpstreamSlots } from './gateway/upstream-slots.ts'
 export class GatewayState {
   /** Where each provider's round robin stands. */
   readonly credentialOrder = new CredentialOrder()
+  /** The built-in providers, with what they learn at run time (Copilot's model list). */
+  readonly providers = new ProviderRegistry()
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,
@@ -28,6 +31,8 @@ export interface RequestContext {
   readonly upstream: UpstreamSlots
   /** The gateway's round-robin positions, shared by every request. */
   readonly credentialOrder: CredentialOrder
+  /** The gateway's providers and their model catalogue. */
+  readonly providers: ProviderRegistry
 }
 
 /** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
@@ -35,6 +40,7 @@ export class Context implements RequestContext {
   #log: Logger | undefined
   readonly upstream: UpstreamSlots
   readonly credentialOrder: CredentialOrder
+  readonly providers: ProviderRegistry
   constructor(
     readonly id: string,
     readonly start: number,
@@ -44,6 +50,7 @@ export class Context implements RequestContext {
   ) {
     this.upstream = gateway.upstream
     this.credentialOrder = gateway.credentialOrder
+    this.providers = gateway.providers
   }
   get log(): Logger {
     this.#log ??= this.root.child({ reqId: this.id })

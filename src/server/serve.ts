@@ -8,7 +8,7 @@ import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/store.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
-import { BUILTIN_PROVIDERS } from '../providers/registry.ts'
+import type { ProviderRegistry } from '../providers/registry.ts'
 import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
@@ -27,10 +27,10 @@ export interface GatewayOptions {
   tokens?: TokenManager
 }
 
-/** One token manager over the stored accounts, its refreshers reading the live config. */
-export function tokenManagerFor(config: ConfigRef, store: Store): TokenManager {
+/** One token manager over the stored accounts, its refreshers (`providers`') reading the live config. */
+export function tokenManagerFor(config: ConfigRef, store: Store, providers: ProviderRegistry): TokenManager {
   const refreshers = new Map<string, Refresher>()
-  for (const p of Object.values(BUILTIN_PROVIDERS)) {
+  for (const p of Object.values(providers.builtin)) {
     const make = p?.refresher
     if (p && make) refreshers.set(p.id, { refresh: (acc) => make(config.current.config).refresh(acc) })
   }
@@ -55,11 +55,11 @@ const BUN_BODY_CEILING = Number.MAX_SAFE_INTEGER
 
 export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
-  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store)
-  const background = tokens.startBackground({ intervalMs: 60_000 })
-  const app = createApp({ ...opts, tokens })
   const upstream = upstreamSlotsFor(config.current, log)
   const state = new GatewayState(upstream.slots)
+  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
+  const background = tokens.startBackground({ intervalMs: 60_000 })
+  const app = createApp({ ...opts, tokens })
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,

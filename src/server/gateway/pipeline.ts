@@ -12,13 +12,13 @@ import type { Dialect, DialectName, ErrorInfo, Request as IRRequest, StreamEvent
 import { dialects } from '../../dialects/registry.ts'
 import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../../oauth/index.ts'
 import type { ProviderId } from '../../providers/ids.ts'
-import { BUILTIN_PROVIDERS, providerFor } from '../../providers/registry.ts'
+import type { ProviderRegistry } from '../../providers/registry.ts'
 import { loginExtra } from '../../providers/shared/api-keys.ts'
 import type { Credential, Provider } from '../../providers/types.ts'
 import { isRetryableStatus } from '../../routing/credential-order.ts'
 import { applyPayloadRules, type Route, resolveModel } from '../../routing/index.ts'
 import type { AccountStore, Store } from '../../store/types.ts'
-import { contextOf, type RequestContext } from '../context.ts'
+import { contextOf, type GatewayState, type RequestContext } from '../context.ts'
 import { errorResponse, HttpError } from '../errors.ts'
 import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
@@ -52,22 +52,33 @@ export interface GenerateInput {
 }
 
 /** Providers that can be used right now (have a credential). */
-export function isAvailable(config: Config, accounts?: AccountStore): (id: ProviderId) => boolean {
-  return (id) => (BUILTIN_PROVIDERS[id]?.credentials(config, accounts).length ?? 0) > 0
+export function isAvailable(
+  providers: ProviderRegistry,
+  config: Config,
+  accounts?: AccountStore,
+): (id: ProviderId) => boolean {
+  return (id) => (providers.builtin[id]?.credentials(config, accounts).length ?? 0) > 0
 }
 
 /** Resolves the route and its provider, or throws the 404 the client should see. */
-export function routeFor(model: string, config: Config, accounts?: AccountStore): Routed {
+export function routeFor(
+  gateway: Pick<GatewayState, 'providers'>,
+  model: string,
+  config: Config,
+  accounts?: AccountStore,
+): Routed {
+  const { providers } = gateway
   return cachedRoute(config, model, (askedAvailability) => {
-    const available = isAvailable(config, accounts)
+    const available = isAvailable(providers, config, accounts)
     const route = resolveModel(model, {
       config,
+      catalog: providers.catalog,
       available: (id) => {
         askedAvailability()
         return available(id)
       },
     })
-    const provider = providerFor(route.target, config)
+    const provider = providers.providerFor(route.target, config)
     if (!provider) {
       const name = route.target.kind === 'provider' ? route.target.id : route.target.name
       throw new HttpError(
@@ -127,7 +138,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
   const ctx = contextOf(input.request)
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
-  const { route, provider } = routeFor(input.model, config, input.store.accounts)
+  const { route, provider } = routeFor(ctx, input.model, config, input.store.accounts)
   const creds = credentialsOrThrow(provider, config, input.store.accounts)
   const ordered = ctx.credentialOrder.order(
     provider.id,

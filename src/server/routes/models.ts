@@ -42,6 +42,12 @@ function geminiEntry(m: ListedModel) {
   }
 }
 
+/** The listing for the request's config snapshot, from its gateway's providers. */
+function modelsOf(request: Request): ListedModel[] {
+  const ctx = contextOf(request)
+  return listModels(ctx.config.config, ctx.providers.catalog)
+}
+
 const wantsAnthropic = (request: Request) =>
   request.headers.has('anthropic-version') || queryParam(request.url, 'format') === 'anthropic'
 
@@ -49,7 +55,7 @@ export function modelRoutes() {
   return (
     new Elysia()
       .get('/v1/models', ({ request }) => {
-        const models = listModels(contextOf(request).config.config)
+        const models = modelsOf(request)
         if (!wantsAnthropic(request)) return { object: 'list', data: models.map(openaiEntry) }
         const data = models.map(anthropicEntry)
         return {
@@ -63,7 +69,7 @@ export function modelRoutes() {
       // turn an id's own `%` into an error.
       .get('/v1/models/:id', ({ request, path }) => {
         const id = decodePathSegment(path.slice('/v1/models/'.length))
-        const m = listModels(contextOf(request).config.config).find((x) => x.id === id)
+        const m = modelsOf(request).find((x) => x.id === id)
         if (!m)
           throw new HttpError(
             'not_found',
@@ -73,7 +79,7 @@ export function modelRoutes() {
         return wantsAnthropic(request) ? anthropicEntry(m) : openaiEntry(m)
       })
       .get('/v1beta/models', ({ request }) => ({
-        models: listModels(contextOf(request).config.config).map(geminiEntry),
+        models: modelsOf(request).map(geminiEntry),
       }))
   )
 }
