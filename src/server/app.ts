@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps) {
     .get('/readyz', ({ request }) => {
       const ctx = contextOf(request)
       const db = deps.store.ping()
-      const { upstream } = ctx
+      const { upstream } = ctx.gateway
       const body = {
         status: db ? 'ready' : 'not_ready',
         config_version: ctx.config.version,

@@ -3,6 +3,7 @@ import type { ConfigSnapshot } from '../config/store.ts'
 import type { Logger } from '../log.ts'
 import { ProviderRegistry } from '../providers/registry.ts'
 import { CredentialOrder } from '../routing/credential-order.ts'
+import { RouteCache } from './gateway/route-cache.ts'
 import type { UpstreamSlots } from './gateway/upstream-slots.ts'
 
 /**
@@ -14,6 +15,8 @@ export class GatewayState {
   readonly credentialOrder = new CredentialOrder()
   /** The built-in providers, with what they learn at run time (Copilot's model list). */
   readonly providers = new ProviderRegistry()
+  /** The routes resolved so far, per config snapshot, accounts and catalogue. */
+  readonly routes = new RouteCache()
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,
@@ -27,31 +30,20 @@ export interface RequestContext {
   config: ConfigSnapshot
   /** A logger carrying the request id. */
   readonly log: Logger
-  /** The gateway's slots for upstream calls, shared by every request. */
-  readonly upstream: UpstreamSlots
-  /** The gateway's round-robin positions, shared by every request. */
-  readonly credentialOrder: CredentialOrder
-  /** The gateway's providers and their model catalogue. */
-  readonly providers: ProviderRegistry
+  /** What the gateway keeps for every request: upstream slots, routes, round robin, providers. */
+  readonly gateway: GatewayState
 }
 
 /** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
 export class Context implements RequestContext {
   #log: Logger | undefined
-  readonly upstream: UpstreamSlots
-  readonly credentialOrder: CredentialOrder
-  readonly providers: ProviderRegistry
   constructor(
     readonly id: string,
     readonly start: number,
     readonly config: ConfigSnapshot,
     private readonly root: Logger,
-    gateway: GatewayState,
-  ) {
-    this.upstream = gateway.upstream
-    this.credentialOrder = gateway.credentialOrder
-    this.providers = gateway.providers
-  }
+    readonly gateway: GatewayState,
+  ) {}
   get log(): Logger {
     this.#log ??= this.root.child({ reqId: this.id })
     return this.#log

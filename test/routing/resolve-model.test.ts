@@ -193,6 +193,32 @@ describe('resolveModel: upstream models', () => {
   })
 })
 
+describe('resolveModel: what a route depends on', () => {
+  // The gateway's route cache keys a route to a configured upstream by the config alone: no
+  // question about credentials may decide one.
+  test('a route to an upstream never asks which providers are available', () => {
+    const c = cfg({
+      providers: { codex: { enabled: false } },
+      upstreams: [up('ollama', ['qwen3:8b', 'gpt-5', 'deep'])],
+      model_alias: { ollama: [{ name: 'qwen3:8b', alias: 'fast' }] },
+    })
+    const unasked = () => {
+      throw new Error('availability asked for a route to an upstream')
+    }
+    for (const model of [
+      'qwen3:8b',
+      'qwen3:8b(low)',
+      'ollama/anything',
+      'fast',
+      'fast(high)',
+      'gpt-5',
+      'deep-thinking-2',
+    ]) {
+      expect(resolveModel(model, ctx(c, unasked)).target).toEqual({ kind: 'upstream', name: 'ollama' })
+    }
+  })
+})
+
 describe('resolveModel: qualifier', () => {
   test('provider/model and provider aliases go to that provider without a catalogue check', () => {
     const c = cfg()

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load.ts'
 import { ProviderRegistry } from '../../src/providers/registry.ts'
 import { routeFor } from '../../src/server/gateway/pipeline.ts'
-import { cachedRoute } from '../../src/server/gateway/route-cache.ts'
+import { RouteCache, type Routed } from '../../src/server/gateway/route-cache.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -13,10 +13,22 @@ model_alias:
   up: [{ name: listed-model, alias: fast }]
 `
 
-const gateway = { providers: new ProviderRegistry() }
+/** What routing reads of a gateway, made fresh as `startGateway` makes it. */
+const newGateway = () => ({ providers: new ProviderRegistry(), routes: new RouteCache() })
+
+/** The accounts' version as the cache sees it: `current` for now, counting how often it is read. */
+class Versioned {
+  reads = 0
+  constructor(public current: number) {}
+  version(): number {
+    this.reads++
+    return this.current
+  }
+}
 
 describe('routes remembered per config snapshot', () => {
   test('a route that depends on the config alone is resolved once per snapshot', () => {
+    const gateway = newGateway()
     const { config } = parseConfig(YAML, 'a.yaml')
     for (const model of ['up/anything', 'listed-model', 'fast', 'fast(high)']) {
       const first = routeFor(gateway, model, config)
@@ -33,6 +45,7 @@ describe('routes remembered per config snapshot', () => {
   })
 
   test('a bare catalogue model follows logins, which change no config', () => {
+    const gateway = newGateway()
     using dir = tempDir()
     const store = openSqliteStore(dir.join('r.db'))
     const { config } = parseConfig('port: 0\n', 'b.yaml')
@@ -49,19 +62,102 @@ describe('routes remembered per config snapshot', () => {
   })
 
   test('unknown models are not remembered, and the table stays bounded', () => {
+    const gateway = newGateway()
     const { config } = parseConfig(YAML, 'c.yaml')
     expect(() => routeFor(gateway, 'no-such-model', config)).toThrow(/not served/)
+    const cache = new RouteCache()
+    const key = { config, accounts: undefined, catalog: 0 }
     let calls = 0
     const resolve = () => {
       calls++
       return routeFor(gateway, 'up/x', config)
     }
-    for (let i = 0; i < 3000; i++) cachedRoute(config, `m${i}`, resolve)
+    for (let i = 0; i < 3000; i++) cache.route(key, `m${i}`, resolve)
     expect(calls).toBe(3000)
     // the oldest were let go when the table filled; the newest are still there
-    cachedRoute(config, 'm2999', resolve)
+    cache.route(key, 'm2999', resolve)
     expect(calls).toBe(3000)
-    cachedRoute(config, 'm0', resolve)
+    cache.route(key, 'm0', resolve)
     expect(calls).toBe(3001)
+  })
+})
+
+describe('routes keyed by what they depend on', () => {
+  const counting = (routed: () => Routed) => {
+    const resolve = () => {
+      resolve.calls++
+      return routed()
+    }
+    resolve.calls = 0
+    return resolve
+  }
+
+  test('a bare catalogue model is resolved once while the accounts stay as they are', () => {
+    using dir = tempDir()
+    const store = openSqliteStore(dir.join('k.db'))
+    const gateway = newGateway()
+    const { config } = parseConfig('port: 0\n', 'k.yaml')
+    const first = routeFor(gateway, 'gpt-4.1', config, store.accounts)
+    expect(routeFor(gateway, 'gpt-4.1', config, store.accounts)).toBe(first)
+    store.close()
+  })
+
+  test('a login written by another connection (a `byokey login` process) re-routes', () => {
+    using dir = tempDir()
+    const server = openSqliteStore(dir.join('shared.db'))
+    const gateway = newGateway()
+    const { config } = parseConfig('port: 0\n', 'x.yaml')
+    expect(routeFor(gateway, 'gpt-4.1', config, server.accounts).provider.id).toBe('codex')
+    const cli = openSqliteStore(dir.join('shared.db'))
+    cli.accounts.upsert({ provider: 'copilot', accountId: 'gh', kind: 'oauth', token: { access_token: 'x' } })
+    cli.close()
+    expect(routeFor(gateway, 'gpt-4.1', config, server.accounts).provider.id).toBe('copilot')
+    // and a logout by it routes back
+    const again = openSqliteStore(dir.join('shared.db'))
+    again.accounts.remove('copilot', 'gh')
+    again.close()
+    expect(routeFor(gateway, 'gpt-4.1', config, server.accounts).provider.id).toBe('codex')
+    server.close()
+  })
+
+  test('any part of the key that changes resolves again; an equal key does not', () => {
+    const { config } = parseConfig(YAML, 'd.yaml')
+    const { config: other } = parseConfig(YAML, 'd.yaml')
+    const cache = new RouteCache()
+    const accounts = new Versioned(3)
+    const toProvider = counting(() => routeFor(newGateway(), 'claude/x', config))
+    const toUpstream = counting(() => routeFor(newGateway(), 'up/x', config))
+    const both = (key: { config: typeof config; catalog: number }) => {
+      cache.route({ ...key, accounts }, 'claude/x', toProvider)
+      cache.route({ ...key, accounts }, 'up/x', toUpstream)
+    }
+    both({ config, catalog: 1 })
+    both({ config, catalog: 1 })
+    expect([toProvider.calls, toUpstream.calls]).toEqual([1, 1])
+    // the accounts matter to a route to a built-in provider only
+    accounts.current = 4
+    const reads = accounts.reads
+    cache.route({ config, catalog: 1, accounts }, 'up/x', toUpstream)
+    expect(accounts.reads).toBe(reads)
+    both({ config, catalog: 1 })
+    expect([toProvider.calls, toUpstream.calls]).toEqual([2, 1])
+    both({ config, catalog: 2 })
+    expect([toProvider.calls, toUpstream.calls]).toEqual([3, 2])
+    both({ config: other, catalog: 2 })
+    expect([toProvider.calls, toUpstream.calls]).toEqual([4, 3])
+  })
+
+  test('two gateways in one process keep separate route caches', () => {
+    const { config } = parseConfig(YAML, 'e.yaml')
+    const a = new RouteCache()
+    const b = new RouteCache()
+    const key = { config, accounts: undefined, catalog: 0 }
+    const resolve = counting(() => routeFor(newGateway(), 'up/x', config))
+    const fromA = a.route(key, 'up/x', resolve)
+    const fromB = b.route(key, 'up/x', resolve)
+    expect(resolve.calls).toBe(2)
+    expect(fromB).not.toBe(fromA)
+    expect(a.route(key, 'up/x', resolve)).toBe(fromA)
+    expect(resolve.calls).toBe(2)
   })
 })

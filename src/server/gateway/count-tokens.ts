@@ -44,7 +44,7 @@ export async function countTokens(input: CountInput): Promise<Response> {
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: false })
-  const { route, provider } = routeFor(ctx, input.model, config, input.store.accounts)
+  const { route, provider } = routeFor(ctx.gateway, input.model, config, input.store.accounts)
   ir.model = route.model
   const upstream = dialects[provider.dialectFor(input.dialect)]
   let [credential] = credentialsOrThrow(provider, config, input.store.accounts)

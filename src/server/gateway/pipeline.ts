@@ -25,7 +25,7 @@ import { roughRequestTokens } from './estimate.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import { Redactor } from './redact-errors.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
-import { cachedRoute, type Routed } from './route-cache.ts'
+import type { Routed } from './route-cache.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
 import {
   ClientGone,
@@ -60,23 +60,19 @@ export function isAvailable(
   return (id) => (providers.builtin[id]?.credentials(config, accounts).length ?? 0) > 0
 }
 
-/** Resolves the route and its provider, or throws the 404 the client should see. */
+/** Resolves the route and its provider (once per key, in the gateway's route cache), or throws the 404 the client should see. */
 export function routeFor(
-  gateway: Pick<GatewayState, 'providers'>,
+  gateway: Pick<GatewayState, 'providers' | 'routes'>,
   model: string,
   config: Config,
   accounts?: AccountStore,
 ): Routed {
   const { providers } = gateway
-  return cachedRoute(config, model, (askedAvailability) => {
-    const available = isAvailable(providers, config, accounts)
+  return gateway.routes.route({ config, catalog: providers.catalogVersion, accounts }, model, () => {
     const route = resolveModel(model, {
       config,
       catalog: providers.catalog,
-      available: (id) => {
-        askedAvailability()
-        return available(id)
-      },
+      available: isAvailable(providers, config, accounts),
     })
     const provider = providers.providerFor(route.target, config)
     if (!provider) {
@@ -138,9 +134,9 @@ export async function generate(input: GenerateInput): Promise<Response> {
   const ctx = contextOf(input.request)
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
-  const { route, provider } = routeFor(ctx, input.model, config, input.store.accounts)
+  const { route, provider } = routeFor(ctx.gateway, input.model, config, input.store.accounts)
   const creds = credentialsOrThrow(provider, config, input.store.accounts)
-  const ordered = ctx.credentialOrder.order(
+  const ordered = ctx.gateway.credentialOrder.order(
     provider.id,
     creds,
     config.providers[provider.id]?.routing ?? 'round_robin',
@@ -210,7 +206,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
         clientSignal: input.request.signal,
         stream: input.stream,
         timeouts: config.timeouts,
-        slots: ctx.upstream,
+        slots: ctx.gateway.upstream,
         queueMs: config.server.upstream_queue_ms,
       })
     } catch (e) {

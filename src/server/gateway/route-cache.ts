@@ -1,15 +1,22 @@
 /**
- * Routes remembered per config snapshot. Resolving a model (aliases, qualifiers, suffixes, the
- * catalogue) and building an upstream's provider cost more than the rest of a proxied request's
- * setup, yet for most requests the answer depends on the config alone. A route whose resolution
- * asked which providers have a credential right now (a bare catalogue model) is not remembered:
- * a login or logout changes it without changing the config.
+ * Routes a gateway remembers. Resolving a model (aliases, qualifiers, suffixes, the catalogue,
+ * which providers have a credential) and building an upstream's provider cost more than the rest
+ * of a proxied request's setup, so each distinct model string is resolved once per key:
+ *
+ * - the config snapshot and the catalogue's version (a provider's live model list): another
+ *   value of either empties the table;
+ * - for a route to a built-in provider, also the accounts' version: a bare catalogue model goes
+ *   to the first provider that has a credential, and a login or logout (in this process or a
+ *   `byokey login` beside it) changes that without changing the config. A route to a configured
+ *   upstream never depends on credentials (resolution only asks about them to choose among
+ *   built-in providers), so remembering it reads nothing from the store.
  */
 import type { Config } from '../../config/schema.ts'
 import type { Provider } from '../../providers/types.ts'
 import type { Route } from '../../routing/index.ts'
+import type { AccountStore } from '../../store/types.ts'
 
-/** Distinct model strings remembered per snapshot; clients choose them, so the table is bounded. */
+/** Distinct model strings remembered per key; clients choose them, so the table is bounded. */
 const MAX_ENTRIES = 1024
 
 export interface Routed {
@@ -17,31 +24,47 @@ export interface Routed {
   provider: Provider
 }
 
-const bySnapshot = new WeakMap<Config, Map<string, Routed>>()
-
-/**
- * The route for `model`, from the table or from `resolve`. `resolve` calls `noteAvailabilityAsked`
- * whenever it asks whether a provider has a credential, so the answer is not remembered then.
- */
-export function cachedRoute(
-  config: Config,
-  model: string,
-  resolve: (noteAvailabilityAsked: () => void) => Routed,
-): Routed {
-  let table = bySnapshot.get(config)
-  const hit = table?.get(model)
-  if (hit) return hit
-  let askedAvailability = false
-  const routed = resolve(() => {
-    askedAvailability = true
-  })
-  if (!askedAvailability) {
-    if (!table) {
-      table = new Map()
-      bySnapshot.set(config, table)
-    }
-    if (table.size >= MAX_ENTRIES) table.clear()
-    table.set(model, routed)
-  }
-  return routed
+/** Everything a route depends on besides the model string. */
+export interface RouteKey {
+  config: Config
+  /** `ProviderRegistry.catalogVersion`. */
+  catalog: number
+  /** The store whose `version()` a route to a built-in provider was resolved under. */
+  accounts: Pick<AccountStore, 'version'> | undefined
 }
+
+interface Entry {
+  routed: Routed
+  /** The accounts' version it was resolved under; undefined: it does not depend on them. */
+  accounts: number | undefined
+}
+
+/** One gateway's routes; made once per gateway, so two gateways never answer from each other's table. */
+export class RouteCache {
+  readonly #table = new Map<string, Entry>()
+  #config: Config | undefined
+  #catalog = 0
+
+  /** The route for `model` under `key`, from the table or from `resolve` (whose throw is not remembered). */
+  route(key: RouteKey, model: string, resolve: () => Routed): Routed {
+    if (key.config !== this.#config || key.catalog !== this.#catalog) {
+      this.#table.clear()
+      this.#config = key.config
+      this.#catalog = key.catalog
+    } else {
+      const hit = this.#table.get(model)
+      if (hit && (hit.accounts === undefined || hit.accounts === accountsVersion(key))) return hit.routed
+    }
+    // read before resolving: a login landing meanwhile leaves an entry that is resolved again
+    const accounts = accountsVersion(key)
+    const routed = resolve()
+    if (this.#table.size >= MAX_ENTRIES) this.#table.clear()
+    this.#table.set(model, {
+      routed,
+      accounts: routed.route.target.kind === 'provider' ? accounts : undefined,
+    })
+    return routed
+  }
+}
+
+const accountsVersion = (key: RouteKey): number => key.accounts?.version() ?? 0

@@ -45,7 +45,7 @@ function geminiEntry(m: ListedModel) {
 /** The listing for the request's config snapshot, from its gateway's providers. */
 function modelsOf(request: Request): ListedModel[] {
   const ctx = contextOf(request)
-  return listModels(ctx.config.config, ctx.providers.catalog)
+  return listModels(ctx.config.config, ctx.gateway.providers.catalog)
 }
 
 const wantsAnthropic = (request: Request) =>
