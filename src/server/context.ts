@@ -50,16 +50,22 @@ export class Context implements RequestContext {
   }
 }
 
-const contexts = new WeakMap<Request, RequestContext>()
+/**
+ * Each request's context, set by the gateway's listener before the app sees the request and read
+ * by the app's handlers. One per gateway, passed to its app.
+ */
+export class RequestContexts {
+  readonly #byRequest = new WeakMap<Request, RequestContext>()
 
-export function setContext(req: Request, ctx: RequestContext): void {
-  contexts.set(req, ctx)
-}
+  set(req: Request, ctx: RequestContext): void {
+    this.#byRequest.set(req, ctx)
+  }
 
-export function contextOf(req: Request): RequestContext {
-  const ctx = contexts.get(req)
-  if (!ctx) throw new Error('request context missing: request did not come through the server wrapper')
-  return ctx
+  of(req: Request): RequestContext {
+    const ctx = this.#byRequest.get(req)
+    if (!ctx) throw new Error('request context missing: request did not come through the server wrapper')
+    return ctx
+  }
 }
 
 const ID_OK = /^[A-Za-z0-9._:-]{1,128}$/

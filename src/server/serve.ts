@@ -13,7 +13,7 @@ import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders } from './browser-guard.ts'
-import { Context, GatewayState, requestIdFrom, setContext } from './context.ts'
+import { Context, GatewayState, RequestContexts, requestIdFrom } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
 import { runtimeFetchLimit, slotCapacity, UpstreamSlots } from './gateway/upstream-slots.ts'
 import { pathOfUrl, targetOfUrl } from './request-url.ts'
@@ -59,7 +59,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const state = new GatewayState(upstream.slots)
   const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
   const background = tokens.startBackground({ intervalMs: 60_000 })
-  const app = createApp({ ...opts, tokens })
+  const contexts = new RequestContexts()
+  const app = createApp({ ...opts, tokens, contexts })
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,
@@ -80,7 +81,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         if (hostless && req.headers.get('host') !== null) res = badHost(req)
         else {
           if (hostless) req = new Request(`http://localhost${req.url}`, req)
-          setContext(req, new Context(id, start, snap, log, state))
+          contexts.set(req, new Context(id, start, snap, log, state))
           const origin = req.headers.get('origin')
           const refused = guard.screen(req, snap.config, origin)
           if (refused) res = refused

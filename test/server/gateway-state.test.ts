@@ -3,7 +3,11 @@
  * embedder running two configs) must not see each other's state.
  */
 import { describe, expect, test } from 'bun:test'
+import { parseConfig } from '../../src/config/load.ts'
+import { createLogger } from '../../src/log.ts'
 import { CredentialOrder } from '../../src/routing/credential-order.ts'
+import { Context, GatewayState, RequestContexts } from '../../src/server/context.ts'
+import { UpstreamSlots } from '../../src/server/gateway/upstream-slots.ts'
 import { requestIn } from '../e2e/support.ts'
 import { fakeOpenAI } from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'
@@ -44,5 +48,21 @@ describe('round-robin positions', () => {
       'Bearer key-two',
       'Bearer key-two',
     ])
+  })
+})
+
+describe('request contexts', () => {
+  test("a request's context is found only through the contexts of the gateway that set it", () => {
+    const state = new GatewayState(new UpstreamSlots(4))
+    const { config } = parseConfig('port: 0\n', 'c.yaml')
+    const snapshot = { config, version: 1, hash: '', loadedAt: 0, secrets: [] }
+    const ctx = new Context('req_1', 0, snapshot, createLogger({ level: 'silent' }), state)
+    const mine = new RequestContexts()
+    const theirs = new RequestContexts()
+    const req = new Request('http://localhost/v1/models')
+    mine.set(req, ctx)
+    expect(mine.of(req)).toBe(ctx)
+    expect(() => theirs.of(req)).toThrow(/request context missing/)
+    expect(() => mine.of(new Request('http://localhost/v1/models'))).toThrow(/request context missing/)
   })
 })

@@ -7,13 +7,15 @@ import type { DialectName } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
-import { contextOf } from '../context.ts'
+import type { RequestContext } from '../context.ts'
 import { countRequestTokens } from './estimate.ts'
 import { credentialsOrThrow, freshSecret, routeFor } from './pipeline.ts'
 import { Redactor } from './redact-errors.ts'
 
 export interface CountInput {
   dialect: Extract<DialectName, 'anthropic-messages' | 'gemini'>
+  /** The request's context: its id, config snapshot and gateway. */
+  ctx: RequestContext
   request: Request
   body: Record<string, unknown>
   model: string
@@ -40,7 +42,7 @@ function answer(dialect: CountInput['dialect'], n: number, estimated: boolean): 
 }
 
 export async function countTokens(input: CountInput): Promise<Response> {
-  const ctx = contextOf(input.request)
+  const { ctx } = input
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: false })

@@ -18,7 +18,7 @@ import type { Credential, Provider } from '../../providers/types.ts'
 import { isRetryableStatus } from '../../routing/credential-order.ts'
 import { applyPayloadRules, type Route, resolveModel } from '../../routing/index.ts'
 import type { AccountStore, Store } from '../../store/types.ts'
-import { contextOf, type GatewayState, type RequestContext } from '../context.ts'
+import type { GatewayState, RequestContext } from '../context.ts'
 import { errorResponse, HttpError } from '../errors.ts'
 import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
@@ -41,6 +41,8 @@ import { UsageMeter } from './usage-meter.ts'
 
 export interface GenerateInput {
   dialect: DialectName
+  /** The request's context: its id, config snapshot and gateway. */
+  ctx: RequestContext
   request: Request
   body: Record<string, unknown>
   /** The model as the client named it (body field, or URL segment for Gemini). */
@@ -131,7 +133,7 @@ export function upstreamBody(
 }
 
 export async function generate(input: GenerateInput): Promise<Response> {
-  const ctx = contextOf(input.request)
+  const { ctx } = input
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
   const { route, provider } = routeFor(ctx.gateway, input.model, config, input.store.accounts)

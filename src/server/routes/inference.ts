@@ -12,6 +12,7 @@ import { requestSchema as chatSchema } from '../../dialects/openai-chat/index.ts
 import { requestSchema as responsesSchema } from '../../dialects/openai-responses/index.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
+import type { RequestContexts } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { countTokens } from '../gateway/count-tokens.ts'
 import { generate } from '../gateway/pipeline.ts'
@@ -36,14 +37,22 @@ export function parseGeminiAction(action: string): { model: string; method: stri
   return { model: decoded.slice(0, at).replace(/^models\//, ''), method: decoded.slice(at + 1) }
 }
 
-export function inferenceRoutes(store: Store, tokens: TokenManager) {
+export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: RequestContexts) {
   // Matched by a wildcard and read from the path: a qualified model (`up-chat/some-model`) puts a
   // slash inside the segment, which a `:param` would not match.
   const gemini = ({ request, body }: { request: Request; body: unknown }) => {
     const path = pathOfUrl(request.url)
     const { model, method } = parseGeminiAction(path.slice(path.indexOf('/models/') + '/models/'.length))
     if (method === 'countTokens')
-      return countTokens({ dialect: 'gemini', request, body: body as Body, model, store, tokens })
+      return countTokens({
+        dialect: 'gemini',
+        ctx: contexts.of(request),
+        request,
+        body: body as Body,
+        model,
+        store,
+        tokens,
+      })
     if (method !== 'generateContent' && method !== 'streamGenerateContent') {
       throw new HttpError(
         'not_found',
@@ -52,6 +61,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
     }
     return generate({
       dialect: 'gemini',
+      ctx: contexts.of(request),
       request,
       body: body as Body,
       model,
@@ -66,6 +76,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       ({ request, body }) =>
         generate({
           dialect: 'openai-chat',
+          ctx: contexts.of(request),
           request,
           body,
           model: modelOf(body),
@@ -80,6 +91,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       ({ request, body }) =>
         generate({
           dialect: 'openai-responses',
+          ctx: contexts.of(request),
           request,
           body,
           model: modelOf(body),
@@ -94,6 +106,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       ({ request, body }) =>
         generate({
           dialect: 'anthropic-messages',
+          ctx: contexts.of(request),
           request,
           body,
           model: modelOf(body),
@@ -106,7 +119,15 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
     .post(
       '/v1/messages/count_tokens',
       ({ request, body }) =>
-        countTokens({ dialect: 'anthropic-messages', request, body, model: body.model, store, tokens }),
+        countTokens({
+          dialect: 'anthropic-messages',
+          ctx: contexts.of(request),
+          request,
+          body,
+          model: body.model,
+          store,
+          tokens,
+        }),
       { body: anthropicCountSchema },
     )
     .post('/v1beta/models/*', gemini, { body: geminiSchema })
