@@ -125,26 +125,28 @@ describe('routes keyed by what they depend on', () => {
     const { config: other } = parseConfig(YAML, 'd.yaml')
     const cache = new RouteCache()
     const accounts = new Versioned(3)
-    const toProvider = counting(() => routeFor(newGateway(), 'claude/x', config))
-    const toUpstream = counting(() => routeFor(newGateway(), 'up/x', config))
-    const both = (key: { config: typeof config; catalog: number }) => {
-      cache.route({ ...key, accounts }, 'claude/x', toProvider)
-      cache.route({ ...key, accounts }, 'up/x', toUpstream)
+    // gpt-4.1: served by codex and copilot, so chosen by credentials; the other two are not
+    const models = ['gpt-4.1', 'claude/x', 'up/x']
+    const resolvers = models.map((m) => counting(() => routeFor(newGateway(), m, config)))
+    const calls = () => resolvers.map((r) => r.calls)
+    const all = (key: { config: typeof config; catalog: number }) => {
+      for (const [i, m] of models.entries()) cache.route({ ...key, accounts }, m, resolvers[i]!)
     }
-    both({ config, catalog: 1 })
-    both({ config, catalog: 1 })
-    expect([toProvider.calls, toUpstream.calls]).toEqual([1, 1])
-    // the accounts matter to a route to a built-in provider only
-    accounts.current = 4
+    all({ config, catalog: 1 })
+    all({ config, catalog: 1 })
+    expect(calls()).toEqual([1, 1, 1])
+    // only a route chosen by credentials reads the accounts' version, and follows it
     const reads = accounts.reads
-    cache.route({ config, catalog: 1, accounts }, 'up/x', toUpstream)
+    cache.route({ config, catalog: 1, accounts }, 'claude/x', resolvers[1]!)
+    cache.route({ config, catalog: 1, accounts }, 'up/x', resolvers[2]!)
     expect(accounts.reads).toBe(reads)
-    both({ config, catalog: 1 })
-    expect([toProvider.calls, toUpstream.calls]).toEqual([2, 1])
-    both({ config, catalog: 2 })
-    expect([toProvider.calls, toUpstream.calls]).toEqual([3, 2])
-    both({ config: other, catalog: 2 })
-    expect([toProvider.calls, toUpstream.calls]).toEqual([4, 3])
+    accounts.current = 4
+    all({ config, catalog: 1 })
+    expect(calls()).toEqual([2, 1, 1])
+    all({ config, catalog: 2 })
+    expect(calls()).toEqual([3, 2, 2])
+    all({ config: other, catalog: 2 })
+    expect(calls()).toEqual([4, 3, 3])
   })
 
   test('two gateways in one process keep separate route caches', () => {

@@ -16,7 +16,7 @@ import type { ProviderRegistry } from '../../providers/registry.ts'
 import { loginExtra } from '../../providers/shared/api-keys.ts'
 import type { Credential, Provider } from '../../providers/types.ts'
 import { isRetryableStatus } from '../../routing/credential-order.ts'
-import { applyPayloadRules, type Route, resolveModel } from '../../routing/index.ts'
+import { applyPayloadRules, type Route, resolveRoute } from '../../routing/index.ts'
 import type { AccountStore, Store } from '../../store/types.ts'
 import type { RequestContext } from '../context.ts'
 import { errorResponse, HttpError } from '../errors.ts'
@@ -72,7 +72,7 @@ export function routeFor(
 ): Routed {
   const { providers } = gateway
   return gateway.routes.route({ config, catalog: providers.catalogVersion, accounts }, model, () => {
-    const route = resolveModel(model, {
+    const { route, byCredentials } = resolveRoute(model, {
       config,
       catalog: providers.catalog,
       available: isAvailable(providers, config, accounts),
@@ -86,7 +86,7 @@ export function routeFor(
         { code: 'model_not_found', param: 'model' },
       )
     }
-    return { route, provider }
+    return { route, provider, byCredentials }
   })
 }
 

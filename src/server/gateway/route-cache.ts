@@ -5,11 +5,11 @@
  *
  * - the config snapshot and the catalogue's version (a provider's live model list): another
  *   value of either empties the table;
- * - for a route to a built-in provider, also the accounts' version: a bare catalogue model goes
- *   to the first provider that has a credential, and a login or logout (in this process or a
- *   `byokey login` beside it) changes that without changing the config. A route to a configured
- *   upstream never depends on credentials (resolution only asks about them to choose among
- *   built-in providers), so remembering it reads nothing from the store.
+ * - for a route chosen by credentials (`Routed.byCredentials`: a bare model that several
+ *   built-in providers serve goes to the first with a credential), also the accounts' version:
+ *   a login or logout, in this process or a `byokey login` beside it, changes that route without
+ *   changing the config. Every other route follows from the config and catalogue alone, so its
+ *   hit reads nothing from the store.
  */
 import type { Config } from '../../config/schema.ts'
 import type { Provider } from '../../providers/types.ts'
@@ -22,6 +22,8 @@ const MAX_ENTRIES = 1024
 export interface Routed {
   route: Route
   provider: Provider
+  /** Whether which providers have a credential chose the route (`Resolved.byCredentials`). */
+  byCredentials: boolean
 }
 
 /** Everything a route depends on besides the model string. */
@@ -29,7 +31,7 @@ export interface RouteKey {
   config: Config
   /** `ProviderRegistry.catalogVersion`. */
   catalog: number
-  /** The store whose `version()` a route to a built-in provider was resolved under. */
+  /** The store whose `version()` a route chosen by credentials was resolved under. */
   accounts: Pick<AccountStore, 'version'> | undefined
 }
 
@@ -61,7 +63,7 @@ export class RouteCache {
     if (this.#table.size >= MAX_ENTRIES) this.#table.clear()
     this.#table.set(model, {
       routed,
-      accounts: routed.route.target.kind === 'provider' ? accounts : undefined,
+      accounts: routed.byCredentials ? accounts : undefined,
     })
     return routed
   }
