@@ -15,7 +15,7 @@
  * another provider's file ids throw DialectError naming the field.
  */
 import { isObject, type JsonObject } from '../common/json.ts'
-import { extraWith, fail, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
+import { extraWith, fail, hintsFor, hintsOf, keepField, spreadFields } from '../common/round-trip.ts'
 import type {
   CacheControl,
   Extra,
@@ -122,8 +122,7 @@ export function decodeBlock(raw: unknown, path: string, prov?: Provenance): Part
   if (!isObject(raw) || typeof raw.type !== 'string') fail(`${path} must be a content block object`, path)
   switch (raw.type) {
     case 'text': {
-      const fields = unknownFields(raw, TEXT_KEYS)
-      const h: Hints = fields ? { fields } : {}
+      const h = hintsFor<Hints>(raw, TEXT_KEYS)
       const part: TextPart = { type: 'text', text: str(raw.text, `${path}.text`) }
       const cc = readCacheControl(raw, h)
       if (cc) part.cacheControl = cc
@@ -136,16 +135,14 @@ export function decodeBlock(raw: unknown, path: string, prov?: Provenance): Part
     case 'image': {
       const source = readSource(raw.source, false)
       if (!source) return rawPart(raw)
-      const fields = unknownFields(raw, IMAGE_KEYS)
-      const h: Hints = fields ? { fields } : {}
+      const h = hintsFor<Hints>(raw, IMAGE_KEYS)
       const part: ImagePart = { type: 'image', source }
       return withCacheAndHints(part, raw, h)
     }
     case 'document': {
       const source = readSource(raw.source, true)
       if (!source) return rawPart(raw)
-      const fields = unknownFields(raw, DOCUMENT_KEYS)
-      const h: Hints = fields ? { fields } : {}
+      const h = hintsFor<Hints>(raw, DOCUMENT_KEYS)
       const part: FilePart = { type: 'file', source }
       if (typeof raw.title === 'string') part.title = raw.title
       else if (raw.title !== undefined) keepField(h, 'title', raw.title)
@@ -182,8 +179,7 @@ function decodeMessage(raw: unknown, i: number): Message {
   if (role !== 'user' && role !== 'assistant' && role !== 'system') {
     fail(`${path}.role must be "user", "assistant" or "system"`, `${path}.role`)
   }
-  const fields = unknownFields(raw, MESSAGE_KEYS)
-  const h: Hints = fields ? { fields } : {}
+  const h = hintsFor<Hints>(raw, MESSAGE_KEYS)
   const msg: Message = { role, content: decodeContent(raw.content, `${path}.content`, h) }
   const extra = extraWith(DIALECT, h)
   if (extra) msg.extra = extra

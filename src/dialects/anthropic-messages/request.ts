@@ -15,7 +15,7 @@
  */
 import { isObject, type JsonObject } from '../common/json.ts'
 import { maxTokensForBudget } from '../common/reasoning.ts'
-import { extraWith, fail, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
+import { extraWith, fail, hintsFor, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type { DecodeRequestContext, EncodeRequestOptions, Request, ResponseFormat } from '../ir.ts'
 import {
   decodeMessages,
@@ -88,8 +88,7 @@ function decodeFormat(raw: unknown, param: string, h: Hints): ResponseFormat {
  */
 export function decodeRequest(body: unknown, ctx: DecodeRequestContext = {}): Request {
   if (!isObject(body)) fail('the request body must be a JSON object')
-  const fields = unknownFields(body, REQUEST_KEYS)
-  const h: Hints = fields ? { fields } : {}
+  const h = hintsFor<Hints>(body, REQUEST_KEYS)
   const model = body.model ?? ctx.model
   if (typeof model !== 'string' || model === '') fail('model must be a non-empty string', 'model')
   const messages = decodeMessages(body.messages)

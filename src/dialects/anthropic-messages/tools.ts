@@ -10,7 +10,7 @@
  */
 import { sanitizeToolId } from '../common/ids.ts'
 import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
-import { fail, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
+import { fail, hintsFor, hintsOf, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import type {
   FunctionTool,
   Part,
@@ -48,8 +48,7 @@ const TOOL_CHOICE_KEYS = new Set(['type', 'name', 'disable_parallel_tool_use'])
 export function decodeToolUseBlock(raw: JsonObject, path: string): ToolCallPart {
   const input = raw.input
   if (input !== undefined && !isObject(input)) fail(`${path}.input must be an object`, `${path}.input`)
-  const fields = unknownFields(raw, TOOL_USE_KEYS)
-  const h: Hints = fields ? { fields } : {}
+  const h = hintsFor<Hints>(raw, TOOL_USE_KEYS)
   const part: ToolCallPart = {
     type: 'tool_call',
     id: str(raw.id, `${path}.id`),
@@ -60,8 +59,7 @@ export function decodeToolUseBlock(raw: JsonObject, path: string): ToolCallPart 
 }
 
 export function decodeToolResultBlock(raw: JsonObject, path: string, prov: Provenance | undefined): Part {
-  const fields = unknownFields(raw, TOOL_RESULT_KEYS)
-  const h: Hints = fields ? { fields } : {}
+  const h = hintsFor<Hints>(raw, TOOL_RESULT_KEYS)
   const part: ToolResultPart = {
     type: 'tool_result',
     toolCallId: str(raw.tool_use_id, `${path}.tool_use_id`),
@@ -91,8 +89,7 @@ export function decodeTool(raw: unknown, i: number): Tool {
   if (type === undefined || type === null || type === 'custom') {
     const schema = raw.input_schema
     if (!isObject(schema)) fail(`${path}.input_schema must be an object`, `${path}.input_schema`)
-    const fields = unknownFields(raw, TOOL_KEYS)
-    const h: Hints = fields ? { fields } : {}
+    const h = hintsFor<Hints>(raw, TOOL_KEYS)
     const tool: FunctionTool = { kind: 'function', name: str(raw.name, `${path}.name`), parameters: schema }
     if (typeof raw.description === 'string') tool.description = raw.description
     else if (raw.description !== undefined) keepField(h, 'description', raw.description)

@@ -55,6 +55,23 @@ export function unknownFields(raw: JsonObject, known: ReadonlySet<string>): Json
   return out
 }
 
+/** Fresh hints holding the wire fields of `raw` outside `known`. */
+export function hintsFor<H extends RoundTrip>(raw: JsonObject, known: ReadonlySet<string>): H {
+  const fields = unknownFields(raw, known)
+  return (fields ? { fields } : {}) as H
+}
+
+/** Puts `hints` on `target` under `dialect` when there is anything in them; returns `target`. */
+export function withHints<T extends { extra?: Extra }, H extends RoundTrip = RoundTrip>(
+  target: T,
+  dialect: DialectName,
+  hints: H,
+): T {
+  const extra = extraWith(dialect, hints)
+  if (extra) target.extra = extra
+  return target
+}
+
 /** Keeps one wire field the IR could not take as typed. */
 export function keepField(hints: RoundTrip, key: string, value: unknown): void {
   hints.fields ??= {}

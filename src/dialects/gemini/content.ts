@@ -20,7 +20,7 @@
 import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl } from '../common/media.ts'
 import { isNative, unwrapSignature } from '../common/provenance.ts'
-import { extraWith, fail, hintsOf, unknownFields } from '../common/round-trip.ts'
+import { extraWith, fail, hintsFor, hintsOf, unknownFields } from '../common/round-trip.ts'
 import type {
   AudioPart,
   EncodeRequestOptions,
@@ -47,12 +47,6 @@ export function keptHints(extra: Extra | undefined, same: boolean): Hints | unde
   return same ? hintsOf<Hints>(extra, DIALECT) : undefined
 }
 
-/** Fresh hints holding the wire fields of `raw` outside `known`. */
-export function hintsWith(raw: JsonObject, known: ReadonlySet<string>): Hints {
-  const fields = unknownFields(raw, known)
-  return fields ? { fields } : {}
-}
-
 /**
  * The hints of a part that wraps one payload object (`inlineData`, `functionCall`…): the part's
  * unknown fields, and the payload's under the payload's name.
@@ -64,7 +58,7 @@ export function payloadHints(
   payload: JsonObject,
   payloadKnown: ReadonlySet<string>,
 ): Hints {
-  const h = hintsWith(p, known)
+  const h = hintsFor<Hints>(p, known)
   const inner = unknownFields(payload, payloadKnown)
   if (inner) h[key] = inner
   return h
@@ -135,7 +129,7 @@ export function decodePart(raw: unknown, path: string, ctx: PartContext): Part |
       part.thoughtSignature = s.signature
       part.provenance = s.provenance
     }
-    const extra = extraWith(DIALECT, hintsWith(p, TEXT_KEYS))
+    const extra = extraWith(DIALECT, hintsFor<Hints>(p, TEXT_KEYS))
     if (extra) part.extra = extra
     return part
   }
@@ -239,7 +233,7 @@ export function decodeContents(contents: unknown, ctx: PartContext): Message[] {
     if (irRole === 'user' && content.length > 0 && content.every((p) => p.type === 'tool_result'))
       irRole = 'tool'
     const msg: Message = { role: irRole, content }
-    const h = hintsWith(c, CONTENT_KEYS)
+    const h = hintsFor<Hints>(c, CONTENT_KEYS)
     if (role === undefined) h.noRole = true
     if (raw) h.rawParts = raw
     const extra = extraWith(DIALECT, h)
@@ -261,7 +255,7 @@ export function decodeSystem(v: unknown, req: Request, hints: Hints): void {
     if (typeof p.text !== 'string' || p.thought === true)
       fail('systemInstruction holds only text parts', path)
     const part: TextPart = { type: 'text', text: p.text }
-    const extra = extraWith(DIALECT, hintsWith(p, TEXT_KEYS))
+    const extra = extraWith(DIALECT, hintsFor<Hints>(p, TEXT_KEYS))
     if (typeof p.thoughtSignature === 'string') part.thoughtSignature = p.thoughtSignature
     if (extra) part.extra = extra
     req.system.push(part)

@@ -30,9 +30,9 @@
 import type { JsonObject } from '../common/json.ts'
 import { isNative, unwrapSignature } from '../common/provenance.ts'
 import { budgetForEffort, clampEffort } from '../common/reasoning.ts'
-import { extraWith, fail, unknownFields } from '../common/round-trip.ts'
+import { extraWith, fail, hintsFor, unknownFields } from '../common/round-trip.ts'
 import type { ReasoningEffort, ReasoningRequest, ThinkingPart } from '../ir.ts'
-import { type EncodeState, hintsWith, keptHints, type PartContext } from './content.ts'
+import { type EncodeState, keptHints, type PartContext } from './content.ts'
 import { numberAt, objectAt } from './proto-json.ts'
 import { DIALECT, type Hints } from './types.ts'
 
@@ -144,7 +144,7 @@ export function decodeThoughtPart(p: JsonObject, text: string, ctx: PartContext)
     part.signature = s.signature
     part.provenance = s.provenance
   } else part.provenance = ctx.fallback ?? { dialect: DIALECT }
-  const extra = extraWith(DIALECT, hintsWith(p, THOUGHT_KEYS))
+  const extra = extraWith(DIALECT, hintsFor<Hints>(p, THOUGHT_KEYS))
   if (extra) part.extra = extra
   return part
 }

@@ -9,7 +9,7 @@
  * proto-JSON snake_case input is accepted (`proto-json.ts`).
  */
 import { isObject, type JsonObject } from '../common/json.ts'
-import { extraWith, fail } from '../common/round-trip.ts'
+import { extraWith, fail, hintsFor } from '../common/round-trip.ts'
 import type { DecodeRequestContext, EncodeRequestOptions, Request } from '../ir.ts'
 import {
   decodeContents,
@@ -17,13 +17,12 @@ import {
   type EncodeState,
   encodeContents,
   encodeSystem,
-  hintsWith,
   keptHints,
 } from './content.ts'
 import { camel } from './proto-json.ts'
 import { decodeGeneration, encodeGeneration } from './sampling.ts'
 import { decodeToolConfig, decodeTools, encodeToolConfig, encodeTools, requestPartContext } from './tools.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 /** `models/gemini-2.5-pro` → `gemini-2.5-pro`. */
 export function bareModel(model: string): string {
@@ -49,7 +48,7 @@ export function decodeRequest(body: unknown, ctx: DecodeRequestContext = {}): Re
     stream: ctx.stream ?? false,
     extra: {},
   }
-  const hints = hintsWith(b, TOP_KEYS)
+  const hints = hintsFor<Hints>(b, TOP_KEYS)
   if (b.contents === undefined) fail('contents is required', 'contents')
   decodeSystem(b.systemInstruction, req, hints)
   req.messages = decodeContents(b.contents, requestPartContext())

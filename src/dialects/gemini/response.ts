@@ -33,7 +33,7 @@
 import { mintId, randomId } from '../common/ids.ts'
 import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
-import { extraWith, fail, unknownFields } from '../common/round-trip.ts'
+import { extraWith, fail, hintsFor, unknownFields } from '../common/round-trip.ts'
 import type {
   DecodeStreamOptions,
   EncodeResponseOptions,
@@ -43,17 +43,10 @@ import type {
   StopReason,
   Usage,
 } from '../ir.ts'
-import {
-  decodeParts,
-  encodeMedia,
-  hintsWith,
-  insertRawParts,
-  keptHints,
-  type PartContext,
-} from './content.ts'
+import { decodeParts, encodeMedia, insertRawParts, keptHints, type PartContext } from './content.ts'
 import { camel } from './proto-json.ts'
 import { MINTED_ID_PREFIX } from './tools.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Usage
@@ -196,7 +189,7 @@ export function decodeInnerResponse(
   if (!isObject(body)) fail('a Gemini response must be a JSON object', 'body')
   const b = camel(body)
   const fallback = opts?.provenance ?? { dialect: DIALECT }
-  const h = hintsWith(b, TOP_KEYS)
+  const h = hintsFor<Hints>(b, TOP_KEYS)
   const responseId = typeof b.responseId === 'string' ? b.responseId : undefined
   if (responseId === undefined) h.omitResponseId = true
   if (traceId !== undefined) h.traceId = traceId

@@ -28,10 +28,10 @@
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts'
 import { unwrapSignature } from '../common/provenance.ts'
-import { unknownFields } from '../common/round-trip.ts'
+import { hintsFor, unknownFields } from '../common/round-trip.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { BlockStart, DecodeStreamOptions, Provenance, StreamEvent, Usage } from '../ir.ts'
-import { hintsWith } from './content.ts'
+
 import { decodeErrorObject } from './errors.ts'
 import { camel } from './proto-json.ts'
 import { decodeUsage, mintCallId, stopOf } from './response.ts'
@@ -84,7 +84,7 @@ export function createStreamDecoder(
     if (!started) {
       started = true
       const responseId = typeof chunk.responseId === 'string' ? chunk.responseId : undefined
-      const x = hintsWith(chunk, TOP_KEYS)
+      const x = hintsFor<Hints>(chunk, TOP_KEYS)
       if (responseId === undefined) x.omitResponseId = true
       if (traceId !== undefined) x.traceId = traceId
       if (cand && typeof cand.index === 'number') x.index = cand.index

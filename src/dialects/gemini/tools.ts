@@ -22,7 +22,7 @@
  */
 import { isObject, type JsonObject, parseArguments, stringifyArguments } from '../common/json.ts'
 import { isNative, unwrapSignature } from '../common/provenance.ts'
-import { extraWith, fail, unknownFields } from '../common/round-trip.ts'
+import { extraWith, fail, hintsFor, unknownFields } from '../common/round-trip.ts'
 import type {
   FilePart,
   FunctionTool,
@@ -38,7 +38,6 @@ import {
   decodeInline,
   type EncodeState,
   encodeMedia,
-  hintsWith,
   keptHints,
   type PartContext,
   payloadHints,
@@ -186,7 +185,7 @@ function decodeFunctionTool(raw: unknown, path: string): FunctionTool {
     fail('description must be a string', `${path}.description`)
   const tool: FunctionTool = { kind: 'function', name: d.name, parameters: {} }
   if (typeof d.description === 'string') tool.description = d.description
-  const h = hintsWith(d, DECL_KEYS)
+  const h = hintsFor<Hints>(d, DECL_KEYS)
   if (d.parametersJsonSchema !== undefined) {
     if (!isObject(d.parametersJsonSchema))
       fail('parametersJsonSchema must be an object', `${path}.parametersJsonSchema`)

@@ -19,7 +19,7 @@
 
 import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl, mediaSourceToUrl } from '../common/media.ts'
-import { fail, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
+import { fail, hintsFor, keepField, spreadFields, unknownFields, withHints } from '../common/round-trip.ts'
 import type {
   CacheControl,
   EncodeRequestOptions,
@@ -35,7 +35,7 @@ import type {
 } from '../ir.ts'
 import { decodeThinking, requestSign, requestThinking, type Sign, type ThinkingOut } from './reasoning.ts'
 import { decodeToolCall, decodeToolMessage, encodeToolCall, encodeToolMessage } from './tools.ts'
-import { chatHints, type Hints, hintsFor, withHints } from './types.ts'
+import { chatHints, DIALECT, type Hints } from './types.ts'
 
 /** Deep equality of JSON values, key order ignored. */
 export function sameJson(a: unknown, b: unknown): boolean {
@@ -92,33 +92,33 @@ function decodeContentPart(raw: unknown, path: string): Part {
     case 'text': {
       if (typeof raw.text !== 'string') fail('text part needs a string `text`', `${path}.text`)
       const part: TextPart = { type: 'text', text: raw.text }
-      const h = hintsFor(raw, TEXT_KEYS)
+      const h = hintsFor<Hints>(raw, TEXT_KEYS)
       readCache(part, raw, h)
-      return withHints(part, h)
+      return withHints(part, DIALECT, h)
     }
     case 'refusal': {
       if (typeof raw.refusal !== 'string') fail('refusal part needs a string `refusal`', `${path}.refusal`)
-      const h: Hints = { part: 'refusal', ...hintsFor(raw, REFUSAL_KEYS) }
-      return withHints<TextPart>({ type: 'text', text: raw.refusal }, h)
+      const h: Hints = { part: 'refusal', ...hintsFor<Hints>(raw, REFUSAL_KEYS) }
+      return withHints<TextPart, Hints>({ type: 'text', text: raw.refusal }, DIALECT, h)
     }
     case 'image_url': {
       const img = raw.image_url
       if (!isObject(img) || typeof img.url !== 'string')
         fail('image_url needs a `url`', `${path}.image_url.url`)
       const part: ImagePart = { type: 'image', source: mediaSourceFromUrl(img.url) }
-      const h = hintsFor(raw, IMAGE_KEYS)
+      const h = hintsFor<Hints>(raw, IMAGE_KEYS)
       if (mediaSourceToUrl(part.source) !== img.url) h.url = img.url
       if (img.detail === 'auto' || img.detail === 'low' || img.detail === 'high') part.detail = img.detail
       else if (img.detail !== undefined) h.detail = img.detail
       const inner = unknownFields(img, IMAGE_URL_KEYS)
       if (inner) h.imageUrl = inner
       readCache(part, raw, h)
-      return withHints(part, h)
+      return withHints(part, DIALECT, h)
     }
     case 'file': {
       const file = raw.file
       if (!isObject(file)) fail('file part needs a `file` object', `${path}.file`)
-      const h = hintsFor(raw, FILE_KEYS)
+      const h = hintsFor<Hints>(raw, FILE_KEYS)
       let part: FilePart
       if (typeof file.file_data === 'string') {
         const data = file.file_data
@@ -142,16 +142,16 @@ function decodeContentPart(raw: unknown, path: string): Part {
       const inner = unknownFields(file, FILE_INNER_KEYS)
       if (inner) h.file = inner
       readCache(part, raw, h)
-      return withHints(part, h)
+      return withHints(part, DIALECT, h)
     }
     case 'input_audio': {
       const a = raw.input_audio
       if (!isObject(a) || typeof a.data !== 'string' || typeof a.format !== 'string')
         fail('input_audio needs `data` and `format`', `${path}.input_audio`)
-      const h = hintsFor(raw, AUDIO_KEYS)
+      const h = hintsFor<Hints>(raw, AUDIO_KEYS)
       const inner = unknownFields(a, AUDIO_INNER_KEYS)
       if (inner) h.inputAudio = inner
-      return withHints<Part>({ type: 'audio', data: a.data, format: a.format }, h)
+      return withHints<Part, Hints>({ type: 'audio', data: a.data, format: a.format }, DIALECT, h)
     }
     default:
       return fail(`unsupported content part type ${JSON.stringify(raw.type)}`, `${path}.type`)
@@ -266,7 +266,7 @@ export function decodeAssistant(
   path: string,
   fallback: Provenance | undefined,
 ): { parts: Part[]; hints: Hints } {
-  const h = hintsFor(m, ASSISTANT_KEYS)
+  const h = hintsFor<Hints>(m, ASSISTANT_KEYS)
   const thinking = decodeThinking(m, fallback, h)
   const parts: Part[] = thinking ? [thinking] : []
   const content = decodeContent(m.content, 'content' in m, `${path}.content`)
@@ -276,7 +276,7 @@ export function decodeAssistant(
   }
   if (content.shape !== 'array') h.content = content.shape
   if (typeof m.refusal === 'string' && m.refusal !== '') {
-    parts.push(withHints<TextPart>({ type: 'text', text: m.refusal }, { refusal: true }))
+    parts.push(withHints<TextPart, Hints>({ type: 'text', text: m.refusal }, DIALECT, { refusal: true }))
   } else if (m.refusal !== undefined) keepField(h, 'refusal', m.refusal)
   if (Array.isArray(m.tool_calls)) {
     m.tool_calls.forEach((tc, k) => {
@@ -368,7 +368,7 @@ export function decodeMessage(m: unknown, i: number, names: Map<string, string>)
       const c = decodeContent(m.content, 'content' in m, `${path}.content`)
       if (m.role !== 'user' && c.parts.some((p) => p.type !== 'text'))
         fail(`${m.role} messages hold only text`, `${path}.content`)
-      h = hintsFor(m, MESSAGE_KEYS)
+      h = hintsFor<Hints>(m, MESSAGE_KEYS)
       if (c.shape !== 'array') h.content = c.shape
       if (m.role === 'developer') h.role = 'developer'
       msg = { role: m.role === 'user' ? 'user' : 'system', content: c.parts }
@@ -383,7 +383,7 @@ export function decodeMessage(m: unknown, i: number, names: Map<string, string>)
     }
     case 'tool':
       msg = decodeToolMessage(m, path, names)
-      h = hintsFor(m, TOOL_MESSAGE_KEYS)
+      h = hintsFor<Hints>(m, TOOL_MESSAGE_KEYS)
       break
     case 'function':
       return fail('legacy `function` messages are not supported; use `tool` messages', `${path}.role`)
@@ -392,7 +392,7 @@ export function decodeMessage(m: unknown, i: number, names: Map<string, string>)
   }
   if (typeof m.name === 'string') msg.name = m.name
   else if (m.name !== undefined) keepField(h, 'name', m.name)
-  return withHints(msg, h)
+  return withHints(msg, DIALECT, h)
 }
 
 /** The request's messages → Chat; `own`: the request is a Chat client's own. */

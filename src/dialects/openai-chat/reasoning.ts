@@ -18,7 +18,7 @@
 import type { JsonObject } from '../common/json.ts'
 import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
 import { clampEffort, effortOf } from '../common/reasoning.ts'
-import { keepField } from '../common/round-trip.ts'
+import { keepField, withHints } from '../common/round-trip.ts'
 import type {
   EncodeRequestOptions,
   Message,
@@ -27,7 +27,7 @@ import type {
   Request,
   ThinkingPart,
 } from '../ir.ts'
-import { DIALECT, type Hints, withHints } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 /** The levels Chat models accept; anything else is clamped to the nearest of these. */
 const EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh']
@@ -66,8 +66,8 @@ export function decodeThinking(
       t.signature = s.signature
       t.provenance = s.provenance
     } else t.provenance = fallback ?? { dialect: DIALECT }
-    if (rc === '' || rc === null) withHints(t, { reasoningContent: rc })
-    else if (rc === undefined) withHints(t, { reasoningContent: 'absent' })
+    if (rc === '' || rc === null) withHints<ThinkingPart, Hints>(t, DIALECT, { reasoningContent: rc })
+    else if (rc === undefined) withHints<ThinkingPart, Hints>(t, DIALECT, { reasoningContent: 'absent' })
     if (rs !== undefined && !hasSig) keepField(h, 'reasoning_signature', rs)
     return t
   }

@@ -19,7 +19,7 @@
  * `encrypted_content`) has no field here and is not shown; its text, when any, is.
  */
 import { isObject, type JsonObject } from '../common/json.ts'
-import { keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
+import { hintsFor, keepField, spreadFields, unknownFields, withHints } from '../common/round-trip.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
@@ -31,7 +31,7 @@ import {
 import { decodeAssistant, encodeAssistant } from './content.ts'
 import { decodeError } from './errors.ts'
 import { responseSign, responseThinking } from './reasoning.ts'
-import { chatHints, DIALECT, type Hints, hintsFor, withHints } from './types.ts'
+import { chatHints, DIALECT, type Hints } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Finish reasons
@@ -97,14 +97,14 @@ export function decodeUsage(u: JsonObject): Usage {
   const usage: Usage = { inputTokens: Math.max(0, prompt - (cached ?? 0)), outputTokens: completion }
   if (cached !== undefined) usage.cacheReadTokens = cached
   if (isObject(ctd) && typeof ctd.reasoning_tokens === 'number') usage.reasoningTokens = ctd.reasoning_tokens
-  const h = hintsFor(u, USAGE_KEYS)
+  const h = hintsFor<Hints>(u, USAGE_KEYS)
   if (u.total_tokens === undefined) h.total = 'absent'
   else if (u.total_tokens !== prompt + completion) keepField(h, 'total_tokens', u.total_tokens)
   if (isObject(ptd)) h.promptDetails = unknownFields(ptd, CACHED) ?? {}
   else if (ptd !== undefined) keepField(h, 'prompt_tokens_details', ptd)
   if (isObject(ctd)) h.completionDetails = unknownFields(ctd, REASONING) ?? {}
   else if (ctd !== undefined) keepField(h, 'completion_tokens_details', ctd)
-  return withHints(usage, h)
+  return withHints(usage, DIALECT, h)
 }
 
 /**
@@ -148,7 +148,7 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
     throw new DialectError(info.message, info.param, info.kind)
   }
   if (!Array.isArray(body.choices)) throw new DialectError('response has no `choices` array', 'choices')
-  const h = hintsFor(body, RESPONSE_KEYS)
+  const h = hintsFor<Hints>(body, RESPONSE_KEYS)
   if (body.object !== 'chat.completion') h.object = body.object === undefined ? 'absent' : body.object
   const res: Response = {
     source: DIALECT,
@@ -178,7 +178,7 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
   }
   if (isObject(body.usage)) res.usage = decodeUsage(body.usage)
   else if (body.usage !== undefined) keepField(h, 'usage', body.usage)
-  return withHints(res, h)
+  return withHints(res, DIALECT, h)
 }
 
 export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {

@@ -20,12 +20,13 @@
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { unwrapSignature } from '../common/provenance.ts'
+import { hintsFor } from '../common/round-trip.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { DecodeStreamOptions, Provenance, StopReason, StreamEvent, Usage } from '../ir.ts'
 import { decodeError } from './errors.ts'
 import { decodeFinishReason, decodeUsage } from './response.ts'
 import { frameText, learnTextFrame, type TextFrame } from './text-frame.ts'
-import { DIALECT, hintsFor } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 const CHUNK_KEYS = new Set(['id', 'object', 'created', 'model', 'choices', 'usage'])
 
@@ -156,7 +157,7 @@ export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Ui
         id: typeof chunk.id === 'string' ? chunk.id : '',
         model: typeof chunk.model === 'string' ? chunk.model : '',
       }
-      const h = hintsFor(chunk, CHUNK_KEYS)
+      const h = hintsFor<Hints>(chunk, CHUNK_KEYS)
       // How this upstream frames chunks (BYOKEY omits `created` and `logprobs`), for a byte-exact re-encode.
       if (typeof chunk.created === 'number') start.created = chunk.created
       else if (chunk.created === undefined) h.created = 'absent'

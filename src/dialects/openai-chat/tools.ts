@@ -10,7 +10,7 @@
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts'
 import { unwrapSignature } from '../common/provenance.ts'
-import { fail, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
+import { fail, hintsFor, keepField, spreadFields, unknownFields, withHints } from '../common/round-trip.ts'
 import type {
   FunctionTool,
   Message,
@@ -24,7 +24,7 @@ import type {
 } from '../ir.ts'
 import { decodeContent, encodeSameContent, readCache } from './content.ts'
 import type { Sign } from './reasoning.ts'
-import { chatHints, DIALECT, type Hints, hintsFor, withHints } from './types.ts'
+import { chatHints, DIALECT, type Hints } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Declarations
@@ -39,9 +39,9 @@ function decodeTool(raw: unknown, path: string): Tool {
   if (!isObject(fn) || typeof fn.name !== 'string')
     fail('function tool needs `function.name`', `${path}.function.name`)
   const tool: FunctionTool = { kind: 'function', name: fn.name, parameters: {} }
-  const h = hintsFor(raw, TOOL_KEYS)
+  const h = hintsFor<Hints>(raw, TOOL_KEYS)
   // `function` keys the IR does not model, and modelled ones of another type, kept as sent
-  const fnHints = hintsFor(fn, TOOL_FUNCTION_KEYS)
+  const fnHints = hintsFor<Hints>(fn, TOOL_FUNCTION_KEYS)
   if (typeof fn.description === 'string') tool.description = fn.description
   else if (fn.description !== undefined) keepField(fnHints, 'description', fn.description)
   if (isObject(fn.parameters)) tool.parameters = fn.parameters
@@ -55,7 +55,7 @@ function decodeTool(raw: unknown, path: string): Tool {
   else if (fn.strict !== undefined) keepField(fnHints, 'strict', fn.strict)
   if (fnHints.fields) h.function = fnHints.fields
   readCache(tool, raw, h)
-  return withHints(tool, h)
+  return withHints(tool, DIALECT, h)
 }
 
 /** `own`: the tool is a Chat client's own (its cache marks go back). */
@@ -142,7 +142,7 @@ export function decodeToolCall(raw: unknown, path: string, fallback?: Provenance
     name: fn.name,
     arguments: stringifyArguments(args),
   }
-  const h = hintsFor(raw, TOOL_CALL_KEYS)
+  const h = hintsFor<Hints>(raw, TOOL_CALL_KEYS)
   if (raw.type === undefined) h.type = 'absent'
   const fnFields = unknownFields(fn, FUNCTION_KEYS)
   if (fnFields) h.function = fnFields
@@ -159,7 +159,7 @@ export function decodeToolCall(raw: unknown, path: string, fallback?: Provenance
       if (Object.keys(rest).length > 0) h.extraContent = rest
     } else keepField(h, 'extra_content', ec)
   }
-  return withHints(part, h)
+  return withHints(part, DIALECT, h)
 }
 
 /**
@@ -201,7 +201,7 @@ export function decodeToolMessage(m: JsonObject, path: string, names: Map<string
   const result: ToolResultPart = { type: 'tool_result', toolCallId: m.tool_call_id, content }
   const name = names.get(m.tool_call_id)
   if (name !== undefined) result.name = name
-  if (c.shape !== 'array') withHints(result, { content: c.shape })
+  if (c.shape !== 'array') withHints<ToolResultPart, Hints>(result, DIALECT, { content: c.shape })
   return { role: 'tool', content: [result] }
 }
 

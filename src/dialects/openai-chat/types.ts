@@ -6,7 +6,7 @@
  */
 
 import type { JsonObject } from '../common/json.ts'
-import { extraWith, hintsOf, type RoundTrip, unknownFields } from '../common/round-trip.ts'
+import { hintsOf, type RoundTrip } from '../common/round-trip.ts'
 import type { Extra } from '../ir.ts'
 
 export const DIALECT = 'openai-chat' as const
@@ -94,21 +94,6 @@ export interface Hints extends RoundTrip {
 
 // ---------------------------------------------------------------------------------------------
 // Reading and writing the hints (every file of this folder goes through these)
-
-/** Hints holding the keys of `raw` outside `known`, to add this dialect's markers to. */
-export function hintsFor(raw: JsonObject, known: ReadonlySet<string>): Hints {
-  const h: Hints = {}
-  const fields = unknownFields(raw, known)
-  if (fields) h.fields = fields
-  return h
-}
-
-/** Puts `h` on `target` as its `extra` when there is anything in it. */
-export function withHints<T extends { extra?: Extra }>(target: T, h: Hints): T {
-  const extra = extraWith(DIALECT, h)
-  if (extra) target.extra = extra
-  return target
-}
 
 /**
  * The Chat hints an IR object carries; undefined when another dialect decoded it, or when the

@@ -18,7 +18,7 @@
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl, mediaSourceToUrl } from '../common/media.ts'
-import { extraWith, fillGaps, hintsOf, keepField, unknownFields } from '../common/round-trip.ts'
+import { fillGaps, hintsFor, hintsOf, keepField, unknownFields, withHints } from '../common/round-trip.ts'
 import {
   type AudioPart,
   DialectError,
@@ -34,7 +34,7 @@ import {
 } from '../ir.ts'
 import { continuesReasoning, decodeReasoningItem, reasoningItem } from './reasoning.ts'
 import { decodeFunctionCall, decodeToolResult, encodeToolResult, functionCallItem } from './tools.ts'
-import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
+import { DIALECT, type Hints, takenKeySets } from './types.ts'
 
 /** How the assistant-turn encoder behaves: request history or a response's output. */
 export interface ItemContext {
@@ -126,17 +126,14 @@ function decodeInputMessage(item: JsonObject, role: 'user' | 'system' | 'develop
   } else {
     throw new DialectError("A message needs 'content' (a string or an array of parts)", `${path}.content`)
   }
-  const extra = extraWith(DIALECT, h)
-  if (extra) msg.extra = extra
-  return msg
+  return withHints(msg, DIALECT, h)
 }
 
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['role', 'content'])
 
 /** A message item's hints: its fields other than role and content. */
 function messageHints(item: JsonObject): Hints {
-  const fields = unknownFields(item, MESSAGE_KEYS)
-  return fields ? { fields } : {}
+  return hintsFor<Hints>(item, MESSAGE_KEYS)
 }
 
 /** Returns false for an assistant message with no content (carried as a raw item instead). */
@@ -194,16 +191,16 @@ export function decodeInputPart(
         part.citations = p.annotations
         taken |= 1
       }
-      const h = fieldsOf(p, TEXT_KEYS[taken]!)
+      const h = hintsFor<Hints>(p, TEXT_KEYS[taken]!)
       if (p.type !== defaultText) h.partType = p.type
-      return withHints(part, h)
+      return withHints(part, DIALECT, h)
     }
     case 'refusal': {
       if (typeof p.refusal !== 'string')
         throw new DialectError('A refusal part needs a string', `${path}.refusal`)
-      const h = fieldsOf(p, REFUSAL_KEYS)
+      const h = hintsFor<Hints>(p, REFUSAL_KEYS)
       h.refusal = true
-      return withHints<TextPart>({ type: 'text', text: p.refusal }, h)
+      return withHints<TextPart, Hints>({ type: 'text', text: p.refusal }, DIALECT, h)
     }
     case 'input_image': {
       let taken = 0
@@ -222,7 +219,7 @@ export function decodeInputPart(
         part.detail = p.detail
         taken |= 4
       }
-      return withHints(part, fieldsOf(p, IMAGE_KEYS[taken]!))
+      return withHints(part, DIALECT, hintsFor<Hints>(p, IMAGE_KEYS[taken]!))
     }
     case 'input_file': {
       let taken = 0
@@ -251,9 +248,9 @@ export function decodeInputPart(
         part.filename = filename
         taken |= 8
       }
-      const h = fieldsOf(p, FILE_KEYS[taken]!)
+      const h = hintsFor<Hints>(p, FILE_KEYS[taken]!)
       if (raw) h.fileData = 'raw'
-      return withHints(part, h)
+      return withHints(part, DIALECT, h)
     }
     case 'input_audio': {
       const a = p.input_audio
@@ -264,10 +261,10 @@ export function decodeInputPart(
         )
       }
       const part: AudioPart = { type: 'audio', data: a.data, format: a.format }
-      const h = fieldsOf(p, AUDIO_PART_KEYS)
+      const h = hintsFor<Hints>(p, AUDIO_PART_KEYS)
       const nested = unknownFields(a, AUDIO_KEYS)
       if (nested) keepField(h, 'input_audio', nested)
-      return withHints(part, h)
+      return withHints(part, DIALECT, h)
     }
     default:
       throw new DialectError(`Unsupported content part type '${String(p.type)}'`, `${path}.type`)

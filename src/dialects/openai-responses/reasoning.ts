@@ -26,7 +26,7 @@ import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
 import { clampEffort, effortOf } from '../common/reasoning.ts'
-import { fillGaps, hintsOf, unknownFields } from '../common/round-trip.ts'
+import { fillGaps, hintsFor, hintsOf, unknownFields, withHints } from '../common/round-trip.ts'
 import {
   DialectError,
   type Part,
@@ -36,7 +36,7 @@ import {
   type ThinkingPart,
 } from '../ir.ts'
 import type { ItemContext } from './content.ts'
-import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
+import { DIALECT, type Hints, takenKeySets } from './types.ts'
 
 /** Prefix of foreign redacted thinking (Anthropic `redacted_thinking`) inside wrapped encrypted_content. */
 export const REDACTED_PREFIX = 'redacted:'
@@ -97,14 +97,14 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
       throw new DialectError('Each summary entry needs a text', `${path}.summary.${j}`)
     }
     const part: ThinkingPart = { type: 'thinking', text: s.text, summary: true }
-    parts.push(withHints(part, fieldsOf(s, TEXT_KEYS)))
+    parts.push(withHints(part, DIALECT, hintsFor<Hints>(s, TEXT_KEYS)))
   }
   const content = item.content
   if (parts.length === 0 && Array.isArray(content) && content.length > 0 && content.every(isReasoningText)) {
     taken |= 1
     for (const c of content) {
       const part: ThinkingPart = { type: 'thinking', text: c.text, summary: false }
-      parts.push(withHints(part, fieldsOf(c, TEXT_KEYS)))
+      parts.push(withHints(part, DIALECT, hintsFor<Hints>(c, TEXT_KEYS)))
     }
   }
   if (parts.length === 0) parts.push({ type: 'thinking', text: '', summary: true })
@@ -129,7 +129,7 @@ export function decodeReasoningItem(item: JsonObject, path: string, prov: Proven
   const itemId = typeof item.id === 'string' ? item.id : undefined
   if (itemId !== undefined) taken |= 4
   const first = parts[0]!
-  const reasoning = fieldsOf(item, REASONING_ITEM_KEYS[taken]!)
+  const reasoning = hintsFor<Hints>(item, REASONING_ITEM_KEYS[taken]!)
   first.extra = { [DIALECT]: { ...hintsOf<Hints>(first.extra, DIALECT), reasoning } }
   for (const p of parts) {
     if (itemId !== undefined) p.itemId = itemId

@@ -22,7 +22,7 @@
  * IR input = input_tokens − cached_tokens − cache_write_tokens; output includes reasoning on both sides.
  */
 import { isObject, type JsonObject } from '../common/json.ts'
-import { fillGaps, hintsOf, keepField, unknownFields } from '../common/round-trip.ts'
+import { fillGaps, hintsFor, hintsOf, keepField, unknownFields, withHints } from '../common/round-trip.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
@@ -37,7 +37,7 @@ import {
 import { encodeAssistantParts, type ItemContext } from './content.ts'
 import { decodeReasoningItem } from './reasoning.ts'
 import { decodeFunctionCall } from './tools.ts'
-import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
+import { DIALECT, type Hints, takenKeySets } from './types.ts'
 
 // =============================================================================================
 // Stop reasons
@@ -121,12 +121,12 @@ export function decodeUsage(u: unknown, withExtra: boolean): Usage | undefined {
   if (written !== undefined) usage.cacheWriteTokens = written
   if (reasoning !== undefined) usage.reasoningTokens = reasoning
   if (withExtra) {
-    const h = fieldsOf(u, USAGE_KEYS)
+    const h = hintsFor<Hints>(u, USAGE_KEYS)
     const inRest = inDetails && unknownFields(inDetails, INPUT_DETAIL_KEYS)
     const outRest = outDetails && unknownFields(outDetails, OUTPUT_DETAIL_KEYS)
     if (inRest) keepField(h, 'input_tokens_details', inRest)
     if (outRest) keepField(h, 'output_tokens_details', outRest)
-    withHints(usage, h)
+    withHints(usage, DIALECT, h)
   }
   return usage
 }
@@ -175,7 +175,7 @@ export function decodeOutputItems(
           raw.push({ index: i, item })
           break
         }
-        const message = fieldsOf(item, CONTENT_KEY)
+        const message = hintsFor<Hints>(item, CONTENT_KEY)
         for (let j = 0; j < content.length; j++) {
           const c = content[j]
           const cpath = `${path}.content.${j}`
@@ -188,11 +188,11 @@ export function decodeOutputItems(
               part.citations = c.annotations
               taken |= 1
             }
-            withHints(part, fieldsOf(c, TEXT_KEYS[taken]!))
+            withHints(part, DIALECT, hintsFor<Hints>(c, TEXT_KEYS[taken]!))
           } else if (c.type === 'refusal' && typeof c.refusal === 'string') {
-            const h = fieldsOf(c, REFUSAL_KEYS)
+            const h = hintsFor<Hints>(c, REFUSAL_KEYS)
             h.refusal = true
-            part = withHints<TextPart>({ type: 'text', text: c.refusal }, h)
+            part = withHints<TextPart, Hints>({ type: 'text', text: c.refusal }, DIALECT, h)
           } else {
             throw new DialectError('Unsupported output content part', cpath)
           }
@@ -236,10 +236,10 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
   if (usage) res.usage = usage
   let taken = body.error === null ? 1 : 0
   if (body.incomplete_details === null || (incomplete && Object.keys(incomplete).length === 1)) taken |= 2
-  const h = fieldsOf(body, RESPONSE_KEYS[taken]!)
+  const h = hintsFor<Hints>(body, RESPONSE_KEYS[taken]!)
   if (raw.length > 0) h.outputItems = raw
   res.extra = {}
-  return withHints(res, h)
+  return withHints(res, DIALECT, h)
 }
 
 // =============================================================================================

@@ -8,7 +8,7 @@
  */
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts'
-import { fillGaps, hintsOf } from '../common/round-trip.ts'
+import { fillGaps, hintsFor, hintsOf, withHints } from '../common/round-trip.ts'
 import { splitNamespacedName } from '../common/tool-namespaces.ts'
 import {
   DialectError,
@@ -20,7 +20,7 @@ import {
   type ToolResultPart,
 } from '../ir.ts'
 import { decodeInputPart, encodeContentPart, type ItemContext } from './content.ts'
-import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
+import { DIALECT, type Hints, takenKeySets } from './types.ts'
 
 /** The wire `tool_choice` of an IR choice. */
 export function encodeToolChoice(tc: ToolChoice): JsonObject | string {
@@ -36,7 +36,7 @@ export function decodeTool(t: unknown, i: number): Tool | Tool[] {
     const fns = t.tools.map((f, j) => decodeFunctionTool(f, `tools.${i}.tools.${j}`, t.name))
     // The namespace's own fields ride on its first function, which starts the group again on encode.
     const first = fns[0]!
-    const namespace = fieldsOf(t, NAMESPACE_KEYS)
+    const namespace = hintsFor<Hints>(t, NAMESPACE_KEYS)
     first.extra = { [DIALECT]: { ...hintsOf<Hints>(first.extra, DIALECT), namespace } }
     return fns
   }
@@ -79,9 +79,9 @@ function decodeFunctionTool(t: JsonObject, path: string, namespace: string | und
     tool.strict = t.strict
     taken |= 4
   }
-  const h = fieldsOf(t, FUNCTION_TOOL_KEYS[taken]!)
+  const h = hintsFor<Hints>(t, FUNCTION_TOOL_KEYS[taken]!)
   if (t.parameters === undefined) h.parameters = 'absent'
-  return withHints(tool, h)
+  return withHints(tool, DIALECT, h)
 }
 
 /** Tools in order; consecutive functions of one namespace go back into one `namespace` tool. */
@@ -181,7 +181,7 @@ export function decodeFunctionCall(item: JsonObject, path: string): ToolCallPart
     part.namespace = item.namespace
     taken |= 2
   }
-  return withHints(part, fieldsOf(item, FUNCTION_CALL_KEYS[taken]!))
+  return withHints(part, DIALECT, hintsFor<Hints>(item, FUNCTION_CALL_KEYS[taken]!))
 }
 
 export function functionCallItem(p: ToolCallPart, ctx: ItemContext): JsonObject {
@@ -230,7 +230,7 @@ export function decodeToolResult(item: JsonObject, path: string, names: Map<stri
   const part: ToolResultPart = { type: 'tool_result', toolCallId: item.call_id, content: [] }
   const name = names.get(item.call_id)
   if (name !== undefined) part.name = name
-  const h = fieldsOf(item, TOOL_RESULT_KEYS)
+  const h = hintsFor<Hints>(item, TOOL_RESULT_KEYS)
   const out = item.output
   if (typeof out === 'string') {
     part.content.push({ type: 'text', text: out })
@@ -244,7 +244,7 @@ export function decodeToolResult(item: JsonObject, path: string, names: Map<stri
   } else {
     throw new DialectError("A function_call_output needs 'output' (a string or parts)", `${path}.output`)
   }
-  return withHints(part, h)
+  return withHints(part, DIALECT, h)
 }
 
 const TOOL_RESULT_KEYS: ReadonlySet<string> = new Set(['type', 'call_id', 'output'])

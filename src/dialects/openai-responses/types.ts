@@ -4,8 +4,7 @@
  */
 import type { Static } from '@sinclair/typebox'
 import type { JsonObject } from '../common/json.ts'
-import { extraWith, type RoundTrip, unknownFields } from '../common/round-trip.ts'
-import type { Extra } from '../ir.ts'
+import type { RoundTrip } from '../common/round-trip.ts'
 import type { requestSchema } from './schema.ts'
 
 /** This dialect's name, the `source` of what its decoders produce. */
@@ -49,19 +48,6 @@ export interface Hints extends RoundTrip {
   outputItems?: { index: number; item: JsonObject }[]
   /** A stream's start/finish event: the upstream response object (stream-decode.ts). */
   response?: JsonObject
-}
-
-/** Hints holding the fields of `raw` outside `known`. */
-export function fieldsOf(raw: JsonObject, known: ReadonlySet<string>): Hints {
-  const fields = unknownFields(raw, known)
-  return fields ? { fields } : {}
-}
-
-/** Puts `h` on `x` when there is anything in it; returns `x`. */
-export function withHints<T extends { extra?: Extra }>(x: T, h: Hints): T {
-  const extra = extraWith(DIALECT, h)
-  if (extra) x.extra = extra
-  return x
 }
 
 /**
