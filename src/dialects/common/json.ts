@@ -24,18 +24,6 @@ export function stringifyArguments(value: unknown): string {
   return JSON.stringify(value)
 }
 
-/** Copies the keys of `obj` not in `known` into a fresh bag (undefined when there are none). */
-export function pickExtra(obj: JsonObject, known: ReadonlySet<string>): JsonObject | undefined {
-  let extra: JsonObject | undefined
-  for (const k in obj) {
-    if (!known.has(k)) {
-      extra ??= {}
-      extra[k] = obj[k]
-    }
-  }
-  return extra
-}
-
 /** Removes keys whose value is undefined, so encoders can build bodies with optional spreads. */
 export function compact<T extends JsonObject>(obj: T): T {
   for (const k of Object.keys(obj)) if (obj[k] === undefined) delete obj[k]
