@@ -519,6 +519,22 @@ export interface DecodeRequestContext {
   stream?: boolean
 }
 
+/** Hands one output of a stream stage on. */
+export type Emit<T> = (value: T) => void
+
+/**
+ * The synchronous heart of one stream: feed inputs, then end it once. A caller that owns the
+ * whole loop (the gateway's translated path) runs a decoder and an encoder back to back in one
+ * pass per network read, without a stream hop per chunk per stage.
+ */
+export interface StreamCore<I, O> {
+  push(input: I, emit: Emit<O>): void
+  end(emit: Emit<O>): void
+}
+
+/** What a dialect folder implements; `withStreams` (common/stream.ts) adds the stream shapes. */
+export type DialectCodec = Omit<Dialect, 'decodeStream' | 'encodeStream'>
+
 export interface Dialect {
   readonly name: DialectName
   decodeRequest(body: unknown, ctx?: DecodeRequestContext): Request
@@ -527,9 +543,13 @@ export interface Dialect {
   encodeResponse(res: Response, opts?: EncodeResponseOptions): Record<string, unknown>
   /** Only the usage of a response body: metering an answer that goes to the client as it came. */
   responseUsage(body: unknown): Usage | undefined
-  /** Upstream SSE bytes → IR events. */
+  /** Upstream SSE bytes → IR events, as plain calls (one core per stream). */
+  decodeStreamCore(opts?: DecodeStreamOptions): StreamCore<Uint8Array, StreamEvent>
+  /** IR events → SSE text of this dialect, framing included, as plain calls (one core per stream). */
+  encodeStreamCore(opts?: EncodeStreamOptions): StreamCore<StreamEvent, string>
+  /** `decodeStreamCore` as one TransformStream. */
   decodeStream(opts?: DecodeStreamOptions): TransformStream<Uint8Array, StreamEvent>
-  /** IR events → SSE bytes of this dialect, framing included. */
+  /** `encodeStreamCore` as one TransformStream of UTF-8 bytes. */
   encodeStream(opts?: EncodeStreamOptions): TransformStream<StreamEvent, Uint8Array>
   /** An error as this dialect's HTTP status and envelope. */
   encodeError(err: ErrorInfo): { status: number; body: Record<string, unknown> }

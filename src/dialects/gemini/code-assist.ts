@@ -12,6 +12,7 @@
  * gateway that serves or calls Code Assist; providers that only wrap a body use the helpers.
  */
 import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { withStreams } from '../common/stream.ts'
 import type {
   DecodeRequestContext,
   DecodeStreamOptions,
@@ -20,7 +21,6 @@ import type {
   EncodeResponseOptions,
   Request,
   Response,
-  StreamEvent,
 } from '../ir.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { bagOf, DIALECT, decodeRequest, encodeRequest, fail } from './request.ts'
@@ -120,7 +120,7 @@ function encodeCodeAssistResponse(res: Response, opts?: EncodeResponseOptions): 
   return { response: inner, traceId }
 }
 
-export const codeAssist: Dialect = {
+export const codeAssist: Dialect = withStreams({
   name: DIALECT,
   decodeRequest: decodeCodeAssistRequest,
   encodeRequest: encodeCodeAssistRequest,
@@ -128,9 +128,8 @@ export const codeAssist: Dialect = {
   encodeResponse: encodeCodeAssistResponse,
   // the Code Assist envelope puts the generateContent body under `response`
   responseUsage: (body) => responseUsage(isObject(body) && isObject(body.response) ? body.response : body),
-  decodeStream: (opts?: DecodeStreamOptions): TransformStream<Uint8Array, StreamEvent> =>
-    createStreamDecoder(opts, true),
-  encodeStream: (opts) => createStreamEncoder(opts, true),
+  decodeStreamCore: (opts) => createStreamDecoder(opts, true),
+  encodeStreamCore: (opts) => createStreamEncoder(opts, true),
   encodeError,
   decodeError,
-}
+})

@@ -28,7 +28,7 @@ import { encodeFinishReason, encodeUsage } from './response.ts'
 
 type Kind = 'text' | 'thinking' | 'tool_call'
 
-export function encodeStream(opts: EncodeStreamOptions = {}): TransformStream<StreamEvent, Uint8Array> {
+export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
   const usageNull = opts.includeUsage ? ',"usage":null' : ''
   let head = '' // `data: {"id":…,"choices":[`
   let choiceTail = ',"logprobs":null,"finish_reason":null}]' + usageNull + '}\n\n'

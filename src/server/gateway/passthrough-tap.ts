@@ -10,7 +10,6 @@
  * stream from a finished one.
  */
 import { isObject } from '../../dialects/common/json.ts'
-import { decoderCore } from '../../dialects/common/stream.ts'
 import type { Dialect, DialectName, StreamEvent, Usage } from '../../dialects/ir.ts'
 import { parseSSE } from '../../sse.ts'
 import { concatBytes } from '../bytes.ts'
@@ -247,7 +246,7 @@ export function passthroughTap(
           for (const u of usage) onEvent({ type: 'usage', usage: u })
           return
         }
-        const core = decoderCore(() => dialect.decodeStream())
+        const core = dialect.decodeStreamCore()
         core.push(concatBytes(ordered), onEvent)
         core.end(onEvent)
       } catch {

@@ -6,7 +6,6 @@
  */
 import type { Config } from '../../config/schema.ts'
 import { carriesWrappedSignature } from '../../dialects/common/provenance.ts'
-import { decoderCore, encoderCore } from '../../dialects/common/stream.ts'
 import { flattenToolNamespaces } from '../../dialects/common/tool-namespaces.ts'
 import type { Dialect, DialectName, ErrorInfo, Request as IRRequest, StreamEvent } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
@@ -436,7 +435,7 @@ function streamErrorText(dialect: Dialect, info: ErrorInfo): string {
   const write = (s: string) => {
     text += s
   }
-  const core = encoderCore(() => dialect.encodeStream())
+  const core = dialect.encodeStreamCore()
   core.push({ type: 'error', error: info }, write)
   core.end(write)
   return text
@@ -541,8 +540,8 @@ function respondTranslated(
   clientSignal: AbortSignal,
   encodeOpts: Parameters<Dialect['encodeStream']>[0],
 ): Response {
-  const decode = decoderCore(() => upstream.decodeStream({ provenance: encodeOpts?.provenance }))
-  const encode = encoderCore(() => inbound.encodeStream(encodeOpts))
+  const decode = upstream.decodeStreamCore({ provenance: encodeOpts?.provenance })
+  const encode = inbound.encodeStreamCore(encodeOpts)
   let watch: IdleWatchdog | undefined
   const finish = (status: number) => {
     watch?.stop()
