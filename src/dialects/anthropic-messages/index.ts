@@ -6,6 +6,7 @@ import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeResponse, encodeResponse, responseUsage } from './response.ts'
 import { decodeStreamCore } from './stream-decode.ts'
 import { encodeStreamCore } from './stream-encode.ts'
+import { wireFacts } from './wire-facts.ts'
 
 export const anthropicMessages: Dialect = withStreams({
   name: 'anthropic-messages',
@@ -18,6 +19,7 @@ export const anthropicMessages: Dialect = withStreams({
   encodeStreamCore,
   encodeError,
   decodeError,
+  ...wireFacts,
 })
 
 export const { decodeStream, encodeStream } = anthropicMessages

@@ -28,6 +28,7 @@ import { decodeInnerResponse, encodeResponse, responseUsage } from './response.t
 import { createStreamDecoder } from './stream-decode.ts'
 import { createStreamEncoder } from './stream-encode.ts'
 import type { CodeAssistRequest } from './types.ts'
+import { wireFacts } from './wire-facts.ts'
 
 export interface CodeAssistWrapOptions {
   model: string
@@ -132,4 +133,7 @@ export const codeAssist: Dialect = withStreams({
   encodeStreamCore: (opts) => createStreamEncoder(opts, true),
   encodeError,
   decodeError,
+  ...wireFacts,
+  // Code Assist's count endpoint has an envelope of its own, which this codec does not write
+  countTokens: undefined,
 })

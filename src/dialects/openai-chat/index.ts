@@ -6,6 +6,7 @@ import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeResponse, encodeResponse, responseUsage } from './response.ts'
 import { decodeStreamCore } from './stream-decode.ts'
 import { encodeStreamCore } from './stream-encode.ts'
+import { wireFacts } from './wire-facts.ts'
 
 export { decodeError, encodeError } from './errors.ts'
 export { decodeRequest, encodeRequest } from './request.ts'
@@ -26,6 +27,7 @@ export const openaiChat: Dialect = withStreams({
   encodeStreamCore,
   encodeError,
   decodeError,
+  ...wireFacts,
 })
 
 export const { decodeStream, encodeStream } = openaiChat

@@ -110,14 +110,14 @@ export function upstreamBody(
   // Replayed thinking of another provider must be unwrapped or dropped by the codecs, not passed on.
   if (inbound.name === upstream.name && !route.reasoning && !carriesWrappedSignature(input.body)) {
     const body = { ...input.body }
-    if (upstream.name !== 'gemini') body['model'] = route.model
+    upstream.setModel(body, route.model)
     return { body }
   }
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: input.stream })
   ir.model = route.model
   ir.stream = input.stream
   if (route.reasoning) ir.reasoning = { ...ir.reasoning, ...route.reasoning }
-  const namespaces = upstream.name === 'openai-responses' ? [] : flattenToolNamespaces(ir)
+  const namespaces = upstream.supportsToolNamespaces ? [] : flattenToolNamespaces(ir)
   const body = upstream.encodeRequest(ir, { provider: provider.id, model: route.model })
   return namespaces.length > 0 ? { body, ir, toolNamespaces: namespaces } : { body, ir }
 }
@@ -134,15 +134,9 @@ export async function generate(input: GenerateInput): Promise<Response> {
   const order = ordered.filter((c) => provider.dialectFor(input.dialect, c) === upstream.name)
   const shaped = upstreamBody(input, inbound, upstream, route, provider)
   let body = applyPayloadRules(shaped.body, route.model, config.payload)
-  // Metering needs usage from chat upstreams; only clients that asked for it see the chunk.
-  const clientWantsUsage = inbound.name === 'openai-chat' ? includeUsageOf(input.body) : true
-  if (upstream.name === 'openai-chat' && input.stream) {
-    body = {
-      ...body,
-      stream: true,
-      stream_options: { ...asObject(body['stream_options']), include_usage: true },
-    }
-  }
+  // Metering needs the usage of every stream; only clients that asked for it see it.
+  const clientWantsUsage = inbound.clientWantsStreamUsage(input.body)
+  if (input.stream) body = upstream.askStreamUsage(body)
 
   // Each attempt but the last may fail over to the next credential; the last one always answers.
   let refreshedAfter401 = false
@@ -275,8 +269,7 @@ export async function generate(input: GenerateInput): Promise<Response> {
         input.request.signal,
       )
     }
-    const estimate =
-      inbound.name === 'anthropic-messages' && shaped.ir ? roughRequestTokens(shaped.ir) : undefined
+    const estimate = inbound.streamNeedsInputTokens && shaped.ir ? roughRequestTokens(shaped.ir) : undefined
     return respondTranslated(
       handle,
       inbound,
@@ -332,14 +325,6 @@ function authFailure(e: unknown): HttpError {
     `Refreshing the subscription token failed: ${(e as Error).message}`,
     { status: 401 },
   )
-}
-
-function asObject(v: unknown): Record<string, unknown> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
-}
-
-function includeUsageOf(body: Record<string, unknown>): boolean {
-  return asObject(body['stream_options'])['include_usage'] === true
 }
 
 async function respondJson(
@@ -475,8 +460,7 @@ function respondPassthrough(
   clientWantsUsage: boolean,
   clientSignal: AbortSignal,
 ): Response {
-  const dropUsageChunk = dialect.name === 'openai-chat' && !clientWantsUsage
-  const tap = passthroughTap(dialect, (ev) => meter.observe(ev), { dropUsageChunk })
+  const tap = passthroughTap(dialect, (ev) => meter.observe(ev), { dropUsageChunk: !clientWantsUsage })
   const reader = handle.response.body!.getReader() as unknown as BunReader
   let watch: IdleWatchdog | undefined
   const finish = (status: number) => {
