@@ -8,8 +8,9 @@ import { dialects } from '../../dialects/registry.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
 import { contextOf } from '../context.ts'
+import { freshSecret } from './attempts.ts'
 import { countRequestTokens } from './estimate.ts'
-import { credentialsOrThrow, freshSecret, routeFor } from './pipeline.ts'
+import { credentialsOrThrow, routeFor } from './pipeline.ts'
 import { Redactor } from './redact-errors.ts'
 
 export interface CountInput {
