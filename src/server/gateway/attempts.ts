@@ -29,24 +29,31 @@ type Call =
 export async function attempts(ex: Exchange): Promise<Response> {
   const { credentials } = ex.plan
   for (let i = 0; i < credentials.length; i++) {
-    const answer = await attemptWith(ex, credentials[i]!, i === credentials.length - 1)
+    const last = i === credentials.length - 1
+    const credential = credentials[i]!
+    const c =
+      credential.kind === 'oauth' ? await subscriptionCall(ex, credential, last) : await call(ex, credential)
+    if (c === NEXT) continue
+    // an answer that goes out is settled without another promise; only error answers are read
+    const settled = settle(ex, c, last)
+    const answer = settled instanceof Promise ? await settled : settled
     if (answer !== NEXT) return answer
   }
   // the plan holds at least one credential, and the last attempt always answers
   throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
 }
 
-async function attemptWith(
+/** A call with a subscription account's fresh token, refreshed once if the upstream refuses it. */
+async function subscriptionCall(
   ex: Exchange,
   credential: Credential,
   last: boolean,
-): Promise<Response | typeof NEXT> {
-  if (credential.kind !== 'oauth') return settle(ex, await call(ex, credential), last)
+): Promise<Call | typeof NEXT> {
   const { provider } = ex.plan
   let latest: Call | undefined
   try {
     if (!ex.tokens) throw noTokenManager(credential.label)
-    latest = await ex.tokens.withRefreshOn401(
+    return await ex.tokens.withRefreshOn401(
       provider.id,
       credential.label,
       async (secret) => {
@@ -78,7 +85,6 @@ async function attemptWith(
     ;(latest.answered ?? latest).meter.finish(failure.status)
     throw failure
   }
-  return settle(ex, latest, last)
 }
 
 /** A subscription credential with a fresh token, and the login's facts as stored now (a refresh may change them: Copilot's API base). */
@@ -128,7 +134,11 @@ async function call(ex: Exchange, credential: Credential): Promise<Call> {
 }
 
 /** What one call means for the client: its answer, or the next credential. */
-async function settle(ex: Exchange, c: Call, last: boolean): Promise<Response | typeof NEXT> {
+function settle(
+  ex: Exchange,
+  c: Call,
+  last: boolean,
+): Response | typeof NEXT | Promise<Response | typeof NEXT> {
   const { ctx, plan } = ex
   if (!c.answered) {
     const { failure: e, credential, meter, redact } = c
@@ -153,32 +163,36 @@ async function settle(ex: Exchange, c: Call, last: boolean): Promise<Response | 
     meter.finish(info?.status ?? 502)
     throw info ? new HttpError(info.kind, info.message, info) : e
   }
-  const { handle, credential, meter, redact } = c.answered
-  const res = handle.response
-  if (!res.ok) {
-    const text = await res.text().catch(() => '')
-    handle.done()
-    // upstreams quote the key they got (`Invalid API key: sk-…`); masked once decoded, so
-    // JSON escapes (`\u2026`, `\/`) cannot hide an echo
-    const info = redact.info(
-      mapUpstreamError(
-        plan.upstream,
-        res.status,
-        text,
-        res.headers,
-        `${plan.provider.id} (${credential.label})`,
-      ),
-    )
-    const headers = forwardedHeaders(res.headers)
-    ctx.log.warn(
-      { provider: plan.provider.id, account: credential.label, status: res.status },
-      'upstream error',
-    )
-    if (isRetryableStatus(res.status) && !last) return NEXT
-    meter.finish(info.status ?? res.status)
-    return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
-  }
+  if (!c.answered.handle.response.ok) return refused(ex, c.answered, last)
   return respond(ex, c.answered)
+}
+
+/** An upstream's error answer: the next credential, or the client's error in its own envelope. */
+async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Response | typeof NEXT> {
+  const { ctx, plan } = ex
+  const { handle, credential, meter, redact } = at
+  const res = handle.response
+  const text = await res.text().catch(() => '')
+  handle.done()
+  // upstreams quote the key they got (`Invalid API key: sk-…`); masked once decoded, so
+  // JSON escapes (`\u2026`, `\/`) cannot hide an echo
+  const info = redact.info(
+    mapUpstreamError(
+      plan.upstream,
+      res.status,
+      text,
+      res.headers,
+      `${plan.provider.id} (${credential.label})`,
+    ),
+  )
+  const headers = forwardedHeaders(res.headers)
+  ctx.log.warn(
+    { provider: plan.provider.id, account: credential.label, status: res.status },
+    'upstream error',
+  )
+  if (isRetryableStatus(res.status) && !last) return NEXT
+  meter.finish(info.status ?? res.status)
+  return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
 }
 
 /** A fresh access token for a subscription account, or the error the client should see. */

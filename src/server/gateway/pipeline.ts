@@ -90,22 +90,27 @@ export function orderedCredentials(
   return credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
 }
 
-export async function generate(input: GenerateInput): Promise<Response> {
-  const ctx = contextOf(input.request)
-  const config = ctx.config.config
-  const accounts = input.store.accounts
-  const planned = plan(input, {
-    config,
-    route: (model) => routeFor(model, config, accounts),
-    credentials: (provider) => orderedCredentials(provider, config, accounts),
-  })
-  return attempts({
-    request: input.request,
-    ctx,
-    config,
-    store: input.store,
-    tokens: input.tokens,
-    stream: input.stream,
-    plan: planned,
-  })
+export function generate(input: GenerateInput): Promise<Response> {
+  // not an async function: the attempts' promise is handed back as it is, without another one
+  try {
+    const ctx = contextOf(input.request)
+    const config = ctx.config.config
+    const accounts = input.store.accounts
+    const planned = plan(input, {
+      config,
+      route: (model) => routeFor(model, config, accounts),
+      credentials: (provider) => orderedCredentials(provider, config, accounts),
+    })
+    return attempts({
+      request: input.request,
+      ctx,
+      config,
+      store: input.store,
+      tokens: input.tokens,
+      stream: input.stream,
+      plan: planned,
+    })
+  } catch (e) {
+    return Promise.reject(e)
+  }
 }
