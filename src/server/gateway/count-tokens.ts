@@ -7,13 +7,15 @@ import type { CountTokensCodec, DialectName } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
-import { contextOf } from '../context.ts'
 import { freshSecret } from './attempts.ts'
 import { countRequestTokens } from './estimate.ts'
+import type { GatewayContext } from './exchange.ts'
 import { credentialsOrThrow, routeFor } from './pipeline.ts'
 import { Redactor } from './redact-errors.ts'
 
 export interface CountInput {
+  /** The request's context (id, start, config snapshot, logger, upstream slots). */
+  ctx: GatewayContext
   /** An inbound dialect with a count endpoint (`Dialect.countTokens`). */
   dialect: DialectName
   request: Request
@@ -31,7 +33,7 @@ function answer(counter: CountTokensCodec, n: number, estimated: boolean): Respo
 }
 
 export async function countTokens(input: CountInput): Promise<Response> {
-  const ctx = contextOf(input.request)
+  const { ctx } = input
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
   const counter = inbound.countTokens

@@ -3,21 +3,36 @@
  * instead of a row of positional parameters.
  */
 import type { Config } from '../../config/schema.ts'
+import type { ConfigSnapshot } from '../../config/store.ts'
+import type { Logger } from '../../log.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Credential } from '../../providers/types.ts'
 import type { Store } from '../../store/types.ts'
-import type { RequestContext } from '../context.ts'
 import type { Plan } from './plan.ts'
 import type { Redactor } from './redact-errors.ts'
 import type { UpstreamCallHandle } from './upstream-fetch.ts'
+import type { UpstreamSlots } from './upstream-slots.ts'
 import type { UsageMeter } from './usage-meter.ts'
+
+/** What the gateway reads of the context the server made for a request. */
+export interface GatewayContext {
+  readonly id: string
+  /** performance.now() when the request arrived. */
+  readonly start: number
+  /** The config snapshot for this request: read once, used throughout. */
+  readonly config: ConfigSnapshot
+  /** A logger carrying the request id. */
+  readonly log: Logger
+  /** The gateway's slots for upstream calls, shared by every request. */
+  readonly upstream: UpstreamSlots
+}
 
 /** One client request on its way through the gateway. */
 export interface Exchange {
   /** The client's HTTP request (its headers go to the provider, its signal ends the call). */
   readonly request: Request
   /** Request id, start time, config snapshot, logger, upstream slots. */
-  readonly ctx: RequestContext
+  readonly ctx: GatewayContext
   /** The snapshot's config, read once. */
   readonly config: Config
   readonly store: Store

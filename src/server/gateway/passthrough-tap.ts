@@ -10,6 +10,8 @@
  * event, no terminal event) runs them through the dialect's full decoder, which tells a cut
  * stream from a finished one.
  */
+
+import { concatBytes } from '../../bytes.ts'
 import { isObject } from '../../dialects/common/json.ts'
 import {
   DIALECTS,
@@ -21,7 +23,6 @@ import {
 } from '../../dialects/ir.ts'
 import { dialects } from '../../dialects/registry.ts'
 import { parseSSE } from '../../sse.ts'
-import { concatBytes } from '../bytes.ts'
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
 const HEAD_BYTES = 16 * 1024

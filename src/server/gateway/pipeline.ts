@@ -14,13 +14,15 @@ import type { Credential, Provider } from '../../providers/types.ts'
 import { credentialOrder } from '../../routing/credential-order.ts'
 import { resolveModel } from '../../routing/index.ts'
 import type { AccountStore, Store } from '../../store/types.ts'
-import { contextOf } from '../context.ts'
-import { HttpError } from '../errors.ts'
 import { attempts } from './attempts.ts'
+import type { GatewayContext } from './exchange.ts'
+import { HttpError } from './http-error.ts'
 import { plan } from './plan.ts'
 import { cachedRoute, type Routed } from './route-cache.ts'
 
 export interface GenerateInput {
+  /** The request's context (id, start, config snapshot, logger, upstream slots). */
+  ctx: GatewayContext
   dialect: DialectName
   request: Request
   body: Record<string, unknown>
@@ -93,7 +95,7 @@ export function orderedCredentials(
 export function generate(input: GenerateInput): Promise<Response> {
   // not an async function: the attempts' promise is handed back as it is, without another one
   try {
-    const ctx = contextOf(input.request)
+    const { ctx } = input
     const config = ctx.config.config
     const accounts = input.store.accounts
     const planned = plan(input, {

@@ -5,10 +5,10 @@
  * a usage tap or translates them through the IR.
  */
 import type { Dialect, ErrorInfo, StreamEvent } from '../../dialects/ir.ts'
-import { errorResponse, HttpError } from '../errors.ts'
 import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
 import type { Attempt, Exchange } from './exchange.ts'
+import { errorResponse, HttpError } from './http-error.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import type { Redactor } from './redact-errors.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'

@@ -8,7 +8,7 @@
  */
 import type { Config } from '../../config/schema.ts'
 import type { PreparedRequest } from '../../providers/types.ts'
-import { HttpError } from '../errors.ts'
+import { HttpError } from './http-error.ts'
 import { SlotWaitTimeout, type UpstreamSlots } from './upstream-slots.ts'
 
 /** Why an upstream call was cut short by us rather than failing by itself. */

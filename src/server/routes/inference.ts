@@ -12,8 +12,9 @@ import { requestSchema as chatSchema } from '../../dialects/openai-chat/index.ts
 import { requestSchema as responsesSchema } from '../../dialects/openai-responses/index.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
-import { HttpError } from '../errors.ts'
+import { contextOf } from '../context.ts'
 import { countTokens } from '../gateway/count-tokens.ts'
+import { HttpError } from '../gateway/http-error.ts'
 import { generate } from '../gateway/pipeline.ts'
 import { pathOfUrl } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
@@ -43,7 +44,15 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
     const path = pathOfUrl(request.url)
     const { model, method } = parseGeminiAction(path.slice(path.indexOf('/models/') + '/models/'.length))
     if (method === 'countTokens')
-      return countTokens({ dialect: 'gemini', request, body: body as Body, model, store, tokens })
+      return countTokens({
+        ctx: contextOf(request),
+        dialect: 'gemini',
+        request,
+        body: body as Body,
+        model,
+        store,
+        tokens,
+      })
     if (method !== 'generateContent' && method !== 'streamGenerateContent') {
       throw new HttpError(
         'not_found',
@@ -51,6 +60,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       )
     }
     return generate({
+      ctx: contextOf(request),
       dialect: 'gemini',
       request,
       body: body as Body,
@@ -65,6 +75,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       '/v1/chat/completions',
       ({ request, body }) =>
         generate({
+          ctx: contextOf(request),
           dialect: 'openai-chat',
           request,
           body,
@@ -79,6 +90,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       '/v1/responses',
       ({ request, body }) =>
         generate({
+          ctx: contextOf(request),
           dialect: 'openai-responses',
           request,
           body,
@@ -93,6 +105,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       '/v1/messages',
       ({ request, body }) =>
         generate({
+          ctx: contextOf(request),
           dialect: 'anthropic-messages',
           request,
           body,
@@ -106,7 +119,15 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
     .post(
       '/v1/messages/count_tokens',
       ({ request, body }) =>
-        countTokens({ dialect: 'anthropic-messages', request, body, model: body.model, store, tokens }),
+        countTokens({
+          ctx: contextOf(request),
+          dialect: 'anthropic-messages',
+          request,
+          body,
+          model: body.model,
+          store,
+          tokens,
+        }),
       { body: anthropicCountSchema },
     )
     .post('/v1beta/models/*', gemini, { body: geminiSchema })

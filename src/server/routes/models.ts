@@ -6,7 +6,7 @@
 import { Elysia } from 'elysia'
 import { type ListedModel, listModels } from '../../routing/index.ts'
 import { contextOf } from '../context.ts'
-import { HttpError } from '../errors.ts'
+import { HttpError } from '../gateway/http-error.ts'
 import { queryParam } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
 
