@@ -4,16 +4,16 @@
  * the two never disagree.
  */
 import type { Config } from '../config/schema.ts'
-import { BUILTIN_MODELS } from '../providers/catalog.ts'
+import { BUILTIN_MODELS, type Catalog } from '../providers/catalog.ts'
 import { canonicalProviderId, type ProviderId } from '../providers/ids.ts'
 import type { ModelInfo } from '../providers/types.ts'
+
+export type { Catalog }
 
 /** Where a request goes: a built-in provider, or a configured `upstreams[]` entry by name. */
 export type Target = { kind: 'provider'; id: ProviderId } | { kind: 'upstream'; name: string }
 
-/** The model catalogue routing reads; `BUILTIN_MODELS` unless a caller (a test) passes its own. */
-export type Catalog = ReadonlyArray<{ provider: ProviderId; models: readonly ModelInfo[] }>
-
+/** The catalogue routing reads unless a caller passes its own (the gateway passes its providers'). */
 export const DEFAULT_CATALOG: Catalog = BUILTIN_MODELS
 
 export function sameTarget(a: Target, b: Target): boolean {

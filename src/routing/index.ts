@@ -3,5 +3,12 @@ export type { Catalog, Target } from './config-view.ts'
 export { matchesGlob } from './glob.ts'
 export { type ListedModel, listModels } from './model-list.ts'
 export { applyPayloadRules } from './payload-rules.ts'
-export { type ResolveContext, type Route, RouteError, resolveModel } from './resolve-model.ts'
+export {
+  type ResolveContext,
+  type Resolved,
+  type Route,
+  RouteError,
+  resolveModel,
+  resolveRoute,
+} from './resolve-model.ts'
 export { type ParsedModel, parseThinkingSuffix } from './thinking-suffix.ts'

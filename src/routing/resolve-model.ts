@@ -70,7 +70,23 @@ export class RouteError extends Error {
   }
 }
 
+/** A route, and whether a question about credentials chose it. */
+export interface Resolved {
+  route: Route
+  /**
+   * True when two or more enabled built-in providers serve the bare model and the first with a
+   * credential was taken (step 4): a login or logout can send the same string elsewhere. False:
+   * the route follows from the config and the catalogue alone, whatever `available` says.
+   */
+  byCredentials: boolean
+}
+
 export function resolveModel(raw: string, ctx: ResolveContext): Route {
+  return resolveRoute(raw, ctx).route
+}
+
+/** `resolveModel`, saying also whether the answer depends on credentials (what a cache must key on). */
+export function resolveRoute(raw: string, ctx: ResolveContext): Resolved {
   const { config } = ctx
   const catalog = ctx.catalog ?? DEFAULT_CATALOG
   const declared = (t: Target, model: string): boolean =>
@@ -78,10 +94,11 @@ export function resolveModel(raw: string, ctx: ResolveContext): Route {
       ? modelInfo(catalog, t.id, model) !== undefined
       : config.upstreams.some((u) => u.name === t.name && u.models.includes(model))
   /** A route to `t` for `model`, splitting the model's own suffix unless `t` declares it verbatim. */
-  const to = (t: Target, model: string, outer?: ReasoningRequest): Route => {
+  const to = (t: Target, model: string, outer?: ReasoningRequest): Resolved => {
     const parsed = declared(t, model) ? { model } : parseThinkingSuffix(model)
     const reasoning = outer ?? parsed.reasoning
-    return { target: t, model: parsed.model, ...(reasoning ? { reasoning } : {}), requested: raw }
+    const route = { target: t, model: parsed.model, ...(reasoning ? { reasoning } : {}), requested: raw }
+    return { route, byCredentials: false }
   }
 
   // 1. Aliases: the whole string, then without its suffix.
@@ -109,18 +126,24 @@ export function resolveModel(raw: string, ctx: ResolveContext): Route {
   }
 
   // 3–5. The bare model (verbatim first, then without its suffix) in the catalogue, then upstreams.
-  const lookup = (model: string): Target | undefined => {
+  const lookup = (model: string): { target: Target; byCredentials: boolean } | undefined => {
     const enabled = providersServing(catalog, model).filter((p) => providerEnabled(config, p))
     const id = enabled.find((p) => ctx.available(p)) ?? enabled[0]
-    if (id) return { kind: 'provider', id }
+    if (id) return { target: { kind: 'provider', id }, byCredentials: enabled.length > 1 }
     const up = config.upstreams.find((u) => u.enabled && u.models.includes(model))
-    return up ? { kind: 'upstream', name: up.name } : undefined
+    return up ? { target: { kind: 'upstream', name: up.name }, byCredentials: false } : undefined
   }
   const verbatim = lookup(raw)
-  if (verbatim) return { target: verbatim, model: raw, requested: raw }
+  if (verbatim) {
+    const route = { target: verbatim.target, model: raw, requested: raw }
+    return { route, byCredentials: verbatim.byCredentials }
+  }
   if (stripped.reasoning) {
     const t = lookup(stripped.model)
-    if (t) return { target: t, model: stripped.model, reasoning: stripped.reasoning, requested: raw }
+    if (t) {
+      const route = { target: t.target, model: stripped.model, reasoning: stripped.reasoning, requested: raw }
+      return { route, byCredentials: t.byCredentials }
+    }
   }
   throw new RouteError(raw, whyNot(config, catalog, stripped.model, disabledUpstream ? head : undefined))
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Store } from '../store/types.ts'
 import { readJsonLimited, requireJsonContentType } from './body.ts'
-import { contextOf } from './context.ts'
+import type { RequestContexts } from './context.ts'
 import { dialectForPath, toErrorInfo } from './errors.ts'
 import { errorResponse, HttpError } from './gateway/http-error.ts'
 import { inferenceRoutes } from './routes/inference.ts'
@@ -20,6 +20,8 @@ export interface AppDeps {
   log: Logger
   version: string
   tokens: TokenManager
+  /** Where the listener put each request's context. */
+  contexts: RequestContexts
 }
 
 interface ValidationIssue {
@@ -50,7 +52,7 @@ export function createApp(deps: AppDeps) {
     .onParse(async ({ request }) => {
       if (request.method === 'GET' || request.method === 'HEAD') return undefined
       requireJsonContentType(request)
-      const { server, timeouts } = contextOf(request).config.config
+      const { server, timeouts } = deps.contexts.of(request).config.config
       return readJsonLimited(request, server.body_limit_bytes, timeouts.request_body_ms)
     })
     .onError(({ code, error: raw, request, path }) => {
@@ -84,9 +86,9 @@ export function createApp(deps: AppDeps) {
     })
     .get('/healthz', () => ({ status: 'ok' }))
     .get('/readyz', ({ request }) => {
-      const ctx = contextOf(request)
+      const ctx = deps.contexts.of(request)
       const db = deps.store.ping()
-      const { upstream } = ctx
+      const { upstream } = ctx.gateway
       const body = {
         status: db ? 'ready' : 'not_ready',
         config_version: ctx.config.version,
@@ -100,8 +102,8 @@ export function createApp(deps: AppDeps) {
       })
     })
     .get('/', () => ({ name: 'byokey', version: deps.version }))
-    .use(inferenceRoutes(deps.store, deps.tokens))
-    .use(modelRoutes())
+    .use(inferenceRoutes(deps.store, deps.tokens, deps.contexts))
+    .use(modelRoutes(deps.contexts))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -1,7 +1,7 @@
 /** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
 import type { ConfigSnapshot } from '../config/store.ts'
 import type { Logger } from '../log.ts'
-import type { UpstreamSlots } from './gateway/upstream-slots.ts'
+import type { GatewayState } from './gateway/gateway-state.ts'
 
 export interface RequestContext {
   id: string
@@ -10,8 +10,8 @@ export interface RequestContext {
   config: ConfigSnapshot
   /** A logger carrying the request id. */
   readonly log: Logger
-  /** The gateway's slots for upstream calls, shared by every request. */
-  readonly upstream: UpstreamSlots
+  /** What the gateway keeps for every request: upstream slots, routes, round robin, providers. */
+  readonly gateway: GatewayState
 }
 
 /** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
@@ -22,7 +22,7 @@ export class Context implements RequestContext {
     readonly start: number,
     readonly config: ConfigSnapshot,
     private readonly root: Logger,
-    readonly upstream: UpstreamSlots,
+    readonly gateway: GatewayState,
   ) {}
   get log(): Logger {
     this.#log ??= this.root.child({ reqId: this.id })
@@ -30,16 +30,22 @@ export class Context implements RequestContext {
   }
 }
 
-const contexts = new WeakMap<Request, RequestContext>()
+/**
+ * Each request's context, set by the gateway's listener before the app sees the request and read
+ * by the app's handlers. One per gateway, passed to its app.
+ */
+export class RequestContexts {
+  readonly #byRequest = new WeakMap<Request, RequestContext>()
 
-export function setContext(req: Request, ctx: RequestContext): void {
-  contexts.set(req, ctx)
-}
+  set(req: Request, ctx: RequestContext): void {
+    this.#byRequest.set(req, ctx)
+  }
 
-export function contextOf(req: Request): RequestContext {
-  const ctx = contexts.get(req)
-  if (!ctx) throw new Error('request context missing: request did not come through the server wrapper')
-  return ctx
+  of(req: Request): RequestContext {
+    const ctx = this.#byRequest.get(req)
+    if (!ctx) throw new Error('request context missing: request did not come through the server wrapper')
+    return ctx
+  }
 }
 
 const ID_OK = /^[A-Za-z0-9._:-]{1,128}$/

@@ -8,13 +8,14 @@ import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/store.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
-import { BUILTIN_PROVIDERS } from '../providers/registry.ts'
+import type { ProviderRegistry } from '../providers/registry.ts'
 import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders } from './browser-guard.ts'
-import { Context, requestIdFrom, setContext } from './context.ts'
+import { Context, RequestContexts, requestIdFrom } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
+import { GatewayState } from './gateway/gateway-state.ts'
 import { errorResponse } from './gateway/http-error.ts'
 import { runtimeFetchLimit, slotCapacity, UpstreamSlots } from './gateway/upstream-slots.ts'
 import { pathOfUrl, targetOfUrl } from './request-url.ts'
@@ -28,10 +29,10 @@ export interface GatewayOptions {
   tokens?: TokenManager
 }
 
-/** One token manager over the stored accounts, its refreshers reading the live config. */
-export function tokenManagerFor(config: ConfigRef, store: Store): TokenManager {
+/** One token manager over the stored accounts, its refreshers (`providers`') reading the live config. */
+export function tokenManagerFor(config: ConfigRef, store: Store, providers: ProviderRegistry): TokenManager {
   const refreshers = new Map<string, Refresher>()
-  for (const p of Object.values(BUILTIN_PROVIDERS)) {
+  for (const p of Object.values(providers.builtin)) {
     const make = p?.refresher
     if (p && make) refreshers.set(p.id, { refresh: (acc) => make(config.current.config).refresh(acc) })
   }
@@ -56,10 +57,12 @@ const BUN_BODY_CEILING = Number.MAX_SAFE_INTEGER
 
 export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
-  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store)
-  const background = tokens.startBackground({ intervalMs: 60_000 })
-  const app = createApp({ ...opts, tokens })
   const upstream = upstreamSlotsFor(config.current, log)
+  const state = new GatewayState(upstream.slots)
+  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
+  const background = tokens.startBackground({ intervalMs: 60_000 })
+  const contexts = new RequestContexts()
+  const app = createApp({ ...opts, tokens, contexts })
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,
@@ -80,7 +83,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         if (hostless && req.headers.get('host') !== null) res = badHost(req)
         else {
           if (hostless) req = new Request(`http://localhost${req.url}`, req)
-          setContext(req, new Context(id, start, snap, log, upstream.slots))
+          contexts.set(req, new Context(id, start, snap, log, state))
           const origin = req.headers.get('origin')
           const refused = guard.screen(req, snap.config, origin)
           if (refused) res = refused

@@ -46,6 +46,12 @@ export interface AccountStore {
   remove(provider: string, accountId: string): boolean
   updateToken(provider: string, accountId: string, token: Record<string, unknown>, expiresAt?: number): void
   setState(provider: string, accountId: string, state: AccountState, lastError?: string): void
+  /**
+   * A number that moves whenever any account is added, changed or removed, by this process or
+   * another one on the same store (a `byokey login` beside the server). Equal numbers: the
+   * accounts are as they were.
+   */
+  version(): number
 }
 
 export type InboundDialect = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini'

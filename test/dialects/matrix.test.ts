@@ -20,7 +20,7 @@ import {
   type ThinkingPart,
   type Usage,
 } from '../../src/dialects/ir.ts'
-import { REDACTED_PREFIX } from '../../src/dialects/openai-responses/request.ts'
+import { REDACTED_PREFIX } from '../../src/dialects/openai-responses/reasoning.ts'
 import { dialects } from '../../src/dialects/registry.ts'
 import { parseSSE } from '../../src/sse.ts'
 import {

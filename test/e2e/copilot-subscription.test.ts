@@ -5,17 +5,13 @@
  * token tells the client which command fixes it. Fake GitHub and Copilot API servers on
  * 127.0.0.1; real SQLite; the real OpenAI and Anthropic SDKs.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
-import { resetCopilotModels } from '../../src/providers/copilot/models.ts'
 import { errorReply, fakeOpenAI, type Recorded } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { testGateway } from '../helpers/gateway.ts'
 import { waitFor } from '../helpers/tmp.ts'
-
-// The live model list is per process: every test starts from the static one.
-afterEach(() => resetCopilotModels())
 
 const EXCHANGE_PATH = '/copilot_internal/v2/token'
 const MODEL = 'copilot/gpt-4.1'
@@ -198,19 +194,33 @@ describe('GitHub Copilot login', () => {
     const { oauth, gw, client } = await setup(up)
     await using _o = oauth
     await using _g = gw
-    try {
-      seed(gw, oauth.issue().access_token)
-      const before = (await client.models.list()).data.map((m) => m.id)
-      expect(before).not.toContain('copilot-only-model')
-      await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
-      await waitFor(async () => (await client.models.list()).data.some((m) => m.id === 'copilot-only-model'))
-      expect(
-        up.requests.some(
-          (r) => r.path === '/v1/models' && r.headers['authorization']?.startsWith('Bearer tid='),
-        ),
-      ).toBe(true)
-    } finally {
-      resetCopilotModels()
-    }
+    seed(gw, oauth.issue().access_token)
+    const before = (await client.models.list()).data.map((m) => m.id)
+    expect(before).not.toContain('copilot-only-model')
+    await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+    await waitFor(async () => (await client.models.list()).data.some((m) => m.id === 'copilot-only-model'))
+    expect(
+      up.requests.some(
+        (r) => r.path === '/v1/models' && r.headers['authorization']?.startsWith('Bearer tid='),
+      ),
+    ).toBe(true)
+  })
+  test("a subscription's model list stays with the gateway whose login reported it", async () => {
+    await using up = copilotApi()
+    const first = await setup(up)
+    const second = await setup(up)
+    await using _o1 = first.oauth
+    await using _g1 = first.gw
+    await using _o2 = second.oauth
+    await using _g2 = second.gw
+    seed(first.gw, first.oauth.issue().access_token)
+    await first.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+    await waitFor(async () =>
+      (await first.client.models.list()).data.some((m) => m.id === 'copilot-only-model'),
+    )
+    // the second gateway, in the same process, never used a login: it still lists the static models
+    const listed = (await second.client.models.list()).data.map((m) => m.id)
+    expect(listed).toContain('gpt-4.1')
+    expect(listed).not.toContain('copilot-only-model')
   })
 })

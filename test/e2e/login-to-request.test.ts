@@ -4,20 +4,16 @@
  * the gateway's SQLite store, and the real SDK then streams a tool call and its follow-up through
  * the gateway to a fake upstream that only takes the access token the login obtained.
  */
-import { afterAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { validate } from '../../src/config/load.ts'
 import { loginClaude } from '../../src/providers/claude/login.ts'
 import { loginCodex } from '../../src/providers/codex/login.ts'
 import { loginCopilot } from '../../src/providers/copilot/login.ts'
-import { resetCopilotModels } from '../../src/providers/copilot/models.ts'
 import { errorReply, fakeAnthropic, fakeOpenAI, type Recorded, type Reply } from '../helpers/fakes/index.ts'
 import { browser, openaiIdToken, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { testGateway } from '../helpers/gateway.ts'
-
-// a Copilot login fetches its model list, which is per process: leave the static one behind
-afterAll(() => resetCopilotModels())
 
 const quiet = () => {}
 

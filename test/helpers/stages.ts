@@ -11,6 +11,7 @@ import type { TokenManager } from '../../src/oauth/index.ts'
 import type { Credential } from '../../src/providers/types.ts'
 import { Context } from '../../src/server/context.ts'
 import type { Exchange } from '../../src/server/gateway/exchange.ts'
+import { GatewayState } from '../../src/server/gateway/gateway-state.ts'
 import { routeFor } from '../../src/server/gateway/pipeline.ts'
 import { plan } from '../../src/server/gateway/plan.ts'
 import { UpstreamSlots } from '../../src/server/gateway/upstream-slots.ts'
@@ -58,7 +59,8 @@ export function stage(opts: StageOptions): Stage {
     }),
   })
   const snapshot = { config, version: 1, hash: '', loadedAt: Date.now(), secrets: opts.secrets ?? [] }
-  const ctx = new Context('req_stage', performance.now(), snapshot, log, new UpstreamSlots(8))
+  const gateway = new GatewayState(new UpstreamSlots(8))
+  const ctx = new Context('req_stage', performance.now(), snapshot, log, gateway)
   const client = new AbortController()
   const stream = opts.stream ?? false
   const request = new Request('http://127.0.0.1/v1/test', { method: 'POST', signal: client.signal })
@@ -66,7 +68,7 @@ export function stage(opts: StageOptions): Stage {
     { dialect: opts.dialect, body: opts.body, model: String(opts.body.model), stream },
     {
       config,
-      route: (model) => routeFor(model, config, store.accounts),
+      route: (model) => routeFor(gateway, model, config, store.accounts),
       credentials: (provider) => opts.credentials ?? provider.credentials(config, store.accounts),
     },
   )

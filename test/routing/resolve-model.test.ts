@@ -2,7 +2,13 @@ import { describe, expect, test } from 'bun:test'
 import { validate } from '../../src/config/load.ts'
 import type { Config } from '../../src/config/schema.ts'
 import type { ProviderId } from '../../src/providers/ids.ts'
-import { type Catalog, type ResolveContext, RouteError, resolveModel } from '../../src/routing/index.ts'
+import {
+  type Catalog,
+  type ResolveContext,
+  RouteError,
+  resolveModel,
+  resolveRoute,
+} from '../../src/routing/index.ts'
 
 const cfg = (raw: Record<string, unknown> = {}): Config => validate(raw, 'test').config
 
@@ -190,6 +196,87 @@ describe('resolveModel: upstream models', () => {
       model: 'deep',
       reasoning: { budgetTokens: 9 },
     })
+  })
+})
+
+describe('resolveModel: what a route depends on', () => {
+  // The gateway's route cache keys a route to a configured upstream by the config alone: no
+  // question about credentials may decide one.
+  test('a route to an upstream never asks which providers are available', () => {
+    const c = cfg({
+      providers: { codex: { enabled: false } },
+      upstreams: [up('ollama', ['qwen3:8b', 'gpt-5', 'deep'])],
+      model_alias: { ollama: [{ name: 'qwen3:8b', alias: 'fast' }] },
+    })
+    const unasked = () => {
+      throw new Error('availability asked for a route to an upstream')
+    }
+    for (const model of [
+      'qwen3:8b',
+      'qwen3:8b(low)',
+      'ollama/anything',
+      'fast',
+      'fast(high)',
+      'gpt-5',
+      'deep-thinking-2',
+    ]) {
+      expect(resolveModel(model, ctx(c, unasked)).target).toEqual({ kind: 'upstream', name: 'ollama' })
+    }
+  })
+})
+
+describe('resolveRoute: whether credentials chose the route', () => {
+  // The gateway's route cache keys a route by the accounts only when this says so: any route whose
+  // target can change with `available` must say so.
+  test('a route says it was chosen by credentials exactly when another `available` changes it', () => {
+    const c = cfg({
+      providers: { antigravity: { enabled: false } },
+      upstreams: [up('ollama', ['qwen3:8b', 'gpt-5', 'gpt-4o'])],
+      model_alias: {
+        copilot: [{ name: 'gpt-5.1', alias: 'fast' }],
+        ollama: [{ name: 'qwen3:8b', alias: 'local' }],
+      },
+    })
+    const choices: ResolveContext['available'][] = [
+      all,
+      () => false,
+      only('claude'),
+      only('codex'),
+      only('copilot'),
+      only('antigravity'),
+    ]
+    const models = [
+      'claude-sonnet-4-5',
+      'claude-sonnet-4-5(high)',
+      'claude-opus-4-6',
+      'gpt-5',
+      'gpt-5.1',
+      'gpt-5.1(low)',
+      'gpt-4o',
+      'qwen3:8b',
+      'fast',
+      'local',
+      'copilot/gpt-5',
+      'ollama/x',
+      'claude/claude-sonnet-4-5',
+    ]
+    const chosenBy: string[] = []
+    for (const model of models) {
+      const targets = new Set(choices.map((a) => JSON.stringify(resolveRoute(model, ctx(c, a)).route.target)))
+      const says = choices.map((a) => resolveRoute(model, ctx(c, a)).byCredentials)
+      expect(new Set(says).size).toBe(1)
+      if (targets.size > 1) expect(says[0]).toBe(true)
+      if (says[0]) chosenBy.push(model)
+    }
+    // several enabled built-in providers serve these bare ids; everything else has one answer
+    expect(chosenBy).toEqual(['claude-sonnet-4-5', 'claude-sonnet-4-5(high)', 'gpt-5.1', 'gpt-5.1(low)'])
+  })
+
+  test('resolveModel is resolveRoute without the flag', () => {
+    const c = cfg()
+    expect(resolveModel('gpt-5.1', ctx(c, only('copilot')))).toEqual(
+      resolveRoute('gpt-5.1', ctx(c, only('copilot'))).route,
+    )
   })
 })
 

@@ -8,8 +8,10 @@ import type { Config } from '../../src/config/schema.ts'
 import type { DialectName } from '../../src/dialects/ir.ts'
 import type { Credential, Provider } from '../../src/providers/types.ts'
 import type { Route } from '../../src/routing/index.ts'
+import { GatewayState } from '../../src/server/gateway/gateway-state.ts'
 import { routeFor } from '../../src/server/gateway/pipeline.ts'
 import { type PlanInput, type PlanSources, plan } from '../../src/server/gateway/plan.ts'
+import { UpstreamSlots } from '../../src/server/gateway/upstream-slots.ts'
 
 const YAML = `
 upstreams:
@@ -23,13 +25,15 @@ payload:
 `
 
 const config: Config = parseConfig(YAML, 'plan.yaml').config
+/** The gateway's state (route cache, providers) the route lookup reads. */
+const gateway = new GatewayState(new UpstreamSlots(1))
 
 /** Sources as the gateway makes them, recording what the credential choice was asked. */
 function sources(cfg: Config = config) {
   const asked: Array<{ provider: string; route: Route }> = []
   const s: PlanSources = {
     config: cfg,
-    route: (model) => routeFor(model, cfg),
+    route: (model) => routeFor(gateway, model, cfg),
     credentials: (provider: Provider, route: Route): Credential[] => {
       asked.push({ provider: provider.id, route })
       return provider.credentials(cfg)

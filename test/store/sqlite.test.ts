@@ -146,6 +146,41 @@ describe('sqlite store', () => {
     store.close()
   })
 
+  test('the accounts version moves with every account write, from this connection or another', () => {
+    using dir = tempDir()
+    const path = dir.join('v.db')
+    const store = openSqliteStore(path)
+    const a = store.accounts
+    const seen = [a.version()]
+    const moved = () => {
+      const v = a.version()
+      expect(seen).not.toContain(v)
+      seen.push(v)
+    }
+    a.upsert({ provider: 'claude', accountId: 'one', kind: 'oauth', token: { access_token: 't1' } })
+    moved()
+    a.upsert({ provider: 'claude', accountId: 'two', kind: 'api_key', token: { api_key: 'k' } })
+    moved()
+    a.setActive('claude', 'two')
+    moved()
+    a.updateToken('claude', 'one', { access_token: 't2' }, Date.now() + 1000)
+    moved()
+    a.setState('claude', 'one', 'needs_login', 'invalid_grant')
+    moved()
+    a.remove('claude', 'one')
+    moved()
+    // reading moves nothing
+    a.list('claude')
+    a.active('claude')
+    expect(a.version()).toBe(seen.at(-1)!)
+    // another process's `byokey logout`, on its own connection
+    const other = openSqliteStore(path)
+    other.accounts.remove('claude', 'two')
+    other.close()
+    moved()
+    store.close()
+  })
+
   test('usage is queued off the request path, written in a batch, and flushed on close', () => {
     using dir = tempDir()
     const path = dir.join('u.db')

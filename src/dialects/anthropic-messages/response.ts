@@ -1,6 +1,5 @@
 /**
- * Anthropic Messages response ↔ IR, plus the usage, stop-reason and thinking-for-client codecs the
- * stream codecs share.
+ * Anthropic Messages response ↔ IR, plus the usage and stop-reason codecs the stream codecs share.
  *
  * Stop reasons:
  *
@@ -41,8 +40,8 @@
  * empty one when it had none, so it is recognised when the client sends it back.
  */
 import { mintId } from '../common/ids.ts'
-import { isObject, type JsonObject, parseArguments, pickExtra } from '../common/json.ts'
-import { signatureFor } from '../common/provenance.ts'
+import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
+import { extraWith, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
@@ -51,11 +50,11 @@ import {
   type Provenance,
   type Response,
   type StopReason,
-  type ThinkingPart,
   type Usage,
 } from '../ir.ts'
+import { decodeBlock } from './content.ts'
 import { decodeErrorBody } from './errors.ts'
-import { decodeBlock, extraWith, hintsFor, hintsOf, withFields } from './request.ts'
+import { thinkingForClient } from './reasoning.ts'
 import { DIALECT, type Hints } from './types.ts'
 
 const RESPONSE_KEYS = new Set([
@@ -159,9 +158,9 @@ export function decodeUsage(raw: JsonObject, base?: Usage): Usage {
     if (v !== undefined) u.reasoningTokens = v
   }
   const h: Hints = { keys: Object.keys(raw) }
-  const fields = pickExtra(raw, USAGE_KEYS)
+  const fields = unknownFields(raw, USAGE_KEYS)
   if (fields) h.fields = fields
-  u.extra = { [DIALECT]: h }
+  u.extra = extraWith(DIALECT, h)
   return u
 }
 
@@ -191,7 +190,7 @@ function usageValue(u: Usage, key: string, fields: JsonObject | undefined): unkn
 
 /** IR usage → wire (see the table at the top). */
 export function encodeUsage(u: Usage): JsonObject {
-  const h = hintsOf(u.extra)
+  const h = hintsOf<Hints>(u.extra, DIALECT)
   const out: JsonObject = {}
   if (h?.keys) {
     for (const k of h.keys) out[k] = usageValue(u, k, h.fields)
@@ -205,22 +204,7 @@ export function encodeUsage(u: Usage): JsonObject {
   }
   out.output_tokens = u.outputTokens
   if (u.reasoningTokens !== undefined) out.output_tokens_details = { thinking_tokens: u.reasoningTokens }
-  if (h?.fields) Object.assign(out, h.fields)
-  return out
-}
-
-/**
- * A thinking part as a block for an Anthropic client: opaque values of another provenance are
- * wrapped, and thinking that had no signature gets a wrapped empty one, so that when the client
- * sends the block back it is recognised as foreign and never forwarded to Anthropic.
- */
-export function thinkingForClient(part: ThinkingPart, fallback: Provenance | undefined): JsonObject {
-  const prov = part.provenance ?? fallback
-  if (part.redacted !== undefined) {
-    return { type: 'redacted_thinking', data: signatureFor(DIALECT, part.redacted, prov) }
-  }
-  const opaque = part.signature ?? part.encrypted ?? ''
-  return { type: 'thinking', thinking: part.text, signature: signatureFor(DIALECT, opaque, prov) }
+  return spreadFields(out, h)
 }
 
 /** An upstream Messages response → IR; an error envelope throws its DialectError. */
@@ -247,15 +231,15 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
   if (stop.rawStopReason !== undefined) res.rawStopReason = stop.rawStopReason
   if (typeof body.stop_sequence === 'string') res.stopSequence = body.stop_sequence
   if (isObject(body.usage)) res.usage = decodeUsage(body.usage)
-  const extra = extraWith(hintsFor(body, RESPONSE_KEYS))
-  if (extra) res.extra = extra
+  const fields = unknownFields(body, RESPONSE_KEYS)
+  if (fields) res.extra = extraWith<Hints>(DIALECT, { fields })
   return res
 }
 
 /** IR → a Messages response for an Anthropic client. */
 export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
+  // The one place this dialect's own answer is told apart for what is not a kept field.
   const own = res.source === DIALECT
-  const ctx = { same: own }
   // Thinking another dialect produced without saying whose it is: that dialect's, then.
   const fallback: Provenance | undefined = opts.provenance ?? (own ? undefined : { dialect: res.source })
   const content: JsonObject[] = []
@@ -263,25 +247,24 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
   for (const p of res.content) {
     switch (p.type) {
       case 'text': {
-        const raw = own ? hintsOf(p.extra)?.block : undefined
-        if (raw) content.push(raw)
+        const h = hintsOf<Hints>(p.extra, DIALECT)
+        if (h?.block) content.push(h.block)
         else if (own || p.text !== '') {
           const b: JsonObject = { type: 'text', text: p.text }
           if (own && p.citations) b.citations = p.citations
-          content.push(withFields(b, p.extra, ctx))
+          content.push(spreadFields(b, h))
         }
         break
       }
       case 'thinking':
-        content.push(withFields(thinkingForClient(p, fallback), p.extra, ctx))
+        content.push(spreadFields(thinkingForClient(p, fallback), hintsOf<Hints>(p.extra, DIALECT)))
         break
       case 'tool_call':
         toolCalls = true
         content.push(
-          withFields(
+          spreadFields(
             { type: 'tool_use', id: p.id, name: p.name, input: parseArguments(p.arguments) },
-            p.extra,
-            ctx,
+            hintsOf<Hints>(p.extra, DIALECT),
           ),
         )
         break
@@ -297,11 +280,7 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
     stop_sequence: res.stopSequence ?? null,
     usage: encodeUsage(res.usage ?? { inputTokens: 0, outputTokens: 0 }),
   }
-  if (own) {
-    const f = hintsOf(res.extra)?.fields
-    if (f) Object.assign(body, f)
-  }
-  return body
+  return spreadFields(body, hintsOf<Hints>(res.extra, DIALECT))
 }
 
 /** The usage of a Messages response body, without decoding the rest. */

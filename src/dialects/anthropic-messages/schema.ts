@@ -5,7 +5,7 @@
  * about the types of the fields it knows; enum-like values (block types, roles of the future,
  * effort levels) are left to the codec, which names the field when it refuses one.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { type TSchema, Type } from '@sinclair/typebox'
 
 const open = { additionalProperties: true } as const
 
@@ -155,6 +155,3 @@ export const requestSchema = Type.Object(
 
 /** `POST /v1/messages/count_tokens`: the same conversation, no `max_tokens`. */
 export const countTokensSchema = Type.Object(shared, open)
-
-export type RequestBody = Static<typeof requestSchema>
-export type CountTokensBody = Static<typeof countTokensSchema>

@@ -20,11 +20,12 @@
  * they carry the gateway's own wrapping, which restores the provenance they were wrapped with.
  */
 import type { SSEEvent } from '../../sse.ts'
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import { extraWith, unknownFields } from '../common/round-trip.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { BlockStart, DecodeStreamOptions, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { decodeErrorBody } from './errors.ts'
-import { attributeSignature } from './request.ts'
+import { attributeSignature } from './reasoning.ts'
 import { decodeStopReason, decodeUsage } from './response.ts'
 import { DIALECT, type Hints } from './types.ts'
 
@@ -47,8 +48,8 @@ const MESSAGE_DELTA_KEYS = new Set(['type', 'delta', 'usage'])
 const DELTA_KEYS = new Set(['stop_reason', 'stop_sequence'])
 
 function fieldsExtra(raw: JsonObject, known: ReadonlySet<string>): Extra | undefined {
-  const fields = pickExtra(raw, known)
-  return fields ? { [DIALECT]: { fields } satisfies Hints } : undefined
+  const fields = unknownFields(raw, known)
+  return fields ? extraWith<Hints>(DIALECT, { fields }) : undefined
 }
 
 /** A block the IR does not model, held until it is complete. */
@@ -127,9 +128,9 @@ class MessagesStreamDecoder {
       start.usage = this.#startUsage
     }
     const h: Hints = { keys: Object.keys(m) }
-    const fields = pickExtra(m, MESSAGE_KEYS)
+    const fields = unknownFields(m, MESSAGE_KEYS)
     if (fields) h.fields = fields
-    start.extra = { [DIALECT]: h }
+    start.extra = extraWith(DIALECT, h)
     emit(start)
   }
 
@@ -246,7 +247,7 @@ class MessagesStreamDecoder {
       const index = this.#open(wire)
       const h: Hints = { block: held.block }
       if (held.deltas.length > 0) h.deltas = held.deltas
-      emit({ type: 'block_start', index, block: { kind: 'text', extra: { [DIALECT]: h } } })
+      emit({ type: 'block_start', index, block: { kind: 'text', extra: extraWith(DIALECT, h) } })
       emit({ type: 'block_stop', index })
       return
     }
@@ -268,11 +269,12 @@ class MessagesStreamDecoder {
     if (typeof d.stop_sequence === 'string') finish.stopSequence = d.stop_sequence
     if (usage) finish.usage = usage
     const h: Hints = {}
-    const fields = pickExtra(data, MESSAGE_DELTA_KEYS)
+    const fields = unknownFields(data, MESSAGE_DELTA_KEYS)
     if (fields) h.fields = fields
-    const rest = pickExtra(d, DELTA_KEYS)
+    const rest = unknownFields(d, DELTA_KEYS)
     if (rest) h.delta = rest
-    if (fields || rest) finish.extra = { [DIALECT]: h }
+    const extra = extraWith(DIALECT, h)
+    if (extra) finish.extra = extra
     emit(finish)
   }
 }

@@ -26,12 +26,12 @@
 import { mintId } from '../common/ids.ts'
 import type { JsonObject } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
+import { hintsOf, spreadFields } from '../common/round-trip.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { BlockStart, EncodeStreamOptions, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { encodeErrorBody } from './errors.ts'
-import { hintsOf } from './request.ts'
 import { encodeStopReason, encodeUsage } from './response.ts'
-import { DIALECT } from './types.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 type Finish = Extract<StreamEvent, { type: 'finish' }>
 type Start = Extract<StreamEvent, { type: 'start' }>
@@ -165,7 +165,7 @@ class MessagesStreamEncoder {
 
   #slot(start: BlockStart): Slot {
     let kind: Slot['kind'] = start.kind
-    if (start.kind === 'text' && hintsOf(start.extra)?.block) kind = 'raw'
+    if (start.kind === 'text' && hintsOf<Hints>(start.extra, DIALECT)?.block) kind = 'raw'
     const prov = start.kind === 'thinking' ? (start.provenance ?? this.#opts.provenance) : undefined
     return {
       start,
@@ -186,7 +186,7 @@ class MessagesStreamEncoder {
 
   #writeStart(ev: Start, write: Emit<string>): void {
     this.#started = true
-    const h = hintsOf(ev.extra)
+    const h = hintsOf<Hints>(ev.extra, DIALECT)
     this.#own = h !== undefined
     const usage = ev.usage ?? { inputTokens: this.#opts.estimatedInputTokens ?? 0, outputTokens: 0 }
     this.#startUsage = usage
@@ -200,7 +200,7 @@ class MessagesStreamEncoder {
       stop_sequence: null,
       usage: encodeUsage(usage),
     }
-    if (h?.fields) Object.assign(msg, h.fields)
+    spreadFields(msg, h)
     if (h?.keys) msg = reorder(msg, h.keys)
     write(`event: message_start\ndata: {"type":"message_start","message":${JSON.stringify(msg)}}\n\n`)
   }
@@ -238,11 +238,11 @@ class MessagesStreamEncoder {
     s.index = this.#next++
     this.#current = s
     const b = s.start
-    const fields = hintsOf(b.extra)?.fields
+    const h = hintsOf<Hints>(b.extra, DIALECT)
     let block: JsonObject
     switch (b.kind) {
       case 'text':
-        block = hintsOf(b.extra)?.block ?? { type: 'text', text: '' }
+        block = h?.block ?? { type: 'text', text: '' }
         break
       case 'thinking':
         block =
@@ -255,12 +255,12 @@ class MessagesStreamEncoder {
         block = { type: 'tool_use', id: b.id, name: b.name, input: {} }
         break
     }
-    if (fields && s.kind !== 'raw') Object.assign(block, fields)
+    if (s.kind !== 'raw') spreadFields(block, h)
     write(
       `event: content_block_start\ndata: {"type":"content_block_start","index":${s.index},"content_block":${JSON.stringify(block)}}\n\n`,
     )
     if (s.kind === 'raw') {
-      const deltas = hintsOf(b.extra)?.deltas
+      const deltas = h?.deltas
       if (deltas) for (const d of deltas) write(delta(s.index, JSON.stringify(d)))
     }
     if (s.queue) {
@@ -330,15 +330,15 @@ class MessagesStreamEncoder {
   #writeEnd(write: Emit<string>): void {
     const f = this.#finish!
     this.#ended = true
-    const h = hintsOf(f.extra)
+    const h = hintsOf<Hints>(f.extra, DIALECT)
     const d: JsonObject = {
       stop_reason: encodeStopReason(f.stopReason, f.rawStopReason, this.#own, this.#toolCalls),
       stop_sequence: f.stopSequence ?? null,
     }
-    if (h?.delta) Object.assign(d, h.delta)
+    if (h?.delta) spreadFields(d, { fields: h.delta })
     const usage = encodeUsage(this.#usage ?? this.#startUsage ?? { inputTokens: 0, outputTokens: 0 })
     const body: JsonObject = { type: 'message_delta', delta: d, usage }
-    if (h?.fields) Object.assign(body, h.fields)
+    spreadFields(body, h)
     write(`event: message_delta\ndata: ${JSON.stringify(body)}\n\n${MESSAGE_STOP}`)
   }
 }

@@ -11,7 +11,8 @@
  * `codeAssist` is a Dialect-shaped codec (name `gemini`: same IR source, same extras) for a
  * gateway that serves or calls Code Assist; providers that only wrap a body use the helpers.
  */
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import { fail, unknownFields } from '../common/round-trip.ts'
 import { withStreams } from '../common/stream.ts'
 import type {
   DecodeRequestContext,
@@ -22,12 +23,14 @@ import type {
   Request,
   Response,
 } from '../ir.ts'
+import { keptHints } from './content.ts'
 import { decodeError, encodeError } from './errors.ts'
-import { bagOf, DIALECT, decodeRequest, encodeRequest, fail } from './request.ts'
+import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeInnerResponse, encodeResponse, responseUsage } from './response.ts'
 import { createStreamDecoder } from './stream-decode.ts'
 import { createStreamEncoder } from './stream-encode.ts'
-import type { CodeAssistRequest } from './types.ts'
+import type { CodeAssistRequest, Hints } from './types.ts'
+import { DIALECT } from './types.ts'
 import { wireFacts } from './wire-facts.ts'
 
 export interface CodeAssistWrapOptions {
@@ -91,13 +94,15 @@ function decodeCodeAssistRequest(body: unknown, ctx: DecodeRequestContext = {}):
   const u = unwrapCodeAssistRequest(body)
   const model = u.model ?? ctx.model
   const req = decodeRequest(u.body, model === undefined ? { ...ctx } : { ...ctx, model })
-  req.extra.$codeAssist = pickExtra(body as JsonObject, ENVELOPE_KEYS) ?? {}
+  const hints: Hints = keptHints(req.extra, true) ?? {}
+  hints.codeAssist = unknownFields(body as JsonObject, ENVELOPE_KEYS) ?? {}
+  req.extra[DIALECT] = hints
   return req
 }
 
 function encodeCodeAssistRequest(req: Request, opts: CodeAssistEncodeOptions = {}): Record<string, unknown> {
   const body = encodeRequest(req, opts)
-  const stored = req.source === DIALECT ? bagOf(req.extra, '$codeAssist') : undefined
+  const stored = keptHints(req.extra, req.source === DIALECT)?.codeAssist
   const env: JsonObject = { ...stored, model: opts.model ?? req.model }
   if (opts.project !== undefined) env.project = opts.project
   if (opts.userPromptId !== undefined) env.user_prompt_id = opts.userPromptId
@@ -115,9 +120,9 @@ function decodeCodeAssistResponse(body: unknown, opts?: DecodeStreamOptions): Re
 
 function encodeCodeAssistResponse(res: Response, opts?: EncodeResponseOptions): Record<string, unknown> {
   const inner = encodeResponse(res, opts)
-  if (res.source === DIALECT && res.extra?.$omitResponseId === true) delete inner.responseId
-  const traceId =
-    res.source === DIALECT && typeof res.extra?.$traceId === 'string' ? res.extra.$traceId : res.id
+  const hints = keptHints(res.extra, res.source === DIALECT)
+  if (hints?.omitResponseId === true) delete inner.responseId
+  const traceId = typeof hints?.traceId === 'string' ? hints.traceId : res.id
   return { response: inner, traceId }
 }
 

@@ -34,7 +34,8 @@ export {
   wrapCodeAssistRequest,
 } from './code-assist.ts'
 export { decodeError, encodeError, parseDelay } from './errors.ts'
-export { decodeRequest, encodeRequest, SKIP_SIGNATURE } from './request.ts'
+export { SKIP_SIGNATURE } from './reasoning.ts'
+export { decodeRequest, encodeRequest } from './request.ts'
 export { decodeResponse, decodeUsage, encodeResponse, encodeUsage } from './response.ts'
 export { codeAssistRequestSchema, requestSchema } from './schema.ts'
 export { decodeStreamCore } from './stream-decode.ts'

@@ -31,8 +31,9 @@
  * parts ride in `extra`.
  */
 import { mintId, randomId } from '../common/ids.ts'
-import { isObject, type JsonObject, parseArguments, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
+import { extraWith, fail, unknownFields } from '../common/round-trip.ts'
 import type {
   DecodeStreamOptions,
   EncodeResponseOptions,
@@ -43,18 +44,16 @@ import type {
   Usage,
 } from '../ir.ts'
 import {
-  bagOf,
-  camel,
-  DIALECT,
   decodeParts,
   encodeMedia,
-  fail,
+  hintsWith,
   insertRawParts,
-  MINTED_ID_PREFIX,
+  keptHints,
   type PartContext,
-  put,
-  wireExtra,
-} from './request.ts'
+} from './content.ts'
+import { camel } from './proto-json.ts'
+import { MINTED_ID_PREFIX } from './tools.ts'
+import { DIALECT } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Usage
@@ -84,10 +83,12 @@ export function decodeUsage(raw: JsonObject): Usage {
   }
   if (cached !== undefined) usage.cacheReadTokens = cached
   if (thoughts !== undefined) usage.reasoningTokens = thoughts
-  let extra = pickExtra(m, USAGE_KNOWN)
+  let extra = unknownFields(m, USAGE_KNOWN)
   const total = count(m.totalTokenCount)
-  if (total !== undefined && total !== prompt + candidates + (thoughts ?? 0) + toolUse)
-    extra = put(extra, 'totalTokenCount', total)
+  if (total !== undefined && total !== prompt + candidates + (thoughts ?? 0) + toolUse) {
+    extra ??= {}
+    extra.totalTokenCount = total
+  }
   if (extra) usage.extra = { [DIALECT]: extra }
   return usage
 }
@@ -96,7 +97,9 @@ export function decodeUsage(raw: JsonObject): Usage {
 const DETAIL_ORDER = ['promptTokensDetails', 'cacheTokensDetails', 'candidatesTokensDetails'] as const
 
 export function encodeUsage(u: Usage): JsonObject {
-  const x = bagOf(u.extra, DIALECT)
+  // Usage details ride as Gemini wrote them (proto-JSON), not as round-trip hints.
+  const details = u.extra?.[DIALECT]
+  const x = isObject(details) ? details : undefined
   const toolUse = count(x?.toolUsePromptTokenCount) ?? 0
   const thoughts = Math.max(0, u.reasoningTokens ?? 0)
   const prompt = Math.max(0, u.inputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0) - toolUse)
@@ -193,10 +196,10 @@ export function decodeInnerResponse(
   if (!isObject(body)) fail('a Gemini response must be a JSON object', 'body')
   const b = camel(body)
   const fallback = opts?.provenance ?? { dialect: DIALECT }
-  let extra = pickExtra(b, TOP_KEYS)
+  const h = hintsWith(b, TOP_KEYS)
   const responseId = typeof b.responseId === 'string' ? b.responseId : undefined
-  if (responseId === undefined) extra = put(extra, '$omitResponseId', true)
-  if (traceId !== undefined) extra = put(extra, '$traceId', traceId)
+  if (responseId === undefined) h.omitResponseId = true
+  if (traceId !== undefined) h.traceId = traceId
   const res: Response = {
     source: DIALECT,
     id: responseId ?? traceId ?? mintId('gemini-', 24),
@@ -211,31 +214,32 @@ export function decodeInnerResponse(
     const parts = content && Array.isArray(content.parts) ? content.parts : []
     const decoded = decodeParts(parts, 'candidates.0.content.parts', responsePartContext(fallback))
     res.content = decoded.content
-    if (decoded.raw) extra = put(extra, '$parts', decoded.raw)
+    if (decoded.raw) h.rawParts = decoded.raw
     if (content) {
-      const cx = pickExtra(content, CONTENT_KEYS)
-      if (cx) extra = put(extra, '$content', cx)
-      if (content.role !== 'model') extra = put(extra, '$role', content.role ?? null)
-      if (!Array.isArray(content.parts)) extra = put(extra, '$noParts', true)
-    } else extra = put(extra, '$noContent', true)
-    const cand = pickExtra(first, CANDIDATE_KEYS)
-    if (cand) extra = put(extra, '$candidate', cand)
+      const cx = unknownFields(content, CONTENT_KEYS)
+      if (cx) h.content = cx
+      if (content.role !== 'model') h.role = content.role ?? null
+      if (!Array.isArray(content.parts)) h.noParts = true
+    } else h.noContent = true
+    const cand = unknownFields(first, CANDIDATE_KEYS)
+    if (cand) h.candidate = cand
     const sawCall = res.content.some((p) => p.type === 'tool_call')
     if (typeof first.finishReason === 'string') Object.assign(res, stopOf(first.finishReason, sawCall))
     else {
       res.stopReason = sawCall ? 'tool_use' : 'end_turn'
-      extra = put(extra, '$noFinishReason', true)
+      h.noFinishReason = true
     }
-    if (candidates && candidates.length > 1) extra = put(extra, '$candidates', candidates.slice(1))
+    if (candidates && candidates.length > 1) h.candidates = candidates.slice(1)
   } else {
-    if (candidates) extra = put(extra, '$candidates', [])
-    else extra = put(extra, '$noCandidates', true)
+    if (candidates) h.candidates = []
+    else h.noCandidates = true
     const blocked = isObject(b.promptFeedback) ? b.promptFeedback.blockReason : undefined
     res.stopReason = typeof blocked === 'string' ? 'content_filter' : 'other'
     if (typeof blocked === 'string') res.rawStopReason = blocked
   }
-  if (b.promptFeedback !== undefined) extra = put(extra, '$promptFeedback', b.promptFeedback)
+  if (b.promptFeedback !== undefined) h.promptFeedback = b.promptFeedback
   if (isObject(b.usageMetadata)) res.usage = decodeUsage(b.usageMetadata)
+  const extra = extraWith(DIALECT, h)
   if (extra) res.extra = extra
   return res
 }
@@ -257,7 +261,7 @@ export function encodeAnswerParts(
   for (const p of content) {
     switch (p.type) {
       case 'text': {
-        const out: JsonObject = same ? { ...wireExtra(p.extra), text: p.text } : { text: p.text }
+        const out: JsonObject = { ...keptHints(p.extra, same)?.fields, text: p.text }
         if (p.thoughtSignature !== undefined)
           out.thoughtSignature = signatureFor(DIALECT, p.thoughtSignature, p.provenance ?? prov)
         parts.push(out)
@@ -266,19 +270,18 @@ export function encodeAnswerParts(
       case 'thinking': {
         // Redacted and encrypted reasoning have no Gemini form; a thought needs text or a signature.
         if (p.text === '' && p.signature === undefined) break
-        const out: JsonObject = same
-          ? { ...wireExtra(p.extra), text: p.text, thought: true }
-          : { text: p.text, thought: true }
+        const out: JsonObject = { ...keptHints(p.extra, same)?.fields, text: p.text, thought: true }
         if (p.signature !== undefined)
           out.thoughtSignature = signatureFor(DIALECT, p.signature, p.provenance ?? prov)
         parts.push(out)
         break
       }
       case 'tool_call': {
-        const fc: JsonObject = same ? { ...bagOf(p.extra, '$functionCall') } : {}
+        const h = keptHints(p.extra, same)
+        const fc: JsonObject = { ...h?.functionCall }
         fc.name = p.name
         fc.args = parseArguments(p.arguments)
-        const out: JsonObject = same ? { ...wireExtra(p.extra), functionCall: fc } : { functionCall: fc }
+        const out: JsonObject = { ...h?.fields, functionCall: fc }
         if (p.thoughtSignature !== undefined)
           out.thoughtSignature = signatureFor(DIALECT, p.thoughtSignature, p.provenance ?? prov)
         parts.push(out)
@@ -304,36 +307,36 @@ export function encodeAnswerParts(
 
 export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
   const same = res.source === DIALECT
-  const x = same ? res.extra : undefined
+  const x = keptHints(res.extra, same)
   const out: JsonObject = {}
-  if (x?.$noCandidates !== true) {
+  if (x?.noCandidates !== true) {
     const candidates: JsonObject[] = []
-    if (!Array.isArray(x?.$candidates) || (x.$candidates as unknown[]).length > 0 || res.content.length > 0) {
+    if (!Array.isArray(x?.candidates) || x.candidates.length > 0 || res.content.length > 0) {
       const cand: JsonObject = {}
-      if (x?.$noContent !== true) {
+      if (x?.noContent !== true) {
         const parts = encodeAnswerParts(res.content, same, opts.provenance)
-        if (same) insertRawParts(parts, x?.$parts)
-        const content: JsonObject = { ...bagOf(x, '$content') }
-        if (x?.$noParts !== true || parts.length > 0) content.parts = parts
-        if (x?.$role === undefined) content.role = 'model'
-        else if (x.$role !== null) content.role = x.$role
+        insertRawParts(parts, x?.rawParts)
+        const content: JsonObject = { ...x?.content }
+        if (x?.noParts !== true || parts.length > 0) content.parts = parts
+        if (x?.role === undefined) content.role = 'model'
+        else if (x.role !== null) content.role = x.role
         cand.content = content
       }
-      if (x?.$noFinishReason !== true)
+      if (x?.noFinishReason !== true)
         cand.finishReason = finishReasonOf(res.stopReason, res.rawStopReason, same)
-      Object.assign(cand, bagOf(x, '$candidate'))
+      Object.assign(cand, x?.candidate)
       candidates.push(cand)
     }
-    if (Array.isArray(x?.$candidates)) candidates.push(...(x.$candidates as JsonObject[]))
+    if (Array.isArray(x?.candidates)) candidates.push(...(x.candidates as JsonObject[]))
     out.candidates = candidates
   }
-  if (x?.$promptFeedback !== undefined) out.promptFeedback = x.$promptFeedback
+  if (x?.promptFeedback !== undefined) out.promptFeedback = x.promptFeedback
   if (res.usage) out.usageMetadata = encodeUsage(res.usage)
   const model = opts.model ?? res.model
   if (model !== '') out.modelVersion = model
   // Code Assist's traceId stood in for a missing responseId: public clients still get one.
-  if (x?.$omitResponseId !== true || x.$traceId !== undefined) out.responseId = res.id
-  Object.assign(out, wireExtra(x))
+  if (x?.omitResponseId !== true || x.traceId !== undefined) out.responseId = res.id
+  Object.assign(out, x?.fields)
   return out
 }
 

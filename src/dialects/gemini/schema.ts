@@ -4,6 +4,14 @@
  * ones included, so the validator never strips a field Google adds later), strict about the types
  * of the fields it does know. proto-JSON lets clients spell fields in snake_case, so each known
  * field is declared under both spellings.
+ *
+ * What a decoder may assume: the `generateContent` routes check a client's body against
+ * `requestSchema` before `decodeRequest` runs, so there the known fields have their declared
+ * types. The decoders check them again all the same (the DialectErrors in `content.ts`,
+ * `tools.ts`, `sampling.ts`, `reasoning.ts`), because they also run where no route checked
+ * anything: `decodeResponse` and the stream decoder read upstream answers with the same part
+ * decoders, Code Assist bodies and direct callers reach `decodeRequest` unchecked, and a mistyped
+ * field must come back as an error naming it, never as a TypeError or a silently wrong IR.
  */
 import { type TSchema, Type } from '@sinclair/typebox'
 

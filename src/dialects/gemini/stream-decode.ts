@@ -18,20 +18,24 @@
  *   `error` event: a truncated answer must not look complete.
  *
  * The first chunk gives `start` (id = `responseId`, model = `modelVersion`, `usage` = its usage)
- * with `extra.gemini` holding what the encoder needs to reproduce the chunks: unknown top-level
- * fields of the first chunk, whether `responseId` was absent, the candidate `index`, and (Code
- * Assist) the `traceId`. Its presence also tells the Gemini encoder the events came from Gemini.
+ * with `extra.gemini` (`Hints`) holding what the encoder needs to reproduce the chunks:
+ * unknown top-level fields of the first chunk, whether `responseId` was absent, the candidate
+ * `index`, and (Code Assist) the `traceId`. Its presence, even empty, also tells the Gemini
+ * encoder the events came from Gemini.
  * Parts the IR stream has no block for (generated images, code execution) are skipped.
  */
 
 import { mintId } from '../common/ids.ts'
-import { isObject, type JsonObject, pickExtra, stringifyArguments } from '../common/json.ts'
+import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts'
 import { unwrapSignature } from '../common/provenance.ts'
+import { unknownFields } from '../common/round-trip.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
-import type { BlockStart, DecodeStreamOptions, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
+import type { BlockStart, DecodeStreamOptions, Provenance, StreamEvent, Usage } from '../ir.ts'
+import { hintsWith } from './content.ts'
 import { decodeErrorObject } from './errors.ts'
-import { camel, DIALECT } from './request.ts'
+import { camel } from './proto-json.ts'
 import { decodeUsage, mintCallId, stopOf } from './response.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 const TOP_KEYS = new Set(['candidates', 'promptFeedback', 'usageMetadata', 'modelVersion', 'responseId'])
 const CANDIDATE_KEYS = new Set(['content', 'finishReason'])
@@ -77,10 +81,10 @@ export function createStreamDecoder(opts: DecodeStreamOptions | undefined, envel
     if (!started) {
       started = true
       const responseId = typeof chunk.responseId === 'string' ? chunk.responseId : undefined
-      const x: Extra = pickExtra(chunk, TOP_KEYS) ?? {}
-      if (responseId === undefined) x.$omitResponseId = true
-      if (traceId !== undefined) x.$traceId = traceId
-      if (cand && typeof cand.index === 'number') x.$index = cand.index
+      const x = hintsWith(chunk, TOP_KEYS)
+      if (responseId === undefined) x.omitResponseId = true
+      if (traceId !== undefined) x.traceId = traceId
+      if (cand && typeof cand.index === 'number') x.index = cand.index
       const start: StreamEvent = {
         type: 'start',
         id: responseId ?? traceId ?? mintId('gemini-', 24),
@@ -127,7 +131,7 @@ export function createStreamDecoder(opts: DecodeStreamOptions | undefined, envel
           block.thoughtSignature = s.signature
           block.provenance = s.provenance
         }
-        const inner = pickExtra(fc, CALL_INNER_KEYS)
+        const inner = unknownFields(fc, CALL_INNER_KEYS)
         if (inner) block.extra = { [DIALECT]: { functionCall: inner } }
         emit({ type: 'block_start', index, block })
         emit({ type: 'tool_args_delta', index, delta: stringifyArguments(fc.args) })
@@ -147,11 +151,11 @@ export function createStreamDecoder(opts: DecodeStreamOptions | undefined, envel
         finishReason !== undefined
           ? { type: 'finish', ...stopOf(finishReason, sawCall) }
           : { type: 'finish', stopReason: 'content_filter', rawStopReason: blocked }
-      const x: JsonObject = {}
-      const candExtra = cand ? pickExtra(cand, CANDIDATE_KEYS) : undefined
+      const x: Hints = {}
+      const candExtra = cand ? unknownFields(cand, CANDIDATE_KEYS) : undefined
       if (candExtra) x.candidate = candExtra
       if (feedback) x.promptFeedback = feedback
-      if (!cand) x.$noCandidates = true
+      if (!cand) x.noCandidates = true
       if (Object.keys(x).length > 0) finish.extra = { [DIALECT]: x }
       if (usage ?? lastUsage) finish.usage = usage ?? lastUsage
       emit(finish)

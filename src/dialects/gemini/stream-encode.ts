@@ -25,11 +25,13 @@
 import { mintId } from '../common/ids.ts'
 import { type JsonObject, parseArguments } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
+import { hintsOf } from '../common/round-trip.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { EncodeStreamOptions, Provenance, StreamEvent } from '../ir.ts'
+import { keptHints } from './content.ts'
 import { encodeError } from './errors.ts'
-import { bagOf, DIALECT } from './request.ts'
 import { encodeUsage, finishReasonOf } from './response.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 const FRAME_END = '\r\n\r\n'
 
@@ -64,8 +66,7 @@ function renderPart(p: PendingPart): string {
 
 function renderFields(obj: JsonObject | undefined): string {
   let out = ''
-  if (obj)
-    for (const k in obj) if (k.charCodeAt(0) !== 36 && obj[k] !== undefined) out += `,${q(k)}:${q(obj[k])}`
+  if (obj) for (const k in obj) if (obj[k] !== undefined) out += `,${q(k)}:${q(obj[k])}`
   return out
 }
 
@@ -85,15 +86,15 @@ export function createStreamEncoder(opts: EncodeStreamOptions | undefined, envel
   const pending: PendingPart[] = []
   const blocks = new Map<number, Block>()
 
-  const begin = (id: string, model: string, x: JsonObject | undefined) => {
+  const begin = (id: string, model: string, x: Hints | undefined) => {
     started = true
     const shown = opts?.model ?? model
     // Code Assist's traceId stood in for a missing responseId: public clients still get one.
-    const omitId = x?.$omitResponseId === true && (envelope || x.$traceId === undefined)
+    const omitId = x?.omitResponseId === true && (envelope || x.traceId === undefined)
     tail = (shown ? `,"modelVersion":${q(shown)}` : '') + (omitId ? '' : `,"responseId":${q(id)}`)
-    tail += renderFields(x)
-    if (typeof x?.$index === 'number') index = `,"index":${x.$index}`
-    if (envelope) trace = `,"traceId":${q(typeof x?.$traceId === 'string' ? x.$traceId : id)}`
+    tail += renderFields(x?.fields)
+    if (typeof x?.index === 'number') index = `,"index":${x.index}`
+    if (envelope) trace = `,"traceId":${q(typeof x?.traceId === 'string' ? x.traceId : id)}`
   }
 
   const frame = (body: string): string =>
@@ -131,7 +132,7 @@ export function createStreamEncoder(opts: EncodeStreamOptions | undefined, envel
     if (finished) return
     switch (ev.type) {
       case 'start': {
-        const x = bagOf(ev.extra, DIALECT)
+        const x = hintsOf<Hints>(ev.extra, DIALECT)
         same = x !== undefined
         gathered = same && ev.usage !== undefined
         begin(ev.id, ev.model, x)
@@ -147,8 +148,7 @@ export function createStreamEncoder(opts: EncodeStreamOptions | undefined, envel
           const p = b.provenance ?? prov
           if (p) block.prov = p
           if (b.thoughtSignature !== undefined) block.sig = signatureFor(DIALECT, b.thoughtSignature, p)
-          const x = same ? bagOf(b.extra, DIALECT) : undefined
-          const inner = x ? bagOf(x, 'functionCall') : undefined
+          const inner = keptHints(b.extra, same)?.functionCall
           if (inner) block.inner = inner
         } else if (b.kind === 'thinking') {
           const p = b.provenance ?? prov
@@ -214,12 +214,12 @@ export function createStreamEncoder(opts: EncodeStreamOptions | undefined, envel
         blocks.clear()
         if (!started) begin(mintId('gemini-', 24), '', undefined)
         const usage = ev.usage ? q(encodeUsage(ev.usage)) : usageJson
-        const x = same ? bagOf(ev.extra, DIALECT) : undefined
+        const x = keptHints(ev.extra, same)
         let body = '{'
-        if (x?.$noCandidates !== true) {
+        if (x?.noCandidates !== true) {
           const parts = pending.length > 0 ? partsJson() : '{"text":""}'
           const reason = finishReasonOf(ev.stopReason, ev.rawStopReason, same)
-          const cand = x ? renderFields(bagOf(x, 'candidate')) : index
+          const cand = x ? renderFields(x.candidate) : index
           body += `"candidates":[{"content":{"parts":[${parts}],"role":"model"},"finishReason":${q(reason)}${cand}}]`
         }
         if (x?.promptFeedback !== undefined)

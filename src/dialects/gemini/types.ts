@@ -1,210 +1,91 @@
 /**
- * Gemini `generateContent` wire objects (camelCase, as Google answers; requests may also arrive
- * in proto-JSON snake_case, which `request.ts` folds into these names), and the Code Assist
- * (`v1internal`) envelope around them. Every object may carry fields not listed here.
+ * The dialect's name and the static wire types code uses, derived from the TypeBox schemas in
+ * `schema.ts` (the one description of the request's wire shape). Objects may carry fields not
+ * listed there.
  */
+import type { Static } from '@sinclair/typebox'
+import type { JsonObject } from '../common/json.ts'
+import type { RoundTrip } from '../common/round-trip.ts'
+import type { codeAssistRequestSchema } from './schema.ts'
 
-export interface GeminiBlob {
-  mimeType: string
-  /** Base64. */
-  data: string
-  displayName?: string
-  [k: string]: unknown
+/** The dialect's name: the IR `source` of what it decodes and the key of its hints in `extra`. */
+export const DIALECT = 'gemini' as const
+
+/** `POST /v1internal:generateContent` body: a Gemini body inside the Code Assist envelope. */
+export type CodeAssistRequest = Static<typeof codeAssistRequestSchema> & {
+  /** Code Assist's session rides inside the Gemini body, in snake_case; the schema leaves it open. */
+  request: { session_id?: string }
 }
 
-export interface GeminiFileData {
-  mimeType?: string
-  fileUri: string
-  displayName?: string
-  [k: string]: unknown
-}
-
-export interface GeminiFunctionCall {
-  name: string
-  args?: Record<string, unknown>
-  /** Absent on the public API; some backends (Vertex, Live) send one. */
-  id?: string
-  [k: string]: unknown
-}
-
-export interface GeminiFunctionResponse {
-  name: string
-  response: Record<string, unknown>
-  id?: string
-  /** Multimodal function results (Gemini 3): inline or file media. */
-  parts?: GeminiPart[]
-  [k: string]: unknown
-}
-
-/** One part: exactly one payload (`text`, `inlineData`, `functionCall`…) plus flags. */
-export interface GeminiPart {
-  text?: string
-  thought?: boolean
-  thoughtSignature?: string
-  inlineData?: GeminiBlob
-  fileData?: GeminiFileData
-  functionCall?: GeminiFunctionCall
-  functionResponse?: GeminiFunctionResponse
-  executableCode?: { language?: string; code?: string }
-  codeExecutionResult?: { outcome?: string; output?: string }
-  [k: string]: unknown
-}
-
-export interface GeminiContent {
-  role?: 'user' | 'model'
-  parts: GeminiPart[]
-  [k: string]: unknown
-}
-
-export interface GeminiFunctionDeclaration {
-  name: string
-  description?: string
-  /** OpenAPI-subset schema (uppercase `type` enums allowed). */
-  parameters?: Record<string, unknown>
-  /** Full JSON Schema; exclusive with `parameters`. */
-  parametersJsonSchema?: unknown
-  [k: string]: unknown
-}
-
-export interface GeminiTool {
-  functionDeclarations?: GeminiFunctionDeclaration[]
-  googleSearch?: Record<string, unknown>
-  googleSearchRetrieval?: Record<string, unknown>
-  codeExecution?: Record<string, unknown>
-  urlContext?: Record<string, unknown>
-  [k: string]: unknown
-}
-
-export type GeminiFunctionCallingMode = 'AUTO' | 'ANY' | 'NONE' | 'VALIDATED' | 'MODE_UNSPECIFIED'
-
-export interface GeminiToolConfig {
-  functionCallingConfig?: {
-    mode?: GeminiFunctionCallingMode
-    allowedFunctionNames?: string[]
-    [k: string]: unknown
-  }
-  [k: string]: unknown
-}
-
-export interface GeminiThinkingConfig {
-  /** -1 dynamic, 0 off, N tokens. */
-  thinkingBudget?: number
-  includeThoughts?: boolean
-  /** Gemini 3: `minimal` | `low` | `medium` | `high` (any case). */
+/**
+ * What the Gemini decoders keep under `extra.gemini` so the encoders can give a Gemini client
+ * back the body it sent. One shape for every level the hints ride on (request, content, part,
+ * function declaration, response); each member says where it appears. `fields` holds the wire
+ * fields of that object the IR does not model.
+ */
+export interface Hints extends RoundTrip {
+  // --- request
+  /** The `systemInstruction`'s own unknown fields; present whenever the client sent one. */
+  systemInstruction?: JsonObject
+  /** Which `tools[]` object each IR tool came from, when not the canonical layout. */
+  toolGroups?: number[]
+  /** The `toolConfig`'s unknown fields; present whenever the client sent one. */
+  toolConfig?: JsonObject
+  /** What of `functionCallingConfig` the IR's tool choice does not hold; present when sent. */
+  functionCallingConfig?: JsonObject
+  /** The `generationConfig` fields the IR does not model; present whenever the client sent one. */
+  generationConfig?: JsonObject
+  /** The `thinkingConfig` fields the IR does not model; present whenever the client sent one. */
+  thinkingConfig?: JsonObject
+  /** `thinkingLevel` as the client spelled it, when not lower-case. */
   thinkingLevel?: string
-  [k: string]: unknown
-}
-
-export interface GeminiGenerationConfig {
-  temperature?: number
-  topP?: number
-  topK?: number
-  candidateCount?: number
-  maxOutputTokens?: number
-  stopSequences?: string[]
-  seed?: number
-  presencePenalty?: number
-  frequencyPenalty?: number
-  responseMimeType?: string
-  responseSchema?: Record<string, unknown>
-  responseJsonSchema?: unknown
-  thinkingConfig?: GeminiThinkingConfig
-  [k: string]: unknown
-}
-
-/** `POST …/models/{model}:generateContent` body (model and stream flag live in the URL). */
-export interface GeminiRequest {
-  contents: GeminiContent[]
-  systemInstruction?: GeminiContent | { parts: GeminiPart[]; role?: string }
-  tools?: GeminiTool[]
-  toolConfig?: GeminiToolConfig
-  generationConfig?: GeminiGenerationConfig
-  safetySettings?: Array<{ category: string; threshold: string; [k: string]: unknown }>
-  cachedContent?: string
-  labels?: Record<string, string>
-  [k: string]: unknown
-}
-
-export type GeminiFinishReason =
-  | 'FINISH_REASON_UNSPECIFIED'
-  | 'STOP'
-  | 'MAX_TOKENS'
-  | 'SAFETY'
-  | 'RECITATION'
-  | 'LANGUAGE'
-  | 'OTHER'
-  | 'BLOCKLIST'
-  | 'PROHIBITED_CONTENT'
-  | 'SPII'
-  | 'MALFORMED_FUNCTION_CALL'
-  | 'IMAGE_SAFETY'
-  | 'UNEXPECTED_TOOL_CALL'
-  | (string & {})
-
-export interface GeminiCandidate {
-  content?: { parts?: GeminiPart[]; role?: string; [k: string]: unknown }
-  finishReason?: GeminiFinishReason
-  index?: number
-  safetyRatings?: unknown[]
-  citationMetadata?: unknown
-  groundingMetadata?: unknown
-  finishMessage?: string
-  [k: string]: unknown
-}
-
-export interface GeminiUsageMetadata {
-  /** Includes cached tokens. */
-  promptTokenCount?: number
-  /** Excludes thoughts. */
-  candidatesTokenCount?: number
-  thoughtsTokenCount?: number
-  cachedContentTokenCount?: number
-  toolUsePromptTokenCount?: number
-  /** prompt + candidates + thoughts + toolUsePrompt. */
-  totalTokenCount?: number
-  promptTokensDetails?: Array<{ modality: string; tokenCount: number }>
-  candidatesTokensDetails?: Array<{ modality: string; tokenCount: number }>
-  cacheTokensDetails?: Array<{ modality: string; tokenCount: number }>
-  [k: string]: unknown
-}
-
-/** A whole `generateContent` answer, and also each `alt=sse` chunk (with only the new parts). */
-export interface GeminiResponse {
-  candidates?: GeminiCandidate[]
-  promptFeedback?: { blockReason?: string; safetyRatings?: unknown[]; [k: string]: unknown }
-  usageMetadata?: GeminiUsageMetadata
-  modelVersion?: string
-  responseId?: string
-  [k: string]: unknown
-}
-
-/** Google's error envelope (`google.rpc.Status` as JSON). */
-export interface GeminiErrorBody {
-  error: {
-    code: number
-    message: string
-    /** Canonical code name: `INVALID_ARGUMENT`, `RESOURCE_EXHAUSTED`… */
-    status: string
-    details?: Array<{ '@type': string; [k: string]: unknown }>
-  }
-}
-
-/** A stream chunk is a response or, when the upstream fails mid-stream, an error envelope. */
-export type GeminiStreamChunk = GeminiResponse | GeminiErrorBody
-
-// ---------------------------------------------------------------------------------------------
-// Code Assist (`cloudcode-pa.googleapis.com/v1internal:*`), the Gemini CLI / Antigravity backend
-
-export interface CodeAssistRequest {
-  model: string
-  project?: string
-  user_prompt_id?: string
-  request: GeminiRequest & { session_id?: string }
-  [k: string]: unknown
-}
-
-export interface CodeAssistResponse {
-  response: GeminiResponse
+  /** The Code Assist envelope's own fields (`project`, `user_prompt_id`…), for `code-assist.ts`. */
+  codeAssist?: JsonObject
+  // --- request (`generationConfig`) and function declaration
+  /**
+   * Which wire field held the schema when it was not the JSON-Schema one: `responseSchema`
+   * (request), `parameters` or `none` (a declaration without one).
+   */
+  schemaField?: 'responseSchema' | 'parameters' | 'none'
+  /** The OpenAPI schema as sent, when reading it as JSON Schema changed it (or rode beside one). */
+  schemaAsSent?: unknown
+  // --- content (request message) and response
+  /** Parts the IR has no type for, with their positions. */
+  rawParts?: RawPart[]
+  /** The content had no `role`. */
+  noRole?: true
+  // --- part
+  /** Unknown fields inside `inlineData`, `fileData`, `functionCall` (its `id` too), `functionResponse`. */
+  inlineData?: JsonObject
+  fileData?: JsonObject
+  functionCall?: JsonObject
+  functionResponse?: JsonObject
+  /** The functionResponse had no `response`. */
+  noResponse?: true
+  // --- response
+  /** The candidate content's unknown fields. */
+  content?: JsonObject
+  /** The candidate content's role when not `model` (null: none). */
+  role?: unknown
+  noParts?: true
+  noContent?: true
+  /** The first candidate's unknown fields. */
+  candidate?: JsonObject
+  noFinishReason?: true
+  /** Candidates after the first (`candidateCount` > 1), as they came. */
+  candidates?: unknown[]
+  noCandidates?: true
+  promptFeedback?: unknown
+  omitResponseId?: true
+  /** Code Assist's `traceId`, which stood in for a missing `responseId`. */
   traceId?: string
-  [k: string]: unknown
+  // --- stream (`start` event)
+  /** The candidate `index` the upstream's chunks carried. */
+  index?: number
+}
+
+/** A part the IR has no type for (executableCode, codeExecutionResult…), kept with its position. */
+export interface RawPart {
+  at: number
+  part: JsonObject
 }

@@ -18,22 +18,20 @@
  * Thinking a client of Chat cannot hold (Anthropic `redacted_thinking` data, Responses
  * `encrypted_content`) has no field here and is not shown; its text, when any, is.
  */
-import { isBookkeeping } from '../common/extra.ts'
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
-import { signatureFor } from '../common/provenance.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
+import { keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
   type EncodeResponseOptions,
-  type Extra,
-  type Provenance,
   type Response,
   type StopReason,
-  type ThinkingPart,
   type Usage,
 } from '../ir.ts'
+import { decodeAssistant, encodeAssistant } from './content.ts'
 import { decodeError } from './errors.ts'
-import { DIALECT, decodeAssistant, encodeAssistant, type ThinkingOut, wireExtra } from './request.ts'
+import { responseSign, responseThinking } from './reasoning.ts'
+import { chatHints, DIALECT, type Hints, hintsFor, withHints } from './types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Finish reasons
@@ -55,9 +53,9 @@ export function decodeFinishReason(raw: string): { stopReason: StopReason; rawSt
   }
 }
 
-/** `raw` (the source's own value) wins only when the source is Chat. */
-export function encodeFinishReason(stop: StopReason, raw: string | undefined, same: boolean): string {
-  if (same && raw !== undefined) return raw
+/** `raw` (the source's own value) wins only when the source is Chat (`own`). */
+export function encodeFinishReason(stop: StopReason, raw: string | undefined, own: boolean): string {
+  if (own && raw !== undefined) return raw
   switch (stop) {
     case 'max_tokens':
     case 'context_window_exceeded':
@@ -99,61 +97,42 @@ export function decodeUsage(u: JsonObject): Usage {
   const usage: Usage = { inputTokens: Math.max(0, prompt - (cached ?? 0)), outputTokens: completion }
   if (cached !== undefined) usage.cacheReadTokens = cached
   if (isObject(ctd) && typeof ctd.reasoning_tokens === 'number') usage.reasoningTokens = ctd.reasoning_tokens
-  const extra: Extra = pickExtra(u, USAGE_KEYS) ?? {}
-  if (u.total_tokens === undefined) extra.$total = 'absent'
-  else if (u.total_tokens !== prompt + completion) extra.total_tokens = u.total_tokens
-  if (isObject(ptd)) extra.$prompt_details = pickExtra(ptd, CACHED) ?? {}
-  else if (ptd !== undefined) extra.prompt_tokens_details = ptd
-  if (isObject(ctd)) extra.$completion_details = pickExtra(ctd, REASONING) ?? {}
-  else if (ctd !== undefined) extra.completion_tokens_details = ctd
-  if (Object.keys(extra).length > 0) usage.extra = extra
-  return usage
+  const h = hintsFor(u, USAGE_KEYS)
+  if (u.total_tokens === undefined) h.total = 'absent'
+  else if (u.total_tokens !== prompt + completion) keepField(h, 'total_tokens', u.total_tokens)
+  if (isObject(ptd)) h.promptDetails = unknownFields(ptd, CACHED) ?? {}
+  else if (ptd !== undefined) keepField(h, 'prompt_tokens_details', ptd)
+  if (isObject(ctd)) h.completionDetails = unknownFields(ctd, REASONING) ?? {}
+  else if (ctd !== undefined) keepField(h, 'completion_tokens_details', ctd)
+  return withHints(usage, h)
 }
 
 /**
- * IR usage → Chat, keys in OpenAI's order (the stream encoder stringifies it as is). `x`: the
- * usage's Chat extra fields, given only when it came from Chat.
+ * IR usage → Chat, keys in OpenAI's order (the stream encoder stringifies it as is). `h`: the
+ * usage's hints, given only when it came from Chat.
  */
-export function encodeUsage(u: Usage, x: Extra | undefined): JsonObject {
+export function encodeUsage(u: Usage, h: Hints | undefined): JsonObject {
   const prompt = u.inputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0)
   const out: JsonObject = {
     prompt_tokens: prompt,
     completion_tokens: u.outputTokens,
     total_tokens: prompt + u.outputTokens,
   }
-  const pd = x?.$prompt_details as JsonObject | undefined
+  const pd = h?.promptDetails
   if (u.cacheReadTokens !== undefined || pd) {
     const d: JsonObject = u.cacheReadTokens === undefined ? {} : { cached_tokens: u.cacheReadTokens }
     out.prompt_tokens_details = pd ? Object.assign(d, pd) : d
   }
-  const cd = x?.$completion_details as JsonObject | undefined
+  const cd = h?.completionDetails
   if (u.reasoningTokens !== undefined || cd) {
     const d: JsonObject = u.reasoningTokens === undefined ? {} : { reasoning_tokens: u.reasoningTokens }
     out.completion_tokens_details = cd ? Object.assign(d, cd) : d
   }
-  if (x) {
-    for (const k in x) if (!isBookkeeping(k)) out[k] = x[k]
-    if (x.$total === 'absent') delete out.total_tokens
+  if (h) {
+    spreadFields(out, h)
+    if (h.total === 'absent') delete out.total_tokens
   }
   return out
-}
-
-// ---------------------------------------------------------------------------------------------
-// Thinking shown to a Chat client
-
-/** Response-side rule: show the text, and a signature wrapped when it belongs elsewhere. */
-export function responseThinking(fallback: Provenance | undefined): (p: ThinkingPart) => ThinkingOut {
-  return (p) => {
-    if (p.text === '' && p.signature === undefined) return { kind: 'drop' }
-    const out: ThinkingOut = { kind: 'reasoning', text: p.text }
-    if (p.signature !== undefined)
-      out.signature = signatureFor(DIALECT, p.signature, p.provenance ?? fallback)
-    return out
-  }
-}
-
-export function responseSign(fallback: Provenance | undefined) {
-  return (s: string, prov: Provenance | undefined): string => signatureFor(DIALECT, s, prov ?? fallback)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,8 +148,8 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
     throw new DialectError(info.message, info.param, info.kind)
   }
   if (!Array.isArray(body.choices)) throw new DialectError('response has no `choices` array', 'choices')
-  const extra: Extra = pickExtra(body, RESPONSE_KEYS) ?? {}
-  if (body.object !== 'chat.completion') extra.$object = body.object === undefined ? 'absent' : body.object
+  const h = hintsFor(body, RESPONSE_KEYS)
+  if (body.object !== 'chat.completion') h.object = body.object === undefined ? 'absent' : body.object
   const res: Response = {
     source: DIALECT,
     id: typeof body.id === 'string' ? body.id : '',
@@ -180,58 +159,55 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
   }
   if (typeof body.created === 'number') res.created = body.created
   const [choice, ...rest] = body.choices as unknown[]
-  if (rest.length > 0) extra.$choices = rest
-  if (choice === undefined) extra.$choices = []
+  if (rest.length > 0) h.choices = rest
+  if (choice === undefined) h.choices = []
   else {
     if (!isObject(choice) || !isObject(choice.message))
       throw new DialectError('choice needs a `message`', 'choices.0.message')
     const a = decodeAssistant(choice.message, 'choices.0.message', opts.provenance)
     res.content = a.parts
-    if (a.extra) extra.$message = a.extra
-    const choiceExtra = pickExtra(choice, CHOICE_KEYS) ?? {}
+    if (Object.keys(a.hints).length > 0) h.message = a.hints
+    const choiceExtra = unknownFields(choice, CHOICE_KEYS) ?? {}
     if (choice.index !== 0) choiceExtra.index = choice.index
     if (typeof choice.finish_reason === 'string') {
       const f = decodeFinishReason(choice.finish_reason)
       res.stopReason = f.stopReason
       if (f.rawStopReason !== undefined) res.rawStopReason = f.rawStopReason
     } else choiceExtra.finish_reason = choice.finish_reason ?? null
-    extra.$choice = choiceExtra
+    h.choice = choiceExtra
   }
   if (isObject(body.usage)) res.usage = decodeUsage(body.usage)
-  else if (body.usage !== undefined) extra.usage = body.usage
-  if (Object.keys(extra).length > 0) res.extra = extra
-  return res
+  else if (body.usage !== undefined) keepField(h, 'usage', body.usage)
+  return withHints(res, h)
 }
 
 export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
-  const same = res.source === DIALECT
-  const x = same ? res.extra : undefined
+  // A Chat upstream's answer to a Chat client: its content keeps its shapes, its raw stop reason.
+  const own = res.source === DIALECT
+  const h = chatHints(res.extra, own)
   const out: JsonObject = { id: res.id }
-  if (x?.$object === undefined) out.object = 'chat.completion'
-  else if (x.$object !== 'absent') out.object = x.$object
+  if (h?.object === undefined) out.object = 'chat.completion'
+  else if (h.object !== 'absent') out.object = h.object
   out.created = res.created ?? Math.floor(Date.now() / 1000)
   out.model = opts.model ?? res.model
-  Object.assign(out, wireExtra(x))
+  spreadFields(out, h)
   const choices: unknown[] = []
-  const noChoice = Array.isArray(x?.$choices) && x.$choices.length === 0 && res.content.length === 0
+  const noChoice = h?.choices?.length === 0 && res.content.length === 0
   if (!noChoice) {
-    const message = encodeAssistant(
-      res.content,
-      x?.$message as Extra | undefined,
-      same,
-      'content',
-      responseThinking(opts.provenance),
-      responseSign(opts.provenance),
-    )
-    const cx = (x?.$choice as JsonObject | undefined) ?? { logprobs: null }
+    const message = encodeAssistant(res.content, h?.message, 'content', {
+      own,
+      thinking: responseThinking(opts.provenance),
+      sign: responseSign(opts.provenance),
+    })
+    const cx = h?.choice ?? { logprobs: null }
     const choice: JsonObject = { index: 0, message, ...cx }
     if (!('finish_reason' in cx))
-      choice.finish_reason = encodeFinishReason(res.stopReason, res.rawStopReason, same)
+      choice.finish_reason = encodeFinishReason(res.stopReason, res.rawStopReason, own)
     choices.push(choice)
   }
-  if (Array.isArray(x?.$choices)) choices.push(...x.$choices)
+  if (h?.choices) choices.push(...h.choices)
   out.choices = choices
-  if (res.usage) out.usage = encodeUsage(res.usage, same ? res.usage.extra : undefined)
+  if (res.usage) out.usage = encodeUsage(res.usage, chatHints(res.usage.extra, own))
   return out
 }
 

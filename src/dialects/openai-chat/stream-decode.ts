@@ -12,19 +12,20 @@
  * - `data: {"error":{...}}` becomes an `error` event and ends the stream; bytes that stop
  *   before any finish or `[DONE]` end with an `error` event too (a truncated answer must not
  *   look complete).
- * - `start.extra['openai-chat']` keeps the chunk fields the IR does not model
- *   (`system_fingerprint`, `service_tier`…) so the Chat encoder can put them back on every chunk.
+ * - `start.extra['openai-chat']` (the dialect's `Hints`) keeps the chunk fields the IR does not
+ *   model (`system_fingerprint`, `service_tier`…) so the Chat encoder can put them back on every
+ *   chunk.
  */
 
 import { mintId } from '../common/ids.ts'
-import { isObject, type JsonObject, pickExtra } from '../common/json.ts'
+import { isObject, type JsonObject } from '../common/json.ts'
 import { unwrapSignature } from '../common/provenance.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { DecodeStreamOptions, Provenance, StopReason, StreamEvent, Usage } from '../ir.ts'
 import { decodeError } from './errors.ts'
-import { DIALECT } from './request.ts'
 import { decodeFinishReason, decodeUsage } from './response.ts'
 import { frameText, learnTextFrame, type TextFrame } from './text-frame.ts'
+import { DIALECT, hintsFor } from './types.ts'
 
 const CHUNK_KEYS = new Set(['id', 'object', 'created', 'model', 'choices', 'usage'])
 
@@ -155,13 +156,14 @@ export function decodeStreamCore(opts: DecodeStreamOptions = {}) {
         id: typeof chunk.id === 'string' ? chunk.id : '',
         model: typeof chunk.model === 'string' ? chunk.model : '',
       }
-      const own = pickExtra(chunk, CHUNK_KEYS) ?? {}
+      const h = hintsFor(chunk, CHUNK_KEYS)
       // How this upstream frames chunks (BYOKEY omits `created` and `logprobs`), for a byte-exact re-encode.
       if (typeof chunk.created === 'number') start.created = chunk.created
-      else if (chunk.created === undefined) own.$created = 'absent'
+      else if (chunk.created === undefined) h.created = 'absent'
       const first = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined
-      if (isObject(first) && !('logprobs' in first)) own.$logprobs = 'absent'
-      start.extra = { [DIALECT]: own }
+      if (isObject(first) && !('logprobs' in first)) h.logprobs = 'absent'
+      // always present, even empty: the Chat encoder tells its own stream by it
+      start.extra = { [DIALECT]: h }
       emit(start)
     }
     if (isObject(chunk.usage)) {
@@ -169,10 +171,7 @@ export function decodeStreamCore(opts: DecodeStreamOptions = {}) {
       const real =
         (typeof u.prompt_tokens === 'number' && u.prompt_tokens > 0) ||
         (typeof u.completion_tokens === 'number' && u.completion_tokens > 0)
-      if (real || !usage) {
-        usage = decodeUsage(u)
-        if (usage.extra) usage.extra = { [DIALECT]: usage.extra }
-      }
+      if (real || !usage) usage = decodeUsage(u)
     }
     const choices = chunk.choices
     if (!Array.isArray(choices)) return

@@ -16,15 +16,13 @@
  * costs one string concatenation and one `JSON.stringify` of its payload.
  */
 
-import { isBookkeeping } from '../common/extra.ts'
 import { mintId } from '../common/ids.ts'
-import { isObject, type JsonObject } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
 import type { EncodeStreamOptions, Provenance, StreamEvent, Usage } from '../ir.ts'
 import { errorBody } from './errors.ts'
-import { DIALECT } from './request.ts'
 import { encodeFinishReason, encodeUsage } from './response.ts'
+import { chatHints, DIALECT } from './types.ts'
 
 type Kind = 'text' | 'thinking' | 'tool_call'
 
@@ -33,7 +31,8 @@ export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
   let head = '' // `data: {"id":…,"choices":[`
   let choiceTail = ',"logprobs":null,"finish_reason":null}]' + usageNull + '}\n\n'
   let finishTail = ',"logprobs":null,"finish_reason":'
-  let same = false
+  /** The events came from a Chat decoder: its `start` carried Chat hints. */
+  let own = false
   let started = false
   let done = false
   let finished = false
@@ -53,17 +52,17 @@ export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
 
   const begin = (write: Emit<string>, ev?: StreamEvent & { type: 'start' }) => {
     started = true
-    const x = ev?.extra?.[DIALECT]
-    const own = isObject(x) ? x : undefined
-    same = own !== undefined
+    const hints = chatHints(ev?.extra)
+    own = hints !== undefined
     const id = ev?.id || mintId('chatcmpl-')
     const model = opts.model ?? ev?.model ?? ''
     let h = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk"`
-    if (own?.$created !== 'absent') h += `,"created":${ev?.created ?? Math.floor(Date.now() / 1000)}`
+    if (hints?.created !== 'absent') h += `,"created":${ev?.created ?? Math.floor(Date.now() / 1000)}`
     h += `,"model":${JSON.stringify(model)}`
-    if (own) {
-      for (const k in own) if (!isBookkeeping(k)) h += `,${JSON.stringify(k)}:${JSON.stringify(own[k])}`
-      if (own.$logprobs === 'absent') {
+    if (hints) {
+      const fields = hints.fields
+      if (fields) for (const k in fields) h += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`
+      if (hints.logprobs === 'absent') {
         choiceTail = ',"finish_reason":null}]' + usageNull + '}\n\n'
         finishTail = ',"finish_reason":'
       }
@@ -146,7 +145,7 @@ export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
           if (finished) return
           finished = true
           for (const index of [...noArgs]) write(closeTool(index))
-          const reason = encodeFinishReason(ev.stopReason, ev.rawStopReason, same)
+          const reason = encodeFinishReason(ev.stopReason, ev.rawStopReason, own)
           write(`${head}{"index":0,"delta":{}${finishTail}${JSON.stringify(reason)}}]${usageNull}}\n\n`)
           return
         }
@@ -158,10 +157,8 @@ export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
     },
     (write) => {
       if (done || !started) return
-      if (opts.includeUsage && usage) {
-        const x = same && isObject(usage.extra?.[DIALECT]) ? (usage.extra[DIALECT] as JsonObject) : undefined
-        write(`${head}],"usage":${JSON.stringify(encodeUsage(usage, x))}}\n\n`)
-      }
+      if (opts.includeUsage && usage)
+        write(`${head}],"usage":${JSON.stringify(encodeUsage(usage, chatHints(usage.extra, own)))}}\n\n`)
       write('data: [DONE]\n\n')
     },
   )

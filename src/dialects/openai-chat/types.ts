@@ -1,187 +1,119 @@
 /**
- * Wire shapes of OpenAI Chat Completions (`POST /v1/chat/completions`), as clients send them and
- * as OpenAI-compatible upstreams answer. Non-standard fields that proxies and OpenAI-compatible
- * vendors use (`reasoning_content`, `reasoning_signature`, `cache_control`, Gemini's
- * `extra_content.google.thought_signature`) are typed too, because the codecs read them.
- * Every object may carry fields not listed here; the codecs keep those in IR `extra` bags.
+ * Static facts of the Chat Completions dialect: its name and its round-trip `Hints` (with the
+ * three accessors every codec of this folder uses). The request's wire shape has one source, the
+ * TypeBox schema in `schema.ts` (`RequestBody` is derived from it); responses and stream chunks
+ * are read field by field by their codecs, so no hand-written copy of those shapes is kept.
  */
 
-export type ChatCacheControl = { type: 'ephemeral'; ttl?: '5m' | '1h' }
+import type { JsonObject } from '../common/json.ts'
+import { extraWith, hintsOf, type RoundTrip, unknownFields } from '../common/round-trip.ts'
+import type { Extra } from '../ir.ts'
 
-export interface ChatTextPart {
-  type: 'text'
-  text: string
-  cache_control?: ChatCacheControl
+export const DIALECT = 'openai-chat' as const
+
+/**
+ * What this dialect's decoders leave for its own encoders, always under `extra['openai-chat']`
+ * (see `common/round-trip.ts`): `fields` are the client's wire fields the IR does not model (and
+ * explicit `null`s), the rest say how the wire spelled something the IR folds together. Each
+ * object of the IR that a Chat decoder made (request, message, part, tool, response, usage,
+ * stream `start`) carries its own.
+ */
+export interface Hints extends RoundTrip {
+  // request envelope
+  /** `stream: false` was sent (the IR's `false` is also the default). */
+  stream?: false
+  /** `stream_options` keys other than `include_usage` (an object even when empty). */
+  streamOptions?: JsonObject
+  /** The cap came as `max_tokens`, not `max_completion_tokens`. */
+  maxField?: 'max_tokens'
+  /** `stop` came as one string. */
+  stop?: 'string'
+  /** `tools: []` was sent. */
+  tools?: 'empty'
+  /** `response_format` as sent, when the IR's form of it would re-encode differently. */
+  responseFormat?: JsonObject
+
+  // messages and content
+  /** How `content` was spelled when not an array of parts (messages and tool results). */
+  content?: 'string' | 'null' | 'absent'
+  /** A system message sent as `developer`. */
+  role?: 'developer'
+  /** `tool_calls: []` was sent. */
+  toolCalls?: 'empty'
+  /** A text part that was a `refusal` content part. */
+  part?: 'refusal'
+  /** A text part that was the message's `refusal` field. */
+  refusal?: true
+  /** An image or file URL as sent, when the IR's media source re-encodes it differently. */
+  url?: string
+  /** An `image_url.detail` the IR has no value for. */
+  detail?: unknown
+  /** Unknown keys of `image_url`, `file`, `input_audio`. */
+  imageUrl?: JsonObject
+  file?: JsonObject
+  inputAudio?: JsonObject
+  /** `file_data` was bare base64, not a data URL. */
+  bare?: true
+  /** A `file_id` sent beside `file_data`. */
+  fileId?: string
+  /** A thinking part's `reasoning_content` when it was '', null or absent (a signature alone). */
+  reasoningContent?: '' | 'absent' | null
+
+  // tools and tool calls
+  /** A function tool sent without `parameters`. */
+  parameters?: 'absent'
+  /** Unknown keys of a tool's or a tool call's `function`, and its mistyped modelled ones. */
+  function?: JsonObject
+  /** A tool call sent without `type`. */
+  type?: 'absent'
+  /** `extra_content` of a tool call besides Gemini's thought signature. */
+  extraContent?: JsonObject
+
+  // response
+  /** `object` when not `chat.completion` (or `'absent'`). */
+  object?: unknown
+  /** The choices after the first (or `[]` when there were none). */
+  choices?: unknown[]
+  /** The first choice's unknown keys and a non-string `finish_reason`/non-zero `index`. */
+  choice?: JsonObject
+  /** The first choice's message. */
+  message?: Hints
+
+  // usage
+  /** `total_tokens` was absent. */
+  total?: 'absent'
+  /** Keys of `prompt_tokens_details`/`completion_tokens_details` other than the ones the IR reads. */
+  promptDetails?: JsonObject
+  completionDetails?: JsonObject
+
+  // stream `start`
+  /** The upstream's chunks carry no `created`, no `logprobs`. */
+  created?: 'absent'
+  logprobs?: 'absent'
 }
 
-export interface ChatImagePart {
-  type: 'image_url'
-  image_url: { url: string; detail?: 'auto' | 'low' | 'high' | 'original' }
-  cache_control?: ChatCacheControl
+// ---------------------------------------------------------------------------------------------
+// Reading and writing the hints (every file of this folder goes through these)
+
+/** Hints holding the keys of `raw` outside `known`, to add this dialect's markers to. */
+export function hintsFor(raw: JsonObject, known: ReadonlySet<string>): Hints {
+  const h: Hints = {}
+  const fields = unknownFields(raw, known)
+  if (fields) h.fields = fields
+  return h
 }
 
-export interface ChatFilePart {
-  type: 'file'
-  file: { file_data?: string; file_id?: string; filename?: string }
-  cache_control?: ChatCacheControl
+/** Puts `h` on `target` as its `extra` when there is anything in it. */
+export function withHints<T extends { extra?: Extra }>(target: T, h: Hints): T {
+  const extra = extraWith(DIALECT, h)
+  if (extra) target.extra = extra
+  return target
 }
 
-export interface ChatAudioPart {
-  type: 'input_audio'
-  input_audio: { data: string; format: string }
-}
-
-/** Assistant messages may carry a refusal as a content part. */
-export interface ChatRefusalPart {
-  type: 'refusal'
-  refusal: string
-}
-
-export type ChatContentPart = ChatTextPart | ChatImagePart | ChatFilePart | ChatAudioPart | ChatRefusalPart
-
-export interface ChatToolCall {
-  id: string
-  type: 'function'
-  function: { name: string; arguments: string }
-  /** Gemini's OpenAI-compatible endpoint carries the functionCall's thoughtSignature here. */
-  extra_content?: { google?: { thought_signature?: string } }
-}
-
-export interface ChatSystemMessage {
-  role: 'system' | 'developer'
-  content: string | ChatTextPart[]
-  name?: string
-}
-
-export interface ChatUserMessage {
-  role: 'user'
-  content: string | ChatContentPart[]
-  name?: string
-}
-
-export interface ChatAssistantMessage {
-  role: 'assistant'
-  content?: string | Array<ChatTextPart | ChatRefusalPart> | null
-  refusal?: string | null
-  name?: string
-  tool_calls?: ChatToolCall[]
-  /** Non-standard thinking text (DeepSeek, Kimi, proxies). */
-  reasoning_content?: string
-  /** Non-standard opaque signature of the thinking text (BYOKEY). */
-  reasoning_signature?: string
-}
-
-export interface ChatToolMessage {
-  role: 'tool'
-  tool_call_id: string
-  content: string | ChatContentPart[]
-}
-
-export type ChatMessage = ChatSystemMessage | ChatUserMessage | ChatAssistantMessage | ChatToolMessage
-
-export interface ChatFunctionTool {
-  type: 'function'
-  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean }
-  cache_control?: ChatCacheControl
-}
-
-export type ChatToolChoice =
-  | 'none'
-  | 'auto'
-  | 'required'
-  | { type: 'function'; function: { name: string } }
-  | { type: string; [k: string]: unknown }
-
-export type ChatResponseFormat =
-  | { type: 'text' }
-  | { type: 'json_object' }
-  | {
-      type: 'json_schema'
-      json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string }
-    }
-
-export interface ChatRequest {
-  model: string
-  messages: ChatMessage[]
-  stream?: boolean
-  stream_options?: { include_usage?: boolean }
-  max_tokens?: number
-  max_completion_tokens?: number
-  temperature?: number
-  top_p?: number
-  top_k?: number
-  n?: number
-  stop?: string | string[]
-  presence_penalty?: number
-  frequency_penalty?: number
-  seed?: number
-  user?: string
-  metadata?: Record<string, unknown>
-  tools?: Array<ChatFunctionTool | { type: string; [k: string]: unknown }>
-  tool_choice?: ChatToolChoice
-  parallel_tool_calls?: boolean
-  response_format?: ChatResponseFormat
-  reasoning_effort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh'
-  web_search_options?: Record<string, unknown>
-}
-
-export type ChatFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call'
-
-export interface ChatUsage {
-  prompt_tokens: number
-  completion_tokens: number
-  total_tokens: number
-  prompt_tokens_details?: { cached_tokens?: number; [k: string]: unknown }
-  completion_tokens_details?: { reasoning_tokens?: number; [k: string]: unknown }
-}
-
-export interface ChatCompletion {
-  id: string
-  object: 'chat.completion'
-  created: number
-  model: string
-  system_fingerprint?: string | null
-  choices: Array<{
-    index: number
-    message: ChatAssistantMessage & { role: 'assistant' }
-    logprobs?: unknown
-    finish_reason: ChatFinishReason | string | null
-  }>
-  usage?: ChatUsage
-}
-
-export interface ChatDeltaToolCall {
-  index: number
-  id?: string
-  type?: 'function'
-  function?: { name?: string; arguments?: string }
-  extra_content?: { google?: { thought_signature?: string } }
-}
-
-export interface ChatDelta {
-  role?: 'assistant'
-  content?: string | null
-  refusal?: string | null
-  reasoning_content?: string | null
-  reasoning_signature?: string | null
-  tool_calls?: ChatDeltaToolCall[]
-}
-
-export interface ChatChunk {
-  id: string
-  object: 'chat.completion.chunk'
-  created: number
-  model: string
-  system_fingerprint?: string | null
-  choices: Array<{
-    index: number
-    delta: ChatDelta
-    logprobs?: unknown
-    finish_reason: ChatFinishReason | string | null
-  }>
-  usage?: ChatUsage | null
-}
-
-export interface ChatErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null }
+/**
+ * The Chat hints an IR object carries; undefined when another dialect decoded it, or when the
+ * object belongs to a request or response that is not a Chat client's own (`own` false).
+ */
+export function chatHints(extra: Extra | undefined, own = true): Hints | undefined {
+  return own ? hintsOf<Hints>(extra, DIALECT) : undefined
 }

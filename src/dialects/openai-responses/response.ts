@@ -1,7 +1,8 @@
 /**
  * Response object ↔ IR response. `output` is one assistant turn of items (see request.ts);
  * items the IR does not model (web_search_call, image_generation_call…) ride in
- * `extra.$output` as `[{index, item}]` and are put back at their index by this dialect only.
+ * the response's hints as `outputItems: [{index, item}]` and are put back at their index by
+ * this dialect only.
  *
  * Stop reasons (docs/protocols/usage-and-stop-reasons.md, "Stop reasons"):
  * | wire                                        | IR                                  |
@@ -20,8 +21,8 @@
  * Usage: `input_tokens` includes cached (and cache-written) tokens, the IR's does not:
  * IR input = input_tokens − cached_tokens − cache_write_tokens; output includes reasoning on both sides.
  */
-import { fillFromExtra, restOf } from '../common/extra.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
+import { fillGaps, hintsOf, keepField, unknownFields } from '../common/round-trip.ts'
 import {
   type DecodeStreamOptions,
   DialectError,
@@ -30,15 +31,13 @@ import {
   type Provenance,
   type Response,
   type StopReason,
+  type TextPart,
   type Usage,
 } from '../ir.ts'
-import {
-  decodeFunctionCall,
-  decodeReasoningItem,
-  encodeAssistantParts,
-  type ItemContext,
-  US,
-} from './request.ts'
+import { encodeAssistantParts, type ItemContext } from './content.ts'
+import { decodeReasoningItem } from './reasoning.ts'
+import { decodeFunctionCall } from './tools.ts'
+import { DIALECT, fieldsOf, type Hints, takenKeySets, withHints } from './types.ts'
 
 // =============================================================================================
 // Stop reasons
@@ -68,12 +67,11 @@ const STATUSES: ReadonlySet<string> = new Set(['completed', 'in_progress', 'queu
 
 /**
  * IR stop reason → `status` and, when incomplete, `incomplete_details.reason`. `raw` (this
- * dialect's own status or reason) only refines `other`, and only when `same`.
+ * dialect's own status or reason; undefined for another dialect's) only refines `other`.
  */
 export function statusOf(
   stopReason: StopReason,
   raw: string | undefined,
-  same: boolean,
 ): { status: string; reason?: string } {
   switch (stopReason) {
     case 'max_tokens':
@@ -85,7 +83,7 @@ export function statusOf(
     case 'error':
       return { status: 'failed' }
     case 'other':
-      if (!same || raw === undefined) return { status: 'completed' }
+      if (raw === undefined) return { status: 'completed' }
       if (raw === 'incomplete') return { status: 'incomplete' }
       return STATUSES.has(raw) ? { status: raw } : { status: 'incomplete', reason: raw }
     default:
@@ -96,15 +94,17 @@ export function statusOf(
 // =============================================================================================
 // Usage
 
-const USAGE_KEYS = [
+const USAGE_KEYS: ReadonlySet<string> = new Set([
   'input_tokens',
   'input_tokens_details',
   'output_tokens',
   'output_tokens_details',
   'total_tokens',
-]
+])
+const INPUT_DETAIL_KEYS: ReadonlySet<string> = new Set(['cached_tokens', 'cache_write_tokens'])
+const OUTPUT_DETAIL_KEYS: ReadonlySet<string> = new Set(['reasoning_tokens'])
 
-/** Wire usage → IR; `withExtra` keeps unmodelled detail fields in `usage.extra`. */
+/** Wire usage → IR; `withExtra` keeps unmodelled detail fields in the usage's hints. */
 export function decodeUsage(u: unknown, withExtra: boolean): Usage | undefined {
   if (!isObject(u) || typeof u.input_tokens !== 'number' || typeof u.output_tokens !== 'number')
     return undefined
@@ -121,24 +121,18 @@ export function decodeUsage(u: unknown, withExtra: boolean): Usage | undefined {
   if (written !== undefined) usage.cacheWriteTokens = written
   if (reasoning !== undefined) usage.reasoningTokens = reasoning
   if (withExtra) {
-    let extra = restOf(u, USAGE_KEYS)
-    const inRest = inDetails && restOf(inDetails, ['cached_tokens', 'cache_write_tokens'])
-    const outRest = outDetails && restOf(outDetails, ['reasoning_tokens'])
-    if (inRest) {
-      extra ??= {}
-      extra.input_tokens_details = inRest
-    }
-    if (outRest) {
-      extra ??= {}
-      extra.output_tokens_details = outRest
-    }
-    if (extra) usage.extra = extra
+    const h = fieldsOf(u, USAGE_KEYS)
+    const inRest = inDetails && unknownFields(inDetails, INPUT_DETAIL_KEYS)
+    const outRest = outDetails && unknownFields(outDetails, OUTPUT_DETAIL_KEYS)
+    if (inRest) keepField(h, 'input_tokens_details', inRest)
+    if (outRest) keepField(h, 'output_tokens_details', outRest)
+    withHints(usage, h)
   }
   return usage
 }
 
-/** IR usage → wire; `extra` (same dialect only) fills unmodelled detail fields. */
-export function encodeUsage(u: Usage, extra: JsonObject | undefined): JsonObject {
+/** IR usage → wire; `fields` (this dialect's own, kept or from a template) fill the gaps. */
+export function encodeUsage(u: Usage, fields: JsonObject | undefined): JsonObject {
   const input = u.inputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0)
   const inDetails: JsonObject = { cached_tokens: u.cacheReadTokens ?? 0 }
   if (u.cacheWriteTokens !== undefined) inDetails.cache_write_tokens = u.cacheWriteTokens
@@ -149,7 +143,7 @@ export function encodeUsage(u: Usage, extra: JsonObject | undefined): JsonObject
     output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
     total_tokens: input + u.outputTokens,
   }
-  return fillFromExtra(out, extra)
+  return fillGaps(out, fields)
 }
 
 // =============================================================================================
@@ -181,7 +175,7 @@ export function decodeOutputItems(
           raw.push({ index: i, item })
           break
         }
-        const marker = restOf(item, ['content']) ?? {}
+        const message = fieldsOf(item, CONTENT_KEY)
         for (let j = 0; j < content.length; j++) {
           const c = content[j]
           const cpath = `${path}.content.${j}`
@@ -189,23 +183,20 @@ export function decodeOutputItems(
           let part: Part
           if (c.type === 'output_text' && typeof c.text === 'string') {
             part = { type: 'text', text: c.text }
-            const used = ['type', 'text']
+            let taken = 0
             if (Array.isArray(c.annotations) && c.annotations.length > 0) {
               part.citations = c.annotations
-              used.push('annotations')
+              taken |= 1
             }
-            const extra = restOf(c, used)
-            if (extra) part.extra = extra
+            withHints(part, fieldsOf(c, TEXT_KEYS[taken]!))
           } else if (c.type === 'refusal' && typeof c.refusal === 'string') {
-            part = {
-              type: 'text',
-              text: c.refusal,
-              extra: { $refusal: true, ...restOf(c, ['type', 'refusal']) },
-            }
+            const h = fieldsOf(c, REFUSAL_KEYS)
+            h.refusal = true
+            part = withHints<TextPart>({ type: 'text', text: c.refusal }, h)
           } else {
             throw new DialectError('Unsupported output content part', cpath)
           }
-          if (j === 0) part.extra = { $message: marker, ...part.extra }
+          if (j === 0) part.extra = { [DIALECT]: { ...hintsOf<Hints>(part.extra, DIALECT), message } }
           parts.push(part)
         }
         break
@@ -217,16 +208,23 @@ export function decodeOutputItems(
   return { parts, raw, sawToolCall }
 }
 
-const RESPONSE_TAKEN = ['id', 'object', 'created_at', 'model', 'output', 'usage', 'status']
+const CONTENT_KEY: ReadonlySet<string> = new Set(['content'])
+const REFUSAL_KEYS: ReadonlySet<string> = new Set(['type', 'refusal'])
+const TEXT_KEYS = takenKeySets(['type', 'text'], ['annotations'])
+/** status/error/incomplete_details are re-derived from the stop reason; only what that loses is kept. */
+const RESPONSE_KEYS = takenKeySets(
+  ['id', 'object', 'created_at', 'model', 'output', 'usage', 'status'],
+  ['error', 'incomplete_details'],
+)
 
 export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): Response {
   if (!isObject(body)) throw new DialectError('The response body must be a JSON object')
   const output = Array.isArray(body.output) ? body.output : []
-  const { parts, raw, sawToolCall } = decodeOutputItems(output, opts.provenance ?? { dialect: US })
+  const { parts, raw, sawToolCall } = decodeOutputItems(output, opts.provenance ?? { dialect: DIALECT })
   const incomplete = isObject(body.incomplete_details) ? body.incomplete_details : undefined
   const { stopReason, raw: rawStop } = stopReasonOf(body.status, incomplete?.reason, sawToolCall)
   const res: Response = {
-    source: US,
+    source: DIALECT,
     id: typeof body.id === 'string' ? body.id : '',
     model: typeof body.model === 'string' ? body.model : '',
     content: parts,
@@ -236,16 +234,12 @@ export function decodeResponse(body: unknown, opts: DecodeStreamOptions = {}): R
   if (rawStop !== undefined) res.rawStopReason = rawStop
   const usage = decodeUsage(body.usage, true)
   if (usage) res.usage = usage
-  // status/error/incomplete_details are re-derived from the stop reason; keep only what that loses.
-  const taken = [...RESPONSE_TAKEN]
-  if (body.error === null) taken.push('error')
-  if (body.incomplete_details === null || (incomplete && Object.keys(incomplete).length === 1)) {
-    taken.push('incomplete_details')
-  }
-  const extra = restOf(body, taken) ?? {}
-  if (raw.length > 0) extra.$output = raw
-  res.extra = extra
-  return res
+  let taken = body.error === null ? 1 : 0
+  if (body.incomplete_details === null || (incomplete && Object.keys(incomplete).length === 1)) taken |= 2
+  const h = fieldsOf(body, RESPONSE_KEYS[taken]!)
+  if (raw.length > 0) h.outputItems = raw
+  res.extra = {}
+  return withHints(res, h)
 }
 
 // =============================================================================================
@@ -260,21 +254,22 @@ export function responseIdFor(id: string): string {
 export const DEFAULT_FAILURE = { code: 'server_error', message: 'The upstream model failed to respond.' }
 
 export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}): Record<string, unknown> {
-  const same = res.source === US
-  const x = same ? res.extra : undefined
-  const ctx: ItemContext = { same, mode: 'response' }
+  const ownSource = res.source === DIALECT
+  const h = hintsOf<Hints>(res.extra, DIALECT)
+  const x = h?.fields
+  const ctx: ItemContext = { ownSource, mode: 'response' }
   if (opts.provenance) ctx.provenance = opts.provenance
   if (opts.toolNamespaces) ctx.toolNamespaces = opts.toolNamespaces
   const output: JsonObject[] = []
   encodeAssistantParts(res.content, 'content', output, ctx)
-  const raw = x?.$output
+  const raw = h?.outputItems
   if (Array.isArray(raw)) {
     for (const r of raw)
       if (isObject(r) && typeof r.index === 'number' && isObject(r.item)) output.splice(r.index, 0, r.item)
   }
-  const { status, reason } = statusOf(res.stopReason, res.rawStopReason, same)
+  const { status, reason } = statusOf(res.stopReason, ownSource ? res.rawStopReason : undefined)
   const body: JsonObject = {
-    id: same ? res.id : responseIdFor(res.id),
+    id: ownSource ? res.id : responseIdFor(res.id),
     object: 'response',
     created_at: res.created ?? Math.floor(Date.now() / 1000),
     status,
@@ -289,9 +284,9 @@ export function encodeResponse(res: Response, opts: EncodeResponseOptions = {}):
             : { reason },
     model: opts.model ?? res.model,
     output,
-    usage: res.usage ? encodeUsage(res.usage, same ? res.usage.extra : undefined) : null,
+    usage: res.usage ? encodeUsage(res.usage, hintsOf<Hints>(res.usage.extra, DIALECT)?.fields) : null,
   }
-  return fillFromExtra(body, x)
+  return fillGaps(body, x)
 }
 
 /** The usage of a Responses response body, without decoding the rest. */

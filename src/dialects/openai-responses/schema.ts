@@ -6,7 +6,7 @@
  * branch, and the item kinds keep growing (custom_tool_call, item_reference, …). Counts have the
  * lower bounds of the other dialects' schemas (token caps at least 1, top-logprobs at least 0).
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { type TSchema, Type } from '@sinclair/typebox'
 
 const open = { additionalProperties: true } as const
 
@@ -122,5 +122,3 @@ export const requestSchema = Type.Object(
   },
   open,
 )
-
-export type RequestBody = Static<typeof requestSchema>

@@ -31,8 +31,8 @@ import { isObject, type JsonObject } from '../common/json.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
 import type { BlockStart, DecodeStreamOptions, Provenance, StreamEvent } from '../ir.ts'
 import { errorInfoOf } from './errors.ts'
-import { US } from './request.ts'
 import { decodeUsage, stopReasonOf } from './response.ts'
+import { DIALECT } from './types.ts'
 
 const NONE = -1
 
@@ -216,7 +216,7 @@ class Decoder {
     const r = isObject(response) ? response : undefined
     const ev: StreamEvent = { type: 'start', id: str(r?.id) ?? '', model: str(r?.model) ?? '' }
     if (typeof r?.created_at === 'number') ev.created = r.created_at
-    if (r) ev.extra = { [US]: { response: r } }
+    if (r) ev.extra = { [DIALECT]: { response: r } }
     emit(ev)
   }
 
@@ -395,14 +395,14 @@ class Decoder {
     if (raw !== undefined) ev.rawStopReason = raw
     const usage = decodeUsage(r.usage, false)
     if (usage) ev.usage = usage
-    if (isObject(response)) ev.extra = { [US]: { response } }
+    if (isObject(response)) ev.extra = { [DIALECT]: { response } }
     this.#done = true
     emit(ev)
   }
 }
 
 export function decodeStreamCore(opts: DecodeStreamOptions = {}) {
-  const decoder = new Decoder(opts.provenance ?? { dialect: US })
+  const decoder = new Decoder(opts.provenance ?? { dialect: DIALECT })
   return decodeSSEStream<StreamEvent>(
     (ev, emit) => decoder.event(ev, emit),
     (emit) => decoder.end(emit),

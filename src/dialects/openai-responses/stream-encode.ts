@@ -27,54 +27,22 @@ import { formatSSEComment } from '../../sse.ts'
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
+import { hintsOf } from '../common/round-trip.ts'
 import { type Emit, encodeSSEStream } from '../common/stream.ts'
-import type { EncodeStreamOptions, ErrorInfo, Extra, Provenance, StreamEvent, Usage } from '../ir.ts'
+import type { EncodeStreamOptions, ErrorInfo, Extra, StreamEvent, Usage } from '../ir.ts'
 import { codeFor } from './errors.ts'
-import { namespacedName, REDACTED_PREFIX, US } from './request.ts'
+import { REDACTED_PREFIX } from './reasoning.ts'
 import { DEFAULT_FAILURE, encodeUsage, responseIdFor, statusOf } from './response.ts'
+import { Block, doneItem, Item } from './stream-items.ts'
+import { namespacedName } from './tools.ts'
+import { DIALECT, type Hints } from './types.ts'
 
 const q = JSON.stringify
 
-class Item {
-  /** Content parts (message), summary texts and raw reasoning texts (reasoning). */
-  readonly texts: string[] = []
-  readonly contents: string[] = []
-  encrypted: string | undefined
-  args = ''
-  callId = ''
-  name = ''
-  namespace: string | undefined
-  /** Blocks of this item still open. */
-  open = 0
-  closed = false
-  readonly idq: string
-  constructor(
-    readonly kind: 'message' | 'reasoning' | 'function_call',
-    readonly id: string,
-    /** The IR's item id, which later blocks must repeat to continue this item. */
-    readonly srcItemId: string | undefined,
-    readonly outputIndex: number,
-  ) {
-    this.idq = q(id)
-  }
-}
-
-class Block {
-  text = ''
-  /** Content / summary index inside the item; -1 until a reasoning part opens on first text. */
-  part = -1
-  constructor(
-    readonly kind: 'text' | 'thinking' | 'tool_call',
-    readonly item: Item,
-    readonly summary: boolean,
-    readonly provenance: Provenance | undefined,
-  ) {}
-}
-
-/** This dialect's share of a start/finish `extra`. */
+/** The upstream response object this dialect's decoder kept on a start/finish event. */
 function ours(extra: Extra | undefined): JsonObject | undefined {
-  const mine = extra?.[US]
-  return isObject(mine) && isObject(mine.response) ? mine.response : undefined
+  const response = hintsOf<Hints>(extra, DIALECT)?.response
+  return isObject(response) ? response : undefined
 }
 
 class Encoder {
@@ -162,7 +130,7 @@ class Encoder {
         const b = this.#blocks[ev.index]
         if (b?.kind === 'thinking') {
           b.item.encrypted = signatureFor(
-            US,
+            DIALECT,
             ev.signature,
             ev.provenance ?? b.provenance ?? this.#opts.provenance,
           )
@@ -172,7 +140,7 @@ class Encoder {
       case 'encrypted_reasoning': {
         const b = this.#blocks[ev.index]
         if (b?.kind === 'thinking')
-          b.item.encrypted = signatureFor(US, ev.data, b.provenance ?? this.#opts.provenance)
+          b.item.encrypted = signatureFor(DIALECT, ev.data, b.provenance ?? this.#opts.provenance)
         return
       }
       case 'block_stop':
@@ -332,7 +300,7 @@ class Encoder {
         const prov = block.provenance ?? this.#opts.provenance
         b = new Block('thinking', item, block.summary !== false, prov)
         if (block.redacted !== undefined)
-          item.encrypted = signatureFor(US, REDACTED_PREFIX + block.redacted, prov)
+          item.encrypted = signatureFor(DIALECT, REDACTED_PREFIX + block.redacted, prov)
         break
       }
       case 'tool_call': {
@@ -441,39 +409,7 @@ class Encoder {
 
   #closeItem(it: Item, write: Emit<string>): void {
     it.closed = true
-    let item: JsonObject
-    switch (it.kind) {
-      case 'message':
-        item = {
-          id: it.id,
-          type: 'message',
-          status: 'completed',
-          role: 'assistant',
-          content: it.texts.map((text) => ({ type: 'output_text', text, annotations: [] })),
-        }
-        break
-      case 'reasoning':
-        item = {
-          id: it.id,
-          type: 'reasoning',
-          summary: it.texts.map((text) => ({ type: 'summary_text', text })),
-        }
-        if (it.contents.length > 0)
-          item.content = it.contents.map((text) => ({ type: 'reasoning_text', text }))
-        if (it.encrypted) item.encrypted_content = it.encrypted
-        break
-      case 'function_call':
-        item = {
-          id: it.id,
-          type: 'function_call',
-          status: 'completed',
-          call_id: it.callId,
-          name: it.name,
-        }
-        if (it.namespace !== undefined) item.namespace = it.namespace
-        item.arguments = it.args === '' ? '{}' : it.args
-        break
-    }
+    const item = doneItem(it)
     this.#output[it.outputIndex] = item
     write(this.#ev('response.output_item.done', `,"output_index":${it.outputIndex},"item":${q(item)}`))
   }
@@ -498,7 +434,7 @@ class Encoder {
     const own = ours(ev.extra)
     const template = own ?? this.#template
     const usage = ev.usage ?? this.#usage
-    const { status, reason } = statusOf(ev.stopReason, ev.rawStopReason, own !== undefined)
+    const { status, reason } = statusOf(ev.stopReason, own ? ev.rawStopReason : undefined)
     const tplUsage = template && isObject(template.usage) ? template.usage : undefined
     const usageObj = usage ? encodeUsage(usage, tplUsage) : null
     const type =

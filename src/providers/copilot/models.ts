@@ -2,6 +2,7 @@
  * Models of a GitHub Copilot subscription: what its `/models` says once a login has been used
  * (Copilot's list depends on the plan and changes often), else a static starting list.
  */
+import type { LiveModels } from '../shared/live-models.ts'
 import type { ModelInfo } from '../types.ts'
 
 export const COPILOT_MODELS: readonly ModelInfo[] = [
@@ -27,13 +28,6 @@ export const COPILOT_MODELS: readonly ModelInfo[] = [
     maxOutput: 64_000,
   },
 ]
-
-let live: readonly ModelInfo[] | undefined
-
-/** The subscription's own model list when one has been fetched, else the static list. */
-export function copilotModels(): readonly ModelInfo[] {
-  return live ?? COPILOT_MODELS
-}
 
 interface CopilotModelEntry {
   id?: unknown
@@ -64,22 +58,20 @@ export function parseCopilotModels(body: unknown): ModelInfo[] {
   return out
 }
 
-/** Fetches `{api}/models` with a Copilot token and makes it the live list; failures keep the old one. */
-export async function refreshCopilotModels(apiBase: string, headers: Record<string, string>): Promise<void> {
+/** Fetches `{api}/models` with a Copilot token and reports it to `models`; failures keep the old list. */
+export async function refreshCopilotModels(
+  models: LiveModels,
+  apiBase: string,
+  headers: Record<string, string>,
+): Promise<void> {
   try {
     const res = await fetch(`${apiBase.replace(/\/+$/, '')}/models`, {
       headers,
       signal: AbortSignal.timeout(10_000),
     })
     if (!res.ok) return
-    const models = parseCopilotModels(await res.json())
-    if (models.length > 0) live = models
+    models.report(parseCopilotModels(await res.json()))
   } catch {
     // the static list stays; the next token exchange tries again
   }
-}
-
-/** Back to the static list (tests; a logout of the last Copilot account). */
-export function resetCopilotModels(): void {
-  live = undefined
 }

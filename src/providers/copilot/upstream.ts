@@ -8,9 +8,10 @@ import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { InvalidGrantError, type Refresher } from '../../oauth/index.ts'
 import { apiKeys } from '../shared/api-keys.ts'
+import { LiveModels } from '../shared/live-models.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
 import { COPILOT_DEFAULT_API, exchangeCopilotToken } from './login.ts'
-import { copilotModels, refreshCopilotModels } from './models.ts'
+import { COPILOT_MODELS, refreshCopilotModels } from './models.ts'
 import { subscriptionHeaders } from './subscription.ts'
 
 const DIALECT: DialectName = 'openai-chat'
@@ -24,8 +25,11 @@ function base(call: UpstreamCall): string {
   return b.replace(/\/+$/, '')
 }
 
-/** Exchanges the account's GitHub token for a Copilot token (its access token until `refreshAt`). */
-export function copilotRefresher(config: Config): Refresher {
+/**
+ * Exchanges the account's GitHub token for a Copilot token (its access token until `refreshAt`),
+ * and reports the subscription's model list to `models`.
+ */
+export function copilotRefresher(config: Config, models: LiveModels): Refresher {
   return {
     refresh: async (account) => {
       const github = account.token['github_token']
@@ -33,7 +37,7 @@ export function copilotRefresher(config: Config): Refresher {
         throw new InvalidGrantError('the stored Copilot login has no GitHub token', 401)
       const t = await exchangeCopilotToken(config, github)
       // Each new token also refreshes the model list, off the request path.
-      void refreshCopilotModels(t.apiBase, subscriptionHeaders(t.token, {}, false))
+      void refreshCopilotModels(models, t.apiBase, subscriptionHeaders(t.token, {}, false))
       return {
         token: { ...account.token, access_token: t.token, api_base: t.apiBase },
         expiresAt: t.refreshAt,
@@ -42,16 +46,19 @@ export function copilotRefresher(config: Config): Refresher {
   }
 }
 
-export const copilot: Provider = {
-  id: 'copilot',
-  displayName: 'GitHub Copilot',
-  dialectFor: () => DIALECT,
-  models: () => copilotModels(),
-  credentials: (config, accounts) => apiKeys(config, accounts, 'copilot', { oauth: true }),
-  refresher: (config) => copilotRefresher(config),
-  prepare: (call) => ({
-    url: `${base(call)}/chat/completions`,
-    headers: subscriptionHeaders(call.credential.secret, call.body, call.stream),
-    body: call.body,
-  }),
+/** A Copilot provider whose model list is `models`: the static one until a login's token reports its own. */
+export function copilotProvider(models = new LiveModels(COPILOT_MODELS)): Provider {
+  return {
+    id: 'copilot',
+    displayName: 'GitHub Copilot',
+    dialectFor: () => DIALECT,
+    models: () => models.list,
+    credentials: (config, accounts) => apiKeys(config, accounts, 'copilot', { oauth: true }),
+    refresher: (config) => copilotRefresher(config, models),
+    prepare: (call) => ({
+      url: `${base(call)}/chat/completions`,
+      headers: subscriptionHeaders(call.credential.secret, call.body, call.stream),
+      body: call.body,
+    }),
+  }
 }

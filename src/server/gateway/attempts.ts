@@ -124,7 +124,7 @@ async function call(ex: Exchange, credential: Credential): Promise<Call> {
       clientSignal: ex.request.signal,
       stream: ex.stream,
       timeouts: config.timeouts,
-      slots: ctx.upstream,
+      slots: ctx.gateway.upstream,
       queueMs: config.server.upstream_queue_ms,
     })
     return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }

@@ -14,7 +14,7 @@ import { credentialsOrThrow, routeFor } from './pipeline.ts'
 import { Redactor } from './redact-errors.ts'
 
 export interface CountInput {
-  /** The request's context (id, start, config snapshot, logger, upstream slots). */
+  /** The request's context: its id, config snapshot and gateway. */
   ctx: GatewayContext
   /** An inbound dialect with a count endpoint (`Dialect.countTokens`). */
   dialect: DialectName
@@ -39,7 +39,7 @@ export async function countTokens(input: CountInput): Promise<Response> {
   const counter = inbound.countTokens
   if (!counter) throw new Error(`${input.dialect} has no token-count endpoint`)
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: false })
-  const { route, provider } = routeFor(input.model, config, input.store.accounts)
+  const { route, provider } = routeFor(ctx.gateway, input.model, config, input.store.accounts)
   ir.model = route.model
   const upstream = dialects[provider.dialectFor(input.dialect)]
   let [credential] = credentialsOrThrow(provider, config, input.store.accounts)

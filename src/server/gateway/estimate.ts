@@ -8,16 +8,15 @@
 import type { Request } from '../../dialects/ir.ts'
 
 type Counter = (text: string) => number
-let counter: Promise<Counter> | undefined
 
 /** Above this many characters, a ratio stands in for the tokenizer. */
 const TOKENIZE_LIMIT = 400_000
 /** Characters per token of typical English/code text under o200k. */
 const CHARS_PER_TOKEN = 3.6
 
-function loadCounter(): Promise<Counter> {
-  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.countTokens as Counter)
-  return counter
+/** The o200k counter; the runtime's module registry loads it once and hands the same module on. */
+async function loadCounter(): Promise<Counter> {
+  return (await import('gpt-tokenizer/encoding/o200k_base')).countTokens as Counter
 }
 
 /** The prompt of an IR request as the text a tokenizer sees, plus a flat allowance for media and framing. */

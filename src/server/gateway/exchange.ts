@@ -8,10 +8,10 @@ import type { Logger } from '../../log.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Credential } from '../../providers/types.ts'
 import type { Store } from '../../store/types.ts'
+import type { GatewayState } from './gateway-state.ts'
 import type { Plan } from './plan.ts'
 import type { Redactor } from './redact-errors.ts'
 import type { UpstreamCallHandle } from './upstream-fetch.ts'
-import type { UpstreamSlots } from './upstream-slots.ts'
 import type { UsageMeter } from './usage-meter.ts'
 
 /** What the gateway reads of the context the server made for a request. */
@@ -23,8 +23,8 @@ export interface GatewayContext {
   readonly config: ConfigSnapshot
   /** A logger carrying the request id. */
   readonly log: Logger
-  /** The gateway's slots for upstream calls, shared by every request. */
-  readonly upstream: UpstreamSlots
+  /** What the gateway keeps for every request: upstream slots, routes, round robin, providers. */
+  readonly gateway: GatewayState
 }
 
 /** One client request on its way through the gateway. */

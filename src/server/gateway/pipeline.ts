@@ -9,16 +9,16 @@ import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { ProviderId } from '../../providers/ids.ts'
-import { BUILTIN_PROVIDERS, providerFor } from '../../providers/registry.ts'
+import type { ProviderRegistry } from '../../providers/registry.ts'
 import type { Credential, Provider } from '../../providers/types.ts'
-import { credentialOrder } from '../../routing/credential-order.ts'
-import { resolveModel } from '../../routing/index.ts'
+import { resolveRoute } from '../../routing/index.ts'
 import type { AccountStore, Store } from '../../store/types.ts'
 import { attempts } from './attempts.ts'
 import type { GatewayContext } from './exchange.ts'
+import type { GatewayState } from './gateway-state.ts'
 import { HttpError } from './http-error.ts'
 import { plan } from './plan.ts'
-import { cachedRoute, type Routed } from './route-cache.ts'
+import type { Routed } from './route-cache.ts'
 
 export interface GenerateInput {
   /** The request's context (id, start, config snapshot, logger, upstream slots). */
@@ -35,22 +35,29 @@ export interface GenerateInput {
 }
 
 /** Providers that can be used right now (have a credential). */
-export function isAvailable(config: Config, accounts?: AccountStore): (id: ProviderId) => boolean {
-  return (id) => (BUILTIN_PROVIDERS[id]?.credentials(config, accounts).length ?? 0) > 0
+export function isAvailable(
+  providers: ProviderRegistry,
+  config: Config,
+  accounts?: AccountStore,
+): (id: ProviderId) => boolean {
+  return (id) => (providers.builtin[id]?.credentials(config, accounts).length ?? 0) > 0
 }
 
-/** Resolves the route and its provider, or throws the 404 the client should see. */
-export function routeFor(model: string, config: Config, accounts?: AccountStore): Routed {
-  return cachedRoute(config, model, (askedAvailability) => {
-    const available = isAvailable(config, accounts)
-    const route = resolveModel(model, {
+/** Resolves the route and its provider (once per key, in the gateway's route cache), or throws the 404 the client should see. */
+export function routeFor(
+  gateway: Pick<GatewayState, 'providers' | 'routes'>,
+  model: string,
+  config: Config,
+  accounts?: AccountStore,
+): Routed {
+  const { providers } = gateway
+  return gateway.routes.route({ config, catalog: providers.catalogVersion, accounts }, model, () => {
+    const { route, byCredentials } = resolveRoute(model, {
       config,
-      available: (id) => {
-        askedAvailability()
-        return available(id)
-      },
+      catalog: providers.catalog,
+      available: isAvailable(providers, config, accounts),
     })
-    const provider = providerFor(route.target, config)
+    const provider = providers.providerFor(route.target, config)
     if (!provider) {
       const name = route.target.kind === 'provider' ? route.target.id : route.target.name
       throw new HttpError(
@@ -59,7 +66,7 @@ export function routeFor(model: string, config: Config, accounts?: AccountStore)
         { code: 'model_not_found', param: 'model' },
       )
     }
-    return { route, provider }
+    return { route, provider, byCredentials }
   })
 }
 
@@ -81,15 +88,21 @@ export function credentialsOrThrow(
 
 /**
  * The credentials of a provider in the order to try them: the config's routing strategy over
- * what the provider has. The accounts layer will replace this choice (`PlanSources.credentials`).
+ * what the provider has, from where the gateway's round robin stands. The accounts layer will
+ * replace this choice (`PlanSources.credentials`).
  */
 export function orderedCredentials(
+  gateway: Pick<GatewayState, 'credentialOrder'>,
   provider: Provider,
   config: Config,
   accounts?: AccountStore,
 ): Credential[] {
   const creds = credentialsOrThrow(provider, config, accounts)
-  return credentialOrder(provider.id, creds, config.providers[provider.id]?.routing ?? 'round_robin')
+  return gateway.credentialOrder.order(
+    provider.id,
+    creds,
+    config.providers[provider.id]?.routing ?? 'round_robin',
+  )
 }
 
 export function generate(input: GenerateInput): Promise<Response> {
@@ -100,8 +113,8 @@ export function generate(input: GenerateInput): Promise<Response> {
     const accounts = input.store.accounts
     const planned = plan(input, {
       config,
-      route: (model) => routeFor(model, config, accounts),
-      credentials: (provider) => orderedCredentials(provider, config, accounts),
+      route: (model) => routeFor(ctx.gateway, model, config, accounts),
+      credentials: (provider) => orderedCredentials(ctx.gateway, provider, config, accounts),
     })
     return attempts({
       request: input.request,

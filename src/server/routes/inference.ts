@@ -12,7 +12,7 @@ import { requestSchema as chatSchema } from '../../dialects/openai-chat/index.ts
 import { requestSchema as responsesSchema } from '../../dialects/openai-responses/index.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
-import { contextOf } from '../context.ts'
+import type { RequestContexts } from '../context.ts'
 import { countTokens } from '../gateway/count-tokens.ts'
 import { HttpError } from '../gateway/http-error.ts'
 import { generate } from '../gateway/pipeline.ts'
@@ -37,7 +37,7 @@ export function parseGeminiAction(action: string): { model: string; method: stri
   return { model: decoded.slice(0, at).replace(/^models\//, ''), method: decoded.slice(at + 1) }
 }
 
-export function inferenceRoutes(store: Store, tokens: TokenManager) {
+export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: RequestContexts) {
   // Matched by a wildcard and read from the path: a qualified model (`up-chat/some-model`) puts a
   // slash inside the segment, which a `:param` would not match.
   const gemini = ({ request, body }: { request: Request; body: unknown }) => {
@@ -45,8 +45,8 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
     const { model, method } = parseGeminiAction(path.slice(path.indexOf('/models/') + '/models/'.length))
     if (method === 'countTokens')
       return countTokens({
-        ctx: contextOf(request),
         dialect: 'gemini',
+        ctx: contexts.of(request),
         request,
         body: body as Body,
         model,
@@ -60,8 +60,8 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       )
     }
     return generate({
-      ctx: contextOf(request),
       dialect: 'gemini',
+      ctx: contexts.of(request),
       request,
       body: body as Body,
       model,
@@ -75,8 +75,8 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       '/v1/chat/completions',
       ({ request, body }) =>
         generate({
-          ctx: contextOf(request),
           dialect: 'openai-chat',
+          ctx: contexts.of(request),
           request,
           body,
           model: modelOf(body),
@@ -90,8 +90,8 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       '/v1/responses',
       ({ request, body }) =>
         generate({
-          ctx: contextOf(request),
           dialect: 'openai-responses',
+          ctx: contexts.of(request),
           request,
           body,
           model: modelOf(body),
@@ -105,8 +105,8 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       '/v1/messages',
       ({ request, body }) =>
         generate({
-          ctx: contextOf(request),
           dialect: 'anthropic-messages',
+          ctx: contexts.of(request),
           request,
           body,
           model: modelOf(body),
@@ -120,8 +120,8 @@ export function inferenceRoutes(store: Store, tokens: TokenManager) {
       '/v1/messages/count_tokens',
       ({ request, body }) =>
         countTokens({
-          ctx: contextOf(request),
           dialect: 'anthropic-messages',
+          ctx: contexts.of(request),
           request,
           body,
           model: body.model,

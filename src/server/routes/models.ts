@@ -5,7 +5,7 @@
  */
 import { Elysia } from 'elysia'
 import { type ListedModel, listModels } from '../../routing/index.ts'
-import { contextOf } from '../context.ts'
+import type { RequestContext, RequestContexts } from '../context.ts'
 import { HttpError } from '../gateway/http-error.ts'
 import { queryParam } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
@@ -42,14 +42,19 @@ function geminiEntry(m: ListedModel) {
   }
 }
 
+/** The listing for the request's config snapshot, from its gateway's providers. */
+function modelsOf(ctx: RequestContext): ListedModel[] {
+  return listModels(ctx.config.config, ctx.gateway.providers.catalog)
+}
+
 const wantsAnthropic = (request: Request) =>
   request.headers.has('anthropic-version') || queryParam(request.url, 'format') === 'anthropic'
 
-export function modelRoutes() {
+export function modelRoutes(contexts: RequestContexts) {
   return (
     new Elysia()
       .get('/v1/models', ({ request }) => {
-        const models = listModels(contextOf(request).config.config)
+        const models = modelsOf(contexts.of(request))
         if (!wantsAnthropic(request)) return { object: 'list', data: models.map(openaiEntry) }
         const data = models.map(anthropicEntry)
         return {
@@ -63,7 +68,7 @@ export function modelRoutes() {
       // turn an id's own `%` into an error.
       .get('/v1/models/:id', ({ request, path }) => {
         const id = decodePathSegment(path.slice('/v1/models/'.length))
-        const m = listModels(contextOf(request).config.config).find((x) => x.id === id)
+        const m = modelsOf(contexts.of(request)).find((x) => x.id === id)
         if (!m)
           throw new HttpError(
             'not_found',
@@ -73,7 +78,7 @@ export function modelRoutes() {
         return wantsAnthropic(request) ? anthropicEntry(m) : openaiEntry(m)
       })
       .get('/v1beta/models', ({ request }) => ({
-        models: listModels(contextOf(request).config.config).map(geminiEntry),
+        models: modelsOf(contexts.of(request)).map(geminiEntry),
       }))
   )
 }

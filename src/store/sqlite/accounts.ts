@@ -70,6 +70,8 @@ export function sqliteAccounts(db: Database): AccountStore {
     state: db.prepare(
       'UPDATE accounts SET state = $state, last_error = $err, updated_at = $now WHERE provider = $p AND account_id = $a',
     ),
+    // moved by triggers on `accounts` (migration 3), so writes of other connections count too
+    version: db.query<{ version: number }, []>('SELECT version FROM accounts_version'),
   }
 
   const get = (p: string, a: string) => {
@@ -136,5 +138,6 @@ export function sqliteAccounts(db: Database): AccountStore {
     setState(provider, accountId, state, lastError) {
       q.state.run({ p: provider, a: accountId, state, err: lastError ?? null, now: Date.now() })
     },
+    version: () => q.version.get()?.version ?? 0,
   }
 }

@@ -60,6 +60,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX usage_by_model ON usage_records (provider, model, ts);
     `,
   },
+  {
+    version: 3,
+    name: 'accounts version',
+    // One number that any change of the accounts table moves, whichever connection or process
+    // made it (`byokey login` writes beside a running server): what the gateway's route cache
+    // keys on, since a bare model's route depends on which providers have a credential.
+    sql: `
+      CREATE TABLE accounts_version (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+      );
+      INSERT INTO accounts_version (id, version) VALUES (1, 0);
+      CREATE TRIGGER accounts_version_on_insert AFTER INSERT ON accounts
+        BEGIN UPDATE accounts_version SET version = version + 1; END;
+      CREATE TRIGGER accounts_version_on_update AFTER UPDATE ON accounts
+        BEGIN UPDATE accounts_version SET version = version + 1; END;
+      CREATE TRIGGER accounts_version_on_delete AFTER DELETE ON accounts
+        BEGIN UPDATE accounts_version SET version = version + 1; END;
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

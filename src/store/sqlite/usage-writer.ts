@@ -17,6 +17,9 @@ declare const self: Worker
 export type WriterMessage = { open: string; done: SharedArrayBuffer } | { seq: number; rows: string }
 export type WriterReply = { failed: number; rows: UsageRecord[]; message: string }
 
+// This module is the thread's script, so its top level is that thread's own scope: these two are
+// the state of the one writer thread that runs it (each store starts its own), never shared with
+// the main thread or with another store's writer. They are set by the `open` message.
 let write: ((rows: UsageRecord[]) => void) | undefined
 let done: Int32Array | undefined
 

@@ -60,7 +60,9 @@ describe('Code Assist dialect', () => {
     const env = fixtureJson('codeassist-request.json')
     const req = codeAssist.decodeRequest(env)
     expect(req.model).toBe('gemini-2.5-pro')
-    expect(req.extra.session_id).toBe('3f1c7a2e-5b9d-4e61-8a0f-2d4c6b8e9a10')
+    expect((req.extra.gemini as { fields: Record<string, unknown> }).fields.session_id).toBe(
+      '3f1c7a2e-5b9d-4e61-8a0f-2d4c6b8e9a10',
+    )
     expect(req.reasoning).toEqual({ mode: 'auto', includeThoughts: true })
     expect(plain(codeAssist.encodeRequest(req))).toEqual(env)
   })

@@ -181,7 +181,7 @@ describe('gemini request decode', () => {
         name: 'get_time',
         description: 'The current UTC time.',
         parameters: { type: 'object', properties: {} },
-        extra: { $schema: 'none' },
+        extra: { gemini: { schemaField: 'none' } },
       },
       { kind: 'web_search', config: {}, dialect: 'gemini' },
       { kind: 'server', dialect: 'gemini', raw: { codeExecution: {} } },
@@ -234,7 +234,7 @@ describe('gemini request decode', () => {
       {
         type: 'file',
         source: { kind: 'url', url: 'https://www.youtube.com/watch?v=9hE5-98ZeCg' },
-        extra: { videoMetadata: { startOffset: '10s', endOffset: '20s' } },
+        extra: { gemini: { fields: { videoMetadata: { startOffset: '10s', endOffset: '20s' } } } },
       },
     ])
     const result = req.messages[2]!.content[0]
@@ -309,10 +309,9 @@ describe('gemini request decode', () => {
     })
     expect(req.toolChoice).toEqual({ type: 'auto' }) // VALIDATED: the model decides
     expect(req.reasoning).toEqual({ effort: 'high', mode: 'on', includeThoughts: false })
-    expect(req.extra.safetySettings).toEqual([
-      { category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' },
-    ])
-    expect(req.extra.cachedContent).toBe('cachedContents/abc123')
+    const kept = (req.extra.gemini as { fields: Record<string, unknown> }).fields
+    expect(kept.safetySettings).toEqual([{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }])
+    expect(kept.cachedContent).toBe('cachedContents/abc123')
     // code execution parts are kept for Gemini but invisible to other dialects
     expect(req.messages[1]!.content.map((p) => p.type)).toEqual(['text', 'text'])
   })

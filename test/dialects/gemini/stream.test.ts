@@ -195,7 +195,7 @@ describe('gemini stream decode', () => {
         stopReason: 'content_filter',
         rawStopReason: 'PROHIBITED_CONTENT',
         usage: { inputTokens: 7, outputTokens: 0 },
-        extra: { gemini: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, $noCandidates: true } },
+        extra: { gemini: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, noCandidates: true } },
       },
     ])
   })
@@ -206,7 +206,7 @@ describe('gemini stream decode', () => {
       type: 'start',
       id: '4f1e2d3c4b5a6978',
       model: 'gemini-2.5-pro',
-      extra: { gemini: { $omitResponseId: true, $traceId: '4f1e2d3c4b5a6978' } },
+      extra: { gemini: { omitResponseId: true, traceId: '4f1e2d3c4b5a6978' } },
     })
     expect(events.at(-1)).toMatchObject({ type: 'finish', stopReason: 'tool_use' })
     // the public decoder does not unwrap: it sees no candidates and no finish

@@ -58,23 +58,27 @@ describe('decodeRequest', () => {
         {
           role: 'system',
           content: [{ type: 'text', text: 'You are a helpful assistant.' }],
-          extra: { $content: 'string' },
+          extra: { 'openai-chat': { content: 'string' } },
         },
-        { role: 'user', content: [{ type: 'text', text: 'Hello!' }], extra: { $content: 'string' } },
+        {
+          role: 'user',
+          content: [{ type: 'text', text: 'Hello!' }],
+          extra: { 'openai-chat': { content: 'string' } },
+        },
         {
           role: 'assistant',
           content: [{ type: 'text', text: 'Hi! How can I help?' }],
-          extra: { $content: 'string', refusal: null },
+          extra: { 'openai-chat': { content: 'string', fields: { refusal: null } } },
         },
         {
           role: 'system',
           content: [{ type: 'text', text: 'The user prefers short answers.' }],
-          extra: { $content: 'string' },
+          extra: { 'openai-chat': { content: 'string' } },
         },
         {
           role: 'system',
           content: [{ type: 'text', text: 'Answer in French.' }],
-          extra: { $role: 'developer' },
+          extra: { 'openai-chat': { role: 'developer' } },
         },
         { role: 'user', content: [{ type: 'text', text: 'What is 2+2?' }], name: 'alice' },
       ],
@@ -89,14 +93,18 @@ describe('decodeRequest', () => {
       user: 'user-123',
       metadata: { session: 'abc' },
       extra: {
-        $max_field: 'max_tokens',
-        $stop: 'string',
-        $stream: false,
-        logprobs: true,
-        top_logprobs: 2,
-        store: false,
-        service_tier: 'auto',
-        prompt_cache_key: 'cache-1',
+        'openai-chat': {
+          maxField: 'max_tokens',
+          stop: 'string',
+          stream: false,
+          fields: {
+            logprobs: true,
+            top_logprobs: 2,
+            store: false,
+            service_tier: 'auto',
+            prompt_cache_key: 'cache-1',
+          },
+        },
       },
     })
   })
@@ -109,7 +117,7 @@ describe('decodeRequest', () => {
         { type: 'tool_call', id: 'call_abc', name: 'get_weather', arguments: '{"city":"Paris"}' },
         { type: 'tool_call', id: 'call_def', name: 'get_time', arguments: '{}' },
       ],
-      extra: { $content: 'null' },
+      extra: { 'openai-chat': { content: 'null' } },
     })
     expect(ir.messages[2]).toEqual({
       role: 'tool',
@@ -119,7 +127,7 @@ describe('decodeRequest', () => {
           toolCallId: 'call_abc',
           name: 'get_weather',
           content: [{ type: 'text', text: '18°C' }],
-          extra: { $content: 'string' },
+          extra: { 'openai-chat': { content: 'string' } },
         },
       ],
     })
@@ -148,7 +156,7 @@ describe('decodeRequest', () => {
         kind: 'function',
         name: 'get_time',
         parameters: { type: 'object', properties: {} },
-        extra: { $parameters: 'absent' },
+        extra: { 'openai-chat': { parameters: 'absent' } },
       },
       { kind: 'web_search', config: { search_context_size: 'low' }, dialect: 'openai-chat' },
     ])
@@ -170,7 +178,7 @@ describe('decodeRequest', () => {
       { type: 'tool_call', id: 'call_mul', name: 'multiply', arguments: '{"a":17,"b":23}' },
     ])
     // content "" beside tool calls is no text part (Anthropic rejects empty text blocks)
-    expect(ir.messages[1]?.extra).toEqual({ $content: 'string' })
+    expect(ir.messages[1]?.extra).toEqual({ 'openai-chat': { content: 'string' } })
     expect(ir.messages[3]?.content).toEqual([
       { type: 'thinking', text: 'The tool agrees.', provenance: { dialect: 'openai-chat' } },
       { type: 'text', text: '391' },
@@ -232,7 +240,7 @@ describe('decodeRequest', () => {
     expect(ir.reasoning).toEqual({ mode: 'off', effort: 'none' })
     expect(ir.maxOutputTokens).toBeUndefined()
     expect(ir.temperature).toBeUndefined()
-    expect(ir.extra.max_tokens).toBeNull()
+    expect(ir.extra).toMatchObject({ 'openai-chat': { fields: { max_tokens: null } } })
     expect(ir.stop).toEqual(['END', 'STOP'])
     expect(ir.responseFormat).toEqual({ type: 'json_object' })
     expect(ir.toolChoice).toEqual({ type: 'required' })
@@ -240,9 +248,11 @@ describe('decodeRequest', () => {
     expect(ir.includeUsage).toBe(false)
     // refusals (part and field) read as text so other dialects see them
     expect(ir.messages[2]?.content).toEqual([
-      { type: 'text', text: "I can't help with that.", extra: { $part: 'refusal' } },
+      { type: 'text', text: "I can't help with that.", extra: { 'openai-chat': { part: 'refusal' } } },
     ])
-    expect(ir.messages[3]?.content).toEqual([{ type: 'text', text: 'No.', extra: { $refusal: true } }])
+    expect(ir.messages[3]?.content).toEqual([
+      { type: 'text', text: 'No.', extra: { 'openai-chat': { refusal: true } } },
+    ])
   })
 
   test('keeps unusual wire spellings verbatim: data URLs with parameters, bare base64 files, unknown details', () => {

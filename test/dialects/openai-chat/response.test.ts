@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { unwrapSignature } from '../../../src/dialects/common/provenance.ts'
 import { DialectError, type Response, type StopReason } from '../../../src/dialects/ir.ts'
 import { decodeRequest, decodeResponse, encodeResponse } from '../../../src/dialects/openai-chat/index.ts'
+import type { Hints } from '../../../src/dialects/openai-chat/types.ts'
 import { fixtureNames, json, readJson } from './util.ts'
 
 /** A response as the Anthropic decoder would hand it over. */
@@ -42,19 +43,22 @@ describe('decodeResponse', () => {
         cacheReadTokens: 1920,
         reasoningTokens: 256,
         extra: {
-          $prompt_details: { audio_tokens: 0 },
-          $completion_details: {
-            audio_tokens: 0,
-            accepted_prediction_tokens: 0,
-            rejected_prediction_tokens: 0,
+          'openai-chat': {
+            promptDetails: { audio_tokens: 0 },
+            completionDetails: {
+              audio_tokens: 0,
+              accepted_prediction_tokens: 0,
+              rejected_prediction_tokens: 0,
+            },
           },
         },
       },
       extra: {
-        service_tier: 'default',
-        system_fingerprint: 'fp_3f58d112f7',
-        $message: { $content: 'string', refusal: null, annotations: [] },
-        $choice: { logprobs: null },
+        'openai-chat': {
+          fields: { service_tier: 'default', system_fingerprint: 'fp_3f58d112f7' },
+          message: { content: 'string', fields: { refusal: null, annotations: [] } },
+          choice: { logprobs: null },
+        },
       },
     })
   })
@@ -91,14 +95,14 @@ describe('decodeResponse', () => {
       inputTokens: 40,
       outputTokens: 120,
       reasoningTokens: 100,
-      extra: { $completion_details: {} },
+      extra: { 'openai-chat': { completionDetails: {} } },
     })
   })
 
   test('reads a refusal as text and content_filter', () => {
     const res = decodeResponse(readJson('response-refusal.json'))
     expect(res.content).toEqual([
-      { type: 'text', text: "I can't help with that.", extra: { $refusal: true } },
+      { type: 'text', text: "I can't help with that.", extra: { 'openai-chat': { refusal: true } } },
     ])
     expect(res.stopReason).toBe('content_filter')
   })
@@ -106,7 +110,7 @@ describe('decodeResponse', () => {
   test('decodes choice 0 of an n > 1 response and keeps the rest for Chat', () => {
     const res = decodeResponse(readJson('response-n2.json'))
     expect(res.content).toEqual([{ type: 'text', text: 'Heads.' }])
-    expect(res.extra?.$choices).toEqual([
+    expect((res.extra?.['openai-chat'] as Hints | undefined)?.choices).toEqual([
       { index: 1, message: { role: 'assistant', content: 'Tails.' }, logprobs: null, finish_reason: 'stop' },
     ])
     // another dialect's encoder sees only choice 0

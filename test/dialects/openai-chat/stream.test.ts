@@ -63,7 +63,7 @@ describe('decodeStream', () => {
         type: 'start',
         id: 'chatcmpl-msg_01XFDUDYJgAACzvnptvVoYEL',
         model: 'claude-sonnet-4-5',
-        extra: { 'openai-chat': { $created: 'absent', $logprobs: 'absent' } },
+        extra: { 'openai-chat': { created: 'absent', logprobs: 'absent' } },
       },
       { type: 'block_start', index: 0, block: { kind: 'thinking', provenance: { dialect: 'openai-chat' } } },
       { type: 'thinking_delta', index: 0, text: 'The user wants 17 × 23.' },
@@ -86,7 +86,7 @@ describe('decodeStream', () => {
           outputTokens: 120,
           cacheReadTokens: 1500,
           reasoningTokens: 100,
-          extra: { 'openai-chat': { $prompt_details: {}, $completion_details: {} } },
+          extra: { 'openai-chat': { promptDetails: {}, completionDetails: {} } },
         },
       },
     ])
@@ -124,7 +124,7 @@ describe('decodeStream', () => {
       id: 'chatcmpl-AyPNinnUqUDYo9SAdA52NobMflmj2',
       model: 'gpt-4o-2024-08-06',
       created: 1738960610,
-      extra: { 'openai-chat': { service_tier: 'default', system_fingerprint: 'fp_4691090a87' } },
+      extra: { 'openai-chat': { fields: { service_tier: 'default', system_fingerprint: 'fp_4691090a87' } } },
     })
     expect(
       events
@@ -142,8 +142,8 @@ describe('decodeStream', () => {
         reasoningTokens: 256,
         extra: {
           'openai-chat': {
-            $prompt_details: { audio_tokens: 0 },
-            $completion_details: {
+            promptDetails: { audio_tokens: 0 },
+            completionDetails: {
               audio_tokens: 0,
               accepted_prediction_tokens: 0,
               rejected_prediction_tokens: 0,

@@ -54,9 +54,13 @@ describe('namespace tools in requests', () => {
         required: ['id'],
         additionalProperties: false,
       },
-      extra: { $namespace: { description: 'Tools for spawning and managing sub-agents.' } },
+      extra: {
+        'openai-responses': {
+          namespace: { fields: { description: 'Tools for spawning and managing sub-agents.' } },
+        },
+      },
     })
-    expect(spawn?.extra).toEqual({ defer_loading: false })
+    expect(spawn?.extra).toEqual({ 'openai-responses': { fields: { defer_loading: false } } })
   })
 
   test('a function_call with a namespace decodes into a namespaced tool call; its output keeps the bare name', () => {

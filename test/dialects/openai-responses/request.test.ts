@@ -39,6 +39,34 @@ describe('same-dialect round trip is identity', () => {
   }
 })
 
+describe('round-trip hints', () => {
+  test("a client's `$`-named and prototype-named fields are fields, and come back as sent", () => {
+    const text =
+      '{"model":"m","input":[{"type":"message","role":"user","content":"hi","$x":1,"constructor":2}],' +
+      '"$top":3,"toString":4,"__proto__":{"a":1}}'
+    const req = decodeRequest(JSON.parse(text))
+    expect(JSON.stringify(encodeRequest(req))).toBe(
+      '{"model":"m","input":[{"role":"user","content":"hi","type":"message","$x":1,"constructor":2}],' +
+        '"$top":3,"toString":4,"__proto__":{"a":1}}',
+    )
+  })
+
+  test('hints are read only under this dialect’s key', () => {
+    const req = foreign([
+      {
+        role: 'user',
+        content: [{ type: 'text', text: 'hi' }],
+        extra: { 'openai-chat': { content: 'string' }, $input: 'string' },
+      },
+    ])
+    req.extra = { 'openai-chat': { fields: { store: true } }, store: true }
+    expect(encodeRequest(req)).toEqual({
+      model: 'claude-sonnet-4-5',
+      input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }],
+    })
+  })
+})
+
 describe('decodeRequest', () => {
   test('decodes a Codex CLI request into the exact IR', () => {
     const weatherParams = {
@@ -55,7 +83,7 @@ describe('decodeRequest', () => {
         {
           role: 'system',
           content: [{ type: 'text', text: '<permissions>workspace-write</permissions>' }],
-          extra: { type: 'message' },
+          extra: { 'openai-responses': { fields: { type: 'message' } } },
         },
         {
           role: 'user',
@@ -71,7 +99,7 @@ describe('decodeRequest', () => {
               detail: 'auto',
             },
           ],
-          extra: { type: 'message' },
+          extra: { 'openai-responses': { fields: { type: 'message' } } },
         },
         {
           role: 'assistant',
@@ -82,9 +110,13 @@ describe('decodeRequest', () => {
               summary: true,
               encrypted: 'gAAAAABoqdKxENCRYPTED-reasoning-1==',
               provenance: NATIVE,
-              extra: { $reasoning: { content: null } },
+              extra: { 'openai-responses': { reasoning: { fields: { content: null } } } },
             },
-            { type: 'text', text: 'Checking both.', extra: { $message: { type: 'message' } } },
+            {
+              type: 'text',
+              text: 'Checking both.',
+              extra: { 'openai-responses': { message: { fields: { type: 'message' } } } },
+            },
             { type: 'tool_call', id: 'call_Wx1', name: 'get_weather', arguments: '{"city":"Paris"}' },
             { type: 'tool_call', id: 'call_Tm2', name: 'get_time', arguments: '{"city":"Paris"}' },
           ],
@@ -114,7 +146,7 @@ describe('decodeRequest', () => {
         {
           role: 'user',
           content: [{ type: 'text', text: 'Thanks! Anything else?' }],
-          extra: { type: 'message' },
+          extra: { 'openai-responses': { fields: { type: 'message' } } },
         },
       ],
       tools: [
@@ -138,10 +170,14 @@ describe('decodeRequest', () => {
       reasoning: { effort: 'medium', summary: 'auto', includeThoughts: true },
       stream: true,
       extra: {
-        store: false,
-        include: ['reasoning.encrypted_content'],
-        prompt_cache_key: '0199a3b2-6c1d-7e40-9d6e-2f7c1a4b5e60',
-        text: { verbosity: 'medium' },
+        'openai-responses': {
+          fields: {
+            store: false,
+            include: ['reasoning.encrypted_content'],
+            prompt_cache_key: '0199a3b2-6c1d-7e40-9d6e-2f7c1a4b5e60',
+            text: { verbosity: 'medium' },
+          },
+        },
       },
     })
   })
@@ -166,21 +202,27 @@ describe('decodeRequest', () => {
     expect(system).toEqual({
       role: 'system',
       content: [{ type: 'text', text: 'Answer in French.' }],
-      extra: { $role: 'system', $content: 'string' },
+      extra: { 'openai-responses': { role: 'system', content: 'string' } },
     })
     expect(user1).toEqual({
       role: 'user',
       content: [{ type: 'text', text: 'Bonjour' }],
-      extra: { $content: 'string' },
+      extra: { 'openai-responses': { content: 'string' } },
     })
     expect(assistant1).toEqual({
       role: 'assistant',
-      content: [{ type: 'text', text: 'Salut !', extra: { $message: { $content: 'string' } } }],
+      content: [
+        { type: 'text', text: 'Salut !', extra: { 'openai-responses': { message: { content: 'string' } } } },
+      ],
     })
     expect(user2?.content).toEqual([
       { type: 'text', text: 'Describe these.' },
       { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' }, detail: 'high' },
-      { type: 'image', source: { kind: 'file_id', fileId: 'file-abc123' }, extra: { detail: 'original' } },
+      {
+        type: 'image',
+        source: { kind: 'file_id', fileId: 'file-abc123' },
+        extra: { 'openai-responses': { fields: { detail: 'original' } } },
+      },
       {
         type: 'file',
         source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0xLjQK' },
@@ -191,11 +233,13 @@ describe('decodeRequest', () => {
         type: 'file',
         source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0xLjcK' },
         filename: 'raw.pdf',
-        extra: { $fileData: 'raw' },
+        extra: { 'openai-responses': { fileData: 'raw' } },
       },
       { type: 'audio', data: 'UklGRiQAAABXQVZF', format: 'wav' },
     ])
-    expect(user2?.extra).toEqual({ type: 'message', id: 'msg_u1', status: 'completed' })
+    expect(user2?.extra).toEqual({
+      'openai-responses': { fields: { type: 'message', id: 'msg_u1', status: 'completed' } },
+    })
     expect(turn).toEqual({
       role: 'assistant',
       content: [
@@ -205,7 +249,7 @@ describe('decodeRequest', () => {
           summary: true,
           itemId: 'rs_stored1',
           provenance: NATIVE,
-          extra: { $reasoning: {} },
+          extra: { 'openai-responses': { reasoning: {} } },
         },
         { type: 'thinking', text: 'Second.', summary: true, itemId: 'rs_stored1', provenance: NATIVE },
         {
@@ -220,9 +264,15 @@ describe('decodeRequest', () => {
               title: 'Example',
             },
           ],
-          extra: { $message: { type: 'message', id: 'msg_a1', status: 'completed', phase: 'final_answer' } },
+          extra: {
+            'openai-responses': {
+              message: {
+                fields: { type: 'message', id: 'msg_a1', status: 'completed', phase: 'final_answer' },
+              },
+            },
+          },
         },
-        { type: 'text', text: "I can't describe faces.", extra: { $refusal: true } },
+        { type: 'text', text: "I can't describe faces.", extra: { 'openai-responses': { refusal: true } } },
       ],
     })
     // Items the IR does not model stay in place, verbatim.
@@ -230,11 +280,13 @@ describe('decodeRequest', () => {
       role: 'assistant',
       content: [],
       extra: {
-        $item: {
-          type: 'web_search_call',
-          id: 'ws_1',
-          status: 'completed',
-          action: { type: 'search', query: 'cats' },
+        'openai-responses': {
+          item: {
+            type: 'web_search_call',
+            id: 'ws_1',
+            status: 'completed',
+            action: { type: 'search', query: 'cats' },
+          },
         },
       },
     })
@@ -245,7 +297,7 @@ describe('decodeRequest', () => {
         name: 'lookup',
         arguments: '{}',
         itemId: 'fc_1',
-        extra: { status: 'completed' },
+        extra: { 'openai-responses': { fields: { status: 'completed' } } },
       },
     ])
     expect(result?.content).toEqual([
@@ -261,19 +313,21 @@ describe('decodeRequest', () => {
             detail: 'low',
           },
         ],
-        extra: { $output: 'array' },
+        extra: { 'openai-responses': { output: 'array' } },
       },
     ])
     expect(custom).toEqual({
       role: 'assistant',
       content: [],
       extra: {
-        $item: {
-          type: 'custom_tool_call',
-          id: 'ctc_1',
-          call_id: 'call_2',
-          name: 'apply_patch',
-          input: '*** Begin Patch',
+        'openai-responses': {
+          item: {
+            type: 'custom_tool_call',
+            id: 'ctc_1',
+            call_id: 'call_2',
+            name: 'apply_patch',
+            input: '*** Begin Patch',
+          },
         },
       },
     })
@@ -281,13 +335,13 @@ describe('decodeRequest', () => {
     expect(ref).toEqual({
       role: 'user',
       content: [],
-      extra: { $item: { type: 'item_reference', id: 'msg_old' } },
+      extra: { 'openai-responses': { item: { type: 'item_reference', id: 'msg_old' } } },
     })
     expect(empty?.content).toEqual([])
     expect(dev).toEqual({
       role: 'system',
       content: [{ type: 'text', text: 'Keep it short.' }],
-      extra: { type: 'message' },
+      extra: { 'openai-responses': { fields: { type: 'message' } } },
     })
     expect(req.tools).toEqual([
       {
@@ -307,7 +361,12 @@ describe('decodeRequest', () => {
         dialect: 'openai-responses',
         raw: { type: 'file_search', vector_store_ids: ['vs_1'] },
       },
-      { kind: 'function', name: 'noop', parameters: {}, extra: { $parameters: 'absent' } },
+      {
+        kind: 'function',
+        name: 'noop',
+        parameters: {},
+        extra: { 'openai-responses': { parameters: 'absent' } },
+      },
     ])
     expect(req.toolChoice).toEqual({ type: 'tool', name: 'lookup' })
     expect(req.responseFormat).toEqual({
@@ -331,14 +390,18 @@ describe('decodeRequest', () => {
     })
     expect(req.metadata).toEqual({ session: 'abc' })
     expect(req.extra).toEqual({
-      text: { verbosity: 'low' },
-      reasoning: { generate_summary: null },
-      stream: false,
-      store: true,
-      previous_response_id: null,
-      service_tier: 'flex',
-      truncation: 'auto',
-      safety_identifier: 'hash-1',
+      'openai-responses': {
+        fields: {
+          text: { verbosity: 'low' },
+          reasoning: { generate_summary: null },
+          stream: false,
+          store: true,
+          previous_response_id: null,
+          service_tier: 'flex',
+          truncation: 'auto',
+          safety_identifier: 'hash-1',
+        },
+      },
     })
   })
 
@@ -346,7 +409,11 @@ describe('decodeRequest', () => {
     const req = decodeRequest(fixtureJson('request-string-input.json'))
     expect(req.system).toEqual([{ type: 'text', text: 'Be funny.' }])
     expect(req.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Tell me a joke.' }], extra: { $input: 'string' } },
+      {
+        role: 'user',
+        content: [{ type: 'text', text: 'Tell me a joke.' }],
+        extra: { 'openai-responses': { input: 'string' } },
+      },
     ])
   })
 

@@ -1,11 +1,13 @@
 import { describe, expect, test } from 'bun:test'
 import { wrapSignature } from '../../../src/dialects/common/provenance.ts'
+import { hintsOf } from '../../../src/dialects/common/round-trip.ts'
 import type { Response, StopReason } from '../../../src/dialects/ir.ts'
 import {
   decodeRequest,
   decodeResponse,
   encodeResponse,
 } from '../../../src/dialects/openai-responses/index.ts'
+import type { Hints } from '../../../src/dialects/openai-responses/types.ts'
 import { fixtureJson, maskIds } from './support.ts'
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as Record<string, unknown>
@@ -42,7 +44,7 @@ describe('decodeResponse', () => {
           summary: true,
           itemId: 'rs_68a1c0ffee02',
           provenance: codex,
-          extra: { $reasoning: {} },
+          extra: { 'openai-responses': { reasoning: {} } },
         },
         {
           type: 'thinking',
@@ -56,9 +58,12 @@ describe('decodeResponse', () => {
           type: 'text',
           text: 'Let me check both.',
           extra: {
-            $message: { id: 'msg_68a1c0ffee03', type: 'message', status: 'completed', role: 'assistant' },
-            annotations: [],
-            logprobs: [],
+            'openai-responses': {
+              message: {
+                fields: { id: 'msg_68a1c0ffee03', type: 'message', status: 'completed', role: 'assistant' },
+              },
+              fields: { annotations: [], logprobs: [] },
+            },
           },
         },
         {
@@ -67,7 +72,7 @@ describe('decodeResponse', () => {
           name: 'get_weather',
           arguments: '{"city":"Paris"}',
           itemId: 'fc_68a1c0ffee04',
-          extra: { status: 'completed' },
+          extra: { 'openai-responses': { fields: { status: 'completed' } } },
         },
         {
           type: 'tool_call',
@@ -75,7 +80,7 @@ describe('decodeResponse', () => {
           name: 'get_time',
           arguments: '{"city":"Paris"}',
           itemId: 'fc_68a1c0ffee05',
-          extra: { status: 'completed' },
+          extra: { 'openai-responses': { fields: { status: 'completed' } } },
         },
       ],
       stopReason: 'tool_use',
@@ -83,21 +88,25 @@ describe('decodeResponse', () => {
       // input_tokens includes the cached ones; the IR's does not.
       usage: { inputTokens: 176, outputTokens: 180, cacheReadTokens: 1024, reasoningTokens: 128 },
       extra: {
-        background: false,
-        instructions: 'You are a helpful assistant.',
-        max_output_tokens: null,
-        parallel_tool_calls: true,
-        previous_response_id: null,
-        reasoning: { effort: 'medium', summary: 'auto' },
-        store: false,
-        temperature: 1,
-        text: { format: { type: 'text' }, verbosity: 'medium' },
-        tool_choice: 'auto',
-        tools: (body.tools as unknown[]).slice(),
-        top_p: 1,
-        truncation: 'disabled',
-        user: null,
-        metadata: {},
+        'openai-responses': {
+          fields: {
+            background: false,
+            instructions: 'You are a helpful assistant.',
+            max_output_tokens: null,
+            parallel_tool_calls: true,
+            previous_response_id: null,
+            reasoning: { effort: 'medium', summary: 'auto' },
+            store: false,
+            temperature: 1,
+            text: { format: { type: 'text' }, verbosity: 'medium' },
+            tool_choice: 'auto',
+            tools: (body.tools as unknown[]).slice(),
+            top_p: 1,
+            truncation: 'disabled',
+            user: null,
+            metadata: {},
+          },
+        },
       },
     })
   })
@@ -119,7 +128,7 @@ describe('decodeResponse', () => {
       reasoningTokens: 0,
     })
     // The web_search_call item stays where it was, for this dialect only.
-    expect(ws.extra?.$output).toEqual([
+    expect(hintsOf<Hints>(ws.extra, 'openai-responses')?.outputItems).toEqual([
       {
         index: 0,
         item: {
@@ -144,12 +153,12 @@ describe('decodeResponse', () => {
         summary: true,
         itemId: 'rs_inc01',
         provenance: { dialect: 'openai-responses' },
-        extra: { $reasoning: {} },
+        extra: { 'openai-responses': { reasoning: {} } },
       },
     ])
     const failed = decodeResponse(fixtureJson('response-failed.json'))
     expect(failed.stopReason).toBe('error')
-    expect(failed.extra?.error).toEqual({
+    expect(hintsOf<Hints>(failed.extra, 'openai-responses')?.fields?.error).toEqual({
       code: 'server_error',
       message: 'The server had an error while processing your request.',
     })
