@@ -3,8 +3,8 @@
  * is buffered whole) and a deadline (a client trickling its body cannot hold a request forever).
  */
 import { concatBytes } from '../bytes.ts'
+import { HttpError } from '../gateway/http-error.ts'
 import { CLOSE_CONNECTION } from './errors.ts'
-import { HttpError } from './gateway/http-error.ts'
 
 export function tooLarge(limit: number): HttpError {
   return new HttpError(

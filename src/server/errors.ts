@@ -5,8 +5,8 @@
  */
 
 import { DialectError, type DialectName, type ErrorInfo } from '../dialects/ir.ts'
+import { HttpError } from '../gateway/http-error.ts'
 import { RouteError } from '../routing/index.ts'
-import { HttpError } from './gateway/http-error.ts'
 
 /**
  * For answers given before the request body was read (or while it still trickles in): without

@@ -3,10 +3,10 @@
  * where it can count (Anthropic, Gemini), estimated locally with the o200k tokenizer otherwise
  * (the answer then carries `x-byokey-token-count: estimate`).
  */
-import type { CountTokensCodec, DialectName } from '../../dialects/ir.ts'
-import { dialects } from '../../dialects/registry.ts'
-import type { TokenManager } from '../../oauth/index.ts'
-import type { Store } from '../../store/types.ts'
+import type { CountTokensCodec, DialectName } from '../dialects/ir.ts'
+import { dialects } from '../dialects/registry.ts'
+import type { TokenManager } from '../oauth/index.ts'
+import type { Store } from '../store/types.ts'
 import { freshSecret } from './attempts.ts'
 import { countRequestTokens } from './estimate.ts'
 import type { GatewayContext } from './exchange.ts'

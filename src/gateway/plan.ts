@@ -4,13 +4,13 @@
  * neither reads the store nor calls anyone, and the accounts layer can replace the credential
  * choice without touching the plan.
  */
-import type { Config } from '../../config/schema.ts'
-import { carriesWrappedSignature } from '../../dialects/common/provenance.ts'
-import { flattenToolNamespaces } from '../../dialects/common/tool-namespaces.ts'
-import type { Dialect, DialectName, Request as IRRequest, Provenance } from '../../dialects/ir.ts'
-import { dialects } from '../../dialects/registry.ts'
-import type { Credential, Provider } from '../../providers/types.ts'
-import { applyPayloadRules, type Route } from '../../routing/index.ts'
+import type { Config } from '../config/schema.ts'
+import { carriesWrappedSignature } from '../dialects/common/provenance.ts'
+import { flattenToolNamespaces } from '../dialects/common/tool-namespaces.ts'
+import type { Dialect, DialectName, Request as IRRequest, Provenance } from '../dialects/ir.ts'
+import { dialects } from '../dialects/registry.ts'
+import type { Credential, Provider } from '../providers/types.ts'
+import { applyPayloadRules, type Route } from '../routing/index.ts'
 import type { Routed } from './route-cache.ts'
 
 /** What the client asked, as the route handler read it. */

@@ -11,8 +11,8 @@
  * stream from a finished one.
  */
 
-import { concatBytes } from '../../bytes.ts'
-import { isObject } from '../../dialects/common/json.ts'
+import { concatBytes } from '../bytes.ts'
+import { isObject } from '../dialects/common/json.ts'
 import {
   DIALECTS,
   type Dialect,
@@ -20,9 +20,9 @@ import {
   type PassthroughMarkers,
   type StreamEvent,
   type Usage,
-} from '../../dialects/ir.ts'
-import { dialects } from '../../dialects/registry.ts'
-import { parseSSE } from '../../sse.ts'
+} from '../dialects/ir.ts'
+import { dialects } from '../dialects/registry.ts'
+import { parseSSE } from '../sse.ts'
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
 const HEAD_BYTES = 16 * 1024

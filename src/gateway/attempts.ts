@@ -5,10 +5,10 @@
  * subscription token the upstream no longer takes is refreshed once and the same account tried
  * again (`TokenManager.withRefreshOn401`).
  */
-import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../../oauth/index.ts'
-import { loginExtra } from '../../providers/shared/api-keys.ts'
-import type { Credential } from '../../providers/types.ts'
-import { isRetryableStatus } from '../../routing/credential-order.ts'
+import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
+import { loginExtra } from '../providers/shared/api-keys.ts'
+import type { Credential } from '../providers/types.ts'
+import { isRetryableStatus } from '../routing/credential-order.ts'
 import type { Attempt, Exchange } from './exchange.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { Redactor } from './redact-errors.ts'

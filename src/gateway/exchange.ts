@@ -2,12 +2,12 @@
  * The context the stages of one request share (`plan` → `attempts` → `respond`): one object
  * instead of a row of positional parameters.
  */
-import type { Config } from '../../config/schema.ts'
-import type { ConfigSnapshot } from '../../config/store.ts'
-import type { Logger } from '../../log.ts'
-import type { TokenManager } from '../../oauth/index.ts'
-import type { Credential } from '../../providers/types.ts'
-import type { Store } from '../../store/types.ts'
+import type { Config } from '../config/schema.ts'
+import type { ConfigSnapshot } from '../config/store.ts'
+import type { Logger } from '../log.ts'
+import type { TokenManager } from '../oauth/index.ts'
+import type { Credential } from '../providers/types.ts'
+import type { Store } from '../store/types.ts'
 import type { GatewayState } from './gateway-state.ts'
 import type { Plan } from './plan.ts'
 import type { Redactor } from './redact-errors.ts'

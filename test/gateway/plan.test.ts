@@ -6,12 +6,12 @@ import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load.ts'
 import type { Config } from '../../src/config/schema.ts'
 import type { DialectName } from '../../src/dialects/ir.ts'
+import { GatewayState } from '../../src/gateway/gateway-state.ts'
+import { routeFor } from '../../src/gateway/pipeline.ts'
+import { type PlanInput, type PlanSources, plan } from '../../src/gateway/plan.ts'
+import { UpstreamSlots } from '../../src/gateway/upstream-slots.ts'
 import type { Credential, Provider } from '../../src/providers/types.ts'
 import type { Route } from '../../src/routing/index.ts'
-import { GatewayState } from '../../src/server/gateway/gateway-state.ts'
-import { routeFor } from '../../src/server/gateway/pipeline.ts'
-import { type PlanInput, type PlanSources, plan } from '../../src/server/gateway/plan.ts'
-import { UpstreamSlots } from '../../src/server/gateway/upstream-slots.ts'
 
 const YAML = `
 upstreams:

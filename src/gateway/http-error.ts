@@ -2,8 +2,8 @@
  * One error type for everything byokey answers with a failure (the gateway's and the server's),
  * turned into a response in one place: the error envelope of the client's dialect.
  */
-import { type DialectName, type ErrorInfo, type ErrorKind, STATUS_OF_KIND } from '../../dialects/ir.ts'
-import { dialects } from '../../dialects/registry.ts'
+import { type DialectName, type ErrorInfo, type ErrorKind, STATUS_OF_KIND } from '../dialects/ir.ts'
+import { dialects } from '../dialects/registry.ts'
 
 export class HttpError extends Error {
   readonly info: ErrorInfo

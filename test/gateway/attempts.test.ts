@@ -4,10 +4,10 @@
  * once through the token manager when the upstream no longer takes it.
  */
 import { describe, expect, test } from 'bun:test'
+import { attempts } from '../../src/gateway/attempts.ts'
 import { InvalidGrantError } from '../../src/oauth/errors.ts'
 import { TokenManager } from '../../src/oauth/index.ts'
 import type { Credential } from '../../src/providers/types.ts'
-import { attempts } from '../../src/server/gateway/attempts.ts'
 import { errorReply, fakeOpenAI } from '../helpers/fakes/index.ts'
 import { stage } from '../helpers/stages.ts'
 

@@ -5,7 +5,7 @@
  * reasoning, tool calls), takes usage and the stop reason from `finish`, and reports an in-stream
  * error, or a stream that ended without a terminal event, as an error instead of a response.
  */
-import { isObject } from '../../dialects/common/json.ts'
+import { isObject } from '../dialects/common/json.ts'
 import type {
   Dialect,
   ErrorInfo,
@@ -18,7 +18,7 @@ import type {
   ThinkingPart,
   ToolCallPart,
   Usage,
-} from '../../dialects/ir.ts'
+} from '../dialects/ir.ts'
 
 export type Collected = { ok: true; response: IRResponse } | { ok: false; error: ErrorInfo }
 

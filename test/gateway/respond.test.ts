@@ -4,11 +4,11 @@
  */
 import { describe, expect, test } from 'bun:test'
 import type { ErrorInfo } from '../../src/dialects/ir.ts'
-import type { Attempt } from '../../src/server/gateway/exchange.ts'
-import { Redactor } from '../../src/server/gateway/redact-errors.ts'
-import { respondStream, type StreamStep } from '../../src/server/gateway/respond.ts'
-import type { UpstreamCallHandle } from '../../src/server/gateway/upstream-fetch.ts'
-import { UsageMeter } from '../../src/server/gateway/usage-meter.ts'
+import type { Attempt } from '../../src/gateway/exchange.ts'
+import { Redactor } from '../../src/gateway/redact-errors.ts'
+import { respondStream, type StreamStep } from '../../src/gateway/respond.ts'
+import type { UpstreamCallHandle } from '../../src/gateway/upstream-fetch.ts'
+import { UsageMeter } from '../../src/gateway/usage-meter.ts'
 import { type Stage, stage } from '../helpers/stages.ts'
 
 const YAML = `

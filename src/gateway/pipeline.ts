@@ -5,14 +5,14 @@
  * answer, streaming without buffering). Every request leaves exactly one usage record, abandoned
  * streams included.
  */
-import type { Config } from '../../config/schema.ts'
-import type { DialectName } from '../../dialects/ir.ts'
-import type { TokenManager } from '../../oauth/index.ts'
-import type { ProviderId } from '../../providers/ids.ts'
-import type { ProviderRegistry } from '../../providers/registry.ts'
-import type { Credential, Provider } from '../../providers/types.ts'
-import { resolveRoute } from '../../routing/index.ts'
-import type { AccountStore, Store } from '../../store/types.ts'
+import type { Config } from '../config/schema.ts'
+import type { DialectName } from '../dialects/ir.ts'
+import type { TokenManager } from '../oauth/index.ts'
+import type { ProviderId } from '../providers/ids.ts'
+import type { ProviderRegistry } from '../providers/registry.ts'
+import type { Credential, Provider } from '../providers/types.ts'
+import { resolveRoute } from '../routing/index.ts'
+import type { AccountStore, Store } from '../store/types.ts'
 import { attempts } from './attempts.ts'
 import type { GatewayContext } from './exchange.ts'
 import type { GatewayState } from './gateway-state.ts'
