@@ -7,6 +7,7 @@ import { codeAssist } from '../../src/dialects/gemini/index.ts'
 import { DIALECTS } from '../../src/dialects/ir.ts'
 import { dialects } from '../../src/dialects/registry.ts'
 import { parseSSE } from '../../src/sse.ts'
+import { textTurn } from '../helpers/ir-turn.ts'
 
 const chat = dialects['openai-chat']
 const responses = dialects['openai-responses']
@@ -96,17 +97,11 @@ describe('passthrough markers', () => {
       out += s
     }
     const core = dialects[name].encodeStreamCore({ includeUsage: true })
-    for (const ev of [
-      { type: 'start' as const, id: 'id1', model: 'm', usage: { inputTokens: 5, outputTokens: 0 } },
-      { type: 'block_start' as const, index: 0, block: { kind: 'text' as const } },
-      { type: 'text_delta' as const, index: 0, text: 'hello' },
-      { type: 'block_stop' as const, index: 0 },
-      {
-        type: 'finish' as const,
-        stopReason: 'end_turn' as const,
-        usage: { inputTokens: 5, outputTokens: 2 },
-      },
-    ])
+    for (const ev of textTurn(
+      'hello',
+      { usage: { inputTokens: 5, outputTokens: 0 } },
+      { inputTokens: 5, outputTokens: 2 },
+    ))
       core.push(ev, write)
     core.end(write)
     return out

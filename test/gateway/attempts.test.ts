@@ -8,25 +8,36 @@ import { attempts } from '../../src/gateway/attempts.ts'
 import { InvalidGrantError } from '../../src/oauth/errors.ts'
 import { TokenManager } from '../../src/oauth/index.ts'
 import type { Credential } from '../../src/providers/types.ts'
+import type { Store } from '../../src/store/types.ts'
 import { errorReply, fakeOpenAI } from '../helpers/fakes/index.ts'
 import { stage } from '../helpers/stages.ts'
 
 const body = { model: 'up/m', messages: [{ role: 'user', content: 'hi' }] }
-const yaml = (url: string) => `
-upstreams:
-  - { name: up, dialect: openai-chat, base_url: "${url}/v1", api_key: unused }
-`
+/** A Chat request to the fake at `url`, tried with `credentials` in order. */
+const chatStage = (url: string, credentials: Credential[], seed?: (store: Store) => void) =>
+  stage({
+    yaml: `upstreams:\n  - { name: up, dialect: openai-chat, base_url: "${url}/v1", api_key: unused }\n`,
+    dialect: 'openai-chat',
+    body,
+    credentials,
+    ...(seed ? { seed } : {}),
+  })
 const key = (label: string, secret: string): Credential => ({ kind: 'api_key', label, secret })
+
+/** A subscription login of the `up` provider whose access token the upstream no longer takes. */
+const seedLogin = (store: Store) =>
+  store.accounts.upsert({
+    provider: 'up',
+    accountId: 'acct',
+    kind: 'oauth',
+    token: { access_token: 'stale-token', refresh_token: 'r1' },
+    expiresAt: Date.now() + 3_600_000,
+  })
 
 describe('attempts', () => {
   test('a retryable status fails over to the next credential; only the answering attempt is metered', async () => {
     await using up = fakeOpenAI([errorReply(500), { text: 'second one' }])
-    using s = stage({
-      yaml: yaml(up.url),
-      dialect: 'openai-chat',
-      body,
-      credentials: [key('a', 'sk-a'), key('b', 'sk-b')],
-    })
+    using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b')])
     const res = await attempts(s.ex)
     expect(res.status).toBe(200)
     expect(
@@ -39,12 +50,7 @@ describe('attempts', () => {
 
   test("the last credential's error is the client's answer, in the client's envelope", async () => {
     await using up = fakeOpenAI(errorReply(429, { message: 'slow down', retryAfter: 7 }))
-    using s = stage({
-      yaml: yaml(up.url),
-      dialect: 'openai-chat',
-      body,
-      credentials: [key('a', 'sk-a'), key('b', 'sk-b')],
-    })
+    using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b')])
     const res = await attempts(s.ex)
     expect(res.status).toBe(429)
     expect(res.headers.get('retry-after')).toBe('7')
@@ -55,12 +61,7 @@ describe('attempts', () => {
 
   test('a transport failure fails over too, logged without the key', async () => {
     await using up = fakeOpenAI({ text: 'reached' })
-    using s = stage({
-      yaml: yaml(up.url),
-      dialect: 'openai-chat',
-      body,
-      credentials: [key('a', 'sk-a'), key('b', 'sk-b')],
-    })
+    using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b')])
     // the first attempt goes to a port nobody listens on
     const provider = s.ex.plan.provider
     let first = true
@@ -85,20 +86,7 @@ describe('attempts', () => {
     await using up = fakeOpenAI({ text: 'with the new token' }, { key: 'fresh-token' })
     let refreshes = 0
     const login: Credential = { kind: 'oauth', label: 'acct', secret: '' }
-    using s = stage({
-      yaml: yaml(up.url),
-      dialect: 'openai-chat',
-      body,
-      credentials: [login],
-      seed: (store) =>
-        store.accounts.upsert({
-          provider: 'up',
-          accountId: 'acct',
-          kind: 'oauth',
-          token: { access_token: 'stale-token', refresh_token: 'r1' },
-          expiresAt: Date.now() + 3_600_000,
-        }),
-    })
+    using s = chatStage(up.url, [login], seedLogin)
     const tokens = new TokenManager(s.store.accounts, {
       up: {
         refresh: async () => {
@@ -123,20 +111,7 @@ describe('attempts', () => {
 
   test('a refresh that fails on the last account answers 401 naming the login, and keeps one usage row', async () => {
     await using up = fakeOpenAI({ text: 'never' }, { key: 'fresh-token' })
-    using s = stage({
-      yaml: yaml(up.url),
-      dialect: 'openai-chat',
-      body,
-      credentials: [{ kind: 'oauth', label: 'acct', secret: '' }],
-      seed: (store) =>
-        store.accounts.upsert({
-          provider: 'up',
-          accountId: 'acct',
-          kind: 'oauth',
-          token: { access_token: 'stale-token', refresh_token: 'r1' },
-          expiresAt: Date.now() + 3_600_000,
-        }),
-    })
+    using s = chatStage(up.url, [{ kind: 'oauth', label: 'acct', secret: '' }], seedLogin)
     const tokens = new TokenManager(s.store.accounts, {
       up: {
         refresh: async () => {
@@ -152,12 +127,7 @@ describe('attempts', () => {
 
   test('an account without a usable token is skipped for the next credential', async () => {
     await using up = fakeOpenAI({ text: 'from the key' })
-    using s = stage({
-      yaml: yaml(up.url),
-      dialect: 'openai-chat',
-      body,
-      credentials: [{ kind: 'oauth', label: 'gone', secret: '' }, key('b', 'sk-b')],
-    })
+    using s = chatStage(up.url, [{ kind: 'oauth', label: 'gone', secret: '' }, key('b', 'sk-b')])
     const res = await attempts({ ...s.ex, tokens: new TokenManager(s.store.accounts, {}) })
     expect(res.status).toBe(200)
     expect(s.logs().find((l) => l.msg === 'account unusable; trying the next credential')).toMatchObject({

@@ -3,6 +3,7 @@ import { decoderStream, encoderStream, withStreams } from '../../../src/dialects
 import type { DialectCodec, StreamCore } from '../../../src/dialects/ir.ts'
 import { DIALECTS } from '../../../src/dialects/ir.ts'
 import { dialects } from '../../../src/dialects/registry.ts'
+import { textTurn } from '../../helpers/ir-turn.ts'
 
 const utf8 = new TextEncoder()
 const decode = new TextDecoder()
@@ -104,17 +105,7 @@ describe('withStreams', () => {
     '%s: the stream shapes give the same bytes as the cores driven by hand',
     async (name) => {
       const d = dialects[name]
-      const events = [
-        { type: 'start' as const, id: 'id1', model: 'm', created: 1_700_000_000 },
-        { type: 'block_start' as const, index: 0, block: { kind: 'text' as const } },
-        { type: 'text_delta' as const, index: 0, text: 'hello' },
-        { type: 'block_stop' as const, index: 0 },
-        {
-          type: 'finish' as const,
-          stopReason: 'end_turn' as const,
-          usage: { inputTokens: 3, outputTokens: 1 },
-        },
-      ]
+      const events = textTurn('hello', { created: 1_700_000_000 }, { inputTokens: 3, outputTokens: 1 })
       let byHand = ''
       const write = (s: string) => {
         byHand += s
