@@ -31,7 +31,7 @@ export interface GatewayContext {
 export interface Exchange {
   /** The client's HTTP request (its headers go to the provider, its signal ends the call). */
   readonly request: Request
-  /** Request id, start time, config snapshot, logger, upstream slots. */
+  /** Request id, start time, config snapshot, logger, the gateway's state. */
   readonly ctx: GatewayContext
   /** The snapshot's config, read once. */
   readonly config: Config

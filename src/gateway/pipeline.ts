@@ -21,7 +21,7 @@ import { plan } from './plan.ts'
 import type { Routed } from './route-cache.ts'
 
 export interface GenerateInput {
-  /** The request's context (id, start, config snapshot, logger, upstream slots). */
+  /** The request's context: its id, config snapshot and gateway. */
   ctx: GatewayContext
   dialect: DialectName
   request: Request
