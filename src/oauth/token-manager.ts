@@ -56,6 +56,12 @@ export interface BackgroundRefresh {
 export interface WithRefreshOptions<T> {
   /** Whether a result means "unauthorized"; default: a `Response` with status 401. */
   isUnauthorized?: (result: T) => boolean
+  /** Lets go of an unauthorized result before the retry; default: cancels a `Response`'s body. */
+  discard?: (result: T) => Promise<void>
+}
+
+async function cancelBody(result: unknown): Promise<void> {
+  if (result instanceof Response) await result.body?.cancel().catch(() => {})
 }
 
 const keyOf = (provider: string, accountId: string) => `${provider}\u0000${accountId}`
@@ -287,7 +293,7 @@ export class TokenManager {
       return call(await this.#replacementFor(provider, id, used))
     }
     if (!isUnauthorized(first) || !this.#refreshers.has(provider)) return first
-    if (first instanceof Response) await first.body?.cancel().catch(() => {})
+    await (opts.discard ?? cancelBody)(first)
     return call(await this.#replacementFor(provider, id, used))
   }
 

@@ -4,12 +4,13 @@
  */
 import { Elysia, type ValidationError } from 'elysia'
 import type { ConfigRef } from '../config/store.ts'
+import { errorResponse, HttpError } from '../gateway/http-error.ts'
 import type { Logger } from '../log.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Store } from '../store/types.ts'
 import { readJsonLimited, requireJsonContentType } from './body.ts'
 import type { RequestContexts } from './context.ts'
-import { dialectForPath, errorResponse, HttpError, toErrorInfo } from './errors.ts'
+import { dialectForPath, toErrorInfo } from './errors.ts'
 import { inferenceRoutes } from './routes/inference.ts'
 import { modelRoutes } from './routes/models.ts'
 

@@ -2,8 +2,9 @@
  * Request bodies: JSON only, read with a byte ceiling (an oversized upload is refused before it
  * is buffered whole) and a deadline (a client trickling its body cannot hold a request forever).
  */
-import { concatBytes } from './bytes.ts'
-import { CLOSE_CONNECTION, HttpError } from './errors.ts'
+import { concatBytes } from '../bytes.ts'
+import { HttpError } from '../gateway/http-error.ts'
+import { CLOSE_CONNECTION } from './errors.ts'
 
 export function tooLarge(limit: number): HttpError {
   return new HttpError(

@@ -6,7 +6,8 @@
  * chose, so they pass. What a config snapshot allows is derived once per snapshot.
  */
 import type { Config } from '../config/schema.ts'
-import { CLOSE_CONNECTION, dialectForPath, errorResponse } from './errors.ts'
+import { errorResponse } from '../gateway/http-error.ts'
+import { CLOSE_CONNECTION, dialectForPath } from './errors.ts'
 import { hostOfUrl, pathOfUrl } from './request-url.ts'
 
 interface Policy {

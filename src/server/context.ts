@@ -1,7 +1,7 @@
 /** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
 import type { ConfigSnapshot } from '../config/store.ts'
+import type { GatewayState } from '../gateway/gateway-state.ts'
 import type { Logger } from '../log.ts'
-import type { GatewayState } from './gateway/gateway-state.ts'
 
 export interface RequestContext {
   id: string

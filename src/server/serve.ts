@@ -6,6 +6,9 @@
  */
 import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/store.ts'
+import { GatewayState } from '../gateway/gateway-state.ts'
+import { errorResponse } from '../gateway/http-error.ts'
+import { runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
@@ -14,9 +17,7 @@ import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
-import { CLOSE_CONNECTION, dialectForPath, errorResponse, toErrorInfo } from './errors.ts'
-import { GatewayState } from './gateway/gateway-state.ts'
-import { runtimeFetchLimit, slotCapacity, UpstreamSlots } from './gateway/upstream-slots.ts'
+import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {

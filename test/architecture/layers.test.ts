@@ -17,6 +17,19 @@ const ALLOWED: Record<string, string[]> = {
   dialects: ['dialects/', 'sse.ts'],
   providers: ['providers/', 'dialects/', 'oauth/', 'store/', 'config/'],
   routing: ['routing/', 'providers/', 'config/', 'dialects/ir.ts'],
+  // one request's path, below the server (routes, HTTP) and above what it calls
+  gateway: [
+    'gateway/',
+    'routing/',
+    'providers/',
+    'dialects/',
+    'oauth/',
+    'store/',
+    'config/',
+    'sse.ts',
+    'log.ts',
+    'bytes.ts',
+  ],
 }
 
 /** Packages a pure layer may use (no I/O, no logging). */

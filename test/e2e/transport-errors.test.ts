@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import type { DialectName } from '../../src/dialects/ir.ts'
-import { transportError, transportFailure } from '../../src/server/gateway/upstream-fetch.ts'
+import { transportError, transportFailure } from '../../src/gateway/upstream-fetch.ts'
 import { parseSSE } from '../../src/sse.ts'
 import { connectionReset, fakeOpenAI } from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'

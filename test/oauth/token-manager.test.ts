@@ -329,6 +329,28 @@ describe('TokenManager', () => {
       ).rejects.toBe(boom)
     })
 
+    test('a result of its own kind: isUnauthorized tells a 401, discard lets it go before the retry', async () => {
+      await using s = setup({}, {}, 60 * 60_000)
+      const events: string[] = []
+      const out = await s.mgr.withRefreshOn401(
+        'claude',
+        'main',
+        async (t) => {
+          events.push(t === s.seeded.access_token ? 'call stale' : 'call fresh')
+          return { status: t === s.seeded.access_token ? 401 : 200 }
+        },
+        {
+          isUnauthorized: (r) => r.status === 401,
+          discard: async (r) => {
+            events.push(`discard ${r.status}`)
+          },
+        },
+      )
+      expect(out).toEqual({ status: 200 })
+      expect(events).toEqual(['call stale', 'discard 401', 'call fresh'])
+      expect(s.fake.counters.refreshes).toBe(1)
+    })
+
     test('concurrent 401s with the same stale token share one refresh', async () => {
       await using s = setup({ refreshDelayMs: 30 }, {}, 60 * 60_000)
       const up = upstream(s)

@@ -280,7 +280,7 @@ class MessagesStreamDecoder {
 }
 
 /** Upstream Messages SSE bytes → IR events, for any chunking of the bytes. */
-export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Uint8Array, StreamEvent> {
+export function decodeStreamCore(opts: DecodeStreamOptions = {}) {
   const d = new MessagesStreamDecoder(opts)
   return decodeSSEStream<StreamEvent>(
     (ev, emit) => d.event(ev, emit),

@@ -344,7 +344,7 @@ class MessagesStreamEncoder {
 }
 
 /** IR events → Messages SSE bytes, framing included. */
-export function encodeStream(opts: EncodeStreamOptions = {}): TransformStream<StreamEvent, Uint8Array> {
+export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
   const e = new MessagesStreamEncoder(opts)
   return encodeSSEStream<StreamEvent>(
     (ev, write) => e.event(ev, write),

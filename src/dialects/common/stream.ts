@@ -1,75 +1,28 @@
 /**
- * The two stream shapes every dialect needs, each one TransformStream (no extra pipe hop):
- * SSE bytes → events of that dialect's choosing, and events → SSE bytes.
- *
- * Each stream also carries its synchronous core (`streamCore`): the same per-stream state driven
- * by plain calls. A caller that owns the whole loop (the gateway's translated path) can run a
- * decoder and an encoder back to back in one pass per network read instead of paying a stream
- * hop per chunk per stage.
+ * The two stream shapes every dialect needs: SSE bytes → events of that dialect's choosing, and
+ * events → SSE text. A dialect builds each as a synchronous core (`StreamCore`, part of the
+ * `Dialect` contract) with `decodeSSEStream`/`encodeSSEStream`; `withStreams` turns the cores
+ * into the `TransformStream`s of the contract, here and nowhere else, so a caller that owns its
+ * own loop (the gateway) takes the core and pays for no TransformStream it would not use.
  */
 import { type SSEEvent, SSEParser, utf8 } from '../../sse.ts'
+import type { Dialect, DialectCodec, Emit, StreamCore } from '../ir.ts'
 
-export type Emit<T> = (value: T) => void
-
-/** The synchronous heart of one stream: feed inputs, then end it once. */
-export interface StreamCore<I, O> {
-  push(input: I, emit: Emit<O>): void
-  end(emit: Emit<O>): void
-}
-
-const CORE = Symbol.for('byokey.streamCore')
-
-type WithCore<I, O, C> = TransformStream<I, O> & { [CORE]?: C }
+export type { Emit, StreamCore } from '../ir.ts'
 
 /**
- * Set while `coreOf` runs a codec factory: the factory's `decodeSSEStream`/`encodeSSEStream`
- * then hand back their core alone, without building a TransformStream nobody would use (the
- * constructor costs more than the rest of a stream's setup). Factories run synchronously, so
- * no other caller can see the flag.
- */
-let coreOnly = false
-
-function coreOf<C>(make: () => TransformStream<never, unknown> | object): C {
-  coreOnly = true
-  let made: object
-  try {
-    made = make()
-  } finally {
-    coreOnly = false
-  }
-  const core = (made as { [CORE]?: C })[CORE]
-  if (!core)
-    throw new Error('this stream codec was not built on common/stream.ts and has no synchronous core')
-  return core
-}
-
-/** The synchronous core of a decoder that `make` builds with `decodeSSEStream`: bytes in, events out. */
-export function decoderCore<O>(make: () => TransformStream<Uint8Array, O>): StreamCore<Uint8Array, O> {
-  return coreOf(make)
-}
-
-/** The synchronous core of an encoder that `make` builds with `encodeSSEStream`: events in, wire text out. */
-export function encoderCore<I>(make: () => TransformStream<I, Uint8Array>): StreamCore<I, string> {
-  return coreOf(make)
-}
-
-/** What a codec factory returns while only its core is wanted. */
-function coreHolder<I, O, C>(core: C): WithCore<I, O, C> {
-  return { [CORE]: core } as unknown as WithCore<I, O, C>
-}
-
-/**
- * Upstream SSE bytes → `O`, for any chunking. `onEvent` sees each SSE event; `onEnd` runs once
- * when the upstream closes (after the last event, including one without a trailing blank line).
+ * The core of an upstream SSE decoder → `O`, for any chunking. `onEvent` sees each SSE event;
+ * `onEnd` runs once when the upstream closes (after the last event, including one without a
+ * trailing blank line).
  */
 export function decodeSSEStream<O>(
   onEvent: (ev: SSEEvent, emit: Emit<O>) => void,
   onEnd?: (emit: Emit<O>) => void,
-): TransformStream<Uint8Array, O> {
+): StreamCore<Uint8Array, O> {
   const text = new TextDecoder('utf-8')
   const parser = new SSEParser()
   const batch: SSEEvent[] = []
-  const core: StreamCore<Uint8Array, O> = {
+  return {
     push(chunk, emit) {
       parser.push(text.decode(chunk, { stream: true }), batch)
       for (const ev of batch) onEvent(ev, emit)
@@ -83,8 +36,22 @@ export function decodeSSEStream<O>(
       onEnd?.(emit)
     },
   }
-  if (coreOnly) return coreHolder(core)
-  const stream: WithCore<Uint8Array, O, StreamCore<Uint8Array, O>> = new TransformStream<Uint8Array, O>({
+}
+
+/** The core of an SSE encoder: `onEvent` writes the wire text of each input, `onEnd` what closes the stream. */
+export function encodeSSEStream<I>(
+  onEvent: (ev: I, write: Emit<string>) => void,
+  onEnd?: (write: Emit<string>) => void,
+): StreamCore<I, string> {
+  return {
+    push: onEvent,
+    end: (write) => onEnd?.(write),
+  }
+}
+
+/** A decoder core as one TransformStream. */
+export function decoderStream<O>(core: StreamCore<Uint8Array, O>): TransformStream<Uint8Array, O> {
+  return new TransformStream<Uint8Array, O>({
     transform(chunk, controller) {
       core.push(chunk, (o) => controller.enqueue(o))
     },
@@ -92,28 +59,18 @@ export function decodeSSEStream<O>(
       core.end((o) => controller.enqueue(o))
     },
   })
-  stream[CORE] = core
-  return stream
 }
 
 /**
- * `I` → SSE bytes. `onEvent` writes wire text for each input; whatever one input produced goes
- * out as one chunk, so nothing is held back waiting for more input.
+ * An encoder core as one TransformStream of UTF-8 bytes: whatever one input produced goes out
+ * as one chunk, so nothing is held back waiting for more input.
  */
-export function encodeSSEStream<I>(
-  onEvent: (ev: I, write: Emit<string>) => void,
-  onEnd?: (write: Emit<string>) => void,
-): TransformStream<I, Uint8Array> {
-  const core: StreamCore<I, string> = {
-    push: onEvent,
-    end: (write) => onEnd?.(write),
-  }
-  if (coreOnly) return coreHolder(core)
+export function encoderStream<I>(core: StreamCore<I, string>): TransformStream<I, Uint8Array> {
   let pending = ''
   const write: Emit<string> = (s) => {
     pending += s
   }
-  const stream: WithCore<I, Uint8Array, StreamCore<I, string>> = new TransformStream<I, Uint8Array>({
+  return new TransformStream<I, Uint8Array>({
     transform(ev, controller) {
       core.push(ev, write)
       if (pending) {
@@ -129,8 +86,15 @@ export function encodeSSEStream<I>(
       }
     },
   })
-  stream[CORE] = core
-  return stream
+}
+
+/** A dialect's codec with the stream shapes of the contract built from its cores. */
+export function withStreams(codec: DialectCodec): Dialect {
+  return {
+    ...codec,
+    decodeStream: (opts) => decoderStream(codec.decodeStreamCore(opts)),
+    encodeStream: (opts) => encoderStream(codec.encodeStreamCore(opts)),
+  }
 }
 
 /** Parses an SSE data payload as JSON; undefined when it is not JSON (e.g. `[DONE]`). */

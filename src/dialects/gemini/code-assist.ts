@@ -13,6 +13,7 @@
  */
 import { isObject, type JsonObject } from '../common/json.ts'
 import { fail, unknownFields } from '../common/round-trip.ts'
+import { withStreams } from '../common/stream.ts'
 import type {
   DecodeRequestContext,
   DecodeStreamOptions,
@@ -21,7 +22,6 @@ import type {
   EncodeResponseOptions,
   Request,
   Response,
-  StreamEvent,
 } from '../ir.ts'
 import { keptHints } from './content.ts'
 import { decodeError, encodeError } from './errors.ts'
@@ -31,6 +31,7 @@ import { createStreamDecoder } from './stream-decode.ts'
 import { createStreamEncoder } from './stream-encode.ts'
 import type { CodeAssistRequest, Hints } from './types.ts'
 import { DIALECT } from './types.ts'
+import { wireFacts } from './wire-facts.ts'
 
 export interface CodeAssistWrapOptions {
   model: string
@@ -125,7 +126,7 @@ function encodeCodeAssistResponse(res: Response, opts?: EncodeResponseOptions): 
   return { response: inner, traceId }
 }
 
-export const codeAssist: Dialect = {
+export const codeAssist: Dialect = withStreams({
   name: DIALECT,
   decodeRequest: decodeCodeAssistRequest,
   encodeRequest: encodeCodeAssistRequest,
@@ -133,9 +134,11 @@ export const codeAssist: Dialect = {
   encodeResponse: encodeCodeAssistResponse,
   // the Code Assist envelope puts the generateContent body under `response`
   responseUsage: (body) => responseUsage(isObject(body) && isObject(body.response) ? body.response : body),
-  decodeStream: (opts?: DecodeStreamOptions): TransformStream<Uint8Array, StreamEvent> =>
-    createStreamDecoder(opts, true),
-  encodeStream: (opts) => createStreamEncoder(opts, true),
+  decodeStreamCore: (opts) => createStreamDecoder(opts, true),
+  encodeStreamCore: (opts) => createStreamEncoder(opts, true),
   encodeError,
   decodeError,
-}
+  ...wireFacts,
+  // Code Assist's count endpoint has an envelope of its own, which this codec does not write
+  countTokens: undefined,
+})

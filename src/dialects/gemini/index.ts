@@ -1,23 +1,28 @@
 /** The Gemini dialect (`generateContent` / `streamGenerateContent?alt=sse`) and its Code Assist variant. */
+import { withStreams } from '../common/stream.ts'
 import type { Dialect } from '../ir.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeResponse, encodeResponse, responseUsage } from './response.ts'
-import { decodeStream } from './stream-decode.ts'
-import { encodeStream } from './stream-encode.ts'
+import { decodeStreamCore } from './stream-decode.ts'
+import { encodeStreamCore } from './stream-encode.ts'
+import { wireFacts } from './wire-facts.ts'
 
-export const gemini: Dialect = {
+export const gemini: Dialect = withStreams({
   name: 'gemini',
   decodeRequest,
   encodeRequest,
   decodeResponse,
   responseUsage,
   encodeResponse,
-  decodeStream,
-  encodeStream,
+  decodeStreamCore,
+  encodeStreamCore,
   encodeError,
   decodeError,
-}
+  ...wireFacts,
+})
+
+export const { decodeStream, encodeStream } = gemini
 
 export {
   type CodeAssistEncodeOptions,
@@ -33,6 +38,6 @@ export { SKIP_SIGNATURE } from './reasoning.ts'
 export { decodeRequest, encodeRequest } from './request.ts'
 export { decodeResponse, decodeUsage, encodeResponse, encodeUsage } from './response.ts'
 export { codeAssistRequestSchema, requestSchema } from './schema.ts'
-export { decodeStream } from './stream-decode.ts'
-export { encodeStream } from './stream-encode.ts'
+export { decodeStreamCore } from './stream-decode.ts'
+export { encodeStreamCore } from './stream-encode.ts'
 export type * from './types.ts'

@@ -43,10 +43,7 @@ const CALL_INNER_KEYS = new Set(['name', 'args'])
 const EMPTY: readonly unknown[] = []
 
 /** The shared decoder; `envelope` unwraps Code Assist's `{"response": …, "traceId": …}` chunks. */
-export function createStreamDecoder(
-  opts: DecodeStreamOptions | undefined,
-  envelope: boolean,
-): TransformStream<Uint8Array, StreamEvent> {
+export function createStreamDecoder(opts: DecodeStreamOptions | undefined, envelope: boolean) {
   const fallback: Provenance = opts?.provenance ?? { dialect: DIALECT }
   let started = false
   let done = false
@@ -192,6 +189,6 @@ export function createStreamDecoder(
   )
 }
 
-export function decodeStream(opts?: DecodeStreamOptions): TransformStream<Uint8Array, StreamEvent> {
+export function decodeStreamCore(opts?: DecodeStreamOptions) {
   return createStreamDecoder(opts, false)
 }

@@ -71,10 +71,7 @@ function renderFields(obj: JsonObject | undefined): string {
 }
 
 /** The shared encoder; `envelope` wraps each chunk as Code Assist's `{"response":…,"traceId":…}`. */
-export function createStreamEncoder(
-  opts: EncodeStreamOptions | undefined,
-  envelope: boolean,
-): TransformStream<StreamEvent, Uint8Array> {
+export function createStreamEncoder(opts: EncodeStreamOptions | undefined, envelope: boolean) {
   let started = false
   let same = false
   let gathered = false
@@ -249,6 +246,6 @@ export function createStreamEncoder(
   })
 }
 
-export function encodeStream(opts?: EncodeStreamOptions): TransformStream<StreamEvent, Uint8Array> {
+export function encodeStreamCore(opts?: EncodeStreamOptions) {
   return createStreamEncoder(opts, false)
 }

@@ -36,7 +36,7 @@ interface ToolBlock {
   args: boolean
 }
 
-export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Uint8Array, StreamEvent> {
+export function decodeStreamCore(opts: DecodeStreamOptions = {}) {
   const provenance: Provenance = opts.provenance ?? { dialect: DIALECT }
   let started = false
   let ended = false

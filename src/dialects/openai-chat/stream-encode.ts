@@ -26,7 +26,7 @@ import { chatHints, DIALECT } from './types.ts'
 
 type Kind = 'text' | 'thinking' | 'tool_call'
 
-export function encodeStream(opts: EncodeStreamOptions = {}): TransformStream<StreamEvent, Uint8Array> {
+export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
   const usageNull = opts.includeUsage ? ',"usage":null' : ''
   let head = '' // `data: {"id":…,"choices":[`
   let choiceTail = ',"logprobs":null,"finish_reason":null}]' + usageNull + '}\n\n'

@@ -401,7 +401,7 @@ class Decoder {
   }
 }
 
-export function decodeStream(opts: DecodeStreamOptions = {}): TransformStream<Uint8Array, StreamEvent> {
+export function decodeStreamCore(opts: DecodeStreamOptions = {}) {
   const decoder = new Decoder(opts.provenance ?? { dialect: DIALECT })
   return decodeSSEStream<StreamEvent>(
     (ev, emit) => decoder.event(ev, emit),

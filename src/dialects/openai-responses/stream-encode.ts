@@ -473,7 +473,7 @@ class Encoder {
   }
 }
 
-export function encodeStream(opts: EncodeStreamOptions = {}): TransformStream<StreamEvent, Uint8Array> {
+export function encodeStreamCore(opts: EncodeStreamOptions = {}) {
   const encoder = new Encoder(opts)
   return encodeSSEStream<StreamEvent>(
     (ev, write) => encoder.on(ev, write),

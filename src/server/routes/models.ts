@@ -4,9 +4,9 @@
  * carry context window and max output where known, so clients like Claude Code budget context.
  */
 import { Elysia } from 'elysia'
+import { HttpError } from '../../gateway/http-error.ts'
 import { type ListedModel, listModels } from '../../routing/index.ts'
 import type { RequestContext, RequestContexts } from '../context.ts'
-import { HttpError } from '../errors.ts'
 import { queryParam } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
 

@@ -1,5 +1,5 @@
 /** Path segments that carry a client's string (a model id), decoded exactly once. */
-import { HttpError } from '../errors.ts'
+import { HttpError } from '../../gateway/http-error.ts'
 
 /** `raw` percent-decoded; a malformed encoding (`%ZZ`, a cut UTF-8 sequence) is the client's 400. */
 export function decodePathSegment(raw: string): string {

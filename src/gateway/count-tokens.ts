@@ -3,19 +3,21 @@
  * where it can count (Anthropic, Gemini), estimated locally with the o200k tokenizer otherwise
  * (the answer then carries `x-byokey-token-count: estimate`).
  */
-import type { DialectName } from '../../dialects/ir.ts'
-import { dialects } from '../../dialects/registry.ts'
-import type { TokenManager } from '../../oauth/index.ts'
-import type { Store } from '../../store/types.ts'
-import type { RequestContext } from '../context.ts'
+import type { CountTokensCodec, DialectName } from '../dialects/ir.ts'
+import { dialects } from '../dialects/registry.ts'
+import type { TokenManager } from '../oauth/index.ts'
+import type { Store } from '../store/types.ts'
+import { freshSecret } from './attempts.ts'
 import { countRequestTokens } from './estimate.ts'
-import { credentialsOrThrow, freshSecret, routeFor } from './pipeline.ts'
+import type { GatewayContext } from './exchange.ts'
+import { credentialsOrThrow, routeFor } from './pipeline.ts'
 import { Redactor } from './redact-errors.ts'
 
 export interface CountInput {
-  dialect: Extract<DialectName, 'anthropic-messages' | 'gemini'>
   /** The request's context: its id, config snapshot and gateway. */
-  ctx: RequestContext
+  ctx: GatewayContext
+  /** An inbound dialect with a count endpoint (`Dialect.countTokens`). */
+  dialect: DialectName
   request: Request
   body: Record<string, unknown>
   model: string
@@ -23,19 +25,8 @@ export interface CountInput {
   tokens?: TokenManager
 }
 
-/** Anthropic's count endpoint takes the generation body minus what it rejects. */
-const ANTHROPIC_COUNT_FIELDS = [
-  'model',
-  'messages',
-  'system',
-  'tools',
-  'tool_choice',
-  'thinking',
-  'mcp_servers',
-]
-
-function answer(dialect: CountInput['dialect'], n: number, estimated: boolean): Response {
-  const body = dialect === 'gemini' ? { totalTokens: n } : { input_tokens: n }
+function answer(counter: CountTokensCodec, n: number, estimated: boolean): Response {
+  const body = counter.answer(n)
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (estimated) headers['x-byokey-token-count'] = 'estimate'
   return new Response(JSON.stringify(body), { status: 200, headers })
@@ -45,6 +36,8 @@ export async function countTokens(input: CountInput): Promise<Response> {
   const { ctx } = input
   const config = ctx.config.config
   const inbound = dialects[input.dialect]
+  const counter = inbound.countTokens
+  if (!counter) throw new Error(`${input.dialect} has no token-count endpoint`)
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: false })
   const { route, provider } = routeFor(ctx.gateway, input.model, config, input.store.accounts)
   ir.model = route.model
@@ -53,16 +46,8 @@ export async function countTokens(input: CountInput): Promise<Response> {
   if (credential?.kind === 'oauth') {
     credential = { ...credential, secret: await freshSecret(input.tokens, provider.id, credential.label) }
   }
-  if (
-    provider.prepareCountTokens &&
-    credential &&
-    (upstream.name === 'anthropic-messages' || upstream.name === 'gemini')
-  ) {
-    const encoded = upstream.encodeRequest(ir, { provider: provider.id, model: route.model })
-    const body =
-      upstream.name === 'anthropic-messages'
-        ? Object.fromEntries(ANTHROPIC_COUNT_FIELDS.filter((k) => k in encoded).map((k) => [k, encoded[k]]))
-        : { generateContentRequest: { model: `models/${route.model}`, ...encoded } }
+  if (provider.prepareCountTokens && credential && upstream.countTokens) {
+    const body = upstream.countTokens.body(ir, { provider: provider.id, model: route.model })
     const prep = provider.prepareCountTokens({
       dialect: upstream.name,
       model: route.model,
@@ -81,9 +66,8 @@ export async function countTokens(input: CountInput): Promise<Response> {
           signal: AbortSignal.any([input.request.signal, AbortSignal.timeout(config.timeouts.first_byte_ms)]),
         })
         if (res.ok) {
-          const json = (await res.json()) as { input_tokens?: number; totalTokens?: number }
-          const n = json.input_tokens ?? json.totalTokens
-          if (typeof n === 'number') return answer(input.dialect, n, false)
+          const n = upstream.countTokens.read(await res.json())
+          if (n !== undefined) return answer(counter, n, false)
         }
         ctx.log.warn(
           { provider: provider.id, status: res.status },
@@ -100,5 +84,5 @@ export async function countTokens(input: CountInput): Promise<Response> {
       }
     }
   }
-  return answer(input.dialect, await countRequestTokens(ir), true)
+  return answer(counter, await countRequestTokens(ir), true)
 }

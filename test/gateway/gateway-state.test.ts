@@ -4,11 +4,11 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load.ts'
+import { GatewayState } from '../../src/gateway/gateway-state.ts'
+import { UpstreamSlots } from '../../src/gateway/upstream-slots.ts'
 import { createLogger } from '../../src/log.ts'
 import { CredentialOrder } from '../../src/routing/credential-order.ts'
 import { Context, RequestContexts } from '../../src/server/context.ts'
-import { GatewayState } from '../../src/server/gateway/gateway-state.ts'
-import { UpstreamSlots } from '../../src/server/gateway/upstream-slots.ts'
 import { requestIn } from '../e2e/support.ts'
 import { fakeOpenAI } from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'

@@ -5,7 +5,7 @@ import {
   SlotWaitTimeout,
   slotCapacity,
   UpstreamSlots,
-} from '../../src/server/gateway/upstream-slots.ts'
+} from '../../src/gateway/upstream-slots.ts'
 
 const LONG = 60_000
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load.ts'
+import { routeFor } from '../../src/gateway/pipeline.ts'
+import { RouteCache, type Routed } from '../../src/gateway/route-cache.ts'
 import { ProviderRegistry } from '../../src/providers/registry.ts'
-import { routeFor } from '../../src/server/gateway/pipeline.ts'
-import { RouteCache, type Routed } from '../../src/server/gateway/route-cache.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { tempDir } from '../helpers/tmp.ts'
 

@@ -4,56 +4,25 @@
  * that matter (usage, errors, the terminal event) sit at the head of a stream (Anthropic's
  * `message_start`) or at its tail (everything else). So the tap only keeps references to the
  * first chunks and the last ones, and when the stream ends (or the client leaves) it finds the
- * marked events in those bytes with native byte search. A stream that ended normally is metered
+ * marked events in those bytes with native byte search (each dialect names its markers:
+ * `Dialect.passthrough`). A stream that ended normally is metered
  * from those events' payloads by the dialect's own `responseUsage`; anything else (an error
  * event, no terminal event) runs them through the dialect's full decoder, which tells a cut
  * stream from a finished one.
  */
-import { isObject } from '../../dialects/common/json.ts'
-import { decoderCore } from '../../dialects/common/stream.ts'
-import type { Dialect, DialectName, StreamEvent, Usage } from '../../dialects/ir.ts'
-import { parseSSE } from '../../sse.ts'
+
 import { concatBytes } from '../bytes.ts'
-
-/**
- * What to keep per dialect: the usage-bearing events, errors, and the terminal event (without
- * it the decoder would rightly call the stream truncated). `first` markers are looked for from
- * the start of the stream, `last` markers from its end: each of these events appears once, or
- * (Gemini's running totals, usage on every chunk) its last copy is the one that counts.
- */
-const MARKERS: Record<DialectName, { first: string[]; last: string[] }> = {
-  'openai-chat': { first: [], last: ['"usage":{', '"error"', '[DONE]'] },
-  'openai-responses': {
-    first: [],
-    last: ['response.completed', 'response.incomplete', 'response.failed', '"type":"error"'],
-  },
-  'anthropic-messages': {
-    first: ['message_start'],
-    last: ['message_delta', 'message_stop', '"type":"error"'],
-  },
-  gemini: { first: [], last: ['usageMetadata', '"error"'] },
-}
-
-/**
- * How a stream ended, read from its marked events: the payloads of a normal end, and the
- * markers that may stand for an error. Gemini has none: its stream just stops, and only its
- * decoder can tell a finish from a cut.
- */
-const OUTCOME: Record<DialectName, { end: (data: string) => boolean; errors: string[] } | undefined> = {
-  'openai-chat': { end: (data) => data === '[DONE]', errors: ['"error"'] },
-  'openai-responses': {
-    end: (data) => typeOf(data) === 'response.completed' || typeOf(data) === 'response.incomplete',
-    errors: ['response.failed', '"type":"error"'],
-  },
-  'anthropic-messages': { end: (data) => typeOf(data) === 'message_stop', errors: ['"type":"error"'] },
-  gemini: undefined,
-}
-
-/** The `type` an event payload declares near its start (where every dialect puts it). */
-function typeOf(data: string): string | undefined {
-  const m = /^\{\s*"type"\s*:\s*"([^"]+)"/.exec(data)
-  return m?.[1]
-}
+import { isObject } from '../dialects/common/json.ts'
+import {
+  DIALECTS,
+  type Dialect,
+  type DialectName,
+  type PassthroughMarkers,
+  type StreamEvent,
+  type Usage,
+} from '../dialects/ir.ts'
+import { dialects } from '../dialects/registry.ts'
+import { parseSSE } from '../sse.ts'
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
 const HEAD_BYTES = 16 * 1024
@@ -74,8 +43,8 @@ export interface TapOptions {
   /** Always run the kept events through the full decoder (tests compare it with the short way). */
   fullDecode?: boolean
   /**
-   * OpenAI Chat: the gateway asked the upstream for `include_usage` (to meter) but the client
-   * did not, so the usage-only chunk is cut from what the client gets.
+   * The gateway asked the upstream for the usage (to meter) but the client did not, so the
+   * dialect's usage-only chunk (`passthrough.usageOnlyChunk`) is cut from what the client gets.
    */
   dropUsageChunk?: boolean
 }
@@ -92,13 +61,27 @@ const text = new TextDecoder()
 
 const LF2 = bytes('\n\n')
 const CRLF2 = bytes('\r\n\r\n')
-const USAGE_ONLY = bytes('"choices":[]')
-const MARKER_BYTES_OF: Record<string, Buffer> = Object.fromEntries(
-  Object.values(OUTCOME).flatMap((o) => (o ? o.errors.map((m) => [m, bytes(m)]) : [])),
-)
+
+/** A dialect's markers as bytes, made once per process. */
+interface MarkerBytes {
+  first: Buffer[]
+  last: Buffer[]
+  errors: Buffer[]
+  usageOnly: Buffer | undefined
+}
+
+function markerBytes(m: PassthroughMarkers): MarkerBytes {
+  return {
+    first: m.first.map(bytes),
+    last: m.last.map(bytes),
+    errors: (m.outcome?.errors ?? []).map(bytes),
+    usageOnly: m.usageOnlyChunk === undefined ? undefined : bytes(m.usageOnlyChunk),
+  }
+}
+
 const MARKER_BYTES = Object.fromEntries(
-  Object.entries(MARKERS).map(([name, m]) => [name, { first: m.first.map(bytes), last: m.last.map(bytes) }]),
-) as Record<DialectName, { first: Buffer[]; last: Buffer[] }>
+  DIALECTS.map((name) => [name, markerBytes(dialects[name].passthrough)]),
+) as Record<DialectName, MarkerBytes>
 
 /** Just past the first blank line (an event's end) at or after `from`, or -1. */
 function blankLineEnd(buf: Uint8Array, from: number): number {
@@ -129,9 +112,9 @@ function rangesOf(buf: Uint8Array, markers: Buffer[], which: 'first' | 'last'): 
   return out
 }
 
-/** Cuts every usage-only chunk (`"choices":[]`) out of `chunk`. */
-function cutUsageChunk(chunk: Uint8Array): Uint8Array {
-  let at = indexOf.call(chunk, USAGE_ONLY)
+/** Cuts every usage-only chunk (the event holding `usageOnly`) out of `chunk`. */
+function cutUsageChunk(chunk: Uint8Array, usageOnly: Buffer): Uint8Array {
+  let at = indexOf.call(chunk, usageOnly)
   if (at === -1) return chunk
   let out = chunk
   while (at !== -1) {
@@ -141,7 +124,7 @@ function cutUsageChunk(chunk: Uint8Array): Uint8Array {
     next.set(out.subarray(0, range[0]), 0)
     next.set(out.subarray(range[1]), range[0])
     out = next
-    at = indexOf.call(out, USAGE_ONLY, range[0])
+    at = indexOf.call(out, usageOnly, range[0])
   }
   return out
 }
@@ -154,7 +137,9 @@ export function passthroughTap(
   onEvent: (ev: StreamEvent) => void,
   opts: TapOptions = {},
 ): PassthroughTap {
-  const { first, last } = MARKER_BYTES[dialect.name]
+  const markers = MARKER_BYTES[dialect.name]
+  const { first, last } = markers
+  const usageOnly = opts.dropUsageChunk ? markers.usageOnly : undefined
   /** The kept chunks: the head (`headCount` chunks), then the tail. */
   const kept: Uint8Array[] = []
   let headCount = 0
@@ -203,7 +188,7 @@ export function passthroughTap(
           gap = true
         }
       }
-      return opts.dropUsageChunk ? cutUsageChunk(chunk) : chunk
+      return usageOnly ? cutUsageChunk(chunk, usageOnly) : chunk
     },
     drain() {
       if (drained) return
@@ -242,12 +227,12 @@ export function passthroughTap(
       const ordered =
         events.size === 1 ? [...events.values()] : [...events].sort((a, b) => a[0] - b[0]).map(([, ev]) => ev)
       try {
-        const usage = opts.fullDecode ? undefined : endedNormally(dialect, ordered)
+        const usage = opts.fullDecode ? undefined : endedNormally(dialect, markers, ordered)
         if (usage) {
           for (const u of usage) onEvent({ type: 'usage', usage: u })
           return
         }
-        const core = decoderCore(() => dialect.decodeStream())
+        const core = dialect.decodeStreamCore()
         core.push(concatBytes(ordered), onEvent)
         core.end(onEvent)
       } catch {
@@ -261,13 +246,13 @@ export function passthroughTap(
  * The usage snapshots of a stream that ended normally, in stream order; undefined when its kept
  * events hold no terminal event or may hold an error (then the full decoder decides).
  */
-function endedNormally(dialect: Dialect, events: Uint8Array[]): Usage[] | undefined {
-  const outcome = OUTCOME[dialect.name]
+function endedNormally(dialect: Dialect, markers: MarkerBytes, events: Uint8Array[]): Usage[] | undefined {
+  const outcome = dialect.passthrough.outcome
   if (!outcome) return undefined
   const usage: Usage[] = []
   let ended = false
   for (const bytes of events) {
-    for (const m of outcome.errors) if (indexOf.call(bytes, MARKER_BYTES_OF[m]!) !== -1) return undefined
+    for (const m of markers.errors) if (indexOf.call(bytes, m) !== -1) return undefined
     for (const ev of parseSSE(text.decode(bytes))) {
       if (outcome.end(ev.data)) ended = true
       if (ev.data.charCodeAt(0) !== 123) continue // not a JSON object: `[DONE]`
@@ -287,9 +272,12 @@ function endedNormally(dialect: Dialect, events: Uint8Array[]): Usage[] | undefi
 /** The usage an event payload carries: on itself, or on the response or message it wraps. */
 function usageOfPayload(dialect: Dialect, payload: unknown): Usage | undefined {
   if (!isObject(payload)) return undefined
-  return (
-    dialect.responseUsage(payload) ??
-    (isObject(payload.response) ? dialect.responseUsage(payload.response) : undefined) ??
-    (isObject(payload.message) ? dialect.responseUsage(payload.message) : undefined)
-  )
+  const own = dialect.responseUsage(payload)
+  if (own) return own
+  for (const key of dialect.passthrough.usageCarriers) {
+    const inner = payload[key]
+    const usage = isObject(inner) ? dialect.responseUsage(inner) : undefined
+    if (usage) return usage
+  }
+  return undefined
 }

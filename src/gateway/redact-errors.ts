@@ -10,8 +10,8 @@
  * sent to this upstream.
  */
 
-import type { ErrorInfo } from '../../dialects/ir.ts'
-import { maskSecrets, redactUrlCredentials } from '../../log.ts'
+import type { ErrorInfo } from '../dialects/ir.ts'
+import { maskSecrets, redactUrlCredentials } from '../log.ts'
 
 /**
  * Masks what one upstream attempt must never pass on: `configSecrets` are the snapshot's

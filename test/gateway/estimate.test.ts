@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import type { Request } from '../../src/dialects/ir.ts'
-import { countRequestTokens } from '../../src/server/gateway/estimate.ts'
+import { countRequestTokens } from '../../src/gateway/estimate.ts'
 
 /** One user turn of `text`. */
 const prompt = (text: string): Request => ({
@@ -27,7 +27,7 @@ describe('hardening: fuzz findings', () => {
   // The tokenizer is synchronous, so the count runs in a child process: the test's own timeout
   // then still works. Before the fix this one count took minutes, blocking the event loop.
   test('count_tokens of a 300,000-character run without whitespace answers in a moment', async () => {
-    const estimate = join(import.meta.dir, '../../src/server/gateway/estimate.ts')
+    const estimate = join(import.meta.dir, '../../src/gateway/estimate.ts')
     const script = `
       const { countRequestTokens } = await import(${JSON.stringify(estimate)})
       const text = 'y'.repeat(300000)

@@ -11,10 +11,10 @@
  *   changing the config. Every other route follows from the config and catalogue alone, so its
  *   hit reads nothing from the store.
  */
-import type { Config } from '../../config/schema.ts'
-import type { Provider } from '../../providers/types.ts'
-import type { Route } from '../../routing/index.ts'
-import type { AccountStore } from '../../store/types.ts'
+import type { Config } from '../config/schema.ts'
+import type { Provider } from '../providers/types.ts'
+import type { Route } from '../routing/index.ts'
+import type { AccountStore } from '../store/types.ts'
 
 /** Distinct model strings remembered per key; clients choose them, so the table is bounded. */
 const MAX_ENTRIES = 1024

@@ -6,9 +6,9 @@
  * The client going away aborts the call at once (its signal is part of the fetch's), also while
  * it waits for a slot.
  */
-import type { Config } from '../../config/schema.ts'
-import type { PreparedRequest } from '../../providers/types.ts'
-import { HttpError } from '../errors.ts'
+import type { Config } from '../config/schema.ts'
+import type { PreparedRequest } from '../providers/types.ts'
+import { HttpError } from './http-error.ts'
 import { SlotWaitTimeout, type UpstreamSlots } from './upstream-slots.ts'
 
 /** Why an upstream call was cut short by us rather than failing by itself. */

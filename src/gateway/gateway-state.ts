@@ -1,5 +1,5 @@
-import { ProviderRegistry } from '../../providers/registry.ts'
-import { CredentialOrder } from '../../routing/credential-order.ts'
+import { ProviderRegistry } from '../providers/registry.ts'
+import { CredentialOrder } from '../routing/credential-order.ts'
 import { RouteCache } from './route-cache.ts'
 import type { UpstreamSlots } from './upstream-slots.ts'
 

@@ -5,20 +5,20 @@
  * reasoning, tool calls), takes usage and the stop reason from `finish`, and reports an in-stream
  * error, or a stream that ended without a terminal event, as an error instead of a response.
  */
-import { isObject } from '../../dialects/common/json.ts'
-import { decoderCore, type StreamCore } from '../../dialects/common/stream.ts'
+import { isObject } from '../dialects/common/json.ts'
 import type {
   Dialect,
   ErrorInfo,
   Response as IRResponse,
   Part,
   Provenance,
+  StreamCore,
   StreamEvent,
   TextPart,
   ThinkingPart,
   ToolCallPart,
   Usage,
-} from '../../dialects/ir.ts'
+} from '../dialects/ir.ts'
 
 export type Collected = { ok: true; response: IRResponse } | { ok: false; error: ErrorInfo }
 
@@ -184,7 +184,7 @@ export async function collectStream(
   provenance: Provenance,
   onEvent?: (ev: StreamEvent) => void,
 ): Promise<Collected> {
-  const core: StreamCore<Uint8Array, StreamEvent> = decoderCore(() => upstream.decodeStream({ provenance }))
+  const core: StreamCore<Uint8Array, StreamEvent> = upstream.decodeStreamCore({ provenance })
   const collector = new ResponseCollector(upstream)
   const emit = (ev: StreamEvent) => {
     onEvent?.(ev)

@@ -5,7 +5,7 @@
  * `message_start` before the upstream reports usage) only needs a rough placeholder, so it uses
  * a character ratio and never waits on the tokenizer.
  */
-import type { Request } from '../../dialects/ir.ts'
+import type { Request } from '../dialects/ir.ts'
 
 type Counter = (text: string) => number
 

@@ -1,6 +1,6 @@
 /** Counts what one request used and writes exactly one usage record, however the request ends. */
-import type { StreamEvent, Usage } from '../../dialects/ir.ts'
-import type { InboundDialect, Store } from '../../store/types.ts'
+import type { StreamEvent, Usage } from '../dialects/ir.ts'
+import type { InboundDialect, Store } from '../store/types.ts'
 
 export interface MeterBase {
   requestId: string

@@ -1,0 +1,235 @@
+/**
+ * The middle stage of a request: the plan's credentials tried in order until one answers. Each
+ * attempt but the last may fail over to the next credential (a transport failure, a retryable
+ * status, an account that cannot be used); the last one always answers the client. A
+ * subscription token the upstream no longer takes is refreshed once and the same account tried
+ * again (`TokenManager.withRefreshOn401`).
+ */
+import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
+import { loginExtra } from '../providers/shared/api-keys.ts'
+import type { Credential } from '../providers/types.ts'
+import { isRetryableStatus } from '../routing/credential-order.ts'
+import type { Attempt, Exchange } from './exchange.ts'
+import { errorResponse, HttpError } from './http-error.ts'
+import { Redactor } from './redact-errors.ts'
+import { loggedDetail, respond } from './respond.ts'
+import { forwardedHeaders } from './response-headers.ts'
+import { mapUpstreamError } from './upstream-errors.ts'
+import { ClientGone, fetchUpstream } from './upstream-fetch.ts'
+import { UsageMeter } from './usage-meter.ts'
+
+/** The attempt did not answer the client: try the next credential. */
+const NEXT = Symbol('next credential')
+
+/** One upstream call: it answered (any status), or it failed before an answer. */
+type Call =
+  | { answered: Attempt }
+  | { answered?: undefined; failure: unknown; credential: Credential; meter: UsageMeter; redact: Redactor }
+
+export async function attempts(ex: Exchange): Promise<Response> {
+  const { credentials } = ex.plan
+  for (let i = 0; i < credentials.length; i++) {
+    const last = i === credentials.length - 1
+    const credential = credentials[i]!
+    const c =
+      credential.kind === 'oauth' ? await subscriptionCall(ex, credential, last) : await call(ex, credential)
+    if (c === NEXT) continue
+    // an answer that goes out is settled without another promise; only error answers are read
+    const settled = settle(ex, c, last)
+    const answer = settled instanceof Promise ? await settled : settled
+    if (answer !== NEXT) return answer
+  }
+  // the plan holds at least one credential, and the last attempt always answers
+  throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
+}
+
+/** A call with a subscription account's fresh token, refreshed once if the upstream refuses it. */
+async function subscriptionCall(
+  ex: Exchange,
+  credential: Credential,
+  last: boolean,
+): Promise<Call | typeof NEXT> {
+  const { provider } = ex.plan
+  let latest: Call | undefined
+  try {
+    if (!ex.tokens) throw noTokenManager(credential.label)
+    return await ex.tokens.withRefreshOn401(
+      provider.id,
+      credential.label,
+      async (secret) => {
+        latest = await call(ex, subscription(ex, credential, secret))
+        return latest
+      },
+      {
+        isUnauthorized: (c) => c.answered?.handle.response.status === 401,
+        discard: async (c) => {
+          await c.answered?.handle.response.body?.cancel().catch(() => {})
+          c.answered?.handle.done()
+        },
+      },
+    )
+  } catch (e) {
+    const failure = authFailure(e)
+    if (latest === undefined) {
+      // no token to send: the account cannot be used now
+      if (last) throw failure
+      ex.ctx.log.warn(
+        { provider: provider.id, account: credential.label, reason: failure.message },
+        'account unusable; trying the next credential',
+      )
+      return NEXT
+    }
+    if (!last)
+      return NEXT
+      // the upstream was asked and refused: the request keeps its one usage record
+    ;(latest.answered ?? latest).meter.finish(failure.status)
+    throw failure
+  }
+}
+
+/** A subscription credential with a fresh token, and the login's facts as stored now (a refresh may change them: Copilot's API base). */
+function subscription(ex: Exchange, credential: Credential, secret: string): Credential {
+  const stored = ex.store.accounts.get(ex.plan.provider.id, credential.label)
+  const extra = stored ? loginExtra(stored.token) : credential.extra
+  return { ...credential, secret, ...(extra ? { extra } : {}) }
+}
+
+/** Sends the plan's body with `credential`; never throws. */
+async function call(ex: Exchange, credential: Credential): Promise<Call> {
+  const { ctx, config, plan } = ex
+  const meter = new UsageMeter(
+    {
+      requestId: ctx.id,
+      provider: plan.provider.id,
+      account: credential.label,
+      model: plan.route.model,
+      dialect: plan.inbound.name,
+      stream: ex.stream,
+      start: ctx.start,
+    },
+    ex.store,
+  )
+  const prep = plan.provider.prepare({
+    dialect: plan.upstream.name,
+    model: plan.route.model,
+    stream: ex.stream,
+    body: plan.body,
+    credential,
+    inbound: ex.request.headers,
+    config,
+  })
+  const redact = new Redactor(ctx.config.secrets, credential.secret)
+  try {
+    const handle = await fetchUpstream(prep, {
+      clientSignal: ex.request.signal,
+      stream: ex.stream,
+      timeouts: config.timeouts,
+      slots: ctx.gateway.upstream,
+      queueMs: config.server.upstream_queue_ms,
+    })
+    return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }
+  } catch (e) {
+    return { failure: e, credential, meter, redact }
+  }
+}
+
+/** What one call means for the client: its answer, or the next credential. */
+function settle(
+  ex: Exchange,
+  c: Call,
+  last: boolean,
+): Response | typeof NEXT | Promise<Response | typeof NEXT> {
+  const { ctx, plan } = ex
+  if (!c.answered) {
+    const { failure: e, credential, meter, redact } = c
+    if (e instanceof ClientGone) {
+      meter.finish(499)
+      return new Response(null, { status: 499 })
+    }
+    // a transport error's text may hold the URL it called
+    const info = e instanceof HttpError ? redact.info({ ...e.info, status: e.status }) : undefined
+    if (info && info.status === 502) {
+      ctx.log.warn(
+        {
+          provider: plan.provider.id,
+          account: credential.label,
+          reason: info.message,
+          detail: loggedDetail(e, redact),
+        },
+        last ? 'upstream call failed' : 'upstream failed; trying the next credential',
+      )
+      if (!last) return NEXT
+    }
+    meter.finish(info?.status ?? 502)
+    throw info ? new HttpError(info.kind, info.message, info) : e
+  }
+  if (!c.answered.handle.response.ok) return refused(ex, c.answered, last)
+  return respond(ex, c.answered)
+}
+
+/** An upstream's error answer: the next credential, or the client's error in its own envelope. */
+async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Response | typeof NEXT> {
+  const { ctx, plan } = ex
+  const { handle, credential, meter, redact } = at
+  const res = handle.response
+  const text = await res.text().catch(() => '')
+  handle.done()
+  // upstreams quote the key they got (`Invalid API key: sk-…`); masked once decoded, so
+  // JSON escapes (`\u2026`, `\/`) cannot hide an echo
+  const info = redact.info(
+    mapUpstreamError(
+      plan.upstream,
+      res.status,
+      text,
+      res.headers,
+      `${plan.provider.id} (${credential.label})`,
+    ),
+  )
+  const headers = forwardedHeaders(res.headers)
+  ctx.log.warn(
+    { provider: plan.provider.id, account: credential.label, status: res.status },
+    'upstream error',
+  )
+  if (isRetryableStatus(res.status) && !last) return NEXT
+  meter.finish(info.status ?? res.status)
+  return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
+}
+
+/** A fresh access token for a subscription account, or the error the client should see. */
+export async function freshSecret(
+  tokens: TokenManager | undefined,
+  provider: string,
+  accountId: string,
+): Promise<string> {
+  if (!tokens) throw noTokenManager(accountId)
+  try {
+    return await tokens.getFresh(provider, accountId)
+  } catch (e) {
+    throw authFailure(e)
+  }
+}
+
+function noTokenManager(accountId: string): HttpError {
+  return new HttpError('authentication', `No token manager for subscription account '${accountId}'`, {
+    status: 401,
+  })
+}
+
+/** Login and refresh failures as client errors: 401 naming the login command, or 503 while refresh backs off. */
+function authFailure(e: unknown): HttpError {
+  if (e instanceof HttpError) return e
+  if (e instanceof NeedsLoginError)
+    return new HttpError('authentication', e.message, { status: 401, code: 'needs_login' })
+  if (e instanceof RefreshFailedError) {
+    return new HttpError('overloaded', e.message, {
+      status: 503,
+      code: 'refresh_failed',
+      retryAfter: Math.max(1, Math.ceil((e.retryAt - Date.now()) / 1000)),
+    })
+  }
+  return new HttpError(
+    'authentication',
+    `Refreshing the subscription token failed: ${(e as Error).message}`,
+    { status: 401 },
+  )
+}
