@@ -3,7 +3,7 @@
  * instead of a row of positional parameters.
  */
 import type { Config } from '../config/schema.ts'
-import type { ConfigSnapshot } from '../config/store.ts'
+import type { ConfigSnapshot } from '../config/snapshot.ts'
 import type { Logger } from '../log.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Credential } from '../providers/types.ts'

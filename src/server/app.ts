@@ -3,7 +3,7 @@
  * single error hook that answers every failure in the endpoint's own dialect.
  */
 import { Elysia, type ValidationError } from 'elysia'
-import type { ConfigRef } from '../config/store.ts'
+import type { ConfigRef } from '../config/snapshot.ts'
 import { errorResponse, HttpError } from '../gateway/http-error.ts'
 import type { Logger } from '../log.ts'
 import type { TokenManager } from '../oauth/index.ts'

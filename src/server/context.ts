@@ -1,5 +1,5 @@
 /** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
-import type { ConfigSnapshot } from '../config/store.ts'
+import type { ConfigSnapshot } from '../config/snapshot.ts'
 import type { GatewayState } from '../gateway/gateway-state.ts'
 import type { Logger } from '../log.ts'
 

@@ -5,7 +5,7 @@
  * deadline, then cut the rest).
  */
 import type { Server } from 'bun'
-import type { ConfigRef, ConfigSnapshot } from '../config/store.ts'
+import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
 import { errorResponse } from '../gateway/http-error.ts'
 import { runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'

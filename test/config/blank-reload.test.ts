@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'bun:test'
 import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { stringify } from 'yaml'
-import { ConfigRef } from '../../src/config/store.ts'
+import { ConfigRef } from '../../src/config/snapshot.ts'
 import { fakeOpenAI } from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'
 import { tempDir } from '../helpers/tmp.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
-import { ConfigRef, type ConfigSnapshot } from '../../src/config/store.ts'
+import { ConfigRef, type ConfigSnapshot } from '../../src/config/snapshot.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
 
 function watched(file: string, debounceMs = 50) {

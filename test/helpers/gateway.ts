@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { stringify } from 'yaml'
-import { ConfigRef } from '../../src/config/store.ts'
+import { ConfigRef } from '../../src/config/snapshot.ts'
 import { createLogger } from '../../src/log.ts'
 import { type Gateway, startGateway } from '../../src/server/serve.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
