@@ -6,13 +6,12 @@
  * error, or a stream that ended without a terminal event, as an error instead of a response.
  */
 import { isObject } from '../dialects/common/json.ts'
+import type { Dialect, StreamCore } from '../dialects/contract.ts'
 import type {
-  Dialect,
   ErrorInfo,
   Response as IRResponse,
   Part,
   Provenance,
-  StreamCore,
   StreamEvent,
   TextPart,
   ThinkingPart,

@@ -3,7 +3,9 @@
  * where it can count (Anthropic, Gemini), estimated locally with the o200k tokenizer otherwise
  * (the answer then carries `x-byokey-token-count: estimate`).
  */
-import type { CountTokensCodec, DialectName } from '../dialects/ir.ts'
+
+import type { CountTokensCodec } from '../dialects/contract.ts'
+import type { DialectName } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Store } from '../store/types.ts'

@@ -13,14 +13,8 @@
 
 import { concatBytes } from '../bytes.ts'
 import { isObject } from '../dialects/common/json.ts'
-import {
-  DIALECTS,
-  type Dialect,
-  type DialectName,
-  type PassthroughMarkers,
-  type StreamEvent,
-  type Usage,
-} from '../dialects/ir.ts'
+import type { Dialect, PassthroughMarkers } from '../dialects/contract.ts'
+import { DIALECTS, type DialectName, type StreamEvent, type Usage } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
 import { parseSSE } from '../sse.ts'
 

@@ -4,7 +4,9 @@
  * anyway), or as a stream through one loop whose per-chunk step either passes the bytes on with
  * a usage tap or translates them through the IR.
  */
-import type { Dialect, ErrorInfo, StreamEvent } from '../dialects/ir.ts'
+
+import type { Dialect } from '../dialects/contract.ts'
+import type { ErrorInfo, StreamEvent } from '../dialects/ir.ts'
 import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
 import type { Attempt, Exchange } from './exchange.ts'

@@ -3,7 +3,9 @@
  * stay 4xx with the upstream's own message; 401/403/429 pass through with Retry-After; only
  * upstream faults become 502/503/504.
  */
-import type { Dialect, ErrorInfo } from '../dialects/ir.ts'
+
+import type { Dialect } from '../dialects/contract.ts'
+import type { ErrorInfo } from '../dialects/ir.ts'
 
 function statusFor(upstream: number): number {
   if (upstream === 408 || upstream === 504) return 504

@@ -1,6 +1,6 @@
 /** The Anthropic Messages dialect (`POST /v1/messages`, `POST /v1/messages/count_tokens`). */
 import { withStreams } from '../common/stream.ts'
-import type { Dialect } from '../ir.ts'
+import type { Dialect } from '../contract.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeResponse, encodeResponse, responseUsage } from './response.ts'
@@ -24,10 +24,10 @@ export const anthropicMessages: Dialect = withStreams({
 
 export const { decodeStream, encodeStream } = anthropicMessages
 
-export { decodeError, decodeErrorBody, encodeError, encodeErrorBody } from './errors.ts'
-export { decodeRequest, encodeCountTokensRequest, encodeRequest } from './request.ts'
+export { decodeError, encodeError } from './errors.ts'
+export { decodeRequest, encodeRequest } from './request.ts'
 export { decodeResponse, encodeResponse } from './response.ts'
 export { countTokensSchema, requestSchema } from './schema.ts'
 export { decodeStreamCore } from './stream-decode.ts'
 export { encodeStreamCore } from './stream-encode.ts'
-export { type CountTokensBody, DEFAULT_MAX_TOKENS, DIALECT, type RequestBody } from './types.ts'
+export type { CountTokensBody, RequestBody } from './types.ts'

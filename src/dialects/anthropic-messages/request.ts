@@ -16,7 +16,8 @@
 import { isObject, type JsonObject } from '../common/json.ts'
 import { maxTokensForBudget } from '../common/reasoning.ts'
 import { extraWith, fail, hintsFor, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
-import type { DecodeRequestContext, EncodeRequestOptions, Request, ResponseFormat } from '../ir.ts'
+import type { DecodeRequestContext, EncodeRequestOptions } from '../contract.ts'
+import type { Request, ResponseFormat } from '../ir.ts'
 import {
   decodeMessages,
   decodeSystem,

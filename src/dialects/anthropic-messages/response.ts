@@ -42,10 +42,9 @@
 import { mintId } from '../common/ids.ts'
 import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
 import { extraWith, hintsOf, spreadFields, unknownFields } from '../common/round-trip.ts'
+import type { DecodeStreamOptions, EncodeResponseOptions } from '../contract.ts'
 import {
-  type DecodeStreamOptions,
   DialectError,
-  type EncodeResponseOptions,
   type Part,
   type Provenance,
   type Response,

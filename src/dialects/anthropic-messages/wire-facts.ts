@@ -2,7 +2,7 @@
 
 import { isObject } from '../common/json.ts'
 import { declaredType, setBodyModel, usageAlwaysStreamed, usageAlwaysWanted } from '../common/wire-facts.ts'
-import type { WireFacts } from '../ir.ts'
+import type { WireFacts } from '../contract.ts'
 import { encodeCountTokensRequest } from './request.ts'
 
 export const wireFacts: WireFacts = {

@@ -6,9 +6,9 @@
  * own loop (the gateway) takes the core and pays for no TransformStream it would not use.
  */
 import { type SSEEvent, SSEParser, utf8 } from '../../sse.ts'
-import type { Dialect, DialectCodec, Emit, StreamCore } from '../ir.ts'
+import type { Dialect, DialectCodec, Emit, StreamCore } from '../contract.ts'
 
-export type { Emit, StreamCore } from '../ir.ts'
+export type { Emit, StreamCore } from '../contract.ts'
 
 /**
  * The core of an upstream SSE decoder → `O`, for any chunking. `onEvent` sees each SSE event;

@@ -20,9 +20,8 @@ import type {
   Dialect,
   EncodeRequestOptions,
   EncodeResponseOptions,
-  Request,
-  Response,
-} from '../ir.ts'
+} from '../contract.ts'
+import type { Request, Response } from '../ir.ts'
 import { keptHints } from './content.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { decodeRequest, encodeRequest } from './request.ts'

@@ -21,9 +21,9 @@ import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl } from '../common/media.ts'
 import { isNative, unwrapSignature } from '../common/provenance.ts'
 import { extraWith, fail, hintsFor, hintsOf, unknownFields } from '../common/round-trip.ts'
+import type { EncodeRequestOptions } from '../contract.ts'
 import type {
   AudioPart,
-  EncodeRequestOptions,
   Extra,
   FilePart,
   ImagePart,

@@ -1,6 +1,6 @@
 /** The Gemini dialect (`generateContent` / `streamGenerateContent?alt=sse`) and its Code Assist variant. */
 import { withStreams } from '../common/stream.ts'
-import type { Dialect } from '../ir.ts'
+import type { Dialect } from '../contract.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeResponse, encodeResponse, responseUsage } from './response.ts'
@@ -29,14 +29,10 @@ export {
   type CodeAssistWrapOptions,
   codeAssist,
   type UnwrappedCodeAssistRequest,
-  unwrapCodeAssistRequest,
-  unwrapCodeAssistResponse,
-  wrapCodeAssistRequest,
 } from './code-assist.ts'
-export { decodeError, encodeError, parseDelay } from './errors.ts'
-export { SKIP_SIGNATURE } from './reasoning.ts'
+export { decodeError, encodeError } from './errors.ts'
 export { decodeRequest, encodeRequest } from './request.ts'
-export { decodeResponse, decodeUsage, encodeResponse, encodeUsage } from './response.ts'
+export { decodeResponse, encodeResponse } from './response.ts'
 export { codeAssistRequestSchema, requestSchema } from './schema.ts'
 export { decodeStreamCore } from './stream-decode.ts'
 export { encodeStreamCore } from './stream-encode.ts'

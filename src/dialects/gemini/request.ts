@@ -10,7 +10,8 @@
  */
 import { isObject, type JsonObject } from '../common/json.ts'
 import { extraWith, fail, hintsFor } from '../common/round-trip.ts'
-import type { DecodeRequestContext, EncodeRequestOptions, Request } from '../ir.ts'
+import type { DecodeRequestContext, EncodeRequestOptions } from '../contract.ts'
+import type { Request } from '../ir.ts'
 import {
   decodeContents,
   decodeSystem,

@@ -34,15 +34,8 @@ import { mintId, randomId } from '../common/ids.ts'
 import { isObject, type JsonObject, parseArguments } from '../common/json.ts'
 import { signatureFor } from '../common/provenance.ts'
 import { extraWith, fail, hintsFor, unknownFields } from '../common/round-trip.ts'
-import type {
-  DecodeStreamOptions,
-  EncodeResponseOptions,
-  Part,
-  Provenance,
-  Response,
-  StopReason,
-  Usage,
-} from '../ir.ts'
+import type { DecodeStreamOptions, EncodeResponseOptions } from '../contract.ts'
+import type { Part, Provenance, Response, StopReason, Usage } from '../ir.ts'
 import { decodeParts, encodeMedia, insertRawParts, keptHints, type PartContext } from './content.ts'
 import { camel } from './proto-json.ts'
 import { MINTED_ID_PREFIX } from './tools.ts'

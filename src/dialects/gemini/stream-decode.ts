@@ -30,7 +30,8 @@ import { isObject, type JsonObject, stringifyArguments } from '../common/json.ts
 import { unwrapSignature } from '../common/provenance.ts'
 import { hintsFor, unknownFields } from '../common/round-trip.ts'
 import { decodeSSEStream, type Emit, parseData } from '../common/stream.ts'
-import type { BlockStart, DecodeStreamOptions, Provenance, StreamEvent, Usage } from '../ir.ts'
+import type { DecodeStreamOptions } from '../contract.ts'
+import type { BlockStart, Provenance, StreamEvent, Usage } from '../ir.ts'
 
 import { decodeErrorObject } from './errors.ts'
 import { camel } from './proto-json.ts'

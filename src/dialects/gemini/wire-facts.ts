@@ -1,7 +1,7 @@
 /** What the gateway must know of the Gemini wire format beyond its codecs (`WireFacts`, ir.ts). */
 import { isObject } from '../common/json.ts'
 import { usageAlwaysStreamed, usageAlwaysWanted } from '../common/wire-facts.ts'
-import type { WireFacts } from '../ir.ts'
+import type { WireFacts } from '../contract.ts'
 import { encodeRequest } from './request.ts'
 
 export const wireFacts: WireFacts = {

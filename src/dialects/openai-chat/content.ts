@@ -20,9 +20,9 @@
 import { isObject, type JsonObject } from '../common/json.ts'
 import { guessMediaType, mediaSourceFromUrl, mediaSourceToUrl } from '../common/media.ts'
 import { fail, hintsFor, keepField, spreadFields, unknownFields, withHints } from '../common/round-trip.ts'
+import type { EncodeRequestOptions } from '../contract.ts'
 import type {
   CacheControl,
-  EncodeRequestOptions,
   FilePart,
   ImagePart,
   Message,

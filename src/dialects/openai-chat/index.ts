@@ -1,6 +1,6 @@
 /** OpenAI Chat Completions (`POST /v1/chat/completions`) as a dialect of the gateway. */
 import { withStreams } from '../common/stream.ts'
-import type { Dialect } from '../ir.ts'
+import type { Dialect } from '../contract.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeResponse, encodeResponse, responseUsage } from './response.ts'

@@ -19,14 +19,8 @@ import type { JsonObject } from '../common/json.ts'
 import { isNative, signatureFor, unwrapSignature } from '../common/provenance.ts'
 import { clampEffort, effortOf } from '../common/reasoning.ts'
 import { keepField, withHints } from '../common/round-trip.ts'
-import type {
-  EncodeRequestOptions,
-  Message,
-  Provenance,
-  ReasoningEffort,
-  Request,
-  ThinkingPart,
-} from '../ir.ts'
+import type { EncodeRequestOptions } from '../contract.ts'
+import type { Message, Provenance, ReasoningEffort, Request, ThinkingPart } from '../ir.ts'
 import { DIALECT, type Hints } from './types.ts'
 
 /** The levels Chat models accept; anything else is clamped to the nearest of these. */

@@ -6,13 +6,8 @@
 
 import { isObject, type JsonObject } from '../common/json.ts'
 import { extraWith, fail, keepField, spreadFields, unknownFields } from '../common/round-trip.ts'
-import {
-  DialectError,
-  type EncodeRequestOptions,
-  type Request,
-  type ResponseFormat,
-  type Tool,
-} from '../ir.ts'
+import type { EncodeRequestOptions } from '../contract.ts'
+import { DialectError, type Request, type ResponseFormat, type Tool } from '../ir.ts'
 import { decodeMessage, encodeMessages, sameJson } from './content.ts'
 import { decodeReasoningEffort, encodeReasoningEffort } from './reasoning.ts'
 import { decodeSampling, encodeSampling } from './sampling.ts'

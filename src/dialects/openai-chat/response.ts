@@ -20,14 +20,8 @@
  */
 import { isObject, type JsonObject } from '../common/json.ts'
 import { hintsFor, keepField, spreadFields, unknownFields, withHints } from '../common/round-trip.ts'
-import {
-  type DecodeStreamOptions,
-  DialectError,
-  type EncodeResponseOptions,
-  type Response,
-  type StopReason,
-  type Usage,
-} from '../ir.ts'
+import type { DecodeStreamOptions, EncodeResponseOptions } from '../contract.ts'
+import { DialectError, type Response, type StopReason, type Usage } from '../ir.ts'
 import { decodeAssistant, encodeAssistant } from './content.ts'
 import { decodeError } from './errors.ts'
 import { responseSign, responseThinking } from './reasoning.ts'

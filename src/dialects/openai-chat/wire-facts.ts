@@ -1,7 +1,7 @@
 /** What the gateway must know of the OpenAI Chat wire format beyond its codecs (`WireFacts`, ir.ts). */
 import { isObject } from '../common/json.ts'
 import { setBodyModel } from '../common/wire-facts.ts'
-import type { WireFacts } from '../ir.ts'
+import type { WireFacts } from '../contract.ts'
 
 export const wireFacts: WireFacts = {
   setModel: setBodyModel,

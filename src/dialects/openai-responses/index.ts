@@ -1,6 +1,6 @@
 /** OpenAI Responses (`POST /v1/responses`, also the Codex backend) as a dialect of the gateway. */
 import { withStreams } from '../common/stream.ts'
-import type { Dialect } from '../ir.ts'
+import type { Dialect } from '../contract.ts'
 import { decodeError, encodeError } from './errors.ts'
 import { decodeRequest, encodeRequest } from './request.ts'
 import { decodeResponse, encodeResponse, responseUsage } from './response.ts'

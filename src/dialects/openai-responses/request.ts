@@ -10,7 +10,8 @@
  */
 import { isObject, type JsonObject } from '../common/json.ts'
 import { extraWith, fillGaps, hintsOf, keepField, unknownFields } from '../common/round-trip.ts'
-import { DialectError, type EncodeRequestOptions, type Request, type ResponseFormat } from '../ir.ts'
+import type { EncodeRequestOptions } from '../contract.ts'
+import { DialectError, type Request, type ResponseFormat } from '../ir.ts'
 import { decodeItems, encodeInput, type ItemContext } from './content.ts'
 import { decodeReasoning, encodeReasoning } from './reasoning.ts'
 import { decodeSampling, encodeSampling, rejectInexpressible } from './sampling.ts'

@@ -23,10 +23,9 @@
  */
 import { isObject, type JsonObject } from '../common/json.ts'
 import { fillGaps, hintsFor, hintsOf, keepField, unknownFields, withHints } from '../common/round-trip.ts'
+import type { DecodeStreamOptions, EncodeResponseOptions } from '../contract.ts'
 import {
-  type DecodeStreamOptions,
   DialectError,
-  type EncodeResponseOptions,
   type Part,
   type Provenance,
   type Response,

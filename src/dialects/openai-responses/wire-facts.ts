@@ -1,6 +1,6 @@
 /** What the gateway must know of the OpenAI Responses wire format beyond its codecs (`WireFacts`, ir.ts). */
 import { declaredType, setBodyModel, usageAlwaysStreamed, usageAlwaysWanted } from '../common/wire-facts.ts'
-import type { WireFacts } from '../ir.ts'
+import type { WireFacts } from '../contract.ts'
 
 export const wireFacts: WireFacts = {
   setModel: setBodyModel,

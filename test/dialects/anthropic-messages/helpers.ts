@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeStream, encodeStream } from '../../../src/dialects/anthropic-messages/index.ts'
-import type { DecodeStreamOptions, EncodeStreamOptions, StreamEvent } from '../../../src/dialects/ir.ts'
+import type { DecodeStreamOptions, EncodeStreamOptions } from '../../../src/dialects/contract.ts'
+import type { StreamEvent } from '../../../src/dialects/ir.ts'
 
 const DIR = join(import.meta.dir, '../../fixtures/anthropic-messages')
 

@@ -2,9 +2,9 @@ import { describe, expect, test } from 'bun:test'
 import {
   anthropicMessages,
   decodeRequest,
-  encodeCountTokensRequest,
   encodeRequest,
 } from '../../../src/dialects/anthropic-messages/index.ts'
+import { encodeCountTokensRequest } from '../../../src/dialects/anthropic-messages/request.ts'
 import { wrapSignature } from '../../../src/dialects/common/provenance.ts'
 import { DialectError, type Message, type Request } from '../../../src/dialects/ir.ts'
 import { fixtureJson, wire } from './helpers.ts'

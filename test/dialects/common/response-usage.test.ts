@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Dialect } from '../../../src/dialects/contract.ts'
 import { codeAssist } from '../../../src/dialects/gemini/code-assist.ts'
-import type { Dialect } from '../../../src/dialects/ir.ts'
 import { dialects } from '../../../src/dialects/registry.ts'
 
 const FIXTURES = join(import.meta.dir, '../../fixtures')

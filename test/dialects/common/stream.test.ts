@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { decoderStream, encoderStream, withStreams } from '../../../src/dialects/common/stream.ts'
-import type { DialectCodec, StreamCore } from '../../../src/dialects/ir.ts'
+import type { DialectCodec, StreamCore } from '../../../src/dialects/contract.ts'
 import { DIALECTS } from '../../../src/dialects/ir.ts'
 import { dialects } from '../../../src/dialects/registry.ts'
 import { textTurn } from '../../helpers/ir-turn.ts'

@@ -1,11 +1,10 @@
 import { describe, expect, test } from 'bun:test'
 import {
-  codeAssist,
-  gemini,
   unwrapCodeAssistRequest,
   unwrapCodeAssistResponse,
   wrapCodeAssistRequest,
-} from '../../../src/dialects/gemini/index.ts'
+} from '../../../src/dialects/gemini/code-assist.ts'
+import { codeAssist, gemini } from '../../../src/dialects/gemini/index.ts'
 import type { Request } from '../../../src/dialects/ir.ts'
 import { fixtureJson, plain } from './helpers.ts'
 

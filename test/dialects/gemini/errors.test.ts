@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { decodeError, encodeError, parseDelay } from '../../../src/dialects/gemini/index.ts'
+import { parseDelay } from '../../../src/dialects/gemini/errors.ts'
+import { decodeError, encodeError } from '../../../src/dialects/gemini/index.ts'
 import type { ErrorInfo, ErrorKind } from '../../../src/dialects/ir.ts'
 import { fixtureJson } from './helpers.ts'
 

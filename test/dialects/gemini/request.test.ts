@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { wrapSignature } from '../../../src/dialects/common/provenance.ts'
-import { gemini, SKIP_SIGNATURE } from '../../../src/dialects/gemini/index.ts'
+import { gemini } from '../../../src/dialects/gemini/index.ts'
+import { SKIP_SIGNATURE } from '../../../src/dialects/gemini/reasoning.ts'
 import { DialectError, type Message, type ReasoningRequest, type Request } from '../../../src/dialects/ir.ts'
 import { fixtureJson, plain } from './helpers.ts'
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { unwrapSignature, wrapSignature } from '../../../src/dialects/common/provenance.ts'
-import { decodeUsage, encodeUsage, gemini } from '../../../src/dialects/gemini/index.ts'
+import { gemini } from '../../../src/dialects/gemini/index.ts'
+import { decodeUsage, encodeUsage } from '../../../src/dialects/gemini/response.ts'
 import type { Response } from '../../../src/dialects/ir.ts'
 import { fixtureJson, plain } from './helpers.ts'
 

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { unwrapSignature, wrapSignature } from '../../../src/dialects/common/provenance.ts'
+import type { Dialect } from '../../../src/dialects/contract.ts'
 import { codeAssist, gemini } from '../../../src/dialects/gemini/index.ts'
-import type { Dialect, StreamEvent, Usage } from '../../../src/dialects/ir.ts'
+import type { StreamEvent, Usage } from '../../../src/dialects/ir.ts'
 import { concatText, fixtureBytes, fixtureText, normalizeIds, pipe, splitAt } from './helpers.ts'
 
 const STREAMS: Array<[string, Dialect]> = [

@@ -1,7 +1,8 @@
 /** Fixture loading and stream plumbing for the openai-chat tests. */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DecodeStreamOptions, EncodeStreamOptions, StreamEvent } from '../../../src/dialects/ir.ts'
+import type { DecodeStreamOptions, EncodeStreamOptions } from '../../../src/dialects/contract.ts'
+import type { StreamEvent } from '../../../src/dialects/ir.ts'
 import { decodeStream, encodeStream } from '../../../src/dialects/openai-chat/index.ts'
 
 export const FIXTURES = join(import.meta.dir, '../../fixtures/openai-chat')

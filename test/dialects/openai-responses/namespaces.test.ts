@@ -4,13 +4,8 @@
  * split back from the flattened names an upstream without namespaces saw.
  */
 import { describe, expect, test } from 'bun:test'
-import type {
-  EncodeResponseOptions,
-  FunctionTool,
-  Request,
-  Response,
-  StreamEvent,
-} from '../../../src/dialects/ir.ts'
+import type { EncodeResponseOptions } from '../../../src/dialects/contract.ts'
+import type { FunctionTool, Request, Response, StreamEvent } from '../../../src/dialects/ir.ts'
 import {
   decodeRequest,
   decodeResponse,

@@ -1,7 +1,8 @@
 /** Shared by this dialect's tests: fixtures and running the stream codecs to completion. */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DecodeStreamOptions, EncodeStreamOptions, StreamEvent } from '../../../src/dialects/ir.ts'
+import type { DecodeStreamOptions, EncodeStreamOptions } from '../../../src/dialects/contract.ts'
+import type { StreamEvent } from '../../../src/dialects/ir.ts'
 import { decodeStream, encodeStream } from '../../../src/dialects/openai-responses/index.ts'
 
 const dir = join(import.meta.dir, '..', '..', 'fixtures', 'openai-responses')
