@@ -15,7 +15,15 @@
  * another provider's file ids throw DialectError naming the field.
  */
 import { isObject, type JsonObject } from '../common/json.ts'
-import { extraWith, fail, hintsFor, hintsOf, keepField, spreadFields } from '../common/round-trip.ts'
+import {
+  extraWith,
+  fail,
+  hintsFor,
+  hintsOf,
+  keepField,
+  spreadFields,
+  withHints,
+} from '../common/round-trip.ts'
 import type {
   CacheControl,
   Extra,
@@ -72,9 +80,7 @@ export function withCacheAndHints<P extends { cacheControl?: CacheControl; extra
 ): P {
   const cc = readCacheControl(raw, h)
   if (cc) part.cacheControl = cc
-  const extra = extraWith(DIALECT, h)
-  if (extra) part.extra = extra
-  return part
+  return withHints(part, DIALECT, h)
 }
 
 export function encodeCacheControl(cc: CacheControl): JsonObject {
