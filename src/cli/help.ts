@@ -16,6 +16,7 @@ Commands:
   add-api-key         Store an API key for a provider
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
+  config check        Validate a config file without starting
   version             Print the version
 
 Options:
@@ -196,6 +197,20 @@ Options:
 Examples:
   byokey import-codex
   CODEX_HOME=/srv/codex byokey import-codex --account shared`,
+  config: `Usage: byokey config check [-c FILE]
+
+Validates a config file the way 'serve' loads it, without starting anything. A problem is printed
+as FILE:LINE: field: what is wrong, and exits 1. A valid file prints one summary line (providers,
+upstreams, how many keys — never their values) and exits 0; unknown keys and a config file others
+can read are printed as warnings. Without -c the usual config path is checked; when it does not
+exist, byokey runs on built-in defaults and that is fine.
+
+Options:
+  -c, --config FILE   Config file (default: the usual config path)
+
+Examples:
+  byokey config check
+  byokey config check -c ./config.yaml && systemctl --user restart byokey`,
   version: `Usage: byokey version
 
 Prints the version. Same as byokey --version.`,

@@ -2,6 +2,7 @@
 import { accountsCommand } from './accounts.ts'
 import { addApiKeyCommand } from './add-api-key.ts'
 import { UsageError } from './args.ts'
+import { configCommand } from './config-check.ts'
 import { COMMAND_HELP, MAIN_HELP } from './help.ts'
 import { importClaudeCodeCommand } from './import-claude-code.ts'
 import { importCodexCommand } from './import-codex.ts'
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   'add-api-key': addApiKeyCommand,
   'import-claude-code': importClaudeCodeCommand,
   'import-codex': importCodexCommand,
+  config: configCommand,
   version: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])
     else console.log(VERSION)
