@@ -17,6 +17,7 @@ Commands:
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
   config check        Validate a config file without starting
+  completions         Print shell completions (bash, zsh, fish)
   version             Print the version
 
 Options:
@@ -211,6 +212,16 @@ Options:
 Examples:
   byokey config check
   byokey config check -c ./config.yaml && systemctl --user restart byokey`,
+  completions: `Usage: byokey completions bash|zsh|fish
+
+Prints a completion script for the shell: commands, their options, provider names after login,
+logout, accounts, switch and add-api-key, and file names after -c/--config, --db and other
+FILE or PATH options.
+
+Examples:
+  source <(byokey completions bash)                      (add it to ~/.bashrc)
+  byokey completions zsh > "\${fpath[1]}/_byokey"          (then restart zsh)
+  byokey completions fish > ~/.config/fish/completions/byokey.fish`,
   version: `Usage: byokey version
 
 Prints the version. Same as byokey --version.`,

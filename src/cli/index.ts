@@ -2,6 +2,7 @@
 import { accountsCommand } from './accounts.ts'
 import { addApiKeyCommand } from './add-api-key.ts'
 import { UsageError } from './args.ts'
+import { completionsCommand } from './completions/command.ts'
 import { configCommand } from './config-check.ts'
 import { COMMAND_HELP, MAIN_HELP } from './help.ts'
 import { importClaudeCodeCommand } from './import-claude-code.ts'
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   'import-claude-code': importClaudeCodeCommand,
   'import-codex': importCodexCommand,
   config: configCommand,
+  completions: (argv) => completionsCommand(argv, Object.keys(COMMANDS)),
   version: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])
     else console.log(VERSION)
