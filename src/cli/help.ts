@@ -17,6 +17,7 @@ Commands:
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
   config check        Validate a config file without starting
+  openapi             Print the OpenAPI document of the HTTP API
   completions         Print shell completions (bash, zsh, fish)
   version             Print the version
 
@@ -222,6 +223,14 @@ Examples:
   source <(byokey completions bash)                      (add it to ~/.bashrc)
   byokey completions zsh > "\${fpath[1]}/_byokey"          (then restart zsh)
   byokey completions fish > ~/.config/fish/completions/byokey.fish`,
+  openapi: `Usage: byokey openapi
+
+Prints the OpenAPI 3.1 document of every endpoint the gateway serves (the same document a running
+gateway answers at GET /openapi.json), built from the request schemas the endpoints validate with.
+
+Examples:
+  byokey openapi > byokey-openapi.json
+  curl -s http://127.0.0.1:8018/openapi.json | jq '.paths | keys'`,
   version: `Usage: byokey version
 
 Prints the version. Same as byokey --version.`,

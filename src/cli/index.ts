@@ -9,6 +9,7 @@ import { importClaudeCodeCommand } from './import-claude-code.ts'
 import { importCodexCommand } from './import-codex.ts'
 import { loginCommand } from './login.ts'
 import { logoutCommand } from './logout.ts'
+import { openapiCommand } from './openapi.ts'
 import { reloadCommand } from './reload.ts'
 import { serveCommand } from './serve.ts'
 import { statusCommand } from './status.ts'
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   'import-claude-code': importClaudeCodeCommand,
   'import-codex': importCodexCommand,
   config: configCommand,
+  openapi: openapiCommand,
   completions: (argv) => completionsCommand(argv, Object.keys(COMMANDS)),
   version: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])

@@ -11,6 +11,7 @@ import type { Store } from '../store/types.ts'
 import { readJsonLimited, requireJsonContentType } from './body.ts'
 import type { RequestContexts } from './context.ts'
 import { dialectForPath, toErrorInfo } from './errors.ts'
+import { openApiDocument } from './openapi.ts'
 import { inferenceRoutes } from './routes/inference.ts'
 import { modelRoutes } from './routes/models.ts'
 
@@ -40,6 +41,7 @@ function describeValidation(err: ValidationError): { message: string; param?: st
 }
 
 export function createApp(deps: AppDeps) {
+  const openapi = JSON.stringify(openApiDocument(deps.version))
   return new Elysia({
     normalize: false,
     // The path starts right after `http://` + host; the default skips 11 characters, which cuts
@@ -102,6 +104,7 @@ export function createApp(deps: AppDeps) {
       })
     })
     .get('/', () => ({ name: 'byokey', version: deps.version }))
+    .get('/openapi.json', () => new Response(openapi, { headers: { 'content-type': 'application/json' } }))
     .use(inferenceRoutes(deps.store, deps.tokens, deps.contexts))
     .use(modelRoutes(deps.contexts))
 }
