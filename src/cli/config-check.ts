@@ -1,7 +1,7 @@
 /** `byokey config check`: loads a config file the way `serve` does, without starting anything. */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError, parseConfig } from '../config/load.ts'
+import { ConfigError, defaultConfig, parseConfig } from '../config/load.ts'
 import { resolvePaths } from '../config/paths.ts'
 import type { Config } from '../config/schema.ts'
 import { exposedConfigMode } from '../config/secrets.ts'
@@ -10,7 +10,7 @@ import { COMMAND_HELP } from './help.ts'
 import { noExtraArgs } from './provider-arg.ts'
 
 export type ConfigCheck =
-  | { ok: true; file: string; exists: boolean; config?: Config; warnings: string[]; summary: string }
+  | { ok: true; file: string; exists: boolean; config: Config; warnings: string[]; summary: string }
   | { ok: false; file: string; exists: boolean; problem: string }
 
 /** How many credentials the config holds or names: provider keys, upstream keys and key variables. */
@@ -21,8 +21,8 @@ function keyCount(config: Config): number {
   return n
 }
 
-function summarize(file: string, config: Config | undefined): string {
-  if (!config) return `${file}: not found; byokey runs on built-in defaults`
+function summarize(file: string, config: Config, exists: boolean): string {
+  if (!exists) return `${file}: not found; byokey runs on built-in defaults`
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
   const providers = Object.keys(config.providers)
   return [
@@ -42,7 +42,8 @@ export function checkConfig(explicit: string | undefined): ConfigCheck {
   const file = explicit ? resolve(explicit) : resolvePaths().configFile
   if (!existsSync(file)) {
     if (explicit) return { ok: false, file, exists: false, problem: `${file}: config file not found` }
-    return { ok: true, file, exists: false, warnings: [], summary: summarize(file, undefined) }
+    const config = defaultConfig()
+    return { ok: true, file, exists: false, config, warnings: [], summary: summarize(file, config, false) }
   }
   try {
     const loaded = parseConfig(readFileSync(file, 'utf8'), file)
@@ -57,7 +58,7 @@ export function checkConfig(explicit: string | undefined): ConfigCheck {
       exists: true,
       config: loaded.config,
       warnings,
-      summary: summarize(file, loaded.config),
+      summary: summarize(file, loaded.config, true),
     }
   } catch (e) {
     if (e instanceof ConfigError) return { ok: false, file, exists: true, problem: e.message }

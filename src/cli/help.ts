@@ -17,6 +17,7 @@ Commands:
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
   config check        Validate a config file without starting
+  doctor              Check config, database, port, accounts and clock
   openapi             Print the OpenAPI document of the HTTP API
   completions         Print shell completions (bash, zsh, fish)
   version             Print the version
@@ -231,6 +232,27 @@ gateway answers at GET /openapi.json), built from the request schemas the endpoi
 Examples:
   byokey openapi > byokey-openapi.json
   curl -s http://127.0.0.1:8018/openapi.json | jq '.paths | keys'`,
+  doctor: `Usage: byokey doctor [-c FILE] [--db PATH]
+
+Checks what a working gateway needs and prints one line per check (✓ passed, ✗ failed, – nothing
+to check), then exits 1 when any failed:
+  config    the config file is valid (as 'byokey config check')
+  database  the database (or its folder, before the first login) is writable, and the file is mode 0600
+  port      the configured port is free, or held by byokey (asked through the control socket,
+            else GET / on the port)
+  account   each account's token state, in the words of 'byokey status'; an expired access token
+            with a refresh token passes (it is refreshed on next use)
+  clock     this clock against the newest issue time (iat) of the accounts' JWT access tokens: a
+            token issued more than 5 minutes in the future means this clock is behind
+Never prints a token or a key.
+
+Options:
+  -c, --config FILE   Config file (default: the usual config path)
+      --db PATH       SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey doctor
+  byokey doctor -c /etc/byokey/config.yaml --db /var/lib/byokey/byokey.db`,
   version: `Usage: byokey version
 
 Prints the version. Same as byokey --version.`,

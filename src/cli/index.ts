@@ -4,6 +4,7 @@ import { addApiKeyCommand } from './add-api-key.ts'
 import { UsageError } from './args.ts'
 import { completionsCommand } from './completions/command.ts'
 import { configCommand } from './config-check.ts'
+import { doctorCommand } from './doctor.ts'
 import { COMMAND_HELP, MAIN_HELP } from './help.ts'
 import { importClaudeCodeCommand } from './import-claude-code.ts'
 import { importCodexCommand } from './import-codex.ts'
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   'import-codex': importCodexCommand,
   config: configCommand,
   openapi: openapiCommand,
+  doctor: doctorCommand,
   completions: (argv) => completionsCommand(argv, Object.keys(COMMANDS)),
   version: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])
