@@ -14,24 +14,19 @@ import type { DialectName } from '../dialects/ir.ts'
 import { requestSchema as chatSchema } from '../dialects/openai-chat/index.ts'
 import { requestSchema as responsesSchema } from '../dialects/openai-responses/index.ts'
 
+const OPENAI_ERROR = Type.Object({
+  error: Type.Object({
+    message: Type.String(),
+    type: Type.String(),
+    param: Type.Union([Type.String(), Type.Null()]),
+    code: Type.Union([Type.String(), Type.Null()]),
+  }),
+})
+
 /** The error body of each dialect (what `errorResponse` sends). */
 export const ERROR_SCHEMAS: Readonly<Record<DialectName, TSchema>> = {
-  'openai-chat': Type.Object({
-    error: Type.Object({
-      message: Type.String(),
-      type: Type.String(),
-      param: Type.Union([Type.String(), Type.Null()]),
-      code: Type.Union([Type.String(), Type.Null()]),
-    }),
-  }),
-  'openai-responses': Type.Object({
-    error: Type.Object({
-      message: Type.String(),
-      type: Type.String(),
-      param: Type.Union([Type.String(), Type.Null()]),
-      code: Type.Union([Type.String(), Type.Null()]),
-    }),
-  }),
+  'openai-chat': OPENAI_ERROR,
+  'openai-responses': OPENAI_ERROR,
   'anthropic-messages': Type.Object({
     type: Type.Literal('error'),
     error: Type.Object({ type: Type.String(), message: Type.String() }),

@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'bun:test'
 import { chmodSync, writeFileSync } from 'node:fs'
 import { runCli } from '../helpers/process.ts'
-import { tempDir } from '../helpers/tmp.ts'
+import { type TempDir, tempDir } from '../helpers/tmp.ts'
+
+/** Writes `text` to `name` in `dir` and runs `byokey config check -c` on it. */
+async function check(dir: TempDir, name: string, text: string) {
+  const file = dir.join(name)
+  writeFileSync(file, text)
+  return { file, ...(await runCli(['config', 'check', '-c', file])) }
+}
 
 describe('byokey config check', () => {
   test('a valid file: exit 0, one summary line with counts and no key values', async () => {
@@ -36,9 +43,7 @@ describe('byokey config check', () => {
 
   test('an invalid file: exit 1 with file:line and the field', async () => {
     using dir = tempDir()
-    const file = dir.join('config.yaml')
-    writeFileSync(file, 'port: 8018\nlog:\n  level: shouting\n')
-    const r = await runCli(['config', 'check', '--config', file])
+    const { file, ...r } = await check(dir, 'config.yaml', 'port: 8018\nlog:\n  level: shouting\n')
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`${file}:3: log.level:`)
     expect(r.stdout).toBe('')
@@ -46,25 +51,19 @@ describe('byokey config check', () => {
 
   test('a YAML syntax error and a wrongly typed key are reported with their line, never the key value', async () => {
     using dir = tempDir()
-    const broken = dir.join('broken.yaml')
-    writeFileSync(broken, 'port: 8018\nproviders:\n  claude:\n    api_key: [unclosed\n')
-    const a = await runCli(['config', 'check', '-c', broken])
+    const a = await check(dir, 'broken.yaml', 'port: 8018\nproviders:\n  claude:\n    api_key: [unclosed\n')
     expect(a.code).toBe(1)
-    expect(a.stderr).toMatch(new RegExp(`^${broken}:\\d+: `))
+    expect(a.stderr).toMatch(new RegExp(`^${a.file}:\\d+: `))
 
-    const typed = dir.join('typed.yaml')
-    writeFileSync(typed, 'providers:\n  claude:\n    api_key: 12345678901234567\n')
-    const b = await runCli(['config', 'check', '-c', typed])
+    const b = await check(dir, 'typed.yaml', 'providers:\n  claude:\n    api_key: 12345678901234567\n')
     expect(b.code).toBe(1)
-    expect(b.stderr).toContain(`${typed}:3: providers.claude.api_key:`)
+    expect(b.stderr).toContain(`${b.file}:3: providers.claude.api_key:`)
     expect(b.stderr).not.toContain('12345678901234567')
   })
 
   test('unknown keys are warnings with their line; the file still passes', async () => {
     using dir = tempDir()
-    const file = dir.join('config.yaml')
-    writeFileSync(file, 'port: 8018\nprot: 9000\n')
-    const r = await runCli(['config', 'check', '-c', file])
+    const { file, ...r } = await check(dir, 'config.yaml', 'port: 8018\nprot: 9000\n')
     expect(r.code).toBe(0)
     expect(r.stderr).toContain(`${file}:2: unknown key 'prot'`)
   })

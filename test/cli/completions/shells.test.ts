@@ -22,6 +22,14 @@ async function sh(cmd: string[], env: Record<string, string>) {
   return { code, stdout, stderr }
 }
 
+/** The script for `shell` saved as `name`, after checking that the shell parses it (`-n`). */
+async function parsedScript(dir: TempDir, shell: 'fish' | 'zsh', name: string, env: Record<string, string>) {
+  const script = await runCli(['completions', shell])
+  const file = dir.join(name)
+  writeFileSync(file, script.stdout)
+  expect((await sh([shell, '-n', file], env)).code).toBe(0)
+}
+
 /** Runs `_byokey` on a command line (the last word is the one completed) and returns COMPREPLY. */
 function bashComplete(words: string[]): string {
   const quoted = words.map((w) => `'${w}'`).join(' ')
@@ -82,10 +90,7 @@ describe('shell completions', () => {
     async () => {
       using dir = tempDir()
       const env = byokeyOnPath(dir)
-      const script = await runCli(['completions', 'fish'])
-      const file = dir.join('byokey.fish')
-      writeFileSync(file, script.stdout)
-      expect((await sh(['fish', '-n', file], env)).code).toBe(0)
+      await parsedScript(dir, 'fish', 'byokey.fish', env)
       const r = await sh(
         [
           'fish',
@@ -106,10 +111,7 @@ describe('shell completions', () => {
   test.skipIf(missing('zsh'))('zsh: the script parses and registers with compinit', async () => {
     using dir = tempDir()
     const env = { ...byokeyOnPath(dir), ZDOTDIR: dir.path }
-    const script = await runCli(['completions', 'zsh'])
-    const file = dir.join('_byokey')
-    writeFileSync(file, script.stdout)
-    expect((await sh(['zsh', '-n', file], env)).code).toBe(0)
+    await parsedScript(dir, 'zsh', '_byokey', env)
     const sourced = await sh(
       [
         'zsh',
