@@ -1,14 +1,15 @@
 /** The zsh completion script: `_arguments` specs per command, behind a `_describe` of the commands. */
 import type { CommandSpec, CompletionSpec, OptionSpec } from './spec.ts'
 
-/** Inside a single-quoted `_arguments` spec: quotes closed and reopened, brackets and colons escaped. */
-function zshQuote(text: string): string {
-  return text.replaceAll("'", "'\\''").replace(/([[\]:\\])/g, '\\$1')
-}
+/** Text inside single quotes: a quote closes, adds an escaped quote and reopens. */
+const singleQuoted = (text: string) => text.replaceAll("'", "'\\''")
+
+/** An `_arguments` description: `[`, `]`, `:` and `\` are its syntax, so they are escaped first. */
+const specText = (text: string) => singleQuoted(text.replace(/([[\]:\\])/g, '\\$1'))
 
 function optionSpec(o: OptionSpec): string {
   const action = o.value === 'file' ? ':file:_files' : o.value === 'word' ? ':value: ' : ''
-  const desc = `[${zshQuote(o.description)}]`
+  const desc = `[${specText(o.description)}]`
   if (o.flags.length === 1) return `'${o.flags[0]}${desc}${action}'`
   return `'(${o.flags.join(' ')})'{${o.flags.join(',')}}'${desc}${action}'`
 }
@@ -21,7 +22,7 @@ function commandArm(c: CommandSpec, providers: readonly string[]): string {
 }
 
 export function zshScript(spec: CompletionSpec): string {
-  const commands = spec.commands.map((c) => `    '${zshQuote(c.name)}:${zshQuote(c.description)}'`).join('\n')
+  const commands = spec.commands.map((c) => `    '${c.name}:${singleQuoted(c.description)}'`).join('\n')
   return `#compdef byokey
 # zsh completion for byokey. Load it with:  source <(byokey completions zsh)
 # or save it as _byokey in a folder of $fpath before compinit runs.

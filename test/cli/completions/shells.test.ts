@@ -95,16 +95,17 @@ describe('shell completions', () => {
         [
           'fish',
           '-c',
-          `byokey completions fish | source; complete -C "byokey lo"; echo ==; complete -C "byokey accounts co"; echo ==; complete -C "byokey serve --conf"`,
+          `byokey completions fish | source; complete -C "byokey lo"; echo ==; complete -C "byokey accounts co"; echo ==; complete -C "byokey serve --conf"; echo ==; complete -C "byokey stat"`,
         ],
         env,
       )
       expect(r.code).toBe(0)
-      const [commands, providers, options] = r.stdout.split('==\n')
+      const [commands, providers, options, quoted] = r.stdout.split('==\n')
       expect(commands).toContain('login\tLog in to a subscription')
       expect(commands).toContain('logout\t')
       expect(providers!.trim().split('\n')).toEqual(['codex', 'copilot'])
       expect(options).toContain('--config\tConfig file')
+      expect(quoted).toBe("status\tShow whether the gateway runs and each provider's login state\n")
     },
   )
 
@@ -132,6 +133,12 @@ describe('shell completions', () => {
       env,
     )
     expect(autoload.stdout.trim()).toBe('_byokey')
+    // the command list, as zsh reads it: quotes inside descriptions survive
+    const script = (await runCli(['completions', 'zsh'])).stdout
+    const list = /commands=\(\n([\s\S]*?)\n {2}\)/.exec(script)?.[1] ?? ''
+    const read = await sh(['zsh', '-fc', `a=(\n${list}\n); print -rl -- $a`], env)
+    expect(read.stdout).toContain("status:Show whether the gateway runs and each provider's login state\n")
+    expect(read.stdout).toContain('doctor:Check config, database, port, accounts and clock\n')
   })
 
   test('an unknown shell is a usage error', async () => {
