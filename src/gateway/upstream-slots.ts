@@ -155,3 +155,8 @@ export function reservedConnections(runtimeLimit: number): number {
 export function slotCapacity(configured: number, runtimeLimit: number): number {
   return Math.max(1, Math.min(configured, runtimeLimit - reservedConnections(runtimeLimit)))
 }
+
+/** The `BUN_CONFIG_MAX_HTTP_REQUESTS` that lets `configured` upstream calls run beside the reserved ones. */
+export function fetchLimitFor(configured: number): number {
+  return Math.min(65_535, configured + 16)
+}

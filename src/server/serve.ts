@@ -8,7 +8,7 @@ import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
 import { errorResponse } from '../gateway/http-error.ts'
-import { runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'
+import { fetchLimitFor, runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
@@ -184,7 +184,7 @@ function upstreamSlotsFor(first: ConfigSnapshot, log: Logger) {
     if (capacity < configured) {
       log.warn(
         { configured, capacity, runtimeLimit },
-        `server.max_upstream_requests is more than the runtime's fetch allows; start byokey with BUN_CONFIG_MAX_HTTP_REQUESTS=${Math.min(65_535, configured + 16)} to raise it`,
+        `server.max_upstream_requests is more than the runtime's fetch allows; start byokey with BUN_CONFIG_MAX_HTTP_REQUESTS=${fetchLimitFor(configured)} to raise it`,
       )
     }
     return capacity
