@@ -20,6 +20,7 @@ Commands:
   doctor              Check config, database, port, accounts and clock
   openapi             Print the OpenAPI document of the HTTP API
   completions         Print shell completions (bash, zsh, fish)
+  service             Run byokey as a systemd or launchd service (install, start, stop, status)
   version             Print the version
 
 Options:
@@ -35,6 +36,7 @@ Examples:
   byokey import-claude-code
   echo "$ANTHROPIC_API_KEY" | byokey add-api-key claude -
   byokey status
+  byokey service install
 
 Providers: claude, codex, gemini, copilot, antigravity, qwen, kimi, iflow, kiro, amp
 (aliases such as anthropic, openai, chatgpt, google, github are accepted).
@@ -253,6 +255,46 @@ Options:
 Examples:
   byokey doctor
   byokey doctor -c /etc/byokey/config.yaml --db /var/lib/byokey/byokey.db`,
+  service: `Usage: byokey service install [--user | --system] [-c FILE] [-p PORT] [--print]
+       byokey service uninstall|start|stop|status [--user | --system]
+
+Runs 'byokey serve' under the system's service manager, restarted when it fails.
+Linux: a systemd unit. The user unit (default) is $XDG_CONFIG_HOME/systemd/user/byokey.service
+(~/.config/...): it runs as you, with your config and database, from when you log in (run
+'sudo loginctl enable-linger $USER' to keep it running when you are logged out). --system (as root)
+writes /etc/systemd/system/byokey.service: it runs at boot as the account 'byokey' (created if
+missing), reads /etc/byokey/config.yaml (a copy of -c FILE, else a minimal one) and keeps its
+database in /var/lib/byokey. Both units are sandboxed (read-only system and home, private /tmp,
+no new privileges) with write access to the data folder only.
+macOS: a launchd agent ~/Library/LaunchAgents/io.byokey.server.plist, loaded into your login
+session; logs go to ~/.byokey/logs/service.log.
+Windows: not managed by byokey; the command prints how to use NSSM or Task Scheduler and exits 1.
+
+The service runs this same executable (the compiled byokey, or bun with this script) with the
+config file byokey uses now (or -c FILE) and -p PORT. When server.max_upstream_requests is over 240,
+the unit also sets BUN_CONFIG_MAX_HTTP_REQUESTS, which the runtime reads only at start: install
+again after raising it. 'systemctl reload byokey' (SIGHUP) re-reads the config.
+
+Actions:
+  install     Write the unit (or agent), enable it and start it; again to update it
+  uninstall   Stop and disable it and remove the unit (config and database stay)
+  start/stop  Start or stop the installed service
+  status      The service manager's view (exit 0 running, 3 stopped or not installed)
+
+Options:
+      --user         A service of your user (the default)
+      --system       A system service (Linux, as root)
+  -c, --config FILE  The config file the service uses
+  -p, --port PORT    Listen port, overriding the config
+      --print        Print the unit (or plist) instead of installing it
+
+Examples:
+  byokey service install
+  byokey service install -c ~/byokey.yaml -p 9000
+  byokey service install --print > byokey.service
+  sudo byokey service install --system -c ./config.yaml
+  byokey service status
+  byokey service uninstall`,
   version: `Usage: byokey version
 
 Prints the version. Same as byokey --version.`,

@@ -13,6 +13,7 @@ import { logoutCommand } from './logout.ts'
 import { openapiCommand } from './openapi.ts'
 import { reloadCommand } from './reload.ts'
 import { serveCommand } from './serve.ts'
+import { serviceCommand } from './service.ts'
 import { statusCommand } from './status.ts'
 import { switchCommand } from './switch.ts'
 import { VERSION } from './version.ts'
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   openapi: openapiCommand,
   doctor: doctorCommand,
   completions: (argv) => completionsCommand(argv, Object.keys(COMMANDS)),
+  service: (argv) => serviceCommand(argv),
   version: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])
     else console.log(VERSION)
