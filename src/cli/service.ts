@@ -294,6 +294,16 @@ function installSystemConfig(host: ServiceHost, source: string | undefined, gid:
   chownSync(target, 0, gid)
 }
 
+/** ProtectHome=yes hides home folders from the system service, its executable included. */
+function warnIfInHome(host: ServiceHost, program: string[]): void {
+  const hidden = program.filter((p) => /^\/(home|root|run\/user)(\/|$)/.test(p))
+  if (hidden.length === 0) return
+  host.err(
+    `byokey service: warning: the system service cannot see home folders, so it cannot run ${hidden.join(' ')}.\n` +
+      'Copy byokey to /usr/local/bin (sudo install -m 755 "$(command -v byokey)" /usr/local/bin/) and install from there.',
+  )
+}
+
 function systemdCommand(
   host: ServiceHost,
   action: string,
@@ -319,10 +329,17 @@ function systemdCommand(
       // ProtectHome=read-only: the writable data folder must exist before the unit starts
       mkdirSync(spec.dataDir, { recursive: true, mode: 0o700 })
     }
+    if (opts.scope === 'system') warnIfInHome(host, spec.program)
+    const update = existsSync(sd.unitPath)
     mkdirSync(dirname(sd.unitPath), { recursive: true })
     writeFileSync(sd.unitPath, unit, { mode: 0o644 })
-    host.out(`wrote ${sd.unitPath}`)
-    const code = sd.run([['daemon-reload'], ['enable', SYSTEMD_UNIT_NAME], ['start', SYSTEMD_UNIT_NAME]])
+    host.out(`${update ? 'updated' : 'wrote'} ${sd.unitPath}`)
+    // an updated unit (new binary, new flags) only applies once the running service restarts
+    const code = sd.run([
+      ['daemon-reload'],
+      ['enable', SYSTEMD_UNIT_NAME],
+      [update ? 'restart' : 'start', SYSTEMD_UNIT_NAME],
+    ])
     if (code !== 0) return code
     const journal = opts.scope === 'user' ? 'journalctl --user' : 'journalctl'
     host.out(

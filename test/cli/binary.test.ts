@@ -5,11 +5,12 @@
 
 import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import pkg from '../../package.json' with { type: 'json' }
 import { compile } from '../../scripts/build.ts'
 import { fakeOpenAI } from '../helpers/fakes/index.ts'
 import { runCli, startServer } from '../helpers/process.ts'
+import { execOf, verifyUnit } from '../helpers/service-files.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
 
 const build = tempDir('byokey-bin-')
@@ -81,5 +82,21 @@ describe('compiled binary', () => {
     expect(await server.stop()).toBe(0)
     // the row came from the writer thread, not from the main-thread fallback
     expect(server.lines.some((l) => String(l.msg).startsWith('usage writer thread failed'))).toBe(false)
+  })
+
+  test('service install --print: the unit runs the binary itself, and its ExecStart serves', async () => {
+    using dir = tempDir()
+    const config = dir.join('config.yaml')
+    writeFileSync(config, 'port: 0\n')
+    const env = { HOME: dir.path, XDG_CONFIG_HOME: dir.join('xdg'), BYOKEY_HOME: dir.join('data') }
+    const r = await runCli(['service', 'install', '--print', '-c', config], env, [bin])
+    expect(r.code).toBe(0)
+    expect(await verifyUnit(dir.path, r.stdout, 'user')).toBe('')
+    const { argv, env: unitEnv } = execOf(r.stdout)
+    expect(argv).toEqual([bin, 'serve', '-c', config])
+    mkdirSync(dir.join('data'))
+    await using server = await startServer(argv.slice(2), unitEnv, [argv[0]!])
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200)
+    expect(await server.stop()).toBe(0)
   })
 })

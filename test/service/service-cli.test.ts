@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { type ServiceHost, serviceCommand } from '../../src/cli/service.ts'
 import { fakeTools } from '../helpers/fake-tools.ts'
 import { runCli, SOURCE_CMD, startServer } from '../helpers/process.ts'
+import { execOf, verifyUnit } from '../helpers/service-files.ts'
 import { type TempDir, tempDir } from '../helpers/tmp.ts'
-import { execOf, verifyUnit } from './unit-file.ts'
 
 /** The environment of a user whose home, config and data are all in `dir`. */
 function userEnv(dir: TempDir, path: string): Record<string, string> {
@@ -80,6 +80,11 @@ describe('install, start, stop, status, uninstall through systemctl', () => {
     expect(status.stdout).toContain('active (running)')
     expect((await runCli(['service', 'stop'], env)).code).toBe(0)
     expect((await runCli(['service', 'start'], env)).code).toBe(0)
+    // installing again updates the unit and restarts the service so the change applies
+    const update = await runCli(['service', 'install', '-p', '9101'], env)
+    expect(update.code).toBe(0)
+    expect(update.stdout).toContain(`updated ${unitPath}`)
+    expect(execOf(readFileSync(unitPath, 'utf8')).argv.slice(-3)).toEqual(['serve', '-p', '9101'])
 
     const uninstall = await runCli(['service', 'uninstall'], env)
     expect(uninstall.code).toBe(0)
@@ -91,6 +96,9 @@ describe('install, start, stop, status, uninstall through systemctl', () => {
       'systemctl --user status --no-pager byokey.service',
       'systemctl --user stop byokey.service',
       'systemctl --user start byokey.service',
+      'systemctl --user daemon-reload',
+      'systemctl --user enable byokey.service',
+      'systemctl --user restart byokey.service',
       'systemctl --user disable --now byokey.service',
       'systemctl --user daemon-reload',
     ])
@@ -200,6 +208,15 @@ describe('a system service', () => {
         'systemctl enable byokey.service',
         'systemctl start byokey.service',
       ])
+      // a binary under a home folder is hidden from the system service: said at install
+      const inHome = systemHost(dir, 0, tools.bin)
+      inHome.host.execPath = '/home/alice/.local/bin/byokey'
+      expect(await serviceCommand(['install', '--system'], inHome.host)).toBe(0)
+      expect(inHome.err.join('\n')).toContain('cannot see home folders')
+      expect(inHome.out).toContain(
+        `updated ${dir.join('root', 'etc', 'systemd', 'system', 'byokey.service')}`,
+      )
+      expect(readFileSync(config, 'utf8')).toBe('port: 8080\n')
       // uninstall keeps the config and the data
       expect(await serviceCommand(['uninstall', '--system'], host)).toBe(0)
       expect(existsSync(config)).toBe(true)

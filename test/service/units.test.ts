@@ -12,8 +12,8 @@ import {
   systemdUnit,
   systemdWord,
 } from '../../src/cli/service-units.ts'
+import { execOf, parsePlist, systemdWords, unitValues, verifyUnit } from '../helpers/service-files.ts'
 import { tempDir } from '../helpers/tmp.ts'
-import { execOf, parsePlist, systemdWords, unitValues, verifyUnit } from './unit-file.ts'
 
 /** A host whose every path is under `dir`, with output collected. */
 function hostIn(dir: string, over: Partial<ServiceHost> = {}) {
