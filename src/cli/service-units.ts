@@ -13,8 +13,8 @@ export interface ServiceSpec {
   args: string[]
   /** Variables the service needs that its manager would not give it. */
   env: Record<string, string>
-  /** Folder the service writes (database, control socket, logs). */
-  dataDir: string
+  /** Folders the service writes (database, control socket, logs); the first is its data folder. */
+  writable: string[]
   /** Working folder. */
   workDir: string
   /** A port below 1024 needs the bind capability in the system unit. */
@@ -127,7 +127,7 @@ export function systemdUnit(spec: ServiceSpec, scope: SystemdScope): string {
   lines.push(...SHARED_HARDENING)
   if (scope === 'system') lines.push(...SYSTEM_HARDENING)
   else lines.push('ProtectHome=read-only')
-  lines.push(`ReadWritePaths=${systemdWord(spec.dataDir)}`)
+  lines.push(`ReadWritePaths=${spec.writable.map((p) => systemdWord(p)).join(' ')}`)
   lines.push('', '[Install]', `WantedBy=${scope === 'system' ? 'multi-user.target' : 'default.target'}`, '')
   return lines.join('\n')
 }

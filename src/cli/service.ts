@@ -95,6 +95,13 @@ function serviceEnv(config: Config, base: Record<string, string>): Record<string
   return env
 }
 
+/** The data folder, and the log file's folder when the config names one elsewhere. */
+function writableFor(config: Config, dataDir: string, workDir: string): string[] {
+  const logDir = config.log.file ? dirname(resolve(workDir, config.log.file)) : undefined
+  const inside = logDir === undefined || logDir === dataDir || logDir.startsWith(`${dataDir}/`)
+  return inside ? [dataDir] : [dataDir, logDir]
+}
+
 function isPrivileged(port: number): boolean {
   return port > 0 && port < 1024
 }
@@ -127,7 +134,7 @@ export function buildSpec(
         ...portArgs,
       ],
       env: serviceEnv(config, { BYOKEY_HOME: SYSTEM_STATE_DIR }),
-      dataDir: SYSTEM_STATE_DIR,
+      writable: writableFor(config, SYSTEM_STATE_DIR, SYSTEM_STATE_DIR),
       workDir: SYSTEM_STATE_DIR,
       privilegedPort: isPrivileged(opts.port ?? config.port),
       version: VERSION,
@@ -148,7 +155,7 @@ export function buildSpec(
     program,
     args: ['serve', ...(configFile ? ['-c', configFile] : []), ...portArgs],
     env: serviceEnv(config, base),
-    dataDir: resolve(paths.dataDir),
+    writable: writableFor(config, resolve(paths.dataDir), homeOf(host)),
     workDir: homeOf(host),
     privilegedPort: isPrivileged(opts.port ?? config.port),
     version: VERSION,
@@ -327,7 +334,7 @@ function systemdCommand(
       installSystemConfig(host, configSource, ensureSystemUser(host))
     } else {
       // ProtectHome=read-only: the writable data folder must exist before the unit starts
-      mkdirSync(spec.dataDir, { recursive: true, mode: 0o700 })
+      for (const dir of spec.writable) mkdirSync(dir, { recursive: true, mode: 0o700 })
     }
     if (opts.scope === 'system') warnIfInHome(host, spec.program)
     const update = existsSync(sd.unitPath)

@@ -48,7 +48,7 @@ function spec(program: string[], over: Partial<ServiceSpec> = {}): ServiceSpec {
     program,
     args: ['serve', '-c', '/srv/my configs/config "main".yaml', '-p', '9000'],
     env: { BYOKEY_HOME: '/srv/byokey data', BUN_CONFIG_MAX_HTTP_REQUESTS: '1016' },
-    dataDir: '/srv/byokey data',
+    writable: ['/srv/byokey data'],
     workDir: '/srv',
     privilegedPort: false,
     version: '0.0.0-test',
@@ -165,6 +165,18 @@ describe('systemd units pass systemd-analyze verify', () => {
     expect(envFor(240)['BUN_CONFIG_MAX_HTTP_REQUESTS']).toBeUndefined()
     expect(envFor(241)['BUN_CONFIG_MAX_HTTP_REQUESTS']).toBe('257')
     expect(envFor(1000)['BUN_CONFIG_MAX_HTTP_REQUESTS']).toBe('1016')
+  })
+
+  test('a log file outside the data folder is writable too', () => {
+    using dir = tempDir()
+    const { host } = hostIn(dir.path)
+    const file = dir.join('config.yaml')
+    writeFileSync(file, 'log:\n  file: logs/byokey.log\n')
+    const { spec: s } = buildSpec(host, { scope: 'user', config: file, port: undefined })
+    expect(systemdWords(unitValues(systemdUnit(s, 'user'), 'ReadWritePaths')[0]!, false)).toEqual([
+      `${dir.path}/data`,
+      `${dir.path}/home/logs`,
+    ])
   })
 })
 
