@@ -63,9 +63,22 @@ class ServiceFailure extends Error {}
  * `B:/~BUN/…` on Windows), which is no file a service manager could start.
  */
 export function programOf(execPath: string, script: string | undefined): string[] {
-  if (!script || script.startsWith('/$bunfs/') || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(script)) return [execPath]
+  if (!script || script.startsWith('/$bunfs/') || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(script)) {
+    return [stableBrewPath(execPath)]
+  }
   const file = resolve(script)
   return file !== execPath && existsSync(file) ? [execPath, file] : [execPath]
+}
+
+/**
+ * Homebrew runs a formula from a versioned Cellar folder that the next upgrade deletes; its
+ * `opt/<name>` link follows upgrades, so a service must name that one.
+ */
+function stableBrewPath(execPath: string): string {
+  const m = /^(.*)\/Cellar\/([^/]+)\/[^/]+\/(bin\/[^/]+)$/.exec(execPath)
+  if (!m) return execPath
+  const opt = `${m[1]}/opt/${m[2]}/${m[3]}`
+  return existsSync(opt) ? opt : execPath
 }
 
 interface InstallOptions {

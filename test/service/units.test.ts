@@ -83,6 +83,18 @@ describe('the program a service runs', () => {
     const script = new URL('../../src/main.ts', import.meta.url).pathname
     expect(programOf(process.execPath, script)).toEqual([process.execPath, script])
   })
+
+  test('a Homebrew install names the opt link, which survives upgrades, not the versioned Cellar path', () => {
+    using dir = tempDir()
+    const cellar = dir.join('Cellar', 'byokey', '1.2.3', 'bin', 'byokey')
+    const opt = dir.join('opt', 'byokey', 'bin', 'byokey')
+    mkdirSync(dir.join('Cellar', 'byokey', '1.2.3', 'bin'), { recursive: true })
+    writeFileSync(cellar, '')
+    expect(programOf(cellar, '/$bunfs/root/byokey')).toEqual([cellar])
+    mkdirSync(dir.join('opt', 'byokey', 'bin'), { recursive: true })
+    writeFileSync(opt, '')
+    expect(programOf(cellar, '/$bunfs/root/byokey')).toEqual([opt])
+  })
 })
 
 describe('systemd units pass systemd-analyze verify', () => {
