@@ -7,6 +7,9 @@ Usage:
 
 Commands:
   serve               Run the gateway in the foreground
+  start               Run the gateway in the background, logging to a file
+  stop                Stop the background gateway gracefully
+  restart             Stop and start again with the same options
   reload              Make the running gateway re-read its config file now
   status              Show whether the gateway runs and each provider's login state
   login               Log in to a subscription (claude, codex, copilot) and store the account
@@ -30,6 +33,7 @@ Options:
 Examples:
   byokey serve
   byokey serve -c ./config.yaml -p 9000
+  byokey start -p 9000 && byokey stop
   byokey reload
   byokey login claude
   byokey login codex --no-browser
@@ -66,6 +70,48 @@ Examples:
   byokey serve
   byokey serve --config ~/byokey.yaml --port 9000 --log-level debug
   byokey serve --host 0.0.0.0 --db /var/lib/byokey/byokey.db`,
+  start: `Usage: byokey start [serve options]
+
+Runs 'byokey serve' in the background (its own session, stdin closed, output to the log file),
+writes a pid file beside the database (byokey.pid, mode 0600), waits until /readyz answers and
+prints the URL. If a gateway already runs for this database it says so and exits 1. When the
+gateway does not become ready within 20 s, prints the end of the log and exits 1.
+Log files rotate by size (log.max_size_mb) and optionally daily (log.daily), keeping log.keep old files.
+
+Options (as for serve):
+  -c, --config FILE     Config file (YAML, or JSON by .json extension)
+  -p, --port PORT       Listen port (default 8018; 0 picks a free port)
+      --host HOST       Listen address (default 127.0.0.1)
+      --db PATH         SQLite database (default ~/.byokey/byokey.db); the pid file goes beside it
+      --log-file PATH   Log file (default ~/.byokey/byokey.log, or $BYOKEY_HOME/byokey.log)
+      --log-level LEVEL trace, debug, info, warn, error, fatal or silent (default info)
+
+Examples:
+  byokey start
+  byokey start -c ~/byokey.yaml -p 9000
+  byokey start --log-file /tmp/byokey.log && tail -f /tmp/byokey.log`,
+  stop: `Usage: byokey stop [--db PATH]
+
+Stops the gateway that serves this database: asks it over its control socket (in-flight requests
+finish, usage is written), else sends SIGTERM to the pid file's process after checking that it is
+byokey. Waits until the process is gone and its port closed. A stale pid file (the process is gone,
+or the pid now belongs to another program) is removed and that process is left alone.
+Exits 1 when nothing was running.
+
+Options:
+      --db PATH   SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey stop
+  byokey stop --db /srv/byokey/byokey.db`,
+  restart: `Usage: byokey restart [serve options]
+
+Stops the background gateway and starts it again. Without options it reuses the options it was
+started with (kept in its pid file); with options, those replace them.
+
+Examples:
+  byokey restart
+  byokey restart -p 9001 --log-level debug`,
   reload: `Usage: byokey reload
 
 Asks the running gateway (through its control socket) to re-read its config file now.

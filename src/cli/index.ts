@@ -12,9 +12,12 @@ import { loginCommand } from './login.ts'
 import { logoutCommand } from './logout.ts'
 import { openapiCommand } from './openapi.ts'
 import { reloadCommand } from './reload.ts'
+import { restartCommand } from './restart.ts'
 import { serveCommand } from './serve.ts'
 import { serviceCommand } from './service.ts'
+import { startCommand } from './start.ts'
 import { statusCommand } from './status.ts'
+import { stopCommand } from './stop.ts'
 import { switchCommand } from './switch.ts'
 import { VERSION } from './version.ts'
 
@@ -22,6 +25,9 @@ type Command = (argv: string[]) => Promise<number>
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  start: startCommand,
+  stop: stopCommand,
+  restart: restartCommand,
   reload: reloadCommand,
   status: statusCommand,
   accounts: accountsCommand,

@@ -30,28 +30,37 @@ function warnIfConfigExposed(log: Logger, snap: ConfigSnapshot): void {
   )
 }
 
-export async function serveCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    config: { type: 'string', short: 'c' },
-    port: { type: 'string', short: 'p' },
-    host: { type: 'string' },
-    db: { type: 'string' },
-    'log-file': { type: 'string' },
-    'log-level': { type: 'string' },
-  })
-  if (values.help) {
-    console.log(COMMAND_HELP['serve'])
-    return 0
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`serve takes no arguments (got '${positionals.join(' ')}')`)
+/** The options of `serve`, which `start` and `restart` pass on to it. */
+export const SERVE_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  db: { type: 'string' },
+  'log-file': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const
+
+/** `serve` options parsed and checked; usage errors name `command`. */
+export function parseServeOptions(argv: string[], command: string) {
+  const { values, positionals } = parseCommand(argv, SERVE_OPTIONS)
+  if (positionals.length > 0 && !values.help)
+    throw new UsageError(`${command} takes no arguments (got '${positionals.join(' ')}')`)
   const level = values['log-level']
   if (level !== undefined && !LEVELS.has(level)) {
     throw new UsageError(`--log-level must be one of ${[...LEVELS].join(', ')} (got '${level}')`)
   }
+  return { values, port: intFlag('port', values.port, 0, 65535), level }
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values, port, level } = parseServeOptions(argv, 'serve')
+  if (values.help) {
+    console.log(COMMAND_HELP['serve'])
+    return 0
+  }
   const paths = resolvePaths()
   const overrides: Overrides = {
-    port: intFlag('port', values.port, 0, 65535),
+    port,
     host: values.host,
     log: { level, file: values['log-file'] },
   }
@@ -112,6 +121,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         config_file: config.current.file ?? null,
         config_version: config.current.version,
         uptime_s: Math.round(process.uptime()),
+        started_at: new Date(Date.now() - process.uptime() * 1000).toISOString(),
       }),
       reload: () => config.reload(),
       shutdown: () => void shutdown('control socket'),

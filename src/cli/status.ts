@@ -3,7 +3,7 @@
 import { PROVIDER_IDS } from '../providers/ids.ts'
 import { callControl } from '../server/control.ts'
 import type { Account } from '../store/types.ts'
-import { accountJson, accountName, describeAccount } from './account-format.ts'
+import { accountJson, accountName, describeAccount, formatDuration } from './account-format.ts'
 import { parseCommand } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
 import { noExtraArgs } from './provider-arg.ts'
@@ -42,6 +42,9 @@ export async function statusCommand(argv: string[]): Promise<number> {
             pid: server['pid'] ?? null,
             url: server['url'] ?? null,
             version: server['version'] ?? null,
+            uptime_s: server['uptime_s'] ?? null,
+            started_at: server['started_at'] ?? null,
+            config_file: server['config_file'] ?? null,
           }
         : { running: false },
       database: file,
@@ -59,6 +62,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
   }
 
   console.log(server ? `server: running (pid ${server['pid']}, ${server['url']})` : 'server: not running')
+  if (server) {
+    const uptime = formatDuration(Number(server['uptime_s'] ?? 0) * 1000)
+    const config = server['config_file'] ?? '(built-in defaults)'
+    console.log(`  version ${server['version']}, up ${uptime}, config ${config}`)
+  }
   const width = Math.max(...providers.map((p) => p.length)) + 2
   for (const p of providers) {
     const list = byProvider.get(p) ?? []
