@@ -1,12 +1,14 @@
 /**
  * The process logger: pino on the main thread (worker-thread transports break inside a compiled
- * binary), JSON lines by default, pretty on a terminal, synchronous so the last line before exit
- * is never lost. Secrets are redacted by key name at any depth, so a token can't leak through
- * a nested object someone logs later; URL credentials are stripped from request paths and
- * errors; a log file is private (0600) like the database.
+ * binary), JSON lines by default, pretty on a terminal, synchronous on stdout so the last line
+ * before exit is never lost. Secrets are redacted by key name at any depth, so a token can't leak
+ * through a nested object someone logs later; URL credentials are stripped from request paths and
+ * errors; a log file is private (0600) like the database, and rotates (`openLogFile`).
  */
+import { basename, dirname } from 'node:path'
 import pino, { type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
+import { createStream } from 'rotating-file-stream'
 import type { LogLevelName } from './config/schema.ts'
 import { isSecretKey, normalizeKey, SECRET_KEY_LIST } from './config/secrets.ts'
 import { ensurePrivateFile } from './store/private-file.ts'
@@ -170,10 +172,60 @@ export interface LogOptions {
   level: LogLevelName
   /** `auto`: pretty when the destination is a terminal. BYOKEY's `text` means pretty. */
   format?: 'auto' | 'json' | 'pretty' | 'text'
-  /** Log to this file (JSON lines) instead of stdout. */
-  file?: string
-  /** A destination for tests; wins over `file`. */
+  /** JSON lines go here instead of stdout: a log file (`openLogFile`), or a test's sink. */
   stream?: DestinationStream
+}
+
+export interface LogRotation {
+  /** Rotate when the file passes this many bytes; 0: never by size. */
+  maxBytes: number
+  /** Also rotate at local midnight. */
+  daily: boolean
+  /** Rotated files kept: `<file>.1` (newest) … `<file>.<keep>`; older ones are deleted. */
+  keep: number
+}
+
+export interface LogFile {
+  stream: DestinationStream
+  /** The looser mode the file had before it was tightened to 0600, if it had one. */
+  loosened?: number
+  /** Writes out what is buffered and closes the file: call before the process exits. */
+  close(): Promise<void>
+}
+
+/**
+ * A private (0600) log file that rotates by size and/or day, renaming `<file>` to `<file>.1` and
+ * so on (a rename keeps the mode, and new files are created 0600). A plain writable stream handed
+ * to pino: a pino transport would run in a worker, which a compiled binary cannot load.
+ */
+export function openLogFile(file: string, rotation: LogRotation): LogFile {
+  // Private like the database: the log names accounts, models and client addresses.
+  const loosened = ensurePrivateFile(file)
+  if (rotation.maxBytes <= 0 && !rotation.daily) {
+    const dest = pino.destination({ dest: file, sync: true, mode: 0o600 })
+    return { stream: dest, loosened, close: async () => dest.flushSync() }
+  }
+  const name = basename(file)
+  const stream = createStream((index: number | null) => (index === null ? name : `${name}.${index}`), {
+    path: dirname(file),
+    mode: 0o600,
+    rotate: rotation.keep,
+    ...(rotation.maxBytes > 0 ? { size: `${Math.max(1, Math.round(rotation.maxBytes))}B` as const } : {}),
+    ...(rotation.daily ? { interval: '1d' as const } : {}),
+  })
+  // A failed rotation must not take the gateway down: report it where a supervisor sees it.
+  stream.on('error', (err) => process.stderr.write(`byokey: log file ${file}: ${err.message}\n`))
+  return {
+    stream,
+    loosened,
+    close: () =>
+      new Promise<void>((done) => {
+        if (stream.writableFinished || stream.destroyed) return done()
+        stream.once('finish', () => done())
+        stream.once('error', () => done())
+        stream.end()
+      }),
+  }
 }
 
 export function createLogger(opts: LogOptions): Logger {
@@ -187,18 +239,6 @@ export function createLogger(opts: LogOptions): Logger {
     serializers: { err: serializeError },
   }
   if (opts.stream) return pino(base, opts.stream)
-  if (opts.file) {
-    // Private like the database: the log names accounts, models and client addresses.
-    const loosened = ensurePrivateFile(opts.file)
-    const log = pino(base, pino.destination({ dest: opts.file, sync: true, mode: 0o600 }))
-    if (loosened !== undefined) {
-      log.warn(
-        { file: opts.file, mode: `0${loosened.toString(8)}` },
-        'log file was readable by other users: tightened to 0600',
-      )
-    }
-    return log
-  }
   const wantPretty =
     opts.format === 'pretty' ||
     opts.format === 'text' ||

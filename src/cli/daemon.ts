@@ -152,7 +152,8 @@ export async function startDaemon(argv: string[]): Promise<number> {
   child.unref()
   const rec: PidRecord = {
     pid: child.pid,
-    command: commandOf(child.pid) ?? argvOfChild.join(' '),
+    // what the OS will show once the exec is done; re-read below when the server is ready
+    command: argvOfChild.join(' '),
     args,
     log_file: logFile,
     started_at: new Date().toISOString(),
@@ -161,8 +162,9 @@ export async function startDaemon(argv: string[]): Promise<number> {
   writePidFile(files.pidFile, rec)
 
   let url: string | undefined
+  const exited = () => child.exitCode !== null || child.signalCode !== null
   const ready = await until(async () => {
-    if (child.exitCode !== null || commandOf(child.pid) === undefined) return true
+    if (exited()) return true
     if (url === undefined) {
       const res = await callControl(files.socket, 'status')
       if (res?.status === 200 && typeof res.body['url'] === 'string') url = res.body['url']
@@ -174,15 +176,14 @@ export async function startDaemon(argv: string[]): Promise<number> {
       return false
     }
   }, START_WAIT_MS)
-  const alive = child.exitCode === null && commandOf(child.pid) !== undefined
-  if (!ready || !alive || url === undefined) {
-    if (alive) child.kill('SIGTERM') // our own child, which never became ready
+  if (!ready || exited() || url === undefined) {
+    const why = exited() ? 'it exited' : `not ready within ${START_WAIT_MS / 1000} s`
+    if (!exited()) child.kill('SIGTERM') // our own child, which never became ready
     removePidFile(files.pidFile)
-    const why = alive ? `not ready within ${START_WAIT_MS / 1000} s` : 'it exited'
     console.error(`byokey: the server did not start (${why}). Last lines of ${logFile}:\n${logTail(logFile)}`)
     return 1
   }
-  writePidFile(files.pidFile, { ...rec, url })
+  writePidFile(files.pidFile, { ...rec, command: commandOf(child.pid) ?? rec.command, url })
   console.log(`byokey is running at ${url} (pid ${child.pid})`)
   console.log(`logs: ${logFile}`)
   return 0

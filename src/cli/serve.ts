@@ -5,7 +5,7 @@ import { resolvePaths } from '../config/paths.ts'
 import type { LogLevelName } from '../config/schema.ts'
 import { exposedConfigMode } from '../config/secrets.ts'
 import { ConfigRef, type ConfigSnapshot } from '../config/snapshot.ts'
-import { createLogger, type Logger } from '../log.ts'
+import { createLogger, type LogFile, type Logger, openLogFile } from '../log.ts'
 import { type ControlServer, startControl } from '../server/control.ts'
 import { startGateway } from '../server/serve.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
@@ -92,11 +92,45 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw e
   }
   const boot = config.current.config
-  log = createLogger({ level: boot.log.level as LogLevelName, format: boot.log.format, file: boot.log.file })
-  for (const w of early.warn) log.warn(w)
+  const { log: logConfig } = boot
+  let logFile: LogFile | undefined
+  try {
+    logFile = logConfig.file
+      ? openLogFile(logConfig.file, {
+          maxBytes: logConfig.max_size_mb * 1024 * 1024,
+          daily: logConfig.daily,
+          keep: logConfig.keep,
+        })
+      : undefined
+  } catch (e) {
+    console.error(`byokey: cannot open the log file ${logConfig.file}: ${(e as Error).message}`)
+    return 1
+  }
+  log = createLogger({
+    level: logConfig.level as LogLevelName,
+    format: logConfig.format,
+    stream: logFile?.stream,
+  })
+  if (logFile?.loosened !== undefined) {
+    log.warn(
+      { file: logConfig.file, mode: `0${logFile.loosened.toString(8)}` },
+      'log file was readable by other users: tightened to 0600',
+    )
+  }
+  try {
+    return await run(log, config, resolve(values.db ?? paths.dbFile), early.warn)
+  } finally {
+    // buffered lines reach the file before the process exits
+    await logFile?.close()
+  }
+}
+
+/** Runs the gateway until it is told to stop; the exit code. */
+async function run(log: Logger, config: ConfigRef, dbFile: string, earlyWarnings: string[]): Promise<number> {
+  const boot = config.current.config
+  for (const w of earlyWarnings) log.warn(w)
   warnIfConfigExposed(log, config.current)
 
-  const dbFile = resolve(values.db ?? paths.dbFile)
   let store: ReturnType<typeof openSqliteStore>
   try {
     const warn = log

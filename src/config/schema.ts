@@ -99,6 +99,12 @@ export const LogConfig = Obj({
     default: 'auto',
   }),
   file: T.Optional(Str({ minLength: 1 })),
+  /** Ours: rotate the log file when it passes this many megabytes (fractions allowed); 0: never by size. */
+  max_size_mb: T.Number({ minimum: 0, default: 10 }),
+  /** Ours: also rotate the log file at local midnight. */
+  daily: T.Boolean({ default: false }),
+  /** Ours: rotated log files kept (byokey.log.1 newest … byokey.log.N); older ones are deleted. */
+  keep: T.Integer({ minimum: 1, maximum: 1000, default: 5 }),
 })
 
 /** Ours: server limits and timing. */

@@ -5,9 +5,10 @@
 
 import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import pkg from '../../package.json' with { type: 'json' }
 import { compile } from '../../scripts/build.ts'
+import { daemonIn, portClosed } from '../helpers/daemon.ts'
 import { fakeOpenAI } from '../helpers/fakes/index.ts'
 import { runCli, startServer } from '../helpers/process.ts'
 import { execOf, verifyUnit } from '../helpers/service-files.ts'
@@ -98,5 +99,32 @@ describe('compiled binary', () => {
     await using server = await startServer(argv.slice(2), unitEnv, [argv[0]!])
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200)
     expect(await server.stop()).toBe(0)
+  })
+
+  test('start runs the binary itself in the background; its log rotates into private files; stop ends it', async () => {
+    using dir = tempDir()
+    const config = dir.join('config.yaml')
+    writeFileSync(config, 'port: 0\nlog:\n  max_size_mb: 0.002\n  keep: 2\n')
+    await using d = daemonIn(dir, [bin])
+    const start = await d.run('start', '-c', config)
+    expect(start.code).toBe(0)
+    const rec = d.readPid()
+    // the binary runs itself: no runtime, no script path in front of `serve`
+    expect(rec.command.startsWith(`${bin} serve `)).toBe(true)
+    for (let i = 0; i < 40; i++)
+      expect((await fetch(`${rec.url}/healthz?key=AIzaRotated${i}`)).status).toBe(200)
+    expect((await d.run('stop')).code).toBe(0)
+    expect(await portClosed(rec.url)).toBe(true)
+    expect(existsSync(d.pidFile)).toBe(false)
+    const logs = readdirSync(dir.path)
+      .filter((f) => f.startsWith('byokey.log'))
+      .sort()
+    expect(logs).toEqual(['byokey.log', 'byokey.log.1', 'byokey.log.2'])
+    for (const f of logs) {
+      expect({ f, mode: statSync(dir.join(f)).mode & 0o777 }).toEqual({ f, mode: 0o600 })
+      expect(readFileSync(dir.join(f), 'utf8')).not.toContain('AIzaRotated')
+    }
+    // the last line before exit reached the file
+    expect(readFileSync(dir.join('byokey.log'), 'utf8')).toContain('"msg":"stopped"')
   })
 })

@@ -7,59 +7,10 @@ import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import pkg from '../../package.json' with { type: 'json' }
+import { alive, daemonIn, portClosed } from '../helpers/daemon.ts'
 import { fakeOpenAI } from '../helpers/fakes/index.ts'
-import { runCli, SOURCE_CMD } from '../helpers/process.ts'
-import { type TempDir, tempDir, waitFor } from '../helpers/tmp.ts'
-
-interface PidFile {
-  pid: number
-  url: string
-  command: string
-  args: string[]
-}
-
-/** byokey commands with `dir` as home; stops what `start` left running when disposed, whatever happened. */
-export function daemonIn(dir: TempDir, cmd: string[] = SOURCE_CMD) {
-  const env = { BYOKEY_HOME: dir.path, HOME: dir.path }
-  const pidFile = dir.join('byokey.pid')
-  const started = new Set<number>()
-  const readPid = (): PidFile => JSON.parse(readFileSync(pidFile, 'utf8')) as PidFile
-  return {
-    pidFile,
-    readPid,
-    async run(...args: string[]) {
-      const r = await runCli(args, env, cmd)
-      if (existsSync(pidFile)) started.add(readPid().pid)
-      return r
-    },
-    async [Symbol.asyncDispose]() {
-      if (existsSync(pidFile)) started.add(readPid().pid)
-      if ([...started].some(alive)) await runCli(['stop'], env, cmd)
-      for (const pid of started) if (alive(pid) && isByokey(pid)) process.kill(pid, 'SIGKILL')
-    },
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') !== ''
-  } catch {
-    return false
-  }
-}
-
-function isByokey(pid: number): boolean {
-  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serve')
-}
-
-async function portClosed(url: string): Promise<boolean> {
-  try {
-    await fetch(`${url}/healthz`)
-    return false
-  } catch {
-    return true
-  }
-}
+import { runCli } from '../helpers/process.ts'
+import { tempDir, waitFor } from '../helpers/tmp.ts'
 
 function modeOf(path: string): number {
   return statSync(path).mode & 0o777

@@ -6,7 +6,7 @@ describe('config loading', () => {
     const c = defaultConfig()
     expect(c.port).toBe(8018)
     expect(c.host).toBe('127.0.0.1')
-    expect(c.log).toEqual({ level: 'info', format: 'auto' })
+    expect(c.log).toEqual({ level: 'info', format: 'auto', max_size_mb: 10, daily: false, keep: 5 })
     expect(c.server.body_limit_bytes).toBe(50 * 1024 * 1024)
     expect(c.providers).toEqual({})
     expect(c.upstreams).toEqual([])
