@@ -48,6 +48,8 @@ Providers: claude, codex, gemini, copilot, antigravity, qwen, kimi, iflow, kiro,
 Files:
   config    $BYOKEY_HOME/config.yaml, else $XDG_CONFIG_HOME/byokey/config.yaml (~/.config/byokey/config.yaml)
   database  $BYOKEY_HOME/byokey.db, else ~/.byokey/byokey.db
+  pid file  byokey.pid beside the database (written by start)
+  log       $BYOKEY_HOME/byokey.log, else ~/.byokey/byokey.log (start; rotated to byokey.log.1 …)
 
 Exit codes: 0 ok, 1 runtime error, 2 usage error.`
 
@@ -122,9 +124,10 @@ Examples:
   byokey reload`,
   status: `Usage: byokey status [--db PATH] [--json]
 
-Shows whether a gateway runs (asked through the control socket beside the database), then one line
-per provider: how many accounts, the active one, its kind (oauth or api_key), its token state
-(ok, expired, needs_login, refresh_failed), when its access token expires and its last error.
+Shows whether a gateway runs (asked through the control socket beside the database) with its pid,
+URL, version, uptime and config file, then one line per provider: how many accounts, the active
+one, its kind (oauth or api_key), its token state (ok, expired, needs_login, refresh_failed), when
+its access token expires and its last error.
 claude, codex, copilot and gemini are listed even when not logged in. Reads the database directly,
 so it works with or without a running gateway. Never prints a token.
 
