@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { parseConfig } from '../config/load.ts'
 import { resolvePaths } from '../config/paths.ts'
 import { callControl } from '../server/control.ts'
 import { ensurePrivateFile } from '../store/private-file.ts'
@@ -100,11 +101,28 @@ function dropStalePidFile(files: DaemonFiles): void {
   console.error(`byokey: removed stale pid file ${files.pidFile} (${why})`)
 }
 
-/** The `serve` arguments for `argv` (start's options) with every path made absolute. */
+/** The config file's `log.file`, when it names one (a broken file is reported by `serve` itself). */
+function configuredLogFile(file: string): string | undefined {
+  try {
+    return existsSync(file) ? parseConfig(readFileSync(file, 'utf8'), file).config.log.file : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The `serve` arguments for `argv` (start's options) with every path made absolute. The log goes
+ * to `--log-file`, else the config's `log.file`, else `byokey.log` in the data folder.
+ */
 export function serveArgs(argv: string[]): { args: string[]; files: DaemonFiles; logFile: string } {
   const { values } = parseServeOptions(argv, 'start')
   const files = daemonFiles(values.db)
-  const logFile = resolve(values['log-file'] ?? join(resolvePaths().dataDir, 'byokey.log'))
+  const paths = resolvePaths()
+  const logFile = resolve(
+    values['log-file'] ??
+      configuredLogFile(values.config ? resolve(values.config) : paths.configFile) ??
+      join(paths.dataDir, 'byokey.log'),
+  )
   const args: string[] = []
   if (values.config !== undefined) args.push('--config', resolve(values.config))
   if (values.port !== undefined) args.push('--port', values.port)

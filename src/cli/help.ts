@@ -85,7 +85,8 @@ Options (as for serve):
   -p, --port PORT       Listen port (default 8018; 0 picks a free port)
       --host HOST       Listen address (default 127.0.0.1)
       --db PATH         SQLite database (default ~/.byokey/byokey.db); the pid file goes beside it
-      --log-file PATH   Log file (default ~/.byokey/byokey.log, or $BYOKEY_HOME/byokey.log)
+      --log-file PATH   Log file (default: the config's log.file, else ~/.byokey/byokey.log,
+                        or $BYOKEY_HOME/byokey.log)
       --log-level LEVEL trace, debug, info, warn, error, fatal or silent (default info)
 
 Examples:

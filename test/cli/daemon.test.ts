@@ -196,6 +196,18 @@ describe('byokey start / stop / restart', () => {
     expect(d.readPid().args).not.toContain(dir.join('config.yaml'))
   })
 
+  test("without --log-file, start logs to the config's log.file", async () => {
+    using dir = tempDir()
+    const logFile = dir.join('var', 'gateway.log')
+    writeFileSync(dir.join('config.yaml'), `port: 0\nlog:\n  file: ${logFile}\n`)
+    await using d = daemonIn(dir)
+    const r = await d.run('start')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`logs: ${logFile}`)
+    expect(readFileSync(logFile, 'utf8')).toContain('"byokey listening"')
+    expect(existsSync(dir.join('byokey.log'))).toBe(false)
+  })
+
   test('a server that cannot start: exit 1 with the end of its log, no pid file, nothing left running', async () => {
     using dir = tempDir()
     writeFileSync(dir.join('config.yaml'), 'port: 0\nlog:\n  level: shouting\n')
