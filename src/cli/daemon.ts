@@ -10,6 +10,7 @@ import { resolvePaths } from '../config/paths.ts'
 import { callControl } from '../server/control.ts'
 import { ensurePrivateFile } from '../store/private-file.ts'
 import {
+  claimPidFile,
   commandOf,
   identify,
   type PidRecord,
@@ -152,20 +153,31 @@ export async function startDaemon(argv: string[]): Promise<number> {
     return 1
   }
   dropStalePidFile(files)
+  // held by this process until the server runs, so a second `start` now sees a live byokey
+  if (!claimPidFile(files.pidFile, { pid: process.pid, command: commandOf(process.pid) })) {
+    const other = readPidFile(files.pidFile)
+    console.error(`byokey is already starting or running (pid ${other?.pid ?? 'unknown'})`)
+    return 1
+  }
 
-  ensurePrivateFile(logFile)
-  const out = openSync(logFile, 'a', 0o600)
   const argvOfChild = [...selfCommand(), 'serve', ...args]
   let child: ReturnType<typeof Bun.spawn>
   try {
-    child = Bun.spawn(argvOfChild, {
-      cwd: dirname(files.db),
-      env: process.env,
-      stdio: ['ignore', out, out],
-      detached: true,
-    })
-  } finally {
-    closeSync(out)
+    ensurePrivateFile(logFile)
+    const out = openSync(logFile, 'a', 0o600)
+    try {
+      child = Bun.spawn(argvOfChild, {
+        cwd: dirname(files.db),
+        env: process.env,
+        stdio: ['ignore', out, out],
+        detached: true,
+      })
+    } finally {
+      closeSync(out)
+    }
+  } catch (e) {
+    removePidFile(files.pidFile)
+    throw e
   }
   child.unref()
   const rec: PidRecord = {
@@ -184,8 +196,11 @@ export async function startDaemon(argv: string[]): Promise<number> {
   const ready = await until(async () => {
     if (exited()) return true
     if (url === undefined) {
+      // another server that won a race for this socket is not ours to report
       const res = await callControl(files.socket, 'status')
-      if (res?.status === 200 && typeof res.body['url'] === 'string') url = res.body['url']
+      if (res?.status === 200 && res.body['pid'] === child.pid && typeof res.body['url'] === 'string') {
+        url = res.body['url']
+      }
       if (url === undefined) return false
     }
     try {
@@ -197,7 +212,7 @@ export async function startDaemon(argv: string[]): Promise<number> {
   if (!ready || exited() || url === undefined) {
     const why = exited() ? 'it exited' : `not ready within ${START_WAIT_MS / 1000} s`
     if (!exited()) child.kill('SIGTERM') // our own child, which never became ready
-    removePidFile(files.pidFile)
+    if (readPidFile(files.pidFile)?.pid === child.pid) removePidFile(files.pidFile)
     console.error(`byokey: the server did not start (${why}). Last lines of ${logFile}:\n${logTail(logFile)}`)
     return 1
   }

@@ -3,9 +3,8 @@
  * it later (its command line, so a recycled pid that now belongs to another program is never
  * signalled), and the options it was started with (for `restart`).
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { ensurePrivateFile } from '../store/private-file.ts'
 
 export interface PidRecord {
   pid: number
@@ -37,9 +36,30 @@ export function readPidFile(file: string): PidRecord | undefined {
   }
 }
 
+/** `rec` in a private file beside `file`, so the pid file itself only ever appears whole. */
+function writeTemp(file: string, rec: PidRecord): string {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify(rec, null, 2)}\n`, { mode: 0o600 })
+  return tmp
+}
+
 export function writePidFile(file: string, rec: PidRecord): void {
-  ensurePrivateFile(file)
-  writeFileSync(file, `${JSON.stringify(rec, null, 2)}\n`, { mode: 0o600 })
+  renameSync(writeTemp(file, rec), file)
+}
+
+/** Creates the pid file only if there is none: of two `start`s at once, one gets it. Whether this one did. */
+export function claimPidFile(file: string, rec: PidRecord): boolean {
+  const tmp = writeTemp(file, rec)
+  try {
+    linkSync(tmp, file) // fails when the file exists; never shows a half-written file
+    return true
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw e
+  } finally {
+    rmSync(tmp, { force: true })
+  }
 }
 
 export function removePidFile(file: string): void {

@@ -86,6 +86,20 @@ describe('byokey start / stop / restart', () => {
     expect(nothing.stderr).toContain('byokey is not running')
   })
 
+  test('two starts at once: one server, the other start refuses', async () => {
+    using dir = tempDir()
+    await using d = daemonIn(dir)
+    const [a, b] = await Promise.all([d.run('start', '-p', '0'), d.run('start', '-p', '0')])
+    expect([a.code, b.code].sort()).toEqual([0, 1])
+    const loser = a.code === 1 ? a : b
+    expect(loser.stderr).toMatch(/byokey is already (starting or )?running/)
+    const rec = d.readPid()
+    expect((await fetch(`${rec.url}/readyz`)).status).toBe(200)
+    const listening = readFileSync(dir.join('byokey.log'), 'utf8').split('"byokey listening"').length - 1
+    expect(listening).toBe(1)
+    expect((await d.run('stop')).code).toBe(0)
+  })
+
   test('stop lets an in-flight request finish and writes its usage row', async () => {
     using dir = tempDir()
     await using up = fakeOpenAI({
