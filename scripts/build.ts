@@ -11,13 +11,19 @@ import { basename, join } from 'node:path'
 const root = join(import.meta.dir, '..')
 const dist = join(root, 'dist')
 
-const TARGETS = [
+/** Every release target: Bun's `--target` and the file name `--all` writes into dist/. */
+export const TARGETS = [
   { target: 'bun-linux-x64', out: 'byokey-linux-x64' },
   { target: 'bun-linux-arm64', out: 'byokey-linux-arm64' },
   { target: 'bun-darwin-x64', out: 'byokey-darwin-x64' },
   { target: 'bun-darwin-arm64', out: 'byokey-darwin-arm64' },
   { target: 'bun-windows-x64', out: 'byokey-windows-x64.exe' },
 ] as const
+
+/** Hex SHA-256 of a file, as SHA256SUMS lists it. */
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex')
+}
 
 /** Compiles src/main.ts into a standalone executable; true on success. */
 export async function compile(outfile: string, target?: string): Promise<boolean> {
@@ -53,8 +59,7 @@ async function main(): Promise<number> {
   for (const t of TARGETS) {
     const out = join(dist, t.out)
     if (await compile(out, t.target)) {
-      const digest = createHash('sha256').update(readFileSync(out)).digest('hex')
-      sums.push(`${digest}  ${basename(out)}`)
+      sums.push(`${sha256File(out)}  ${basename(out)}`)
       console.log(`${t.target}: ${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`)
     } else {
       failed++
