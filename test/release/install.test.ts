@@ -1,0 +1,256 @@
+/**
+ * A release as its users get it: `release.ts` builds the linux-x64 archive (one compile, ~10 s),
+ * a local HTTP server on 127.0.0.1 serves the release folder, `install.sh` (run by dash, the
+ * strictest POSIX shell at hand, and by bash) installs from it into a temp prefix, and the
+ * installed binary then serves a real request. Also: a damaged archive is refused, the platform
+ * detection and its errors, and the Homebrew formula's sha256 values.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pkg from '../../package.json' with { type: 'json' }
+import { sha256File } from '../../scripts/build.ts'
+import { RELEASES_URL, REPOSITORY_URL } from '../../scripts/release.ts'
+import { fakeOpenAI, startFake } from '../helpers/fakes/index.ts'
+import { ROOT, runCli, startServer } from '../helpers/process.ts'
+import { tempDir } from '../helpers/tmp.ts'
+
+const VERSION = pkg.version
+const ARCHIVE = `byokey-${VERSION}-linux-x64.tar.gz`
+const release = tempDir('byokey-release-')
+const installSh = release.join('install.sh')
+
+/**
+ * The release folder over HTTP: `/good/<file>` as built, `/bad/<file>` with one byte of every
+ * archive flipped (what a broken mirror or a tampering proxy would hand out).
+ */
+const mirror = startFake(async (req) => {
+  const m = new URL(req.url).pathname.match(/^\/(good|bad)\/([\w.-]+)$/)
+  const file = m ? Bun.file(release.join(m[2]!)) : undefined
+  if (!m || !file || !(await file.exists())) return new Response('not found', { status: 404 })
+  if (m[1] === 'good' || !m[2]!.endsWith('.tar.gz')) return new Response(file)
+  const bytes = new Uint8Array(await file.arrayBuffer())
+  bytes[bytes.length >> 1]! ^= 0xff
+  return new Response(bytes)
+})
+
+/** Runs install.sh with `shell`, HOME in a temp dir and downloads from the local mirror. */
+function install(args: string[], env: Record<string, string>, shell = 'dash') {
+  return runCli(args, { BYOKEY_DOWNLOAD_URL: `${mirror.url}/good`, ...env }, [shell, installSh])
+}
+
+beforeAll(async () => {
+  const r = await runCli(['--targets', 'linux-x64', '--out', release.path], {}, [
+    process.execPath,
+    join(ROOT, 'scripts', 'release.ts'),
+  ])
+  expect(r.stderr).not.toContain('build failed')
+  expect(r.code).toBe(0)
+  expect(readdirSync(release.path).sort()).toEqual(['SHA256SUMS', ARCHIVE, 'byokey.rb', 'install.sh'])
+}, 120_000)
+
+afterAll(async () => {
+  await mirror.stop()
+  release[Symbol.dispose]()
+})
+
+describe('install.sh against a local release folder', () => {
+  const home = tempDir('byokey-home-')
+  const prefix = home.join('opt')
+  const bin = join(prefix, 'bin', 'byokey')
+  afterAll(() => home[Symbol.dispose]())
+
+  test('installs the verified linux-x64 binary into PREFIX/bin and says the folder is not on PATH', async () => {
+    const before = mirror.requests.length
+    const r = await install(['--prefix', prefix], { HOME: home.path })
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`byokey ${VERSION} installed to ${bin}\n`)
+    expect(r.stdout).toContain(`note: ${join(prefix, 'bin')} is not on your PATH`)
+    expect(r.stdout).toContain(`export PATH="${join(prefix, 'bin')}:$PATH"`)
+    expect(statSync(bin).mode & 0o777).toBe(0o755)
+    expect(readdirSync(join(prefix, 'bin'))).toEqual(['byokey'])
+    expect(mirror.requests.slice(before).map((q) => q.path)).toEqual(['/good/SHA256SUMS', `/good/${ARCHIVE}`])
+  })
+
+  test('the installed binary answers --version and serves a request through a fake upstream', async () => {
+    expect(existsSync(bin)).toBe(true)
+    const v = await runCli(['--version'], { HOME: home.path }, [bin])
+    expect(v.code).toBe(0)
+    expect(v.stdout.trim()).toBe(VERSION)
+
+    using state = tempDir()
+    await using up = fakeOpenAI({ text: 'hello from upstream', usage: { input: 5, output: 2 } })
+    const config = state.join('config.yaml')
+    writeFileSync(
+      config,
+      `port: 0\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+    )
+    const env = { HOME: state.path, BYOKEY_HOME: state.path }
+
+    // ---- SERVER LIFECYCLE: swap this block for `byokey start -c <config>` / `status` / `stop` once
+    // those commands exist (assert: status shows the pid and URL; after stop the port is closed and
+    // the pid file is gone). Everything outside this block stays as it is.
+    await using server = await startServer(['-c', config], env, [bin])
+    const url = server.url
+    const stopServer = async () => expect(await server.stop()).toBe(0)
+    // ---- END SERVER LIFECYCLE
+
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'up/m', messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { choices: { message: { content: string } }[] }
+    expect(body.choices[0]!.message.content).toBe('hello from upstream')
+    expect(up.requests).toHaveLength(1)
+    await stopServer()
+    expect(
+      await fetch(`${url}/healthz`).then(
+        () => 'open',
+        () => 'closed',
+      ),
+    ).toBe('closed')
+  })
+
+  test('bash runs it the same; a prefix already on PATH gets no note; --version picks that exact archive', async () => {
+    using other = tempDir()
+    const binDir = other.join('bin')
+    const r = await install(
+      ['--prefix', other.path, '--version', `v${VERSION}`],
+      { HOME: home.path, PATH: `${binDir}:${process.env['PATH']}` },
+      'bash',
+    )
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe(`byokey ${VERSION} installed to ${join(binDir, 'byokey')}\n`)
+  })
+
+  test('without --prefix it installs into ~/.local/bin', async () => {
+    using h = tempDir()
+    const r = await install([], { HOME: h.path })
+    expect(r.code).toBe(0)
+    expect(statSync(h.join('.local', 'bin', 'byokey')).isFile()).toBe(true)
+  })
+})
+
+describe('install.sh refuses', () => {
+  test('a damaged archive: one line naming the checksum mismatch, and nothing installed', async () => {
+    using h = tempDir()
+    const prefix = h.join('opt')
+    const r = await install(['--prefix', prefix], { HOME: h.path, BYOKEY_DOWNLOAD_URL: `${mirror.url}/bad` })
+    expect(r.code).not.toBe(0)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^byokey install: checksum mismatch for ${ARCHIVE.replaceAll('.', '\\.')} \\(expected [0-9a-f]{64}, got [0-9a-f]{64}\\): .*nothing was installed.*\\n$`,
+      ),
+    )
+    expect(existsSync(prefix)).toBe(false)
+    expect(readdirSync(h.path)).toEqual([])
+  })
+
+  test('a version the release does not have', async () => {
+    using h = tempDir()
+    const r = await install(['--prefix', h.join('opt'), '--version', '9.9.9'], { HOME: h.path })
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toBe(
+      `byokey install: no byokey 9.9.9 build for linux-x64 in ${mirror.url}/good/SHA256SUMS: check the version, or download it by hand from ${RELEASES_URL}\n`,
+    )
+  })
+
+  test('no network: one line saying the server cannot be reached', async () => {
+    const gone = startFake(() => new Response('unused'))
+    const url = `${gone.url}/good`
+    await gone.stop()
+    using h = tempDir()
+    const r = await install(['--prefix', h.join('opt')], { HOME: h.path, BYOKEY_DOWNLOAD_URL: url })
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toBe(
+      `byokey install: cannot reach ${url}/SHA256SUMS (curl error 7): check your network connection or proxy settings and try again\n`,
+    )
+    expect(existsSync(h.join('opt'))).toBe(false)
+  })
+
+  test('a missing file on the server is an HTTP error, not a network one', async () => {
+    using h = tempDir()
+    const url = `${mirror.url}/nowhere`
+    const r = await install(['--prefix', h.join('opt')], { HOME: h.path, BYOKEY_DOWNLOAD_URL: url })
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toBe(
+      `byokey install: the server refused ${url}/SHA256SUMS (HTTP error): check the version or BYOKEY_DOWNLOAD_URL\n`,
+    )
+  })
+})
+
+describe('install.sh platform detection (uname and sysctl replaced on PATH)', () => {
+  const shims = tempDir('byokey-shims-')
+  writeFileSync(
+    shims.join('uname'),
+    '#!/bin/sh\ncase "$1" in -s) echo "$FAKE_OS" ;; -m) echo "$FAKE_CPU" ;; esac\n',
+  )
+  writeFileSync(shims.join('sysctl'), '#!/bin/sh\necho "$FAKE_TRANSLATED"\n')
+  chmodSync(shims.join('uname'), 0o755)
+  chmodSync(shims.join('sysctl'), 0o755)
+  afterAll(() => shims[Symbol.dispose]())
+
+  async function detect(os: string, cpu: string, translated = '0') {
+    using h = tempDir()
+    const r = await install(['--prefix', h.join('opt')], {
+      HOME: h.path,
+      PATH: `${shims.path}:${process.env['PATH']}`,
+      FAKE_OS: os,
+      FAKE_CPU: cpu,
+      FAKE_TRANSLATED: translated,
+    })
+    expect(r.code).not.toBe(0)
+    expect(existsSync(h.join('opt'))).toBe(false)
+    return r.stderr
+  }
+  const noBuild = (platform: string) =>
+    `byokey install: no byokey build for ${platform} in ${mirror.url}/good/SHA256SUMS: see ${RELEASES_URL} for the platforms there are\n`
+
+  test('Linux aarch64 and Darwin arm64 map to the arm64 builds', async () => {
+    expect(await detect('Linux', 'aarch64')).toBe(noBuild('linux-arm64'))
+    expect(await detect('Darwin', 'arm64')).toBe(noBuild('darwin-arm64'))
+  })
+
+  test('a shell under Rosetta on Apple silicon gets the native arm64 build, a real Intel Mac x64', async () => {
+    expect(await detect('Darwin', 'x86_64', '1')).toBe(noBuild('darwin-arm64'))
+    expect(await detect('Darwin', 'x86_64', '')).toBe(noBuild('darwin-x64'))
+  })
+
+  test('an unsupported OS or CPU is named, with what to do', async () => {
+    expect(await detect('FreeBSD', 'amd64')).toBe(
+      `byokey install: unsupported operating system 'FreeBSD': byokey is built for Linux, macOS and Windows; build it from source with Bun (see ${REPOSITORY_URL})\n`,
+    )
+    expect(await detect('Linux', 'riscv64')).toBe(
+      "byokey install: unsupported CPU 'riscv64' on linux: byokey is built for x64 and arm64\n",
+    )
+    expect(await detect('MINGW64_NT-10.0', 'x86_64')).toContain(
+      `download byokey-<version>-windows-x64.zip from ${RELEASES_URL}`,
+    )
+  })
+})
+
+describe('release folder', () => {
+  test('install.sh is the one in scripts/ and points at the same release page as release.ts', () => {
+    const text = readFileSync(installSh, 'utf8')
+    expect(text).toBe(readFileSync(join(ROOT, 'scripts', 'install.sh'), 'utf8'))
+    expect(statSync(installSh).mode & 0o111).not.toBe(0)
+    expect(text).toContain(`\nREPOSITORY_URL="${REPOSITORY_URL}"\nRELEASES_URL="$REPOSITORY_URL/releases"\n`)
+    expect(RELEASES_URL).toBe(`${REPOSITORY_URL}/releases`)
+  })
+
+  test('SHA256SUMS and the formula carry the sha256 of the archive; the formula passes ruby -c', () => {
+    const actual = sha256File(release.join(ARCHIVE))
+    expect(readFileSync(release.join('SHA256SUMS'), 'utf8')).toBe(`${actual}  ${ARCHIVE}\n`)
+    const rb = readFileSync(release.join('byokey.rb'), 'utf8')
+    const pairs = [...rb.matchAll(/url "([^"]+)"\n\s+sha256 "([0-9a-f]{64})"/g)].map((m) => [m[1], m[2]])
+    expect(pairs).toEqual([[`${RELEASES_URL}/download/v${VERSION}/${ARCHIVE}`, actual]])
+    expect(rb).toContain(`version "${VERSION}"`)
+    const check = Bun.spawnSync(['ruby', '-c', release.join('byokey.rb')])
+    expect(check.stdout.toString().trim()).toBe('Syntax OK')
+  })
+})
