@@ -11,16 +11,7 @@
  * Archives are reproducible for the same binaries: fixed file order, owner 0, fixed modes, and the
  * mtime of SOURCE_DATE_EPOCH (else the HEAD commit's time), so a rebuild can be checked byte for byte.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -84,10 +75,20 @@ export function stageDocs(dir: string, binary: string, epoch: number): string[] 
   return files
 }
 
-async function run(cmd: string[], cwd: string, env: Record<string, string> = {}): Promise<void> {
+/** Runs `cmd` in `cwd` and returns its stdout; a non-zero exit throws with its stderr. */
+async function run(
+  cmd: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<Uint8Array<ArrayBuffer>> {
   const proc = Bun.spawn(cmd, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).arrayBuffer(),
+    new Response(proc.stderr).text(),
+  ])
   if (code !== 0) throw new Error(`${cmd.join(' ')} exited with ${code}: ${stderr.trim()}`)
+  return new Uint8Array(stdout)
 }
 
 /** `tar` options that store owner 0 and no extended headers, for GNU tar or bsdtar (macOS). */
@@ -100,14 +101,9 @@ function tarOwnerOptions(): string[] {
 
 /** `files` of `dir` (in that order) as a gzip'd ustar archive at `out`. */
 export async function packTarGz(dir: string, files: string[], out: string): Promise<void> {
-  const tar = `${out}.tar`
-  try {
-    await run(['tar', '--create', ...tarOwnerOptions(), '-f', tar, ...files], dir)
-    // zlib's gzip header has mtime 0 and no file name, unlike `gzip` without -n
-    writeFileSync(out, Bun.gzipSync(readFileSync(tar), { level: 9 }))
-  } finally {
-    rmSync(tar, { force: true })
-  }
+  const tar = await run(['tar', '--create', ...tarOwnerOptions(), '-f', '-', ...files], dir)
+  // zlib's gzip header has mtime 0 and no file name, unlike `gzip` without -n
+  writeFileSync(out, Bun.gzipSync(tar, { level: 9 }))
 }
 
 /** `files` of `dir` (in that order) as a zip at `out`; zip stores local time, hence TZ=UTC. */
