@@ -170,6 +170,7 @@ $sudo mv -f "$bindir/.byokey.new.$$" "$bindir/byokey"
 installed=$("$bindir/byokey" --version 2>/dev/null) ||
   fail "$bindir/byokey was installed but does not run on this machine ($platform): report this at $REPOSITORY_URL/issues"
 printf 'byokey %s installed to %s/byokey\n' "$installed" "$bindir"
+# shellcheck disable=SC2016 # the line to paste keeps a literal $PATH
 case ":${PATH:-}:" in
   *":$bindir:"*) ;;
   *) printf 'note: %s is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):\n  export PATH="%s:$PATH"\n' "$bindir" "$bindir" ;;

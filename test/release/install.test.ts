@@ -6,7 +6,15 @@
  * detection and its errors, and the Homebrew formula's sha256 values.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import pkg from '../../package.json' with { type: 'json' }
 import { sha256File } from '../../scripts/build.ts'
@@ -34,9 +42,9 @@ const mirror = startFake(async (req) => {
   return new Response(bytes)
 })
 
-/** Runs install.sh with `shell`, HOME in a temp dir and downloads from the local mirror. */
+/** Runs install.sh with `shell` (found on the test's PATH, not the one in `env`) against the local mirror. */
 function install(args: string[], env: Record<string, string>, shell = 'dash') {
-  return runCli(args, { BYOKEY_DOWNLOAD_URL: `${mirror.url}/good`, ...env }, [shell, installSh])
+  return runCli(args, { BYOKEY_DOWNLOAD_URL: `${mirror.url}/good`, ...env }, [Bun.which(shell)!, installSh])
 }
 
 beforeAll(async () => {
@@ -184,6 +192,37 @@ describe('install.sh refuses', () => {
   })
 })
 
+describe('install.sh with wget and no curl', () => {
+  // Only the tools install.sh calls, so `command -v curl` finds nothing.
+  const tools = tempDir('byokey-tools-')
+  for (const t of 'uname ls mktemp rm awk cut tar gzip mkdir dirname id cp chmod mv sha256sum wget'.split(
+    ' ',
+  )) {
+    symlinkSync(Bun.which(t)!, tools.join(t))
+  }
+  afterAll(() => tools[Symbol.dispose]())
+
+  test('installs the same way, and a closed port is a network error', async () => {
+    using h = tempDir()
+    const ok = await install(['--prefix', h.path], { HOME: h.path, PATH: tools.path })
+    expect(ok.stderr).toBe('')
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toContain(`byokey ${VERSION} installed to ${h.join('bin', 'byokey')}\n`)
+
+    const gone = startFake(() => new Response('unused'))
+    await gone.stop()
+    const r = await install(['--prefix', h.join('other')], {
+      HOME: h.path,
+      PATH: tools.path,
+      BYOKEY_DOWNLOAD_URL: gone.url,
+    })
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toBe(
+      `byokey install: cannot reach ${gone.url}/SHA256SUMS (network failure): check your network connection or proxy settings and try again\n`,
+    )
+  })
+})
+
 describe('install.sh platform detection (uname and sysctl replaced on PATH)', () => {
   const shims = tempDir('byokey-shims-')
   writeFileSync(
@@ -235,6 +274,12 @@ describe('install.sh platform detection (uname and sysctl replaced on PATH)', ()
 })
 
 describe('release folder', () => {
+  test('install.sh passes shellcheck as POSIX sh', () => {
+    const r = Bun.spawnSync(['shellcheck', '--shell=sh', join(ROOT, 'scripts', 'install.sh')])
+    expect(r.stdout.toString()).toBe('')
+    expect(r.exitCode).toBe(0)
+  })
+
   test('install.sh is the one in scripts/ and points at the same release page as release.ts', () => {
     const text = readFileSync(installSh, 'utf8')
     expect(text).toBe(readFileSync(join(ROOT, 'scripts', 'install.sh'), 'utf8'))
