@@ -146,6 +146,20 @@ fi
 mkdir "$tmp/x"
 tar -xzf "$tmp/$archive" -C "$tmp/x" || fail "cannot unpack $archive: try again"
 [ -f "$tmp/x/byokey" ] || fail "$archive holds no byokey binary: report this at $REPOSITORY_URL/issues"
+# macOS kills a binary whose code signature does not verify, and Bun's cross-compiled darwin
+# binaries have shipped with broken ad-hoc signatures: replace a bad one with a fresh ad-hoc one.
+if [ "$os" = darwin ] && command -v codesign >/dev/null 2>&1 && ! codesign --verify "$tmp/x/byokey" >/dev/null 2>&1; then
+  codesign --remove-signature "$tmp/x/byokey" >/dev/null 2>&1 || true
+  codesign --force --sign - "$tmp/x/byokey" >/dev/null 2>&1 ||
+    printf 'byokey install: could not re-sign the binary with codesign; trying it as it is\n' >&2
+fi
+# Prove it runs here before it replaces anything (126: cannot execute in a noexec temp folder,
+# so it is checked once installed instead).
+run_rc=0
+version_out=$("$tmp/x/byokey" --version 2>/dev/null) || run_rc=$?
+if [ "$run_rc" -ne 0 ] && [ "$run_rc" -ne 126 ]; then
+  fail "the byokey binary in $archive does not run on this machine ($platform), nothing was installed: report this at $REPOSITORY_URL/issues"
+fi
 
 # --- install --------------------------------------------------------------------------------
 bindir="${prefix%/}/bin"
@@ -167,9 +181,11 @@ $sudo cp "$tmp/x/byokey" "$bindir/.byokey.new.$$"
 $sudo chmod 0755 "$bindir/.byokey.new.$$"
 $sudo mv -f "$bindir/.byokey.new.$$" "$bindir/byokey"
 
-installed=$("$bindir/byokey" --version 2>/dev/null) ||
-  fail "$bindir/byokey was installed but does not run on this machine ($platform): report this at $REPOSITORY_URL/issues"
-printf 'byokey %s installed to %s/byokey\n' "$installed" "$bindir"
+if [ "$run_rc" -eq 126 ]; then
+  version_out=$("$bindir/byokey" --version 2>/dev/null) ||
+    fail "$bindir/byokey was installed but does not run on this machine ($platform): report this at $REPOSITORY_URL/issues"
+fi
+printf 'byokey %s installed to %s/byokey\n' "$version_out" "$bindir"
 # shellcheck disable=SC2016 # the line to paste keeps a literal $PATH
 case ":${PATH:-}:" in
   *":$bindir:"*) ;;

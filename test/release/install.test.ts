@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -258,6 +259,77 @@ describe('install.sh platform detection (uname and sysctl replaced on PATH)', ()
   test('a shell under Rosetta on Apple silicon gets the native arm64 build, a real Intel Mac x64', async () => {
     expect(await detect('Darwin', 'x86_64', '1')).toBe(noBuild('darwin-arm64'))
     expect(await detect('Darwin', 'x86_64', '')).toBe(noBuild('darwin-x64'))
+  })
+
+  describe('on macOS (a fake darwin-arm64 release; codesign replaced on PATH)', () => {
+    const fake = tempDir('byokey-fake-darwin-')
+    const name = 'byokey-0.0.1-darwin-arm64.tar.gz'
+    mkdirSync(fake.join('x'))
+    // stands in for the binary: answers --version, or fails like a binary macOS refuses to run
+    writeFileSync(fake.join('x', 'byokey'), '#!/bin/sh\n[ -n "$FAKE_BROKEN" ] && exit 1\necho 0.0.1-fake\n')
+    chmodSync(fake.join('x', 'byokey'), 0o755)
+    Bun.spawnSync(['tar', '-czf', fake.join(name), '-C', fake.join('x'), 'byokey'])
+    writeFileSync(fake.join('SHA256SUMS'), `${sha256File(fake.join(name))}  ${name}\n`)
+    writeFileSync(
+      shims.join('codesign'),
+      '#!/bin/sh\necho "$*" >> "$CODESIGN_LOG"\n[ "$1" = --verify ] && exit "$FAKE_VERIFY"\nexit 0\n',
+    )
+    chmodSync(shims.join('codesign'), 0o755)
+    const server = startFake(async (req) => {
+      const file = Bun.file(fake.join(new URL(req.url).pathname.slice(1)))
+      return (await file.exists()) ? new Response(file) : new Response('not found', { status: 404 })
+    })
+    afterAll(async () => {
+      await server.stop()
+      fake[Symbol.dispose]()
+    })
+
+    async function installOnMac(env: Record<string, string>) {
+      using h = tempDir()
+      const r = await install(['--prefix', h.join('opt')], {
+        HOME: h.path,
+        PATH: `${shims.path}:${process.env['PATH']}`,
+        BYOKEY_DOWNLOAD_URL: server.url,
+        FAKE_OS: 'Darwin',
+        FAKE_CPU: 'arm64',
+        CODESIGN_LOG: h.join('codesign.log'),
+        FAKE_VERIFY: '0',
+        ...env,
+      })
+      const log = existsSync(h.join('codesign.log')) ? readFileSync(h.join('codesign.log'), 'utf8') : ''
+      return { ...r, log, installed: existsSync(h.join('opt', 'bin', 'byokey')) }
+    }
+
+    test('a binary whose signature does not verify is re-signed ad hoc before it is installed', async () => {
+      const r = await installOnMac({ FAKE_VERIFY: '1' })
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toStartWith('byokey 0.0.1-fake installed to ')
+      const calls = r.log.trim().split('\n')
+      expect(calls.map((l) => l.split(' ')[0])).toEqual(['--verify', '--remove-signature', '--force'])
+      expect(calls[2]).toStartWith('--force --sign - ')
+      expect(r.installed).toBe(true)
+    })
+
+    test('a valid signature is left alone', async () => {
+      const r = await installOnMac({})
+      expect(r.code).toBe(0)
+      expect(
+        r.log
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')[0]),
+      ).toEqual(['--verify'])
+    })
+
+    test('a binary that does not run here is not installed', async () => {
+      const r = await installOnMac({ FAKE_BROKEN: '1' })
+      expect(r.code).not.toBe(0)
+      expect(r.stderr).toBe(
+        `byokey install: the byokey binary in ${name} does not run on this machine (darwin-arm64), nothing was installed: report this at ${REPOSITORY_URL}/issues\n`,
+      )
+      expect(r.installed).toBe(false)
+    })
   })
 
   test('an unsupported OS or CPU is named, with what to do', async () => {
