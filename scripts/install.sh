@@ -24,7 +24,7 @@ usage() {
 usage: install.sh [--prefix DIR] [--version V] [--service]
   --prefix DIR   install into DIR/bin (default: ~/.local, so ~/.local/bin/byokey)
   --version V    install version V (default: the latest release)
-  --service      then also run `byokey service install` and `byokey service start`
+  --service      then also run `byokey service install` (writes, enables and starts the user service)
 environment: BYOKEY_DOWNLOAD_URL (folder with SHA256SUMS and the archives), BYOKEY_VERSION, BYOKEY_PREFIX
 EOF
 }
@@ -192,7 +192,8 @@ case ":${PATH:-}:" in
   *) printf 'note: %s is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):\n  export PATH="%s:$PATH"\n' "$bindir" "$bindir" ;;
 esac
 
+# `service install` also enables and starts the service.
 if [ "$service" = 1 ]; then
-  "$bindir/byokey" service install || fail "byokey service install failed (see above); the binary is installed, run it again later"
-  "$bindir/byokey" service start || fail "byokey service start failed (see above): check 'byokey service status'"
+  "$bindir/byokey" service install ||
+    fail "byokey service install failed (see above); byokey itself is installed: fix that and run '$bindir/byokey service install'"
 fi

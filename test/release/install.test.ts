@@ -20,8 +20,10 @@ import { join } from 'node:path'
 import pkg from '../../package.json' with { type: 'json' }
 import { sha256File } from '../../scripts/build.ts'
 import { RELEASES_URL, REPOSITORY_URL } from '../../scripts/release.ts'
+import { fakeTools } from '../helpers/fake-tools.ts'
 import { fakeOpenAI, startFake } from '../helpers/fakes/index.ts'
 import { ROOT, runCli, startServer } from '../helpers/process.ts'
+import { execOf } from '../helpers/service-files.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const VERSION = pkg.version
@@ -134,6 +136,28 @@ describe('install.sh against a local release folder', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(`byokey ${VERSION} installed to ${join(binDir, 'byokey')}\n`)
+  })
+
+  test('--service installs and starts the user service running the installed binary', async () => {
+    using h = tempDir()
+    const tools = fakeTools(h.path)
+    tools.add('systemctl')
+    const r = await install(['--prefix', h.join('opt'), '--service'], {
+      HOME: h.join('home'),
+      XDG_CONFIG_HOME: h.join('home', '.config'),
+      BYOKEY_HOME: h.join('byokey'),
+      USER: 'alice',
+      PATH: `${tools.bin}:${process.env['PATH']}`,
+    })
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const unit = readFileSync(h.join('home', '.config', 'systemd', 'user', 'byokey.service'), 'utf8')
+    expect(execOf(unit).argv).toEqual([h.join('opt', 'bin', 'byokey'), 'serve'])
+    expect(tools.calls()).toEqual([
+      'systemctl --user daemon-reload',
+      'systemctl --user enable byokey.service',
+      'systemctl --user start byokey.service',
+    ])
   })
 
   test('without --prefix it installs into ~/.local/bin', async () => {
