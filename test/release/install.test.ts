@@ -24,11 +24,18 @@ import { fakeTools } from '../helpers/fake-tools.ts'
 import { fakeOpenAI, startFake } from '../helpers/fakes/index.ts'
 import { ROOT, runCli, startServer } from '../helpers/process.ts'
 import { execOf } from '../helpers/service-files.ts'
-import { tempDir } from '../helpers/tmp.ts'
+import { type TempDir, tempDir } from '../helpers/tmp.ts'
 
 const VERSION = pkg.version
 const ARCHIVE = `byokey-${VERSION}-linux-x64.tar.gz`
-const release = tempDir('byokey-release-')
+/** Every folder the file shares between tests lives in here, removed once at the end. */
+const work = tempDir('byokey-install-test-')
+function folder(name: string): TempDir {
+  const path = work.join(name)
+  mkdirSync(path)
+  return { path, join: (...parts) => join(path, ...parts), [Symbol.dispose]: () => {} }
+}
+const release = folder('release')
 const installSh = release.join('install.sh')
 
 /**
@@ -62,14 +69,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mirror.stop()
-  release[Symbol.dispose]()
+  work[Symbol.dispose]()
 })
 
 describe('install.sh against a local release folder', () => {
-  const home = tempDir('byokey-home-')
+  const home = folder('home')
   const prefix = home.join('opt')
   const bin = join(prefix, 'bin', 'byokey')
-  afterAll(() => home[Symbol.dispose]())
 
   test('installs the verified linux-x64 binary into PREFIX/bin and says the folder is not on PATH', async () => {
     const before = mirror.requests.length
@@ -219,13 +225,12 @@ describe('install.sh refuses', () => {
 
 describe('install.sh with wget and no curl', () => {
   // Only the tools install.sh calls, so `command -v curl` finds nothing.
-  const tools = tempDir('byokey-tools-')
+  const tools = folder('tools')
   for (const t of 'uname ls mktemp rm awk cut tar gzip mkdir dirname id cp chmod mv sha256sum wget'.split(
     ' ',
   )) {
     symlinkSync(Bun.which(t)!, tools.join(t))
   }
-  afterAll(() => tools[Symbol.dispose]())
 
   test('installs the same way, and a closed port is a network error', async () => {
     using h = tempDir()
@@ -249,7 +254,7 @@ describe('install.sh with wget and no curl', () => {
 })
 
 describe('install.sh platform detection (uname and sysctl replaced on PATH)', () => {
-  const shims = tempDir('byokey-shims-')
+  const shims = folder('shims')
   writeFileSync(
     shims.join('uname'),
     '#!/bin/sh\ncase "$1" in -s) echo "$FAKE_OS" ;; -m) echo "$FAKE_CPU" ;; esac\n',
@@ -257,7 +262,6 @@ describe('install.sh platform detection (uname and sysctl replaced on PATH)', ()
   writeFileSync(shims.join('sysctl'), '#!/bin/sh\necho "$FAKE_TRANSLATED"\n')
   chmodSync(shims.join('uname'), 0o755)
   chmodSync(shims.join('sysctl'), 0o755)
-  afterAll(() => shims[Symbol.dispose]())
 
   async function detect(os: string, cpu: string, translated = '0') {
     using h = tempDir()
@@ -286,7 +290,7 @@ describe('install.sh platform detection (uname and sysctl replaced on PATH)', ()
   })
 
   describe('on macOS (a fake darwin-arm64 release; codesign replaced on PATH)', () => {
-    const fake = tempDir('byokey-fake-darwin-')
+    const fake = folder('fake-darwin')
     const name = 'byokey-0.0.1-darwin-arm64.tar.gz'
     mkdirSync(fake.join('x'))
     // stands in for the binary: answers --version, or fails like a binary macOS refuses to run
@@ -303,10 +307,7 @@ describe('install.sh platform detection (uname and sysctl replaced on PATH)', ()
       const file = Bun.file(fake.join(new URL(req.url).pathname.slice(1)))
       return (await file.exists()) ? new Response(file) : new Response('not found', { status: 404 })
     })
-    afterAll(async () => {
-      await server.stop()
-      fake[Symbol.dispose]()
-    })
+    afterAll(() => server.stop())
 
     async function installOnMac(env: Record<string, string>) {
       using h = tempDir()
