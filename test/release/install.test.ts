@@ -20,9 +20,10 @@ import { join } from 'node:path'
 import pkg from '../../package.json' with { type: 'json' }
 import { sha256File } from '../../scripts/build.ts'
 import { RELEASES_URL, REPOSITORY_URL } from '../../scripts/release.ts'
+import { daemonIn } from '../helpers/daemon.ts'
 import { fakeTools } from '../helpers/fake-tools.ts'
 import { fakeOpenAI, startFake } from '../helpers/fakes/index.ts'
-import { ROOT, runCli, startServer } from '../helpers/process.ts'
+import { ROOT, runCli } from '../helpers/process.ts'
 import { execOf } from '../helpers/service-files.ts'
 import { type TempDir, tempDir } from '../helpers/tmp.ts'
 
@@ -104,14 +105,20 @@ describe('install.sh against a local release folder', () => {
       `port: 0\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
     )
     const env = { HOME: state.path, BYOKEY_HOME: state.path }
-
-    // ---- SERVER LIFECYCLE: swap this block for `byokey start -c <config>` / `status` / `stop` once
-    // those commands exist (assert: status shows the pid and URL; after stop the port is closed and
-    // the pid file is gone). Everything outside this block stays as it is.
-    await using server = await startServer(['-c', config], env, [bin])
-    const url = server.url
-    const stopServer = async () => expect(await server.stop()).toBe(0)
-    // ---- END SERVER LIFECYCLE
+    await using daemon = daemonIn(state, [bin])
+    const started = await daemon.run('start', '-c', config)
+    expect(started.code).toBe(0)
+    const { pid, url } = daemon.readPid()
+    expect(started.stdout).toContain(url)
+    // a second start refuses while the first runs
+    expect((await daemon.run('start', '-c', config)).code).toBe(1)
+    const status = await runCli(['status', '--json'], env, [bin])
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout)).toMatchObject({ server: { running: true, pid, url } })
+    const stopServer = async () => {
+      expect((await daemon.run('stop')).code).toBe(0)
+      expect(existsSync(daemon.pidFile)).toBe(false)
+    }
 
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
