@@ -11,6 +11,7 @@ import {
   LogConfig,
   PayloadConfig,
   ServerConfig,
+  StreamingConfig,
   UpstreamTimeouts,
 } from './schema.ts'
 import { isSecretKey } from './secrets.ts'
@@ -110,6 +111,7 @@ export function validate(
   config.server = fillDefaults(ServerConfig, config.server ?? {}) as Config['server']
   config.payload = fillDefaults(PayloadConfig, config.payload ?? {}) as Config['payload']
   config.timeouts = fillDefaults(UpstreamTimeouts, config.timeouts ?? {}) as Config['timeouts']
+  config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
   checkUpstreams(config, file)
   return { config: deepFreeze(config), warnings }
 }

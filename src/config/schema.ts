@@ -163,6 +163,19 @@ export const UpstreamTimeouts = Obj({
   stream_total_ms: T.Integer({ minimum: 1, default: 3_600_000 }),
 })
 
+/** BYOKEY's `streaming` section; only `keepalive_seconds` is ours to act on. */
+export const StreamingConfig = Obj({
+  /**
+   * While an upstream stream is silent (long thinking), the client gets its dialect's keep-alive
+   * (an SSE comment, Anthropic's `ping` event) every this many seconds, so proxies and load
+   * balancers between it and byokey do not cut the connection; 0: never.
+   */
+  keepalive_seconds: T.Number({ minimum: 0, default: 15 }),
+  // BYOKEY keys accepted for compatibility; not used.
+  bootstrap_retries: T.Optional(T.Integer()),
+  nonstream_keepalive_interval: T.Optional(T.Number()),
+})
+
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
@@ -175,8 +188,8 @@ export const ConfigSchema = Obj({
   model_alias: T.Record(T.String(), T.Array(ModelAlias), { default: {} }),
   excluded_models: T.Record(T.String(), T.Array(Str()), { default: {} }),
   payload: T.Optional(PayloadConfig),
+  streaming: T.Optional(StreamingConfig),
   // BYOKEY keys accepted for compatibility; not used yet.
-  streaming: T.Optional(T.Record(T.String(), T.Unknown())),
   amp: T.Optional(T.Record(T.String(), T.Unknown())),
   routing_policies: T.Optional(T.Array(T.Unknown())),
   telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
@@ -185,11 +198,12 @@ export const ConfigSchema = Obj({
 type Raw = Static<typeof ConfigSchema>
 
 /** The validated config, with every optional section filled in. */
-export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts'> & {
+export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts' | 'streaming'> & {
   log: Static<typeof LogConfig>
   server: Static<typeof ServerConfig>
   timeouts: Static<typeof UpstreamTimeouts>
   payload: Static<typeof PayloadConfig>
+  streaming: Static<typeof StreamingConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>
 export type UpstreamSettings = Static<typeof UpstreamConfig>

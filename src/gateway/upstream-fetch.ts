@@ -254,6 +254,9 @@ export function idleWatchdog(handle: UpstreamCallHandle, ms: number): IdleWatchd
   }
   timer = setTimeout(check, ms)
   return {
+    get waitingSince() {
+      return waitingSince
+    },
     waiting() {
       waitingSince = performance.now()
     },
@@ -267,6 +270,8 @@ export function idleWatchdog(handle: UpstreamCallHandle, ms: number): IdleWatchd
 }
 
 export interface IdleWatchdog {
+  /** When the stream started waiting for the upstream (`performance.now()`), or -1 while it is not. */
+  readonly waitingSince: number
   /** The stream now waits for the upstream. */
   waiting(): void
   /** The upstream sent something. */
