@@ -18,10 +18,15 @@ export const LogLevel = T.Union(
   { default: 'info' },
 )
 
+/** An HTTP(S) proxy's URL; credentials in it are secrets. */
+const ProxyUrl = () => Str({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+/?$' })
+
 export const ApiKeyEntry = Obj({
   api_key: Str({ minLength: 1 }),
   base_url: T.Optional(Str({ minLength: 1 })),
   label: T.Optional(Str()),
+  /** Ours: the HTTP(S) proxy this key's calls go through (`http://user:pass@host:port`); default the provider's. */
+  proxy_url: T.Optional(ProxyUrl()),
 })
 
 /** OAuth endpoints of a subscription login, overridable so tests (and mirrors) can point elsewhere. */
@@ -46,6 +51,11 @@ export const ProviderConfig = Obj({
   api_keys: T.Array(ApiKeyEntry, { default: [] }),
   base_url: T.Optional(Str({ minLength: 1 })),
   routing: T.Union([T.Literal('round_robin'), T.Literal('priority')], { default: 'round_robin' }),
+  /**
+   * Ours: the HTTP(S) proxy of this provider's keys and stored accounts (upstream calls and
+   * token refreshes); default the top-level `proxy_url`.
+   */
+  proxy_url: T.Optional(ProxyUrl()),
   backend: T.Optional(Str()),
   fallback: T.Optional(Str()),
   oauth: T.Optional(OAuthOverrides),
@@ -69,6 +79,8 @@ export const UpstreamConfig = Obj({
   models: T.Array(Str({ minLength: 1 }), { default: [] }),
   headers: T.Record(T.String(), T.String(), { default: {} }),
   enabled: T.Boolean({ default: true }),
+  /** The HTTP(S) proxy of this upstream's calls; default the top-level `proxy_url`. */
+  proxy_url: T.Optional(ProxyUrl()),
 })
 
 export const ModelAlias = Obj({
@@ -179,7 +191,8 @@ export const StreamingConfig = Obj({
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
-  proxy_url: T.Optional(Str()),
+  /** The HTTP(S) proxy of every upstream call and token refresh that names none of its own. */
+  proxy_url: T.Optional(ProxyUrl()),
   log: T.Optional(LogConfig),
   server: T.Optional(ServerConfig),
   timeouts: T.Optional(UpstreamTimeouts),

@@ -126,6 +126,7 @@ async function call(ex: Exchange, credential: Credential): Promise<Call> {
       timeouts: config.timeouts,
       slots: ctx.gateway.upstream,
       queueMs: config.server.upstream_queue_ms,
+      proxy: credential.proxy,
     })
     return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }
   } catch (e) {

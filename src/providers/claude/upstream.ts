@@ -2,6 +2,7 @@
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import { refreshFetch } from '../shared/proxy.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
 import { claudeRefresher } from './login.ts'
 import { CLAUDE_MODELS } from './models.ts'
@@ -34,7 +35,7 @@ export const claude: Provider = {
   dialectFor: () => DIALECT,
   models: () => CLAUDE_MODELS,
   credentials: (config, accounts) => apiKeys(config, accounts, 'claude', { oauth: true }),
-  refresher: (config) => claudeRefresher(config),
+  refresher: (config) => claudeRefresher(config, refreshFetch(config, 'claude')),
   prepare: (call) => ({
     ...shaped(call, endpointUrl(DIALECT, base(call), call.model, call.stream)!),
     headers: headers(call),
