@@ -111,6 +111,36 @@ describe('the proxy of a credential', () => {
   })
 })
 
+test("a Copilot login's token exchange and model list go through its provider's proxy", async () => {
+  await using proxy = await startTestProxy()
+  await using github = startFakeOAuth({ githubLogin: 'ada' })
+  const seed = github.issue()
+  const cfg = validate(
+    {
+      providers: { copilot: { proxy_url: proxy.url, oauth: { token_exchange_url: github.copilotTokenUrl } } },
+    },
+    'test',
+  ).config
+  const copilot = new ProviderRegistry().builtin.copilot!
+  const fresh = await copilot.refresher!(cfg).refresh({
+    provider: 'copilot',
+    accountId: 'ada',
+    kind: 'oauth',
+    active: true,
+    token: { github_token: seed.access_token },
+    state: 'ok',
+    createdAt: 0,
+    updatedAt: 0,
+  })
+  expect(typeof fresh.token['access_token']).toBe('string')
+  // the model list is fetched off the request path, after the exchange
+  for (let i = 0; i < 200 && proxy.requests.length < 2; i++) await Bun.sleep(5)
+  expect(proxy.requests.map((r) => [r.method, r.target])).toEqual([
+    ['GET', github.copilotTokenUrl],
+    ['GET', `${github.url}/copilot/models`],
+  ])
+})
+
 describe('proxy_url in the config', () => {
   test("a proxy's password is a secret of the config, as written and decoded", () => {
     const cfg = validate(
