@@ -31,14 +31,7 @@ export async function startTestProxy(opts: { refuse?: number } = {}): Promise<Te
     sockets.add(client)
     client.on('close', () => sockets.delete(client))
     client.on('error', () => client.destroy())
-    let buf = Buffer.alloc(0)
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk])
-      const end = buf.indexOf(HEAD_END)
-      if (end < 0) return
-      client.off('data', onData)
-      const head = buf.subarray(0, end).toString('latin1')
-      const rest = buf.subarray(end + HEAD_END.length)
+    onHead(client, (head, rest) => {
       const [requestLine = '', ...headerLines] = head.split('\r\n')
       const [method = '', target = ''] = requestLine.split(' ')
       const auth = headerLines.find((l) => /^proxy-authorization:/i.test(l))
@@ -49,8 +42,7 @@ export async function startTestProxy(opts: { refuse?: number } = {}): Promise<Te
       }
       if (method === 'CONNECT') return tunnel(client, target, rest)
       forward(client, target, headerLines, method, rest)
-    }
-    client.on('data', onData)
+    })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
@@ -59,6 +51,23 @@ export async function startTestProxy(opts: { refuse?: number } = {}): Promise<Te
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
   return { url: `http://127.0.0.1:${port}`, port, requests, stop, [Symbol.asyncDispose]: stop }
+}
+
+/**
+ * Reads a message's head off `socket` and hands it on with the bytes that came after it; the
+ * socket is paused until whoever takes over pipes it on, so nothing read meanwhile is lost.
+ */
+function onHead(socket: Socket, take: (head: string, rest: Buffer) => void): void {
+  let buf = Buffer.alloc(0)
+  const onData = (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk])
+    const end = buf.indexOf(HEAD_END)
+    if (end < 0) return
+    socket.off('data', onData)
+    socket.pause()
+    take(buf.subarray(0, end).toString('latin1'), buf.subarray(end + HEAD_END.length))
+  }
+  socket.on('data', onData)
 }
 
 function pipeBoth(a: Socket, b: Socket): void {
@@ -95,19 +104,13 @@ function forward(client: Socket, target: string, headerLines: string[], method: 
     upstream.write(head + HEAD_END)
     if (rest.length) upstream.write(rest)
     client.pipe(upstream)
-    let answer = Buffer.alloc(0)
-    const onAnswer = (chunk: Buffer) => {
-      answer = Buffer.concat([answer, chunk])
-      const end = answer.indexOf(HEAD_END)
-      if (end < 0) return
-      upstream.off('data', onAnswer)
-      const lines = answer.subarray(0, end).toString('latin1').split('\r\n')
+    onHead(upstream, (answer, rest) => {
+      const lines = answer.split('\r\n')
       const kept = [lines[0], ...lines.slice(1).filter((l) => !HOP_HEADER.test(l)), 'connection: close']
       client.write(kept.join('\r\n') + HEAD_END)
-      client.write(answer.subarray(end + HEAD_END.length))
+      client.write(rest)
       upstream.pipe(client)
-    }
-    upstream.on('data', onAnswer)
+    })
     upstream.on('close', () => client.end())
     client.on('close', () => upstream.destroy())
   })
