@@ -69,18 +69,31 @@ describe('proxy_url', () => {
       return m.content[0]?.type === 'text' ? m.content[0].text : ''
     }
     expect(await ask()).toBe('claude answer')
-    expect(keyProxy.requests.map((r) => r.target)).toEqual([`${anthropic.url}/v1/messages`])
+    // the token count of that key goes the same way
+    const counted = await sdk.messages.countTokens({
+      model: 'claude/claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    expect(counted.input_tokens).toBeGreaterThan(0)
+    expect(keyProxy.requests.map((r) => r.target)).toEqual([
+      `${anthropic.url}/v1/messages`,
+      `${anthropic.url}/v1/messages/count_tokens`,
+    ])
     expect(providerProxy.requests).toHaveLength(0)
 
     gw.rewrite(config(keyed()))
     expect(await ask()).toBe('claude answer')
     expect(providerProxy.requests.map((r) => r.target)).toEqual([`${anthropic.url}/v1/messages`])
-    expect(anthropic.requests.map((r) => r.headers['x-api-key'])).toEqual(['k-own-proxy', 'k-provider-proxy'])
+    expect(anthropic.requests.map((r) => r.headers['x-api-key'])).toEqual([
+      'k-own-proxy',
+      'k-own-proxy',
+      'k-provider-proxy',
+    ])
 
     const direct = await postJson(`${gw.url}/v1/chat/completions`, chatBody)
     expect(direct.status).toBe(200)
     expect(openai.requests).toHaveLength(1)
-    expect(keyProxy.requests.length + providerProxy.requests.length).toBe(2)
+    expect(keyProxy.requests.length + providerProxy.requests.length).toBe(3)
   })
 
   test('an https upstream is reached through CONNECT to its host and port', async () => {
