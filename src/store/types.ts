@@ -103,8 +103,31 @@ export interface UsageStore {
   readonly pending: number
 }
 
+/** Why an account cools down: what its last upstream failure was. */
+export type CooldownReason = 'rate_limit' | 'quota' | 'overloaded' | 'auth' | 'upstream'
+
+/** An account (a stored login or a config key, by its label) that is not tried until `untilMs`. */
+export interface Cooldown {
+  provider: string
+  /** The credential's label: the account id of a login, the label of a key. */
+  account: string
+  /** Unix ms when the account may be tried again (by one probe). */
+  untilMs: number
+  reason: CooldownReason
+  /** Failures in a row; the next backoff doubles with each. */
+  failures: number
+}
+
+export interface CooldownStore {
+  /** All cooldowns (ended ones included until a success clears them), or one provider's. */
+  list(provider?: string): Cooldown[]
+  put(c: Cooldown): void
+  clear(provider: string, account: string): void
+}
+
 export interface Store {
   readonly accounts: AccountStore
+  readonly cooldowns: CooldownStore
   readonly usage: UsageStore
   /** Where the data lives (a file path for SQLite). */
   readonly location: string

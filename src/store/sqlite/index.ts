@@ -1,6 +1,7 @@
 /** The SQLite implementation of `Store`. */
 import type { Store } from '../types.ts'
 import { sqliteAccounts } from './accounts.ts'
+import { sqliteCooldowns } from './cooldowns.ts'
 import { migrate } from './migrations.ts'
 import { openDatabase } from './open.ts'
 import { sqliteUsage } from './usage.ts'
@@ -31,6 +32,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   let closed = false
   return {
     accounts: sqliteAccounts(db),
+    cooldowns: sqliteCooldowns(db),
     usage,
     location: path,
     ping() {

@@ -80,6 +80,23 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN UPDATE accounts_version SET version = version + 1; END;
     `,
   },
+  {
+    version: 4,
+    name: 'account cooldowns',
+    // Keyed by the credential's label, not the accounts table: keys from the config cool down
+    // too, and they have no row there.
+    sql: `
+      CREATE TABLE account_cooldowns (
+        provider   TEXT    NOT NULL,
+        account    TEXT    NOT NULL,
+        until_ms   INTEGER NOT NULL,
+        reason     TEXT    NOT NULL,
+        failures   INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (provider, account)
+      );
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
