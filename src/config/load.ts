@@ -8,6 +8,7 @@ import { LineCounter, type Node, parseDocument } from 'yaml'
 import {
   type Config,
   ConfigSchema,
+  CooldownConfig,
   LogConfig,
   PayloadConfig,
   ServerConfig,
@@ -112,6 +113,7 @@ export function validate(
   config.payload = fillDefaults(PayloadConfig, config.payload ?? {}) as Config['payload']
   config.timeouts = fillDefaults(UpstreamTimeouts, config.timeouts ?? {}) as Config['timeouts']
   config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
+  config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
   checkUpstreams(config, file)
   return { config: deepFreeze(config), warnings }
 }

@@ -50,7 +50,21 @@ export const ProviderConfig = Obj({
   api_key: T.Optional(Str({ minLength: 1 })),
   api_keys: T.Array(ApiKeyEntry, { default: [] }),
   base_url: T.Optional(Str({ minLength: 1 })),
-  routing: T.Union([T.Literal('round_robin'), T.Literal('priority')], { default: 'round_robin' }),
+  /**
+   * Ours (BYOKEY had `round_robin`/`priority`): the order the provider's keys and logins are
+   * tried in. `round_robin` spreads requests over them; `fill_first` uses the first until it
+   * cools down; `priority` goes by `order`, then fill-first; `weighted` spreads by `weights`.
+   */
+  routing: T.Union(
+    [T.Literal('round_robin'), T.Literal('fill_first'), T.Literal('priority'), T.Literal('weighted')],
+    { default: 'round_robin' },
+  ),
+  /** Ours: for `routing: priority`, key labels and account ids tried first, in this order; the rest follow. */
+  order: T.Array(Str({ minLength: 1 }), { default: [] }),
+  /** Ours: for `routing: weighted`, a share per key label or account id (default 1; 0: only when the others cool down). */
+  weights: T.Record(T.String(), T.Number({ minimum: 0 }), { default: {} }),
+  /** Ours: overrides the global `cooldown` for this provider's accounts. */
+  cooldown: T.Optional(Obj({ max_seconds: T.Optional(T.Integer({ minimum: 1 })) })),
   /**
    * Ours: the HTTP(S) proxy of this provider's keys and stored accounts (upstream calls and
    * token refreshes); default the top-level `proxy_url`.
@@ -188,6 +202,15 @@ export const StreamingConfig = Obj({
   nonstream_keepalive_interval: T.Optional(T.Number()),
 })
 
+/** Ours: how long an account the upstream refused is left alone before one request probes it again. */
+export const CooldownConfig = Obj({
+  /**
+   * The longest cooldown, whatever the upstream says (a multi-day Retry-After is cut to this and
+   * logged) and however often the account failed in a row.
+   */
+  max_seconds: T.Integer({ minimum: 1, default: 3600 }),
+})
+
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
@@ -202,6 +225,7 @@ export const ConfigSchema = Obj({
   excluded_models: T.Record(T.String(), T.Array(Str()), { default: {} }),
   payload: T.Optional(PayloadConfig),
   streaming: T.Optional(StreamingConfig),
+  cooldown: T.Optional(CooldownConfig),
   // BYOKEY keys accepted for compatibility; not used yet.
   amp: T.Optional(T.Record(T.String(), T.Unknown())),
   routing_policies: T.Optional(T.Array(T.Unknown())),
@@ -211,7 +235,8 @@ export const ConfigSchema = Obj({
 type Raw = Static<typeof ConfigSchema>
 
 /** The validated config, with every optional section filled in. */
-export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts' | 'streaming'> & {
+export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown'> & {
+  cooldown: Static<typeof CooldownConfig>
   log: Static<typeof LogConfig>
   server: Static<typeof ServerConfig>
   timeouts: Static<typeof UpstreamTimeouts>

@@ -5,10 +5,10 @@
  * subscription token the upstream no longer takes is refreshed once and the same account tried
  * again (`TokenManager.withRefreshOn401`).
  */
+import { failedWith, isRetryable, type Outcome, upstreamWaitSeconds } from '../accounts/index.ts'
 import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
 import { loginExtra } from '../providers/shared/api-keys.ts'
 import type { Credential } from '../providers/types.ts'
-import { isRetryableStatus } from '../routing/credential-order.ts'
 import type { Attempt, Exchange } from './exchange.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { Redactor } from './redact-errors.ts'
@@ -144,11 +144,19 @@ function settle(
   if (!c.answered) {
     const { failure: e, credential, meter, redact } = c
     if (e instanceof ClientGone) {
+      report(ex, credential.label, { kind: 'abandoned' })
       meter.finish(499)
       return new Response(null, { status: 499 })
     }
     // a transport error's text may hold the URL it called
     const info = e instanceof HttpError ? redact.info({ ...e.info, status: e.status }) : undefined
+    // unreachable or silent past the timeout: the upstream's fault; byokey's own full queue is not
+    const upstreamFault = info?.status === 502 || info?.status === 504
+    report(
+      ex,
+      credential.label,
+      upstreamFault ? { kind: 'failed', failure: 'upstream' } : { kind: 'abandoned' },
+    )
     if (info && info.status === 502) {
       ctx.log.warn(
         {
@@ -165,6 +173,7 @@ function settle(
     throw info ? new HttpError(info.kind, info.message, info) : e
   }
   if (!c.answered.handle.response.ok) return refused(ex, c.answered, last)
+  report(ex, c.answered.credential.label, { kind: 'ok' })
   return respond(ex, c.answered)
 }
 
@@ -191,9 +200,33 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
     { provider: plan.provider.id, account: credential.label, status: res.status },
     'upstream error',
   )
-  if (isRetryableStatus(res.status) && !last) return NEXT
+  const outcome = failedWith(res.status, info.code, upstreamWaitSeconds(res.headers, info.retryAfter))
+  report(ex, credential.label, outcome)
+  if (outcome.kind === 'failed' && isRetryable(outcome.failure) && !last) return NEXT
   meter.finish(info.status ?? res.status)
   return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
+}
+
+/** Tells the accounts layer how an attempt went; a cooldown it starts is logged (and a capped upstream wait). */
+function report(ex: Exchange, account: string, outcome: Outcome): void {
+  const { ctx, config, plan } = ex
+  const cooled = ctx.gateway.accounts.report(plan.provider.id, account, outcome, config)
+  if (!cooled) return
+  const fields = {
+    provider: plan.provider.id,
+    account,
+    reason: cooled.reason,
+    seconds: cooled.seconds,
+    until: new Date(cooled.untilMs).toISOString(),
+    failures: cooled.failures,
+  }
+  if (cooled.cappedFrom !== undefined) {
+    ctx.log.warn(
+      { ...fields, asked_seconds: cooled.cappedFrom },
+      'upstream asked for a longer wait than cooldown.max_seconds; capped',
+    )
+  }
+  ctx.log.warn(fields, 'account cooling down')
 }
 
 /** A fresh access token for a subscription account, or the error the client should see. */
