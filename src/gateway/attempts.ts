@@ -31,8 +31,11 @@ export async function attempts(ex: Exchange): Promise<Response> {
   for (let i = 0; i < credentials.length; i++) {
     const last = i === credentials.length - 1
     const credential = credentials[i]!
+    const attempt = i + 1
     const c =
-      credential.kind === 'oauth' ? await subscriptionCall(ex, credential, last) : await call(ex, credential)
+      credential.kind === 'oauth'
+        ? await subscriptionCall(ex, credential, last, attempt)
+        : await call(ex, credential, attempt)
     if (c === NEXT) continue
     // an answer that goes out is settled without another promise; only error answers are read
     const settled = settle(ex, c, last)
@@ -48,6 +51,7 @@ async function subscriptionCall(
   ex: Exchange,
   credential: Credential,
   last: boolean,
+  attempt: number,
 ): Promise<Call | typeof NEXT> {
   const { provider } = ex.plan
   let latest: Call | undefined
@@ -57,7 +61,7 @@ async function subscriptionCall(
       provider.id,
       credential.label,
       async (secret) => {
-        latest = await call(ex, subscription(ex, credential, secret))
+        latest = await call(ex, subscription(ex, credential, secret), attempt)
         return latest
       },
       {
@@ -79,10 +83,13 @@ async function subscriptionCall(
       )
       return NEXT
     }
-    if (!last)
+    // the upstream was asked and refused: the attempt keeps its usage record
+    const { meter } = latest.answered ?? latest
+    if (!last) {
+      meter.failedOver(failure.status)
       return NEXT
-      // the upstream was asked and refused: the request keeps its one usage record
-    ;(latest.answered ?? latest).meter.finish(failure.status)
+    }
+    meter.finish(failure.status)
     throw failure
   }
 }
@@ -95,7 +102,7 @@ function subscription(ex: Exchange, credential: Credential, secret: string): Cre
 }
 
 /** Sends the plan's body with `credential`; never throws. */
-async function call(ex: Exchange, credential: Credential): Promise<Call> {
+async function call(ex: Exchange, credential: Credential, attempt: number): Promise<Call> {
   const { ctx, config, plan } = ex
   const meter = new UsageMeter(
     {
@@ -106,6 +113,7 @@ async function call(ex: Exchange, credential: Credential): Promise<Call> {
       dialect: plan.inbound.name,
       stream: ex.stream,
       start: ctx.start,
+      attempt,
     },
     ex.store,
   )
@@ -167,7 +175,10 @@ function settle(
         },
         last ? 'upstream call failed' : 'upstream failed; trying the next credential',
       )
-      if (!last) return NEXT
+      if (!last) {
+        meter.failedOver(info.status)
+        return NEXT
+      }
     }
     meter.finish(info?.status ?? 502)
     throw info ? new HttpError(info.kind, info.message, info) : e
@@ -202,7 +213,10 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
   )
   const outcome = failedWith(res.status, info.code, upstreamWaitSeconds(res.headers, info.retryAfter))
   report(ex, credential.label, outcome)
-  if (outcome.kind === 'failed' && isRetryable(outcome.failure) && !last) return NEXT
+  if (outcome.kind === 'failed' && isRetryable(outcome.failure) && !last) {
+    meter.failedOver(info.status ?? res.status)
+    return NEXT
+  }
   meter.finish(info.status ?? res.status)
   return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
 }

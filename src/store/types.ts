@@ -76,6 +76,10 @@ export interface UsageRecord {
   /** Time to the first byte sent to the client. */
   ttfbMs?: number
   stream: boolean
+  /** Which of the request's upstream attempts this was, from 1 (absent in rows of older builds). */
+  attempt?: number
+  /** The attempt failed and the request went on to the next account: the client never saw this status. */
+  failedOver?: boolean
 }
 
 export interface UsageTotals {
@@ -95,9 +99,12 @@ export interface UsageStore {
   record(rec: UsageRecord): void
   /** Writes everything queued now (shutdown, tests). */
   flush(): void
-  /** Records newest first. */
-  recent(limit: number): UsageRecord[]
-  /** Totals per provider and model since `sinceMs`. */
+  /**
+   * Records newest first: one per request (its answering attempt), and with `failedOver` the
+   * attempts it moved on from too.
+   */
+  recent(limit: number, opts?: { failedOver?: boolean }): UsageRecord[]
+  /** Totals per provider and model since `sinceMs`, one request per request (failed-over attempts left out). */
   totals(sinceMs?: number): UsageTotals[]
   /** Records waiting to be written. */
   readonly pending: number

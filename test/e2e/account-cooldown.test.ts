@@ -70,6 +70,12 @@ describe('cooldowns that end', () => {
     expect(textOf(await ask(gw))).toBe('answer from b')
     const refusedAt = seen.find((s) => s.key === 'a')!.at
     expect(cooldownsIn(gw)).toMatchObject([{ account: 'a', reason: 'rate_limit', failures: 1 }])
+    // both attempts left a usage row; the refused one is marked as failed over
+    gw.store.usage.flush()
+    expect(gw.store.usage.recent(10, { failedOver: true }).reverse()).toEqual([
+      expect.objectContaining({ account: 'a', attempt: 1, status: 429, failedOver: true }),
+      expect.objectContaining({ account: 'b', attempt: 2, status: 200 }),
+    ])
     aFails = false
 
     // until A's probe comes, every request is B's, and none reached A before its 2 s were up

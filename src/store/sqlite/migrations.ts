@@ -97,6 +97,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'usage rows per attempt',
+    // Every upstream attempt leaves a row; those the request moved on from are marked, so
+    // counts of requests stay one per request.
+    sql: `
+      ALTER TABLE usage_records ADD COLUMN attempt INTEGER;
+      ALTER TABLE usage_records ADD COLUMN failed_over INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
