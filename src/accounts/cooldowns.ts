@@ -57,13 +57,17 @@ export class Cooldowns {
     return this.#states.size === 0
   }
 
-  /** The account's standing; a `probe` answer hands this request the probe. */
-  claim(provider: string, account: string): Standing {
+  /**
+   * The account's standing. With `claim`, a `probe` answer hands this request the probe;
+   * without, an account waiting for its probe is only reported (`cooling`, ready now).
+   */
+  standing(provider: string, account: string, claim: boolean): Standing {
     const s = this.#states.get(keyOf(provider, account))
     if (!s) return { kind: 'healthy' }
     const now = this.now()
     if (s.untilMs > now) return { kind: 'cooling', untilMs: s.untilMs }
     if (s.probeUntil !== undefined && s.probeUntil > now) return { kind: 'cooling', untilMs: now + 1000 }
+    if (!claim) return { kind: 'cooling', untilMs: now }
     s.probeUntil = now + PROBE_LEASE_MS
     return { kind: 'probe' }
   }

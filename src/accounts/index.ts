@@ -63,17 +63,18 @@ export class Accounts {
     // A lone credential is never held back: with nothing to fail over to, the upstream's own
     // answer (its status, message and Retry-After) tells the client more than a 429 of ours.
     if (this.#cooldowns.none || all.length === 1) return { credentials: ordered, total: all.length }
-    // a healed account's probe goes first, so the next real request is the one that probes it
-    const probes: Credential[] = []
+    // A healed account's probe goes first, so the next real request is the one that probes it;
+    // one probe per request, so a probe it holds is always tried (and its outcome heard).
+    let probe: Credential | undefined
     const healthy: Credential[] = []
     let soonestMs: number | undefined
     for (const c of ordered) {
-      const s = this.#cooldowns.claim(provider.id, c.label)
+      const s = this.#cooldowns.standing(provider.id, c.label, probe === undefined)
       if (s.kind === 'healthy') healthy.push(c)
-      else if (s.kind === 'probe') probes.push(c)
+      else if (s.kind === 'probe') probe = c
       else soonestMs = Math.min(soonestMs ?? s.untilMs, s.untilMs)
     }
-    const credentials = probes.length > 0 ? [...probes, ...healthy] : healthy
+    const credentials = probe ? [probe, ...healthy] : healthy
     return credentials.length > 0 || soonestMs === undefined
       ? { credentials, total: all.length }
       : { credentials, total: all.length, soonestMs }

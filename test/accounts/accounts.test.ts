@@ -45,6 +45,19 @@ describe('Accounts', () => {
     expect(labels()).toEqual(['b', 'a'])
   })
 
+  test('one probe per request: two healed accounts are probed by two requests', () => {
+    const { config, clock, accounts, labels } = setup()
+    accounts.report('claude', 'a', failedWith(429, undefined, 1), config)
+    accounts.report('claude', 'b', failedWith(429, undefined, 1), config)
+    clock.now += 1000
+    expect(labels()).toEqual(['a'])
+    expect(labels()).toEqual(['b'])
+    // both probes in flight: nothing left to try, and the soonest retry is close
+    const got = accounts.candidates(claude, config)
+    expect(got.credentials).toEqual([])
+    expect(got.soonestMs).toBeLessThanOrEqual(clock.now + 1000)
+  })
+
   test('a failed probe doubles the backoff of its class', () => {
     const { config, clock, accounts, labels } = setup()
     expect(accounts.report('claude', 'a', failedWith(503, undefined, undefined), config)).toMatchObject({
