@@ -70,7 +70,12 @@ export const ProviderConfig = Obj({
    * token refreshes); default the top-level `proxy_url`.
    */
   proxy_url: T.Optional(ProxyUrl()),
+  /** BYOKEY's: serve this provider's models with another provider's credentials and wire format. */
   backend: T.Optional(Str()),
+  /**
+   * BYOKEY's: the provider (id, or a named upstream) a request goes on to, with the same model,
+   * when every credential of this one failed or cools down before the first byte.
+   */
   fallback: T.Optional(Str()),
   oauth: T.Optional(OAuthOverrides),
   // BYOKEY keys accepted for compatibility; not used yet.
@@ -187,6 +192,11 @@ export const UpstreamTimeouts = Obj({
    * byte. Keep-alive comments reset the idle timer but not this one.
    */
   stream_total_ms: T.Integer({ minimum: 1, default: 3_600_000 }),
+  /**
+   * Fallback chains: no further step is started once this long has passed since the request
+   * arrived; the client then gets the last step's error.
+   */
+  fallback_deadline_ms: T.Integer({ minimum: 1, default: 120_000 }),
 })
 
 /** BYOKEY's `streaming` section; only `keepalive_seconds` is ours to act on. */
@@ -226,6 +236,11 @@ export const ConfigSchema = Obj({
   payload: T.Optional(PayloadConfig),
   streaming: T.Optional(StreamingConfig),
   cooldown: T.Optional(CooldownConfig),
+  /**
+   * Ours: per model or alias as the client asks for it, the model strings (resolved like a
+   * request's) tried in order when the route's provider has no credential left to try.
+   */
+  fallbacks: T.Optional(T.Record(T.String(), T.Array(Str({ minLength: 1 })))),
   // BYOKEY keys accepted for compatibility; not used yet.
   amp: T.Optional(T.Record(T.String(), T.Unknown())),
   routing_policies: T.Optional(T.Array(T.Unknown())),

@@ -6,6 +6,7 @@
  * again (`TokenManager.withRefreshOn401`).
  */
 import { failedWith, isRetryable, type Outcome, upstreamWaitSeconds } from '../accounts/index.ts'
+import type { ErrorInfo } from '../dialects/ir.ts'
 import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
 import { loginExtra } from '../providers/shared/api-keys.ts'
 import type { Credential } from '../providers/types.ts'
@@ -26,12 +27,20 @@ type Call =
   | { answered: Attempt }
   | { answered?: undefined; failure: unknown; credential: Credential; meter: UsageMeter; redact: Redactor }
 
-export async function attempts(ex: Exchange): Promise<Response> {
+/**
+ * The plan's credentials tried in order. Resolves to `undefined` only when the exchange's chain
+ * has a further step and every credential failed over (their errors kept in the chain).
+ */
+export function attempts(ex: Exchange & { chain?: undefined }): Promise<Response>
+export function attempts(ex: Exchange): Promise<Response | undefined>
+export async function attempts(ex: Exchange): Promise<Response | undefined> {
   const { credentials } = ex.plan
+  const { chain } = ex
+  const before = chain?.attempts ?? 0
   for (let i = 0; i < credentials.length; i++) {
-    const last = i === credentials.length - 1
+    const last = i === credentials.length - 1 && !chain?.more
     const credential = credentials[i]!
-    const attempt = i + 1
+    const attempt = before + i + 1
     const c =
       credential.kind === 'oauth'
         ? await subscriptionCall(ex, credential, last, attempt)
@@ -41,6 +50,10 @@ export async function attempts(ex: Exchange): Promise<Response> {
     const settled = settle(ex, c, last)
     const answer = settled instanceof Promise ? await settled : settled
     if (answer !== NEXT) return answer
+  }
+  if (chain?.more) {
+    chain.attempts = before + credentials.length
+    return undefined
   }
   // the plan holds at least one credential, and the last attempt always answers
   throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
@@ -77,6 +90,7 @@ async function subscriptionCall(
     if (latest === undefined) {
       // no token to send: the account cannot be used now
       if (last) throw failure
+      keep(ex, failure.info)
       ex.ctx.log.warn(
         { provider: provider.id, account: credential.label, reason: failure.message },
         'account unusable; trying the next credential',
@@ -87,6 +101,7 @@ async function subscriptionCall(
     const { meter } = latest.answered ?? latest
     if (!last) {
       meter.failedOver(failure.status)
+      keep(ex, failure.info)
       return NEXT
     }
     meter.finish(failure.status)
@@ -177,6 +192,7 @@ function settle(
       )
       if (!last) {
         meter.failedOver(info.status)
+        keep(ex, info)
         return NEXT
       }
     }
@@ -215,10 +231,16 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
   report(ex, credential.label, outcome)
   if (outcome.kind === 'failed' && isRetryable(outcome.failure) && !last) {
     meter.failedOver(info.status ?? res.status)
+    keep(ex, { ...info, status: info.status ?? res.status }, Object.fromEntries(headers))
     return NEXT
   }
   meter.finish(info.status ?? res.status)
   return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
+}
+
+/** Keeps the error of an attempt the request moved on from, for the chain's final answer. */
+function keep(ex: Exchange, info: ErrorInfo, headers: Record<string, string> = {}): void {
+  ex.chain?.failures.push({ info, headers })
 }
 
 /** Tells the accounts layer how an attempt went; a cooldown it starts is logged (and a capped upstream wait). */

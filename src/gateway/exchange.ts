@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Credential } from '../providers/types.ts'
 import type { Store } from '../store/types.ts'
+import type { FallbackChain } from './fallback.ts'
 import type { GatewayState } from './gateway-state.ts'
 import type { Plan } from './plan.ts'
 import type { Redactor } from './redact-errors.ts'
@@ -40,6 +41,8 @@ export interface Exchange {
   readonly tokens: TokenManager | undefined
   readonly stream: boolean
   readonly plan: Plan
+  /** The request's fallback chain, when one is configured: numbers attempts across steps, keeps their errors. */
+  readonly chain?: FallbackChain
 }
 
 /** One upstream call that answered, with what its answer is metered and cleaned with. */

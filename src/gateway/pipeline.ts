@@ -14,10 +14,11 @@ import type { Credential, Provider } from '../providers/types.ts'
 import { resolveRoute } from '../routing/index.ts'
 import type { AccountStore, Store } from '../store/types.ts'
 import { attempts } from './attempts.ts'
-import type { GatewayContext } from './exchange.ts'
+import type { Exchange, GatewayContext } from './exchange.ts'
+import { FallbackChain, fallbackSteps } from './fallback.ts'
 import type { GatewayState } from './gateway-state.ts'
-import { HttpError } from './http-error.ts'
-import { plan } from './plan.ts'
+import { errorResponse, HttpError } from './http-error.ts'
+import { type Plan, plan } from './plan.ts'
 import type { Routed } from './route-cache.ts'
 
 export interface GenerateInput {
@@ -115,22 +116,106 @@ export function generate(input: GenerateInput): Promise<Response> {
   try {
     const { ctx } = input
     const config = ctx.config.config
-    const accounts = input.store.accounts
-    const planned = plan(input, {
-      config,
-      route: (model) => routeFor(ctx.gateway, model, config, accounts),
-      credentials: (provider) => orderedCredentials(ctx.gateway, provider, config, accounts),
-    })
-    return attempts({
+    const planned = planFor(input, input.model)
+    const exchange = {
       request: input.request,
       ctx,
       config,
       store: input.store,
       tokens: input.tokens,
       stream: input.stream,
-      plan: planned,
+    }
+    const steps = fallbackSteps(config, input.model, {
+      model: planned.route.model,
+      providerId: planned.provider.id,
     })
+    if (steps.length === 0) return attempts({ ...exchange, plan: planned })
+    return alongChain(input, exchange, planned, steps)
   } catch (e) {
+    if (e instanceof HttpError && e.info.code === 'accounts_cooling_down') {
+      const steps = fallbackStepsFor(input)
+      if (steps.length > 0) return alongChain(input, undefined, undefined, steps, e)
+    }
     return Promise.reject(e)
   }
+}
+
+/** The plan of one step: the route of `model`, its provider's credentials as the accounts layer orders them. */
+function planFor(input: GenerateInput, model: string): Plan {
+  const { ctx } = input
+  const config = ctx.config.config
+  const accounts = input.store.accounts
+  return plan(
+    { ...input, model },
+    {
+      config,
+      route: (m) => routeFor(ctx.gateway, m, config, accounts),
+      credentials: (provider) => orderedCredentials(ctx.gateway, provider, config, accounts),
+    },
+  )
+}
+
+/** The fallback steps of a request whose primary plan could not be made (every account cooling down). */
+function fallbackStepsFor(input: GenerateInput): string[] {
+  const config = input.ctx.config.config
+  const { route, provider } = routeFor(input.ctx.gateway, input.model, config, input.store.accounts)
+  return fallbackSteps(config, input.model, { model: route.model, providerId: provider.id })
+}
+
+type ExchangeBase = Omit<Exchange, 'plan' | 'chain'>
+
+/**
+ * The primary plan, then each fallback step as its own plan (route, provider, upstream dialect),
+ * until one answers or the deadline passes. A step that answers (an error that is the request's
+ * fault included) ends the chain; the client never sees a step's bytes unless that step answers.
+ */
+async function alongChain(
+  input: GenerateInput,
+  base: ExchangeBase | undefined,
+  primary: Plan | undefined,
+  steps: string[],
+  primaryError?: HttpError,
+): Promise<Response> {
+  const { ctx } = input
+  const config = ctx.config.config
+  const exchange: ExchangeBase = base ?? {
+    request: input.request,
+    ctx,
+    config,
+    store: input.store,
+    tokens: input.tokens,
+    stream: input.stream,
+  }
+  const chain = new FallbackChain()
+  if (primaryError) chain.failures.push({ info: primaryError.info, headers: {} })
+  const models = primary ? [input.model, ...steps] : steps
+  for (let i = 0; i < models.length; i++) {
+    const model = models[i]!
+    chain.more = i < models.length - 1
+    let planned: Plan
+    try {
+      planned = i === 0 && primary ? primary : planFor(input, model)
+    } catch (e) {
+      // a step without a route or without a usable credential is passed over, like a failed one
+      if (!(e instanceof HttpError) || (i === models.length - 1 && chain.failures.length === 0)) throw e
+      ctx.log.warn({ model, reason: e.message }, 'fallback step unavailable; trying the next')
+      chain.failures.push({ info: e.info, headers: {} })
+      continue
+    }
+    if (i > 0) {
+      ctx.log.warn(
+        { model, provider: planned.provider.id, attempt: chain.attempts + 1 },
+        'every credential failed; falling back',
+      )
+    }
+    const answer = await attempts({ ...exchange, plan: planned, chain })
+    if (answer) return answer
+    if (performance.now() - ctx.start >= config.timeouts.fallback_deadline_ms) {
+      ctx.log.warn({ model }, 'fallback deadline passed; answering with the last error')
+      break
+    }
+  }
+  const failed = chain.answer()
+  if (!failed) throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
+  return errorResponse(input.dialect, failed.info, failed.headers)
 }

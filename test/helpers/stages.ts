@@ -20,7 +20,8 @@ import type { Store, UsageRecord } from '../../src/store/types.ts'
 import { tempDir } from './tmp.ts'
 
 export interface Stage {
-  ex: Exchange
+  /** Without a fallback chain: every attempt answers or fails over to the next credential. */
+  ex: Exchange & { chain?: undefined }
   store: Store
   client: AbortController
   /** Log lines so far, parsed. */
@@ -72,7 +73,15 @@ export function stage(opts: StageOptions): Stage {
       credentials: (provider) => opts.credentials ?? provider.credentials(config, store.accounts),
     },
   )
-  const ex: Exchange = { request, ctx, config, store, tokens: opts.tokens, stream, plan: planned }
+  const ex: Exchange & { chain?: undefined } = {
+    request,
+    ctx,
+    config,
+    store,
+    tokens: opts.tokens,
+    stream,
+    plan: planned,
+  }
   return {
     ex,
     store,
