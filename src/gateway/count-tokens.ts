@@ -4,10 +4,12 @@
  * (the answer then carries `x-byokey-token-count: estimate`).
  */
 
-import type { CountTokensCodec } from '../dialects/contract.ts'
-import type { DialectName } from '../dialects/ir.ts'
+import type { CountTokensCodec, Dialect } from '../dialects/contract.ts'
+import type { DialectName, Request as IRRequest } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
 import type { TokenManager } from '../oauth/index.ts'
+import type { Credential, Provider } from '../providers/types.ts'
+import type { Route } from '../routing/index.ts'
 import type { Store } from '../store/types.ts'
 import { freshSecret } from './attempts.ts'
 import { countRequestTokens } from './estimate.ts'
@@ -44,10 +46,39 @@ export async function countTokens(input: CountInput): Promise<Response> {
   const { route, provider } = routeFor(ctx.gateway, input.model, config, input.store.accounts)
   ir.model = route.model
   const upstream = dialects[provider.dialectFor(input.dialect)]
-  let [credential] = credentialsOrThrow(provider, config, input.store.accounts)
-  if (credential?.kind === 'oauth') {
-    credential = { ...credential, secret: await freshSecret(input.tokens, provider.id, credential.label) }
+  // the accounts layer's first choice, so a cooling account is left alone; none left: estimate
+  const got = ctx.gateway.accounts.candidates(provider, config, input.store.accounts)
+  if (got.total === 0) credentialsOrThrow(provider, config, input.store.accounts)
+  let [credential] = got.credentials
+  try {
+    if (credential?.kind === 'oauth') {
+      credential = { ...credential, secret: await freshSecret(input.tokens, provider.id, credential.label) }
+    }
+    const counted = await upstreamCount(input, { ir, route, provider, upstream }, credential)
+    if (counted !== undefined) return answer(counter, counted, false)
+  } finally {
+    // a count says nothing certain about the account's inference limits: a probe it took is
+    // handed back, and neither its success nor its failure changes a cooldown
+    if (credential) ctx.gateway.accounts.report(provider.id, credential.label, { kind: 'abandoned' }, config)
   }
+  return answer(counter, await countRequestTokens(ir), true)
+}
+
+interface Counting {
+  ir: IRRequest
+  route: Route
+  provider: Provider
+  upstream: Dialect
+}
+
+/** The upstream's count with `credential`, or `undefined` when it cannot or would not count (logged). */
+async function upstreamCount(
+  input: CountInput,
+  { ir, route, provider, upstream }: Counting,
+  credential: Credential | undefined,
+): Promise<number | undefined> {
+  const { ctx } = input
+  const config = ctx.config.config
   if (provider.prepareCountTokens && credential && upstream.countTokens) {
     const body = upstream.countTokens.body(ir, { provider: provider.id, model: route.model })
     const prep = provider.prepareCountTokens({
@@ -70,7 +101,7 @@ export async function countTokens(input: CountInput): Promise<Response> {
         })
         if (res.ok) {
           const n = upstream.countTokens.read(await res.json())
-          if (n !== undefined) return answer(counter, n, false)
+          if (n !== undefined) return n
         }
         ctx.log.warn(
           { provider: provider.id, status: res.status },
@@ -87,5 +118,5 @@ export async function countTokens(input: CountInput): Promise<Response> {
       }
     }
   }
-  return answer(counter, await countRequestTokens(ir), true)
+  return undefined
 }

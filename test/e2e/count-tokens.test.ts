@@ -2,8 +2,8 @@
  * Token counting asked of the upstream: the count body is the dialect's own
  * (`Dialect.countTokens`), the count comes back in the client's envelope.
  */
-import { expect, test } from 'bun:test'
-import { fakeAnthropic, fakeGemini } from '../helpers/fakes/index.ts'
+import { describe, expect, test } from 'bun:test'
+import { errorReply, fakeAnthropic, fakeGemini } from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'
 import { postJson } from './support.ts'
 
@@ -61,4 +61,59 @@ test('messages count_tokens of a Gemini model goes out as a generateContentReque
   const sent = up.last()
   expect(sent.path).toContain(':countTokens')
   expect(sent.body).toMatchObject({ generateContentRequest: { model: 'models/gemini-2.5-flash' } })
+})
+
+describe('count_tokens through the accounts layer', () => {
+  const countPath = '/v1/messages/count_tokens'
+  const keyOf = (rec: { headers: Record<string, string> }) => rec.headers['x-api-key']
+  /** Two Claude keys tried fill-first (A before B); inference with `failing` keys answers 429. */
+  async function twoKeys(failing: string[]) {
+    const up = fakeAnthropic((rec) =>
+      failing.includes(keyOf(rec) ?? '') ? errorReply(429, { retryAfter: 60 }) : { text: 'ok' },
+    )
+    const gw = await testGateway({
+      providers: {
+        claude: {
+          base_url: up.url,
+          routing: 'fill_first',
+          api_keys: [
+            { api_key: 'sk-key-a', label: 'a' },
+            { api_key: 'sk-key-b', label: 'b' },
+          ],
+        },
+      },
+    })
+    return { up, gw }
+  }
+  const message = { model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }
+  const countsBy = (up: { requests: Array<{ path: string; headers: Record<string, string> }> }) =>
+    up.requests.filter((r) => r.path === countPath).map(keyOf)
+
+  test('a healthy first account counts; a cooling one is skipped for the next', async () => {
+    const { up, gw } = await twoKeys(['sk-key-a'])
+    await using _up = up
+    await using _gw = gw
+    expect((await postJson(`${gw.url}${countPath}`, message)).status).toBe(200)
+    expect(countsBy(up)).toEqual(['sk-key-a'])
+    // A refuses an inference request and cools down: counts now go to B
+    expect((await postJson(`${gw.url}/v1/messages`, message)).status).toBe(200)
+    for (let i = 0; i < 2; i++) {
+      const res = await postJson(`${gw.url}${countPath}`, message)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('x-byokey-token-count')).toBeNull()
+    }
+    expect(countsBy(up)).toEqual(['sk-key-a', 'sk-key-b', 'sk-key-b'])
+  })
+
+  test('every account cooling down: the count is estimated without asking the upstream', async () => {
+    const { up, gw } = await twoKeys(['sk-key-a', 'sk-key-b'])
+    await using _up = up
+    await using _gw = gw
+    expect((await postJson(`${gw.url}/v1/messages`, message)).status).toBe(429)
+    const res = await postJson(`${gw.url}${countPath}`, message)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-byokey-token-count')).toBe('estimate')
+    expect(((await res.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
+    expect(countsBy(up)).toEqual([])
+  })
 })
