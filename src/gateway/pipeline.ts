@@ -8,10 +8,10 @@
 import type { Config } from '../config/schema.ts'
 import type { DialectName } from '../dialects/ir.ts'
 import type { TokenManager } from '../oauth/index.ts'
-import type { ProviderId } from '../providers/ids.ts'
+import { canonicalProviderId, type ProviderId } from '../providers/ids.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
 import type { Credential, Provider } from '../providers/types.ts'
-import { resolveRoute } from '../routing/index.ts'
+import { type Route, resolveRoute } from '../routing/index.ts'
 import type { AccountStore, Store } from '../store/types.ts'
 import { attempts } from './attempts.ts'
 import type { Exchange, GatewayContext } from './exchange.ts'
@@ -41,7 +41,26 @@ export function isAvailable(
   config: Config,
   accounts?: AccountStore,
 ): (id: ProviderId) => boolean {
-  return (id) => (providers.builtin[id]?.credentials(config, accounts).length ?? 0) > 0
+  return (id) => {
+    const serving = servingProvider(providers, { kind: 'provider', id }, config)
+    return (serving?.credentials(config, accounts).length ?? 0) > 0
+  }
+}
+
+/**
+ * The provider that serves a routing target: its own, or the one its `backend` names (a built-in
+ * provider id, else a named upstream), whose credentials and wire format then carry its models.
+ */
+function servingProvider(
+  providers: ProviderRegistry,
+  target: Route['target'],
+  config: Config,
+): Provider | undefined {
+  const own = providers.providerFor(target, config)
+  const backend = own ? config.providers[own.id]?.backend : undefined
+  if (!backend || backend === own?.id) return own
+  const id = canonicalProviderId(backend)
+  return providers.providerFor(id ? { kind: 'provider', id } : { kind: 'upstream', name: backend }, config)
 }
 
 /** Resolves the route and its provider (once per key, in the gateway's route cache), or throws the 404 the client should see. */
@@ -58,9 +77,11 @@ export function routeFor(
       catalog: providers.catalog,
       available: isAvailable(providers, config, accounts),
     })
-    const provider = providers.providerFor(route.target, config)
+    const provider = servingProvider(providers, route.target, config)
     if (!provider) {
-      const name = route.target.kind === 'provider' ? route.target.id : route.target.name
+      const own = route.target.kind === 'provider' ? route.target.id : route.target.name
+      const backend = config.providers[own]?.backend
+      const name = backend ? `${backend}' (the backend of '${own}` : own
       throw new HttpError(
         'not_found',
         `Provider '${name}' for model '${model}' is not available yet in this byokey; GET /v1/models lists what is`,
