@@ -138,24 +138,16 @@ export function generate(input: GenerateInput): Promise<Response> {
     const { ctx } = input
     const config = ctx.config.config
     const planned = planFor(input, input.model)
-    const exchange = {
-      request: input.request,
-      ctx,
-      config,
-      store: input.store,
-      tokens: input.tokens,
-      stream: input.stream,
-    }
     const steps = fallbackSteps(config, input.model, {
       model: planned.route.model,
       providerId: planned.provider.id,
     })
-    if (steps.length === 0) return attempts({ ...exchange, plan: planned })
-    return alongChain(input, exchange, planned, steps)
+    if (steps.length === 0) return attempts(exchangeOf(input, planned))
+    return alongChain(input, planned, steps)
   } catch (e) {
     if (e instanceof HttpError && e.info.code === 'accounts_cooling_down') {
       const steps = fallbackStepsFor(input)
-      if (steps.length > 0) return alongChain(input, undefined, undefined, steps, e)
+      if (steps.length > 0) return alongChain(input, undefined, steps, e)
     }
     return Promise.reject(e)
   }
@@ -183,7 +175,22 @@ function fallbackStepsFor(input: GenerateInput): string[] {
   return fallbackSteps(config, input.model, { model: route.model, providerId: provider.id })
 }
 
-type ExchangeBase = Omit<Exchange, 'plan' | 'chain'>
+/** The exchange of one plan of the request. */
+function exchangeOf(input: GenerateInput, planned: Plan): Exchange & { chain?: undefined }
+function exchangeOf(input: GenerateInput, planned: Plan, chain: FallbackChain): Exchange
+function exchangeOf(input: GenerateInput, planned: Plan, chain?: FallbackChain): Exchange {
+  const { ctx } = input
+  return {
+    request: input.request,
+    ctx,
+    config: ctx.config.config,
+    store: input.store,
+    tokens: input.tokens,
+    stream: input.stream,
+    plan: planned,
+    ...(chain ? { chain } : {}),
+  }
+}
 
 /**
  * The primary plan, then each fallback step as its own plan (route, provider, upstream dialect),
@@ -192,21 +199,12 @@ type ExchangeBase = Omit<Exchange, 'plan' | 'chain'>
  */
 async function alongChain(
   input: GenerateInput,
-  base: ExchangeBase | undefined,
   primary: Plan | undefined,
   steps: string[],
   primaryError?: HttpError,
 ): Promise<Response> {
   const { ctx } = input
   const config = ctx.config.config
-  const exchange: ExchangeBase = base ?? {
-    request: input.request,
-    ctx,
-    config,
-    store: input.store,
-    tokens: input.tokens,
-    stream: input.stream,
-  }
   const chain = new FallbackChain()
   if (primaryError) chain.failures.push({ info: primaryError.info, headers: {} })
   const models = primary ? [input.model, ...steps] : steps
@@ -229,7 +227,7 @@ async function alongChain(
         'every credential failed; falling back',
       )
     }
-    const answer = await attempts({ ...exchange, plan: planned, chain })
+    const answer = await attempts(exchangeOf(input, planned, chain))
     if (answer) return answer
     if (performance.now() - ctx.start >= config.timeouts.fallback_deadline_ms) {
       ctx.log.warn({ model }, 'fallback deadline passed; answering with the last error')
