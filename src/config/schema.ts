@@ -63,6 +63,12 @@ export const ProviderConfig = Obj({
   order: T.Array(Str({ minLength: 1 }), { default: [] }),
   /** Ours: for `routing: weighted`, a share per key label or account id (default 1; 0: only when the others cool down). */
   weights: T.Record(T.String(), T.Number({ minimum: 0 }), { default: {} }),
+  /**
+   * Ours: session affinity. Every turn of one conversation goes to the account that served it
+   * while that account is healthy, so the upstream's prompt cache keeps working; `false`: the
+   * strategy alone decides each request.
+   */
+  affinity: T.Boolean({ default: true }),
   /** Ours: overrides the global `cooldown` for this provider's accounts. */
   cooldown: T.Optional(Obj({ max_seconds: T.Optional(T.Integer({ minimum: 1 })) })),
   /**

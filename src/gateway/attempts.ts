@@ -224,7 +224,7 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
 /** Tells the accounts layer how an attempt went; a cooldown it starts is logged (and a capped upstream wait). */
 function report(ex: Exchange, account: string, outcome: Outcome): void {
   const { ctx, config, plan } = ex
-  const cooled = ctx.gateway.accounts.report(plan.provider.id, account, outcome, config)
+  const cooled = ctx.gateway.accounts.report(plan.provider.id, account, outcome, config, ex.session)
   if (!cooled) return
   const fields = {
     provider: plan.provider.id,

@@ -2,6 +2,7 @@
  * The context the stages of one request share (`plan` → `attempts` → `respond`): one object
  * instead of a row of positional parameters.
  */
+import type { SessionOf } from '../accounts/index.ts'
 import type { Config } from '../config/schema.ts'
 import type { ConfigSnapshot } from '../config/snapshot.ts'
 import type { Logger } from '../log.ts'
@@ -40,6 +41,8 @@ export interface Exchange {
   readonly tokens: TokenManager | undefined
   readonly stream: boolean
   readonly plan: Plan
+  /** The conversation the request belongs to, for session affinity. */
+  readonly session?: SessionOf
 }
 
 /** One upstream call that answered, with what its answer is metered and cleaned with. */

@@ -5,6 +5,7 @@
  * answer, streaming without buffering). Every request leaves exactly one usage record, abandoned
  * streams included.
  */
+import { type SessionOf, sessionKeyOf } from '../accounts/index.ts'
 import type { Config } from '../config/schema.ts'
 import type { DialectName } from '../dialects/ir.ts'
 import type { TokenManager } from '../oauth/index.ts'
@@ -96,8 +97,9 @@ export function orderedCredentials(
   provider: Provider,
   config: Config,
   accounts?: AccountStore,
+  session?: SessionOf,
 ): Credential[] {
-  const got = gateway.accounts.candidates(provider, config, accounts)
+  const got = gateway.accounts.candidates(provider, config, accounts, session)
   if (got.total === 0) return credentialsOrThrow(provider, config, accounts)
   if (got.credentials.length === 0) {
     const seconds = Math.max(1, Math.ceil(((got.soonestMs ?? Date.now()) - Date.now()) / 1000))
@@ -116,10 +118,11 @@ export function generate(input: GenerateInput): Promise<Response> {
     const { ctx } = input
     const config = ctx.config.config
     const accounts = input.store.accounts
+    const session = sessionOnce(input.request, input.body)
     const planned = plan(input, {
       config,
       route: (model) => routeFor(ctx.gateway, model, config, accounts),
-      credentials: (provider) => orderedCredentials(ctx.gateway, provider, config, accounts),
+      credentials: (provider) => orderedCredentials(ctx.gateway, provider, config, accounts, session),
     })
     return attempts({
       request: input.request,
@@ -129,8 +132,22 @@ export function generate(input: GenerateInput): Promise<Response> {
       tokens: input.tokens,
       stream: input.stream,
       plan: planned,
+      session,
     })
   } catch (e) {
     return Promise.reject(e)
+  }
+}
+
+/** The request's conversation key, read from its headers and body the first time it is asked for. */
+function sessionOnce(request: Request, body: Record<string, unknown>): SessionOf {
+  let read = false
+  let key: string | undefined
+  return () => {
+    if (!read) {
+      read = true
+      key = sessionKeyOf(request.headers, body)
+    }
+    return key
   }
 }
