@@ -10,11 +10,13 @@ import type { Config } from '../config/schema.ts'
 import type { Credential, Provider } from '../providers/types.ts'
 import type { AccountStore, CooldownStore } from '../store/types.ts'
 import { Affinity } from './affinity.ts'
+import { type AccountSlots, Concurrency } from './concurrency.ts'
 import { Cooldowns, type CooledDown } from './cooldowns.ts'
 import { classifyStatus, type FailureClass } from './failure.ts'
 import { newPosition, orderBy, type Position } from './strategy.ts'
 
 export { AFFINITY_IDLE_MS, AFFINITY_MAX_SESSIONS } from './affinity.ts'
+export type { AccountSlots } from './concurrency.ts'
 export type { CooledDown } from './cooldowns.ts'
 export {
   classifyStatus,
@@ -51,11 +53,29 @@ export class Accounts {
   readonly #cooldowns: Cooldowns
   /** Which account each conversation was last served by. */
   readonly #affinity: Affinity
+  /** Upstream calls in flight per account, for `max_concurrency`. */
+  readonly #concurrency: Concurrency
 
-  /** `store`: where cooldowns outlive the process (none: memory only). */
-  constructor(store?: CooldownStore, now: () => number = Date.now) {
+  /**
+   * `store`: where cooldowns outlive the process (none: memory only). `slots`: makes the queue
+   * that holds an account to its `max_concurrency` (none: caps are not enforced).
+   */
+  constructor(
+    store?: CooldownStore,
+    now: () => number = Date.now,
+    slots?: (capacity: number) => AccountSlots,
+  ) {
     this.#cooldowns = new Cooldowns(store, now)
     this.#affinity = new Affinity(now)
+    this.#concurrency = new Concurrency(slots)
+  }
+
+  /**
+   * The slots an upstream call on `account` takes and gives back, when its provider sets
+   * `max_concurrency`; undefined when the account has no limit of its own.
+   */
+  slotsFor(provider: string, account: string, config: Config): AccountSlots | undefined {
+    return this.#concurrency.slotsFor(provider, account, config.providers[provider]?.max_concurrency)
   }
 
   /**

@@ -69,6 +69,14 @@ export const ProviderConfig = Obj({
    * strategy alone decides each request.
    */
   affinity: T.Boolean({ default: true }),
+  /**
+   * Ours: the most upstream calls one account (key or login) of this provider has in flight at
+   * once; unset: no limit of its own. A request over it tries the next account, and on the last
+   * waits up to `max_concurrency_wait_ms` for a slot before the client gets a 429.
+   */
+  max_concurrency: T.Optional(T.Integer({ minimum: 1 })),
+  /** Ours: how long a request waits for a slot of an account at its `max_concurrency`. */
+  max_concurrency_wait_ms: T.Integer({ minimum: 0, default: 5000 }),
   /** Ours: overrides the global `cooldown` for this provider's accounts. */
   cooldown: T.Optional(Obj({ max_seconds: T.Optional(T.Integer({ minimum: 1 })) })),
   /**

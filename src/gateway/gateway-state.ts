@@ -2,7 +2,7 @@ import { Accounts } from '../accounts/index.ts'
 import { ProviderRegistry } from '../providers/registry.ts'
 import type { CooldownStore } from '../store/types.ts'
 import { RouteCache } from './route-cache.ts'
-import type { UpstreamSlots } from './upstream-slots.ts'
+import { UpstreamSlots } from './upstream-slots.ts'
 
 /**
  * What one gateway keeps for all of its requests, made once when it starts and reached through
@@ -21,6 +21,6 @@ export class GatewayState {
     /** Where account cooldowns outlive the process; none: kept in memory only. */
     cooldowns?: CooldownStore,
   ) {
-    this.accounts = new Accounts(cooldowns)
+    this.accounts = new Accounts(cooldowns, Date.now, (capacity) => new UpstreamSlots(capacity))
   }
 }
