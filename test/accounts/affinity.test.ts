@@ -6,8 +6,8 @@
 import { describe, expect, test } from 'bun:test'
 import { Affinity } from '../../src/accounts/affinity.ts'
 import { Accounts, failedWith, sessionKeyOf } from '../../src/accounts/index.ts'
-import { parseConfig } from '../../src/config/load.ts'
 import { ProviderRegistry } from '../../src/providers/registry.ts'
+import { claudeWithKeys } from '../helpers/accounts-config.ts'
 
 const none = new Headers()
 
@@ -96,20 +96,8 @@ describe('Affinity table', () => {
 })
 
 const claude = new ProviderRegistry().builtin.claude!
-function setup(extra = '') {
-  const { config } = parseConfig(
-    `
-port: 0
-providers:
-  claude:
-${extra}
-    api_keys:
-      - { api_key: sk-a, label: a }
-      - { api_key: sk-b, label: b }
-      - { api_key: sk-c, label: c }
-`,
-    'c.yaml',
-  )
+function setup(extra: Record<string, unknown> = {}) {
+  const config = claudeWithKeys(['a', 'b', 'c'], extra)
   const clock = { now: Date.parse('2026-12-07T14:00:00Z') }
   const accounts = new Accounts(undefined, () => clock.now)
   /** One turn of conversation `s`: the first candidate answers. */
@@ -130,7 +118,7 @@ describe('Accounts with affinity', () => {
   })
 
   test('affinity: false lets the strategy decide every turn', () => {
-    const { turn } = setup('    affinity: false')
+    const { turn } = setup({ affinity: false })
     expect([turn('s'), turn('s'), turn('s')]).toEqual(['a', 'b', 'c'])
   })
 

@@ -5,26 +5,14 @@
  */
 import { expect, test } from 'bun:test'
 import { Accounts } from '../../src/accounts/index.ts'
-import { parseConfig } from '../../src/config/load.ts'
 import { UpstreamSlots } from '../../src/gateway/upstream-slots.ts'
+import { claudeWithKeys } from '../helpers/accounts-config.ts'
 
-const configWith = (cap: string) =>
-  parseConfig(
-    `
-port: 0
-providers:
-  claude:
-${cap}
-    api_keys:
-      - { api_key: sk-a, label: a }
-      - { api_key: sk-b, label: b }
-`,
-    'c.yaml',
-  ).config
+const configWith = (extra: Record<string, unknown>) => claudeWithKeys(['a', 'b'], extra)
 
 test('one queue per account under its cap; resized on reload; none without a cap', () => {
   const accounts = new Accounts(undefined, Date.now, (n) => new UpstreamSlots(n))
-  const capped = configWith('    max_concurrency: 1')
+  const capped = configWith({ max_concurrency: 1 })
   const a = accounts.slotsFor('claude', 'a', capped)!
   expect(a.capacity).toBe(1)
   expect(accounts.slotsFor('claude', 'a', capped)).toBe(a)
@@ -33,11 +21,11 @@ test('one queue per account under its cap; resized on reload; none without a cap
   expect(a.tryTake()).toBe(false)
   a.release()
   expect(a.tryTake()).toBe(true)
-  expect(accounts.slotsFor('claude', 'a', configWith('    max_concurrency: 3'))).toBe(a)
+  expect(accounts.slotsFor('claude', 'a', configWith({ max_concurrency: 3 }))).toBe(a)
   expect(a.capacity).toBe(3)
   expect(a.tryTake()).toBe(true)
-  expect(accounts.slotsFor('claude', 'a', configWith(''))).toBeUndefined()
-  expect(configWith('').providers['claude']!.max_concurrency_wait_ms).toBe(5000)
+  expect(accounts.slotsFor('claude', 'a', configWith({}))).toBeUndefined()
+  expect(configWith({}).providers['claude']!.max_concurrency_wait_ms).toBe(5000)
   // an Accounts without a way to make slots enforces no cap
   expect(new Accounts().slotsFor('claude', 'a', capped)).toBeUndefined()
 })
