@@ -9,6 +9,7 @@ import {
   type Config,
   ConfigSchema,
   LogConfig,
+  ModelListsConfig,
   PayloadConfig,
   ServerConfig,
   UpstreamTimeouts,
@@ -110,6 +111,7 @@ export function validate(
   config.server = fillDefaults(ServerConfig, config.server ?? {}) as Config['server']
   config.payload = fillDefaults(PayloadConfig, config.payload ?? {}) as Config['payload']
   config.timeouts = fillDefaults(UpstreamTimeouts, config.timeouts ?? {}) as Config['timeouts']
+  config.model_lists = fillDefaults(ModelListsConfig, config.model_lists ?? {}) as Config['model_lists']
   checkUpstreams(config, file)
   return { config: deepFreeze(config), warnings }
 }

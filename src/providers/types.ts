@@ -60,6 +60,14 @@ export interface UpstreamCall {
   config: Config
 }
 
+/** Where an API key's own model list is, and how to read it (OpenAI, Anthropic and Gemini each have one). */
+export interface ModelListSource {
+  /** URL and headers of the list call made with `credential` (an API key). */
+  request(credential: Credential, config: Config): { url: string; headers: Record<string, string> }
+  /** The answer → the models it names that take generation requests; unreadable: an empty list. */
+  parse(body: unknown): ModelInfo[]
+}
+
 export interface Provider {
   readonly id: string
   readonly displayName: string
@@ -84,4 +92,6 @@ export interface Provider {
   refresher?(config: Config): Refresher
   /** URL and headers of a token-count call, when the upstream has one. */
   prepareCountTokens?(call: UpstreamCall): PreparedRequest | undefined
+  /** The upstream's model list for an API key, which the gateway reads in the background. */
+  modelList?: ModelListSource
 }

@@ -8,6 +8,7 @@ import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
 import { errorResponse } from '../gateway/http-error.ts'
+import { startModelListReader } from '../gateway/model-lists.ts'
 import { fetchLimitFor, runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
@@ -61,6 +62,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const state = new GatewayState(upstream.slots)
   const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
   const background = tokens.startBackground({ intervalMs: 60_000 })
+  const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)
   const contexts = new RequestContexts()
   const app = createApp({ ...opts, tokens, contexts })
   const boot = config.current.config
@@ -131,6 +133,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
+        modelLists.stop()
         const graceful = server.stop(false)
         let timer: ReturnType<typeof setTimeout> | undefined
         const timedOut = await Promise.race([

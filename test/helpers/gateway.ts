@@ -35,10 +35,16 @@ export function seedLogin(
   store.accounts.upsert({ provider, accountId, kind: 'oauth', token, expiresAt: Date.now() + 3_600_000 })
 }
 
+/**
+ * Off unless a test turns it on: reading API keys' model lists at start would add a
+ * `GET /v1/models` at an unpredictable moment to the calls tests count on their fake upstreams.
+ */
+const QUIET = { model_lists: { enabled: false } }
+
 export async function testGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
   const dir = tempDir()
   const configFile = dir.join('config.yaml')
-  writeFileSync(configFile, stringify({ port: 0, ...config }))
+  writeFileSync(configFile, stringify({ port: 0, ...QUIET, ...config }))
   const raw: string[] = []
   const stream = new Writable({
     write(chunk, _enc, cb) {
@@ -70,7 +76,7 @@ export async function testGateway(config: Record<string, unknown> = {}): Promise
     },
     logText: () => raw.join(''),
     rewrite(next) {
-      writeFileSync(configFile, stringify({ port: 0, ...next }))
+      writeFileSync(configFile, stringify({ port: 0, ...QUIET, ...next }))
       const r = ref.reload()
       if (r.error) throw new Error(r.error)
     },

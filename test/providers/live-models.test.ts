@@ -18,6 +18,19 @@ describe('a live model list', () => {
     expect(live.version).toBe(1)
   })
 
+  test('learning adds only new ids after the starting list; the same ids again keep the version', () => {
+    const live = new LiveModels([{ id: 'known', contextWindow: 1000 }])
+    live.learn([{ id: 'known' }, { id: 'new' }, { id: 'new' }])
+    expect(live.list).toEqual([{ id: 'known', contextWindow: 1000 }, { id: 'new' }])
+    expect(live.version).toBe(1)
+    live.learn([{ id: 'new' }])
+    expect(live.version).toBe(1)
+    // a list naming nothing new is the starting list again
+    live.learn([{ id: 'known' }])
+    expect(live.list.map((m) => m.id)).toEqual(['known'])
+    expect(live.version).toBe(2)
+  })
+
   test('each Copilot provider serves its own list', () => {
     const mine = new LiveModels(COPILOT_MODELS)
     const a = copilotProvider(mine)

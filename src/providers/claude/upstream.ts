@@ -1,16 +1,17 @@
 /** Claude through the Anthropic Messages API: with an API key, or with a Claude Pro/Max login (subscription mode). */
+import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
-import type { Provider, UpstreamCall } from '../types.ts'
+import type { Credential, Provider, UpstreamCall } from '../types.ts'
 import { claudeRefresher } from './login.ts'
-import { CLAUDE_MODELS } from './models.ts'
+import { CLAUDE_MODELS, parseAnthropicModelList } from './models.ts'
 import { subscriptionHeaders, withIdentityBlock } from './subscription.ts'
 
 export const CLAUDE_API = 'https://api.anthropic.com'
 const DIALECT: DialectName = 'anthropic-messages'
 
-function base(call: UpstreamCall): string {
+function base(call: { credential: Credential; config: Config }): string {
   return call.credential.baseUrl ?? call.config.providers['claude']?.base_url ?? CLAUDE_API
 }
 
@@ -43,4 +44,16 @@ export const claude: Provider = {
     ...shaped(call, endpointUrl(DIALECT, base(call), call.model, false, 'count_tokens')!),
     headers: headers({ ...call, stream: false }),
   }),
+  modelList: {
+    // one page of up to 1000 models: more than Anthropic lists
+    request: (credential, config) => ({
+      url: `${base({ credential, config }).replace(/\/+$/, '')}/v1/models?limit=1000`,
+      headers: {
+        accept: 'application/json',
+        'anthropic-version': '2023-06-01',
+        ...keyHeaders(DIALECT, credential.secret),
+      },
+    }),
+    parse: parseAnthropicModelList,
+  },
 }

@@ -1,0 +1,136 @@
+import { describe, expect, test } from 'bun:test'
+import { Writable } from 'node:stream'
+import { parseConfig } from '../../src/config/load.ts'
+import { refreshModelLists } from '../../src/gateway/model-lists.ts'
+import { createLogger } from '../../src/log.ts'
+import { CODEX_MODELS } from '../../src/providers/codex/models.ts'
+import { ProviderRegistry } from '../../src/providers/registry.ts'
+import { fakeAnthropic, fakeGemini, fakeOpenAI } from '../helpers/fakes/index.ts'
+
+const reply = { text: 'unused' }
+
+function capturedLog() {
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk))
+      cb()
+    },
+  })
+  const log = createLogger({ level: 'debug', stream })
+  return {
+    log,
+    text: () => lines.join(''),
+    lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+  }
+}
+
+const configFor = (providers: Record<string, unknown>) =>
+  parseConfig(JSON.stringify({ port: 0, providers }), 'c.yaml').config
+
+const ids = (registry: ProviderRegistry, provider: string) =>
+  registry.catalog.find((e) => e.provider === provider)?.models.map((m) => m.id) ?? []
+
+describe('model lists of API keys', () => {
+  test('are read by default: hourly, each call bounded by 10 s', () => {
+    expect(parseConfig('port: 0\n', 'c.yaml').config.model_lists).toEqual({
+      enabled: true,
+      refresh_seconds: 3600,
+      timeout_ms: 10_000,
+    })
+  })
+
+  test("each provider's keys add what their list names beyond the catalogue, nothing else", async () => {
+    await using openai = fakeOpenAI(reply, {
+      key: 'sk-o',
+      models: [
+        { id: 'gpt-4o' },
+        { id: 'gpt-4o-mini' },
+        { id: 'text-embedding-3-small' },
+        { id: 'whisper-1' },
+      ],
+    })
+    await using anthropic = fakeAnthropic(reply, {
+      models: [{ id: 'claude-new-model', display_name: 'Claude New', created_at: '2026-01-02T00:00:00Z' }],
+    })
+    await using gemini = fakeGemini(reply, { models: [{ name: 'gemini-new', inputTokenLimit: 32_000 }] })
+    const registry = new ProviderRegistry()
+    const config = configFor({
+      codex: { api_key: 'sk-o', base_url: `${openai.url}/v1` },
+      claude: { api_key: 'sk-a', base_url: anthropic.url },
+      gemini: { api_key: 'g-key', base_url: gemini.url },
+    })
+    const { log } = capturedLog()
+    await refreshModelLists(registry, config, undefined, log)
+
+    const codex = ids(registry, 'codex')
+    expect(codex.slice(0, CODEX_MODELS.length)).toEqual(CODEX_MODELS.map((m) => m.id))
+    expect(codex.slice(CODEX_MODELS.length)).toEqual(['gpt-4o-mini'])
+    // the catalogue's entry for a model it knew keeps its limits
+    const gpt4o = registry.catalog.find((e) => e.provider === 'codex')?.models.find((m) => m.id === 'gpt-4o')
+    expect(gpt4o?.contextWindow).toBe(128_000)
+    const claudeNew = registry.catalog
+      .find((e) => e.provider === 'claude')
+      ?.models.find((m) => m.id === 'claude-new-model')
+    expect(claudeNew).toEqual({ id: 'claude-new-model', displayName: 'Claude New', created: 1767312000 })
+    const geminiNew = registry.catalog
+      .find((e) => e.provider === 'gemini')
+      ?.models.find((m) => m.id === 'gemini-new')
+    expect(geminiNew).toMatchObject({ id: 'gemini-new', contextWindow: 32_000 })
+    expect(ids(registry, 'copilot')).not.toContain('gpt-4o-mini')
+
+    // each list call carried its provider's key header
+    expect(openai.last().headers['authorization']).toBe('Bearer sk-o')
+    expect(anthropic.last().headers['x-api-key']).toBe('sk-a')
+    expect(gemini.last().headers['x-goog-api-key']).toBe('g-key')
+
+    const version = registry.catalogVersion
+    expect(version).toBe(3)
+    // the same lists again: the catalogue's version stays, so cached routes stay
+    await refreshModelLists(registry, config, undefined, log)
+    expect(registry.catalogVersion).toBe(version)
+  })
+
+  test('a failing list call is logged without the key and keeps the last list', async () => {
+    await using openai = fakeOpenAI(reply, { key: 'sk-good', models: [{ id: 'gpt-4o-mini' }] })
+    const registry = new ProviderRegistry()
+    const { log, text, lines } = capturedLog()
+    await refreshModelLists(
+      registry,
+      configFor({ codex: { api_key: 'sk-good', base_url: `${openai.url}/v1` } }),
+      undefined,
+      log,
+    )
+    expect(ids(registry, 'codex')).toContain('gpt-4o-mini')
+    const version = registry.catalogVersion
+
+    const revoked = configFor({ codex: { api_key: 'sk-revoked-secret', base_url: `${openai.url}/v1` } })
+    await refreshModelLists(registry, revoked, undefined, log)
+    expect(ids(registry, 'codex')).toContain('gpt-4o-mini')
+    expect(registry.catalogVersion).toBe(version)
+    const warn = lines().find((l) => l['msg'] === 'model list: the upstream refused; keeping the last list')
+    expect(warn).toMatchObject({ provider: 'codex', account: 'api_key', status: 401 })
+
+    // an upstream that is gone: the same
+    await openai.stop()
+    await refreshModelLists(
+      registry,
+      configFor({ codex: { api_key: 'sk-good', base_url: `${openai.url}/v1` } }),
+      undefined,
+      log,
+    )
+    expect(ids(registry, 'codex')).toContain('gpt-4o-mini')
+    expect(lines().some((l) => l['msg'] === 'model list: the call failed; keeping the last list')).toBe(true)
+    expect(text()).not.toContain('sk-revoked-secret')
+    expect(text()).not.toContain('sk-good')
+  })
+
+  test('a provider without API keys is not asked', async () => {
+    await using openai = fakeOpenAI(reply)
+    const registry = new ProviderRegistry()
+    const { log } = capturedLog()
+    await refreshModelLists(registry, configFor({ codex: { base_url: `${openai.url}/v1` } }), undefined, log)
+    expect(openai.requests).toHaveLength(0)
+    expect(registry.catalogVersion).toBe(0)
+  })
+})
