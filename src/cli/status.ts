@@ -2,8 +2,15 @@
 
 import { PROVIDER_IDS } from '../providers/ids.ts'
 import { callControl } from '../server/control.ts'
-import type { Account } from '../store/types.ts'
-import { accountJson, accountName, describeAccount, formatDuration } from './account-format.ts'
+import type { Account, StoredQuota } from '../store/types.ts'
+import {
+  accountJson,
+  accountName,
+  describeAccount,
+  describeQuota,
+  formatDuration,
+  quotaJson,
+} from './account-format.ts'
 import { parseCommand } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
 import { noExtraArgs } from './provider-arg.ts'
@@ -26,7 +33,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const file = dbPath(values.db)
   const res = await callControl(socketFor(file), 'status')
   const server = res?.status === 200 ? res.body : undefined
-  const accounts = await withStore(file, { create: false }, (store) => store?.accounts.list() ?? [])
+  const { accounts, quotas } = await withStore(file, { create: false }, (store) => ({
+    accounts: store?.accounts.list() ?? [],
+    quotas: store?.quotas.list() ?? [],
+  }))
+  const quotasOf = (p: string): StoredQuota[] => quotas.filter((q) => q.provider === p)
   const byProvider = new Map<string, Account[]>()
   for (const a of accounts) byProvider.set(a.provider, [...(byProvider.get(a.provider) ?? []), a])
   const known = PROVIDER_IDS.filter((p) => ALWAYS_SHOWN.includes(p) || byProvider.has(p))
@@ -54,6 +65,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
           provider: p,
           active: list.find((a) => a.active)?.accountId ?? null,
           accounts: list.map((a) => accountJson(a, now)),
+          quotas: quotasOf(p).map(quotaJson),
         }
       }),
     }
@@ -79,5 +91,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const count = list.length === 1 ? '1 account' : `${list.length} accounts`
     console.log(`${name}${count}, active: ${accountName(active)} (${describeAccount(active, now)})`)
   }
+  for (const q of quotas)
+    console.log(`  limits of ${q.provider}/${q.account}: ${describeQuota(q.quota, now)}`)
   return 0
 }

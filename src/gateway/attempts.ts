@@ -127,6 +127,7 @@ async function call(ex: Exchange, credential: Credential): Promise<Call> {
       slots: ctx.gateway.upstream,
       queueMs: config.server.upstream_queue_ms,
     })
+    ctx.gateway.quotas.capture(plan.provider, credential.label, handle.response.headers)
     return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }
   } catch (e) {
     return { failure: e, credential, meter, redact }

@@ -1,5 +1,6 @@
 import { ProviderRegistry } from '../providers/registry.ts'
 import { CredentialOrder } from '../routing/credential-order.ts'
+import { QuotaBoard } from './quota-board.ts'
 import { RouteCache } from './route-cache.ts'
 import type { UpstreamSlots } from './upstream-slots.ts'
 
@@ -14,6 +15,8 @@ export class GatewayState {
   readonly providers = new ProviderRegistry()
   /** The routes resolved so far, per config snapshot, accounts and catalogue. */
   readonly routes = new RouteCache()
+  /** The latest limits each account's answers reported. */
+  readonly quotas = new QuotaBoard()
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,

@@ -2,7 +2,9 @@
 import type { Config } from '../config/schema.ts'
 import type { DialectName } from '../dialects/ir.ts'
 import type { Refresher } from '../oauth/index.ts'
-import type { AccountStore } from '../store/types.ts'
+import type { AccountStore, Quota } from '../store/types.ts'
+
+export type { Quota, QuotaWindow } from '../store/types.ts'
 
 /** A model a provider serves, with the limits clients use to budget context (Claude Code auto-compacts on them). */
 export interface ModelInfo {
@@ -94,4 +96,9 @@ export interface Provider {
   prepareCountTokens?(call: UpstreamCall): PreparedRequest | undefined
   /** The upstream's model list for an API key, which the gateway reads in the background. */
   modelList?: ModelListSource
+  /**
+   * The limits an answer's headers report (undefined: none there). `receivedAt` (ms) is when the
+   * answer came, for resets given as a delay. Called off the request path, on the latest answer.
+   */
+  quotaFrom?(headers: Headers, receivedAt: number): Quota | undefined
 }

@@ -64,13 +64,14 @@ describe('account commands', () => {
     expect(existsSync(dir.join('byokey.db'))).toBe(false)
     const json = JSON.parse((await cli(['status', '--json'])).stdout) as {
       server: { running: boolean }
-      providers: Array<{ provider: string; active: string | null; accounts: unknown[] }>
+      providers: Array<{ provider: string; active: string | null; accounts: unknown[]; quotas: unknown[] }>
     }
     expect(json.server.running).toBe(false)
     expect(json.providers.find((p) => p.provider === 'codex')).toEqual({
       provider: 'codex',
       active: null,
       accounts: [],
+      quotas: [],
     })
     expect((await cli(['status', 'extra'])).code).toBe(2)
   })

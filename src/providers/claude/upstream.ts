@@ -6,6 +6,7 @@ import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../share
 import type { Credential, Provider, UpstreamCall } from '../types.ts'
 import { claudeRefresher } from './login.ts'
 import { CLAUDE_MODELS, parseAnthropicModelList } from './models.ts'
+import { claudeQuotaFrom } from './quota.ts'
 import { subscriptionHeaders, withIdentityBlock } from './subscription.ts'
 
 export const CLAUDE_API = 'https://api.anthropic.com'
@@ -56,4 +57,5 @@ export const claude: Provider = {
     }),
     parse: parseAnthropicModelList,
   },
+  quotaFrom: claudeQuotaFrom,
 }

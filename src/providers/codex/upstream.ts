@@ -11,6 +11,7 @@ import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import type { Credential, Provider } from '../types.ts'
 import { codexRefresher } from './login.ts'
 import { CODEX_MODELS, parseOpenAIModelList } from './models.ts'
+import { openaiQuotaFrom } from './quota.ts'
 import { CODEX_BACKEND, subscriptionBody, subscriptionHeaders } from './subscription.ts'
 
 export const OPENAI_API = 'https://api.openai.com/v1'
@@ -58,4 +59,5 @@ export const codex: Provider = {
     }),
     parse: parseOpenAIModelList,
   },
+  quotaFrom: openaiQuotaFrom,
 }

@@ -3,6 +3,7 @@ import type { Store } from '../types.ts'
 import { sqliteAccounts } from './accounts.ts'
 import { migrate } from './migrations.ts'
 import { openDatabase } from './open.ts'
+import { sqliteQuotas } from './quotas.ts'
 import { sqliteUsage } from './usage.ts'
 
 export interface SqliteStoreOptions {
@@ -32,6 +33,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   return {
     accounts: sqliteAccounts(db),
     usage,
+    quotas: sqliteQuotas(db),
     location: path,
     ping() {
       if (closed) return false

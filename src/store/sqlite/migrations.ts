@@ -80,6 +80,21 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN UPDATE accounts_version SET version = version + 1; END;
     `,
   },
+  {
+    version: 4,
+    name: 'account quotas',
+    // The latest limits each credential's answers reported, so `status` and `accounts` show them
+    // from their own process. Keyed by label, not tied to `accounts`: config keys have quotas too.
+    sql: `
+      CREATE TABLE account_quotas (
+        provider    TEXT    NOT NULL,
+        account     TEXT    NOT NULL,
+        observed_at INTEGER NOT NULL,
+        quota_json  TEXT    NOT NULL,
+        PRIMARY KEY (provider, account)
+      );
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
