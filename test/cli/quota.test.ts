@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import { requestIn } from '../e2e/support.ts'
 import { fakeAnthropic } from '../helpers/fakes/index.ts'
 import { sleep } from '../helpers/fakes/server.ts'
 import { expectNoSecret, runCli, SOURCE_CMD, startServerIn } from '../helpers/process.ts'
@@ -27,15 +28,7 @@ describe('limits in status and accounts', () => {
     )
     const config = `port: 0\nproviders:\n  claude:\n    base_url: ${upstream.url}\n    api_keys:\n      - api_key: ${KEY}\n        label: team\n`
     await using server = await startServerIn(dir, config)
-    const res = await fetch(`${server.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({
-        model: 'claude/any-model',
-        max_tokens: 8,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    })
+    const res = await requestIn('anthropic-messages', server.url, 'claude/any-model', false)
     expect(res.status).toBe(200)
     await res.text()
 

@@ -1,29 +1,12 @@
 import { describe, expect, test } from 'bun:test'
-import { Writable } from 'node:stream'
 import { parseConfig } from '../../src/config/load.ts'
 import { refreshModelLists } from '../../src/gateway/model-lists.ts'
-import { createLogger } from '../../src/log.ts'
 import { CODEX_MODELS } from '../../src/providers/codex/models.ts'
 import { ProviderRegistry } from '../../src/providers/registry.ts'
 import { fakeAnthropic, fakeGemini, fakeOpenAI } from '../helpers/fakes/index.ts'
+import { capturedLog } from '../helpers/logs.ts'
 
 const reply = { text: 'unused' }
-
-function capturedLog() {
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk))
-      cb()
-    },
-  })
-  const log = createLogger({ level: 'debug', stream })
-  return {
-    log,
-    text: () => lines.join(''),
-    lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
-  }
-}
 
 const configFor = (providers: Record<string, unknown>) =>
   parseConfig(JSON.stringify({ port: 0, providers }), 'c.yaml').config
@@ -95,17 +78,18 @@ describe('model lists of API keys', () => {
     await using openai = fakeOpenAI(reply, { key: 'sk-good', models: [{ id: 'gpt-4o-mini' }] })
     const registry = new ProviderRegistry()
     const { log, text, lines } = capturedLog()
-    await refreshModelLists(
-      registry,
-      configFor({ codex: { api_key: 'sk-good', base_url: `${openai.url}/v1` } }),
-      undefined,
-      log,
-    )
+    const refreshWith = (key: string) =>
+      refreshModelLists(
+        registry,
+        configFor({ codex: { api_key: key, base_url: `${openai.url}/v1` } }),
+        undefined,
+        log,
+      )
+    await refreshWith('sk-good')
     expect(ids(registry, 'codex')).toContain('gpt-4o-mini')
     const version = registry.catalogVersion
 
-    const revoked = configFor({ codex: { api_key: 'sk-revoked-secret', base_url: `${openai.url}/v1` } })
-    await refreshModelLists(registry, revoked, undefined, log)
+    await refreshWith('sk-revoked-secret')
     expect(ids(registry, 'codex')).toContain('gpt-4o-mini')
     expect(registry.catalogVersion).toBe(version)
     const warn = lines().find((l) => l['msg'] === 'model list: the upstream refused; keeping the last list')
@@ -113,12 +97,7 @@ describe('model lists of API keys', () => {
 
     // an upstream that is gone: the same
     await openai.stop()
-    await refreshModelLists(
-      registry,
-      configFor({ codex: { api_key: 'sk-good', base_url: `${openai.url}/v1` } }),
-      undefined,
-      log,
-    )
+    await refreshWith('sk-good')
     expect(ids(registry, 'codex')).toContain('gpt-4o-mini')
     expect(lines().some((l) => l['msg'] === 'model list: the call failed; keeping the last list')).toBe(true)
     expect(text()).not.toContain('sk-revoked-secret')

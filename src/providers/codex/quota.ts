@@ -4,16 +4,18 @@
  * Codex backend the plan windows `x-codex-{primary,secondary}-used-percent`, `-window-minutes`
  * and `-reset-at` (unix seconds) or `-reset-after-seconds` (docs/protocols/codex-subscription.md).
  */
-import { durationMs, headerNumber, isoFromUnixSeconds, quotaOf, quotaWindow } from '../shared/quota.ts'
+import { parseDelay } from '../../dialects/gemini/errors.ts'
+import { headerNumber, isoFromUnixSeconds, quotaOf, quotaWindow } from '../shared/quota.ts'
 import type { Quota } from '../types.ts'
 
 export function openaiQuotaFrom(headers: Headers, receivedAt: number): Quota | undefined {
   const rate = (['requests', 'tokens'] as const).map((kind) => {
-    const delay = durationMs(headers.get(`x-ratelimit-reset-${kind}`))
+    // the same Go-style durations as Google's RetryInfo delays
+    const delay = parseDelay(headers.get(`x-ratelimit-reset-${kind}`))
     return quotaWindow(kind, {
       limit: headerNumber(headers, `x-ratelimit-limit-${kind}`),
       remaining: headerNumber(headers, `x-ratelimit-remaining-${kind}`),
-      resetsAt: delay === undefined ? undefined : new Date(receivedAt + delay).toISOString(),
+      resetsAt: delay === undefined ? undefined : new Date(receivedAt + delay * 1000).toISOString(),
     })
   })
   const plan = (['primary', 'secondary'] as const).map((w) => {

@@ -21,23 +21,6 @@ export function isoFromDate(v: string | null): string | undefined {
   return Number.isFinite(t) ? new Date(t).toISOString() : undefined
 }
 
-const DURATION =
-  /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$/
-
-/** OpenAI's reset delays (`1s`, `6m0s`, `1h2m3.5s`, `20ms`) → milliseconds. */
-export function durationMs(v: string | null): number | undefined {
-  if (v === null || v === '') return undefined
-  const m = DURATION.exec(v.trim())
-  if (!m || m.slice(1).every((x) => x === undefined)) return undefined
-  const [h, min, s, ms] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as [
-    number,
-    number,
-    number,
-    number,
-  ]
-  return ((h * 60 + min) * 60 + s) * 1000 + ms
-}
-
 /** The window with only the fields that were there. */
 export function quotaWindow(name: string, fields: Omit<QuotaWindow, 'name'>): QuotaWindow | undefined {
   const w: QuotaWindow = { name }
