@@ -35,9 +35,9 @@ export class ProviderRegistry {
    * the sum of the lists' versions, each of which only grows.
    */
   get catalogVersion(): number {
-    let v = 0
-    for (const live of Object.values(this.#live)) v += live.version
-    return v
+    // read on every request: four fields, no array
+    const l = this.#live
+    return l.claude.version + l.codex.version + l.gemini.version + l.copilot.version
   }
 
   /** The list a provider's upstream reports into; undefined for a provider not in the catalogue. */
