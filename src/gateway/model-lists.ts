@@ -16,7 +16,7 @@ import type { Credential, ModelInfo, ModelListSource } from '../providers/types.
 import type { AccountStore } from '../store/types.ts'
 
 /** How often the background loop looks whether the keys changed or a refresh is due. */
-const CHECK_MS = 15_000
+export const MODEL_LIST_CHECK_MS = 15_000
 
 export interface ModelListReader {
   stop(): void
@@ -99,6 +99,7 @@ export function startModelListReader(
   config: ConfigRef,
   accounts: AccountStore | undefined,
   log: Logger,
+  checkMs = MODEL_LIST_CHECK_MS,
 ): ModelListReader {
   let running = false
   let readAt = 0
@@ -122,7 +123,7 @@ export function startModelListReader(
     })
   }
   tick()
-  const timer = setInterval(tick, CHECK_MS)
+  const timer = setInterval(tick, checkMs)
   timer.unref()
   return { stop: () => clearInterval(timer) }
 }

@@ -1,10 +1,14 @@
 import { describe, expect, test } from 'bun:test'
+import { writeFileSync } from 'node:fs'
 import { parseConfig } from '../../src/config/load.ts'
-import { refreshModelLists } from '../../src/gateway/model-lists.ts'
+import { ConfigRef } from '../../src/config/snapshot.ts'
+import { refreshModelLists, startModelListReader } from '../../src/gateway/model-lists.ts'
 import { CODEX_MODELS } from '../../src/providers/codex/models.ts'
 import { ProviderRegistry } from '../../src/providers/registry.ts'
 import { fakeAnthropic, fakeGemini, fakeOpenAI } from '../helpers/fakes/index.ts'
+import { sleep } from '../helpers/fakes/server.ts'
 import { capturedLog } from '../helpers/logs.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
 const reply = { text: 'unused' }
 
@@ -111,5 +115,48 @@ describe('model lists of API keys', () => {
     await refreshModelLists(registry, configFor({ codex: { base_url: `${openai.url}/v1` } }), undefined, log)
     expect(openai.requests).toHaveLength(0)
     expect(registry.catalogVersion).toBe(0)
+  })
+})
+
+describe('the background reader', () => {
+  test('honours model_lists.enabled, and reads again when the config changes', async () => {
+    await using first = fakeOpenAI(reply, { models: [{ id: 'model-of-first' }] })
+    await using second = fakeOpenAI(reply, { models: [{ id: 'model-of-second' }] })
+    using dir = tempDir()
+    const file = dir.join('config.yaml')
+    const write = (base: string, enabled: boolean) =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          port: 0,
+          model_lists: { enabled },
+          providers: { codex: { api_key: 'k', base_url: base } },
+        }),
+      )
+    write(`${first.url}/v1`, false)
+    const config = new ConfigRef({ file, pollMs: 0 })
+    const registry = new ProviderRegistry()
+    const { log } = capturedLog()
+    const reader = startModelListReader(registry, config, undefined, log, 5)
+    const until = async (id: string) => {
+      for (let i = 0; i < 400 && !ids(registry, 'codex').includes(id); i++) await sleep(5)
+      return ids(registry, 'codex').includes(id)
+    }
+    try {
+      write(`${first.url}/v1`, true)
+      expect(config.reload().error).toBeUndefined()
+      expect(await until('model-of-first')).toBe(true)
+      // off, nothing was read: the one call is the one after it was turned on
+      expect(first.requests.filter((r) => r.path === '/v1/models')).toHaveLength(1)
+
+      write(`${second.url}/v1`, true)
+      expect(config.reload().error).toBeUndefined()
+      expect(await until('model-of-second')).toBe(true)
+      // what only the key that left listed is gone with the next read
+      expect(ids(registry, 'codex')).not.toContain('model-of-first')
+    } finally {
+      reader.stop()
+      config.close()
+    }
   })
 })
