@@ -354,7 +354,8 @@ describe('account commands', () => {
   test('status sees a running server through the control socket beside the database', async () => {
     using dir = tempDir()
     const cli = cliIn(dir)
-    writeFileSync(dir.join('config.yaml'), 'port: 0\n')
+    // the key added below has no local base_url: no model-list reads (tests call only 127.0.0.1)
+    writeFileSync(dir.join('config.yaml'), 'port: 0\nmodel_lists: { enabled: false }\n')
     await using server = await startServer(['-c', dir.join('config.yaml')], { BYOKEY_HOME: dir.path })
     // the commands work beside a running server (same database, WAL)
     expect((await cli(['add-api-key', 'codex', '-'], { stdin: 'sk-live-server-key-000000' })).code).toBe(0)
