@@ -29,8 +29,8 @@ export async function refreshModelLists(
   accounts: AccountStore | undefined,
   log: Logger,
 ): Promise<void> {
-  await Promise.all(
-    PROVIDER_IDS.map(async (id) => {
+  await Promise.all([
+    ...PROVIDER_IDS.map(async (id) => {
       const provider = providers.builtin[id]
       const live = providers.liveModels(id)
       const source = provider?.modelList
@@ -49,7 +49,18 @@ export async function refreshModelLists(
       }
       if (read > 0) live.learn(learned)
     }),
-  )
+    // an `upstreams:` entry that names no models learns them from its own list
+    ...config.upstreams
+      .filter((u) => u.enabled && u.models.length === 0)
+      .map(async (u) => {
+        const provider = providers.providerFor({ kind: 'upstream', name: u.name }, config)
+        const source = provider?.modelList
+        const key = provider?.credentials(config)[0]
+        if (!source || !key) return
+        const models = await readList(source, key, config, u.name, log)
+        if (models) providers.learnUpstream(u.name, models)
+      }),
+  ])
 }
 
 /** One key's list; undefined when the call failed (logged, without the key). */

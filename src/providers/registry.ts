@@ -8,7 +8,7 @@ import { copilotProvider } from './copilot/upstream.ts'
 import { gemini } from './gemini/upstream.ts'
 import type { ProviderId } from './ids.ts'
 import { LiveModels } from './shared/live-models.ts'
-import type { Provider } from './types.ts'
+import type { ModelInfo, Provider } from './types.ts'
 
 /**
  * The built-in providers of one gateway and the catalogue routing reads from them. Made once per
@@ -29,6 +29,9 @@ export class ProviderRegistry {
     copilot: copilotProvider(this.#live.copilot),
   }
   readonly catalog: Catalog = builtinCatalog(this.#live)
+  /** What `upstreams:` entries' list endpoints reported, by entry name. */
+  readonly #upstreamLists = new Map<string, LiveModels>()
+  #upstreamVersion = 0
 
   /**
    * Changes whenever a provider's model list does, and with it what a bare model id resolves to:
@@ -37,12 +40,29 @@ export class ProviderRegistry {
   get catalogVersion(): number {
     // read on every request: four fields, no array
     const l = this.#live
-    return l.claude.version + l.codex.version + l.gemini.version + l.copilot.version
+    return l.claude.version + l.codex.version + l.gemini.version + l.copilot.version + this.#upstreamVersion
   }
 
   /** The list a provider's upstream reports into; undefined for a provider not in the catalogue. */
   liveModels(id: ProviderId): LiveModels | undefined {
     return Object.hasOwn(this.#live, id) ? this.#live[id as CatalogProvider] : undefined
+  }
+
+  /** The model ids an `upstreams:` entry's list endpoint reported; none before it did. */
+  upstreamModels(name: string): readonly string[] {
+    return this.#upstreamLists.get(name)?.list.map((m) => m.id) ?? []
+  }
+
+  /** Makes `models` what the entry `name` reported; a list with the same ids changes nothing. */
+  learnUpstream(name: string, models: readonly ModelInfo[]): void {
+    let live = this.#upstreamLists.get(name)
+    if (!live) {
+      live = new LiveModels([])
+      this.#upstreamLists.set(name, live)
+    }
+    const before = live.version
+    live.learn(models)
+    if (live.version !== before) this.#upstreamVersion++
   }
 
   /** The provider behind a routing target; undefined for an upstream name the config does not have. */

@@ -48,4 +48,17 @@ describe('a live model list', () => {
     expect(a.catalog.find((e) => e.provider === 'copilot')?.models).toBe(COPILOT_MODELS)
     expect([a.catalogVersion, b.catalogVersion]).toEqual([0, 0])
   })
+
+  test("an upstream's reported models move the catalogue version, once per new list", () => {
+    const r = new ProviderRegistry()
+    expect(r.upstreamModels('up')).toEqual([])
+    r.learnUpstream('up', [{ id: 'a' }, { id: 'b' }])
+    expect(r.upstreamModels('up')).toEqual(['a', 'b'])
+    expect(r.catalogVersion).toBe(1)
+    r.learnUpstream('up', [{ id: 'a' }, { id: 'b' }])
+    expect(r.catalogVersion).toBe(1)
+    r.learnUpstream('up', [{ id: 'a' }])
+    expect(r.upstreamModels('up')).toEqual(['a'])
+    expect(r.catalogVersion).toBe(2)
+  })
 })

@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import { modelListRequest } from '../shared/model-lists.ts'
 import type { Credential, Provider, UpstreamCall } from '../types.ts'
 import { claudeRefresher } from './login.ts'
 import { CLAUDE_MODELS, parseAnthropicModelList } from './models.ts'
@@ -46,15 +47,8 @@ export const claude: Provider = {
     headers: headers({ ...call, stream: false }),
   }),
   modelList: {
-    // one page of up to 1000 models: more than Anthropic lists
-    request: (credential, config) => ({
-      url: `${base({ credential, config }).replace(/\/+$/, '')}/v1/models?limit=1000`,
-      headers: {
-        accept: 'application/json',
-        'anthropic-version': '2023-06-01',
-        ...keyHeaders(DIALECT, credential.secret),
-      },
-    }),
+    request: (credential, config) =>
+      modelListRequest(DIALECT, base({ credential, config }), credential.secret),
     parse: parseAnthropicModelList,
   },
   quotaFrom: claudeQuotaFrom,

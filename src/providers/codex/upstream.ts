@@ -8,6 +8,7 @@ import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import { modelListRequest } from '../shared/model-lists.ts'
 import type { Credential, Provider } from '../types.ts'
 import { codexRefresher } from './login.ts'
 import { CODEX_MODELS, parseOpenAIModelList } from './models.ts'
@@ -53,10 +54,8 @@ export const codex: Provider = {
     }
   },
   modelList: {
-    request: (credential, config) => ({
-      url: `${base({ credential, config }, OPENAI_API).replace(/\/+$/, '')}/models`,
-      headers: { accept: 'application/json', ...keyHeaders('openai-chat', credential.secret) },
-    }),
+    request: (credential, config) =>
+      modelListRequest('openai-chat', base({ credential, config }, OPENAI_API), credential.secret),
     parse: parseOpenAIModelList,
   },
   quotaFrom: openaiQuotaFrom,

@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import { modelListRequest } from '../shared/model-lists.ts'
 import type { Credential, Provider } from '../types.ts'
 import { GEMINI_MODELS, parseGeminiModelList } from './models.ts'
 
@@ -30,11 +31,8 @@ export const gemini: Provider = {
     body: call.body,
   }),
   modelList: {
-    // one page of up to 1000 models: more than Google lists
-    request: (credential, config) => ({
-      url: `${base({ credential, config }).replace(/\/+$/, '')}/v1beta/models?pageSize=1000`,
-      headers: { accept: 'application/json', ...keyHeaders(DIALECT, credential.secret) },
-    }),
+    request: (credential, config) =>
+      modelListRequest(DIALECT, base({ credential, config }), credential.secret),
     parse: parseGeminiModelList,
   },
 }
