@@ -36,7 +36,8 @@ export async function refreshModelLists(
       const source = provider?.modelList
       if (!provider || !live || !source) return
       const keys = distinctKeys(provider.credentials(config, accounts))
-      if (keys.length === 0) return
+      // no key left: what the keys listed goes with them
+      if (keys.length === 0) return live.learn([])
       // one key after the other: a provider's keys usually share a host, which need not see a burst
       const learned: ModelInfo[] = []
       let read = 0
@@ -49,10 +50,12 @@ export async function refreshModelLists(
       }
       if (read > 0) live.learn(learned)
     }),
-    // an `upstreams:` entry that names no models learns them from its own list
+    // an `upstreams:` entry that names no models learns them from its own list; one that names
+    // them (now) keeps exactly those
     ...config.upstreams
-      .filter((u) => u.enabled && u.models.length === 0)
+      .filter((u) => u.enabled)
       .map(async (u) => {
+        if (u.models.length > 0) return providers.learnUpstream(u.name, [])
         const provider = providers.providerFor({ kind: 'upstream', name: u.name }, config)
         const source = provider?.modelList
         const key = provider?.credentials(config)[0]

@@ -80,7 +80,7 @@ export interface Provider {
    * agree on the dialect.
    */
   dialectFor(inbound: DialectName, credential?: Credential): DialectName
-  /** Models it serves (static catalogue; upstream model lists come later). */
+  /** Models it serves: its static list (what keys' lists add is in `ProviderRegistry.catalog`). */
   models(config: Config): readonly ModelInfo[]
   /**
    * Credentials usable right now, in the order to try them: keys from the config first, then

@@ -108,13 +108,25 @@ describe('model lists of API keys', () => {
     expect(text()).not.toContain('sk-good')
   })
 
-  test('a provider without API keys is not asked', async () => {
-    await using openai = fakeOpenAI(reply)
+  test('a provider without API keys is not asked, and what its removed keys listed is dropped', async () => {
+    await using openai = fakeOpenAI(reply, { models: [{ id: 'gpt-4o-mini' }] })
     const registry = new ProviderRegistry()
     const { log } = capturedLog()
-    await refreshModelLists(registry, configFor({ codex: { base_url: `${openai.url}/v1` } }), undefined, log)
+    const keyless = configFor({ codex: { base_url: `${openai.url}/v1` } })
+    await refreshModelLists(registry, keyless, undefined, log)
     expect(openai.requests).toHaveLength(0)
     expect(registry.catalogVersion).toBe(0)
+
+    await refreshModelLists(
+      registry,
+      configFor({ codex: { api_key: 'k', base_url: `${openai.url}/v1` } }),
+      undefined,
+      log,
+    )
+    expect(ids(registry, 'codex')).toContain('gpt-4o-mini')
+    await refreshModelLists(registry, keyless, undefined, log)
+    expect(ids(registry, 'codex')).toEqual(CODEX_MODELS.map((m) => m.id))
+    expect(openai.requests).toHaveLength(1)
   })
 })
 
@@ -158,5 +170,25 @@ describe('the background reader', () => {
       reader.stop()
       config.close()
     }
+  })
+
+  test('an upstream that names its models keeps exactly those, forgetting what it reported before', async () => {
+    await using openai = fakeOpenAI(reply, { models: [{ id: 'reported' }] })
+    const registry = new ProviderRegistry()
+    const { log } = capturedLog()
+    const up = (models: string[]) =>
+      parseConfig(
+        JSON.stringify({
+          upstreams: [
+            { name: 'up', dialect: 'openai-chat', base_url: `${openai.url}/v1`, api_key: 'k', models },
+          ],
+        }),
+        'c.yaml',
+      ).config
+    await refreshModelLists(registry, up([]), undefined, log)
+    expect(registry.upstreamModels('up')).toEqual(['reported'])
+    await refreshModelLists(registry, up(['declared']), undefined, log)
+    expect(registry.upstreamModels('up')).toEqual([])
+    expect(openai.requests).toHaveLength(1)
   })
 })
