@@ -1,5 +1,5 @@
 /** How the account commands describe an account: token state, relative expiry, masked secrets. Never prints a token. */
-import type { Account, AccountStore, Quota, StoredQuota } from '../store/types.ts'
+import type { Account, AccountStore, Cooldown, CooldownReason, Quota, StoredQuota } from '../store/types.ts'
 
 /** The stored state, or `expired` when an otherwise fine token's expiry has passed. */
 export type TokenState = 'ok' | 'expired' | 'needs_login' | 'refresh_failed'
@@ -49,8 +49,34 @@ export function describeAccount(acc: Account, now = Date.now()): string {
   return parts.join(', ')
 }
 
+const REASON_TEXT: Record<CooldownReason, string> = {
+  rate_limit: 'rate limit',
+  quota: 'quota',
+  overloaded: 'overloaded',
+  auth: 'credential refused',
+  upstream: 'upstream errors',
+}
+
+/** `cooling down until 14:05 — rate limit` (local time), or, once ended, that the next request probes it. */
+export function describeCooldown(c: Cooldown, now = Date.now()): string {
+  const reason = REASON_TEXT[c.reason]
+  if (c.untilMs <= now) return `cooldown ended (${reason}), the next request probes it`
+  const at = new Date(c.untilMs)
+  const sameDay = at.toDateString() === new Date(now).toDateString()
+  const when = at.toTimeString().slice(0, 5)
+  return `cooling down until ${sameDay ? when : `${at.toDateString()} ${when}`} — ${reason}`
+}
+
+/** A cooldown for scripts: its end in ISO 8601 and its reason; nulls when the account is not cooling down. */
+export function cooldownJson(c: Cooldown | undefined) {
+  return {
+    cooldown_until: c ? new Date(c.untilMs).toISOString() : null,
+    cooldown_reason: c?.reason ?? null,
+  }
+}
+
 /** An account as JSON for scripts: everything but the token. */
-export function accountJson(acc: Account, now = Date.now()) {
+export function accountJson(acc: Account, now = Date.now(), cooldown?: Cooldown) {
   return {
     id: acc.accountId,
     label: acc.label ?? null,
@@ -61,6 +87,7 @@ export function accountJson(acc: Account, now = Date.now()) {
     last_error: acc.lastError ?? null,
     created_at: acc.createdAt,
     updated_at: acc.updatedAt,
+    ...cooldownJson(cooldown),
   }
 }
 

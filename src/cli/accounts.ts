@@ -1,8 +1,11 @@
 /** `byokey accounts <provider>`: one line per account, the active one marked. */
+import type { Cooldown } from '../store/types.ts'
 import {
   accountJson,
   accountName,
+  cooldownJson,
   describeAccount,
+  describeCooldown,
   describeQuota,
   noAccountsMessage,
   quotaJson,
@@ -23,19 +26,30 @@ export async function accountsCommand(argv: string[]): Promise<number> {
   }
   const provider = providerArg(positionals[0], 'accounts')
   noExtraArgs(positionals, 1, 'accounts')
-  const { list, quotas } = await withStore(values.db, { create: false }, (store) => ({
+  const { list, cooldowns, quotas } = await withStore(values.db, { create: false }, (store) => ({
     list: store?.accounts.list(provider) ?? [],
+    cooldowns: store?.cooldowns.list(provider) ?? [],
     quotas: store?.quotas.list(provider) ?? [],
   }))
   const now = Date.now()
+  const coolingOf = new Map(cooldowns.map((c) => [c.account, c]))
+  // keys from the config cool down too; they have no stored account to hang on
+  const keys = cooldowns.filter((c) => !list.some((a) => a.accountId === c.account))
   if (values.json) {
-    const out = { provider, accounts: list.map((a) => accountJson(a, now)), quotas: quotas.map(quotaJson) }
+    const out = {
+      provider,
+      accounts: list.map((a) => accountJson(a, now, coolingOf.get(a.accountId))),
+      ...keyCooldownsJson(keys),
+      quotas: quotas.map(quotaJson),
+    }
     console.log(JSON.stringify(out, null, 2))
     return 0
   }
   if (list.length === 0) console.log(noAccountsMessage(provider))
   for (const a of list) {
-    console.log(`  ${accountName(a)}${a.active ? ' (active)' : ''} ${describeAccount(a, now)}`)
+    const c = coolingOf.get(a.accountId)
+    const cooling = c ? `, ${describeCooldown(c, now)}` : ''
+    console.log(`  ${accountName(a)}${a.active ? ' (active)' : ''} ${describeAccount(a, now)}${cooling}`)
     const q = quotas.find((x) => x.account === a.accountId)
     if (q) console.log(`    limits: ${describeQuota(q.quota, now)}`)
   }
@@ -43,5 +57,18 @@ export async function accountsCommand(argv: string[]): Promise<number> {
   for (const q of quotas.filter((x) => !list.some((a) => a.accountId === x.account))) {
     console.log(`  ${q.account} (config key) limits: ${describeQuota(q.quota, now)}`)
   }
+  printKeyCooldowns(keys, now)
   return 0
+}
+
+/** `key_cooldowns`: the config keys cooling down, present only when there are some. */
+export function keyCooldownsJson(keys: readonly Cooldown[]) {
+  return keys.length === 0
+    ? {}
+    : { key_cooldowns: keys.map((c) => ({ label: c.account, ...cooldownJson(c) })) }
+}
+
+/** `  key b: cooling down until 14:05 — rate limit`, one line per config key cooling down. */
+export function printKeyCooldowns(keys: readonly Cooldown[], now: number, indent = '  '): void {
+  for (const c of keys) console.log(`${indent}key ${c.account}: ${describeCooldown(c, now)}`)
 }

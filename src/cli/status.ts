@@ -2,15 +2,17 @@
 
 import { PROVIDER_IDS } from '../providers/ids.ts'
 import { callControl } from '../server/control.ts'
-import type { Account, StoredQuota } from '../store/types.ts'
+import type { Account, Cooldown, StoredQuota } from '../store/types.ts'
 import {
   accountJson,
   accountName,
   describeAccount,
+  describeCooldown,
   describeQuota,
   formatDuration,
   quotaJson,
 } from './account-format.ts'
+import { keyCooldownsJson, printKeyCooldowns } from './accounts.ts'
 import { parseCommand } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
 import { noExtraArgs } from './provider-arg.ts'
@@ -33,15 +35,26 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const file = dbPath(values.db)
   const res = await callControl(socketFor(file), 'status')
   const server = res?.status === 200 ? res.body : undefined
-  const { accounts, quotas } = await withStore(file, { create: false }, (store) => ({
+  const { accounts, cooldowns, quotas } = await withStore(file, { create: false }, (store) => ({
     accounts: store?.accounts.list() ?? [],
+    cooldowns: store?.cooldowns.list() ?? [],
     quotas: store?.quotas.list() ?? [],
   }))
   const quotasOf = (p: string): StoredQuota[] => quotas.filter((q) => q.provider === p)
   const byProvider = new Map<string, Account[]>()
   for (const a of accounts) byProvider.set(a.provider, [...(byProvider.get(a.provider) ?? []), a])
-  const known = PROVIDER_IDS.filter((p) => ALWAYS_SHOWN.includes(p) || byProvider.has(p))
-  const others = [...byProvider.keys()].filter((p) => !(PROVIDER_IDS as readonly string[]).includes(p)).sort()
+  const coolingOf = (a: Account) =>
+    cooldowns.find((c) => c.provider === a.provider && c.account === a.accountId)
+  // keys from the config cool down too; they have no stored account to hang on
+  const keyCooldowns = (p: string): Cooldown[] =>
+    cooldowns.filter(
+      (c) => c.provider === p && !(byProvider.get(p) ?? []).some((a) => a.accountId === c.account),
+    )
+  const shown = (p: string) => byProvider.has(p) || cooldowns.some((c) => c.provider === p)
+  const known = PROVIDER_IDS.filter((p) => ALWAYS_SHOWN.includes(p) || shown(p))
+  const others = [...new Set([...byProvider.keys(), ...cooldowns.map((c) => c.provider)])]
+    .filter((p) => !(PROVIDER_IDS as readonly string[]).includes(p))
+    .sort()
   const providers = [...known, ...others]
   const now = Date.now()
 
@@ -64,7 +77,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
         return {
           provider: p,
           active: list.find((a) => a.active)?.accountId ?? null,
-          accounts: list.map((a) => accountJson(a, now)),
+          accounts: list.map((a) => accountJson(a, now, coolingOf(a))),
+          ...keyCooldownsJson(keyCooldowns(p)),
           quotas: quotasOf(p).map(quotaJson),
         }
       }),
@@ -83,13 +97,20 @@ export async function statusCommand(argv: string[]): Promise<number> {
   for (const p of providers) {
     const list = byProvider.get(p) ?? []
     const name = `${p}:`.padEnd(width)
+    const keys = keyCooldowns(p)
     if (list.length === 0) {
       console.log(`${name}not logged in`)
+      printKeyCooldowns(keys, now)
       continue
     }
     const active = list.find((a) => a.active) ?? list[0]!
     const count = list.length === 1 ? '1 account' : `${list.length} accounts`
     console.log(`${name}${count}, active: ${accountName(active)} (${describeAccount(active, now)})`)
+    for (const a of list) {
+      const c = coolingOf(a)
+      if (c) console.log(`  ${accountName(a)}: ${describeCooldown(c, now)}`)
+    }
+    printKeyCooldowns(keys, now)
   }
   for (const q of quotas)
     console.log(`  limits of ${q.provider}/${q.account}: ${describeQuota(q.quota, now)}`)

@@ -8,10 +8,12 @@ import { LineCounter, type Node, parseDocument } from 'yaml'
 import {
   type Config,
   ConfigSchema,
+  CooldownConfig,
   LogConfig,
   ModelListsConfig,
   PayloadConfig,
   ServerConfig,
+  StreamingConfig,
   UpstreamTimeouts,
 } from './schema.ts'
 import { isSecretKey } from './secrets.ts'
@@ -112,6 +114,8 @@ export function validate(
   config.payload = fillDefaults(PayloadConfig, config.payload ?? {}) as Config['payload']
   config.timeouts = fillDefaults(UpstreamTimeouts, config.timeouts ?? {}) as Config['timeouts']
   config.model_lists = fillDefaults(ModelListsConfig, config.model_lists ?? {}) as Config['model_lists']
+  config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
+  config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
   checkUpstreams(config, file)
   return { config: deepFreeze(config), warnings }
 }

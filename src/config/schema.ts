@@ -18,10 +18,15 @@ export const LogLevel = T.Union(
   { default: 'info' },
 )
 
+/** An HTTP(S) proxy's URL; credentials in it are secrets. */
+const ProxyUrl = () => Str({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+/?$' })
+
 export const ApiKeyEntry = Obj({
   api_key: Str({ minLength: 1 }),
   base_url: T.Optional(Str({ minLength: 1 })),
   label: T.Optional(Str()),
+  /** Ours: the HTTP(S) proxy this key's calls go through (`http://user:pass@host:port`); default the provider's. */
+  proxy_url: T.Optional(ProxyUrl()),
 })
 
 /** OAuth endpoints of a subscription login, overridable so tests (and mirrors) can point elsewhere. */
@@ -45,7 +50,26 @@ export const ProviderConfig = Obj({
   api_key: T.Optional(Str({ minLength: 1 })),
   api_keys: T.Array(ApiKeyEntry, { default: [] }),
   base_url: T.Optional(Str({ minLength: 1 })),
-  routing: T.Union([T.Literal('round_robin'), T.Literal('priority')], { default: 'round_robin' }),
+  /**
+   * Ours (BYOKEY had `round_robin`/`priority`): the order the provider's keys and logins are
+   * tried in. `round_robin` spreads requests over them; `fill_first` uses the first until it
+   * cools down; `priority` goes by `order`, then fill-first; `weighted` spreads by `weights`.
+   */
+  routing: T.Union(
+    [T.Literal('round_robin'), T.Literal('fill_first'), T.Literal('priority'), T.Literal('weighted')],
+    { default: 'round_robin' },
+  ),
+  /** Ours: for `routing: priority`, key labels and account ids tried first, in this order; the rest follow. */
+  order: T.Array(Str({ minLength: 1 }), { default: [] }),
+  /** Ours: for `routing: weighted`, a share per key label or account id (default 1; 0: only when the others cool down). */
+  weights: T.Record(T.String(), T.Number({ minimum: 0 }), { default: {} }),
+  /** Ours: overrides the global `cooldown` for this provider's accounts. */
+  cooldown: T.Optional(Obj({ max_seconds: T.Optional(T.Integer({ minimum: 1 })) })),
+  /**
+   * Ours: the HTTP(S) proxy of this provider's keys and stored accounts (upstream calls and
+   * token refreshes); default the top-level `proxy_url`.
+   */
+  proxy_url: T.Optional(ProxyUrl()),
   backend: T.Optional(Str()),
   fallback: T.Optional(Str()),
   oauth: T.Optional(OAuthOverrides),
@@ -69,6 +93,8 @@ export const UpstreamConfig = Obj({
   models: T.Array(Str({ minLength: 1 }), { default: [] }),
   headers: T.Record(T.String(), T.String(), { default: {} }),
   enabled: T.Boolean({ default: true }),
+  /** The HTTP(S) proxy of this upstream's calls; default the top-level `proxy_url`. */
+  proxy_url: T.Optional(ProxyUrl()),
 })
 
 export const ModelAlias = Obj({
@@ -177,10 +203,33 @@ export const ModelListsConfig = Obj({
   timeout_ms: T.Integer({ minimum: 1, default: 10_000 }),
 })
 
+/** BYOKEY's `streaming` section; only `keepalive_seconds` is ours to act on. */
+export const StreamingConfig = Obj({
+  /**
+   * While an upstream stream is silent (long thinking), the client gets its dialect's keep-alive
+   * (an SSE comment, Anthropic's `ping` event) every this many seconds, so proxies and load
+   * balancers between it and byokey do not cut the connection; 0: never.
+   */
+  keepalive_seconds: T.Number({ minimum: 0, default: 15 }),
+  // BYOKEY keys accepted for compatibility; not used.
+  bootstrap_retries: T.Optional(T.Integer()),
+  nonstream_keepalive_interval: T.Optional(T.Number()),
+})
+
+/** Ours: how long an account the upstream refused is left alone before one request probes it again. */
+export const CooldownConfig = Obj({
+  /**
+   * The longest cooldown, whatever the upstream says (a multi-day Retry-After is cut to this and
+   * logged) and however often the account failed in a row.
+   */
+  max_seconds: T.Integer({ minimum: 1, default: 3600 }),
+})
+
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
-  proxy_url: T.Optional(Str()),
+  /** The HTTP(S) proxy of every upstream call and token refresh that names none of its own. */
+  proxy_url: T.Optional(ProxyUrl()),
   log: T.Optional(LogConfig),
   server: T.Optional(ServerConfig),
   timeouts: T.Optional(UpstreamTimeouts),
@@ -190,8 +239,9 @@ export const ConfigSchema = Obj({
   model_alias: T.Record(T.String(), T.Array(ModelAlias), { default: {} }),
   excluded_models: T.Record(T.String(), T.Array(Str()), { default: {} }),
   payload: T.Optional(PayloadConfig),
+  streaming: T.Optional(StreamingConfig),
+  cooldown: T.Optional(CooldownConfig),
   // BYOKEY keys accepted for compatibility; not used yet.
-  streaming: T.Optional(T.Record(T.String(), T.Unknown())),
   amp: T.Optional(T.Record(T.String(), T.Unknown())),
   routing_policies: T.Optional(T.Array(T.Unknown())),
   telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
@@ -200,12 +250,17 @@ export const ConfigSchema = Obj({
 type Raw = Static<typeof ConfigSchema>
 
 /** The validated config, with every optional section filled in. */
-export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts' | 'model_lists'> & {
+export type Config = Omit<
+  Raw,
+  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists'
+> & {
+  cooldown: Static<typeof CooldownConfig>
   log: Static<typeof LogConfig>
   server: Static<typeof ServerConfig>
   timeouts: Static<typeof UpstreamTimeouts>
   payload: Static<typeof PayloadConfig>
   model_lists: Static<typeof ModelListsConfig>
+  streaming: Static<typeof StreamingConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>
 export type UpstreamSettings = Static<typeof UpstreamConfig>

@@ -1,5 +1,5 @@
 /**
- * Which names and which values of a config are credentials. The names are what the logger
+ * Which names and which values of a config are credentials (proxy passwords included). The names are what the logger
  * redacts by key; the values (keys written in the file, keys the file names in the environment,
  * credential headers of `upstreams:`) are what an error text must never carry to a client, and
  * what makes a group- or world-readable config file worth a warning.
@@ -28,6 +28,8 @@ export const SECRET_KEY_LIST = [
   'set-cookie',
   'code_verifier',
   'device_code',
+  // a proxy's URL may carry its user and password
+  'proxy_url',
 ]
 
 export function normalizeKey(k: string): string {
@@ -55,12 +57,21 @@ export function configSecrets(
 ): ConfigSecrets {
   const inFile: string[] = []
   const fromEnv: string[] = []
+  const proxy = (url: string | undefined) => {
+    if (url) inFile.push(...proxyPasswords(url))
+  }
+  proxy(config.proxy_url)
   for (const p of Object.values(config.providers)) {
     if (p.api_key) inFile.push(p.api_key)
-    for (const k of p.api_keys) inFile.push(k.api_key)
+    proxy(p.proxy_url)
+    for (const k of p.api_keys) {
+      inFile.push(k.api_key)
+      proxy(k.proxy_url)
+    }
   }
   for (const u of config.upstreams) {
     if (u.api_key) inFile.push(u.api_key)
+    proxy(u.proxy_url)
     const fromVar = u.api_key_env ? env[u.api_key_env] : undefined
     if (fromVar) fromEnv.push(fromVar)
     for (const [name, value] of Object.entries(u.headers)) {
@@ -72,6 +83,22 @@ export function configSecrets(
     }
   }
   return { inFile, fromEnv }
+}
+
+/** The password of a proxy URL (`http://user:pass@host`), as written and decoded; none without one. */
+function proxyPasswords(url: string): string[] {
+  let password: string
+  try {
+    password = new URL(url).password
+  } catch {
+    return []
+  }
+  if (!password) return []
+  let decoded = password
+  try {
+    decoded = decodeURIComponent(password)
+  } catch {}
+  return decoded === password ? [password] : [password, decoded]
 }
 
 /**

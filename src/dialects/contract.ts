@@ -114,6 +114,11 @@ export interface WireFacts {
   readonly passthrough: PassthroughMarkers
   /** The token-count endpoint, where the dialect has one. */
   readonly countTokens?: CountTokensCodec
+  /**
+   * One whole stream event this dialect's clients read past, sent while an upstream is silent so
+   * that the connection is not cut as idle.
+   */
+  readonly keepAlive: string
 }
 
 /** What a dialect folder implements; `withStreams` (common/stream.ts) adds the stream shapes. */

@@ -5,10 +5,10 @@
  * subscription token the upstream no longer takes is refreshed once and the same account tried
  * again (`TokenManager.withRefreshOn401`).
  */
+import { failedWith, isRetryable, type Outcome, upstreamWaitSeconds } from '../accounts/index.ts'
 import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
 import { loginExtra } from '../providers/shared/api-keys.ts'
 import type { Credential } from '../providers/types.ts'
-import { isRetryableStatus } from '../routing/credential-order.ts'
 import type { Attempt, Exchange } from './exchange.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { Redactor } from './redact-errors.ts'
@@ -31,8 +31,11 @@ export async function attempts(ex: Exchange): Promise<Response> {
   for (let i = 0; i < credentials.length; i++) {
     const last = i === credentials.length - 1
     const credential = credentials[i]!
+    const attempt = i + 1
     const c =
-      credential.kind === 'oauth' ? await subscriptionCall(ex, credential, last) : await call(ex, credential)
+      credential.kind === 'oauth'
+        ? await subscriptionCall(ex, credential, last, attempt)
+        : await call(ex, credential, attempt)
     if (c === NEXT) continue
     // an answer that goes out is settled without another promise; only error answers are read
     const settled = settle(ex, c, last)
@@ -48,6 +51,7 @@ async function subscriptionCall(
   ex: Exchange,
   credential: Credential,
   last: boolean,
+  attempt: number,
 ): Promise<Call | typeof NEXT> {
   const { provider } = ex.plan
   let latest: Call | undefined
@@ -57,7 +61,7 @@ async function subscriptionCall(
       provider.id,
       credential.label,
       async (secret) => {
-        latest = await call(ex, subscription(ex, credential, secret))
+        latest = await call(ex, subscription(ex, credential, secret), attempt)
         return latest
       },
       {
@@ -79,10 +83,13 @@ async function subscriptionCall(
       )
       return NEXT
     }
-    if (!last)
+    // the upstream was asked and refused: the attempt keeps its usage record
+    const { meter } = latest.answered ?? latest
+    if (!last) {
+      meter.failedOver(failure.status)
       return NEXT
-      // the upstream was asked and refused: the request keeps its one usage record
-    ;(latest.answered ?? latest).meter.finish(failure.status)
+    }
+    meter.finish(failure.status)
     throw failure
   }
 }
@@ -95,7 +102,7 @@ function subscription(ex: Exchange, credential: Credential, secret: string): Cre
 }
 
 /** Sends the plan's body with `credential`; never throws. */
-async function call(ex: Exchange, credential: Credential): Promise<Call> {
+async function call(ex: Exchange, credential: Credential, attempt: number): Promise<Call> {
   const { ctx, config, plan } = ex
   const meter = new UsageMeter(
     {
@@ -106,6 +113,7 @@ async function call(ex: Exchange, credential: Credential): Promise<Call> {
       dialect: plan.inbound.name,
       stream: ex.stream,
       start: ctx.start,
+      attempt,
     },
     ex.store,
   )
@@ -126,6 +134,7 @@ async function call(ex: Exchange, credential: Credential): Promise<Call> {
       timeouts: config.timeouts,
       slots: ctx.gateway.upstream,
       queueMs: config.server.upstream_queue_ms,
+      proxy: credential.proxy,
     })
     ctx.gateway.quotas.capture(plan.provider, credential.label, handle.response.headers)
     return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }
@@ -144,11 +153,19 @@ function settle(
   if (!c.answered) {
     const { failure: e, credential, meter, redact } = c
     if (e instanceof ClientGone) {
+      report(ex, credential.label, { kind: 'abandoned' })
       meter.finish(499)
       return new Response(null, { status: 499 })
     }
     // a transport error's text may hold the URL it called
     const info = e instanceof HttpError ? redact.info({ ...e.info, status: e.status }) : undefined
+    // unreachable or silent past the timeout: the upstream's fault; byokey's own full queue is not
+    const upstreamFault = info?.status === 502 || info?.status === 504
+    report(
+      ex,
+      credential.label,
+      upstreamFault ? { kind: 'failed', failure: 'upstream' } : { kind: 'abandoned' },
+    )
     if (info && info.status === 502) {
       ctx.log.warn(
         {
@@ -159,12 +176,16 @@ function settle(
         },
         last ? 'upstream call failed' : 'upstream failed; trying the next credential',
       )
-      if (!last) return NEXT
+      if (!last) {
+        meter.failedOver(info.status)
+        return NEXT
+      }
     }
     meter.finish(info?.status ?? 502)
     throw info ? new HttpError(info.kind, info.message, info) : e
   }
   if (!c.answered.handle.response.ok) return refused(ex, c.answered, last)
+  report(ex, c.answered.credential.label, { kind: 'ok' })
   return respond(ex, c.answered)
 }
 
@@ -191,9 +212,36 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
     { provider: plan.provider.id, account: credential.label, status: res.status },
     'upstream error',
   )
-  if (isRetryableStatus(res.status) && !last) return NEXT
+  const outcome = failedWith(res.status, info.code, upstreamWaitSeconds(res.headers, info.retryAfter))
+  report(ex, credential.label, outcome)
+  if (outcome.kind === 'failed' && isRetryable(outcome.failure) && !last) {
+    meter.failedOver(info.status ?? res.status)
+    return NEXT
+  }
   meter.finish(info.status ?? res.status)
   return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
+}
+
+/** Tells the accounts layer how an attempt went; a cooldown it starts is logged (and a capped upstream wait). */
+function report(ex: Exchange, account: string, outcome: Outcome): void {
+  const { ctx, config, plan } = ex
+  const cooled = ctx.gateway.accounts.report(plan.provider.id, account, outcome, config)
+  if (!cooled) return
+  const fields = {
+    provider: plan.provider.id,
+    account,
+    reason: cooled.reason,
+    seconds: cooled.seconds,
+    until: new Date(cooled.untilMs).toISOString(),
+    failures: cooled.failures,
+  }
+  if (cooled.cappedFrom !== undefined) {
+    ctx.log.warn(
+      { ...fields, asked_seconds: cooled.cappedFrom },
+      'upstream asked for a longer wait than cooldown.max_seconds; capped',
+    )
+  }
+  ctx.log.warn(fields, 'account cooling down')
 }
 
 /** A fresh access token for a subscription account, or the error the client should see. */

@@ -66,6 +66,7 @@ export async function countTokens(input: CountInput): Promise<Response> {
           headers: prep.headers,
           body: JSON.stringify(prep.body),
           signal: AbortSignal.any([input.request.signal, AbortSignal.timeout(config.timeouts.first_byte_ms)]),
+          proxy: credential.proxy,
         })
         if (res.ok) {
           const n = upstream.countTokens.read(await res.json())

@@ -1,5 +1,6 @@
+import { Accounts } from '../accounts/index.ts'
 import { ProviderRegistry } from '../providers/registry.ts'
-import { CredentialOrder } from '../routing/credential-order.ts'
+import type { CooldownStore } from '../store/types.ts'
 import { QuotaBoard } from './quota-board.ts'
 import { RouteCache } from './route-cache.ts'
 import type { UpstreamSlots } from './upstream-slots.ts'
@@ -9,8 +10,8 @@ import type { UpstreamSlots } from './upstream-slots.ts'
  * each request's context: two gateways in one process share none of it.
  */
 export class GatewayState {
-  /** Where each provider's round robin stands. */
-  readonly credentialOrder = new CredentialOrder()
+  /** Which credentials each request tries, in which order; where rotations stand; which accounts cool down. */
+  readonly accounts: Accounts
   /** The built-in providers, with what they learn at run time (Copilot's model list). */
   readonly providers = new ProviderRegistry()
   /** The routes resolved so far, per config snapshot, accounts and catalogue. */
@@ -20,5 +21,9 @@ export class GatewayState {
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,
-  ) {}
+    /** Where account cooldowns outlive the process; none: kept in memory only. */
+    cooldowns?: CooldownStore,
+  ) {
+    this.accounts = new Accounts(cooldowns)
+  }
 }

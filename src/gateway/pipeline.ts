@@ -88,22 +88,27 @@ export function credentialsOrThrow(
 }
 
 /**
- * The credentials of a provider in the order to try them: the config's routing strategy over
- * what the provider has, from where the gateway's round robin stands. The accounts layer will
- * replace this choice (`PlanSources.credentials`).
+ * The credentials of a provider in the order to try them, as the gateway's accounts layer
+ * chooses them; throws the 401 when the provider has none, and the 429 (with the soonest
+ * Retry-After) when every one of them cools down.
  */
 export function orderedCredentials(
-  gateway: Pick<GatewayState, 'credentialOrder'>,
+  gateway: Pick<GatewayState, 'accounts'>,
   provider: Provider,
   config: Config,
   accounts?: AccountStore,
 ): Credential[] {
-  const creds = credentialsOrThrow(provider, config, accounts)
-  return gateway.credentialOrder.order(
-    provider.id,
-    creds,
-    config.providers[provider.id]?.routing ?? 'round_robin',
-  )
+  const got = gateway.accounts.candidates(provider, config, accounts)
+  if (got.total === 0) return credentialsOrThrow(provider, config, accounts)
+  if (got.credentials.length === 0) {
+    const seconds = Math.max(1, Math.ceil(((got.soonestMs ?? Date.now()) - Date.now()) / 1000))
+    throw new HttpError(
+      'rate_limit',
+      `Every account of provider '${provider.id}' is cooling down after upstream failures; the first is tried again in ${seconds}s`,
+      { status: 429, code: 'accounts_cooling_down', retryAfter: seconds },
+    )
+  }
+  return got.credentials
 }
 
 export function generate(input: GenerateInput): Promise<Response> {

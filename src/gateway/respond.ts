@@ -14,6 +14,7 @@ import { errorResponse, HttpError } from './http-error.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import type { Redactor } from './redact-errors.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
+import { type StreamKeepAlive, streamKeepAlive } from './stream-keepalive.ts'
 import {
   failureDetail,
   type IdleWatchdog,
@@ -123,6 +124,8 @@ export interface StreamStep {
   broke(info: ErrorInfo): string | undefined
   /** The stream is over, however it ended. */
   close(): void
+  /** Whether what went to the client so far ends with a whole event (a keep-alive may follow). */
+  betweenEvents(): boolean
 }
 
 /**
@@ -138,9 +141,16 @@ function passthroughStep(ex: Exchange, at: Attempt): StreamStep {
   const tap = passthroughTap(inbound, (ev) => at.meter.observe(ev), {
     dropUsageChunk: !ex.plan.clientWantsUsage,
   })
+  // the last bytes sent: a network read may end inside an event, where no keep-alive may go
+  let last: Uint8Array | undefined
   return {
     open: () => undefined,
-    chunk: (bytes) => tap.push(bytes),
+    chunk(bytes) {
+      const out = tap.push(bytes)
+      if (out.length > 0) last = out
+      return out
+    },
+    betweenEvents: () => last === undefined || endsEvent(last),
     read: () => undefined,
     end: () => undefined,
     broke(info) {
@@ -192,6 +202,8 @@ function translatedStep(ex: Exchange, at: Attempt): StreamStep {
       return undefined
     },
     read: take,
+    // the encoder writes whole events only
+    betweenEvents: () => true,
     end() {
       decode.end(onEvent)
       encode.end(write)
@@ -206,19 +218,30 @@ function translatedStep(ex: Exchange, at: Attempt): StreamStep {
   }
 }
 
+/** Whether bytes end with the blank line that ends an SSE event. */
+function endsEvent(b: Uint8Array): boolean {
+  const n = b.length
+  return b[n - 1] === LF && (b[n - 2] === LF || (b[n - 2] === CR && b[n - 3] === LF))
+}
+const LF = 10
+const CR = 13
+
 /** The one streaming loop: upstream reads through `step` to the client, without buffering. */
 export function respondStream(ex: Exchange, at: Attempt, step: StreamStep): Response {
   const { handle, meter, redact } = at
   const clientSignal = ex.request.signal
   const headers = forwardedHeaders(handle.response.headers, new Headers(SSE_HEADERS))
   const reader = handle.response.body!.getReader() as unknown as BunReader
+  const keepAliveMs = ex.config.streaming.keepalive_seconds * 1000
   let watch: IdleWatchdog | undefined
+  let keepAlive: StreamKeepAlive | undefined
   let over = false
   // once: a cancel ends the stream while the loop may still be reading
   const finish = (status: number) => {
     if (over) return
     over = true
     watch?.stop()
+    keepAlive?.stop()
     handle.done()
     step.close()
     meter.finish(status)
@@ -229,6 +252,15 @@ export function respondStream(ex: Exchange, at: Attempt, step: StreamStep): Resp
       watch = idleWatchdog(handle, ex.config.timeouts.idle_ms)
       const opening = step.open()
       if (opening) controller.write(opening)
+      if (keepAliveMs > 0) {
+        const text = ex.plan.inbound.keepAlive
+        // runs only while the loop waits on the upstream, with everything before it flushed
+        keepAlive = streamKeepAlive(watch, keepAliveMs, () => {
+          if (over || !step.betweenEvents()) return
+          controller.write(text)
+          controller.flush()
+        })
+      }
       try {
         for (;;) {
           let batch = reader.readMany()

@@ -4,6 +4,7 @@
  * upstream faults become 502/503/504.
  */
 
+import { retryAfterSeconds } from '../accounts/index.ts'
 import type { Dialect } from '../dialects/contract.ts'
 import type { ErrorInfo } from '../dialects/ir.ts'
 
@@ -12,14 +13,6 @@ function statusFor(upstream: number): number {
   if (upstream === 503 || upstream === 529) return 503
   if (upstream >= 500) return 502
   return upstream
-}
-
-/** Seconds from a Retry-After header (delta seconds or an HTTP date). */
-export function retryAfterSeconds(value: string | null): number | undefined {
-  if (!value) return undefined
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value)
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.round((at - Date.now()) / 1000))
 }
 
 export function mapUpstreamError(

@@ -55,6 +55,8 @@ export interface UpstreamCallOptions {
   /** byokey's upstream slots, and the longest a call may wait for one. */
   slots: UpstreamSlots
   queueMs: number
+  /** The HTTP(S) proxy of the call's credential (`proxy_url`). */
+  proxy?: string | undefined
 }
 
 /**
@@ -107,18 +109,27 @@ export async function fetchUpstream(
     opts.stream ? Math.min(timeouts.first_byte_ms, timeouts.stream_total_ms) : timeouts.response_ms,
   )
   let response: Response
+  const fail = (e: Error) => {
+    clearTimeout(timer)
+    client.removeEventListener('abort', onClientGone)
+    release()
+    return e
+  }
   try {
     response = await fetch(prep.url, {
       method: 'POST',
       headers: prep.headers,
       body: JSON.stringify(prep.body),
       signal: ctl.signal,
+      proxy: opts.proxy,
     })
   } catch (e) {
-    clearTimeout(timer)
-    client.removeEventListener('abort', onClientGone)
-    release()
-    throw transportError(e, cutReason, client, prep.url)
+    throw fail(transportError(e, cutReason, client, prep.url, opts.proxy))
+  }
+  // A proxy that refuses an http target answers in the upstream's place; no upstream says 407.
+  if (response.status === 407 && opts.proxy) {
+    void response.body?.cancel()
+    throw fail(unreachable(`the proxy refused the call (HTTP 407)`, prep.url, opts.proxy))
   }
   answered = true
   return {
@@ -173,17 +184,24 @@ export function transportError(
   cutReason: Error | undefined,
   clientSignal: AbortSignal,
   url: string,
+  proxy?: string,
 ): Error {
   if (clientSignal.aborted) return new ClientGone()
   if (cutReason instanceof UpstreamTimeout) {
     return new HttpError('timeout', `Upstream timeout: ${cutReason.message}`, { status: 504 })
   }
-  const err = new HttpError('api_error', `Upstream unreachable: ${transportFailure(e)} (${originOf(url)})`, {
+  const err = unreachable(transportFailure(e), url, proxy)
+  err.cause = e
+  return err
+}
+
+/** A 502 naming what failed and where: the upstream's origin, and the proxy's (never its credentials). */
+function unreachable(what: string, url: string, proxy: string | undefined): HttpError {
+  const where = proxy ? `${originOf(url)} via proxy ${originOf(proxy)}` : originOf(url)
+  return new HttpError('api_error', `Upstream unreachable: ${what} (${where})`, {
     status: 502,
     code: 'upstream_unreachable',
   })
-  err.cause = e
-  return err
 }
 
 /** What went wrong on the wire, in a few words a client can act on; the runtime's text stays out. */
@@ -211,6 +229,8 @@ export function transportFailure(e: unknown): string {
       return 'TLS handshake failed'
     case 'ERR_INVALID_URL':
       return 'invalid upstream URL'
+    case 'ERR_PROXY_TUNNEL':
+      return 'the proxy refused to open a tunnel'
   }
   if (/CERT|TLS|SSL|ISSUER|SIGNATURE|SELF_SIGNED/.test(code)) return `TLS certificate not accepted (${code})`
   return /^[A-Z][A-Z0-9_]+$/.test(code) ? `the connection failed (${code})` : 'the connection failed'
@@ -254,6 +274,9 @@ export function idleWatchdog(handle: UpstreamCallHandle, ms: number): IdleWatchd
   }
   timer = setTimeout(check, ms)
   return {
+    get waitingSince() {
+      return waitingSince
+    },
     waiting() {
       waitingSince = performance.now()
     },
@@ -267,6 +290,8 @@ export function idleWatchdog(handle: UpstreamCallHandle, ms: number): IdleWatchd
 }
 
 export interface IdleWatchdog {
+  /** When the stream started waiting for the upstream (`performance.now()`), or -1 while it is not. */
+  readonly waitingSince: number
   /** The stream now waits for the upstream. */
   waiting(): void
   /** The upstream sent something. */

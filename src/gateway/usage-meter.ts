@@ -1,4 +1,7 @@
-/** Counts what one request used and writes exactly one usage record, however the request ends. */
+/**
+ * Counts what one upstream attempt used and writes exactly one usage record for it, however it
+ * ends: the request's answer, or an attempt it moved on from (`failedOver`).
+ */
 import type { StreamEvent, Usage } from '../dialects/ir.ts'
 import type { InboundDialect, Store } from '../store/types.ts'
 
@@ -11,6 +14,8 @@ export interface MeterBase {
   stream: boolean
   /** performance.now() at request start. */
   start: number
+  /** Which of the request's attempts this is, from 1. */
+  attempt?: number
 }
 
 export class UsageMeter {
@@ -60,8 +65,17 @@ export class UsageMeter {
     return this.#streamError
   }
 
+  /** Writes the record of an attempt the request moved on from (the next account got it); once. */
+  failedOver(status: number): void {
+    this.#write(status, true)
+  }
+
   /** Writes the record once; later calls are ignored. */
   finish(status: number): void {
+    this.#write(status, false)
+  }
+
+  #write(status: number, failedOver: boolean): void {
     if (this.#written) return
     this.#written = true
     const u = this.#usage
@@ -82,6 +96,8 @@ export class UsageMeter {
       latencyMs: Math.round(performance.now() - this.base.start),
       ...(this.#ttfb === undefined ? {} : { ttfbMs: this.#ttfb }),
       stream: this.base.stream,
+      ...(this.base.attempt === undefined ? {} : { attempt: this.base.attempt }),
+      ...(failedOver ? { failedOver } : {}),
     })
   }
 }

@@ -74,6 +74,6 @@ export class ProviderRegistry {
     if (target.kind === 'provider')
       return Object.hasOwn(this.builtin, target.id) ? this.builtin[target.id] : undefined
     const u = config.upstreams.find((x) => x.name === target.name && x.enabled)
-    return u ? compatibleProvider(u) : undefined
+    return u ? compatibleProvider(u, process.env, config.proxy_url) : undefined
   }
 }

@@ -34,6 +34,8 @@ export interface Credential {
    * ChatGPT account for the `chatgpt-account-id` header).
    */
   extra?: Record<string, string>
+  /** The HTTP(S) proxy this credential's calls go through (`proxy_url`); may hold the proxy's own credentials. */
+  proxy?: string
 }
 
 /** The request the provider sends upstream, fully shaped. */

@@ -60,7 +60,7 @@ const BUN_BODY_CEILING = Number.MAX_SAFE_INTEGER
 export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
-  const state = new GatewayState(upstream.slots)
+  const state = new GatewayState(upstream.slots, opts.store.cooldowns)
   const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)

@@ -76,6 +76,10 @@ export interface UsageRecord {
   /** Time to the first byte sent to the client. */
   ttfbMs?: number
   stream: boolean
+  /** Which of the request's upstream attempts this was, from 1 (absent in rows of older builds). */
+  attempt?: number
+  /** The attempt failed and the request went on to the next account: the client never saw this status. */
+  failedOver?: boolean
 }
 
 export interface UsageTotals {
@@ -95,9 +99,12 @@ export interface UsageStore {
   record(rec: UsageRecord): void
   /** Writes everything queued now (shutdown, tests). */
   flush(): void
-  /** Records newest first. */
-  recent(limit: number): UsageRecord[]
-  /** Totals per provider and model since `sinceMs`. */
+  /**
+   * Records newest first: one per request (its answering attempt), and with `failedOver` the
+   * attempts it moved on from too.
+   */
+  recent(limit: number, opts?: { failedOver?: boolean }): UsageRecord[]
+  /** Totals per provider and model since `sinceMs`, one request per request (failed-over attempts left out). */
   totals(sinceMs?: number): UsageTotals[]
   /** Records waiting to be written. */
   readonly pending: number
@@ -148,8 +155,31 @@ export interface QuotaStore {
   list(provider?: string): StoredQuota[]
 }
 
+/** Why an account cools down: what its last upstream failure was. */
+export type CooldownReason = 'rate_limit' | 'quota' | 'overloaded' | 'auth' | 'upstream'
+
+/** An account (a stored login or a config key, by its label) that is not tried until `untilMs`. */
+export interface Cooldown {
+  provider: string
+  /** The credential's label: the account id of a login, the label of a key. */
+  account: string
+  /** Unix ms when the account may be tried again (by one probe). */
+  untilMs: number
+  reason: CooldownReason
+  /** Failures in a row; the next backoff doubles with each. */
+  failures: number
+}
+
+export interface CooldownStore {
+  /** All cooldowns (ended ones included until a success clears them), or one provider's. */
+  list(provider?: string): Cooldown[]
+  put(c: Cooldown): void
+  clear(provider: string, account: string): void
+}
+
 export interface Store {
   readonly accounts: AccountStore
+  readonly cooldowns: CooldownStore
   readonly usage: UsageStore
   readonly quotas: QuotaStore
   /** Where the data lives (a file path for SQLite). */

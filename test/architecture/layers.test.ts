@@ -17,9 +17,12 @@ const ALLOWED: Record<string, string[]> = {
   dialects: ['dialects/', 'sse.ts'],
   providers: ['providers/', 'dialects/', 'oauth/', 'store/', 'config/'],
   routing: ['routing/', 'providers/', 'config/', 'dialects/ir.ts'],
+  // which credentials a request tries and what each outcome means for the account
+  accounts: ['accounts/', 'providers/', 'oauth/', 'store/', 'config/'],
   // one request's path, below the server (routes, HTTP) and above what it calls
   gateway: [
     'gateway/',
+    'accounts/',
     'routing/',
     'providers/',
     'dialects/',

@@ -9,7 +9,13 @@ import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { parseSSE } from '../../src/sse.ts'
-import { type FakeServer, fakeAnthropic, fakeOpenAI, sseFrame, sseResponse } from '../helpers/fakes/index.ts'
+import { type FakeServer, fakeAnthropic, fakeOpenAI, sseResponse } from '../helpers/fakes/index.ts'
+import {
+  anthropicEvent,
+  type SilentDialect,
+  silentUpstream,
+  twoHalves,
+} from '../helpers/fakes/silent-stream.ts'
 import { type TestGateway, testGateway } from '../helpers/gateway.ts'
 import { waitFor } from '../helpers/tmp.ts'
 import { CLIENT_KEY } from './support.ts'
@@ -24,7 +30,7 @@ const STREAM_FAILED_STATUS = 504
 const SILENCE_MS = 1500
 
 type Client = 'chat' | 'messages'
-type UpDialect = 'openai-chat' | 'anthropic-messages'
+type UpDialect = SilentDialect
 
 /** [path kind, client, upstream dialect] */
 const CASES: Array<[string, Client, UpDialect]> = [
@@ -35,72 +41,6 @@ const CASES: Array<[string, Client, UpDialect]> = [
 ]
 
 // ------------------------------------------------------------------------------------- upstream
-
-const chatChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-  sseFrame({
-    id: 'chatcmpl-idle',
-    object: 'chat.completion.chunk',
-    created: 1_700_000_000,
-    model: 'm',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-  })
-
-const anthropicEvent = (type: string, data: Record<string, unknown>) => sseFrame({ type, ...data }, type)
-
-/** A stream in `dialect` cut in two: `head` carries the text `Hello, wor`, `tail` the rest and the end. */
-function twoHalves(dialect: UpDialect): { head: string; tail: string } {
-  if (dialect === 'openai-chat') {
-    return {
-      head: [
-        chatChunk({ role: 'assistant', content: '' }),
-        chatChunk({ content: 'Hello' }),
-        chatChunk({ content: ', wor' }),
-      ].join(''),
-      tail: [chatChunk({ content: 'ld' }), chatChunk({}, 'stop'), 'data: [DONE]\n\n'].join(''),
-    }
-  }
-  const delta = (text: string) =>
-    anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })
-  return {
-    head: [
-      anthropicEvent('message_start', {
-        message: {
-          id: 'msg_idle',
-          type: 'message',
-          role: 'assistant',
-          model: 'm',
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 40, output_tokens: 1 },
-        },
-      }),
-      anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
-      anthropicEvent('ping', {}),
-      delta('Hello'),
-      delta(', wor'),
-    ].join(''),
-    tail: [
-      delta('ld'),
-      anthropicEvent('content_block_stop', { index: 0 }),
-      anthropicEvent('message_delta', {
-        delta: { stop_reason: 'end_turn', stop_sequence: null },
-        usage: { output_tokens: 3 },
-      }),
-      anthropicEvent('message_stop', {}),
-    ].join(''),
-  }
-}
-
-/**
- * An upstream that sends the head of its stream at once and then goes silent for `SILENCE_MS`
- * with the connection open (it would send the tail then, if nobody cut it off).
- */
-function silentUpstream(dialect: UpDialect): FakeServer {
-  const { head, tail } = twoHalves(dialect)
-  const reply = () => sseResponse([head, tail], { delayMs: SILENCE_MS })
-  return dialect === 'openai-chat' ? fakeOpenAI(reply) : fakeAnthropic(reply)
-}
 
 function gatewayFor(
   up: FakeServer,
@@ -233,7 +173,7 @@ describe('idle timeout: an upstream that goes silent mid-stream', () => {
   test.each(CASES)(
     '%s (%s client, %s upstream): the chunks so far, then the error event, and the upstream is aborted',
     async (kind, client, upDialect) => {
-      await using up = silentUpstream(upDialect)
+      await using up = silentUpstream(upDialect, SILENCE_MS)
       await using gw = await gatewayFor(up, upDialect)
 
       // The exact bytes, by plain fetch.

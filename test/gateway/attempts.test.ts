@@ -48,6 +48,30 @@ describe('attempts', () => {
     expect(s.logs().filter((l) => l.msg === 'upstream error')).toHaveLength(1)
   })
 
+  test('every attempt leaves a usage row: the ones failed over are marked, with account and attempt number', async () => {
+    await using up = fakeOpenAI([errorReply(429), errorReply(503), { text: 'third one' }])
+    using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b'), key('c', 'sk-c')])
+    expect((await attempts(s.ex)).status).toBe(200)
+    s.rows()
+    const all = s.store.usage.recent(10, { failedOver: true }).reverse()
+    expect(all.map((r) => [r.account, r.attempt, r.status, r.failedOver ?? false])).toEqual([
+      ['a', 1, 429, true],
+      ['b', 2, 503, true],
+      ['c', 3, 200, false],
+    ])
+    expect(all.every((r) => r.requestId === all[0]!.requestId)).toBe(true)
+    // counts of requests stay one per request
+    expect(s.store.usage.totals()).toMatchObject([{ requests: 1, errors: 0 }])
+  })
+
+  test('a 400 is not tried on the next credential', async () => {
+    await using up = fakeOpenAI(errorReply(400, { message: 'bad shape' }))
+    using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b')])
+    expect((await attempts(s.ex)).status).toBe(400)
+    expect(up.requests).toHaveLength(1)
+    expect(s.rows()).toEqual([expect.objectContaining({ account: 'a', attempt: 1, status: 400 })])
+  })
+
   test("the last credential's error is the client's answer, in the client's envelope", async () => {
     await using up = fakeOpenAI(errorReply(429, { message: 'slow down', retryAfter: 7 }))
     using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b')])

@@ -7,26 +7,12 @@ import { parseConfig } from '../../src/config/load.ts'
 import { GatewayState } from '../../src/gateway/gateway-state.ts'
 import { UpstreamSlots } from '../../src/gateway/upstream-slots.ts'
 import { createLogger } from '../../src/log.ts'
-import { CredentialOrder } from '../../src/routing/credential-order.ts'
 import { Context, RequestContexts } from '../../src/server/context.ts'
 import { requestIn } from '../e2e/support.ts'
 import { fakeOpenAI } from '../helpers/fakes/index.ts'
 import { testGateway } from '../helpers/gateway.ts'
 
 describe('round-robin positions', () => {
-  test('each CredentialOrder rotates on its own', () => {
-    const a = new CredentialOrder()
-    const b = new CredentialOrder()
-    expect(a.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k1', 'k2', 'k3'])
-    expect(a.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k2', 'k3', 'k1'])
-    // b has not moved, whatever a did
-    expect(b.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k1', 'k2', 'k3'])
-    // positions are per provider, and `priority` never moves them
-    expect(a.order('claude', ['k1', 'k2'], 'round_robin')).toEqual(['k1', 'k2'])
-    expect(a.order('codex', ['k1', 'k2', 'k3'], 'priority')).toEqual(['k1', 'k2', 'k3'])
-    expect(a.order('codex', ['k1', 'k2', 'k3'], 'round_robin')).toEqual(['k3', 'k1', 'k2'])
-  })
-
   test('two gateways in one process each start their round robin at the first key', async () => {
     await using up = fakeOpenAI({ text: 'ok' })
     const providers = {

@@ -41,6 +41,7 @@ function markingStep(calls: string[]): StreamStep {
     end: () => mark('end', 'E|'),
     broke: (info: ErrorInfo) => mark('broke', `B:${info.message}|`),
     close: () => mark('close', undefined),
+    betweenEvents: () => true,
   }
 }
 

@@ -12,6 +12,8 @@ export const wireFacts: WireFacts = {
   clientWantsStreamUsage: usageAlwaysWanted,
   // message_start carries the input tokens, before an upstream of another dialect reports them
   streamNeedsInputTokens: true,
+  // the API's own keep-alive: the SDKs skip `ping` events by name
+  keepAlive: 'event: ping\ndata: {"type":"ping"}\n\n',
   passthrough: {
     first: ['message_start'],
     last: ['message_delta', 'message_stop', '"type":"error"'],

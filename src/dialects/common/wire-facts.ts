@@ -14,6 +14,9 @@ export const usageAlwaysStreamed = (body: Record<string, unknown>): Record<strin
 /** `clientWantsStreamUsage` of a dialect whose streams always carry the usage. */
 export const usageAlwaysWanted = (): boolean => true
 
+/** `keepAlive` of a dialect whose clients skip SSE comment lines (every SSE reader must). */
+export const SSE_COMMENT_KEEPALIVE = ': keep-alive\n\n'
+
 /** The `type` an SSE event's JSON data declares at its start (where these dialects put it). */
 export function declaredType(data: string): string | undefined {
   const m = /^\{\s*"type"\s*:\s*"([^"]+)"/.exec(data)

@@ -1,6 +1,6 @@
 /** What the gateway must know of the Gemini wire format beyond its codecs (`WireFacts`, ir.ts). */
 import { isObject } from '../common/json.ts'
-import { usageAlwaysStreamed, usageAlwaysWanted } from '../common/wire-facts.ts'
+import { SSE_COMMENT_KEEPALIVE, usageAlwaysStreamed, usageAlwaysWanted } from '../common/wire-facts.ts'
 import type { WireFacts } from '../contract.ts'
 import { encodeRequest } from './request.ts'
 
@@ -11,6 +11,7 @@ export const wireFacts: WireFacts = {
   askStreamUsage: usageAlwaysStreamed,
   clientWantsStreamUsage: usageAlwaysWanted,
   streamNeedsInputTokens: false,
+  keepAlive: SSE_COMMENT_KEEPALIVE,
   passthrough: {
     first: [],
     // usage comes as running totals on every chunk: the last one counts

@@ -1,6 +1,6 @@
 /** What the gateway must know of the OpenAI Chat wire format beyond its codecs (`WireFacts`, ir.ts). */
 import { isObject } from '../common/json.ts'
-import { setBodyModel } from '../common/wire-facts.ts'
+import { SSE_COMMENT_KEEPALIVE, setBodyModel } from '../common/wire-facts.ts'
 import type { WireFacts } from '../contract.ts'
 
 export const wireFacts: WireFacts = {
@@ -18,6 +18,7 @@ export const wireFacts: WireFacts = {
   clientWantsStreamUsage: (body) =>
     isObject(body['stream_options']) && body['stream_options']['include_usage'] === true,
   streamNeedsInputTokens: false,
+  keepAlive: SSE_COMMENT_KEEPALIVE,
   passthrough: {
     first: [],
     last: ['"usage":{', '"error"', '[DONE]'],

@@ -1,5 +1,11 @@
 /** What the gateway must know of the OpenAI Responses wire format beyond its codecs (`WireFacts`, ir.ts). */
-import { declaredType, setBodyModel, usageAlwaysStreamed, usageAlwaysWanted } from '../common/wire-facts.ts'
+import {
+  declaredType,
+  SSE_COMMENT_KEEPALIVE,
+  setBodyModel,
+  usageAlwaysStreamed,
+  usageAlwaysWanted,
+} from '../common/wire-facts.ts'
 import type { WireFacts } from '../contract.ts'
 
 export const wireFacts: WireFacts = {
@@ -8,6 +14,7 @@ export const wireFacts: WireFacts = {
   askStreamUsage: usageAlwaysStreamed,
   clientWantsStreamUsage: usageAlwaysWanted,
   streamNeedsInputTokens: false,
+  keepAlive: SSE_COMMENT_KEEPALIVE,
   passthrough: {
     first: [],
     last: ['response.completed', 'response.incomplete', 'response.failed', '"type":"error"'],

@@ -4,6 +4,7 @@ import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import { modelListRequest } from '../shared/model-lists.ts'
+import { refreshFetch } from '../shared/proxy.ts'
 import type { Credential, Provider, UpstreamCall } from '../types.ts'
 import { claudeRefresher } from './login.ts'
 import { CLAUDE_MODELS, parseAnthropicModelList } from './models.ts'
@@ -37,7 +38,7 @@ export const claude: Provider = {
   dialectFor: () => DIALECT,
   models: () => CLAUDE_MODELS,
   credentials: (config, accounts) => apiKeys(config, accounts, 'claude', { oauth: true }),
-  refresher: (config) => claudeRefresher(config),
+  refresher: (config) => claudeRefresher(config, refreshFetch(config, 'claude')),
   prepare: (call) => ({
     ...shaped(call, endpointUrl(DIALECT, base(call), call.model, call.stream)!),
     headers: headers(call),

@@ -9,6 +9,7 @@ import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
 import { modelListRequest } from '../shared/model-lists.ts'
+import { refreshFetch } from '../shared/proxy.ts'
 import type { Credential, Provider } from '../types.ts'
 import { codexRefresher } from './login.ts'
 import { CODEX_MODELS, parseOpenAIModelList } from './models.ts'
@@ -28,7 +29,7 @@ export const codex: Provider = {
     inbound === 'openai-chat' && credential?.kind !== 'oauth' ? 'openai-chat' : 'openai-responses',
   models: () => CODEX_MODELS,
   credentials: (config, accounts) => apiKeys(config, accounts, 'codex', { oauth: true }),
-  refresher: (config) => codexRefresher(config),
+  refresher: (config) => codexRefresher(config, refreshFetch(config, 'codex')),
   prepare: (call) => {
     if (call.credential.kind !== 'oauth') {
       return {

@@ -19,10 +19,16 @@ const LIST_PARSERS: Record<DialectName, (body: unknown) => ModelInfo[]> = {
   gemini: parseGeminiModelList,
 }
 
-function credentialOf(u: UpstreamSettings, env: Record<string, string | undefined>): Credential[] {
+function credentialOf(
+  u: UpstreamSettings,
+  env: Record<string, string | undefined>,
+  proxy: string | undefined,
+): Credential[] {
   const key = u.api_key ?? (u.api_key_env ? env[u.api_key_env] : undefined)
   // Local servers (Ollama, vLLM) often take no key at all: call without one.
-  return [{ kind: 'api_key', secret: key ?? '', label: u.name }]
+  const c: Credential = { kind: 'api_key', secret: key ?? '', label: u.name }
+  if (proxy) c.proxy = proxy
+  return [c]
 }
 
 function headers(u: UpstreamSettings, call: UpstreamCall): Record<string, string> {
@@ -38,9 +44,11 @@ function headers(u: UpstreamSettings, call: UpstreamCall): Record<string, string
 export function compatibleProvider(
   u: UpstreamSettings,
   env: Record<string, string | undefined> = process.env,
+  /** The config's top-level `proxy_url`, for an entry without its own. */
+  globalProxy?: string,
 ): Provider {
   // the entry's key is config (or environment read once): the same for every call of this provider
-  const credentials = credentialOf(u, env)
+  const credentials = credentialOf(u, env, u.proxy_url ?? globalProxy)
   return {
     id: u.name,
     displayName: u.name,

@@ -63,9 +63,10 @@ export async function refreshCopilotModels(
   models: LiveModels,
   apiBase: string,
   headers: Record<string, string>,
+  through: typeof fetch = fetch,
 ): Promise<void> {
   try {
-    const res = await fetch(`${apiBase.replace(/\/+$/, '')}/models`, {
+    const res = await through(`${apiBase.replace(/\/+$/, '')}/models`, {
       headers,
       signal: AbortSignal.timeout(10_000),
     })

@@ -9,6 +9,7 @@ import type { DialectName } from '../../dialects/ir.ts'
 import { InvalidGrantError, type Refresher } from '../../oauth/index.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { LiveModels } from '../shared/live-models.ts'
+import { refreshFetch } from '../shared/proxy.ts'
 import type { Provider, UpstreamCall } from '../types.ts'
 import { COPILOT_DEFAULT_API, exchangeCopilotToken } from './login.ts'
 import { COPILOT_MODELS, refreshCopilotModels } from './models.ts'
@@ -35,9 +36,10 @@ export function copilotRefresher(config: Config, models: LiveModels): Refresher 
       const github = account.token['github_token']
       if (typeof github !== 'string' || github === '')
         throw new InvalidGrantError('the stored Copilot login has no GitHub token', 401)
-      const t = await exchangeCopilotToken(config, github)
+      const through = refreshFetch(config, 'copilot')
+      const t = await exchangeCopilotToken(config, github, through)
       // Each new token also refreshes the model list, off the request path.
-      void refreshCopilotModels(models, t.apiBase, subscriptionHeaders(t.token, {}, false))
+      void refreshCopilotModels(models, t.apiBase, subscriptionHeaders(t.token, {}, false), through.fetch)
       return {
         token: { ...account.token, access_token: t.token, api_base: t.apiBase },
         expiresAt: t.refreshAt,

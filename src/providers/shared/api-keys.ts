@@ -2,16 +2,18 @@
 import type { Config } from '../../config/schema.ts'
 import type { AccountStore } from '../../store/types.ts'
 import type { Credential } from '../types.ts'
+import { providerProxy } from './proxy.ts'
 
 export function configApiKeys(config: Config, provider: string): Credential[] {
   const p = config.providers[provider]
   if (!p) return []
   const out: Credential[] = []
-  if (p.api_key) out.push({ kind: 'api_key', secret: p.api_key, label: 'api_key' })
+  const proxy = providerProxy(config, provider)
+  if (p.api_key) out.push(withProxy({ kind: 'api_key', secret: p.api_key, label: 'api_key' }, proxy))
   p.api_keys.forEach((k, i) => {
     const c: Credential = { kind: 'api_key', secret: k.api_key, label: k.label ?? `api_keys[${i}]` }
     if (k.base_url) c.baseUrl = k.base_url
-    out.push(c)
+    out.push(withProxy(c, k.proxy_url ?? proxy))
   })
   return out
 }
@@ -36,18 +38,18 @@ export function loginExtra(token: Record<string, unknown>): Record<string, strin
 export function storedCredentials(
   accounts: AccountStore | undefined,
   provider: string,
-  opts: { oauth: boolean },
+  opts: { oauth: boolean; proxy?: string | undefined },
 ): Credential[] {
   if (!accounts) return []
   const out: Credential[] = []
   for (const a of accounts.list(provider).sort((x, y) => Number(y.active) - Number(x.active))) {
     if (a.kind === 'api_key' && typeof a.token['api_key'] === 'string') {
-      out.push({ kind: 'api_key', secret: a.token['api_key'], label: a.accountId })
+      out.push(withProxy({ kind: 'api_key', secret: a.token['api_key'], label: a.accountId }, opts.proxy))
     } else if (opts.oauth && a.kind === 'oauth' && a.state !== 'needs_login') {
       const c: Credential = { kind: 'oauth', secret: '', label: a.accountId }
       const extra = loginExtra(a.token)
       if (extra) c.extra = extra
-      out.push(c)
+      out.push(withProxy(c, opts.proxy))
     }
   }
   return out
@@ -63,5 +65,13 @@ export function apiKeys(
   provider: string,
   opts: { oauth: boolean } = { oauth: false },
 ): Credential[] {
-  return [...configApiKeys(config, provider), ...storedCredentials(accounts, provider, opts)]
+  return [
+    ...configApiKeys(config, provider),
+    ...storedCredentials(accounts, provider, { ...opts, proxy: providerProxy(config, provider) }),
+  ]
+}
+
+function withProxy(c: Credential, proxy: string | undefined): Credential {
+  if (proxy) c.proxy = proxy
+  return c
 }

@@ -1,6 +1,7 @@
 /** The SQLite implementation of `Store`. */
 import type { Store } from '../types.ts'
 import { sqliteAccounts } from './accounts.ts'
+import { sqliteCooldowns } from './cooldowns.ts'
 import { migrate } from './migrations.ts'
 import { openDatabase } from './open.ts'
 import { sqliteQuotas } from './quotas.ts'
@@ -32,6 +33,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   let closed = false
   return {
     accounts: sqliteAccounts(db),
+    cooldowns: sqliteCooldowns(db),
     usage,
     quotas: sqliteQuotas(db),
     location: path,

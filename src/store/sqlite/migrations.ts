@@ -82,6 +82,33 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'account cooldowns',
+    // Keyed by the credential's label, not the accounts table: keys from the config cool down
+    // too, and they have no row there.
+    sql: `
+      CREATE TABLE account_cooldowns (
+        provider   TEXT    NOT NULL,
+        account    TEXT    NOT NULL,
+        until_ms   INTEGER NOT NULL,
+        reason     TEXT    NOT NULL,
+        failures   INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (provider, account)
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'usage rows per attempt',
+    // Every upstream attempt leaves a row; those the request moved on from are marked, so
+    // counts of requests stay one per request.
+    sql: `
+      ALTER TABLE usage_records ADD COLUMN attempt INTEGER;
+      ALTER TABLE usage_records ADD COLUMN failed_over INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 6,
     name: 'account quotas',
     // The latest limits each credential's answers reported, so `status` and `accounts` show them
     // from their own process. Keyed by label, not tied to `accounts`: config keys have quotas too.

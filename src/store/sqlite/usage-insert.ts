@@ -6,8 +6,9 @@ import type { UsageRecord } from '../types.ts'
 export function usageInserter(db: Database): (rows: UsageRecord[]) => void {
   const insert = db.prepare(
     `INSERT INTO usage_records (ts, request_id, provider, account, model, dialect, input_tokens, output_tokens,
-       cache_read_tokens, cache_write_tokens, reasoning_tokens, status, latency_ms, ttfb_ms, stream)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       cache_read_tokens, cache_write_tokens, reasoning_tokens, status, latency_ms, ttfb_ms, stream, attempt,
+       failed_over)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const writeAll = db.transaction((rows: UsageRecord[]) => {
     for (const r of rows) {
@@ -27,6 +28,8 @@ export function usageInserter(db: Database): (rows: UsageRecord[]) => void {
         r.latencyMs,
         r.ttfbMs ?? null,
         r.stream ? 1 : 0,
+        r.attempt ?? null,
+        r.failedOver ? 1 : 0,
       )
     }
   })

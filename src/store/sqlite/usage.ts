@@ -31,6 +31,8 @@ interface Row {
   latency_ms: number
   ttfb_ms: number | null
   stream: number
+  attempt: number | null
+  failed_over: number
 }
 
 /** Largest queue before it is handed over without waiting for the timer. */
@@ -143,13 +145,16 @@ export function sqliteUsage(
     return writer.usable ? writer : undefined
   }
   const recent = db.query<Row, { n: number }>(
+    'SELECT * FROM usage_records WHERE failed_over = 0 ORDER BY ts DESC, id DESC LIMIT $n',
+  )
+  const recentAttempts = db.query<Row, { n: number }>(
     'SELECT * FROM usage_records ORDER BY ts DESC, id DESC LIMIT $n',
   )
   const totals = db.query<UsageTotals, { since: number }>(
     `SELECT provider, model, COUNT(*) AS requests, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens,
        SUM(cache_read_tokens) AS cacheReadTokens, SUM(cache_write_tokens) AS cacheWriteTokens,
        SUM(reasoning_tokens) AS reasoningTokens, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
-     FROM usage_records WHERE ts >= $since GROUP BY provider, model ORDER BY provider, model`,
+     FROM usage_records WHERE ts >= $since AND failed_over = 0 GROUP BY provider, model ORDER BY provider, model`,
   )
 
   let queue: UsageRecord[] = []
@@ -189,8 +194,8 @@ export function sqliteUsage(
     get pending() {
       return queue.length + (writer?.inFlight ?? 0)
     },
-    recent: (limit) =>
-      recent.all({ n: limit }).map((r) => {
+    recent: (limit, opts) =>
+      (opts?.failedOver ? recentAttempts : recent).all({ n: limit }).map((r) => {
         const rec: UsageRecord = {
           ts: r.ts,
           provider: r.provider,
@@ -208,6 +213,8 @@ export function sqliteUsage(
         if (r.request_id !== null) rec.requestId = r.request_id
         if (r.account !== null) rec.account = r.account
         if (r.ttfb_ms !== null) rec.ttfbMs = r.ttfb_ms
+        if (r.attempt !== null) rec.attempt = r.attempt
+        if (r.failed_over === 1) rec.failedOver = true
         return rec
       }),
     totals: (sinceMs = 0) => totals.all({ since: sinceMs }),
