@@ -45,7 +45,12 @@ test('a stored account cooling down, and a key whose cooldown ended', async () =
   const status = (await cli(['status'])).stdout
   expect(status).toMatch(/ {2}work: cooling down until \d\d:\d\d — quota/)
   const statusJson = JSON.parse((await cli(['status', '--json'])).stdout) as {
-    providers: Array<{ provider: string; active: string | null; accounts: Array<Record<string, unknown>> }>
+    providers: Array<{
+      provider: string
+      active: string | null
+      accounts: Array<Record<string, unknown>>
+      quotas?: unknown[]
+    }>
   }
   const claude = statusJson.providers.find((p) => p.provider === 'claude')
   expect(claude?.accounts[0]).toMatchObject({ cooldown_reason: 'quota' })
