@@ -203,6 +203,20 @@ export const UpstreamTimeouts = Obj({
   stream_total_ms: T.Integer({ minimum: 1, default: 3_600_000 }),
 })
 
+/**
+ * Ours: how byokey reads the model lists of API keys (`GET /v1/models` of OpenAI and Anthropic,
+ * `GET /v1beta/models` of Gemini), so models missing from the built-in catalogue are served too.
+ * Read at start, then in the background; a failed read keeps the last list.
+ */
+export const ModelListsConfig = Obj({
+  /** Read the lists at all; off: only the built-in catalogue and `upstreams[].models` route. */
+  enabled: T.Boolean({ default: true }),
+  /** Seconds between two reads of every key's list; 0: only at start and when keys change. */
+  refresh_seconds: T.Integer({ minimum: 0, default: 3600 }),
+  /** Longest one list call may take. */
+  timeout_ms: T.Integer({ minimum: 1, default: 10_000 }),
+})
+
 /** BYOKEY's `streaming` section; only `keepalive_seconds` is ours to act on. */
 export const StreamingConfig = Obj({
   /**
@@ -233,6 +247,7 @@ export const ConfigSchema = Obj({
   log: T.Optional(LogConfig),
   server: T.Optional(ServerConfig),
   timeouts: T.Optional(UpstreamTimeouts),
+  model_lists: T.Optional(ModelListsConfig),
   providers: T.Record(T.String(), ProviderConfig, { default: {} }),
   upstreams: T.Array(UpstreamConfig, { default: [] }),
   model_alias: T.Record(T.String(), T.Array(ModelAlias), { default: {} }),
@@ -249,12 +264,16 @@ export const ConfigSchema = Obj({
 type Raw = Static<typeof ConfigSchema>
 
 /** The validated config, with every optional section filled in. */
-export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown'> & {
+export type Config = Omit<
+  Raw,
+  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists'
+> & {
   cooldown: Static<typeof CooldownConfig>
   log: Static<typeof LogConfig>
   server: Static<typeof ServerConfig>
   timeouts: Static<typeof UpstreamTimeouts>
   payload: Static<typeof PayloadConfig>
+  model_lists: Static<typeof ModelListsConfig>
   streaming: Static<typeof StreamingConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>

@@ -140,6 +140,7 @@ async function call(ex: Exchange, credential: Credential, attempt: number, last:
       proxy: credential.proxy,
     })
     if (releaseAccount) releaseWhenDone(handle, releaseAccount)
+    ctx.gateway.quotas.capture(plan.provider, credential.label, handle.response.headers)
     return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }
   } catch (e) {
     releaseAccount?.()

@@ -1,6 +1,7 @@
 import { Accounts } from '../accounts/index.ts'
 import { ProviderRegistry } from '../providers/registry.ts'
 import type { CooldownStore } from '../store/types.ts'
+import { QuotaBoard } from './quota-board.ts'
 import { RouteCache } from './route-cache.ts'
 import { UpstreamSlots } from './upstream-slots.ts'
 
@@ -15,6 +16,8 @@ export class GatewayState {
   readonly providers = new ProviderRegistry()
   /** The routes resolved so far, per config snapshot, accounts and catalogue. */
   readonly routes = new RouteCache()
+  /** The latest limits each account's answers reported. */
+  readonly quotas = new QuotaBoard()
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,

@@ -56,6 +56,7 @@ export function routeFor(
     const { route, byCredentials } = resolveRoute(model, {
       config,
       catalog: providers.catalog,
+      upstreamModels: (name) => providers.upstreamModels(name),
       available: isAvailable(providers, config, accounts),
     })
     const provider = providers.providerFor(route.target, config)
