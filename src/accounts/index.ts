@@ -3,17 +3,20 @@
  * config and stored logins alike) a request tries, in which order, and what each attempt's
  * outcome means for the account. One `Accounts` per gateway (`GatewayState`).
  *
- * Seams left for what comes next: session affinity would pick a preferred label before
- * `orderBy` (the candidates' first place), a concurrency cap would be one more `Standing`, and a
- * fallback chain appends another provider's candidates after these.
+ * A conversation stays on the account that served it while that account is healthy (session
+ * affinity, `affinity.ts`); a fallback chain appends another provider's candidates after these.
  */
 import type { Config } from '../config/schema.ts'
 import type { Credential, Provider } from '../providers/types.ts'
 import type { AccountStore, CooldownStore } from '../store/types.ts'
+import { Affinity } from './affinity.ts'
+import { type AccountSlots, Concurrency } from './concurrency.ts'
 import { Cooldowns, type CooledDown } from './cooldowns.ts'
 import { classifyStatus, type FailureClass } from './failure.ts'
 import { newPosition, orderBy, type Position } from './strategy.ts'
 
+export { AFFINITY_IDLE_MS, AFFINITY_MAX_SESSIONS } from './affinity.ts'
+export type { AccountSlots } from './concurrency.ts'
 export type { CooledDown } from './cooldowns.ts'
 export {
   classifyStatus,
@@ -22,6 +25,10 @@ export {
   retryAfterSeconds,
   upstreamWaitSeconds,
 } from './failure.ts'
+export { sessionKeyOf } from './session.ts'
+
+/** The request's conversation key, computed on first call only (undefined: none to tell). */
+export type SessionOf = () => string | undefined
 
 /** A provider's credentials for one request. */
 export interface Candidates {
@@ -44,14 +51,38 @@ export type Outcome =
 export class Accounts {
   readonly #positions = new Map<string, Position>()
   readonly #cooldowns: Cooldowns
+  /** Which account each conversation was last served by. */
+  readonly #affinity: Affinity
+  /** Upstream calls in flight per account, for `max_concurrency`. */
+  readonly #concurrency: Concurrency
 
-  /** `store`: where cooldowns outlive the process (none: memory only). */
-  constructor(store?: CooldownStore, now?: () => number) {
+  /**
+   * `store`: where cooldowns outlive the process (none: memory only). `slots`: makes the queue
+   * that holds an account to its `max_concurrency` (none: caps are not enforced).
+   */
+  constructor(
+    store?: CooldownStore,
+    now: () => number = Date.now,
+    slots?: (capacity: number) => AccountSlots,
+  ) {
     this.#cooldowns = new Cooldowns(store, now)
+    this.#affinity = new Affinity(now)
+    this.#concurrency = new Concurrency(slots)
   }
 
-  /** The provider's credentials in the order its `routing` strategy tries them, minus those cooling down. */
-  candidates(provider: Provider, config: Config, stored?: AccountStore): Candidates {
+  /**
+   * The slots an upstream call on `account` takes and gives back, when its provider sets
+   * `max_concurrency`; undefined when the account has no limit of its own.
+   */
+  slotsFor(provider: string, account: string, config: Config): AccountSlots | undefined {
+    return this.#concurrency.slotsFor(provider, account, config.providers[provider]?.max_concurrency)
+  }
+
+  /**
+   * The provider's credentials in the order its `routing` strategy tries them, minus those
+   * cooling down. With `session`, a conversation's own account goes first while it is healthy.
+   */
+  candidates(provider: Provider, config: Config, stored?: AccountStore, session?: SessionOf): Candidates {
     const all = provider.credentials(config, stored)
     const settings = config.providers[provider.id]
     let at = this.#positions.get(provider.id)
@@ -62,31 +93,82 @@ export class Accounts {
     const ordered = orderBy(settings?.routing ?? 'round_robin', all, at, settings)
     // A lone credential is never held back: with nothing to fail over to, the upstream's own
     // answer (its status, message and Retry-After) tells the client more than a 429 of ours.
-    if (this.#cooldowns.none || all.length === 1) return { credentials: ordered, total: all.length }
+    if (all.length === 1) return { credentials: ordered, total: 1 }
+    const pinned = this.#pinned(provider.id, settings?.affinity, session)
+    if (this.#cooldowns.none) {
+      return { credentials: this.#pinFirst(provider.id, pinned, ordered, session), total: all.length }
+    }
     // A healed account's probe goes first, so the next real request is the one that probes it;
-    // one probe per request, so a probe it holds is always tried (and its outcome heard).
+    // one probe per request, so a probe it holds is always tried (and its outcome heard). A
+    // conversation on a healthy account stays there and leaves the probe to another request.
+    const pinnedHealthy =
+      pinned !== undefined && this.#cooldowns.standing(provider.id, pinned, false).kind === 'healthy'
     let probe: Credential | undefined
     const healthy: Credential[] = []
     let soonestMs: number | undefined
     for (const c of ordered) {
-      const s = this.#cooldowns.standing(provider.id, c.label, probe === undefined)
+      const s = this.#cooldowns.standing(provider.id, c.label, !pinnedHealthy && probe === undefined)
       if (s.kind === 'healthy') healthy.push(c)
       else if (s.kind === 'probe') probe = c
       else soonestMs = Math.min(soonestMs ?? s.untilMs, s.untilMs)
     }
-    const credentials = probe ? [probe, ...healthy] : healthy
+    const credentials = probe
+      ? [probe, ...this.#pinFirst(provider.id, undefined, healthy, session)]
+      : this.#pinFirst(provider.id, pinnedHealthy ? pinned : undefined, healthy, session)
     return credentials.length > 0 || soonestMs === undefined
       ? { credentials, total: all.length }
       : { credentials, total: all.length, soonestMs }
   }
 
+  /** The account the request's conversation is on, when affinity is on and it has one. */
+  #pinned(
+    provider: string,
+    affinity: boolean | undefined,
+    session: SessionOf | undefined,
+  ): string | undefined {
+    if (affinity === false || !session) return undefined
+    const key = session()
+    return key === undefined ? undefined : this.#affinity.get(provider, key)
+  }
+
+  /**
+   * `usable` with the conversation's account first. When that account is not among them (it
+   * cools down, or is gone from the config) the conversation is let go, and the account that
+   * serves this turn becomes its own (`report`).
+   */
+  #pinFirst(
+    provider: string,
+    pinned: string | undefined,
+    usable: Credential[],
+    session: SessionOf | undefined,
+  ): Credential[] {
+    if (pinned === undefined) {
+      const key = session?.()
+      if (key !== undefined) this.#affinity.forget(provider, key)
+      return usable
+    }
+    const i = usable.findIndex((c) => c.label === pinned)
+    if (i === -1) return this.#pinFirst(provider, undefined, usable, session)
+    if (i === 0) return usable
+    return [usable[i]!, ...usable.slice(0, i), ...usable.slice(i + 1)]
+  }
+
   /**
    * Hears how an attempt on `account` went. Returns the cooldown it started, for the caller to
-   * log (with `cappedFrom` when the upstream asked for longer than the cap).
+   * log (with `cappedFrom` when the upstream asked for longer than the cap). With `session`, an
+   * answer makes `account` the conversation's own unless it already has a usable one.
    */
-  report(provider: string, account: string, outcome: Outcome, config: Config): CooledDown | undefined {
+  report(
+    provider: string,
+    account: string,
+    outcome: Outcome,
+    config: Config,
+    session?: SessionOf,
+  ): CooledDown | undefined {
     if (outcome.kind === 'ok') {
       this.#cooldowns.succeeded(provider, account)
+      const key = config.providers[provider]?.affinity === false ? undefined : session?.()
+      if (key !== undefined && !this.#affinity.has(provider, key)) this.#affinity.set(provider, key, account)
       return undefined
     }
     if (outcome.kind === 'abandoned' || outcome.failure === 'bad_request') {

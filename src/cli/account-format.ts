@@ -1,5 +1,5 @@
 /** How the account commands describe an account: token state, relative expiry, masked secrets. Never prints a token. */
-import type { Account, AccountStore, Cooldown, CooldownReason } from '../store/types.ts'
+import type { Account, AccountStore, Cooldown, CooldownReason, Quota, StoredQuota } from '../store/types.ts'
 
 /** The stored state, or `expired` when an otherwise fine token's expiry has passed. */
 export type TokenState = 'ok' | 'expired' | 'needs_login' | 'refresh_failed'
@@ -112,4 +112,42 @@ export function noAccountsMessage(provider: string): string {
 function oneLine(s: string): string {
   const flat = s.replace(/\s+/g, ' ').trim()
   return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat
+}
+
+/** A stored quota as JSON for scripts: snake_case, ISO 8601 times, absent fields as null. */
+export function quotaJson(q: StoredQuota) {
+  return {
+    account: q.account,
+    observed_at: new Date(q.observedAt).toISOString(),
+    status: q.quota.status ?? null,
+    resets_at: q.quota.resetsAt ?? null,
+    windows: q.quota.windows.map((w) => ({
+      name: w.name,
+      limit: w.limit ?? null,
+      remaining: w.remaining ?? null,
+      used_percent: w.usedPercent ?? null,
+      window_minutes: w.windowMinutes ?? null,
+      resets_at: w.resetsAt ?? null,
+      status: w.status ?? null,
+    })),
+  }
+}
+
+/** `requests 49/50 left (resets in 12s), 5h allowed (resets in 3h 2m)`: an account's limits on one line. */
+export function describeQuota(quota: Quota, now = Date.now()): string {
+  const resets = (at: string | undefined) => {
+    const t = at === undefined ? Number.NaN : Date.parse(at)
+    return Number.isFinite(t) && t > now ? ` (resets in ${formatDuration(t - now)})` : ''
+  }
+  const parts = quota.windows.map((w) => {
+    const state =
+      w.remaining !== undefined
+        ? `${w.remaining}${w.limit !== undefined ? `/${w.limit}` : ''} left`
+        : w.usedPercent !== undefined
+          ? `${w.usedPercent}% used`
+          : (w.status ?? '')
+    return `${w.name} ${state}${resets(w.resetsAt)}`.trim()
+  })
+  if (quota.status !== undefined) parts.unshift(`${quota.status}${resets(quota.resetsAt)}`)
+  return parts.join(', ')
 }

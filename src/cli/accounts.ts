@@ -6,7 +6,9 @@ import {
   cooldownJson,
   describeAccount,
   describeCooldown,
+  describeQuota,
   noAccountsMessage,
+  quotaJson,
 } from './account-format.ts'
 import { parseCommand } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
@@ -24,9 +26,10 @@ export async function accountsCommand(argv: string[]): Promise<number> {
   }
   const provider = providerArg(positionals[0], 'accounts')
   noExtraArgs(positionals, 1, 'accounts')
-  const { list, cooldowns } = await withStore(values.db, { create: false }, (store) => ({
+  const { list, cooldowns, quotas } = await withStore(values.db, { create: false }, (store) => ({
     list: store?.accounts.list(provider) ?? [],
     cooldowns: store?.cooldowns.list(provider) ?? [],
+    quotas: store?.quotas.list(provider) ?? [],
   }))
   const now = Date.now()
   const coolingOf = new Map(cooldowns.map((c) => [c.account, c]))
@@ -37,6 +40,7 @@ export async function accountsCommand(argv: string[]): Promise<number> {
       provider,
       accounts: list.map((a) => accountJson(a, now, coolingOf.get(a.accountId))),
       ...keyCooldownsJson(keys),
+      quotas: quotas.map(quotaJson),
     }
     console.log(JSON.stringify(out, null, 2))
     return 0
@@ -46,6 +50,12 @@ export async function accountsCommand(argv: string[]): Promise<number> {
     const c = coolingOf.get(a.accountId)
     const cooling = c ? `, ${describeCooldown(c, now)}` : ''
     console.log(`  ${accountName(a)}${a.active ? ' (active)' : ''} ${describeAccount(a, now)}${cooling}`)
+    const q = quotas.find((x) => x.account === a.accountId)
+    if (q) console.log(`    limits: ${describeQuota(q.quota, now)}`)
+  }
+  // keys from the config are no stored accounts, but their answers report limits too
+  for (const q of quotas.filter((x) => !list.some((a) => a.accountId === x.account))) {
+    console.log(`  ${q.account} (config key) limits: ${describeQuota(q.quota, now)}`)
   }
   printKeyCooldowns(keys, now)
   return 0

@@ -2,13 +2,15 @@
 
 import { PROVIDER_IDS } from '../providers/ids.ts'
 import { callControl } from '../server/control.ts'
-import type { Account, Cooldown } from '../store/types.ts'
+import type { Account, Cooldown, StoredQuota } from '../store/types.ts'
 import {
   accountJson,
   accountName,
   describeAccount,
   describeCooldown,
+  describeQuota,
   formatDuration,
+  quotaJson,
 } from './account-format.ts'
 import { keyCooldownsJson, printKeyCooldowns } from './accounts.ts'
 import { parseCommand } from './args.ts'
@@ -33,10 +35,12 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const file = dbPath(values.db)
   const res = await callControl(socketFor(file), 'status')
   const server = res?.status === 200 ? res.body : undefined
-  const { accounts, cooldowns } = await withStore(file, { create: false }, (store) => ({
+  const { accounts, cooldowns, quotas } = await withStore(file, { create: false }, (store) => ({
     accounts: store?.accounts.list() ?? [],
     cooldowns: store?.cooldowns.list() ?? [],
+    quotas: store?.quotas.list() ?? [],
   }))
+  const quotasOf = (p: string): StoredQuota[] => quotas.filter((q) => q.provider === p)
   const byProvider = new Map<string, Account[]>()
   for (const a of accounts) byProvider.set(a.provider, [...(byProvider.get(a.provider) ?? []), a])
   const coolingOf = (a: Account) =>
@@ -75,6 +79,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
           active: list.find((a) => a.active)?.accountId ?? null,
           accounts: list.map((a) => accountJson(a, now, coolingOf(a))),
           ...keyCooldownsJson(keyCooldowns(p)),
+          quotas: quotasOf(p).map(quotaJson),
         }
       }),
     }
@@ -107,5 +112,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     }
     printKeyCooldowns(keys, now)
   }
+  for (const q of quotas)
+    console.log(`  limits of ${q.provider}/${q.account}: ${describeQuota(q.quota, now)}`)
   return 0
 }

@@ -10,6 +10,7 @@ import {
   ConfigSchema,
   CooldownConfig,
   LogConfig,
+  ModelListsConfig,
   PayloadConfig,
   ServerConfig,
   StreamingConfig,
@@ -112,6 +113,7 @@ export function validate(
   config.server = fillDefaults(ServerConfig, config.server ?? {}) as Config['server']
   config.payload = fillDefaults(PayloadConfig, config.payload ?? {}) as Config['payload']
   config.timeouts = fillDefaults(UpstreamTimeouts, config.timeouts ?? {}) as Config['timeouts']
+  config.model_lists = fillDefaults(ModelListsConfig, config.model_lists ?? {}) as Config['model_lists']
   config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
   config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
   checkUpstreams(config, file)

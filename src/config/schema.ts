@@ -63,6 +63,20 @@ export const ProviderConfig = Obj({
   order: T.Array(Str({ minLength: 1 }), { default: [] }),
   /** Ours: for `routing: weighted`, a share per key label or account id (default 1; 0: only when the others cool down). */
   weights: T.Record(T.String(), T.Number({ minimum: 0 }), { default: {} }),
+  /**
+   * Ours: session affinity. Every turn of one conversation goes to the account that served it
+   * while that account is healthy, so the upstream's prompt cache keeps working; `false`: the
+   * strategy alone decides each request.
+   */
+  affinity: T.Boolean({ default: true }),
+  /**
+   * Ours: the most upstream calls one account (key or login) of this provider has in flight at
+   * once; unset: no limit of its own. A request over it tries the next account, and on the last
+   * waits up to `max_concurrency_wait_ms` for a slot before the client gets a 429.
+   */
+  max_concurrency: T.Optional(T.Integer({ minimum: 1 })),
+  /** Ours: how long a request waits for a slot of an account at its `max_concurrency`. */
+  max_concurrency_wait_ms: T.Integer({ minimum: 0, default: 5000 }),
   /** Ours: overrides the global `cooldown` for this provider's accounts. */
   cooldown: T.Optional(Obj({ max_seconds: T.Optional(T.Integer({ minimum: 1 })) })),
   /**
@@ -199,6 +213,20 @@ export const UpstreamTimeouts = Obj({
   fallback_deadline_ms: T.Integer({ minimum: 1, default: 120_000 }),
 })
 
+/**
+ * Ours: how byokey reads the model lists of API keys (`GET /v1/models` of OpenAI and Anthropic,
+ * `GET /v1beta/models` of Gemini), so models missing from the built-in catalogue are served too.
+ * Read at start, then in the background; a failed read keeps the last list.
+ */
+export const ModelListsConfig = Obj({
+  /** Read the lists at all; off: only the built-in catalogue and `upstreams[].models` route. */
+  enabled: T.Boolean({ default: true }),
+  /** Seconds between two reads of every key's list; 0: only at start and when keys change. */
+  refresh_seconds: T.Integer({ minimum: 0, default: 3600 }),
+  /** Longest one list call may take. */
+  timeout_ms: T.Integer({ minimum: 1, default: 10_000 }),
+})
+
 /** BYOKEY's `streaming` section; only `keepalive_seconds` is ours to act on. */
 export const StreamingConfig = Obj({
   /**
@@ -229,6 +257,7 @@ export const ConfigSchema = Obj({
   log: T.Optional(LogConfig),
   server: T.Optional(ServerConfig),
   timeouts: T.Optional(UpstreamTimeouts),
+  model_lists: T.Optional(ModelListsConfig),
   providers: T.Record(T.String(), ProviderConfig, { default: {} }),
   upstreams: T.Array(UpstreamConfig, { default: [] }),
   model_alias: T.Record(T.String(), T.Array(ModelAlias), { default: {} }),
@@ -250,12 +279,16 @@ export const ConfigSchema = Obj({
 type Raw = Static<typeof ConfigSchema>
 
 /** The validated config, with every optional section filled in. */
-export type Config = Omit<Raw, 'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown'> & {
+export type Config = Omit<
+  Raw,
+  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists'
+> & {
   cooldown: Static<typeof CooldownConfig>
   log: Static<typeof LogConfig>
   server: Static<typeof ServerConfig>
   timeouts: Static<typeof UpstreamTimeouts>
   payload: Static<typeof PayloadConfig>
+  model_lists: Static<typeof ModelListsConfig>
   streaming: Static<typeof StreamingConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>

@@ -10,6 +10,7 @@ import type { ErrorInfo } from '../dialects/ir.ts'
 import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
 import { loginExtra } from '../providers/shared/api-keys.ts'
 import type { Credential } from '../providers/types.ts'
+import { AccountBusy, releaseWhenDone, takeAccountSlot } from './account-slot.ts'
 import type { Attempt, Exchange } from './exchange.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { Redactor } from './redact-errors.ts'
@@ -44,7 +45,7 @@ export async function attempts(ex: Exchange): Promise<Response | undefined> {
     const c =
       credential.kind === 'oauth'
         ? await subscriptionCall(ex, credential, last, attempt)
-        : await call(ex, credential, attempt)
+        : await call(ex, credential, attempt, last)
     if (c === NEXT) continue
     // an answer that goes out is settled without another promise; only error answers are read
     const settled = settle(ex, c, last)
@@ -74,7 +75,7 @@ async function subscriptionCall(
       provider.id,
       credential.label,
       async (secret) => {
-        latest = await call(ex, subscription(ex, credential, secret), attempt)
+        latest = await call(ex, subscription(ex, credential, secret), attempt, last)
         return latest
       },
       {
@@ -117,7 +118,7 @@ function subscription(ex: Exchange, credential: Credential, secret: string): Cre
 }
 
 /** Sends the plan's body with `credential`; never throws. */
-async function call(ex: Exchange, credential: Credential, attempt: number): Promise<Call> {
+async function call(ex: Exchange, credential: Credential, attempt: number, last: boolean): Promise<Call> {
   const { ctx, config, plan } = ex
   const meter = new UsageMeter(
     {
@@ -142,7 +143,9 @@ async function call(ex: Exchange, credential: Credential, attempt: number): Prom
     config,
   })
   const redact = new Redactor(ctx.config.secrets, credential.secret)
+  let releaseAccount: (() => void) | undefined
   try {
+    releaseAccount = await takeAccountSlot(ex, credential, last)
     const handle = await fetchUpstream(prep, {
       clientSignal: ex.request.signal,
       stream: ex.stream,
@@ -151,8 +154,11 @@ async function call(ex: Exchange, credential: Credential, attempt: number): Prom
       queueMs: config.server.upstream_queue_ms,
       proxy: credential.proxy,
     })
+    if (releaseAccount) releaseWhenDone(handle, releaseAccount)
+    ctx.gateway.quotas.capture(plan.provider, credential.label, handle.response.headers)
     return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }
   } catch (e) {
+    releaseAccount?.()
     return { failure: e, credential, meter, redact }
   }
 }
@@ -166,6 +172,11 @@ function settle(
   const { ctx, plan } = ex
   if (!c.answered) {
     const { failure: e, credential, meter, redact } = c
+    if (e instanceof AccountBusy) {
+      // never sent: no usage row, and a probe it held goes to the next request
+      report(ex, credential.label, { kind: 'abandoned' })
+      return NEXT
+    }
     if (e instanceof ClientGone) {
       report(ex, credential.label, { kind: 'abandoned' })
       meter.finish(499)
@@ -246,7 +257,7 @@ function keep(ex: Exchange, info: ErrorInfo, headers: Record<string, string> = {
 /** Tells the accounts layer how an attempt went; a cooldown it starts is logged (and a capped upstream wait). */
 function report(ex: Exchange, account: string, outcome: Outcome): void {
   const { ctx, config, plan } = ex
-  const cooled = ctx.gateway.accounts.report(plan.provider.id, account, outcome, config)
+  const cooled = ctx.gateway.accounts.report(plan.provider.id, account, outcome, config, ex.session)
   if (!cooled) return
   const fields = {
     provider: plan.provider.id,

@@ -2,6 +2,7 @@
  * The context the stages of one request share (`plan` → `attempts` → `respond`): one object
  * instead of a row of positional parameters.
  */
+import type { SessionOf } from '../accounts/index.ts'
 import type { Config } from '../config/schema.ts'
 import type { ConfigSnapshot } from '../config/snapshot.ts'
 import type { Logger } from '../log.ts'
@@ -43,6 +44,8 @@ export interface Exchange {
   readonly plan: Plan
   /** The request's fallback chain, when one is configured: numbers attempts across steps, keeps their errors. */
   readonly chain?: FallbackChain
+  /** The conversation the request belongs to, for session affinity. */
+  readonly session?: SessionOf
 }
 
 /** One upstream call that answered, with what its answer is metered and cleaned with. */

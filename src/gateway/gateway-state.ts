@@ -1,8 +1,9 @@
 import { Accounts } from '../accounts/index.ts'
 import { ProviderRegistry } from '../providers/registry.ts'
 import type { CooldownStore } from '../store/types.ts'
+import { QuotaBoard } from './quota-board.ts'
 import { RouteCache } from './route-cache.ts'
-import type { UpstreamSlots } from './upstream-slots.ts'
+import { UpstreamSlots } from './upstream-slots.ts'
 
 /**
  * What one gateway keeps for all of its requests, made once when it starts and reached through
@@ -15,12 +16,14 @@ export class GatewayState {
   readonly providers = new ProviderRegistry()
   /** The routes resolved so far, per config snapshot, accounts and catalogue. */
   readonly routes = new RouteCache()
+  /** The latest limits each account's answers reported. */
+  readonly quotas = new QuotaBoard()
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,
     /** Where account cooldowns outlive the process; none: kept in memory only. */
     cooldowns?: CooldownStore,
   ) {
-    this.accounts = new Accounts(cooldowns)
+    this.accounts = new Accounts(cooldowns, Date.now, (capacity) => new UpstreamSlots(capacity))
   }
 }

@@ -5,6 +5,7 @@
  * answer, streaming without buffering). Every request leaves exactly one usage record, abandoned
  * streams included.
  */
+import { type SessionOf, sessionKeyOf } from '../accounts/index.ts'
 import type { Config } from '../config/schema.ts'
 import type { DialectName } from '../dialects/ir.ts'
 import type { TokenManager } from '../oauth/index.ts'
@@ -75,6 +76,7 @@ export function routeFor(
     const { route, byCredentials } = resolveRoute(model, {
       config,
       catalog: providers.catalog,
+      upstreamModels: (name) => providers.upstreamModels(name),
       available: isAvailable(providers, config, accounts),
     })
     const provider = servingProvider(providers, route.target, config)
@@ -118,8 +120,9 @@ export function orderedCredentials(
   provider: Provider,
   config: Config,
   accounts?: AccountStore,
+  session?: SessionOf,
 ): Credential[] {
-  const got = gateway.accounts.candidates(provider, config, accounts)
+  const got = gateway.accounts.candidates(provider, config, accounts, session)
   if (got.total === 0) return credentialsOrThrow(provider, config, accounts)
   if (got.credentials.length === 0) {
     const seconds = Math.max(1, Math.ceil(((got.soonestMs ?? Date.now()) - Date.now()) / 1000))
@@ -134,27 +137,28 @@ export function orderedCredentials(
 
 export function generate(input: GenerateInput): Promise<Response> {
   // not an async function: the attempts' promise is handed back as it is, without another one
+  const session = sessionOnce(input.request, input.body)
   try {
     const { ctx } = input
     const config = ctx.config.config
-    const planned = planFor(input, input.model)
+    const planned = planFor(input, input.model, session)
     const steps = fallbackSteps(config, input.model, {
       model: planned.route.model,
       providerId: planned.provider.id,
     })
-    if (steps.length === 0) return attempts(exchangeOf(input, planned))
-    return alongChain(input, planned, steps)
+    if (steps.length === 0) return attempts(exchangeOf(input, planned, session))
+    return alongChain(input, session, planned, steps)
   } catch (e) {
     if (e instanceof HttpError && e.info.code === 'accounts_cooling_down') {
       const steps = fallbackStepsFor(input)
-      if (steps.length > 0) return alongChain(input, undefined, steps, e)
+      if (steps.length > 0) return alongChain(input, session, undefined, steps, e)
     }
     return Promise.reject(e)
   }
 }
 
 /** The plan of one step: the route of `model`, its provider's credentials as the accounts layer orders them. */
-function planFor(input: GenerateInput, model: string): Plan {
+function planFor(input: GenerateInput, model: string, session: SessionOf): Plan {
   const { ctx } = input
   const config = ctx.config.config
   const accounts = input.store.accounts
@@ -163,7 +167,7 @@ function planFor(input: GenerateInput, model: string): Plan {
     {
       config,
       route: (m) => routeFor(ctx.gateway, m, config, accounts),
-      credentials: (provider) => orderedCredentials(ctx.gateway, provider, config, accounts),
+      credentials: (provider) => orderedCredentials(ctx.gateway, provider, config, accounts, session),
     },
   )
 }
@@ -176,9 +180,14 @@ function fallbackStepsFor(input: GenerateInput): string[] {
 }
 
 /** The exchange of one plan of the request. */
-function exchangeOf(input: GenerateInput, planned: Plan): Exchange & { chain?: undefined }
-function exchangeOf(input: GenerateInput, planned: Plan, chain: FallbackChain): Exchange
-function exchangeOf(input: GenerateInput, planned: Plan, chain?: FallbackChain): Exchange {
+function exchangeOf(input: GenerateInput, planned: Plan, session: SessionOf): Exchange & { chain?: undefined }
+function exchangeOf(input: GenerateInput, planned: Plan, session: SessionOf, chain: FallbackChain): Exchange
+function exchangeOf(
+  input: GenerateInput,
+  planned: Plan,
+  session: SessionOf,
+  chain?: FallbackChain,
+): Exchange {
   const { ctx } = input
   return {
     request: input.request,
@@ -188,6 +197,7 @@ function exchangeOf(input: GenerateInput, planned: Plan, chain?: FallbackChain):
     tokens: input.tokens,
     stream: input.stream,
     plan: planned,
+    session,
     ...(chain ? { chain } : {}),
   }
 }
@@ -199,6 +209,7 @@ function exchangeOf(input: GenerateInput, planned: Plan, chain?: FallbackChain):
  */
 async function alongChain(
   input: GenerateInput,
+  session: SessionOf,
   primary: Plan | undefined,
   steps: string[],
   primaryError?: HttpError,
@@ -213,7 +224,7 @@ async function alongChain(
     chain.more = i < models.length - 1
     let planned: Plan
     try {
-      planned = i === 0 && primary ? primary : planFor(input, model)
+      planned = i === 0 && primary ? primary : planFor(input, model, session)
     } catch (e) {
       // a step without a route or without a usable credential is passed over, like a failed one
       if (!(e instanceof HttpError) || (i === models.length - 1 && chain.failures.length === 0)) throw e
@@ -227,7 +238,7 @@ async function alongChain(
         'every credential failed; falling back',
       )
     }
-    const answer = await attempts(exchangeOf(input, planned, chain))
+    const answer = await attempts(exchangeOf(input, planned, session, chain))
     if (answer) return answer
     if (performance.now() - ctx.start >= config.timeouts.fallback_deadline_ms) {
       ctx.log.warn({ model }, 'fallback deadline passed; answering with the last error')
@@ -237,4 +248,17 @@ async function alongChain(
   const failed = chain.answer()
   if (!failed) throw new HttpError('api_error', 'No upstream attempt was made', { status: 502 })
   return errorResponse(input.dialect, failed.info, failed.headers)
+}
+
+/** The request's conversation key, read from its headers and body the first time it is asked for. */
+function sessionOnce(request: Request, body: Record<string, unknown>): SessionOf {
+  let read = false
+  let key: string | undefined
+  return () => {
+    if (!read) {
+      read = true
+      key = sessionKeyOf(request.headers, body)
+    }
+    return key
+  }
 }

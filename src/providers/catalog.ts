@@ -9,20 +9,39 @@ import type { ModelInfo } from './types.ts'
 /** Which provider serves which models; earlier providers win when two serve the same model id. */
 export type Catalog = ReadonlyArray<{ provider: ProviderId; models: readonly ModelInfo[] }>
 
-/** The catalogue with Copilot's list read from `copilot` each time (its subscription's own once reported). */
-export function builtinCatalog(copilot: { readonly list: readonly ModelInfo[] }): Catalog {
-  return [
-    { provider: 'claude', models: CLAUDE_MODELS },
-    { provider: 'codex', models: CODEX_MODELS },
-    { provider: 'gemini', models: GEMINI_MODELS },
-    {
-      provider: 'copilot',
-      get models() {
-        return copilot.list
-      },
+/** A model list read each time it is needed: a static one, or one a provider learns at run time. */
+export interface ModelSource {
+  readonly list: readonly ModelInfo[]
+}
+
+/** The lists each built-in provider starts from, before any upstream reported its own. */
+export const STARTING_MODELS = {
+  claude: CLAUDE_MODELS,
+  codex: CODEX_MODELS,
+  gemini: GEMINI_MODELS,
+  copilot: COPILOT_MODELS,
+} as const satisfies Partial<Record<ProviderId, readonly ModelInfo[]>>
+
+export type CatalogProvider = keyof typeof STARTING_MODELS
+
+/**
+ * The catalogue with each provider's list read from its source each time (Copilot's subscription
+ * reports its own; an API key's list endpoint adds models the static list lacks).
+ */
+export function builtinCatalog(sources: Record<CatalogProvider, ModelSource>): Catalog {
+  const entry = (provider: CatalogProvider) => ({
+    provider,
+    get models() {
+      return sources[provider].list
     },
-  ]
+  })
+  return [entry('claude'), entry('codex'), entry('gemini'), entry('copilot')]
 }
 
 /** The static catalogue: what routing reads where no gateway's providers are at hand (listing rules, tests). */
-export const BUILTIN_MODELS: Catalog = builtinCatalog({ list: COPILOT_MODELS })
+export const BUILTIN_MODELS: Catalog = builtinCatalog({
+  claude: { list: CLAUDE_MODELS },
+  codex: { list: CODEX_MODELS },
+  gemini: { list: GEMINI_MODELS },
+  copilot: { list: COPILOT_MODELS },
+})

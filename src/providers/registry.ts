@@ -1,33 +1,68 @@
 /** Built-in providers by id; `upstreams:` entries become providers of their own on demand. */
 import type { Config } from '../config/schema.ts'
-import { builtinCatalog, type Catalog } from './catalog.ts'
+import { builtinCatalog, type Catalog, type CatalogProvider, STARTING_MODELS } from './catalog.ts'
 import { claude } from './claude/upstream.ts'
 import { codex } from './codex/upstream.ts'
 import { compatibleProvider } from './compatible/upstream.ts'
-import { COPILOT_MODELS } from './copilot/models.ts'
 import { copilotProvider } from './copilot/upstream.ts'
 import { gemini } from './gemini/upstream.ts'
 import type { ProviderId } from './ids.ts'
 import { LiveModels } from './shared/live-models.ts'
-import type { Provider } from './types.ts'
+import type { ModelInfo, Provider } from './types.ts'
 
 /**
  * The built-in providers of one gateway and the catalogue routing reads from them. Made once per
- * gateway: what a provider learns at run time (Copilot's model list) stays with its gateway.
+ * gateway: what a provider learns at run time (Copilot's model list, the models an API key's
+ * list endpoint names) stays with its gateway.
  */
 export class ProviderRegistry {
-  readonly #copilotModels = new LiveModels(COPILOT_MODELS)
+  readonly #live: Record<CatalogProvider, LiveModels> = {
+    claude: new LiveModels(STARTING_MODELS.claude),
+    codex: new LiveModels(STARTING_MODELS.codex),
+    gemini: new LiveModels(STARTING_MODELS.gemini),
+    copilot: new LiveModels(STARTING_MODELS.copilot),
+  }
   readonly builtin: Partial<Record<ProviderId, Provider>> = {
     claude,
     codex,
     gemini,
-    copilot: copilotProvider(this.#copilotModels),
+    copilot: copilotProvider(this.#live.copilot),
   }
-  readonly catalog: Catalog = builtinCatalog(this.#copilotModels)
+  readonly catalog: Catalog = builtinCatalog(this.#live)
+  /** What `upstreams:` entries' list endpoints reported, by entry name. */
+  readonly #upstreamLists = new Map<string, LiveModels>()
+  #upstreamVersion = 0
 
-  /** Changes whenever a provider's model list does, and with it what a bare model id resolves to. */
+  /**
+   * Changes whenever a provider's model list does, and with it what a bare model id resolves to:
+   * the sum of the lists' versions, each of which only grows.
+   */
   get catalogVersion(): number {
-    return this.#copilotModels.version
+    // read on every request: four fields, no array
+    const l = this.#live
+    return l.claude.version + l.codex.version + l.gemini.version + l.copilot.version + this.#upstreamVersion
+  }
+
+  /** The list a provider's upstream reports into; undefined for a provider not in the catalogue. */
+  liveModels(id: ProviderId): LiveModels | undefined {
+    return Object.hasOwn(this.#live, id) ? this.#live[id as CatalogProvider] : undefined
+  }
+
+  /** The model ids an `upstreams:` entry's list endpoint reported; none before it did. */
+  upstreamModels(name: string): readonly string[] {
+    return this.#upstreamLists.get(name)?.list.map((m) => m.id) ?? []
+  }
+
+  /** Makes `models` what the entry `name` reported; a list with the same ids changes nothing. */
+  learnUpstream(name: string, models: readonly ModelInfo[]): void {
+    let live = this.#upstreamLists.get(name)
+    if (!live) {
+      live = new LiveModels([])
+      this.#upstreamLists.set(name, live)
+    }
+    const before = live.version
+    live.learn(models)
+    if (live.version !== before) this.#upstreamVersion++
   }
 
   /** The provider behind a routing target; undefined for an upstream name the config does not have. */

@@ -2,7 +2,9 @@
 import type { Config } from '../config/schema.ts'
 import type { DialectName } from '../dialects/ir.ts'
 import type { Refresher } from '../oauth/index.ts'
-import type { AccountStore } from '../store/types.ts'
+import type { AccountStore, Quota } from '../store/types.ts'
+
+export type { Quota, QuotaWindow } from '../store/types.ts'
 
 /** A model a provider serves, with the limits clients use to budget context (Claude Code auto-compacts on them). */
 export interface ModelInfo {
@@ -62,6 +64,14 @@ export interface UpstreamCall {
   config: Config
 }
 
+/** Where an API key's own model list is, and how to read it (OpenAI, Anthropic and Gemini each have one). */
+export interface ModelListSource {
+  /** URL and headers of the list call made with `credential` (an API key). */
+  request(credential: Credential, config: Config): { url: string; headers: Record<string, string> }
+  /** The answer → the models it names that take generation requests; unreadable: an empty list. */
+  parse(body: unknown): ModelInfo[]
+}
+
 export interface Provider {
   readonly id: string
   readonly displayName: string
@@ -72,7 +82,7 @@ export interface Provider {
    * agree on the dialect.
    */
   dialectFor(inbound: DialectName, credential?: Credential): DialectName
-  /** Models it serves (static catalogue; upstream model lists come later). */
+  /** Models it serves: its static list (what keys' lists add is in `ProviderRegistry.catalog`). */
   models(config: Config): readonly ModelInfo[]
   /**
    * Credentials usable right now, in the order to try them: keys from the config first, then
@@ -86,4 +96,11 @@ export interface Provider {
   refresher?(config: Config): Refresher
   /** URL and headers of a token-count call, when the upstream has one. */
   prepareCountTokens?(call: UpstreamCall): PreparedRequest | undefined
+  /** The upstream's model list for an API key, which the gateway reads in the background. */
+  modelList?: ModelListSource
+  /**
+   * The limits an answer's headers report (undefined: none there). `receivedAt` (ms) is when the
+   * answer came, for resets given as a delay. Called off the request path, on the latest answer.
+   */
+  quotaFrom?(headers: Headers, receivedAt: number): Quota | undefined
 }

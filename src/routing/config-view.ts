@@ -45,6 +45,32 @@ export function providerEnabled(config: Config, id: ProviderId): boolean {
   return true
 }
 
+/**
+ * The models an `upstreams:` entry's own list endpoint reported, by the entry's name (the
+ * gateway's `ProviderRegistry.upstreamModels`); routing adds them to the entry's `models`.
+ */
+export type LearnedUpstreamModels = (name: string) => readonly string[]
+
+const NONE: LearnedUpstreamModels = () => []
+
+/** An upstream's models: what the config declares, then what its list reported. */
+export function upstreamModelIds(
+  u: Config['upstreams'][number],
+  learned: LearnedUpstreamModels = NONE,
+): readonly string[] {
+  const more = learned(u.name)
+  return more.length === 0 ? u.models : [...u.models, ...more.filter((m) => !u.models.includes(m))]
+}
+
+/** Whether an upstream serves `model`, declared or reported. */
+export function upstreamServes(
+  u: Config['upstreams'][number],
+  model: string,
+  learned: LearnedUpstreamModels = NONE,
+): boolean {
+  return u.models.includes(model) || learned(u.name).includes(model)
+}
+
 export function targetEnabled(config: Config, t: Target): boolean {
   if (t.kind === 'provider') return providerEnabled(config, t.id)
   return config.upstreams.some((u) => u.name === t.name && u.enabled)

@@ -9,7 +9,7 @@
  *      replace it; aliases under the other providers are listed too — BYOKEY drops those);
  *    - when more than one provider serves it, `<provider>/<model>` for each enabled one.
  * 2. Aliases whose model is not in that provider's catalogue (they route all the same).
- * 3. Every enabled upstream's `models`, as `<upstream>/<model>` and bare.
+ * 3. Every enabled upstream's `models` (and what its list endpoint reported), as `<upstream>/<model>` and bare.
  * Aliases and qualified ids keep the model's `info` (context window, max output).
  *
  * Every entry is checked against `resolveModel` (all providers taken as available): an id that
@@ -26,12 +26,14 @@ import {
   type Catalog,
   DEFAULT_CATALOG,
   excludedPatterns,
+  type LearnedUpstreamModels,
   modelInfo,
   providersServing,
   sameTarget,
   type Target,
   targetEnabled,
   targetLabel,
+  upstreamModelIds,
 } from './config-view.ts'
 import { matchesAnyGlob } from './glob.ts'
 import { RouteError, resolveModel } from './resolve-model.ts'
@@ -50,7 +52,11 @@ interface Candidate {
   info: ModelInfo | undefined
 }
 
-export function listModels(config: Config, catalog: Catalog = DEFAULT_CATALOG): ListedModel[] {
+export function listModels(
+  config: Config,
+  catalog: Catalog = DEFAULT_CATALOG,
+  upstreamModels?: LearnedUpstreamModels,
+): ListedModel[] {
   const candidates: Candidate[] = []
   const add = (id: string, owner: Target, info: ModelInfo | undefined) => candidates.push({ id, owner, info })
   const listable = (t: Target, model: string, id = model): boolean => {
@@ -100,7 +106,7 @@ export function listModels(config: Config, catalog: Catalog = DEFAULT_CATALOG): 
   // 3. Upstreams.
   for (const u of config.upstreams) {
     const target: Target = { kind: 'upstream', name: u.name }
-    for (const m of u.models) {
+    for (const m of upstreamModelIds(u, upstreamModels)) {
       if (!listable(target, m)) continue
       add(`${u.name}/${m}`, target, undefined)
       add(m, target, undefined)
@@ -110,7 +116,7 @@ export function listModels(config: Config, catalog: Catalog = DEFAULT_CATALOG): 
   const out: ListedModel[] = []
   const ids = new Set<string>()
   for (const c of candidates) {
-    if (ids.has(c.id) || !routesTo(c, config, catalog)) continue
+    if (ids.has(c.id) || !routesTo(c, config, catalog, upstreamModels)) continue
     ids.add(c.id)
     out.push({ id: c.id, ownedBy: targetLabel(c.owner), ...(c.info ? { info: c.info } : {}) })
   }
@@ -125,9 +131,15 @@ function infoFor(catalog: Catalog, provider: ProviderId, model: string): ModelIn
   return other ? modelInfo(catalog, other, model) : undefined
 }
 
-function routesTo(c: Candidate, config: Config, catalog: Catalog): boolean {
+function routesTo(
+  c: Candidate,
+  config: Config,
+  catalog: Catalog,
+  upstreamModels: LearnedUpstreamModels | undefined,
+): boolean {
   try {
-    return sameTarget(resolveModel(c.id, { config, catalog, available: () => true }).target, c.owner)
+    const ctx = { config, catalog, available: () => true, ...(upstreamModels ? { upstreamModels } : {}) }
+    return sameTarget(resolveModel(c.id, ctx).target, c.owner)
   } catch (e) {
     if (e instanceof RouteError) return false
     throw e

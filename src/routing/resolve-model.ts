@@ -12,7 +12,7 @@
  * 3. Thinking suffix (`thinking-suffix.ts`) on the bare model.
  * 4. Built-in catalogue: of the enabled providers serving the id (catalogue order), the first
  *    `available` one, else the first (which then fails with a clear credential error).
- * 5. `upstreams[].models` of enabled upstreams, in config order.
+ * 5. `upstreams[].models` of enabled upstreams (and what their list endpoints reported), in config order.
  * Anything else throws `RouteError` (404 `model_not_found`).
  *
  * `providers.<id>.enabled: false` removes the provider from step 4 (BYOKEY ignores the flag when
@@ -28,11 +28,13 @@ import {
   aliasEntries,
   type Catalog,
   DEFAULT_CATALOG,
+  type LearnedUpstreamModels,
   modelInfo,
   providerEnabled,
   providersServing,
   type Target,
   targetEnabled,
+  upstreamServes,
 } from './config-view.ts'
 import { parseThinkingSuffix } from './thinking-suffix.ts'
 
@@ -54,6 +56,8 @@ export interface ResolveContext {
   available: (provider: ProviderId) => boolean
   /** Defaults to `BUILTIN_MODELS`. */
   catalog?: Catalog
+  /** What upstreams' list endpoints reported, beyond their `models`; default none. */
+  upstreamModels?: LearnedUpstreamModels
 }
 
 const HOW_TO_FIND =
@@ -92,7 +96,7 @@ export function resolveRoute(raw: string, ctx: ResolveContext): Resolved {
   const declared = (t: Target, model: string): boolean =>
     t.kind === 'provider'
       ? modelInfo(catalog, t.id, model) !== undefined
-      : config.upstreams.some((u) => u.name === t.name && u.models.includes(model))
+      : config.upstreams.some((u) => u.name === t.name && upstreamServes(u, model, ctx.upstreamModels))
   /** A route to `t` for `model`, splitting the model's own suffix unless `t` declares it verbatim. */
   const to = (t: Target, model: string, outer?: ReasoningRequest): Resolved => {
     const parsed = declared(t, model) ? { model } : parseThinkingSuffix(model)
@@ -130,7 +134,7 @@ export function resolveRoute(raw: string, ctx: ResolveContext): Resolved {
     const enabled = providersServing(catalog, model).filter((p) => providerEnabled(config, p))
     const id = enabled.find((p) => ctx.available(p)) ?? enabled[0]
     if (id) return { target: { kind: 'provider', id }, byCredentials: enabled.length > 1 }
-    const up = config.upstreams.find((u) => u.enabled && u.models.includes(model))
+    const up = config.upstreams.find((u) => u.enabled && upstreamServes(u, model, ctx.upstreamModels))
     return up ? { target: { kind: 'upstream', name: up.name }, byCredentials: false } : undefined
   }
   const verbatim = lookup(raw)

@@ -8,6 +8,8 @@ import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
 import { errorResponse } from '../gateway/http-error.ts'
+import { startModelListReader } from '../gateway/model-lists.ts'
+import { QUOTA_FLUSH_MS } from '../gateway/quota-board.ts'
 import { fetchLimitFor, runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
@@ -61,6 +63,16 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const state = new GatewayState(upstream.slots, opts.store.cooldowns)
   const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
   const background = tokens.startBackground({ intervalMs: 60_000 })
+  const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)
+  const flushQuotas = (): void => {
+    try {
+      state.quotas.flush(opts.store.quotas)
+    } catch (err) {
+      log.warn({ err }, 'could not save account quotas')
+    }
+  }
+  const quotaTimer = setInterval(flushQuotas, QUOTA_FLUSH_MS)
+  quotaTimer.unref()
   const contexts = new RequestContexts()
   const app = createApp({ ...opts, tokens, contexts })
   const boot = config.current.config
@@ -131,6 +143,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
+        modelLists.stop()
+        clearInterval(quotaTimer)
         const graceful = server.stop(false)
         let timer: ReturnType<typeof setTimeout> | undefined
         const timedOut = await Promise.race([
@@ -144,6 +158,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
           log.warn({ cut: server.pendingRequests }, 'shutdown deadline passed: closing remaining connections')
           await server.stop(true)
         }
+        // what the last answers reported, before the store closes
+        flushQuotas()
       })()
       return stopping
     },

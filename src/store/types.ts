@@ -110,6 +110,51 @@ export interface UsageStore {
   readonly pending: number
 }
 
+/**
+ * One limit window an upstream reports on its answers: a rate limit (`requests`, `tokens`…) with
+ * its limit and what remains, or a plan window (`5h`, `7d`, Codex's `primary`) as a share used.
+ */
+export interface QuotaWindow {
+  /** What it counts, in the upstream's words: `requests`, `tokens`, `input_tokens`, `5h`, `primary`… */
+  name: string
+  limit?: number
+  remaining?: number
+  /** Percent of the window used (0–100), where the upstream reports a share rather than counts. */
+  usedPercent?: number
+  /** The window's length, where the upstream says it (Codex). */
+  windowMinutes?: number
+  /** When the window starts over, ISO 8601. */
+  resetsAt?: string
+  /** The upstream's own word for the window's state (Anthropic's `allowed`, `rejected`…). */
+  status?: string
+}
+
+/** The limits one answer reported for the account that made the call. */
+export interface Quota {
+  /** The upstream's overall state where it says one (Anthropic's unified `status`). */
+  status?: string
+  /** When it starts over as a whole, ISO 8601 (Anthropic's unified `reset`). */
+  resetsAt?: string
+  windows: QuotaWindow[]
+}
+
+/** The latest limits an account's answers reported. */
+export interface StoredQuota {
+  provider: string
+  /** The credential's label: a stored account's id, or a config key's label (`api_key`, `api_keys[0]`). */
+  account: string
+  /** When the answer came (ms). */
+  observedAt: number
+  quota: Quota
+}
+
+/** The latest quota per account, written by the gateway when it changes, read by the CLI. */
+export interface QuotaStore {
+  save(q: StoredQuota): void
+  /** All of them, or one provider's, by provider and account. */
+  list(provider?: string): StoredQuota[]
+}
+
 /** Why an account cools down: what its last upstream failure was. */
 export type CooldownReason = 'rate_limit' | 'quota' | 'overloaded' | 'auth' | 'upstream'
 
@@ -136,6 +181,7 @@ export interface Store {
   readonly accounts: AccountStore
   readonly cooldowns: CooldownStore
   readonly usage: UsageStore
+  readonly quotas: QuotaStore
   /** Where the data lives (a file path for SQLite). */
   readonly location: string
   /** True when the backend answers. */

@@ -64,13 +64,14 @@ describe('account commands', () => {
     expect(existsSync(dir.join('byokey.db'))).toBe(false)
     const json = JSON.parse((await cli(['status', '--json'])).stdout) as {
       server: { running: boolean }
-      providers: Array<{ provider: string; active: string | null; accounts: unknown[] }>
+      providers: Array<{ provider: string; active: string | null; accounts: unknown[]; quotas: unknown[] }>
     }
     expect(json.server.running).toBe(false)
     expect(json.providers.find((p) => p.provider === 'codex')).toEqual({
       provider: 'codex',
       active: null,
       accounts: [],
+      quotas: [],
     })
     expect((await cli(['status', 'extra'])).code).toBe(2)
   })
@@ -353,7 +354,8 @@ describe('account commands', () => {
   test('status sees a running server through the control socket beside the database', async () => {
     using dir = tempDir()
     const cli = cliIn(dir)
-    writeFileSync(dir.join('config.yaml'), 'port: 0\n')
+    // the key added below has no local base_url: no model-list reads (tests call only 127.0.0.1)
+    writeFileSync(dir.join('config.yaml'), 'port: 0\nmodel_lists: { enabled: false }\n')
     await using server = await startServer(['-c', dir.join('config.yaml')], { BYOKEY_HOME: dir.path })
     // the commands work beside a running server (same database, WAL)
     expect((await cli(['add-api-key', 'codex', '-'], { stdin: 'sk-live-server-key-000000' })).code).toBe(0)

@@ -59,7 +59,7 @@ describe('compiled binary', () => {
     const config = dir.join('config.yaml')
     writeFileSync(
       config,
-      `port: 0\nserver: { usage_flush_ms: 20 }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+      `port: 0\nmodel_lists: { enabled: false }\nserver: { usage_flush_ms: 20 }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
     )
     await using server = await startServer(['-c', config], { BYOKEY_HOME: dir.path }, [bin])
     const res = await fetch(`${server.url}/v1/chat/completions`, {

@@ -45,11 +45,16 @@ test('a stored account cooling down, and a key whose cooldown ended', async () =
   const status = (await cli(['status'])).stdout
   expect(status).toMatch(/ {2}work: cooling down until \d\d:\d\d — quota/)
   const statusJson = JSON.parse((await cli(['status', '--json'])).stdout) as {
-    providers: Array<{ provider: string; active: string | null; accounts: Array<Record<string, unknown>> }>
+    providers: Array<{
+      provider: string
+      active: string | null
+      accounts: Array<Record<string, unknown>>
+      quotas?: unknown[]
+    }>
   }
   const claude = statusJson.providers.find((p) => p.provider === 'claude')
   expect(claude?.accounts[0]).toMatchObject({ cooldown_reason: 'quota' })
   // a provider without cooldowns answers as before (no key_cooldowns)
   const codex = statusJson.providers.find((p) => p.provider === 'codex')
-  expect(codex).toEqual({ provider: 'codex', active: null, accounts: [] })
+  expect(codex).toEqual({ provider: 'codex', active: null, accounts: [], quotas: [] })
 })

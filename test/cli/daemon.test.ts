@@ -109,7 +109,7 @@ describe('byokey start / stop / restart', () => {
     })
     writeFileSync(
       dir.join('config.yaml'),
-      `port: 0\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+      `port: 0\nmodel_lists: { enabled: false }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
     )
     await using d = daemonIn(dir)
     expect((await d.run('start', '-c', dir.join('config.yaml'))).code).toBe(0)

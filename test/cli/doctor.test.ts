@@ -22,7 +22,11 @@ function freePort(): number {
 
 function writeConfig(dir: TempDir, port: number): string {
   const file = dir.join('config.yaml')
-  writeFileSync(file, `port: ${port}\nproviders:\n  claude:\n    api_key: sk-ant-config-key-never-printed\n`)
+  // no model-list reads: the key has no local base_url, and tests call nothing but 127.0.0.1
+  writeFileSync(
+    file,
+    `port: ${port}\nmodel_lists: { enabled: false }\nproviders:\n  claude:\n    api_key: sk-ant-config-key-never-printed\n`,
+  )
   chmodSync(file, 0o600)
   return file
 }

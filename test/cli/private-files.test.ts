@@ -62,7 +62,10 @@ describe('hardening #8: private log file, query keys in any case, readable confi
     using dir = tempDir()
     const config = dir.join('config.yaml')
     const db = dir.join('byokey.db')
-    writeFileSync(config, `port: 0\nproviders:\n  claude:\n    api_key: ${KEY}\n`)
+    writeFileSync(
+      config,
+      `port: 0\nmodel_lists: { enabled: false }\nproviders:\n  claude:\n    api_key: ${KEY}\n`,
+    )
     chmodSync(config, 0o644)
     await using server = await startServer(['-c', config, '--db', db], { BYOKEY_HOME: dir.path })
     const warned = await server.waitForLine((l) => l.msg.includes(`chmod 600 ${config}`))
@@ -70,7 +73,10 @@ describe('hardening #8: private log file, query keys in any case, readable confi
     expect(warned['mode']).toBe('0644')
     expect(JSON.stringify(server.lines)).not.toContain(KEY)
     // a reload of a changed file that still holds keys says it again
-    writeFileSync(config, `port: 0\nproviders:\n  claude:\n    api_key: ${KEY}-2\n`)
+    writeFileSync(
+      config,
+      `port: 0\nmodel_lists: { enabled: false }\nproviders:\n  claude:\n    api_key: ${KEY}-2\n`,
+    )
     expect((await runCli(['reload', '--db', db])).code).toBe(0)
     await server.waitForLine((l) => l.msg === 'config reloaded')
     expect(server.lines.filter((l) => l.msg.includes(`chmod 600 ${config}`))).toHaveLength(2)

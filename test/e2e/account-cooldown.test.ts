@@ -47,11 +47,12 @@ function gatewayFor(url: string, extra: Record<string, unknown> = {}) {
   })
 }
 
+/** Each call a new conversation, so session affinity leaves the choice to the strategy. */
 const ask = (gw: TestGateway) =>
   new Anthropic({ baseURL: gw.url, apiKey: CLIENT_KEY, maxRetries: 0 }).messages.create({
     model: MODEL,
     max_tokens: 64,
-    messages: [{ role: 'user', content: 'hi' }],
+    messages: [{ role: 'user', content: `hi ${crypto.randomUUID()}` }],
   })
 const textOf = (m: Anthropic.Message) => m.content.map((b) => (b.type === 'text' ? b.text : '')).join('')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -24,7 +24,7 @@ describe('hardening #10: kill -9 loses the last usage batch', () => {
     // no usage_flush_ms: the default is what the README promises
     await using server = await startServerIn(
       dir,
-      `port: 0\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+      `port: 0\nmodel_lists: { enabled: false }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
     )
 
     const answered: string[] = []
@@ -86,7 +86,7 @@ describe('usage rows: what else the README promises', () => {
     await using up = fakeOpenAI({ text: 'a slow answer in many parts', chunkText: 2, delayMs: 100 })
     await using server = await startServerIn(
       dir,
-      `port: 0\nserver: { shutdown_timeout_ms: 0 }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+      `port: 0\nmodel_lists: { enabled: false }\nserver: { shutdown_timeout_ms: 0 }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
     )
     const res = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',

@@ -18,6 +18,8 @@ describe('round-robin positions', () => {
     const providers = {
       codex: {
         base_url: `${up.url}/v1`,
+        // the same request every time: without affinity off it would stay on its first key
+        affinity: false,
         api_keys: [
           { api_key: 'key-one', label: 'one' },
           { api_key: 'key-two', label: 'two' },

@@ -1,12 +1,11 @@
 /** An in-process gateway on 127.0.0.1 port 0 with a real config file, a real SQLite file and captured logs. */
 import { writeFileSync } from 'node:fs'
-import { Writable } from 'node:stream'
 import { stringify } from 'yaml'
 import { ConfigRef } from '../../src/config/snapshot.ts'
-import { createLogger } from '../../src/log.ts'
 import { type Gateway, startGateway } from '../../src/server/serve.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/types.ts'
+import { capturedLog } from './logs.ts'
 import { type TempDir, tempDir } from './tmp.ts'
 
 export interface TestGateway {
@@ -35,18 +34,17 @@ export function seedLogin(
   store.accounts.upsert({ provider, accountId, kind: 'oauth', token, expiresAt: Date.now() + 3_600_000 })
 }
 
+/**
+ * Off unless a test turns it on: reading API keys' model lists at start would add a
+ * `GET /v1/models` at an unpredictable moment to the calls tests count on their fake upstreams.
+ */
+const QUIET = { model_lists: { enabled: false } }
+
 export async function testGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
   const dir = tempDir()
   const configFile = dir.join('config.yaml')
-  writeFileSync(configFile, stringify({ port: 0, ...config }))
-  const raw: string[] = []
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      raw.push(String(chunk))
-      cb()
-    },
-  })
-  const log = createLogger({ level: 'debug', stream })
+  writeFileSync(configFile, stringify({ port: 0, ...QUIET, ...config }))
+  const { log, text, lines } = capturedLog()
   const ref = new ConfigRef({
     file: configFile,
     pollMs: 0,
@@ -62,15 +60,11 @@ export async function testGateway(config: Record<string, unknown> = {}): Promise
     dir,
     gateway,
     get logs() {
-      return raw
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
+      return lines()
     },
-    logText: () => raw.join(''),
+    logText: text,
     rewrite(next) {
-      writeFileSync(configFile, stringify({ port: 0, ...next }))
+      writeFileSync(configFile, stringify({ port: 0, ...QUIET, ...next }))
       const r = ref.reload()
       if (r.error) throw new Error(r.error)
     },

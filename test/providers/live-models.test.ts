@@ -18,6 +18,19 @@ describe('a live model list', () => {
     expect(live.version).toBe(1)
   })
 
+  test('learning adds only new ids after the starting list; the same ids again keep the version', () => {
+    const live = new LiveModels([{ id: 'known', contextWindow: 1000 }])
+    live.learn([{ id: 'known' }, { id: 'new' }, { id: 'new' }])
+    expect(live.list).toEqual([{ id: 'known', contextWindow: 1000 }, { id: 'new' }])
+    expect(live.version).toBe(1)
+    live.learn([{ id: 'new' }])
+    expect(live.version).toBe(1)
+    // a list naming nothing new is the starting list again
+    live.learn([{ id: 'known' }])
+    expect(live.list.map((m) => m.id)).toEqual(['known'])
+    expect(live.version).toBe(2)
+  })
+
   test('each Copilot provider serves its own list', () => {
     const mine = new LiveModels(COPILOT_MODELS)
     const a = copilotProvider(mine)
@@ -34,5 +47,18 @@ describe('a live model list', () => {
     expect(a.builtin.copilot).not.toBe(b.builtin.copilot)
     expect(a.catalog.find((e) => e.provider === 'copilot')?.models).toBe(COPILOT_MODELS)
     expect([a.catalogVersion, b.catalogVersion]).toEqual([0, 0])
+  })
+
+  test("an upstream's reported models move the catalogue version, once per new list", () => {
+    const r = new ProviderRegistry()
+    expect(r.upstreamModels('up')).toEqual([])
+    r.learnUpstream('up', [{ id: 'a' }, { id: 'b' }])
+    expect(r.upstreamModels('up')).toEqual(['a', 'b'])
+    expect(r.catalogVersion).toBe(1)
+    r.learnUpstream('up', [{ id: 'a' }, { id: 'b' }])
+    expect(r.catalogVersion).toBe(1)
+    r.learnUpstream('up', [{ id: 'a' }])
+    expect(r.upstreamModels('up')).toEqual(['a'])
+    expect(r.catalogVersion).toBe(2)
   })
 })

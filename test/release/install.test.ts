@@ -102,7 +102,7 @@ describe('install.sh against a local release folder', () => {
     const config = state.join('config.yaml')
     writeFileSync(
       config,
-      `port: 0\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
+      `port: 0\nmodel_lists: { enabled: false }\nupstreams:\n  - { name: up, dialect: openai-chat, base_url: "${up.url}/v1", api_key: k }\n`,
     )
     const env = { HOME: state.path, BYOKEY_HOME: state.path }
     await using daemon = daemonIn(state, [bin])

@@ -59,3 +59,19 @@ export const CLAUDE_MODELS: readonly ModelInfo[] = [
     reasoning: true,
   },
 ]
+
+/** An API key's `GET /v1/models` answer (docs/protocols/anthropic-messages.md) → its models. */
+export function parseAnthropicModelList(body: unknown): ModelInfo[] {
+  const data = (body as { data?: unknown } | null)?.data
+  if (!Array.isArray(data)) return []
+  const out: ModelInfo[] = []
+  for (const m of data as Array<{ id?: unknown; display_name?: unknown; created_at?: unknown }>) {
+    if (typeof m?.id !== 'string' || m.id === '') continue
+    const info: ModelInfo = { id: m.id }
+    if (typeof m.display_name === 'string') info.displayName = m.display_name
+    const created = typeof m.created_at === 'string' ? Date.parse(m.created_at) : Number.NaN
+    if (Number.isFinite(created)) info.created = Math.floor(created / 1000)
+    out.push(info)
+  }
+  return out
+}

@@ -1,17 +1,20 @@
 /** Claude through the Anthropic Messages API: with an API key, or with a Claude Pro/Max login (subscription mode). */
+import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import { modelListRequest } from '../shared/model-lists.ts'
 import { refreshFetch } from '../shared/proxy.ts'
-import type { Provider, UpstreamCall } from '../types.ts'
+import type { Credential, Provider, UpstreamCall } from '../types.ts'
 import { claudeRefresher } from './login.ts'
-import { CLAUDE_MODELS } from './models.ts'
+import { CLAUDE_MODELS, parseAnthropicModelList } from './models.ts'
+import { claudeQuotaFrom } from './quota.ts'
 import { subscriptionHeaders, withIdentityBlock } from './subscription.ts'
 
 export const CLAUDE_API = 'https://api.anthropic.com'
 const DIALECT: DialectName = 'anthropic-messages'
 
-function base(call: UpstreamCall): string {
+function base(call: { credential: Credential; config: Config }): string {
   return call.credential.baseUrl ?? call.config.providers['claude']?.base_url ?? CLAUDE_API
 }
 
@@ -44,4 +47,10 @@ export const claude: Provider = {
     ...shaped(call, endpointUrl(DIALECT, base(call), call.model, false, 'count_tokens')!),
     headers: headers({ ...call, stream: false }),
   }),
+  modelList: {
+    request: (credential, config) =>
+      modelListRequest(DIALECT, base({ credential, config }), credential.secret),
+    parse: parseAnthropicModelList,
+  },
+  quotaFrom: claudeQuotaFrom,
 }

@@ -53,3 +53,24 @@ export const CODEX_MODELS: readonly ModelInfo[] = [
   { id: 'o3', displayName: 'o3', contextWindow: 200_000, maxOutput: 100_000, reasoning: true },
   { id: 'o4-mini', displayName: 'o4-mini', contextWindow: 200_000, maxOutput: 100_000, reasoning: true },
 ]
+
+/**
+ * Families `GET /v1/models` names that take no Chat or Responses request (embeddings, speech,
+ * images, moderation, the old completion models): listed upstream, never routed here.
+ */
+const NOT_GENERATION =
+  /embedding|whisper|tts|transcribe|dall-e|gpt-image|moderation|davinci|babbage|realtime|sora/
+
+/** An API key's `GET /v1/models` answer (docs/protocols/openai-chat.md) → the models it can generate with. */
+export function parseOpenAIModelList(body: unknown): ModelInfo[] {
+  const data = (body as { data?: unknown } | null)?.data
+  if (!Array.isArray(data)) return []
+  const out: ModelInfo[] = []
+  for (const m of data as Array<{ id?: unknown; created?: unknown }>) {
+    if (typeof m?.id !== 'string' || m.id === '' || NOT_GENERATION.test(m.id)) continue
+    const info: ModelInfo = { id: m.id }
+    if (typeof m.created === 'number') info.created = m.created
+    out.push(info)
+  }
+  return out
+}

@@ -4,18 +4,21 @@
  * With a ChatGPT login (subscription mode): always Responses, to the Codex backend
  * (`subscription.ts`), streaming even for non-streaming clients.
  */
+import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
+import { modelListRequest } from '../shared/model-lists.ts'
 import { refreshFetch } from '../shared/proxy.ts'
-import type { Provider, UpstreamCall } from '../types.ts'
+import type { Credential, Provider } from '../types.ts'
 import { codexRefresher } from './login.ts'
-import { CODEX_MODELS } from './models.ts'
+import { CODEX_MODELS, parseOpenAIModelList } from './models.ts'
+import { openaiQuotaFrom } from './quota.ts'
 import { CODEX_BACKEND, subscriptionBody, subscriptionHeaders } from './subscription.ts'
 
 export const OPENAI_API = 'https://api.openai.com/v1'
 
-function base(call: UpstreamCall, fallback: string): string {
+function base(call: { credential: Credential; config: Config }, fallback: string): string {
   return call.credential.baseUrl ?? call.config.providers['codex']?.base_url ?? fallback
 }
 
@@ -51,4 +54,10 @@ export const codex: Provider = {
       stream: true,
     }
   },
+  modelList: {
+    request: (credential, config) =>
+      modelListRequest('openai-chat', base({ credential, config }, OPENAI_API), credential.secret),
+    parse: parseOpenAIModelList,
+  },
+  quotaFrom: openaiQuotaFrom,
 }

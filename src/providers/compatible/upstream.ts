@@ -3,8 +3,21 @@
  * Anthropic-compatible Kimi/GLM endpoints…): its dialect decides the paths and the key header.
  */
 import type { UpstreamSettings } from '../../config/schema.ts'
+import type { DialectName } from '../../dialects/ir.ts'
+import { parseAnthropicModelList } from '../claude/models.ts'
+import { parseOpenAIModelList } from '../codex/models.ts'
+import { parseGeminiModelList } from '../gemini/models.ts'
 import { anthropicHeaders, baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
-import type { Credential, Provider, UpstreamCall } from '../types.ts'
+import { modelListRequest } from '../shared/model-lists.ts'
+import type { Credential, ModelInfo, Provider, UpstreamCall } from '../types.ts'
+
+/** Each dialect's model-list answer, as its vendor's provider reads it. */
+const LIST_PARSERS: Record<DialectName, (body: unknown) => ModelInfo[]> = {
+  'openai-chat': parseOpenAIModelList,
+  'openai-responses': parseOpenAIModelList,
+  'anthropic-messages': parseAnthropicModelList,
+  gemini: parseGeminiModelList,
+}
 
 function credentialOf(
   u: UpstreamSettings,
@@ -50,6 +63,13 @@ export function compatibleProvider(
     prepareCountTokens: (call) => {
       const url = endpointUrl(u.dialect, u.base_url, call.model, false, 'count_tokens')
       return url ? { url, headers: headers(u, { ...call, stream: false }), body: call.body } : undefined
+    },
+    modelList: {
+      request: (credential) => {
+        const r = modelListRequest(u.dialect, u.base_url, credential.secret)
+        return { url: r.url, headers: { ...r.headers, ...u.headers } }
+      },
+      parse: LIST_PARSERS[u.dialect],
     },
   }
 }

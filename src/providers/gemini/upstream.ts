@@ -1,14 +1,16 @@
 /** Gemini through the Gemini API (generateContent) with an API key. */
+import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
 import { apiKeys } from '../shared/api-keys.ts'
 import { baseHeaders, endpointUrl, keyHeaders } from '../shared/endpoints.ts'
-import type { Provider, UpstreamCall } from '../types.ts'
-import { GEMINI_MODELS } from './models.ts'
+import { modelListRequest } from '../shared/model-lists.ts'
+import type { Credential, Provider } from '../types.ts'
+import { GEMINI_MODELS, parseGeminiModelList } from './models.ts'
 
 export const GEMINI_API = 'https://generativelanguage.googleapis.com'
 const DIALECT: DialectName = 'gemini'
 
-function base(call: UpstreamCall): string {
+function base(call: { credential: Credential; config: Config }): string {
   return call.credential.baseUrl ?? call.config.providers['gemini']?.base_url ?? GEMINI_API
 }
 
@@ -28,4 +30,9 @@ export const gemini: Provider = {
     headers: { ...baseHeaders(false), ...keyHeaders(DIALECT, call.credential.secret) },
     body: call.body,
   }),
+  modelList: {
+    request: (credential, config) =>
+      modelListRequest(DIALECT, base({ credential, config }), credential.secret),
+    parse: parseGeminiModelList,
+  },
 }

@@ -27,4 +27,24 @@ export class LiveModels {
     this.#reported = models
     this.#version++
   }
+
+  /**
+   * Adds what an API key's own list names beyond the starting list (whose entries keep their
+   * known limits). A list with nothing new, or the same ids as now, changes nothing: the version
+   * moves, and the routes cached under it are dropped, only when the ids do.
+   */
+  learn(models: readonly ModelInfo[]): void {
+    const known = new Set(this.starting.map((m) => m.id))
+    const extra: ModelInfo[] = []
+    for (const m of models) {
+      if (known.has(m.id)) continue
+      known.add(m.id)
+      extra.push(m)
+    }
+    const current = this.list
+    const next = [...this.starting, ...extra]
+    if (next.length === current.length && next.every((m, i) => m.id === current[i]?.id)) return
+    this.#reported = next
+    this.#version++
+  }
 }

@@ -44,7 +44,8 @@ function geminiEntry(m: ListedModel) {
 
 /** The listing for the request's config snapshot, from its gateway's providers. */
 function modelsOf(ctx: RequestContext): ListedModel[] {
-  return listModels(ctx.config.config, ctx.gateway.providers.catalog)
+  const { providers } = ctx.gateway
+  return listModels(ctx.config.config, providers.catalog, (name) => providers.upstreamModels(name))
 }
 
 const wantsAnthropic = (request: Request) =>

@@ -4,6 +4,7 @@ import { sqliteAccounts } from './accounts.ts'
 import { sqliteCooldowns } from './cooldowns.ts'
 import { migrate } from './migrations.ts'
 import { openDatabase } from './open.ts'
+import { sqliteQuotas } from './quotas.ts'
 import { sqliteUsage } from './usage.ts'
 
 export interface SqliteStoreOptions {
@@ -34,6 +35,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
     accounts: sqliteAccounts(db),
     cooldowns: sqliteCooldowns(db),
     usage,
+    quotas: sqliteQuotas(db),
     location: path,
     ping() {
       if (closed) return false

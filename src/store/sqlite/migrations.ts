@@ -107,6 +107,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE usage_records ADD COLUMN failed_over INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 6,
+    name: 'account quotas',
+    // The latest limits each credential's answers reported, so `status` and `accounts` show them
+    // from their own process. Keyed by label, not tied to `accounts`: config keys have quotas too.
+    sql: `
+      CREATE TABLE account_quotas (
+        provider    TEXT    NOT NULL,
+        account     TEXT    NOT NULL,
+        observed_at INTEGER NOT NULL,
+        quota_json  TEXT    NOT NULL,
+        PRIMARY KEY (provider, account)
+      );
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

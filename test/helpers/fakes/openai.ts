@@ -46,6 +46,8 @@ export interface FakeOpenAIOptions {
   rejectMaxTokens?: boolean
   /** Models for `GET /v1/models`. */
   models?: OpenAIModel[]
+  /** `GET /v1/models` answers once this settles (a list that arrives late). */
+  modelsAfter?: Promise<unknown>
   /** Headers added to every answer (e.g. `x-codex-primary-used-percent`). */
   headers?: Record<string, string>
 }
@@ -635,6 +637,7 @@ export function fakeOpenAI(script: Script, opts: FakeOpenAIOptions = {}): OpenAI
     const unauthorized = checkBearer(rec, opts)
     if (unauthorized) return unauthorized
     if (route === 'GET /v1/models') {
+      await opts.modelsAfter
       const data = (opts.models ?? DEFAULT_OPENAI_MODELS).map((m) => ({
         id: m.id,
         object: 'model',

@@ -1,0 +1,68 @@
+/**
+ * An account's own concurrency cap (`providers.<id>.max_concurrency`) on the way to the upstream:
+ * a call takes one of the account's slots before it leaves and gives it back when the call is
+ * over, on every path (answer read, stream ended, error, client gone). A busy account that is
+ * not the request's last candidate is passed over at once; on the last, the request waits up to
+ * `max_concurrency_wait_ms`, then the client gets a 429.
+ */
+import type { Credential } from '../providers/types.ts'
+import type { Exchange } from './exchange.ts'
+import { HttpError } from './http-error.ts'
+import type { UpstreamCallHandle } from './upstream-fetch.ts'
+import { ClientGone } from './upstream-fetch.ts'
+
+/** The account is at its cap and another candidate follows: try that one. */
+export class AccountBusy extends Error {
+  constructor(account: string) {
+    super(`account '${account}' is at its max_concurrency`)
+    this.name = 'AccountBusy'
+  }
+}
+
+/** Seconds a client is told to wait when an account stayed at its cap. */
+const BUSY_RETRY_AFTER_S = 1
+
+/**
+ * Takes a slot of `credential`'s account when its provider caps concurrency. Returns what gives
+ * it back (once, however often called), or undefined without a cap; throws `AccountBusy`,
+ * `ClientGone`, or the client's 429.
+ */
+export async function takeAccountSlot(
+  ex: Exchange,
+  credential: Credential,
+  last: boolean,
+): Promise<(() => void) | undefined> {
+  const { ctx, config, plan } = ex
+  const slots = ctx.gateway.accounts.slotsFor(plan.provider.id, credential.label, config)
+  if (!slots) return undefined
+  if (!slots.tryTake()) {
+    if (!last) throw new AccountBusy(credential.label)
+    const ms = config.providers[plan.provider.id]?.max_concurrency_wait_ms ?? 5000
+    try {
+      await slots.wait(ex.request.signal, ms)
+    } catch {
+      if (ex.request.signal.aborted) throw new ClientGone()
+      throw new HttpError(
+        'rate_limit',
+        `Every account of provider '${plan.provider.id}' is at its max_concurrency of ${slots.capacity} calls; none freed a slot within ${ms} ms`,
+        { status: 429, code: 'account_concurrency_limit', retryAfter: BUSY_RETRY_AFTER_S },
+      )
+    }
+  }
+  let holding = true
+  return () => {
+    if (holding) {
+      holding = false
+      slots.release()
+    }
+  }
+}
+
+/** The call's `done` gives the account's slot back too. */
+export function releaseWhenDone(handle: UpstreamCallHandle, release: () => void): void {
+  const done = handle.done
+  handle.done = () => {
+    done()
+    release()
+  }
+}
