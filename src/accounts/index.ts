@@ -4,7 +4,7 @@
  * outcome means for the account. One `Accounts` per gateway (`GatewayState`).
  *
  * A conversation stays on the account that served it while that account is healthy (session
- * affinity, `affinity.ts`); a fallback chain appends another provider's candidates after these.
+ * affinity, `affinity.ts`); a fallback chain (`src/gateway/fallback.ts`) plans each further provider on its own and asks this layer for that provider's candidates.
  */
 import type { Config } from '../config/schema.ts'
 import type { Credential, Provider } from '../providers/types.ts'
