@@ -5,6 +5,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LineCounter, type Node, parseDocument } from 'yaml'
+import { mapRoutingPolicies } from './routing-policies.ts'
 import {
   type Config,
   ConfigSchema,
@@ -12,6 +13,7 @@ import {
   LogConfig,
   ModelListsConfig,
   PayloadConfig,
+  ProviderConfig,
   ServerConfig,
   StreamingConfig,
   UpstreamTimeouts,
@@ -94,6 +96,8 @@ export function validate(
   })
   const cleaned = Value.Clone(raw) as Record<string, unknown>
   removePaths(cleaned, unknownKeys(ConfigSchema, raw, []))
+  // before defaults fill them in: a policy must not override what the file says itself
+  const ownKeys = providerKeysIn(cleaned)
   const withDefaults = fillDefaults(ConfigSchema, cleaned) as Record<string, unknown>
   const err = Value.Errors(ConfigSchema, withDefaults).First()
   if (err) {
@@ -117,6 +121,15 @@ export function validate(
   config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
   config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
   checkUpstreams(config, file)
+  const policies = mapRoutingPolicies(config.routing_policies, ownKeys)
+  for (const [id, settings] of Object.entries(policies.settings)) {
+    const base = config.providers[id] ?? (fillDefaults(ProviderConfig, {}) as Config['providers'][string])
+    config.providers[id] = { ...base, ...settings }
+  }
+  for (const w of policies.warnings) {
+    const line = lineOf(['routing_policies', w.index])
+    warnings.push(`${file}${line === undefined ? '' : `:${line}`}: routing_policies.${w.index}: ${w.message}`)
+  }
   return { config: deepFreeze(config), warnings }
 }
 
@@ -139,6 +152,18 @@ function merge(base: Record<string, unknown>, top: Record<string, unknown>): Rec
         : v
   }
   return out
+}
+
+/** Per provider id, the keys the file (with overrides) sets under `providers.<id>`, read now. */
+function providerKeysIn(raw: Record<string, unknown>): (provider: string) => ReadonlySet<string> {
+  const providers = raw['providers']
+  const keys = new Map<string, ReadonlySet<string>>()
+  if (providers && typeof providers === 'object') {
+    for (const [id, own] of Object.entries(providers)) {
+      keys.set(id, new Set(own && typeof own === 'object' ? Object.keys(own) : []))
+    }
+  }
+  return (id) => keys.get(id) ?? new Set()
 }
 
 function checkUpstreams(config: Config, file: string): void {

@@ -45,6 +45,31 @@ export const OAuthOverrides = Obj({
   ),
 })
 
+/** BYOKEY's strategies; `random` and `weighted_random` map onto the nearest of ours (with a warning). */
+export const POLICY_STRATEGIES = [
+  'round_robin',
+  'weighted_round_robin',
+  'random',
+  'weighted_random',
+  'priority',
+] as const
+
+/** One entry of BYOKEY's `routing_policies`. */
+export const RoutingPolicy = Obj({
+  provider: Str({ minLength: 1 }),
+  /** A model family the policy is limited to; not supported (warned about and ignored). */
+  family: T.Optional(Str({ minLength: 1 })),
+  strategy: T.Union(
+    POLICY_STRATEGIES.map((s) => T.Literal(s)),
+    { default: 'round_robin' },
+  ),
+  /** For `priority`: key labels and account ids in the order to try them. */
+  accounts: T.Array(Str({ minLength: 1 }), { default: [] }),
+  /** For the weighted strategies: a share per key label or account id (default 1). */
+  weights: T.Record(T.String(), T.Number({ minimum: 0 }), { default: {} }),
+})
+export type RoutingPolicy = Static<typeof RoutingPolicy>
+
 export const ProviderConfig = Obj({
   enabled: T.Boolean({ default: true }),
   api_key: T.Optional(Str({ minLength: 1 })),
@@ -270,9 +295,13 @@ export const ConfigSchema = Obj({
    * request's) tried in order when the route's provider has no credential left to try.
    */
   fallbacks: T.Optional(T.Record(T.String(), T.Array(Str({ minLength: 1 })))),
+  /**
+   * BYOKEY's per-provider rotation policies, mapped at load onto `providers.<id>.routing`, `order`
+   * and `weights` (`src/config/routing-policies.ts`); a provider's own `routing` wins.
+   */
+  routing_policies: T.Array(RoutingPolicy, { default: [] }),
   // BYOKEY keys accepted for compatibility; not used yet.
   amp: T.Optional(T.Record(T.String(), T.Unknown())),
-  routing_policies: T.Optional(T.Array(T.Unknown())),
   telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
 })
 
