@@ -14,6 +14,7 @@ import {
   ModelListsConfig,
   PayloadConfig,
   ProviderConfig,
+  QuotaReadsConfig,
   ServerConfig,
   StreamingConfig,
   UpstreamTimeouts,
@@ -118,6 +119,7 @@ export function validate(
   config.payload = fillDefaults(PayloadConfig, config.payload ?? {}) as Config['payload']
   config.timeouts = fillDefaults(UpstreamTimeouts, config.timeouts ?? {}) as Config['timeouts']
   config.model_lists = fillDefaults(ModelListsConfig, config.model_lists ?? {}) as Config['model_lists']
+  config.quota_reads = fillDefaults(QuotaReadsConfig, config.quota_reads ?? {}) as Config['quota_reads']
   config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
   config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
   checkUpstreams(config, file)

@@ -36,6 +36,8 @@ export const OAuthOverrides = Obj({
   device_code_url: T.Optional(Str()),
   client_id: T.Optional(Str()),
   token_exchange_url: T.Optional(Str()),
+  /** Copilot: the quota endpoint; default `/copilot_internal/user` on `token_exchange_url`'s origin. */
+  quota_url: T.Optional(Str()),
   redirect_port: T.Optional(
     T.Integer({
       minimum: 0,
@@ -252,6 +254,17 @@ export const ModelListsConfig = Obj({
   timeout_ms: T.Integer({ minimum: 1, default: 10_000 }),
 })
 
+/**
+ * Ours: limits byokey asks for rather than reads off answers (Copilot's quota endpoint, per
+ * login), in the background and never on a request's path.
+ */
+export const QuotaReadsConfig = Obj({
+  /** Seconds between two reads per login; 0: never. */
+  refresh_seconds: T.Integer({ minimum: 0, default: 300 }),
+  /** Longest one read may take. */
+  timeout_ms: T.Integer({ minimum: 1, default: 10_000 }),
+})
+
 /** BYOKEY's `streaming` section; only `keepalive_seconds` is ours to act on. */
 export const StreamingConfig = Obj({
   /**
@@ -283,6 +296,7 @@ export const ConfigSchema = Obj({
   server: T.Optional(ServerConfig),
   timeouts: T.Optional(UpstreamTimeouts),
   model_lists: T.Optional(ModelListsConfig),
+  quota_reads: T.Optional(QuotaReadsConfig),
   providers: T.Record(T.String(), ProviderConfig, { default: {} }),
   upstreams: T.Array(UpstreamConfig, { default: [] }),
   model_alias: T.Record(T.String(), T.Array(ModelAlias), { default: {} }),
@@ -310,8 +324,9 @@ type Raw = Static<typeof ConfigSchema>
 /** The validated config, with every optional section filled in. */
 export type Config = Omit<
   Raw,
-  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists'
+  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists' | 'quota_reads'
 > & {
+  quota_reads: Static<typeof QuotaReadsConfig>
   cooldown: Static<typeof CooldownConfig>
   log: Static<typeof LogConfig>
   server: Static<typeof ServerConfig>

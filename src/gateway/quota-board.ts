@@ -38,12 +38,20 @@ export class QuotaBoard {
     for (const [key, s] of seen) {
       const quota = s.provider.quotaFrom?.(s.headers, s.at)
       if (!quota) continue
-      const json = JSON.stringify(quota)
-      const stored: StoredQuota = { provider: s.provider.id, account: s.account, observedAt: s.at, quota }
-      const unchanged = this.#latest.get(key)?.json === json
-      this.#latest.set(key, { stored, json })
-      if (!unchanged) store?.save(stored)
+      this.#keep(key, { provider: s.provider.id, account: s.account, observedAt: s.at, quota }, store)
     }
+  }
+
+  /** Limits read rather than captured (Copilot's quota endpoint), kept and written when changed. */
+  record(stored: StoredQuota, store: QuotaStore | undefined): void {
+    this.#keep(`${stored.provider}\n${stored.account}`, stored, store)
+  }
+
+  #keep(key: string, stored: StoredQuota, store: QuotaStore | undefined): void {
+    const json = JSON.stringify(stored.quota)
+    const unchanged = this.#latest.get(key)?.json === json
+    this.#latest.set(key, { stored, json })
+    if (!unchanged) store?.save(stored)
   }
 
   /** The latest limits of one account, as of the last flush. */

@@ -6,6 +6,7 @@
  */
 import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
+import { startCopilotQuotaReader } from '../gateway/copilot-quota.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
 import { errorResponse } from '../gateway/http-error.ts'
 import { startModelListReader } from '../gateway/model-lists.ts'
@@ -64,6 +65,13 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)
+  const copilotQuotas = startCopilotQuotaReader(
+    config,
+    opts.store.accounts,
+    state.quotas,
+    opts.store.quotas,
+    log,
+  )
   const flushQuotas = (): void => {
     try {
       state.quotas.flush(opts.store.quotas)
@@ -144,6 +152,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
         modelLists.stop()
+        copilotQuotas.stop()
         clearInterval(quotaTimer)
         const graceful = server.stop(false)
         let timer: ReturnType<typeof setTimeout> | undefined

@@ -33,6 +33,8 @@ export interface CopilotOAuth {
   tokenExchangeUrl: string
   /** `GET` it with the GitHub token for the user's `login`; on the exchange URL's origin. */
   userUrl: string
+  /** `GET` it with the GitHub token for the seat's `quota_snapshots`; on the exchange URL's origin. */
+  quotaUrl: string
 }
 
 /** The endpoints and client id, with `providers.copilot.oauth` overrides applied. */
@@ -46,6 +48,7 @@ export function copilotOAuth(config: Config): CopilotOAuth {
     scope: COPILOT_SCOPE,
     tokenExchangeUrl,
     userUrl: new URL('/user', tokenExchangeUrl).toString(),
+    quotaUrl: o.quota_url || new URL('/copilot_internal/user', tokenExchangeUrl).toString(),
   }
 }
 

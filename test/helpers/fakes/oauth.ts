@@ -12,8 +12,9 @@
  * - `POST /device/code` and the device grant: `authorization_pending` until `approveDevice()`,
  *   `slow_down` on the scripted polls, `expired_token` after `expireDevice()`, `access_denied` after
  *   `denyDevice()`; errors as HTTP 400 or, like GitHub, HTTP 200 (`deviceErrorStatus`).
- * - GitHub's neighbours, for Copilot: `GET /user` → `{login}` and `GET /copilot_internal/v2/token`
- *   → a Copilot token with `expires_at`, `refresh_in` and `endpoints.api`, both authorized by
+ * - GitHub's neighbours, for Copilot: `GET /user` → `{login}`, `GET /copilot_internal/v2/token`
+ *   → a Copilot token with `expires_at`, `refresh_in` and `endpoints.api`, and
+ *   `GET /copilot_internal/user` → the seat's `quota_snapshots`, all authorized by
  *   `authorization: token <an access token issued here>` (401 otherwise).
  */
 import { createHash } from 'node:crypto'
@@ -42,6 +43,26 @@ export interface FakeOAuthOptions {
   copilotApiBase?: string
   /** `login` of `GET /user` (default `octocat`). */
   githubLogin?: string
+  /** The answer of `GET /copilot_internal/user` (default: 300 premium requests, 120 left, chat unlimited). */
+  copilotUser?: () => Record<string, unknown>
+}
+
+/** A seat on a monthly plan as `GET /copilot_internal/user` describes it. */
+export const COPILOT_USER = {
+  login: 'octocat',
+  copilot_plan: 'individual',
+  quota_reset_date: '2026-01-01',
+  quota_snapshots: {
+    premium_interactions: {
+      entitlement: 300,
+      remaining: 120,
+      percent_remaining: 40,
+      unlimited: false,
+      overage_permitted: false,
+      quota_id: 'premium_interactions',
+    },
+    chat: { entitlement: 0, remaining: 0, percent_remaining: 100, unlimited: true, quota_id: 'chat' },
+  },
 }
 
 export interface FakeOAuthCounters {
@@ -153,6 +174,10 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
     if (rec.method === 'GET' && rec.path === '/user') {
       if (!githubAuthorized(rec)) return jsonResponse({ message: 'Bad credentials' }, 401)
       return jsonResponse({ login: opts.githubLogin ?? 'octocat', id: 1 })
+    }
+    if (rec.method === 'GET' && rec.path === '/copilot_internal/user') {
+      if (!githubAuthorized(rec)) return jsonResponse({ message: 'Bad credentials' }, 401)
+      return jsonResponse(opts.copilotUser?.() ?? COPILOT_USER)
     }
     if (rec.method === 'GET' && rec.path === '/copilot_internal/v2/token') {
       if (!githubAuthorized(rec)) {
