@@ -10,14 +10,11 @@ import type { ConfigRef } from '../config/snapshot.ts'
 import type { Logger } from '../log.ts'
 import { copilotQuotaRequest, parseCopilotQuota } from '../providers/copilot/quota.ts'
 import type { AccountStore, QuotaStore } from '../store/types.ts'
+import { type BackgroundReads, startBackgroundReads } from './background-reads.ts'
 import type { QuotaBoard } from './quota-board.ts'
 
 /** How often the background loop looks whether a read is due. */
 export const COPILOT_QUOTA_CHECK_MS = 15_000
-
-export interface CopilotQuotaReader {
-  stop(): void
-}
 
 /** Reads every Copilot login's quota once, one login after the other. */
 export async function readCopilotQuotas(
@@ -56,25 +53,17 @@ export function startCopilotQuotaReader(
   store: QuotaStore | undefined,
   log: Logger,
   checkMs = COPILOT_QUOTA_CHECK_MS,
-): CopilotQuotaReader {
-  let running = false
+): BackgroundReads {
   let readAt = 0
   let accountsVersion = -1
-  const tick = (): void => {
+  return startBackgroundReads(checkMs, () => {
     const snap = config.current.config
     const every = snap.quota_reads.refresh_seconds * 1000
-    if (running || every === 0) return
+    if (every === 0) return undefined
     const version = accounts.version()
-    if (Date.now() - readAt < every && version === accountsVersion) return
-    running = true
+    if (Date.now() - readAt < every && version === accountsVersion) return undefined
     readAt = Date.now()
     accountsVersion = version
-    void readCopilotQuotas(snap, accounts, board, store, log).finally(() => {
-      running = false
-    })
-  }
-  tick()
-  const timer = setInterval(tick, checkMs)
-  timer.unref()
-  return { stop: () => clearInterval(timer) }
+    return () => readCopilotQuotas(snap, accounts, board, store, log)
+  })
 }

@@ -14,6 +14,7 @@ import { PROVIDER_IDS } from '../providers/ids.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
 import type { Credential, ModelInfo, ModelListSource } from '../providers/types.ts'
 import type { AccountStore } from '../store/types.ts'
+import { startBackgroundReads } from './background-reads.ts'
 
 /** How often the background loop looks whether the keys changed or a refresh is due. */
 export const MODEL_LIST_CHECK_MS = 15_000
@@ -115,29 +116,20 @@ export function startModelListReader(
   log: Logger,
   checkMs = MODEL_LIST_CHECK_MS,
 ): ModelListReader {
-  let running = false
   let readAt = 0
   let snapshot: unknown
   let accountsVersion = -1
-  const tick = (): void => {
-    if (running) return
+  return startBackgroundReads(checkMs, () => {
     const snap = config.current
-    if (!snap.config.model_lists.enabled) return
+    if (!snap.config.model_lists.enabled) return undefined
     const every = snap.config.model_lists.refresh_seconds * 1000
     const version = accounts?.version() ?? 0
     const due =
       (every > 0 && Date.now() - readAt >= every) || snap !== snapshot || version !== accountsVersion
-    if (!due) return
-    running = true
+    if (!due) return undefined
     snapshot = snap
     accountsVersion = version
     readAt = Date.now()
-    void refreshModelLists(providers, snap.config, accounts, log).finally(() => {
-      running = false
-    })
-  }
-  tick()
-  const timer = setInterval(tick, checkMs)
-  timer.unref()
-  return { stop: () => clearInterval(timer) }
+    return () => refreshModelLists(providers, snap.config, accounts, log)
+  })
 }

@@ -57,19 +57,13 @@ describe('the Copilot quota reader', () => {
     const { log, text } = capturedLog()
     const board = new QuotaBoard()
     const githubToken = github.issue().access_token
-    store.accounts.upsert({
-      provider: 'copilot',
-      accountId: 'octocat',
-      kind: 'oauth',
-      token: { github_token: githubToken },
-    })
     // a login whose GitHub token was revoked: logged, no quota, the other login still read
-    store.accounts.upsert({
-      provider: 'copilot',
-      accountId: 'gone',
-      kind: 'oauth',
-      token: { github_token: 'gho-revoked' },
-    })
+    for (const [accountId, github_token] of [
+      ['octocat', githubToken],
+      ['gone', 'gho-revoked'],
+    ] as const) {
+      store.accounts.upsert({ provider: 'copilot', accountId, kind: 'oauth', token: { github_token } })
+    }
     const reader = startCopilotQuotaReader(config, store.accounts, board, store.quotas, log, 10)
     try {
       for (
