@@ -224,6 +224,12 @@ export const UpstreamTimeouts = Obj({
   /** Streaming calls: longest silence between two chunks before the stream is failed. */
   idle_ms: T.Integer({ minimum: 1, default: 300_000 }),
   /**
+   * Streaming calls: how long the client's answer is held for the stream's first content event,
+   * so a stream that opens with an error or ends first fails over like an error status. Past it
+   * the stream goes out as it comes (a long silent start is not held forever); 0: never held.
+   */
+  first_content_ms: T.Integer({ minimum: 0, default: 10_000 }),
+  /**
    * Whole request body: from when byokey starts reading it until the last byte; a slower client
    * gets 408 and the connection is closed. 60 s is 50 MiB at about 7 Mbit/s.
    */

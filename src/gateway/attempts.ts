@@ -6,15 +6,16 @@
  * again (`TokenManager.withRefreshOn401`).
  */
 import { failedWith, isRetryable, type Outcome, upstreamWaitSeconds } from '../accounts/index.ts'
-import type { ErrorInfo } from '../dialects/ir.ts'
+import { type ErrorInfo, STATUS_OF_KIND } from '../dialects/ir.ts'
 import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
 import { loginExtra } from '../providers/shared/api-keys.ts'
 import type { Credential } from '../providers/types.ts'
 import { AccountBusy, releaseWhenDone, takeAccountSlot } from './account-slot.ts'
 import type { Attempt, Exchange } from './exchange.ts'
+import { holdFirstContent } from './first-content.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { Redactor } from './redact-errors.ts'
-import { loggedDetail, respond } from './respond.ts'
+import { breakInfo, isPassthrough, loggedDetail, respond } from './respond.ts'
 import { forwardedHeaders } from './response-headers.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
 import { ClientGone, fetchUpstream } from './upstream-fetch.ts'
@@ -211,8 +212,62 @@ function settle(
     throw info ? new HttpError(info.kind, info.message, info) : e
   }
   if (!c.answered.handle.response.ok) return refused(ex, c.answered, last)
+  if (ex.stream && !last && ex.config.timeouts.first_content_ms > 0 && !isPassthrough(ex))
+    return firstContent(ex, c.answered)
   report(ex, c.answered.credential.label, { kind: 'ok' })
   return respond(ex, c.answered)
+}
+
+/**
+ * A stream that opened 200, held until its first content event: one that errs or ends before it
+ * fails over like an error status (nothing reached the client yet); else it goes out, the chunks
+ * read so far first. Only attempts with a next credential are held: the last one streams as it comes.
+ */
+async function firstContent(ex: Exchange, at: Attempt): Promise<Response | typeof NEXT> {
+  const { ctx, plan, config } = ex
+  const { handle, credential, meter, redact } = at
+  const first = await holdFirstContent(
+    handle.response.body!,
+    plan.upstream,
+    plan.provenance,
+    config.timeouts.first_content_ms,
+  )
+  if (first.kind === 'content') {
+    report(ex, credential.label, { kind: 'ok' })
+    return respond(ex, at, first.held)
+  }
+  if (ex.request.signal.aborted) {
+    await first.held.reader.cancel().catch(() => {})
+    handle.done()
+    report(ex, credential.label, { kind: 'abandoned' })
+    meter.finish(499)
+    return new Response(null, { status: 499 })
+  }
+  const info: ErrorInfo =
+    first.kind === 'error'
+      ? redact.info(first.error)
+      : first.kind === 'broke'
+        ? breakInfo(handle, first.failure, redact)
+        : { kind: 'api_error', message: 'Upstream stream ended before any content', status: 502 }
+  const status = info.status ?? STATUS_OF_KIND[info.kind]
+  const outcome =
+    first.kind === 'error'
+      ? failedWith(status, info.code, info.retryAfter)
+      : ({ kind: 'failed', failure: 'upstream' } as const)
+  report(ex, credential.label, outcome)
+  if (outcome.kind === 'failed' && !isRetryable(outcome.failure)) {
+    // a client error is the client's answer, whichever account it went to: it goes out as it came
+    return respond(ex, at, first.held)
+  }
+  ctx.log.warn(
+    { provider: plan.provider.id, account: credential.label, status, reason: info.message },
+    'upstream stream failed before its first content; trying the next credential',
+  )
+  await first.held.reader.cancel().catch(() => {})
+  handle.done()
+  meter.failedOver(status)
+  keep(ex, { ...info, status })
+  return NEXT
 }
 
 /** An upstream's error answer: the next credential, or the client's error in its own envelope. */

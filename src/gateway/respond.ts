@@ -10,6 +10,7 @@ import type { ErrorInfo, StreamEvent } from '../dialects/ir.ts'
 import { type Collected, collectStream } from './collect-stream.ts'
 import { roughRequestTokens } from './estimate.ts'
 import type { Attempt, Exchange } from './exchange.ts'
+import type { BunReader, HeldStream, ReadMany } from './first-content.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import type { Redactor } from './redact-errors.ts'
@@ -25,11 +26,16 @@ import {
 } from './upstream-fetch.ts'
 
 /** The client's answer to an upstream call that answered 2xx. */
-export function respond(ex: Exchange, at: Attempt): Promise<Response> | Response {
+export function respond(ex: Exchange, at: Attempt, held?: HeldStream): Promise<Response> | Response {
   if (!ex.stream) return at.upstreamStreams ? respondCollected(ex, at) : respondJson(ex, at)
+  const step = isPassthrough(ex) ? passthroughStep(ex, at) : translatedStep(ex, at)
+  return respondStream(ex, at, step, held)
+}
+
+/** Whether a stream goes out byte for byte (same dialect, nothing rewritten). */
+export function isPassthrough(ex: Exchange): boolean {
   const { inbound, upstream, ir } = ex.plan
-  const step = inbound.name === upstream.name && !ir ? passthroughStep(ex, at) : translatedStep(ex, at)
-  return respondStream(ex, at, step)
+  return inbound.name === upstream.name && !ir
 }
 
 async function respondJson(ex: Exchange, at: Attempt): Promise<Response> {
@@ -227,11 +233,13 @@ const LF = 10
 const CR = 13
 
 /** The one streaming loop: upstream reads through `step` to the client, without buffering. */
-export function respondStream(ex: Exchange, at: Attempt, step: StreamStep): Response {
+export function respondStream(ex: Exchange, at: Attempt, step: StreamStep, held?: HeldStream): Response {
   const { handle, meter, redact } = at
   const clientSignal = ex.request.signal
   const headers = forwardedHeaders(handle.response.headers, new Headers(SSE_HEADERS))
-  const reader = handle.response.body!.getReader() as unknown as BunReader
+  const reader = held?.reader ?? (handle.response.body!.getReader() as unknown as BunReader)
+  // what a hold for the first content event read already goes first
+  const batches = held?.batches ?? []
   const keepAliveMs = ex.config.streaming.keepalive_seconds * 1000
   let watch: IdleWatchdog | undefined
   let keepAlive: StreamKeepAlive | undefined
@@ -263,7 +271,7 @@ export function respondStream(ex: Exchange, at: Attempt, step: StreamStep): Resp
       }
       try {
         for (;;) {
-          let batch = reader.readMany()
+          let batch = batches.length > 0 ? batches.shift()! : reader.readMany()
           if (batch instanceof Promise) batch = await upstreamBatch(batch, controller, watch)
           if (clientSignal.aborted) return finish(499)
           if (batch.done) {
@@ -326,7 +334,7 @@ export function loggedDetail(e: unknown, redact: Redactor): string | undefined {
 }
 
 /** Why a stream or a body read failed, in words fit for the client (a network error's text may hold a URL). */
-function breakInfo(handle: UpstreamCallHandle, e: unknown, redact: Redactor): ErrorInfo {
+export function breakInfo(handle: UpstreamCallHandle, e: unknown, redact: Redactor): ErrorInfo {
   const cut = handle.cutReason
   if (cut instanceof UpstreamTimeout)
     return { kind: 'timeout', message: `Upstream timeout: ${cut.message}`, status: 504 }
@@ -354,15 +362,4 @@ function upstreamBatch(
   }
   const flushed = controller.flush()
   return flushed instanceof Promise ? flushed.then(wait) : wait()
-}
-
-interface ReadMany {
-  done: boolean
-  value: Uint8Array[]
-}
-
-/** Bun's reader extension: every chunk already queued, in one call (without a promise when there is some). */
-interface BunReader {
-  readMany(): Promise<ReadMany> | ReadMany
-  cancel(reason?: unknown): Promise<void>
 }
