@@ -15,7 +15,7 @@ import type { Attempt, Exchange } from './exchange.ts'
 import { holdFirstContent } from './first-content.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { Redactor } from './redact-errors.ts'
-import { breakInfo, isPassthrough, loggedDetail, respond } from './respond.ts'
+import { breakInfo, loggedDetail, respond } from './respond.ts'
 import { forwardedHeaders } from './response-headers.ts'
 import { mapUpstreamError } from './upstream-errors.ts'
 import { ClientGone, fetchUpstream } from './upstream-fetch.ts'
@@ -212,8 +212,7 @@ function settle(
     throw info ? new HttpError(info.kind, info.message, info) : e
   }
   if (!c.answered.handle.response.ok) return refused(ex, c.answered, last)
-  if (ex.stream && !last && ex.config.timeouts.first_content_ms > 0 && !isPassthrough(ex))
-    return firstContent(ex, c.answered)
+  if (ex.stream && !last && ex.config.timeouts.first_content_ms > 0) return firstContent(ex, c.answered)
   report(ex, c.answered.credential.label, { kind: 'ok' })
   return respond(ex, c.answered)
 }

@@ -28,14 +28,9 @@ import {
 /** The client's answer to an upstream call that answered 2xx. */
 export function respond(ex: Exchange, at: Attempt, held?: HeldStream): Promise<Response> | Response {
   if (!ex.stream) return at.upstreamStreams ? respondCollected(ex, at) : respondJson(ex, at)
-  const step = isPassthrough(ex) ? passthroughStep(ex, at) : translatedStep(ex, at)
-  return respondStream(ex, at, step, held)
-}
-
-/** Whether a stream goes out byte for byte (same dialect, nothing rewritten). */
-export function isPassthrough(ex: Exchange): boolean {
   const { inbound, upstream, ir } = ex.plan
-  return inbound.name === upstream.name && !ir
+  const step = inbound.name === upstream.name && !ir ? passthroughStep(ex, at) : translatedStep(ex, at)
+  return respondStream(ex, at, step, held)
 }
 
 async function respondJson(ex: Exchange, at: Attempt): Promise<Response> {

@@ -6,6 +6,7 @@
  * stays an in-stream error and no other key is asked.
  */
 import { describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { connectionReset, fakeAnthropic, inStreamError } from '../helpers/fakes/index.ts'
 import type { Script } from '../helpers/fakes/script.ts'
@@ -65,6 +66,26 @@ describe('a stream that fails before its first content event', () => {
     expect(
       gw.logs.some((l) => l['msg']?.toString().startsWith('upstream stream failed before its first content')),
     ).toBe(true)
+  })
+
+  test("a same-dialect stream too: an Anthropic client gets only key B's message", async () => {
+    const script: Script = [
+      inStreamError(1, { type: 'overloaded_error', message: 'Overloaded' }),
+      { text: ANSWER, chunkText: 5 },
+    ]
+    await using up = fakeAnthropic(script)
+    await using gw = await gateway(up.url)
+    const client = new Anthropic({ baseURL: gw.url, apiKey: CLIENT_KEY, maxRetries: 0 })
+    const message = await client.messages
+      .stream({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage()
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER })])
+    expect(up.requests.length).toBe(2)
+    gw.store.usage.flush()
+    expect(gw.store.usage.recent(10, { failedOver: true }).reverse()).toEqual([
+      expect.objectContaining({ account: 'a', attempt: 1, status: 529, failedOver: true }),
+      expect.objectContaining({ account: 'b', attempt: 2, status: 200 }),
+    ])
   })
 
   test('after content went out a later error is not retried: it stays in the stream', async () => {
