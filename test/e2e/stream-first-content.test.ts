@@ -16,8 +16,9 @@ import { CLIENT_KEY } from './support.ts'
 const MODEL = 'claude-sonnet-4-6'
 const ANSWER = 'served by key b'
 
-function gateway(url: string) {
+function gateway(url: string, extra: Record<string, unknown> = {}) {
   return testGateway({
+    ...extra,
     providers: {
       claude: {
         base_url: url,
@@ -103,6 +104,27 @@ describe('a stream that fails before its first content event', () => {
     expect(res.status).toBe(200)
     const body = await res.text()
     expect(body).toContain('Overloaded late')
+    expect(body).not.toContain(ANSWER)
+    expect(up.requests.length).toBe(1)
+  })
+
+  test('past timeouts.first_content_ms the stream is committed: a later error is not retried', async () => {
+    // message_start, then a silence longer than the bound, then the error
+    const late = inStreamError(1, {
+      type: 'overloaded_error',
+      message: 'Overloaded after the hold',
+      delayMs: 400,
+    })
+    await using up = fakeAnthropic([late, { text: ANSWER }])
+    await using gw = await gateway(up.url, { timeouts: { first_content_ms: 50 } })
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+      body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(200)
+    const body = await res.text()
+    expect(body).toContain('Overloaded after the hold')
     expect(body).not.toContain(ANSWER)
     expect(up.requests.length).toBe(1)
   })
