@@ -43,6 +43,19 @@ async function chatStream(url: string): Promise<string> {
   return text
 }
 
+/** A chat stream by plain fetch: 200, the error in the stream, and nothing of another key's answer. */
+async function expectInStreamError(url: string, message: string): Promise<void> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+    body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  })
+  expect(res.status).toBe(200)
+  const body = await res.text()
+  expect(body).toContain(message)
+  expect(body).not.toContain(ANSWER)
+}
+
 describe('a stream that fails before its first content event', () => {
   test.each([
     [
@@ -96,15 +109,7 @@ describe('a stream that fails before its first content event', () => {
     ]
     await using up = fakeAnthropic(script)
     await using gw = await gateway(up.url)
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
-      body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-    })
-    expect(res.status).toBe(200)
-    const body = await res.text()
-    expect(body).toContain('Overloaded late')
-    expect(body).not.toContain(ANSWER)
+    await expectInStreamError(gw.url, 'Overloaded late')
     expect(up.requests.length).toBe(1)
   })
 
@@ -117,15 +122,7 @@ describe('a stream that fails before its first content event', () => {
     })
     await using up = fakeAnthropic([late, { text: ANSWER }])
     await using gw = await gateway(up.url, { timeouts: { first_content_ms: 50 } })
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
-      body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-    })
-    expect(res.status).toBe(200)
-    const body = await res.text()
-    expect(body).toContain('Overloaded after the hold')
-    expect(body).not.toContain(ANSWER)
+    await expectInStreamError(gw.url, 'Overloaded after the hold')
     expect(up.requests.length).toBe(1)
   })
 })
