@@ -102,4 +102,28 @@ describe('holdFirstContent', () => {
     release(BLOCK)
     expect(await drain(first)).toBe(START + BLOCK)
   })
+
+  test.each([
+    [
+      'openai-chat',
+      `data: ${JSON.stringify({ error: { message: 'Rate limited', type: 'rate_limit_error', code: 'rate_limit_exceeded' } })}\n\n`,
+    ],
+    [
+      'openai-responses',
+      frame('response.failed', {
+        type: 'response.failed',
+        response: {
+          id: 'r',
+          status: 'failed',
+          error: { code: 'rate_limit_exceeded', message: 'Rate limited' },
+        },
+      }),
+    ],
+  ] as const)('%s: its own error event before content is an error', async (dialect, errorFrame) => {
+    const first = await holdFirstContent(body([errorFrame]), dialects[dialect], undefined, 5_000)
+    expect(first).toMatchObject({
+      kind: 'error',
+      error: { message: expect.stringContaining('Rate limited') },
+    })
+  })
 })
