@@ -219,13 +219,23 @@ describe('hardening #4: upstream calls are capped by byokey, not silently by the
     const answers = Promise.all([1, 2, 3].map(() => rawChat(gw, nextId())))
     // if this test fails, its held requests end when the gateway closes: not another test's failure
     answers.catch(() => {})
-    expect(await countsBecome(gw, { in_flight: 2, queued: 1 })).toEqual({ in_flight: 2, queued: 1, limit: 2 })
-    // the same counts for whatever reads them in-process (a metrics endpoint later)
-    expect(gw.gateway.upstream.inFlight).toBe(2)
-    expect(gw.gateway.upstream.queued).toBe(1)
-    expect(up.open).toBe(2)
-    up.release()
+    try {
+      expect(await countsBecome(gw, { in_flight: 2, queued: 1 })).toEqual({
+        in_flight: 2,
+        queued: 1,
+        limit: 2,
+      })
+      // the same counts for whatever reads them in-process (a metrics endpoint later)
+      expect(gw.gateway.upstream.inFlight).toBe(2)
+      expect(gw.gateway.upstream.queued).toBe(1)
+      // a call holds its slot from just before it is sent: it reaches the upstream a moment later
+      await waitFor(() => up.open === 2)
+    } finally {
+      // held streams would keep the gateway from closing after a failed expectation
+      up.release()
+    }
     expect((await answers).map((r) => r.status)).toEqual([200, 200, 200])
+    expect(up.peak).toBe(2)
     await countsBecome(gw, { in_flight: 0, queued: 0 })
   })
 
