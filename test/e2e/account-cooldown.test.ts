@@ -11,6 +11,7 @@ import { ConfigRef } from '../../src/config/snapshot.ts'
 import { createLogger } from '../../src/log.ts'
 import { startGateway } from '../../src/server/serve.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { errorReply, fakeAnthropic } from '../helpers/fakes/index.ts'
 import type { Recorded } from '../helpers/fakes/server.ts'
 import { type TestGateway, testGateway } from '../helpers/gateway.ts'
@@ -35,14 +36,7 @@ function upstream(failA: () => ReturnType<typeof errorReply> | undefined) {
 function gatewayFor(url: string, extra: Record<string, unknown> = {}) {
   return testGateway({
     providers: {
-      claude: {
-        base_url: url,
-        api_keys: [
-          { api_key: 'sk-key-a', label: 'a' },
-          { api_key: 'sk-key-b', label: 'b' },
-        ],
-        ...extra,
-      },
+      claude: twoClaudeKeys(url, extra),
     },
   })
 }

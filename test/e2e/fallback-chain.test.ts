@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
+import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { errorReply, fakeAnthropic, fakeOpenAI } from '../helpers/fakes/index.ts'
 import type { Script } from '../helpers/fakes/script.ts'
 import { testGateway } from '../helpers/gateway.ts'
@@ -19,14 +20,7 @@ const CHAT_ANSWER = { text: 'sunny, says the fallback', toolCalls: [WEATHER] }
 function gateway(claudeUrl: string, chatUrl: string, extra: Record<string, unknown>, claude = {}) {
   return testGateway({
     providers: {
-      claude: {
-        base_url: claudeUrl,
-        api_keys: [
-          { api_key: 'sk-key-a', label: 'a' },
-          { api_key: 'sk-key-b', label: 'b' },
-        ],
-        ...claude,
-      },
+      claude: twoClaudeKeys(claudeUrl, claude),
     },
     upstreams: [{ name: 'chat', dialect: 'openai-chat', base_url: `${chatUrl}/v1`, api_key: 'sk-chat' }],
     ...extra,

@@ -8,6 +8,7 @@
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
+import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { connectionReset, fakeAnthropic, inStreamError } from '../helpers/fakes/index.ts'
 import type { Script } from '../helpers/fakes/script.ts'
 import { testGateway } from '../helpers/gateway.ts'
@@ -20,13 +21,7 @@ function gateway(url: string, extra: Record<string, unknown> = {}) {
   return testGateway({
     ...extra,
     providers: {
-      claude: {
-        base_url: url,
-        api_keys: [
-          { api_key: 'sk-key-a', label: 'a' },
-          { api_key: 'sk-key-b', label: 'b' },
-        ],
-      },
+      claude: twoClaudeKeys(url),
     },
   })
 }

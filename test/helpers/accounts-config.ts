@@ -6,3 +6,15 @@ export function claudeWithKeys(labels: readonly string[], extra: Record<string, 
   const claude = { ...extra, api_keys: labels.map((l) => ({ api_key: `sk-${l}`, label: l })) }
   return parseConfig(JSON.stringify({ port: 0, providers: { claude } }), 'c.yaml').config
 }
+
+/** The `claude` provider settings of an e2e config: keys `sk-key-a` (label a) and `sk-key-b` (b) at `url`, plus `extra`. */
+export function twoClaudeKeys(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    base_url: url,
+    api_keys: [
+      { api_key: 'sk-key-a', label: 'a' },
+      { api_key: 'sk-key-b', label: 'b' },
+    ],
+    ...extra,
+  }
+}
