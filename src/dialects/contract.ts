@@ -112,6 +112,14 @@ export interface WireFacts {
   readonly streamNeedsInputTokens: boolean
   /** Where a same-dialect stream's usage and outcome sit, for the passthrough tap. */
   readonly passthrough: PassthroughMarkers
+  /**
+   * Fixes, on the gateway's own shallow copy of a same-dialect body, what the upstream would refuse
+   * but the dialect's request encoder never writes (an empty system prompt, sampling fields thinking
+   * forbids…), so a client's body that passes through gets what a translated one gets. Replaces
+   * nested values rather than mutating them, and leaves a body that needs nothing untouched.
+   * Absent: a same-dialect body goes as the client sent it.
+   */
+  repairRequest?(body: Record<string, unknown>): void
   /** The token-count endpoint, where the dialect has one. */
   readonly countTokens?: CountTokensCodec
   /**

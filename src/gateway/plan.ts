@@ -55,9 +55,10 @@ export interface Plan {
 }
 
 /**
- * The upstream body: the client's own bytes when the dialects match, else translated through the
- * IR. `toolNamespaces`: the Responses tool namespaces folded into function names for an upstream
- * without them, for the client's encoder to split back.
+ * The upstream body: the client's own bytes when the dialects match (with the upstream's
+ * `repairRequest` fixes, where it needs any), else translated through the IR. `toolNamespaces`:
+ * the Responses tool namespaces folded into function names for an upstream without them, for the
+ * client's encoder to split back.
  */
 export function upstreamBody(
   input: Pick<PlanInput, 'body' | 'model' | 'stream'>,
@@ -70,6 +71,7 @@ export function upstreamBody(
   if (inbound.name === upstream.name && !route.reasoning && !carriesWrappedSignature(input.body)) {
     const body = { ...input.body }
     upstream.setModel(body, route.model)
+    upstream.repairRequest?.(body)
     return { body }
   }
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: input.stream })

@@ -80,8 +80,11 @@ test('every dialect index exports the common names, and only declared extras', a
   }
 })
 
-/** Members the contract leaves optional: a dialect without a token-count endpoint has no `countTokens`. */
-const OPTIONAL_MEMBERS = new Set(['countTokens'])
+/**
+ * Members the contract leaves optional: a dialect without a token-count endpoint has no
+ * `countTokens`, one whose upstreams take what its clients send has no `repairRequest`.
+ */
+const OPTIONAL_MEMBERS = new Set(['countTokens', 'repairRequest'])
 
 test('every dialect object has the same members', () => {
   const members = (d: object) =>

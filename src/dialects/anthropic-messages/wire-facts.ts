@@ -3,6 +3,7 @@
 import { isObject } from '../common/json.ts'
 import { declaredType, setBodyModel, usageAlwaysStreamed, usageAlwaysWanted } from '../common/wire-facts.ts'
 import type { WireFacts } from '../contract.ts'
+import { repairRequest } from './passthrough-repair.ts'
 import { encodeCountTokensRequest } from './request.ts'
 
 export const wireFacts: WireFacts = {
@@ -14,6 +15,7 @@ export const wireFacts: WireFacts = {
   streamNeedsInputTokens: true,
   // the API's own keep-alive: the SDKs skip `ping` events by name
   keepAlive: 'event: ping\ndata: {"type":"ping"}\n\n',
+  repairRequest,
   passthrough: {
     first: ['message_start'],
     last: ['message_delta', 'message_stop', '"type":"error"'],

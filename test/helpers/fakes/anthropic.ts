@@ -108,6 +108,30 @@ export function anthropicError(
 
 const TOOL_ID = /^[a-zA-Z0-9_-]+$/
 
+/** The API's refusals of sampling and tool settings that thinking does not allow; `null` when fine. */
+function validateThinking(body: Record<string, unknown>): string | null {
+  const thinking = body['thinking']
+  if (!isObject(thinking) || (thinking['type'] !== 'enabled' && thinking['type'] !== 'adaptive')) return null
+  if (thinking['type'] === 'enabled') {
+    const budget = thinking['budget_tokens']
+    if (typeof budget !== 'number' || budget < 1024)
+      return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024'
+    const max = body['max_tokens']
+    if (typeof max === 'number' && max <= budget)
+      return '`max_tokens` must be greater than `thinking.budget_tokens`'
+  }
+  const choice = body['tool_choice']
+  if (isObject(choice) && (choice['type'] === 'any' || choice['type'] === 'tool'))
+    return 'Thinking may not be enabled when tool_choice forces tool use.'
+  if (body['temperature'] !== undefined && body['temperature'] !== 1)
+    return '`temperature` may only be set to 1 when thinking is enabled.'
+  if (body['top_k'] !== undefined) return '`top_k` must be unset when thinking is enabled.'
+  const topP = body['top_p']
+  if (typeof topP === 'number' && topP < 0.95)
+    return '`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.'
+  return null
+}
+
 /** The real API's request checks that translators most often get wrong; `null` when the body is fine. */
 function validateMessages(body: Record<string, unknown>, known: Set<string> | null): string | null {
   const messages = body['messages']
@@ -398,7 +422,7 @@ export function fakeAnthropic(script: Script, opts: FakeAnthropicOptions = {}): 
       opts.strictSignatures === undefined || opts.strictSignatures === false
         ? null
         : new Set([...signatures, ...(Array.isArray(opts.strictSignatures) ? opts.strictSignatures : [])])
-    const problem = validateMessages(body, known)
+    const problem = validateMessages(body, known) ?? validateThinking(body)
     if (problem) return invalid(problem)
     const inputTokens = countTokens({
       system: body['system'],
