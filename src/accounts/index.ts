@@ -15,6 +15,7 @@ import { Cooldowns, type CooledDown } from './cooldowns.ts'
 import { classifyStatus, type FailureClass } from './failure.ts'
 import { newPosition, orderBy, type Position } from './strategy.ts'
 
+export { sessionKeyOf } from '../providers/shared/session.ts'
 export { AFFINITY_IDLE_MS, AFFINITY_MAX_SESSIONS } from './affinity.ts'
 export type { AccountSlots } from './concurrency.ts'
 export type { CooledDown } from './cooldowns.ts'
@@ -25,7 +26,6 @@ export {
   retryAfterSeconds,
   upstreamWaitSeconds,
 } from './failure.ts'
-export { sessionKeyOf } from './session.ts'
 
 /** The request's conversation key, computed on first call only (undefined: none to tell). */
 export type SessionOf = () => string | undefined

@@ -2,7 +2,8 @@
  * OpenAI with an API key: Responses for Responses clients, Chat for Chat clients, and Responses
  * for the rest (it carries reasoning and encrypted reasoning round trips that Chat cannot).
  * With a ChatGPT login (subscription mode): always Responses, to the Codex backend
- * (`subscription.ts`), streaming even for non-streaming clients.
+ * (`subscription.ts`), streaming even for non-streaming clients. Responses calls of both modes
+ * carry a `prompt_cache_key` for their conversation (`prompt-cache.ts`).
  */
 import type { Config } from '../../config/schema.ts'
 import type { DialectName } from '../../dialects/ir.ts'
@@ -13,6 +14,7 @@ import { refreshFetch } from '../shared/proxy.ts'
 import type { Credential, Provider } from '../types.ts'
 import { codexRefresher } from './login.ts'
 import { CODEX_MODELS, parseOpenAIModelList } from './models.ts'
+import { sessionHeaders, withPromptCacheKey } from './prompt-cache.ts'
 import { openaiQuotaFrom } from './quota.ts'
 import { CODEX_BACKEND, subscriptionBody, subscriptionHeaders } from './subscription.ts'
 
@@ -32,16 +34,16 @@ export const codex: Provider = {
   refresher: (config) => codexRefresher(config, refreshFetch(config, 'codex')),
   prepare: (call) => {
     if (call.credential.kind !== 'oauth') {
-      return {
-        url: endpointUrl(call.dialect, base(call, OPENAI_API), call.model, call.stream)!,
-        headers: { ...baseHeaders(call.stream), ...keyHeaders(call.dialect, call.credential.secret) },
-        body: call.body,
-      }
+      const url = endpointUrl(call.dialect, base(call, OPENAI_API), call.model, call.stream)!
+      const headers = { ...baseHeaders(call.stream), ...keyHeaders(call.dialect, call.credential.secret) }
+      if (call.dialect !== 'openai-responses') return { url, headers, body: call.body }
+      const body = withPromptCacheKey(call.body, call.inbound)
+      return { url, headers: { ...headers, ...sessionHeaders(call.inbound, body) }, body }
     }
     // The gateway only pairs a login with a Responses body (see `dialectFor`).
     if (call.dialect !== 'openai-responses')
       throw new Error(`codex: a subscription login needs a Responses body, got ${call.dialect}`)
-    const body = subscriptionBody(call.body)
+    const body = subscriptionBody(withPromptCacheKey(call.body, call.inbound))
     return {
       url: endpointUrl('openai-responses', base(call, CODEX_BACKEND), call.model, true)!,
       headers: subscriptionHeaders(
