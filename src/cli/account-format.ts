@@ -1,8 +1,16 @@
 /** How the account commands describe an account: token state, relative expiry, masked secrets. Never prints a token. */
-import type { Account, AccountStore, Cooldown, CooldownReason, Quota, StoredQuota } from '../store/types.ts'
+import type {
+  Account,
+  AccountState,
+  AccountStore,
+  Cooldown,
+  CooldownReason,
+  Quota,
+  StoredQuota,
+} from '../store/types.ts'
 
 /** The stored state, or `expired` when an otherwise fine token's expiry has passed. */
-export type TokenState = 'ok' | 'expired' | 'needs_login' | 'refresh_failed'
+export type TokenState = AccountState | 'expired'
 
 export function tokenState(acc: Account, now = Date.now()): TokenState {
   if (acc.state !== 'ok') return acc.state
@@ -40,13 +48,39 @@ export function accountName(acc: Account): string {
   return acc.label ? `${acc.accountId} [${acc.label}]` : acc.accountId
 }
 
-/** `oauth ok, expires in 3h 12m, last error: …` */
-export function describeAccount(acc: Account, now = Date.now()): string {
+/** `oauth ok, expires in 3h 12m, last error: …`; an unavailable account's reason in full, in red. */
+export function describeAccount(acc: Account, now = Date.now(), paint: Paint = plain): string {
+  if (acc.state === 'unavailable') return paint.red(describeUnavailable(acc))
   const parts = [`${acc.kind} ${tokenState(acc, now)}`]
   const expiry = describeExpiry(acc.expiresAt, now)
   if (expiry) parts.push(expiry)
   if (acc.lastError) parts.push(`last error: ${oneLine(acc.lastError)}`)
   return parts.join(', ')
+}
+
+/**
+ * `UNAVAILABLE: <what happened> (upstream: "…"); <what to do>; `byokey login p` clears the mark`:
+ * the reason is stored whole with the mark, so it is never cut to one line's length.
+ */
+export function describeUnavailable(acc: Account): string {
+  const reason = (acc.lastError ?? 'its provider said it no longer works').replace(/\s+/g, ' ').trim()
+  return `${acc.kind} UNAVAILABLE: ${reason}`
+}
+
+/** How a line is coloured: red on a terminal that takes colour, plain otherwise. */
+export interface Paint {
+  red(text: string): string
+}
+
+export const plain: Paint = { red: (t) => t }
+
+/** Red when `stream` is a terminal and NO_COLOR is not set (https://no-color.org), else plain. */
+export function paintFor(
+  stream: { isTTY?: boolean },
+  env: Record<string, string | undefined> = process.env,
+): Paint {
+  if (!stream.isTTY || (env['NO_COLOR'] ?? '') !== '') return plain
+  return { red: (t) => `\x1b[31m${t}\x1b[39m` }
 }
 
 const REASON_TEXT: Record<CooldownReason, string> = {

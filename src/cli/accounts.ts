@@ -8,6 +8,7 @@ import {
   describeCooldown,
   describeQuota,
   noAccountsMessage,
+  paintFor,
   quotaJson,
 } from './account-format.ts'
 import { parseCommand } from './args.ts'
@@ -46,10 +47,12 @@ export async function accountsCommand(argv: string[]): Promise<number> {
     return 0
   }
   if (list.length === 0) console.log(noAccountsMessage(provider))
+  const paint = paintFor(process.stdout)
   for (const a of list) {
     const c = coolingOf.get(a.accountId)
     const cooling = c ? `, ${describeCooldown(c, now)}` : ''
-    console.log(`  ${accountName(a)}${a.active ? ' (active)' : ''} ${describeAccount(a, now)}${cooling}`)
+    const state = describeAccount(a, now, paint)
+    console.log(`  ${accountName(a)}${a.active ? ' (active)' : ''} ${state}${cooling}`)
     const q = quotas.find((x) => x.account === a.accountId)
     if (q) console.log(`    limits: ${describeQuota(q.quota, now)}`)
   }

@@ -10,6 +10,7 @@ import {
   describeCooldown,
   describeQuota,
   formatDuration,
+  paintFor,
   quotaJson,
 } from './account-format.ts'
 import { keyCooldownsJson, printKeyCooldowns } from './accounts.ts'
@@ -93,6 +94,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const config = server['config_file'] ?? '(built-in defaults)'
     console.log(`  version ${server['version']}, up ${uptime}, config ${config}`)
   }
+  const paint = paintFor(process.stdout)
   const width = Math.max(...providers.map((p) => p.length)) + 2
   for (const p of providers) {
     const list = byProvider.get(p) ?? []
@@ -105,8 +107,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
     }
     const active = list.find((a) => a.active) ?? list[0]!
     const count = list.length === 1 ? '1 account' : `${list.length} accounts`
-    console.log(`${name}${count}, active: ${accountName(active)} (${describeAccount(active, now)})`)
+    console.log(`${name}${count}, active: ${accountName(active)} (${describeAccount(active, now, paint)})`)
     for (const a of list) {
+      if (a !== active && a.state === 'unavailable') {
+        console.log(`  ${accountName(a)}: ${describeAccount(a, now, paint)}`)
+      }
       const c = coolingOf(a)
       if (c) console.log(`  ${accountName(a)}: ${describeCooldown(c, now)}`)
     }

@@ -27,7 +27,15 @@ export async function switchCommand(argv: string[]): Promise<number> {
       )
       return 1
     }
-    console.log(`${provider}: active account is now ${accountName(store.accounts.get(provider, accountId)!)}`)
+    const acc = store.accounts.get(provider, accountId)!
+    if (acc.state === 'unavailable') {
+      // switching to it is asking to try it again: the next request tells whether it works now
+      store.accounts.setState(provider, accountId, 'ok')
+      console.log(
+        `${provider}: cleared the unavailable mark of ${accountName(acc)} (was: ${acc.lastError ?? ''})`,
+      )
+    }
+    console.log(`${provider}: active account is now ${accountName(acc)}`)
     return 0
   })
 }

@@ -119,6 +119,22 @@ export const ProviderConfig = Obj({
    */
   fallback: T.Optional(Str()),
   oauth: T.Optional(OAuthOverrides),
+  /**
+   * Ours: upstream answers that mean an account of this provider will not work again (an ended
+   * tier, a suspension), besides the built-in ones: an account that gets one is marked
+   * `unavailable` and skipped until a new login. `contains`: phrases that must all be in the
+   * error body (`on: api`) or the refresh error's code and message (`on: refresh`), any case.
+   */
+  dead_answers: T.Array(
+    Obj({
+      on: T.Union([T.Literal('api'), T.Literal('refresh')], { default: 'api' }),
+      status: T.Optional(T.Array(T.Integer({ minimum: 400, maximum: 599 }), { minItems: 1 })),
+      contains: T.Array(Str({ minLength: 1 }), { minItems: 1 }),
+      meaning: T.Optional(Str({ minLength: 1 })),
+      advice: T.Optional(Str({ minLength: 1 })),
+    }),
+    { default: [] },
+  ),
   // BYOKEY keys accepted for compatibility; not used yet.
   max_retry_credentials: T.Optional(T.Integer()),
   claude_headers: T.Optional(T.Record(T.String(), T.Unknown())),

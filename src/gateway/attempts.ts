@@ -7,10 +7,16 @@
  */
 import { failedWith, isRetryable, type Outcome, upstreamWaitSeconds } from '../accounts/index.ts'
 import { type ErrorInfo, STATUS_OF_KIND } from '../dialects/ir.ts'
-import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../oauth/index.ts'
+import {
+  AccountUnavailableError,
+  NeedsLoginError,
+  RefreshFailedError,
+  type TokenManager,
+} from '../oauth/index.ts'
 import { loginExtra } from '../providers/shared/api-keys.ts'
 import type { Credential } from '../providers/types.ts'
 import { AccountBusy, releaseWhenDone, takeAccountSlot } from './account-slot.ts'
+import { noticeDeadAnswer, unavailableInfo } from './dead-accounts.ts'
 import type { Attempt, Exchange } from './exchange.ts'
 import { holdFirstContent } from './first-content.ts'
 import { errorResponse, HttpError } from './http-error.ts'
@@ -292,6 +298,8 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
     { provider: plan.provider.id, account: credential.label, status: res.status },
     'upstream error',
   )
+  const dead = noticeDeadAnswer(ex, credential, res.status, text, redact)
+  if (dead) return gaveUp(ex, at, dead, last)
   const outcome = failedWith(res.status, info.code, upstreamWaitSeconds(res.headers, info.retryAfter))
   report(ex, credential.label, outcome)
   if (outcome.kind === 'failed' && isRetryable(outcome.failure) && !last) {
@@ -301,6 +309,34 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
   }
   meter.finish(info.status ?? res.status)
   return errorResponse(plan.inbound.name, info, Object.fromEntries(headers))
+}
+
+/**
+ * An answer that means the account is done for: whatever its status, another credential may
+ * serve (the account's fault, not the request's); on the last one the client gets the reason.
+ */
+function gaveUp(
+  ex: Exchange,
+  at: Attempt,
+  dead: { info: ErrorInfo; storedAccount: boolean },
+  last: boolean,
+): Response | typeof NEXT {
+  const { credential, meter } = at
+  const status = dead.info.status ?? 403
+  if (dead.storedAccount) report(ex, credential.label, { kind: 'abandoned' })
+  else {
+    // a key of the config stays the user's to remove: it rests as long as byokey lets any account
+    const p = ex.config.providers[ex.plan.provider.id]
+    const waitSeconds = p?.cooldown?.max_seconds ?? ex.config.cooldown.max_seconds
+    report(ex, credential.label, { kind: 'failed', failure: 'auth', waitSeconds })
+  }
+  if (!last) {
+    meter.failedOver(status)
+    keep(ex, dead.info)
+    return NEXT
+  }
+  meter.finish(status)
+  return errorResponse(ex.plan.inbound.name, dead.info)
 }
 
 /** Keeps the error of an attempt the request moved on from, for the chain's final answer. */
@@ -353,6 +389,10 @@ function noTokenManager(accountId: string): HttpError {
 /** Login and refresh failures as client errors: 401 naming the login command, or 503 while refresh backs off. */
 function authFailure(e: unknown): HttpError {
   if (e instanceof HttpError) return e
+  if (e instanceof AccountUnavailableError) {
+    const { kind, message, ...extra } = unavailableInfo(e.provider, e.accountId, e.reason)
+    return new HttpError(kind, message, extra)
+  }
   if (e instanceof NeedsLoginError)
     return new HttpError('authentication', e.message, { status: 401, code: 'needs_login' })
   if (e instanceof RefreshFailedError) {

@@ -27,6 +27,8 @@ export async function readCopilotQuotas(
   for (const account of accounts.list('copilot')) {
     const github = account.token['github_token']
     if (account.kind !== 'oauth' || typeof github !== 'string' || github === '') continue
+    // a login its provider gave up on gets no calls at all, reads included
+    if (account.state === 'unavailable') continue
     const at = { provider: 'copilot', account: account.accountId }
     const { url, headers } = copilotQuotaRequest(config, github)
     try {

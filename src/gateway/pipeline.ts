@@ -15,6 +15,7 @@ import type { Credential, Provider } from '../providers/types.ts'
 import { type Route, resolveRoute } from '../routing/index.ts'
 import type { AccountStore, Store } from '../store/types.ts'
 import { attempts } from './attempts.ts'
+import { unavailableError } from './dead-accounts.ts'
 import type { Exchange, GatewayContext } from './exchange.ts'
 import { FallbackChain, fallbackSteps } from './fallback.ts'
 import type { GatewayState } from './gateway-state.ts'
@@ -101,6 +102,9 @@ export function credentialsOrThrow(
 ): Credential[] {
   const creds = provider.credentials(config, accounts)
   if (creds.length === 0) {
+    // logins the provider gave up on say so, rather than "no credentials"
+    const gone = unavailableError(provider.id, accounts)
+    if (gone) throw gone
     throw new HttpError(
       'authentication',
       `No credentials for provider '${provider.id}': set providers.${provider.id}.api_key in the config, or run 'byokey login ${provider.id}'`,

@@ -53,3 +53,19 @@ export class RefreshFailedError extends Error {
     super(`refreshing ${provider} account "${accountId}" failed: ${reason}`, options)
   }
 }
+
+/**
+ * The provider answered that the account will not work again (an ended tier, a suspension, a
+ * revoked client): it is marked `unavailable`, never refreshed, skipped until a new login.
+ */
+export class AccountUnavailableError extends Error {
+  override readonly name = 'AccountUnavailableError'
+  constructor(
+    readonly provider: string,
+    readonly accountId: string,
+    /** What happened, what the upstream said and what to do (the account's `last_error`). */
+    readonly reason: string,
+  ) {
+    super(`${provider} account "${accountId}" is unavailable: ${reason}`)
+  }
+}

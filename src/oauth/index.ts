@@ -14,7 +14,13 @@ export {
   requestDeviceCode,
   runDeviceFlow,
 } from './device-code.ts'
-export { InvalidGrantError, NeedsLoginError, OAuthError, RefreshFailedError } from './errors.ts'
+export {
+  AccountUnavailableError,
+  InvalidGrantError,
+  NeedsLoginError,
+  OAuthError,
+  RefreshFailedError,
+} from './errors.ts'
 export { type PastedCode, parsePastedRedirect } from './paste.ts'
 export { challengeFor, createPkce, createState, createVerifier, type Pkce } from './pkce.ts'
 export {

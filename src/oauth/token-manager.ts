@@ -10,12 +10,21 @@
  *   30 s, doubling up to 10 min, or longer when the server sent `Retry-After`. While backing off a
  *   token that still works is handed out; an expired one fails with a `RefreshFailedError` that says
  *   why and when the next attempt is (BYOKEY's cooldown failed silently).
+ * - A refresher that throws `AccountUnavailableError` (the provider says the account is done for)
+ *   marks it `unavailable`: it is neither refreshed again, in the background or on demand, nor
+ *   handed out, until a new login replaces it.
  * - Per process and in memory, like the gateway's other coordination state (rotation cursors,
  *   cooldowns); instances sharing accounts would need a shared store behind the same interface
  *   (docs/protocols/oauth.md, "How byokey coordinates refreshes").
  */
 import type { Account, AccountStore } from '../store/types.ts'
-import { InvalidGrantError, NeedsLoginError, OAuthError, RefreshFailedError } from './errors.ts'
+import {
+  AccountUnavailableError,
+  InvalidGrantError,
+  NeedsLoginError,
+  OAuthError,
+  RefreshFailedError,
+} from './errors.ts'
 import type { Refresher } from './refresh-token.ts'
 
 export interface TokenManagerOptions {
@@ -28,6 +37,11 @@ export interface TokenManagerOptions {
   /** Cap of the backoff (default 10 min). */
   maxBackoffMs?: number
   now?: () => number
+  /**
+   * Told once when a refresh marks an account `unavailable` (the refresher threw
+   * `AccountUnavailableError`), for the one warning in the log.
+   */
+  onUnavailable?: (provider: string, accountId: string, reason: string) => void
 }
 
 export interface RefreshBackoff {
@@ -100,6 +114,7 @@ export class TokenManager {
   readonly #backoffMs: number
   readonly #maxBackoffMs: number
   readonly #now: () => number
+  readonly #onUnavailable: TokenManagerOptions['onUnavailable']
 
   constructor(
     store: AccountStore,
@@ -113,6 +128,7 @@ export class TokenManager {
     this.#backoffMs = opts.backoffMs ?? 30_000
     this.#maxBackoffMs = opts.maxBackoffMs ?? 10 * 60_000
     this.#now = opts.now ?? Date.now
+    this.#onUnavailable = opts.onUnavailable
   }
 
   /** The account (the provider's active one when `accountId` is absent); throws `NeedsLoginError` when there is none. */
@@ -138,7 +154,7 @@ export class TokenManager {
   /** A valid access token for the account, refreshed first when it is about to expire. */
   async getFresh(provider: string, accountId?: string): Promise<string> {
     let acc = this.account(provider, accountId)
-    if (acc.state === 'needs_login') throw this.#needsLogin(acc)
+    this.#throwIfUnusable(acc)
     if (this.#refreshers.has(provider) && this.needsRefresh(acc)) {
       try {
         acc = await this.refresh(provider, acc.accountId)
@@ -168,7 +184,7 @@ export class TokenManager {
 
   async #refreshOnce(provider: string, accountId: string): Promise<Account> {
     const acc = this.account(provider, accountId)
-    if (acc.state === 'needs_login') throw this.#needsLogin(acc)
+    this.#throwIfUnusable(acc)
     const refresher = this.#refreshers.get(provider)
     if (!refresher) {
       throw new RefreshFailedError(
@@ -193,6 +209,14 @@ export class TokenManager {
     try {
       result = await refresher.refresh(acc)
     } catch (e) {
+      if (e instanceof AccountUnavailableError) {
+        this.#backoff.delete(key)
+        const reason = redact(e.reason, acc.token)
+        if (this.#store.markUnavailable(provider, accountId, reason)) {
+          this.#onUnavailable?.(provider, accountId, reason)
+        }
+        throw new AccountUnavailableError(provider, accountId, reason)
+      }
       const reason = redact(e instanceof Error ? e.message : String(e), acc.token)
       if (e instanceof InvalidGrantError) {
         this.#backoff.delete(key)
@@ -217,6 +241,14 @@ export class TokenManager {
     this.#store.updateToken(provider, accountId, result.token, result.expiresAt)
     this.#store.setState(provider, accountId, 'ok')
     return this.account(provider, accountId)
+  }
+
+  /** A login that waits for `byokey login` (or was given up by its provider) is not used or refreshed. */
+  #throwIfUnusable(acc: Account): void {
+    if (acc.state === 'needs_login') throw this.#needsLogin(acc)
+    if (acc.state === 'unavailable') {
+      throw new AccountUnavailableError(acc.provider, acc.accountId, acc.lastError ?? 'marked unavailable')
+    }
   }
 
   #needsLogin(acc: Account): NeedsLoginError {
@@ -248,7 +280,8 @@ export class TokenManager {
   async refreshDue(leadMs = this.#leadMs): Promise<void> {
     const due: Promise<unknown>[] = []
     for (const acc of this.#store.list()) {
-      if (acc.kind !== 'oauth' || acc.state === 'needs_login' || !this.#refreshers.has(acc.provider)) continue
+      if (acc.kind !== 'oauth' || acc.state === 'needs_login' || acc.state === 'unavailable') continue
+      if (!this.#refreshers.has(acc.provider)) continue
       if (acc.expiresAt === undefined || acc.expiresAt - this.#now() > leadMs) continue
       const b = this.#backoff.get(keyOf(acc.provider, acc.accountId))
       if (b && b.refreshToken === acc.token.refresh_token && this.#now() < b.retryAt) continue

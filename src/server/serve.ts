@@ -7,6 +7,7 @@
 import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
 import { startCopilotQuotaReader } from '../gateway/copilot-quota.ts'
+import { UNAVAILABLE_WARNING } from '../gateway/dead-accounts.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
 import { errorResponse } from '../gateway/http-error.ts'
 import { startModelListReader } from '../gateway/model-lists.ts'
@@ -15,6 +16,7 @@ import { fetchLimitFor, runtimeFetchLimit, slotCapacity, UpstreamSlots } from '.
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
+import { deadRefreshError } from '../providers/shared/dead-answers.ts'
 import type { Store } from '../store/types.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
@@ -32,14 +34,36 @@ export interface GatewayOptions {
   tokens?: TokenManager
 }
 
-/** One token manager over the stored accounts, its refreshers (`providers`') reading the live config. */
-export function tokenManagerFor(config: ConfigRef, store: Store, providers: ProviderRegistry): TokenManager {
+/**
+ * One token manager over the stored accounts, its refreshers (`providers`') reading the live
+ * config. A refresh error that means the account is done for (`dead-answers.ts`) marks it
+ * unavailable, with one warning in `log`.
+ */
+export function tokenManagerFor(
+  config: ConfigRef,
+  store: Store,
+  providers: ProviderRegistry,
+  log?: Logger,
+): TokenManager {
   const refreshers = new Map<string, Refresher>()
   for (const p of Object.values(providers.builtin)) {
     const make = p?.refresher
-    if (p && make) refreshers.set(p.id, { refresh: (acc) => make(config.current.config).refresh(acc) })
+    if (!p || !make) continue
+    refreshers.set(p.id, {
+      refresh: async (acc) => {
+        const snap = config.current.config
+        try {
+          return await make(snap).refresh(acc)
+        } catch (e) {
+          throw deadRefreshError(p.id, acc.accountId, e, snap)
+        }
+      },
+    })
   }
-  return new TokenManager(store.accounts, refreshers)
+  return new TokenManager(store.accounts, refreshers, {
+    onUnavailable: (provider, account, reason) =>
+      log?.warn({ provider, account, reason }, UNAVAILABLE_WARNING),
+  })
 }
 
 export interface Gateway {
@@ -62,7 +86,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
   const state = new GatewayState(upstream.slots, opts.store.cooldowns)
-  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers)
+  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers, log)
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)
   const copilotQuotas = startCopilotQuotaReader(

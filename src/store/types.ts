@@ -5,8 +5,13 @@
 
 export type AccountKind = 'oauth' | 'api_key'
 
-/** `ok`; `needs_login` after invalid_grant; `refresh_failed` after a failed refresh (retried later). */
-export type AccountState = 'ok' | 'needs_login' | 'refresh_failed'
+/**
+ * `ok`; `needs_login` after invalid_grant; `refresh_failed` after a failed refresh (retried later);
+ * `unavailable` after the upstream answered that the account's tier, the account or the provider
+ * no longer works (docs/accounts.md, "Accounts whose provider gave up"): skipped, never refreshed,
+ * until a new login or `switch` clears it.
+ */
+export type AccountState = 'ok' | 'needs_login' | 'refresh_failed' | 'unavailable'
 
 export interface Account {
   provider: string
@@ -46,6 +51,11 @@ export interface AccountStore {
   remove(provider: string, accountId: string): boolean
   updateToken(provider: string, accountId: string, token: Record<string, unknown>, expiresAt?: number): void
   setState(provider: string, accountId: string, state: AccountState, lastError?: string): void
+  /**
+   * Marks an account `unavailable` with why; true only for the call that changed it (a second
+   * marking, by this process or another, finds it marked), so the warning is logged once.
+   */
+  markUnavailable(provider: string, accountId: string, reason: string): boolean
   /**
    * A number that moves whenever any account is added, changed or removed, by this process or
    * another one on the same store (a `byokey login` beside the server). Equal numbers: the

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'bun:test'
-import { InvalidGrantError, NeedsLoginError, RefreshFailedError } from '../../src/oauth/errors.ts'
+import {
+  AccountUnavailableError,
+  InvalidGrantError,
+  NeedsLoginError,
+  RefreshFailedError,
+} from '../../src/oauth/errors.ts'
 import { oauthRefresher, type Refresher } from '../../src/oauth/refresh-token.ts'
 import { TokenManager, type TokenManagerOptions } from '../../src/oauth/token-manager.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
@@ -268,6 +273,50 @@ describe('TokenManager', () => {
     s.store.accounts.setState('claude', 'main', 'needs_login', 'x')
     await s.mgr.refreshDue(Number.POSITIVE_INFINITY)
     expect(s.fake.counters.tokenCalls).toBe(1)
+  })
+
+  test('a refresher saying the account is done for marks it unavailable once: no more refreshes, no token', async () => {
+    await using s = setup({}, {}, 60_000)
+    let refreshes = 0
+    const told: string[] = []
+    const mgr = new TokenManager(
+      s.store.accounts,
+      {
+        claude: {
+          refresh: async (acc) => {
+            refreshes++
+            throw new AccountUnavailableError(
+              'claude',
+              acc.accountId,
+              `the tier ended (upstream said ${String(acc.token.refresh_token)})`,
+            )
+          },
+        },
+      },
+      { onUnavailable: (provider, account, reason) => told.push(`${provider}/${account}: ${reason}`) },
+    )
+    await mgr.refreshDue(Number.POSITIVE_INFINITY)
+    expect(refreshes).toBe(1)
+    const stored = s.fromFile()!
+    expect(stored.state).toBe('unavailable')
+    // the token the refresher quoted stays out of the mark, the log and the error
+    expect(stored.lastError).toBe('the tier ended (upstream said [redacted])')
+    expect(told).toEqual(['claude/main: the tier ended (upstream said [redacted])'])
+    // neither a sweep, nor a request, nor a forced refresh calls the provider again
+    await mgr.refreshDue(Number.POSITIVE_INFINITY)
+    const e = await caught(mgr.getFresh('claude'), AccountUnavailableError)
+    expect(e.reason).toBe(stored.lastError!)
+    await caught(mgr.refresh('claude', 'main'), AccountUnavailableError)
+    expect(refreshes).toBe(1)
+    expect(told.length).toBe(1)
+    // a new login clears the mark
+    s.store.accounts.upsert({
+      provider: 'claude',
+      accountId: 'main',
+      kind: 'oauth',
+      token: { access_token: 'new-at' },
+    })
+    expect(await mgr.getFresh('claude')).toBe('new-at')
   })
 
   describe('withRefreshOn401', () => {

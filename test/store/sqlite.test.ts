@@ -138,6 +138,14 @@ describe('sqlite store', () => {
       active: true,
     })
     expect(a.get('claude', 'two')?.lastError).toBeUndefined()
+    // an account its provider gave up: marked once (the second marking changes nothing), and a
+    // new login clears it like any other state
+    expect(a.markUnavailable('claude', 'two', 'tier ended')).toBe(true)
+    expect(a.markUnavailable('claude', 'two', 'tier ended again')).toBe(false)
+    expect(a.markUnavailable('claude', 'ghost', 'x')).toBe(false)
+    expect(a.get('claude', 'two')).toMatchObject({ state: 'unavailable', lastError: 'tier ended' })
+    a.upsert({ provider: 'claude', accountId: 'two', kind: 'oauth', token: { access_token: '2c' } })
+    expect(a.get('claude', 'two')).toMatchObject({ state: 'ok', token: { access_token: '2c' } })
     a.updateToken('claude', 'one', { access_token: '1b' }, 200)
     expect(a.get('claude', 'one')).toMatchObject({ token: { access_token: '1b' }, expiresAt: 200 })
     expect(a.remove('claude', 'two')).toBe(true)

@@ -33,7 +33,7 @@ export function loginExtra(token: Record<string, unknown>): Record<string, strin
 /**
  * The provider's stored accounts, the active one first: API keys as they are, subscription
  * logins as `oauth` credentials whose `secret` the gateway fills with a fresh access token.
- * Accounts that need a new login are left out.
+ * Accounts that need a new login, or that their provider gave up on, are left out.
  */
 export function storedCredentials(
   accounts: AccountStore | undefined,
@@ -43,6 +43,8 @@ export function storedCredentials(
   if (!accounts) return []
   const out: Credential[] = []
   for (const a of accounts.list(provider).sort((x, y) => Number(y.active) - Number(x.active))) {
+    // the provider said this account no longer works (docs/accounts.md): no request goes to it
+    if (a.state === 'unavailable') continue
     if (a.kind === 'api_key' && typeof a.token['api_key'] === 'string') {
       out.push(withProxy({ kind: 'api_key', secret: a.token['api_key'], label: a.accountId }, opts.proxy))
     } else if (opts.oauth && a.kind === 'oauth' && a.state !== 'needs_login') {

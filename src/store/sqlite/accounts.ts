@@ -70,6 +70,10 @@ export function sqliteAccounts(db: Database): AccountStore {
     state: db.prepare(
       'UPDATE accounts SET state = $state, last_error = $err, updated_at = $now WHERE provider = $p AND account_id = $a',
     ),
+    unavailable: db.prepare(
+      `UPDATE accounts SET state = 'unavailable', last_error = $err, updated_at = $now
+       WHERE provider = $p AND account_id = $a AND state != 'unavailable'`,
+    ),
     // moved by triggers on `accounts` (migration 3), so writes of other connections count too
     version: db.query<{ version: number }, []>('SELECT version FROM accounts_version'),
   }
@@ -137,6 +141,9 @@ export function sqliteAccounts(db: Database): AccountStore {
     },
     setState(provider, accountId, state, lastError) {
       q.state.run({ p: provider, a: accountId, state, err: lastError ?? null, now: Date.now() })
+    },
+    markUnavailable(provider, accountId, reason) {
+      return q.unavailable.run({ p: provider, a: accountId, err: reason, now: Date.now() }).changes > 0
     },
     version: () => q.version.get()?.version ?? 0,
   }

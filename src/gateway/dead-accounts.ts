@@ -1,0 +1,93 @@
+/**
+ * Accounts whose provider gave up on them: an upstream error answer that the provider's table
+ * (`src/providers/shared/dead-answers.ts`) says will not heal marks the stored account
+ * `unavailable` with the upstream's own words. From then on the account is no credential
+ * (`storedCredentials` leaves it out), is not refreshed, and a request with nothing else to try
+ * gets a 403 naming the provider, the account, the reason and what to do. Runs on error answers
+ * only.
+ */
+import type { Dialect } from '../dialects/contract.ts'
+import type { ErrorInfo } from '../dialects/ir.ts'
+import { deadAnswerOf, unavailableReason } from '../providers/shared/dead-answers.ts'
+import type { Credential } from '../providers/types.ts'
+import type { AccountStore } from '../store/types.ts'
+import type { Exchange } from './exchange.ts'
+import { HttpError } from './http-error.ts'
+import type { Redactor } from './redact-errors.ts'
+
+/** The one warning logged when an account is marked (by an answer or by a refresh). */
+export const UNAVAILABLE_WARNING =
+  'account unavailable: its provider says it no longer works; skipped until a new login'
+
+/** What a client is told about an account that no longer works. */
+export function unavailableInfo(provider: string, account: string, reason: string): ErrorInfo {
+  return {
+    kind: 'permission',
+    status: 403,
+    code: 'account_unavailable',
+    message: `Provider '${provider}': account '${account}' no longer works: ${reason}`,
+  }
+}
+
+/** The message the upstream itself gave in its error answer. */
+function upstreamSaid(upstream: Dialect, status: number, text: string): string {
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // not JSON: the decoder gets the text
+  }
+  return upstream.decodeError(status, body).message
+}
+
+/**
+ * An upstream's error answer on `credential`: when it means the account is done for, the
+ * account is marked (a stored one `unavailable`; a key of the config, which byokey may not
+ * change, rests for the longest cooldown instead) and the client's error is returned.
+ * Undefined: an ordinary error.
+ */
+export function noticeDeadAnswer(
+  ex: Exchange,
+  credential: Credential,
+  status: number,
+  text: string,
+  redact: Redactor,
+): { info: ErrorInfo; storedAccount: boolean } | undefined {
+  const { plan, config, store, ctx } = ex
+  const provider = plan.provider.id
+  const verdict = deadAnswerOf(provider, 'api', status, text, config)
+  if (!verdict) return undefined
+  const reason = unavailableReason(provider, verdict, redact.text(upstreamSaid(plan.upstream, status, text)))
+  const storedAccount = isStoredAccount(store.accounts, provider, credential)
+  if (storedAccount && store.accounts.markUnavailable(provider, credential.label, reason)) {
+    ctx.log.warn({ provider, account: credential.label, status, reason }, UNAVAILABLE_WARNING)
+  }
+  return { info: unavailableInfo(provider, credential.label, reason), storedAccount }
+}
+
+/** Whether the credential is a stored account (a login, or a key from `add-api-key`), not a config key. */
+function isStoredAccount(accounts: AccountStore, provider: string, credential: Credential): boolean {
+  const stored = accounts.get(provider, credential.label)
+  if (!stored) return false
+  return credential.kind === 'oauth' || stored.token['api_key'] === credential.secret
+}
+
+/**
+ * The error for a provider without a usable credential whose stored accounts were given up:
+ * the first one's reason, and how many there are. Undefined when none was.
+ */
+export function unavailableError(
+  provider: string,
+  accounts: AccountStore | undefined,
+): HttpError | undefined {
+  const gone = accounts?.list(provider).filter((a) => a.state === 'unavailable') ?? []
+  const first = gone[0]
+  if (!first) return undefined
+  const { kind, message, ...extra } = unavailableInfo(
+    provider,
+    first.accountId,
+    first.lastError ?? 'marked unavailable',
+  )
+  const others = gone.length > 1 ? ` (and ${gone.length - 1} more account(s) of '${provider}' likewise)` : ''
+  return new HttpError(kind, `${message}${others}`, extra)
+}
