@@ -239,7 +239,9 @@ export class TokenManager {
     }
     this.#backoff.delete(key)
     this.#store.updateToken(provider, accountId, result.token, result.expiresAt)
-    this.#store.setState(provider, accountId, 'ok')
+    // an upstream answer may have given the account up while this refresh ran: that mark stays
+    if (this.account(provider, accountId).state !== 'unavailable')
+      this.#store.setState(provider, accountId, 'ok')
     return this.account(provider, accountId)
   }
 

@@ -319,6 +319,22 @@ describe('TokenManager', () => {
     expect(await mgr.getFresh('claude')).toBe('new-at')
   })
 
+  test('a refresh that succeeds after an answer gave the account up keeps the mark', async () => {
+    await using s = setup()
+    const mgr = new TokenManager(s.store.accounts, {
+      claude: {
+        refresh: async (acc) => {
+          // a request on the old token met "tier ended" while this refresh was on its way
+          s.store.accounts.markUnavailable('claude', acc.accountId, 'tier ended')
+          return { token: { access_token: 'fresh', refresh_token: 'rt2' }, expiresAt: Date.now() + 3_600_000 }
+        },
+      },
+    })
+    await mgr.refresh('claude', 'main')
+    expect(s.fromFile()).toMatchObject({ state: 'unavailable', lastError: 'tier ended' })
+    await caught(mgr.getFresh('claude'), AccountUnavailableError)
+  })
+
   describe('withRefreshOn401', () => {
     /** An upstream that accepts only tokens the fake OAuth server still considers issued and current. */
     function upstream(s: { fake: ReturnType<typeof startFakeOAuth> }, always401 = false) {
