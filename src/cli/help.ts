@@ -128,7 +128,8 @@ Examples:
 Shows whether a gateway runs (asked through the control socket beside the database) with its pid,
 URL, version, uptime and config file, then one line per provider: how many accounts, the active
 one, its kind (oauth or api_key), its token state (ok, expired, needs_login, refresh_failed), when
-its access token expires and its last error.
+its access token expires and its last error. An account its provider gave up on (an ended tier, a
+suspension) is shown as UNAVAILABLE with the reason and what to do, in red on a terminal.
 claude, codex, copilot and gemini are listed even when not logged in. Reads the database directly,
 so it works with or without a running gateway. Never prints a token.
 
@@ -182,6 +183,7 @@ Examples:
   switch: `Usage: byokey switch <provider> <account> [--db PATH]
 
 Makes <account> the provider's active account. An unknown account exits 1 and lists the existing ones.
+An account marked unavailable (its provider said it no longer works) is tried again: the mark goes.
 
 Options:
       --db PATH   SQLite database (default ~/.byokey/byokey.db)
