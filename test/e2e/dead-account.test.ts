@@ -11,7 +11,7 @@ import { UNAVAILABLE_WARNING } from '../../src/gateway/dead-accounts.ts'
 import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { errorReply, fakeAnthropic } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
-import { type TestGateway, testGateway } from '../helpers/gateway.ts'
+import { seedLogin, type TestGateway, testGateway } from '../helpers/gateway.ts'
 import { runCli, SOURCE_CMD } from '../helpers/process.ts'
 import { envelopeMessage, requestIn } from './support.ts'
 
@@ -63,20 +63,9 @@ describe('an account its provider gave up', () => {
         },
       },
     })
-    gw.store.accounts.upsert({
-      provider: 'claude',
-      accountId: 'a',
-      kind: 'oauth',
-      token: a,
-      expiresAt: Date.now() + 3_600_000,
-    })
-    gw.store.accounts.upsert({
-      provider: 'claude',
-      accountId: 'b',
-      kind: 'oauth',
-      token: b,
-      expiresAt: Date.now() - 1000,
-    })
+    seedLogin(gw.store, 'claude', 'a', a)
+    // B's token has expired: its first use refreshes it
+    gw.store.accounts.upsert({ provider: 'claude', accountId: 'b', kind: 'oauth', token: b, expiresAt: 0 })
 
     // both serve while B's tier lasts
     const before = new Set<string>()
