@@ -19,6 +19,10 @@ import type { Redactor } from './redact-errors.ts'
 export const UNAVAILABLE_WARNING =
   'account unavailable: its provider says it no longer works; skipped until a new login'
 
+/** Logged when a key of the config gets such an answer: the config is the user's to change. */
+export const CONFIG_KEY_WARNING =
+  'config key unavailable: its provider says it no longer works; it rests for cooldown.max_seconds, remove it from the config'
+
 /** What a client is told about an account that no longer works. */
 export function unavailableInfo(provider: string, account: string, reason: string): ErrorInfo {
   return {
@@ -59,8 +63,12 @@ export function noticeDeadAnswer(
   if (!verdict) return undefined
   const reason = unavailableReason(provider, verdict, redact.text(upstreamSaid(plan.upstream, status, text)))
   const storedAccount = isStoredAccount(store.accounts, provider, credential)
-  if (storedAccount && store.accounts.markUnavailable(provider, credential.label, reason)) {
-    ctx.log.warn({ provider, account: credential.label, status, reason }, UNAVAILABLE_WARNING)
+  const fields = { provider, account: credential.label, status, reason }
+  if (!storedAccount) {
+    // rests for the longest cooldown from here, so this comes once per cooldown, not per request
+    ctx.log.warn(fields, CONFIG_KEY_WARNING)
+  } else if (store.accounts.markUnavailable(provider, credential.label, reason)) {
+    ctx.log.warn(fields, UNAVAILABLE_WARNING)
   }
   return { info: unavailableInfo(provider, credential.label, reason), storedAccount }
 }

@@ -7,7 +7,7 @@
  * own dialect; `byokey switch` clears the mark.
  */
 import { describe, expect, test } from 'bun:test'
-import { UNAVAILABLE_WARNING } from '../../src/gateway/dead-accounts.ts'
+import { CONFIG_KEY_WARNING, UNAVAILABLE_WARNING } from '../../src/gateway/dead-accounts.ts'
 import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { errorReply, fakeAnthropic } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
@@ -164,5 +164,9 @@ describe('an account its provider gave up', () => {
     expect(row).toMatchObject({ account: 'a', reason: 'auth' })
     expect(row!.untilMs).toBeGreaterThanOrEqual(at + 900_000)
     expect(row!.untilMs).toBeLessThanOrEqual(Date.now() + 900_000)
+    expect(gw.logs.filter((l) => l['msg'] === CONFIG_KEY_WARNING)).toEqual([
+      expect.objectContaining({ provider: 'claude', account: 'a', status: 404 }),
+    ])
+    expect(gw.logs.some((l) => l['msg'] === UNAVAILABLE_WARNING)).toBe(false)
   })
 })
