@@ -169,4 +169,44 @@ describe('an account its provider gave up', () => {
     ])
     expect(gw.logs.some((l) => l['msg'] === UNAVAILABLE_WARNING)).toBe(false)
   })
+
+  test('a refresh answer that means the same marks the login before any request goes to it', async () => {
+    await using oauth = startFakeOAuth({ tokenStyle: 'json' })
+    const a = oauth.issue()
+    const b = oauth.issue()
+    const { up, seen } = upstream(oauth, a.access_token, { a: false, b: false })
+    await using _up = up
+    await using gw = await testGateway({
+      providers: {
+        claude: {
+          base_url: up.url,
+          oauth: { token_url: oauth.tokenUrl, client_id: oauth.clientId },
+          affinity: false,
+        },
+      },
+    })
+    seedLogin(gw.store, 'claude', 'a', a)
+    gw.store.accounts.upsert({ provider: 'claude', accountId: 'b', kind: 'oauth', token: b, expiresAt: 0 })
+    const revoked = { error: 'unauthorized_client', error_description: 'The OAuth client was disabled.' }
+    oauth.failNext(1, 401, revoked)
+
+    let marked = false
+    for (let i = 0; i < 4 && !marked; i++) {
+      expect(await textOf(await ask(gw))).toBe('answer from a')
+      marked = gw.store.accounts.get('claude', 'b')!.state === 'unavailable'
+    }
+    expect(marked).toBe(true)
+    const reason = gw.store.accounts.get('claude', 'b')!.lastError!
+    expect(reason).toContain('no longer accepts the OAuth client')
+    expect(reason).toContain('The OAuth client was disabled.')
+    expect(reason).not.toContain(b.refresh_token)
+
+    const tokenCalls = oauth.counters.tokenCalls
+    for (let i = 0; i < 4; i++) expect(await textOf(await ask(gw))).toBe('answer from a')
+    expect(oauth.counters.tokenCalls).toBe(tokenCalls)
+    expect(seen.every((w) => w === 'a')).toBe(true)
+    expect(gw.logs.filter((l) => l['msg'] === UNAVAILABLE_WARNING)).toEqual([
+      expect.objectContaining({ provider: 'claude', account: 'b', reason }),
+    ])
+  })
 })

@@ -193,8 +193,17 @@ describe('answers that heal are not dead', () => {
   })
 
   test('an api answer is not a refresh answer, nor the other way round', () => {
-    expect(deadAnswerOf('qwen', 'refresh', 403, 'free tier discontinued', config)).toBeUndefined()
+    expect(deadAnswerOf('qwen', 'refresh', 403, 'qwen oauth discontinued', config)).toBeUndefined()
     expect(deadAnswerOf('qwen', 'api', 401, 'invalid_client', config)).toBeUndefined()
+  })
+
+  test('an ended free tier counts from the token endpoint too (Copilot quotes GitHub there)', () => {
+    const copilot = new OAuthError(
+      'copilot_forbidden',
+      'Copilot token exchange failed (HTTP 403): Your Copilot free tier has ended.',
+      403,
+    )
+    expect(deadRefreshError('copilot', 'gh', copilot, config)).toBeInstanceOf(AccountUnavailableError)
   })
 })
 

@@ -40,13 +40,16 @@ const PAID_INSTEAD = 'use a paid plan or an API key of the provider instead'
 
 /** Every provider: wording that can only mean the service is over for this account. */
 const ANY: readonly DeadAnswer[] = [
-  ...['discontinued', 'has ended', 'has been ended', 'no longer available'].map(
-    (ending): DeadAnswer => ({
-      on: 'api',
-      contains: ['free tier', ending],
-      meaning: FREE_TIER_ENDED,
-      advice: PAID_INSTEAD,
-    }),
+  // from the API or from the token endpoint (Copilot's token exchange quotes GitHub's message)
+  ...(['api', 'refresh'] as const).flatMap((on) =>
+    ['discontinued', 'has ended', 'has been ended', 'no longer available'].map(
+      (ending): DeadAnswer => ({
+        on,
+        contains: ['free tier', ending],
+        meaning: FREE_TIER_ENDED,
+        advice: PAID_INSTEAD,
+      }),
+    ),
   ),
   // RFC 6749 §5.2: the authorization server no longer knows or allows the client byokey logs in
   // as (Google answers "The OAuth client was deleted."); no retry and no new login can fix it.
