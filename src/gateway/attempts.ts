@@ -16,7 +16,7 @@ import {
 import { loginExtra } from '../providers/shared/api-keys.ts'
 import type { Credential } from '../providers/types.ts'
 import { AccountBusy, releaseWhenDone, takeAccountSlot } from './account-slot.ts'
-import { noticeDeadAnswer, unavailableInfo } from './dead-accounts.ts'
+import { type GaveUp, noticeDeadAnswer, noticeDeadStreamError, unavailableInfo } from './dead-accounts.ts'
 import type { Attempt, Exchange } from './exchange.ts'
 import { holdFirstContent } from './first-content.ts'
 import { errorResponse, HttpError } from './http-error.ts'
@@ -255,6 +255,13 @@ async function firstContent(ex: Exchange, at: Attempt): Promise<Response | typeo
         ? breakInfo(handle, first.failure, redact)
         : { kind: 'api_error', message: 'Upstream stream ended before any content', status: 502 }
   const status = info.status ?? STATUS_OF_KIND[info.kind]
+  const dead = first.kind === 'error' ? noticeDeadStreamError(ex, credential, info) : undefined
+  if (dead) {
+    await first.held.reader.cancel().catch(() => {})
+    handle.done()
+    // only attempts with a next credential are held
+    return gaveUp(ex, at, dead, false)
+  }
   const outcome =
     first.kind === 'error'
       ? failedWith(status, info.code, info.retryAfter)
@@ -315,12 +322,7 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
  * An answer that means the account is done for: whatever its status, another credential may
  * serve (the account's fault, not the request's); on the last one the client gets the reason.
  */
-function gaveUp(
-  ex: Exchange,
-  at: Attempt,
-  dead: { info: ErrorInfo; storedAccount: boolean },
-  last: boolean,
-): Response | typeof NEXT {
+function gaveUp(ex: Exchange, at: Attempt, dead: GaveUp, last: boolean): Response | typeof NEXT {
   const { credential, meter } = at
   const status = dead.info.status ?? 403
   if (dead.storedAccount) report(ex, credential.label, { kind: 'abandoned' })

@@ -7,8 +7,8 @@
  * only.
  */
 import type { Dialect } from '../dialects/contract.ts'
-import type { ErrorInfo } from '../dialects/ir.ts'
-import { deadAnswerOf, unavailableReason } from '../providers/shared/dead-answers.ts'
+import { type ErrorInfo, STATUS_OF_KIND } from '../dialects/ir.ts'
+import { type DeadVerdict, deadAnswerOf, unavailableReason } from '../providers/shared/dead-answers.ts'
 import type { Credential } from '../providers/types.ts'
 import type { AccountStore } from '../store/types.ts'
 import type { Exchange } from './exchange.ts'
@@ -44,6 +44,12 @@ function upstreamSaid(upstream: Dialect, status: number, text: string): string {
   return upstream.decodeError(status, body).message
 }
 
+/** An account given up on: the client's error, and whether it was a stored account (else a config key). */
+export interface GaveUp {
+  info: ErrorInfo
+  storedAccount: boolean
+}
+
 /**
  * An upstream's error answer on `credential`: when it means the account is done for, the
  * account is marked (a stored one `unavailable`; a key of the config, which byokey may not
@@ -56,12 +62,34 @@ export function noticeDeadAnswer(
   status: number,
   text: string,
   redact: Redactor,
-): { info: ErrorInfo; storedAccount: boolean } | undefined {
-  const { plan, config, store, ctx } = ex
-  const provider = plan.provider.id
-  const verdict = deadAnswerOf(provider, 'api', status, text, config)
+): GaveUp | undefined {
+  const verdict = deadAnswerOf(ex.plan.provider.id, 'api', status, text, ex.config)
   if (!verdict) return undefined
-  const reason = unavailableReason(provider, verdict, redact.text(upstreamSaid(plan.upstream, status, text)))
+  return giveUp(ex, credential, status, verdict, redact.text(upstreamSaid(ex.plan.upstream, status, text)))
+}
+
+/** The same for an error event that opened a 2xx stream (`info`: decoded and redacted already). */
+export function noticeDeadStreamError(
+  ex: Exchange,
+  credential: Credential,
+  info: ErrorInfo,
+): GaveUp | undefined {
+  const status = info.status ?? STATUS_OF_KIND[info.kind]
+  const text = `${info.code ?? ''} ${info.message}`
+  const verdict = deadAnswerOf(ex.plan.provider.id, 'api', status, text, ex.config)
+  return verdict ? giveUp(ex, credential, status, verdict, info.message) : undefined
+}
+
+function giveUp(
+  ex: Exchange,
+  credential: Credential,
+  status: number,
+  verdict: DeadVerdict,
+  said: string,
+): GaveUp {
+  const { store, ctx } = ex
+  const provider = ex.plan.provider.id
+  const reason = unavailableReason(provider, verdict, said)
   const storedAccount = isStoredAccount(store.accounts, provider, credential)
   const fields = { provider, account: credential.label, status, reason }
   if (!storedAccount) {

@@ -9,7 +9,7 @@
 import { describe, expect, test } from 'bun:test'
 import { CONFIG_KEY_WARNING, UNAVAILABLE_WARNING } from '../../src/gateway/dead-accounts.ts'
 import { twoClaudeKeys } from '../helpers/accounts-config.ts'
-import { errorReply, fakeAnthropic } from '../helpers/fakes/index.ts'
+import { errorReply, fakeAnthropic, inStreamError } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { seedLogin, type TestGateway, testGateway } from '../helpers/gateway.ts'
 import { runCli, SOURCE_CMD } from '../helpers/process.ts'
@@ -36,6 +36,42 @@ function upstream(oauth: FakeOAuth, aToken: string, dead: { a: boolean; b: boole
   return { up, seen }
 }
 
+/**
+ * Claude logins A and B behind `oauth` and the upstream fake, in a gateway: A's token valid for
+ * an hour, B's expired (its first use refreshes it). Disposing stops the gateway and the fake.
+ */
+async function twoLogins(oauth: FakeOAuth, dead: { a: boolean; b: boolean }) {
+  const a = oauth.issue()
+  const b = oauth.issue()
+  const { up, seen } = upstream(oauth, a.access_token, dead)
+  let gw: TestGateway
+  try {
+    gw = await testGateway({
+      providers: {
+        claude: {
+          base_url: up.url,
+          oauth: { token_url: oauth.tokenUrl, client_id: oauth.clientId },
+          affinity: false,
+        },
+      },
+    })
+  } catch (e) {
+    await up.stop()
+    throw e
+  }
+  seedLogin(gw.store, 'claude', 'a', a)
+  gw.store.accounts.upsert({ provider: 'claude', accountId: 'b', kind: 'oauth', token: b, expiresAt: 0 })
+  return {
+    gw,
+    seen,
+    b,
+    async [Symbol.asyncDispose]() {
+      await gw[Symbol.asyncDispose]()
+      await up.stop()
+    },
+  }
+}
+
 async function textOf(res: Response): Promise<string> {
   expect(res.status).toBe(200)
   const body = (await res.json()) as { content: Array<{ text: string }> }
@@ -49,23 +85,9 @@ describe('an account its provider gave up', () => {
   test('is unavailable after the first answer: skipped, not refreshed, shown, and cleared by switch', async () => {
     // B's tokens live a minute, inside the refresh lead: every use of B refreshes it first
     await using oauth = startFakeOAuth({ tokenStyle: 'json', accessTtlSec: 60 })
-    const a = oauth.issue()
-    const b = oauth.issue()
     const dead = { a: false, b: false }
-    const { up, seen } = upstream(oauth, a.access_token, dead)
-    await using _up = up
-    await using gw = await testGateway({
-      providers: {
-        claude: {
-          base_url: up.url,
-          oauth: { token_url: oauth.tokenUrl, client_id: oauth.clientId },
-          affinity: false,
-        },
-      },
-    })
-    seedLogin(gw.store, 'claude', 'a', a)
-    // B's token has expired: its first use refreshes it
-    gw.store.accounts.upsert({ provider: 'claude', accountId: 'b', kind: 'oauth', token: b, expiresAt: 0 })
+    await using logins = await twoLogins(oauth, dead)
+    const { gw, seen } = logins
 
     // both serve while B's tier lasts
     const before = new Set<string>()
@@ -172,21 +194,8 @@ describe('an account its provider gave up', () => {
 
   test('a refresh answer that means the same marks the login before any request goes to it', async () => {
     await using oauth = startFakeOAuth({ tokenStyle: 'json' })
-    const a = oauth.issue()
-    const b = oauth.issue()
-    const { up, seen } = upstream(oauth, a.access_token, { a: false, b: false })
-    await using _up = up
-    await using gw = await testGateway({
-      providers: {
-        claude: {
-          base_url: up.url,
-          oauth: { token_url: oauth.tokenUrl, client_id: oauth.clientId },
-          affinity: false,
-        },
-      },
-    })
-    seedLogin(gw.store, 'claude', 'a', a)
-    gw.store.accounts.upsert({ provider: 'claude', accountId: 'b', kind: 'oauth', token: b, expiresAt: 0 })
+    await using logins = await twoLogins(oauth, { a: false, b: false })
+    const { gw, seen, b } = logins
     const revoked = { error: 'unauthorized_client', error_description: 'The OAuth client was disabled.' }
     oauth.failNext(1, 401, revoked)
 
@@ -208,5 +217,38 @@ describe('an account its provider gave up', () => {
     expect(gw.logs.filter((l) => l['msg'] === UNAVAILABLE_WARNING)).toEqual([
       expect.objectContaining({ provider: 'claude', account: 'b', reason }),
     ])
+  })
+
+  test('a stream that opens with such an error event marks the stored key and is served by the next', async () => {
+    const seen: string[] = []
+    const up = fakeAnthropic((rec) => {
+      const key = rec.headers['x-api-key'] === 'sk-stored-a' ? 'a' : 'b'
+      seen.push(key)
+      return key === 'a'
+        ? inStreamError(1, { type: 'permission_error', message: 'Your free tier has been discontinued.' })
+        : { text: `answer from ${key}` }
+    })
+    await using _up = up
+    await using gw = await testGateway({ providers: { claude: { base_url: up.url, affinity: false } } })
+    for (const id of ['a', 'b']) {
+      gw.store.accounts.upsert({
+        provider: 'claude',
+        accountId: id,
+        kind: 'api_key',
+        token: { api_key: `sk-stored-${id}` },
+      })
+    }
+    for (let i = 0; i < 4; i++) {
+      const res = await requestIn('openai-chat', gw.url, MODEL, true)
+      expect(res.status).toBe(200)
+      const body = await res.text()
+      expect(body).toContain('answer')
+      expect(body).not.toContain('discontinued')
+    }
+    // A answered once, in a stream; it is marked and never asked again
+    expect(seen.filter((k) => k === 'a')).toEqual(['a'])
+    expect(gw.store.accounts.get('claude', 'a')).toMatchObject({ state: 'unavailable' })
+    expect(gw.store.accounts.get('claude', 'a')!.lastError).toContain('Your free tier has been discontinued.')
+    expect(gw.logs.filter((l) => l['msg'] === UNAVAILABLE_WARNING).length).toBe(1)
   })
 })
