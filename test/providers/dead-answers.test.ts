@@ -179,6 +179,8 @@ describe('answers that heal are not dead', () => {
       json({ error: { message: 'free tier usage limit reached', code: 'usage_limit_reached' } }),
     ],
     ['copilot', 500, ''],
+    // one model leaving a free tier is not the account's end
+    ['codex', 404, json({ error: { message: 'The model gpt-x is no longer available on the free tier.' } })],
   ]
   for (const [provider, status, body] of ordinary) {
     test(`${provider} ${status}`, () => {

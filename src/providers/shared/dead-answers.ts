@@ -40,9 +40,10 @@ const PAID_INSTEAD = 'use a paid plan or an API key of the provider instead'
 
 /** Every provider: wording that can only mean the service is over for this account. */
 const ANY: readonly DeadAnswer[] = [
-  // from the API or from the token endpoint (Copilot's token exchange quotes GitHub's message)
+  // from the API or from the token endpoint (Copilot's token exchange quotes GitHub's message).
+  // Not "no longer available": upstreams say that of a single model retired from a free tier.
   ...(['api', 'refresh'] as const).flatMap((on) =>
-    ['discontinued', 'has ended', 'has been ended', 'no longer available'].map(
+    ['discontinued', 'has ended', 'has been ended'].map(
       (ending): DeadAnswer => ({
         on,
         contains: ['free tier', ending],
