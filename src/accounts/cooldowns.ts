@@ -13,6 +13,8 @@ export const BACKOFF: Record<CooldownReason, { first: number; longest: number }>
   overloaded: { first: 5, longest: 300 },
   auth: { first: 60, longest: 3600 },
   upstream: { first: 5, longest: 300 },
+  // nothing heals it: as long as byokey lets any account rest (`cooldown.max_seconds`)
+  unavailable: { first: Number.POSITIVE_INFINITY, longest: Number.POSITIVE_INFINITY },
 }
 
 /**

@@ -89,6 +89,7 @@ const REASON_TEXT: Record<CooldownReason, string> = {
   overloaded: 'overloaded',
   auth: 'credential refused',
   upstream: 'upstream errors',
+  unavailable: 'its provider says it no longer works',
 }
 
 /** `cooling down until 14:05 — rate limit` (local time), or, once ended, that the next request probes it. */

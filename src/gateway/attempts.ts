@@ -325,13 +325,12 @@ async function refused(ex: Exchange, at: Attempt, last: boolean): Promise<Respon
 function gaveUp(ex: Exchange, at: Attempt, dead: GaveUp, last: boolean): Response | typeof NEXT {
   const { credential, meter } = at
   const status = dead.info.status ?? 403
-  if (dead.storedAccount) report(ex, credential.label, { kind: 'abandoned' })
-  else {
-    // a key of the config stays the user's to remove: it rests as long as byokey lets any account
-    const p = ex.config.providers[ex.plan.provider.id]
-    const waitSeconds = p?.cooldown?.max_seconds ?? ex.config.cooldown.max_seconds
-    report(ex, credential.label, { kind: 'failed', failure: 'auth', waitSeconds })
-  }
+  // a key of the config stays the user's to remove: it rests as long as byokey lets any account
+  report(
+    ex,
+    credential.label,
+    dead.storedAccount ? { kind: 'abandoned' } : { kind: 'failed', failure: 'unavailable' },
+  )
   if (!last) {
     meter.failedOver(status)
     keep(ex, dead.info)

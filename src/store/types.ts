@@ -165,8 +165,11 @@ export interface QuotaStore {
   list(provider?: string): StoredQuota[]
 }
 
-/** Why an account cools down: what its last upstream failure was. */
-export type CooldownReason = 'rate_limit' | 'quota' | 'overloaded' | 'auth' | 'upstream'
+/**
+ * Why an account cools down: what its last upstream failure was. `unavailable`: a key of the
+ * config whose provider said it no longer works (a stored account would be marked instead).
+ */
+export type CooldownReason = 'rate_limit' | 'quota' | 'overloaded' | 'auth' | 'upstream' | 'unavailable'
 
 /** An account (a stored login or a config key, by its label) that is not tried until `untilMs`. */
 export interface Cooldown {

@@ -183,7 +183,12 @@ describe('an account its provider gave up', () => {
     expect(seen).toEqual(['a', 'b', 'b', 'b', 'b', 'b'])
     // byokey does not edit the config: the key rests as long as any account may, and says why
     const [row] = gw.store.cooldowns.list('claude')
-    expect(row).toMatchObject({ account: 'a', reason: 'auth' })
+    expect(row).toMatchObject({ account: 'a', reason: 'unavailable' })
+    const env = { BYOKEY_HOME: gw.dir.path, HOME: gw.dir.path }
+    const status = await runCli(['status', '--db', gw.dir.join('byokey.db')], env, SOURCE_CMD)
+    expect(status.stdout).toMatch(
+      /key a: cooling down until \d\d:\d\d — its provider says it no longer works/,
+    )
     expect(row!.untilMs).toBeGreaterThanOrEqual(at + 900_000)
     expect(row!.untilMs).toBeLessThanOrEqual(Date.now() + 900_000)
     expect(gw.logs.filter((l) => l['msg'] === CONFIG_KEY_WARNING)).toEqual([
