@@ -15,6 +15,7 @@ import { OAuthError } from '../oauth/index.ts'
 import { loginClaude } from '../providers/claude/login.ts'
 import { loginCodex } from '../providers/codex/login.ts'
 import { loginCopilot } from '../providers/copilot/login.ts'
+import { loginQwen } from '../providers/qwen/login.ts'
 import type { NewAccount } from '../store/types.ts'
 import { accountName } from './account-format.ts'
 import { parseCommand, UsageError } from './args.ts'
@@ -22,7 +23,7 @@ import { COMMAND_HELP } from './help.ts'
 import { accountIdArg, noExtraArgs, providerArg } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
 
-export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot'] as const
+export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen'] as const
 type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
 
 export async function loginCommand(argv: string[]): Promise<number> {
@@ -103,6 +104,9 @@ export async function loginCommand(argv: string[]): Promise<number> {
   })
 }
 
+/** The device-code logins: a code to enter on the vendor's page, then a wait for the approval. */
+const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen }
+
 interface RunOptions {
   signal: AbortSignal
   noBrowser: boolean
@@ -111,7 +115,10 @@ interface RunOptions {
 
 function runLogin(provider: LoginProvider, config: Config, opts: RunOptions): Promise<NewAccount> {
   const print = (line: string) => console.log(line)
-  if (provider === 'copilot') {
+  const device = Object.hasOwn(DEVICE_LOGINS, provider)
+    ? DEVICE_LOGINS[provider as keyof typeof DEVICE_LOGINS]
+    : undefined
+  if (device) {
     const tty = Boolean(process.stdout.isTTY)
     let drawn = false
     const onTick = (left: number) => {
@@ -124,7 +131,7 @@ function runLogin(provider: LoginProvider, config: Config, opts: RunOptions): Pr
       if (drawn) process.stdout.write('\n')
       drawn = false
     }
-    return loginCopilot({
+    return device({
       config,
       print: (line) => {
         endLine()

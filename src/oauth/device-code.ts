@@ -54,6 +54,14 @@ export interface DeviceFlowOptions {
 
 export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
 
+/**
+ * A `slowDown` that multiplies the interval by `factor`, never past `capMs` (Qwen: × 1.5 up to
+ * 10 s): a server that keeps saying `slow_down` must not push the poll past the code's lifetime.
+ */
+export function scaledSlowDown(factor: number, capMs: number): (intervalMs: number) => number {
+  return (ms) => Math.max(ms, Math.min(Math.round(ms * factor), capMs))
+}
+
 function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve()

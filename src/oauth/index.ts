@@ -13,6 +13,7 @@ export {
   type DeviceFlowOptions,
   requestDeviceCode,
   runDeviceFlow,
+  scaledSlowDown,
 } from './device-code.ts'
 export {
   AccountUnavailableError,
@@ -38,4 +39,10 @@ export {
   type TokenManagerOptions,
   type WithRefreshOptions,
 } from './token-manager.ts'
-export { expiresAtOf, oauthErrorOf, readTokenResponse, type TokenResponse } from './token-response.ts'
+export {
+  basicClientAuth,
+  expiresAtOf,
+  oauthErrorOf,
+  readTokenResponse,
+  type TokenResponse,
+} from './token-response.ts'

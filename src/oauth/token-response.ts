@@ -139,3 +139,8 @@ export function encodeBody(
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
   }
 }
+
+/** `Authorization: Basic base64(id:secret)`, the client authentication of RFC 6749 §2.3.1 (iFlow wants it). */
+export function basicClientAuth(clientId: string, clientSecret: string): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` }
+}

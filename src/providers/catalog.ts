@@ -4,6 +4,7 @@ import { CODEX_MODELS } from './codex/models.ts'
 import { COPILOT_MODELS } from './copilot/models.ts'
 import { GEMINI_MODELS } from './gemini/models.ts'
 import type { ProviderId } from './ids.ts'
+import { QWEN_MODELS } from './qwen/models.ts'
 import type { ModelInfo } from './types.ts'
 
 /** Which provider serves which models; earlier providers win when two serve the same model id. */
@@ -20,6 +21,7 @@ export const STARTING_MODELS = {
   codex: CODEX_MODELS,
   gemini: GEMINI_MODELS,
   copilot: COPILOT_MODELS,
+  qwen: QWEN_MODELS,
 } as const satisfies Partial<Record<ProviderId, readonly ModelInfo[]>>
 
 export type CatalogProvider = keyof typeof STARTING_MODELS
@@ -35,7 +37,7 @@ export function builtinCatalog(sources: Record<CatalogProvider, ModelSource>): C
       return sources[provider].list
     },
   })
-  return [entry('claude'), entry('codex'), entry('gemini'), entry('copilot')]
+  return [entry('claude'), entry('codex'), entry('gemini'), entry('copilot'), entry('qwen')]
 }
 
 /** The static catalogue: what routing reads where no gateway's providers are at hand (listing rules, tests). */
@@ -44,4 +46,5 @@ export const BUILTIN_MODELS: Catalog = builtinCatalog({
   codex: { list: CODEX_MODELS },
   gemini: { list: GEMINI_MODELS },
   copilot: { list: COPILOT_MODELS },
+  qwen: { list: QWEN_MODELS },
 })

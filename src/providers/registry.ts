@@ -7,6 +7,7 @@ import { compatibleProvider } from './compatible/upstream.ts'
 import { copilotProvider } from './copilot/upstream.ts'
 import { gemini } from './gemini/upstream.ts'
 import type { ProviderId } from './ids.ts'
+import { qwen } from './qwen/upstream.ts'
 import { LiveModels } from './shared/live-models.ts'
 import type { ModelInfo, Provider } from './types.ts'
 
@@ -21,12 +22,15 @@ export class ProviderRegistry {
     codex: new LiveModels(STARTING_MODELS.codex),
     gemini: new LiveModels(STARTING_MODELS.gemini),
     copilot: new LiveModels(STARTING_MODELS.copilot),
+    // static lists: nothing reports into them, so they add nothing to `catalogVersion`
+    qwen: new LiveModels(STARTING_MODELS.qwen),
   }
   readonly builtin: Partial<Record<ProviderId, Provider>> = {
     claude,
     codex,
     gemini,
     copilot: copilotProvider(this.#live.copilot),
+    qwen,
   }
   readonly catalog: Catalog = builtinCatalog(this.#live)
   /** What `upstreams:` entries' list endpoints reported, by entry name. */

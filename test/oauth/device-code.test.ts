@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { type DeviceFlowOptions, runDeviceFlow } from '../../src/oauth/device-code.ts'
+import { type DeviceFlowOptions, runDeviceFlow, scaledSlowDown } from '../../src/oauth/device-code.ts'
 import { OAuthError } from '../../src/oauth/errors.ts'
 import { type FakeOAuth, type FakeOAuthOptions, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 
@@ -112,6 +112,17 @@ describe('device flow', () => {
     })
     await runDeviceFlow(c.opts)
     expect(c.polls.map((p) => p - c.start)).toEqual([2000, 5000])
+  })
+
+  test('scaledSlowDown multiplies each slow_down by 1.5 and stops at the cap', async () => {
+    await using fake = startFakeOAuth({ deviceInterval: 4, slowDownPolls: [1, 2, 3] })
+    const c = clocked(fake, (n) => n === 4 && fake.approveDevice(), {
+      slowDown: scaledSlowDown(1.5, 10_000),
+    })
+    await runDeviceFlow(c.opts)
+    // intervals 4 s, then 6 s, 9 s, and 10 s (13.5 s capped)
+    expect(c.polls.map((p) => p - c.start)).toEqual([4000, 10_000, 19_000, 29_000])
+    expect(scaledSlowDown(1.5, 10_000)(12_000)).toBe(12_000)
   })
 
   test('transient 5xx while polling is tolerated a few times', async () => {

@@ -16,6 +16,11 @@
  *   → a Copilot token with `expires_at`, `refresh_in` and `endpoints.api`, and
  *   `GET /copilot_internal/user` → the seat's `quota_snapshots`, all authorized by
  *   `authorization: token <an access token issued here>` (401 otherwise).
+ * - Qwen, Kimi, iFlow: a `code_challenge` sent with `/device/code` is checked against the polls'
+ *   `code_verifier` (S256); `requiredHeaders` must be on every device-code and token request;
+ *   `clientSecret` makes `/token` demand `authorization: Basic base64(id:secret)`; and
+ *   `GET /api/oauth/getUserInfo?accessToken=<access token>` answers iFlow's
+ *   `{success, data: {apiKey, email}}` with the API key `apiKeyFor(accessToken)`.
  */
 import { createHash } from 'node:crypto'
 import { type FakeServer, jsonResponse, type Recorded, sleep, startFake } from './server.ts'
@@ -45,7 +50,14 @@ export interface FakeOAuthOptions {
   githubLogin?: string
   /** The answer of `GET /copilot_internal/user` (default: 300 premium requests, 120 left, chat unlimited). */
   copilotUser?: () => Record<string, unknown>
+  /** Headers (lower-case names) every `/device/code` and `/token` request must carry (Kimi's `x-msh-*`). */
+  requiredHeaders?: readonly string[]
+  /** When set, `/token` requires HTTP Basic client authentication with this secret (iFlow). */
+  clientSecret?: string
 }
+
+/** The API key iFlow's user-info endpoint hands out for an access token. */
+export const apiKeyFor = (accessToken: string) => `sk-iflow-${accessToken}`
 
 /** A seat on a monthly plan as `GET /copilot_internal/user` describes it. */
 export const COPILOT_USER = {
@@ -128,7 +140,9 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
   const accessTokens = new Set<string>()
   const failures: { status: number; body: unknown; headers: Record<string, string> }[] = []
   let deny: { code: string; description?: string } | undefined
-  let device: { code: string; state: 'pending' | 'approved' | 'denied' | 'expired' | 'used' } | undefined
+  let device:
+    | { code: string; state: 'pending' | 'approved' | 'denied' | 'expired' | 'used'; challenge?: string }
+    | undefined
   let seq = 0
 
   const issue = () => {
@@ -196,10 +210,19 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
         copilot_plan: 'individual',
       })
     }
+    const missing = (opts.requiredHeaders ?? []).filter((h) => !rec.headers[h])
+    if (rec.method === 'POST' && (rec.path === '/device/code' || rec.path === '/token') && missing.length > 0)
+      return oauthError('invalid_request', 400, `missing headers: ${missing.join(', ')}`)
+    if (rec.method === 'GET' && rec.path === '/api/oauth/getUserInfo') {
+      const token = rec.query.accessToken ?? ''
+      if (!accessTokens.has(token)) return jsonResponse({ success: false, message: 'invalid token' }, 401)
+      return jsonResponse({ success: true, data: { apiKey: apiKeyFor(token), email: 'ada@example.com' } })
+    }
     if (rec.method === 'POST' && rec.path === '/device/code') {
       const f = fields(rec)
       if (f.client_id !== clientId) return oauthError('invalid_client', 401)
       device = { code: `dc-${crypto.randomUUID()}`, state: 'pending' }
+      if (f.code_challenge) device.challenge = f.code_challenge
       return jsonResponse({
         device_code: device.code,
         user_code: 'WDJB-MJHT',
@@ -221,6 +244,9 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
         }
       }
       if (f.client_id !== clientId) return oauthError('invalid_client', 401)
+      const basic = `Basic ${Buffer.from(`${clientId}:${opts.clientSecret}`).toString('base64')}`
+      if (opts.clientSecret !== undefined && rec.headers.authorization !== basic)
+        return oauthError('invalid_client', 401, 'client authentication failed')
       switch (f.grant_type) {
         case 'authorization_code': {
           counters.codeExchanges++
@@ -253,6 +279,8 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
         case 'urn:ietf:params:oauth:grant-type:device_code': {
           counters.devicePolls++
           if (!device || f.device_code !== device.code) return oauthError('invalid_grant', 400)
+          if (device.challenge !== undefined && s256(f.code_verifier ?? '') !== device.challenge)
+            return oauthError('invalid_grant', 400, 'PKCE verification failed')
           if (slowDown.has(counters.devicePolls)) return oauthError('slow_down', deviceErr)
           switch (device.state) {
             case 'pending':

@@ -1,0 +1,80 @@
+/**
+ * The OpenAI-Chat subscription providers' request shaping: where a call goes (key, config, login,
+ * vendor default, in that order), the vendor headers beside the Bearer token, and a model renamed
+ * only when the provider says so (the body is not copied otherwise).
+ */
+import { describe, expect, test } from 'bun:test'
+import { validate } from '../../src/config/load.ts'
+import { qwenApiBase } from '../../src/providers/qwen/login.ts'
+import { qwen } from '../../src/providers/qwen/upstream.ts'
+import { chatSubscriptionProvider } from '../../src/providers/shared/chat-subscription.ts'
+import type { Credential, UpstreamCall } from '../../src/providers/types.ts'
+
+function call(over: Partial<UpstreamCall> = {}, config: Record<string, unknown> = {}): UpstreamCall {
+  return {
+    dialect: 'openai-chat',
+    model: 'm-1',
+    stream: false,
+    body: { model: 'm-1', messages: [] },
+    credential: { kind: 'oauth', secret: 'tok', label: 'default' },
+    inbound: new Headers(),
+    config: validate(config, 't').config,
+    ...over,
+  }
+}
+
+const demo = chatSubscriptionProvider({
+  id: 'kimi',
+  displayName: 'demo',
+  models: [],
+  defaultBase: 'https://vendor.example/v1/',
+  headers: () => ({ 'user-agent': 'VendorCLI/1', authorization: 'must be overridden' }),
+  upstreamModel: (m) => (m.startsWith('x-') ? m.slice(2) : m),
+  refresher: () => ({ refresh: async () => ({ token: {} }) }),
+})
+
+describe('chat subscription providers', () => {
+  test('the base: a key’s own, else providers.<id>.base_url, else the login’s, else the vendor’s', () => {
+    const login: Credential = {
+      kind: 'oauth',
+      secret: 't',
+      label: 'a',
+      extra: { apiBase: 'http://login/v1' },
+    }
+    expect(demo.prepare(call()).url).toBe('https://vendor.example/v1/chat/completions')
+    expect(demo.prepare(call({ credential: login })).url).toBe('http://login/v1/chat/completions')
+    const configured = call({ credential: login }, { providers: { kimi: { base_url: 'http://cfg/v1' } } })
+    expect(demo.prepare(configured).url).toBe('http://cfg/v1/chat/completions')
+    const key: Credential = { kind: 'api_key', secret: 'k', label: 'k', baseUrl: 'http://key/v1' }
+    expect(
+      demo.prepare(call({ credential: key }, { providers: { kimi: { base_url: 'http://cfg/v1' } } })).url,
+    ).toBe('http://key/v1/chat/completions')
+  })
+
+  test('vendor headers ride beside the Bearer token, which they cannot replace', () => {
+    const p = demo.prepare(call({ stream: true }))
+    expect(p.headers).toMatchObject({
+      authorization: 'Bearer tok',
+      'user-agent': 'VendorCLI/1',
+      accept: 'text/event-stream',
+      'content-type': 'application/json',
+    })
+  })
+
+  test('a model is renamed only when the provider maps it; otherwise the body is passed as is', () => {
+    const same = call()
+    expect(demo.prepare(same).body).toBe(same.body)
+    const renamed = demo.prepare(call({ model: 'x-m-2', body: { model: 'x-m-2', messages: [] } }))
+    expect(renamed.body).toEqual({ model: 'm-2', messages: [] })
+    expect(demo.dialectFor('anthropic-messages')).toBe('openai-chat')
+  })
+
+  test('qwen: the resource_url host becomes https://<host>/v1; a full origin is kept', () => {
+    expect(qwenApiBase('portal.qwen.ai')).toBe('https://portal.qwen.ai/v1')
+    expect(qwenApiBase('http://127.0.0.1:9/')).toBe('http://127.0.0.1:9/v1')
+    expect(qwenApiBase('')).toBeUndefined()
+    expect(qwenApiBase(undefined)).toBeUndefined()
+    expect(qwen.prepare(call()).url).toBe('https://portal.qwen.ai/v1/chat/completions')
+    expect(qwen.prepare(call()).headers['x-dashscope-authtype']).toBe('qwen-oauth')
+  })
+})
