@@ -15,6 +15,7 @@ import { OAuthError } from '../oauth/index.ts'
 import { loginClaude } from '../providers/claude/login.ts'
 import { loginCodex } from '../providers/codex/login.ts'
 import { loginCopilot } from '../providers/copilot/login.ts'
+import { loginKimi } from '../providers/kimi/login.ts'
 import { loginQwen } from '../providers/qwen/login.ts'
 import type { NewAccount } from '../store/types.ts'
 import { accountName } from './account-format.ts'
@@ -23,7 +24,7 @@ import { COMMAND_HELP } from './help.ts'
 import { accountIdArg, noExtraArgs, providerArg } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
 
-export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen'] as const
+export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen', 'kimi'] as const
 type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
 
 export async function loginCommand(argv: string[]): Promise<number> {
@@ -105,7 +106,7 @@ export async function loginCommand(argv: string[]): Promise<number> {
 }
 
 /** The device-code logins: a code to enter on the vendor's page, then a wait for the approval. */
-const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen }
+const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen, kimi: loginKimi }
 
 interface RunOptions {
   signal: AbortSignal

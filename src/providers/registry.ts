@@ -7,6 +7,7 @@ import { compatibleProvider } from './compatible/upstream.ts'
 import { copilotProvider } from './copilot/upstream.ts'
 import { gemini } from './gemini/upstream.ts'
 import type { ProviderId } from './ids.ts'
+import { kimi } from './kimi/upstream.ts'
 import { qwen } from './qwen/upstream.ts'
 import { LiveModels } from './shared/live-models.ts'
 import type { ModelInfo, Provider } from './types.ts'
@@ -24,6 +25,7 @@ export class ProviderRegistry {
     copilot: new LiveModels(STARTING_MODELS.copilot),
     // static lists: nothing reports into them, so they add nothing to `catalogVersion`
     qwen: new LiveModels(STARTING_MODELS.qwen),
+    kimi: new LiveModels(STARTING_MODELS.kimi),
   }
   readonly builtin: Partial<Record<ProviderId, Provider>> = {
     claude,
@@ -31,6 +33,7 @@ export class ProviderRegistry {
     gemini,
     copilot: copilotProvider(this.#live.copilot),
     qwen,
+    kimi,
   }
   readonly catalog: Catalog = builtinCatalog(this.#live)
   /** What `upstreams:` entries' list endpoints reported, by entry name. */

@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { validate } from '../../src/config/load.ts'
+import { kimiUpstreamModel } from '../../src/providers/kimi/subscription.ts'
+import { kimi } from '../../src/providers/kimi/upstream.ts'
 import { qwenApiBase } from '../../src/providers/qwen/login.ts'
 import { qwen } from '../../src/providers/qwen/upstream.ts'
 import { chatSubscriptionProvider } from '../../src/providers/shared/chat-subscription.ts'
@@ -76,5 +78,20 @@ describe('chat subscription providers', () => {
     expect(qwenApiBase(undefined)).toBeUndefined()
     expect(qwen.prepare(call()).url).toBe('https://portal.qwen.ai/v1/chat/completions')
     expect(qwen.prepare(call()).headers['x-dashscope-authtype']).toBe('qwen-oauth')
+  })
+
+  test('kimi: the kimi- prefix is dropped except on the endpoint’s own kimi-for-coding', () => {
+    expect(kimiUpstreamModel('kimi-k2-0711')).toBe('k2-0711')
+    expect(kimiUpstreamModel('kimi-for-coding')).toBe('kimi-for-coding')
+    expect(kimiUpstreamModel('k2-0711')).toBe('k2-0711')
+    const login: Credential = { kind: 'oauth', secret: 't', label: 'a', extra: { deviceId: 'dev-9' } }
+    const p = kimi.prepare(call({ model: 'kimi-k2-0711', credential: login }))
+    expect(p.url).toBe('https://api.kimi.com/coding/v1/chat/completions')
+    expect(p.body['model']).toBe('k2-0711')
+    expect(p.headers['x-msh-device-id']).toBe('dev-9')
+    // a config key has no device: the other device headers still go
+    const key = kimi.prepare(call({ credential: { kind: 'api_key', secret: 'k', label: 'k' } }))
+    expect(key.headers['x-msh-device-id']).toBeUndefined()
+    expect(key.headers['x-msh-platform']).toBe('kimi_cli')
   })
 })

@@ -27,6 +27,8 @@ export function loginExtra(token: Record<string, unknown>): Record<string, strin
   const extra: Record<string, string> = {}
   if (typeof token['account_id'] === 'string') extra['accountId'] = token['account_id']
   if (typeof token['api_base'] === 'string') extra['apiBase'] = token['api_base']
+  // Kimi: the device the login was made on, named on every call
+  if (typeof token['device_id'] === 'string') extra['deviceId'] = token['device_id']
   return Object.keys(extra).length > 0 ? extra : undefined
 }
 
