@@ -15,6 +15,7 @@ import { OAuthError } from '../oauth/index.ts'
 import { loginClaude } from '../providers/claude/login.ts'
 import { loginCodex } from '../providers/codex/login.ts'
 import { loginCopilot } from '../providers/copilot/login.ts'
+import { loginIFlow } from '../providers/iflow/login.ts'
 import { loginKimi } from '../providers/kimi/login.ts'
 import { loginQwen } from '../providers/qwen/login.ts'
 import type { NewAccount } from '../store/types.ts'
@@ -24,7 +25,7 @@ import { COMMAND_HELP } from './help.ts'
 import { accountIdArg, noExtraArgs, providerArg } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
 
-export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen', 'kimi'] as const
+export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen', 'kimi', 'iflow'] as const
 type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
 
 export async function loginCommand(argv: string[]): Promise<number> {
@@ -108,6 +109,9 @@ export async function loginCommand(argv: string[]): Promise<number> {
 /** The device-code logins: a code to enter on the vendor's page, then a wait for the approval. */
 const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen, kimi: loginKimi }
 
+/** The browser logins: an authorize URL, then the code from the loopback callback or pasted. */
+const AUTH_CODE_LOGINS = { claude: loginClaude, codex: loginCodex, iflow: loginIFlow }
+
 interface RunOptions {
   signal: AbortSignal
   noBrowser: boolean
@@ -152,7 +156,7 @@ function runLogin(provider: LoginProvider, config: Config, opts: RunOptions): Pr
     ...(browser ? { openBrowser: browser } : {}),
     ...(opts.paste ? { readPastedLine: opts.paste.read } : {}),
   }
-  return provider === 'claude' ? loginClaude(common) : loginCodex(common)
+  return AUTH_CODE_LOGINS[provider as keyof typeof AUTH_CODE_LOGINS](common)
 }
 
 /**

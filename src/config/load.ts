@@ -5,6 +5,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LineCounter, type Node, parseDocument } from 'yaml'
+import { canonicalProviderKeys } from './provider-keys.ts'
 import { mapRoutingPolicies } from './routing-policies.ts'
 import {
   type Config,
@@ -123,6 +124,7 @@ export function validate(
   config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
   config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
   checkUpstreams(config, file)
+  for (const w of canonicalProviderKeys(config.providers)) warnings.push(`${file}: ${w}`)
   const policies = mapRoutingPolicies(config.routing_policies, ownKeys)
   for (const [id, settings] of Object.entries(policies.settings)) {
     const base = config.providers[id] ?? (fillDefaults(ProviderConfig, {}) as Config['providers'][string])

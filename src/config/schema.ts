@@ -35,6 +35,10 @@ export const OAuthOverrides = Obj({
   token_url: T.Optional(Str()),
   device_code_url: T.Optional(Str()),
   client_id: T.Optional(Str()),
+  /** iFlow: the OAuth client secret (sent as HTTP Basic); default the one iFlow CLI ships with. */
+  client_secret: T.Optional(Str()),
+  /** iFlow: the user-info endpoint that hands out the API key; default `https://iflow.cn/api/oauth/getUserInfo`. */
+  user_info_url: T.Optional(Str()),
   token_exchange_url: T.Optional(Str()),
   /** Copilot: the quota endpoint; default `/copilot_internal/user` on `token_exchange_url`'s origin. */
   quota_url: T.Optional(Str()),

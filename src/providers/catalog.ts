@@ -4,6 +4,7 @@ import { CODEX_MODELS } from './codex/models.ts'
 import { COPILOT_MODELS } from './copilot/models.ts'
 import { GEMINI_MODELS } from './gemini/models.ts'
 import type { ProviderId } from './ids.ts'
+import { IFLOW_MODELS } from './iflow/models.ts'
 import { KIMI_MODELS } from './kimi/models.ts'
 import { QWEN_MODELS } from './qwen/models.ts'
 import type { ModelInfo } from './types.ts'
@@ -24,6 +25,7 @@ export const STARTING_MODELS = {
   copilot: COPILOT_MODELS,
   qwen: QWEN_MODELS,
   kimi: KIMI_MODELS,
+  iflow: IFLOW_MODELS,
 } as const satisfies Partial<Record<ProviderId, readonly ModelInfo[]>>
 
 export type CatalogProvider = keyof typeof STARTING_MODELS
@@ -39,7 +41,15 @@ export function builtinCatalog(sources: Record<CatalogProvider, ModelSource>): C
       return sources[provider].list
     },
   })
-  return [entry('claude'), entry('codex'), entry('gemini'), entry('copilot'), entry('qwen'), entry('kimi')]
+  return [
+    entry('claude'),
+    entry('codex'),
+    entry('gemini'),
+    entry('copilot'),
+    entry('qwen'),
+    entry('kimi'),
+    entry('iflow'),
+  ]
 }
 
 /** The static catalogue: what routing reads where no gateway's providers are at hand (listing rules, tests). */
@@ -50,4 +60,5 @@ export const BUILTIN_MODELS: Catalog = builtinCatalog({
   copilot: { list: COPILOT_MODELS },
   qwen: { list: QWEN_MODELS },
   kimi: { list: KIMI_MODELS },
+  iflow: { list: IFLOW_MODELS },
 })

@@ -7,6 +7,7 @@ import { compatibleProvider } from './compatible/upstream.ts'
 import { copilotProvider } from './copilot/upstream.ts'
 import { gemini } from './gemini/upstream.ts'
 import type { ProviderId } from './ids.ts'
+import { iflow } from './iflow/upstream.ts'
 import { kimi } from './kimi/upstream.ts'
 import { qwen } from './qwen/upstream.ts'
 import { LiveModels } from './shared/live-models.ts'
@@ -26,6 +27,7 @@ export class ProviderRegistry {
     // static lists: nothing reports into them, so they add nothing to `catalogVersion`
     qwen: new LiveModels(STARTING_MODELS.qwen),
     kimi: new LiveModels(STARTING_MODELS.kimi),
+    iflow: new LiveModels(STARTING_MODELS.iflow),
   }
   readonly builtin: Partial<Record<ProviderId, Provider>> = {
     claude,
@@ -34,6 +36,7 @@ export class ProviderRegistry {
     copilot: copilotProvider(this.#live.copilot),
     qwen,
     kimi,
+    iflow,
   }
   readonly catalog: Catalog = builtinCatalog(this.#live)
   /** What `upstreams:` entries' list endpoints reported, by entry name. */

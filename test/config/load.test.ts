@@ -153,6 +153,27 @@ log:
     ).toThrow(/upstreams\.1\.name: duplicate upstream name 'a'/)
   })
 
+  test("BYOKEY's providers.i_flow is read as providers.iflow; with both, iflow wins and i_flow is warned about", () => {
+    const one = parseConfig(
+      'providers:\n  i_flow:\n    base_url: http://a/v1\n    oauth: {client_secret: s}\n',
+      'c.yaml',
+    )
+    expect(one.config.providers['iflow']).toMatchObject({
+      base_url: 'http://a/v1',
+      oauth: { client_secret: 's' },
+    })
+    expect(one.config.providers['i_flow']).toBeUndefined()
+    expect(one.warnings).toEqual([])
+    const both = parseConfig(
+      'providers:\n  i_flow: {base_url: http://a/v1}\n  iflow: {base_url: http://b/v1}\n',
+      'c.yaml',
+    )
+    expect(both.config.providers['iflow']?.base_url).toBe('http://b/v1')
+    expect(both.warnings).toEqual([
+      'c.yaml: providers.i_flow and providers.iflow name the same provider; providers.i_flow is ignored',
+    ])
+  })
+
   test('command-line overrides win and are validated too', () => {
     const { config } = parseConfig('port: 9004\nlog: {level: warn}\n', 'o.yaml', {
       port: 9100,

@@ -4,13 +4,18 @@
  * only when the provider says so (the body is not copied otherwise).
  */
 import { describe, expect, test } from 'bun:test'
+import { createHmac } from 'node:crypto'
 import { validate } from '../../src/config/load.ts'
+import { InvalidGrantError, OAuthError } from '../../src/oauth/index.ts'
+import { fetchIFlowApiKey } from '../../src/providers/iflow/login.ts'
+import { iflow } from '../../src/providers/iflow/upstream.ts'
 import { kimiUpstreamModel } from '../../src/providers/kimi/subscription.ts'
 import { kimi } from '../../src/providers/kimi/upstream.ts'
 import { qwenApiBase } from '../../src/providers/qwen/login.ts'
 import { qwen } from '../../src/providers/qwen/upstream.ts'
 import { chatSubscriptionProvider } from '../../src/providers/shared/chat-subscription.ts'
 import type { Credential, UpstreamCall } from '../../src/providers/types.ts'
+import { jsonResponse, startFake } from '../helpers/fakes/server.ts'
 
 function call(over: Partial<UpstreamCall> = {}, config: Record<string, unknown> = {}): UpstreamCall {
   return {
@@ -93,5 +98,33 @@ describe('chat subscription providers', () => {
     const key = kimi.prepare(call({ credential: { kind: 'api_key', secret: 'k', label: 'k' } }))
     expect(key.headers['x-msh-device-id']).toBeUndefined()
     expect(key.headers['x-msh-platform']).toBe('kimi_cli')
+  })
+
+  test('iflow: each call is signed with the key as HMAC-SHA256 of iFlow-Cli:<session-id>:<timestamp>', () => {
+    const a = iflow.prepare(call({ credential: { kind: 'oauth', secret: 'sk-abc', label: 'x' } })).headers
+    const b = iflow.prepare(call({ credential: { kind: 'oauth', secret: 'sk-abc', label: 'x' } })).headers
+    const expected = createHmac('sha256', 'sk-abc')
+      .update(`iFlow-Cli:${a['session-id']}:${a['x-iflow-timestamp']}`)
+      .digest('hex')
+    expect(a['x-iflow-signature']).toBe(expected)
+    expect(a['authorization']).toBe('Bearer sk-abc')
+    expect(a['session-id']).not.toBe(b['session-id'])
+    expect(iflow.prepare(call()).url).toBe('https://apis.iflow.cn/v1/chat/completions')
+  })
+
+  test('iflow: user info without an API key is an error; a refused token needs a new login', async () => {
+    const answers = [
+      jsonResponse({ success: false, message: 'nope' }),
+      jsonResponse({ success: false }, 401),
+      jsonResponse({ success: true, data: { apiKey: 'sk-1' } }),
+    ]
+    await using fake = startFake(async () => answers.shift()!)
+    const url = `${fake.url}/api/oauth/getUserInfo`
+    const missing = await fetchIFlowApiKey(url, 'at').catch((e: unknown) => e)
+    expect(missing).toBeInstanceOf(OAuthError)
+    expect((missing as OAuthError).code).toBe('no_api_key')
+    expect(await fetchIFlowApiKey(url, 'at').catch((e: unknown) => e)).toBeInstanceOf(InvalidGrantError)
+    expect(await fetchIFlowApiKey(url, 'at-3')).toEqual({ apiKey: 'sk-1' })
+    expect(fake.requests.map((r) => r.query['accessToken'])).toEqual(['at', 'at', 'at-3'])
   })
 })

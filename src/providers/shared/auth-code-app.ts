@@ -4,7 +4,7 @@
  * resolves its endpoints into.
  */
 import type { Config } from '../../config/schema.ts'
-import { runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
+import { type AuthCodeFlowOptions, runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
 
 export interface AuthCodeApp {
   authorizeUrl: string
@@ -56,13 +56,18 @@ export interface AuthCodeLoginOptions {
   now?: () => number
 }
 
+/** How an app's code exchange differs from the usual public client with PKCE (iFlow: none, and a secret). */
+export type ClientAuth = Pick<AuthCodeFlowOptions, 'pkce' | 'clientSecret' | 'tokenHeaders'>
+
 /** Runs the browser login of `app` (token request as JSON or a form) and returns the token answer. */
 export function runAppLogin(
   app: AuthCodeApp,
   tokenRequestStyle: 'json' | 'form',
   opts: AuthCodeLoginOptions,
+  clientAuth: ClientAuth = {},
 ): Promise<TokenResponse> {
   return runAuthCodeFlow({
+    ...clientAuth,
     authorizeUrl: app.authorizeUrl,
     tokenUrl: app.tokenUrl,
     clientId: app.clientId,
