@@ -12,7 +12,7 @@ Commands:
   restart             Stop and start again with the same options
   reload              Make the running gateway re-read its config file now
   status              Show whether the gateway runs and each provider's login state
-  login               Log in to a subscription (claude, codex, copilot) and store the account
+  login               Log in to a subscription (claude, codex, copilot, qwen, kimi, iflow)
   accounts            List a provider's accounts
   switch              Choose the account a provider uses
   logout              Remove an account (the active one by default)
@@ -143,18 +143,20 @@ Examples:
   login: `Usage: byokey login <provider> [--account ID] [--label L] [--no-browser] [-c FILE] [--db PATH]
 
 Logs in to a subscription and stores the account (kind oauth). Providers: claude, codex (browser
-login: authorization code + PKCE) and copilot (device code); aliases such as anthropic, openai,
-chatgpt and github work too.
+login: authorization code + PKCE), iflow (browser login without PKCE), copilot, qwen and kimi
+(device code); aliases such as anthropic, openai, chatgpt, github, alibaba and moonshot work too.
 
 claude and codex: the authorize URL is always printed. A browser is opened too unless --no-browser
 is given, on macOS ('open') or when DISPLAY or WAYLAND_DISPLAY is set ('xdg-open'). The login
 finishes when the browser reaches the local callback (Claude port 54545, Codex 1455; change it with
 providers.<id>.oauth.redirect_port); on another machine (SSH), paste the URL the browser was
 redirected to, or the code it shows, on stdin instead.
-copilot: prints a URL and a code to enter there, then waits for the approval (a countdown on a terminal).
+iflow works the same way on port 11451; its API key, fetched after the login, is what is stored.
+copilot, qwen, kimi: print a URL and a code to enter there, then wait for the approval (a countdown
+on a terminal). kimi names this machine by a device id kept in the data directory (kimi-device-id).
 
 The config file's providers.<id>.oauth entries override the endpoints and the client id. The id is
-the account's email or ChatGPT account id (Claude, Codex) or the GitHub login (Copilot), else
+the account's email or ChatGPT account id (Claude, Codex, iFlow) or the GitHub login (Copilot), else
 'default'; logging in again refreshes the same account. A provider's first account becomes active.
 Tokens are never printed. Denied, timed-out or failed logins exit 1.
 
@@ -168,7 +170,8 @@ Options:
 Examples:
   byokey login claude
   byokey login openai --no-browser --account work     (over SSH: paste the redirected URL)
-  byokey login copilot --label "GitHub work"`,
+  byokey login copilot --label "GitHub work"
+  byokey login qwen`,
   accounts: `Usage: byokey accounts <provider> [--db PATH] [--json]
 
 Lists a provider's accounts, one a line: id, [label], (active), kind, token state, expiry, last error.

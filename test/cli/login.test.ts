@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer } from 'node:net'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Account } from '../../src/store/types.ts'
-import { type FakeOAuth, startFakeOAuth, unsignedJwt } from '../helpers/fakes/oauth.ts'
+import { apiKeyFor, type FakeOAuth, startFakeOAuth, unsignedJwt } from '../helpers/fakes/oauth.ts'
 import { expectNoSecret, runCli, SOURCE_CMD } from '../helpers/process.ts'
 import { type TempDir, tempDir, waitFor } from '../helpers/tmp.ts'
 
@@ -18,6 +18,8 @@ async function freePort(): Promise<number> {
     })
   })
 }
+
+const IFLOW_SECRET = 'cli-iflow-secret'
 
 /** A config pointing every login at the fake; the callback on a free port. */
 async function writeConfig(dir: TempDir, fake: FakeOAuth): Promise<string> {
@@ -38,6 +40,20 @@ async function writeConfig(dir: TempDir, fake: FakeOAuth): Promise<string> {
           token_url: fake.tokenUrl,
           client_id: fake.clientId,
           token_exchange_url: fake.copilotTokenUrl,
+        },
+      },
+      qwen: {
+        oauth: { device_code_url: fake.deviceCodeUrl, token_url: fake.tokenUrl, client_id: fake.clientId },
+      },
+      kimi: {
+        oauth: { device_code_url: fake.deviceCodeUrl, token_url: fake.tokenUrl, client_id: fake.clientId },
+      },
+      // BYOKEY's spelling of the key
+      i_flow: {
+        oauth: {
+          ...oauth,
+          client_secret: IFLOW_SECRET,
+          user_info_url: `${fake.url}/api/oauth/getUserInfo`,
         },
       },
     },
@@ -239,6 +255,69 @@ describe('byokey login', () => {
     expect(acc!.kind).toBe('oauth')
     expect(fake.isValidAccess(String(acc!.token.github_token))).toBe(true)
     expectNoSecret(r, ...tokenStrings(acc!))
+  })
+
+  test('qwen: device code with PKCE approved on the fake; the API base comes from resource_url', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({
+      deviceInterval: 1,
+      tokenFields: () => ({ resource_url: 'portal.example' }),
+    })
+    const config = await writeConfig(dir, fake)
+    const login = startLogin(dir, ['alibaba', '-c', config], {}, 'ignore')
+    await login.waitFor(/enter the code WDJB-MJHT/)
+    fake.approveDevice()
+    const r = await login.done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to qwen as default (active)')
+    const [acc] = storedAccounts(dir, 'qwen')
+    expect(acc!.token['api_base']).toBe('https://portal.example/v1')
+    expect(fake.isValidAccess(String(acc!.token['access_token']))).toBe(true)
+    expectNoSecret(r, ...tokenStrings(acc!))
+  })
+
+  test('kimi: the device headers on every auth call; the device id is made once in the data dir', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({
+      deviceInterval: 1,
+      requiredHeaders: ['x-msh-platform', 'x-msh-version', 'x-msh-device-id'],
+    })
+    const config = await writeConfig(dir, fake)
+    const login = startLogin(dir, ['moonshot', '-c', config], {}, 'ignore')
+    await login.waitFor(/enter the code WDJB-MJHT/)
+    fake.approveDevice()
+    const r = await login.done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to kimi as default (active)')
+    const deviceId = readFileSync(dir.join('kimi-device-id'), 'utf8').trim()
+    const [acc] = storedAccounts(dir, 'kimi')
+    expect(acc!.token['device_id']).toBe(deviceId)
+    expect(fake.server.requests.every((rec) => rec.headers['x-msh-device-id'] === deviceId)).toBe(true)
+    // the account is managed like any other
+    expect((await runCli(['accounts', 'kimi'], { BYOKEY_HOME: dir.path, HOME: dir.path })).stdout).toContain(
+      'default',
+    )
+    const out = await runCli(['logout', 'kimi'], { BYOKEY_HOME: dir.path, HOME: dir.path })
+    expect(out.code).toBe(0)
+    expect(storedAccounts(dir, 'kimi')).toEqual([])
+  })
+
+  test('iflow (config key i_flow): browser login without PKCE; the API key is what is stored', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({ clientSecret: IFLOW_SECRET })
+    const config = await writeConfig(dir, fake)
+    const login = startLogin(dir, ['iflow', '-c', config], {}, 'ignore')
+    const [, url] = await login.waitFor(URL_RE)
+    expect(new URL(url!).searchParams.get('code_challenge')).toBeNull()
+    const res = await fetch(url!)
+    expect(res.status).toBe(200)
+    await res.text()
+    const r = await login.done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to iflow as ada@example.com (active)')
+    const [acc] = storedAccounts(dir, 'iflow')
+    expect(acc!.token['access_token']).toBe(apiKeyFor(String(acc!.token['oauth_access_token'])))
+    expectNoSecret(r, ...tokenStrings(acc!), String(acc!.token['oauth_access_token']))
   })
 
   test('a denied authorization exits 1 with the OAuth error; nothing is stored', async () => {
