@@ -7,22 +7,22 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { validate } from '../../src/config/load.ts'
 import { loginIFlow } from '../../src/providers/iflow/login.ts'
 import {
   anthropicRoundTrips,
   bearer,
-  chatUpstream,
-  expectNeedsLogin,
-  fiftyAtOnce,
+  chatRig,
+  expectOneRefresh,
+  expectRevoked,
   openaiRoundTrips,
+  seedExpired,
 } from '../helpers/chat-subscription.ts'
 import type { Recorded } from '../helpers/fakes/index.ts'
-import { apiKeyFor, browser, type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
-import { testGateway } from '../helpers/gateway.ts'
+import { apiKeyFor, browser, type FakeOAuth } from '../helpers/fakes/oauth.ts'
 
 const MODEL = 'glm-4.5'
 const SECRET = 'iflow-test-secret'
+const ACCOUNT = 'ada@example.com'
 
 /** The signature iFlow checks, computed here from its description, not with byokey's code. */
 function iflowProblem(rec: Recorded): string | undefined {
@@ -36,47 +36,40 @@ function iflowProblem(rec: Recorded): string | undefined {
   return rec.headers['x-iflow-signature'] === expected ? undefined : 'bad x-iflow-signature'
 }
 
-/** The upstream takes API keys the user-info endpoint handed out for a token the OAuth server issued. */
-const acceptsKey = (oauth: FakeOAuth) => (rec: Recorded) => {
-  const key = bearer(rec)
-  return key.startsWith('sk-iflow-') && oauth.isValidAccess(key.slice('sk-iflow-'.length))
-}
-
-async function setup() {
-  const oauth = startFakeOAuth({ clientSecret: SECRET, tokenStyle: 'form' })
-  const up = chatUpstream({ problem: iflowProblem, accepts: acceptsKey(oauth) })
-  const providers = {
-    i_flow: {
-      base_url: `${up.url}/v1`,
-      oauth: {
-        authorize_url: oauth.authorizeUrl,
-        token_url: oauth.tokenUrl,
-        client_id: oauth.clientId,
-        client_secret: SECRET,
-        user_info_url: `${oauth.url}/api/oauth/getUserInfo`,
-      },
+const setup = () =>
+  chatRig({
+    problem: iflowProblem,
+    // API keys the user-info endpoint handed out for a token the OAuth server issued
+    accepts: (oauth, rec) => {
+      const key = bearer(rec)
+      return key.startsWith('sk-iflow-') && oauth.isValidAccess(key.slice('sk-iflow-'.length))
     },
-  }
-  const gw = await testGateway({ providers })
-  return { oauth, up, gw, config: validate({ providers }, 't').config }
-}
+    oauth: () => ({ clientSecret: SECRET, tokenStyle: 'form' }),
+    providers: (oauth, upUrl) => ({
+      i_flow: {
+        base_url: `${upUrl}/v1`,
+        oauth: {
+          authorize_url: oauth.authorizeUrl,
+          token_url: oauth.tokenUrl,
+          client_id: oauth.clientId,
+          client_secret: SECRET,
+          user_info_url: `${oauth.url}/api/oauth/getUserInfo`,
+        },
+      },
+    }),
+  })
 
-type Gw = Awaited<ReturnType<typeof testGateway>>
-
-function seedExpired(gw: Gw, oauth: FakeOAuth, refreshToken?: string) {
-  const t = oauth.issue()
-  gw.store.accounts.upsert({
-    provider: 'iflow',
-    accountId: 'ada@example.com',
-    kind: 'oauth',
+/** A login an hour old: its API key and OAuth token, which has expired. */
+function seedLogin(rig: { oauth: FakeOAuth }, refreshToken?: string) {
+  const t = rig.oauth.issue()
+  return {
+    old: t,
     token: {
       access_token: apiKeyFor(t.access_token),
       oauth_access_token: t.access_token,
       refresh_token: refreshToken ?? t.refresh_token,
     },
-    expiresAt: Date.now() - 1000,
-  })
-  return t
+  }
 }
 
 const userInfoCalls = (oauth: FakeOAuth) =>
@@ -84,12 +77,15 @@ const userInfoCalls = (oauth: FakeOAuth) =>
 
 describe('iFlow login', () => {
   test('browser login without PKCE, Basic client auth, API key from user info → signed calls with both SDKs', async () => {
-    const { oauth, up, gw, config } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
+    await using rig = await setup()
+    const { oauth, up, gw } = rig
     const b = browser()
-    const account = await loginIFlow({ config, print: () => {}, openBrowser: b.openBrowser, redirectPort: 0 })
+    const account = await loginIFlow({
+      config: rig.config,
+      print: () => {},
+      openBrowser: b.openBrowser,
+      redirectPort: 0,
+    })
     const authorize = new URL(b.urls[0]!)
     expect(authorize.searchParams.get('code_challenge')).toBeNull()
     expect(authorize.searchParams.get('loginMethod')).toBe('phone')
@@ -104,7 +100,7 @@ describe('iFlow login', () => {
     const oauthToken = String(account.token['oauth_access_token'])
     expect(userInfoCalls(oauth).map((r) => r.query.accessToken)).toEqual([oauthToken])
     expect(account.token['access_token']).toBe(apiKeyFor(oauthToken))
-    expect(account.accountId).toBe('ada@example.com')
+    expect(account.accountId).toBe(ACCOUNT)
     gw.store.accounts.upsert(account)
 
     await openaiRoundTrips(gw.url, MODEL)
@@ -120,31 +116,21 @@ describe('iFlow login', () => {
   })
 
   test('an expired token is refreshed once for 50 concurrent requests, and the API key fetched again', async () => {
-    const { oauth, up, gw } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
-    const old = seedExpired(gw, oauth)
-    const texts = await fiftyAtOnce(gw.url, MODEL)
-    expect(texts.every((t) => t === 'hello there')).toBe(true)
-    expect(oauth.counters.refreshes).toBe(1)
-    const acc = gw.store.accounts.get('iflow', 'ada@example.com')!
+    await using rig = await setup()
+    const { old, token } = seedLogin(rig)
+    seedExpired(rig, 'iflow', ACCOUNT, token)
+    const acc = await expectOneRefresh(rig, MODEL, 'iflow', ACCOUNT)
     const fresh = String(acc.token['oauth_access_token'])
     expect(fresh).not.toBe(old.access_token)
     expect(acc.token['refresh_token']).not.toBe(old.refresh_token)
-    expect(userInfoCalls(oauth).map((r) => r.query.accessToken)).toEqual([fresh])
+    expect(userInfoCalls(rig.oauth).map((r) => r.query.accessToken)).toEqual([fresh])
     expect(acc.token['access_token']).toBe(apiKeyFor(fresh))
-    expect(up.requests.every((r) => bearer(r) === apiKeyFor(fresh) && !iflowProblem(r))).toBe(true)
+    expect(rig.up.requests.every((r) => !iflowProblem(r))).toBe(true)
   })
 
   test('a revoked login is a 401 naming `byokey login iflow`; the upstream is never called', async () => {
-    const { oauth, up, gw } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
-    seedExpired(gw, oauth, 'rt-revoked-value')
-    await expectNeedsLogin(gw.url, MODEL, 'iflow')
-    expect(up.requests).toHaveLength(0)
-    expect(gw.store.accounts.get('iflow', 'ada@example.com')!.state).toBe('needs_login')
+    await using rig = await setup()
+    seedExpired(rig, 'iflow', ACCOUNT, seedLogin(rig, 'rt-revoked-value').token)
+    await expectRevoked(rig, MODEL, 'iflow', ACCOUNT)
   })
 })

@@ -7,21 +7,19 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { readFileSync, statSync } from 'node:fs'
-import { validate } from '../../src/config/load.ts'
 import { KIMI_DEVICE_ID_FILE, loginKimi } from '../../src/providers/kimi/login.ts'
 import {
   anthropicRoundTrips,
   bearer,
-  chatUpstream,
-  expectNeedsLogin,
+  chatRig,
+  expectOneRefresh,
+  expectRevoked,
   fastClock,
-  fiftyAtOnce,
   missingHeaders,
   openaiRoundTrips,
+  seedExpired,
 } from '../helpers/chat-subscription.ts'
 import type { Recorded } from '../helpers/fakes/index.ts'
-import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
-import { testGateway } from '../helpers/gateway.ts'
 
 const MODEL = 'kimi-k2-0711'
 const MSH = ['x-msh-platform', 'x-msh-version', 'x-msh-device-name', 'x-msh-device-model', 'x-msh-device-id']
@@ -35,45 +33,25 @@ function kimiProblem(rec: Recorded): string | undefined {
   return undefined
 }
 
-async function setup() {
-  const oauth = startFakeOAuth({ requiredHeaders: MSH })
-  const up = chatUpstream({ problem: kimiProblem, accepts: (rec) => oauth.isValidAccess(bearer(rec)) })
-  const providers = {
-    kimi: {
-      base_url: `${up.url}/v1`,
-      oauth: { device_code_url: oauth.deviceCodeUrl, token_url: oauth.tokenUrl, client_id: oauth.clientId },
-    },
-  }
-  const gw = await testGateway({ providers })
-  return { oauth, up, gw, config: validate({ providers }, 't').config }
-}
-
-type Gw = Awaited<ReturnType<typeof testGateway>>
-
-function seedExpired(gw: Gw, oauth: FakeOAuth, refreshToken?: string) {
-  const t = oauth.issue()
-  gw.store.accounts.upsert({
-    provider: 'kimi',
-    accountId: 'default',
-    kind: 'oauth',
-    token: {
-      access_token: t.access_token,
-      refresh_token: refreshToken ?? t.refresh_token,
-      device_id: 'dev-1',
-    },
-    expiresAt: Date.now() - 1000,
+const setup = () =>
+  chatRig({
+    problem: kimiProblem,
+    oauth: () => ({ requiredHeaders: MSH }),
+    providers: (oauth, upUrl) => ({
+      kimi: {
+        base_url: `${upUrl}/v1`,
+        oauth: { device_code_url: oauth.deviceCodeUrl, token_url: oauth.tokenUrl, client_id: oauth.clientId },
+      },
+    }),
   })
-  return t
-}
 
 describe('Kimi login', () => {
   test('device login with the device headers → stored → text, stream and tool round trips with both SDKs', async () => {
-    const { oauth, up, gw, config } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
+    await using rig = await setup()
+    const { oauth, up, gw } = rig
     const dataDir = gw.dir.join('data')
-    const login = () => loginKimi({ config, dataDir, print: () => oauth.approveDevice(), ...fastClock() })
+    const login = () =>
+      loginKimi({ config: rig.config, dataDir, print: () => oauth.approveDevice(), ...fastClock() })
     const account = await login()
     const deviceId = readFileSync(`${dataDir}/${KIMI_DEVICE_ID_FILE}`, 'utf8').trim()
     expect(deviceId).toMatch(/^[0-9a-f-]{36}$/)
@@ -98,30 +76,21 @@ describe('Kimi login', () => {
   })
 
   test('an expired token is refreshed once for 50 concurrent requests, with the device headers', async () => {
-    const { oauth, up, gw } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
-    const old = seedExpired(gw, oauth)
-    const texts = await fiftyAtOnce(gw.url, MODEL)
-    expect(texts.every((t) => t === 'hello there')).toBe(true)
-    expect(oauth.counters.refreshes).toBe(1)
-    expect(oauth.tokenRequests()[0]!.headers['x-msh-device-id']).toBe('dev-1')
-    const acc = gw.store.accounts.get('kimi', 'default')!
+    await using rig = await setup()
+    const old = rig.oauth.issue()
+    seedExpired(rig, 'kimi', 'default', { ...old, device_id: 'dev-1' })
+    const acc = await expectOneRefresh(rig, MODEL, 'kimi', 'default')
+    expect(rig.oauth.tokenRequests()[0]!.headers['x-msh-device-id']).toBe('dev-1')
     expect(acc.token['refresh_token']).not.toBe(old.refresh_token)
     expect(acc.token['device_id']).toBe('dev-1')
-    expect(up.requests.every((r) => bearer(r) === acc.token['access_token'])).toBe(true)
-    expect(up.requests.every((r) => r.headers['x-msh-device-id'] === 'dev-1')).toBe(true)
+    expect(rig.up.requests.every((r) => r.headers['x-msh-device-id'] === 'dev-1' && !kimiProblem(r))).toBe(
+      true,
+    )
   })
 
   test('a revoked login is a 401 naming `byokey login kimi`; the upstream is never called', async () => {
-    const { oauth, up, gw } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
-    seedExpired(gw, oauth, 'rt-revoked-value')
-    await expectNeedsLogin(gw.url, MODEL, 'kimi')
-    expect(up.requests).toHaveLength(0)
-    expect(gw.store.accounts.get('kimi', 'default')!.state).toBe('needs_login')
+    await using rig = await setup()
+    seedExpired(rig, 'kimi', 'default', { ...rig.oauth.issue(), refresh_token: 'rt-revoked', device_id: 'd' })
+    await expectRevoked(rig, MODEL, 'kimi', 'default')
   })
 })

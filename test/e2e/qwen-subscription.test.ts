@@ -2,25 +2,25 @@
  * A Qwen Code login from the device flow to served requests: PKCE on the device code (the fake
  * checks the verifier of every poll), the API base taken from the token's `resource_url`, Qwen
  * Code's headers on every call, one refresh (rotating the refresh token) for 50 concurrent
- * requests, and a revoked login answered with the command that fixes it. Fake OAuth and Qwen API
- * servers on 127.0.0.1; real SQLite; the real OpenAI and Anthropic SDKs.
+ * requests, an upstream's error body passed on unchanged, and a revoked login answered with the
+ * command that fixes it. Fake OAuth and Qwen API servers on 127.0.0.1; real SQLite; the real
+ * OpenAI and Anthropic SDKs.
  */
 import { describe, expect, test } from 'bun:test'
-import { validate } from '../../src/config/load.ts'
+import OpenAI from 'openai'
 import { loginQwen } from '../../src/providers/qwen/login.ts'
 import {
   anthropicRoundTrips,
   bearer,
-  chatUpstream,
-  expectNeedsLogin,
+  chatRig,
+  expectOneRefresh,
+  expectRevoked,
   fastClock,
-  fiftyAtOnce,
   missingHeaders,
   openaiRoundTrips,
+  seedExpired,
 } from '../helpers/chat-subscription.ts'
-import type { Recorded } from '../helpers/fakes/index.ts'
-import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
-import { testGateway } from '../helpers/gateway.ts'
+import { errorReply, type Recorded } from '../helpers/fakes/index.ts'
 
 const MODEL = 'qwen3-coder-plus'
 
@@ -43,49 +43,27 @@ function qwenProblem(rec: Recorded): string | undefined {
   return undefined
 }
 
-async function setup() {
-  let upUrl = ''
-  const oauth = startFakeOAuth({
-    // Qwen names the API host with every token; a full origin here, so it can be the fake's
-    tokenFields: () => ({ resource_url: upUrl }),
+/** No `base_url`: calls go where the token's `resource_url` says (a full origin, so it can be the fake's). */
+const setup = () =>
+  chatRig({
+    problem: qwenProblem,
+    oauth: (upUrl) => ({ tokenFields: () => ({ resource_url: upUrl }) }),
+    providers: (oauth) => ({
+      qwen: {
+        oauth: { device_code_url: oauth.deviceCodeUrl, token_url: oauth.tokenUrl, client_id: oauth.clientId },
+      },
+    }),
   })
-  const up = chatUpstream({ problem: qwenProblem, accepts: (rec) => oauth.isValidAccess(bearer(rec)) })
-  upUrl = up.url
-  const providers = {
-    qwen: {
-      oauth: { device_code_url: oauth.deviceCodeUrl, token_url: oauth.tokenUrl, client_id: oauth.clientId },
-    },
-  }
-  const gw = await testGateway({ providers })
-  return { oauth, up, gw, config: validate({ providers }, 't').config }
-}
-
-type Gw = Awaited<ReturnType<typeof testGateway>>
-
-function seedExpired(gw: Gw, oauth: FakeOAuth, upUrl: string, refreshToken?: string) {
-  const t = oauth.issue()
-  gw.store.accounts.upsert({
-    provider: 'qwen',
-    accountId: 'default',
-    kind: 'oauth',
-    token: {
-      access_token: t.access_token,
-      refresh_token: refreshToken ?? t.refresh_token,
-      resource_url: upUrl,
-      api_base: `${upUrl}/v1`,
-    },
-    expiresAt: Date.now() - 1000,
-  })
-  return t
-}
 
 describe('Qwen login', () => {
   test('device login with PKCE → stored → text, stream and tool round trips with both SDKs', async () => {
-    const { oauth, up, gw, config } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
-    const account = await loginQwen({ config, print: () => oauth.approveDevice(), ...fastClock() })
+    await using rig = await setup()
+    const { oauth, up, gw } = rig
+    const account = await loginQwen({
+      config: rig.config,
+      print: () => oauth.approveDevice(),
+      ...fastClock(),
+    })
     // the fake refuses polls whose code_verifier does not match the challenge; check it was sent
     const deviceCode = oauth.server.requests.find((r) => r.path === '/device/code')!
     const sent = new URLSearchParams(deviceCode.rawBody)
@@ -107,36 +85,39 @@ describe('Qwen login', () => {
     expect(gw.logText()).not.toContain(String(account.token['access_token']))
     gw.store.usage.flush()
     expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'qwen', account: 'default', status: 200 })
+
+    // what the upstream says when it refuses reaches the client as it said it
+    up.script = errorReply(403, { message: 'free tier discontinued for this account', code: 'tier_ended' })
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'any', maxRetries: 0 })
+    const err = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(403)
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain(
+      'free tier discontinued for this account',
+    )
   })
 
   test('an expired token is refreshed once for 50 concurrent requests, and the refresh token rotates', async () => {
-    const { oauth, up, gw } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
-    const old = seedExpired(gw, oauth, up.url)
-    const texts = await fiftyAtOnce(gw.url, MODEL)
-    expect(texts.every((t) => t === 'hello there')).toBe(true)
-    expect(oauth.counters.refreshes).toBe(1)
-    const refresh = new URLSearchParams(oauth.tokenRequests()[0]!.rawBody)
+    await using rig = await setup()
+    const old = rig.oauth.issue()
+    const base = `${rig.up.url}/v1`
+    seedExpired(rig, 'qwen', 'default', { ...old, resource_url: rig.up.url, api_base: base })
+    const acc = await expectOneRefresh(rig, MODEL, 'qwen', 'default')
+    const refresh = new URLSearchParams(rig.oauth.tokenRequests()[0]!.rawBody)
     expect(refresh.get('grant_type')).toBe('refresh_token')
-    expect(refresh.get('client_id')).toBe(oauth.clientId)
-    const acc = gw.store.accounts.get('qwen', 'default')!
+    expect(refresh.get('client_id')).toBe(rig.oauth.clientId)
     expect(acc.token['refresh_token']).not.toBe(old.refresh_token)
-    expect(acc.token['api_base']).toBe(`${up.url}/v1`)
-    expect(acc.expiresAt).toBeGreaterThan(Date.now())
-    expect(up.requests.every((r) => bearer(r) === acc.token['access_token'])).toBe(true)
+    expect(acc.token['api_base']).toBe(base)
+    expect(rig.up.requests.every((r) => !qwenProblem(r))).toBe(true)
   })
 
   test('a revoked login is a 401 naming `byokey login qwen`; the upstream is never called', async () => {
-    const { oauth, up, gw } = await setup()
-    await using _o = oauth
-    await using _u = up
-    await using _g = gw
-    seedExpired(gw, oauth, up.url, 'rt-revoked-value')
-    await expectNeedsLogin(gw.url, MODEL, 'qwen')
-    expect(up.requests).toHaveLength(0)
-    expect(gw.store.accounts.get('qwen', 'default')!.state).toBe('needs_login')
-    expect(gw.logText()).not.toContain('rt-revoked-value')
+    await using rig = await setup()
+    const t = rig.oauth.issue()
+    const token = { ...t, refresh_token: 'rt-revoked-value', api_base: `${rig.up.url}/v1` }
+    seedExpired(rig, 'qwen', 'default', token)
+    await expectRevoked(rig, MODEL, 'qwen', 'default')
+    expect(rig.gw.logText()).not.toContain('rt-revoked-value')
   })
 })

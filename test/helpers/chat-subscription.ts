@@ -7,7 +7,12 @@
 import { expect } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
+import { validate } from '../../src/config/load.ts'
+import type { Config } from '../../src/config/schema.ts'
+import type { Account } from '../../src/store/types.ts'
 import { errorReply, fakeOpenAI, type OpenAIFake, type Recorded } from './fakes/index.ts'
+import { type FakeOAuth, type FakeOAuthOptions, startFakeOAuth } from './fakes/oauth.ts'
+import { type TestGateway, testGateway } from './gateway.ts'
 
 export const WEATHER = 'It is 72F and sunny in Paris.'
 
@@ -144,4 +149,76 @@ export async function expectNeedsLogin(gwUrl: string, model: string, provider: s
   expect(body.type).toBe('error')
   expect(body.error.type).toBe('authentication_error')
   expect(body.error.message).toContain(`byokey login ${provider}`)
+}
+
+/** A vendor's OAuth server and chat API, and a gateway whose config points at both. */
+export interface ChatRig {
+  oauth: FakeOAuth
+  up: OpenAIFake
+  gw: TestGateway
+  /** The gateway's config as a login reads it. */
+  config: Config
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+export async function chatRig(opts: {
+  problem: (rec: Recorded) => string | undefined
+  /** Whether the upstream takes a request's token; default: an access token the OAuth fake issued. */
+  accepts?: (oauth: FakeOAuth, rec: Recorded) => boolean
+  oauth?: (upUrl: string) => FakeOAuthOptions
+  providers: (oauth: FakeOAuth, upUrl: string) => Record<string, unknown>
+}): Promise<ChatRig> {
+  const accepts = opts.accepts ?? ((o: FakeOAuth, rec: Recorded) => o.isValidAccess(bearer(rec)))
+  // the upstream asks the OAuth fake about tokens only when called, after both exist
+  const ref: { oauth?: FakeOAuth } = {}
+  const up = chatUpstream({ problem: opts.problem, accepts: (rec) => accepts(ref.oauth!, rec) })
+  const oauth = startFakeOAuth(opts.oauth?.(up.url) ?? {})
+  ref.oauth = oauth
+  const providers = opts.providers(oauth, up.url)
+  const gw = await testGateway({ providers })
+  return {
+    oauth,
+    up,
+    gw,
+    config: validate({ providers }, 't').config,
+    async [Symbol.asyncDispose]() {
+      await gw[Symbol.asyncDispose]()
+      await up.stop()
+      await oauth.stop()
+    },
+  }
+}
+
+/** A stored login whose access token has expired, as the gateway finds it an hour later. */
+export function seedExpired(
+  rig: ChatRig,
+  provider: string,
+  accountId: string,
+  token: Record<string, unknown>,
+) {
+  rig.gw.store.accounts.upsert({ provider, accountId, kind: 'oauth', token, expiresAt: Date.now() - 1000 })
+}
+
+/** 50 requests at once on an expired login: one refresh, all answered with the new token. */
+export async function expectOneRefresh(
+  rig: ChatRig,
+  model: string,
+  provider: string,
+  accountId: string,
+): Promise<Account> {
+  const texts = await fiftyAtOnce(rig.gw.url, model)
+  expect(texts.every((t) => t === 'hello there')).toBe(true)
+  expect(rig.oauth.counters.refreshes).toBe(1)
+  const acc = rig.gw.store.accounts.get(provider, accountId)!
+  expect(acc.expiresAt).toBeGreaterThan(Date.now())
+  expect(rig.up.requests).toHaveLength(50)
+  expect(rig.up.requests.every((r) => bearer(r) === acc.token['access_token'])).toBe(true)
+  return acc
+}
+
+/** A revoked login: 401s naming the command, the upstream never called, the account marked. */
+export async function expectRevoked(rig: ChatRig, model: string, provider: string, accountId: string) {
+  await expectNeedsLogin(rig.gw.url, model, provider)
+  expect(rig.up.requests).toHaveLength(0)
+  expect(rig.gw.store.accounts.get(provider, accountId)!.state).toBe('needs_login')
 }

@@ -23,7 +23,7 @@ import {
   resolveAuthCodeApp,
   runAppLogin,
 } from '../shared/auth-code-app.ts'
-import { storedLogin } from '../shared/device-login.ts'
+import { loginAccount, storedLogin } from '../shared/subscription-login.ts'
 
 export const IFLOW_AUTHORIZE_URL = 'https://iflow.cn/oauth'
 export const IFLOW_TOKEN_URL = 'https://iflow.cn/oauth/token'
@@ -115,10 +115,7 @@ export async function loginIFlow(opts: IFlowLoginOptions): Promise<NewAccount> {
     tokenHeaders: { accept: 'application/json', ...basicClientAuth(o.clientId, o.clientSecret) },
   })
   const info = await fetchIFlowApiKey(o.userInfoUrl, t.access_token, opts.fetch)
-  const { token, expiresAt } = iflowToken(t, info, (opts.now ?? Date.now)())
-  const account: NewAccount = { provider: 'iflow', accountId: info.email ?? 'default', kind: 'oauth', token }
-  if (expiresAt !== undefined) account.expiresAt = expiresAt
-  return account
+  return loginAccount('iflow', info.email ?? 'default', iflowToken(t, info, (opts.now ?? Date.now)()))
 }
 
 /** Form `refresh_token` grant with Basic client authentication, then a new API key for the new token. */
@@ -143,8 +140,7 @@ export function iflowRefresher(
       // `r.token` is the old token with the answer over it: its access_token is the new OAuth token
       const fresh = r.token as TokenResponse
       const info = await fetchIFlowApiKey(o.userInfoUrl, fresh.access_token, opts.fetch)
-      const { token, expiresAt } = iflowToken(fresh, info, now(), account.token)
-      return expiresAt === undefined ? { token } : { token, expiresAt }
+      return iflowToken(fresh, info, now(), account.token)
     },
   }
 }

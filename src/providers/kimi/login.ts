@@ -11,7 +11,14 @@ import { resolvePaths } from '../../config/paths.ts'
 import type { Config } from '../../config/schema.ts'
 import { oauthRefresher, type Refresher, runDeviceFlow, type TokenResponse } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
-import { type DeviceLoginOptions, deviceFlowIO, storedLogin } from '../shared/device-login.ts'
+import {
+  type DeviceApp,
+  type DeviceLoginOptions,
+  deviceFlowIO,
+  loginAccount,
+  resolveDeviceApp,
+  storedLogin,
+} from '../shared/subscription-login.ts'
 import { mshHeaders } from './subscription.ts'
 
 export const KIMI_DEVICE_CODE_URL = 'https://auth.kimi.com/api/oauth/device_authorization'
@@ -20,20 +27,13 @@ export const KIMI_CLIENT_ID = '17e5f671-d194-4dfb-9706-5516cb48c098'
 /** The file in the data directory that holds this machine's Kimi device id. */
 export const KIMI_DEVICE_ID_FILE = 'kimi-device-id'
 
-export interface KimiOAuth {
-  deviceCodeUrl: string
-  tokenUrl: string
-  clientId: string
-}
-
 /** The endpoints and client id, with `providers.kimi.oauth` overrides applied. */
-export function kimiOAuth(config: Config): KimiOAuth {
-  const o = config.providers['kimi']?.oauth ?? {}
-  return {
-    deviceCodeUrl: o.device_code_url || KIMI_DEVICE_CODE_URL,
-    tokenUrl: o.token_url || KIMI_TOKEN_URL,
-    clientId: o.client_id || KIMI_CLIENT_ID,
-  }
+export function kimiOAuth(config: Config): DeviceApp {
+  return resolveDeviceApp(config, 'kimi', {
+    deviceCodeUrl: KIMI_DEVICE_CODE_URL,
+    tokenUrl: KIMI_TOKEN_URL,
+    clientId: KIMI_CLIENT_ID,
+  })
 }
 
 /**
@@ -71,10 +71,7 @@ export async function loginKimi(opts: KimiLoginOptions): Promise<NewAccount> {
     headers: { accept: 'application/json', ...mshHeaders(deviceId) },
     ...deviceFlowIO(opts),
   })
-  const { token, expiresAt } = storedLogin(t, (opts.now ?? Date.now)(), { device_id: deviceId })
-  const account: NewAccount = { provider: 'kimi', accountId: 'default', kind: 'oauth', token }
-  if (expiresAt !== undefined) account.expiresAt = expiresAt
-  return account
+  return loginAccount('kimi', 'default', storedLogin(t, (opts.now ?? Date.now)(), { device_id: deviceId }))
 }
 
 /** Form `refresh_token` grant with the login's device headers; the rotated refresh token is stored. */
@@ -97,8 +94,7 @@ export function kimiRefresher(
         now,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       }).refresh(account)
-      const { token, expiresAt } = storedLogin(r.token as TokenResponse, now(), { device_id: deviceId })
-      return expiresAt === undefined ? { token } : { token, expiresAt }
+      return storedLogin(r.token as TokenResponse, now(), { device_id: deviceId })
     },
   }
 }

@@ -14,7 +14,14 @@ import {
   type TokenResponse,
 } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
-import { type DeviceLoginOptions, deviceFlowIO, storedLogin } from '../shared/device-login.ts'
+import {
+  type DeviceApp,
+  type DeviceLoginOptions,
+  deviceFlowIO,
+  loginAccount,
+  resolveDeviceApp,
+  storedLogin,
+} from '../shared/subscription-login.ts'
 
 export const QWEN_DEVICE_CODE_URL = 'https://chat.qwen.ai/api/v1/oauth2/device/code'
 export const QWEN_TOKEN_URL = 'https://chat.qwen.ai/api/v1/oauth2/token'
@@ -23,20 +30,13 @@ export const QWEN_SCOPE = 'openid profile email model.completion'
 /** The API when the token names no `resource_url`. */
 export const QWEN_DEFAULT_API = 'https://portal.qwen.ai/v1'
 
-export interface QwenOAuth {
-  deviceCodeUrl: string
-  tokenUrl: string
-  clientId: string
-}
-
 /** The endpoints and client id, with `providers.qwen.oauth` overrides applied. */
-export function qwenOAuth(config: Config): QwenOAuth {
-  const o = config.providers['qwen']?.oauth ?? {}
-  return {
-    deviceCodeUrl: o.device_code_url || QWEN_DEVICE_CODE_URL,
-    tokenUrl: o.token_url || QWEN_TOKEN_URL,
-    clientId: o.client_id || QWEN_CLIENT_ID,
-  }
+export function qwenOAuth(config: Config): DeviceApp {
+  return resolveDeviceApp(config, 'qwen', {
+    deviceCodeUrl: QWEN_DEVICE_CODE_URL,
+    tokenUrl: QWEN_TOKEN_URL,
+    clientId: QWEN_CLIENT_ID,
+  })
 }
 
 /**
@@ -73,10 +73,7 @@ export async function loginQwen(opts: DeviceLoginOptions): Promise<NewAccount> {
     headers: { accept: 'application/json' },
     ...deviceFlowIO(opts),
   })
-  const { token, expiresAt } = qwenToken(t, (opts.now ?? Date.now)())
-  const account: NewAccount = { provider: 'qwen', accountId: 'default', kind: 'oauth', token }
-  if (expiresAt !== undefined) account.expiresAt = expiresAt
-  return account
+  return loginAccount('qwen', 'default', qwenToken(t, (opts.now ?? Date.now)()))
 }
 
 /** Form `refresh_token` grant; the rotated refresh token and a new `resource_url` are stored. */
@@ -95,10 +92,7 @@ export function qwenRefresher(
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   })
   return {
-    async refresh(account) {
-      const r = await inner.refresh(account)
-      const { token, expiresAt } = qwenToken(r.token as TokenResponse, now(), account.token)
-      return expiresAt === undefined ? { token } : { token, expiresAt }
-    },
+    refresh: async (account) =>
+      qwenToken((await inner.refresh(account)).token as TokenResponse, now(), account.token),
   }
 }

@@ -1,9 +1,27 @@
 /**
- * What the device logins of Qwen and Kimi share: the options the CLI (or a test) hands them, and
- * the token JSON a login or a refresh stores.
+ * What the logins of Qwen, Kimi and iFlow share: the device logins' endpoints and the options the
+ * CLI (or a test) hands them, and the token JSON and account a login or a refresh stores.
  */
 import type { Config } from '../../config/schema.ts'
 import { type DeviceFlowOptions, expiresAtOf, type TokenResponse } from '../../oauth/index.ts'
+import type { NewAccount } from '../../store/types.ts'
+
+/** The endpoints and client of a device login. */
+export interface DeviceApp {
+  deviceCodeUrl: string
+  tokenUrl: string
+  clientId: string
+}
+
+/** `defaults` with the `providers.<id>.oauth` overrides applied. */
+export function resolveDeviceApp(config: Config, provider: string, defaults: DeviceApp): DeviceApp {
+  const o = config.providers[provider]?.oauth ?? {}
+  return {
+    deviceCodeUrl: o.device_code_url || defaults.deviceCodeUrl,
+    tokenUrl: o.token_url || defaults.tokenUrl,
+    clientId: o.client_id || defaults.clientId,
+  }
+}
 
 export interface DeviceLoginOptions {
   config: Config
@@ -32,7 +50,8 @@ export function deviceFlowIO(
 
 /**
  * The token to store after a login or a refresh: `prev` with the answer's fields over it, the old
- * refresh token kept when the answer has none, and `expires_at` (unix s) when it says.
+ * refresh token kept when the answer has none, and `expires_at` (unix s) when it says. The shape
+ * a refresher returns.
  */
 export function storedLogin(
   t: TokenResponse,
@@ -47,4 +66,15 @@ export function storedLogin(
   if (expiresAt === undefined) return { token }
   token['expires_at'] = Math.floor(expiresAt / 1000)
   return { token, expiresAt }
+}
+
+/** The account a login stores: its token, and the expiry when the token has one. */
+export function loginAccount(
+  provider: string,
+  accountId: string,
+  stored: { token: Record<string, unknown>; expiresAt?: number },
+): NewAccount {
+  const account: NewAccount = { provider, accountId, kind: 'oauth', token: stored.token }
+  if (stored.expiresAt !== undefined) account.expiresAt = stored.expiresAt
+  return account
 }
