@@ -274,7 +274,7 @@ describe('byokey login', () => {
     expect(acc!.token['api_base']).toBe('https://portal.example/v1')
     expect(fake.isValidAccess(String(acc!.token['access_token']))).toBe(true)
     expectNoSecret(r, ...tokenStrings(acc!))
-  })
+  }, 20_000)
 
   test('kimi: the device headers on every auth call; the device id is made once in the data dir', async () => {
     using dir = tempDir()
@@ -294,13 +294,14 @@ describe('byokey login', () => {
     expect(acc!.token['device_id']).toBe(deviceId)
     expect(fake.server.requests.every((rec) => rec.headers['x-msh-device-id'] === deviceId)).toBe(true)
     // the account is managed like any other
-    expect((await runCli(['accounts', 'kimi'], { BYOKEY_HOME: dir.path, HOME: dir.path })).stdout).toContain(
-      'default',
-    )
-    const out = await runCli(['logout', 'kimi'], { BYOKEY_HOME: dir.path, HOME: dir.path })
+    const env = { BYOKEY_HOME: dir.path, HOME: dir.path }
+    expect((await runCli(['status'], env)).stdout).toMatch(/^kimi:\s+1 account, active: default \(oauth ok/m)
+    expect((await runCli(['accounts', 'kimi'], env)).stdout).toContain('default')
+    expect((await runCli(['switch', 'kimi', 'default'], env)).code).toBe(0)
+    const out = await runCli(['logout', 'kimi'], env)
     expect(out.code).toBe(0)
     expect(storedAccounts(dir, 'kimi')).toEqual([])
-  })
+  }, 20_000)
 
   test('iflow (config key i_flow): browser login without PKCE; the API key is what is stored', async () => {
     using dir = tempDir()
@@ -318,7 +319,7 @@ describe('byokey login', () => {
     const [acc] = storedAccounts(dir, 'iflow')
     expect(acc!.token['access_token']).toBe(apiKeyFor(String(acc!.token['oauth_access_token'])))
     expectNoSecret(r, ...tokenStrings(acc!), String(acc!.token['oauth_access_token']))
-  })
+  }, 20_000)
 
   test('a denied authorization exits 1 with the OAuth error; nothing is stored', async () => {
     using dir = tempDir()
