@@ -112,6 +112,31 @@ describe('Qwen login', () => {
     expect(rig.up.requests.every((r) => !qwenProblem(r))).toBe(true)
   })
 
+  test("Qwen's answer that the OAuth tier ended reaches the failure classification: the account is unavailable", async () => {
+    await using rig = await setup()
+    const t = rig.oauth.issue()
+    rig.gw.store.accounts.upsert({
+      provider: 'qwen',
+      accountId: 'default',
+      kind: 'oauth',
+      token: { ...t, api_base: `${rig.up.url}/v1` },
+      expiresAt: Date.now() + 3_600_000,
+    })
+    rig.up.script = errorReply(403, {
+      message: 'Qwen OAuth free tier has been discontinued',
+      code: 'forbidden',
+    })
+    const res = await fetch(`${rig.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(403)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('discontinued')
+    expect(rig.up.requests).toHaveLength(1)
+    expect(rig.gw.store.accounts.get('qwen', 'default')!.state).toBe('unavailable')
+  })
+
   test('a revoked login is a 401 naming `byokey login qwen`; the upstream is never called', async () => {
     await using rig = await setup()
     const t = rig.oauth.issue()
