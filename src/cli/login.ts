@@ -12,6 +12,7 @@ import { resolvePaths } from '../config/paths.ts'
 import type { Config } from '../config/schema.ts'
 import { ConfigRef } from '../config/snapshot.ts'
 import { OAuthError } from '../oauth/index.ts'
+import { loginAmp } from '../providers/amp/login.ts'
 import { loginClaude } from '../providers/claude/login.ts'
 import { loginCodex } from '../providers/codex/login.ts'
 import { loginCopilot } from '../providers/copilot/login.ts'
@@ -25,7 +26,7 @@ import { COMMAND_HELP } from './help.ts'
 import { accountIdArg, noExtraArgs, providerArg } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
 
-export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen', 'kimi', 'iflow'] as const
+export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen', 'kimi', 'iflow', 'amp'] as const
 type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
 
 export async function loginCommand(argv: string[]): Promise<number> {
@@ -110,7 +111,7 @@ export async function loginCommand(argv: string[]): Promise<number> {
 const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen, kimi: loginKimi }
 
 /** The browser logins: an authorize URL, then the code from the loopback callback or pasted. */
-const AUTH_CODE_LOGINS = { claude: loginClaude, codex: loginCodex, iflow: loginIFlow }
+const AUTH_CODE_LOGINS = { claude: loginClaude, codex: loginCodex, iflow: loginIFlow, amp: loginAmp }
 
 interface RunOptions {
   signal: AbortSignal

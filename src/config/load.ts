@@ -8,6 +8,7 @@ import { LineCounter, type Node, parseDocument } from 'yaml'
 import { canonicalProviderKeys } from './provider-keys.ts'
 import { mapRoutingPolicies } from './routing-policies.ts'
 import {
+  AmpConfig,
   type Config,
   ConfigSchema,
   CooldownConfig,
@@ -123,6 +124,7 @@ export function validate(
   config.quota_reads = fillDefaults(QuotaReadsConfig, config.quota_reads ?? {}) as Config['quota_reads']
   config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
   config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
+  config.amp = fillDefaults(AmpConfig, config.amp ?? {}) as Config['amp']
   checkUpstreams(config, file)
   for (const w of canonicalProviderKeys(config.providers)) warnings.push(`${file}: ${w}`)
   const policies = mapRoutingPolicies(config.routing_policies, ownKeys)

@@ -313,6 +313,23 @@ export const CooldownConfig = Obj({
   max_seconds: T.Integer({ minimum: 1, default: 3600 }),
 })
 
+/**
+ * The Amp compatibility layer (`docs/protocols/amp.md`). BYOKEY's keys; `base_url` is ours.
+ */
+export const AmpConfig = Obj({
+  /** Where Amp's own API lives: forwarded `/api/*` and `/v0/management/*`, login redirects, the Amp login. */
+  base_url: Str({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^?#\\s]+$', default: 'https://ampcode.com' }),
+  /**
+   * Sent to Amp on forwarded calls when no `byokey login amp` account exists (a shared Amp key);
+   * with neither, the client's own Amp credentials pass through untouched.
+   */
+  upstream_key: T.Optional(Str({ minLength: 1 })),
+  /** Extra keys `byokey amp inject` writes into Amp's settings file; `amp.url` here overrides the injected address. */
+  settings: T.Record(T.String(), T.Unknown(), { default: {} }),
+  // BYOKEY keys accepted for compatibility; not used (Amp is served on the main port).
+  port: T.Optional(T.Unknown()),
+})
+
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
@@ -340,8 +357,8 @@ export const ConfigSchema = Obj({
    * and `weights` (`src/config/routing-policies.ts`); a provider's own `routing` wins.
    */
   routing_policies: T.Array(RoutingPolicy, { default: [] }),
+  amp: T.Optional(AmpConfig),
   // BYOKEY keys accepted for compatibility; not used yet.
-  amp: T.Optional(T.Record(T.String(), T.Unknown())),
   telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
 })
 
@@ -350,8 +367,9 @@ type Raw = Static<typeof ConfigSchema>
 /** The validated config, with every optional section filled in. */
 export type Config = Omit<
   Raw,
-  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists' | 'quota_reads'
+  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists' | 'quota_reads' | 'amp'
 > & {
+  amp: Static<typeof AmpConfig>
   quota_reads: Static<typeof QuotaReadsConfig>
   cooldown: Static<typeof CooldownConfig>
   log: Static<typeof LogConfig>

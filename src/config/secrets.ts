@@ -17,6 +17,7 @@ export const SECRET_KEY_LIST = [
   'api_key',
   'apikey',
   'api_keys',
+  'upstream_key',
   'access_token',
   'refresh_token',
   'id_token',
@@ -69,6 +70,7 @@ export function configSecrets(
       proxy(k.proxy_url)
     }
   }
+  if (config.amp.upstream_key) inFile.push(config.amp.upstream_key)
   for (const u of config.upstreams) {
     if (u.api_key) inFile.push(u.api_key)
     proxy(u.proxy_url)

@@ -15,6 +15,7 @@ import { QUOTA_FLUSH_MS } from '../gateway/quota-board.ts'
 import { fetchLimitFor, runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { type Refresher, TokenManager } from '../oauth/index.ts'
+import { ampRefresher } from '../providers/amp/login.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
 import { deadRefreshError } from '../providers/shared/dead-answers.ts'
 import type { Store } from '../store/types.ts'
@@ -60,6 +61,8 @@ export function tokenManagerFor(
       },
     })
   }
+  // not a model provider, so not in the registry: its token only goes to Amp on forwarded calls
+  refreshers.set('amp', { refresh: (acc) => ampRefresher(config.current.config).refresh(acc) })
   return new TokenManager(store.accounts, refreshers, {
     onUnavailable: (provider, account, reason) =>
       log?.warn({ provider, account, reason }, UNAVAILABLE_WARNING),
