@@ -58,8 +58,11 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out ?? value
 }
 
-/** Query parameters that carry a credential besides the secret key names: Gemini's `?key=`, signed URLs. */
-const QUERY_SECRET_KEYS = new Set(['key', 'sig', 'signature', 'auth', 'code'])
+/**
+ * Query parameters that carry a credential besides the secret key names: Gemini's `?key=`, signed
+ * URLs, the one-time `authToken` of Amp's CLI login (`/auth/cli-login`).
+ */
+const QUERY_SECRET_KEYS = new Set(['key', 'sig', 'signature', 'auth', 'code', 'authtoken'])
 
 function isQueryCredential(name: string): boolean {
   let decoded = name

@@ -7,6 +7,7 @@
 import { DialectError, type DialectName, type ErrorInfo } from '../dialects/ir.ts'
 import { HttpError } from '../gateway/http-error.ts'
 import { RouteError } from '../routing/index.ts'
+import { servedPath } from './amp/paths.ts'
 
 /**
  * For answers given before the request body was read (or while it still trickles in): without
@@ -14,8 +15,9 @@ import { RouteError } from '../routing/index.ts'
  */
 export const CLOSE_CONNECTION: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' })
 
-/** The dialect whose error envelope a path answers in. */
-export function dialectForPath(path: string): DialectName {
+/** The dialect whose error envelope a path answers in (Amp's `/api/provider/…` as the endpoint serving it). */
+export function dialectForPath(served: string): DialectName {
+  const path = servedPath(served)
   if (path.startsWith('/v1/messages')) return 'anthropic-messages'
   if (path.startsWith('/v1beta/') || (path.startsWith('/v1/models/') && path.includes(':'))) return 'gemini'
   if (path.startsWith('/v1/responses')) return 'openai-responses'

@@ -19,6 +19,7 @@ import { ampRefresher } from '../providers/amp/login.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
 import { deadRefreshError } from '../providers/shared/dead-answers.ts'
 import type { Store } from '../store/types.ts'
+import { AmpLayer } from './amp/layer.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders } from './browser-guard.ts'
@@ -110,6 +111,15 @@ export function startGateway(opts: GatewayOptions): Gateway {
   quotaTimer.unref()
   const contexts = new RequestContexts()
   const app = createApp({ ...opts, tokens, contexts })
+  const amp = new AmpLayer({
+    tokens,
+    accounts: opts.store.accounts,
+    log,
+    serveLocally: (local, context) => {
+      contexts.set(local, context)
+      return app.handle(local)
+    },
+  })
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,
@@ -130,7 +140,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
         if (hostless && req.headers.get('host') !== null) res = badHost(req)
         else {
           if (hostless) req = new Request(`http://localhost${req.url}`, req)
-          contexts.set(req, new Context(id, start, snap, log, state))
+          const context = new Context(id, start, snap, log, state)
+          contexts.set(req, context)
           const origin = req.headers.get('origin')
           const refused = guard.screen(req, snap.config, origin)
           if (refused) res = refused
@@ -143,7 +154,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
                     toErrorInfo(tooLarge(limit)),
                     CLOSE_CONNECTION,
                   )
-                : await app.handle(req)
+                : await (amp.handle(req, context) ?? app.handle(req))
             if (origin !== null) res = withHeaders(res, corsHeaders(origin))
           }
         }
