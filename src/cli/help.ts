@@ -12,13 +12,14 @@ Commands:
   restart             Stop and start again with the same options
   reload              Make the running gateway re-read its config file now
   status              Show whether the gateway runs and each provider's login state
-  login               Log in to a subscription (claude, codex, copilot, qwen, kimi, iflow)
+  login               Log in to a subscription (claude, codex, copilot, qwen, kimi, iflow, amp)
   accounts            List a provider's accounts
   switch              Choose the account a provider uses
   logout              Remove an account (the active one by default)
   add-api-key         Store an API key for a provider
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
+  amp inject          Point Amp CLI at byokey (amp.url in Amp's settings; --undo)
   config check        Validate a config file without starting
   doctor              Check config, database, port, accounts and clock
   openapi             Print the OpenAPI document of the HTTP API
@@ -257,6 +258,28 @@ Options:
 Examples:
   byokey import-codex
   CODEX_HOME=/srv/codex byokey import-codex --account shared`,
+  amp: `Usage: byokey amp inject [--url URL] [--undo] [--settings-file PATH] [-c FILE]
+
+Points Amp CLI at this byokey: sets amp.url in Amp's user settings (~/.config/amp/settings.json,
+or settings.jsonc when only that exists) to --url, else amp.settings["amp.url"] of the config, else
+http://<host>:<port> of the config; the other keys of amp.settings are set too. Every other key,
+comment and line of the file stays as it was. Before the first change the file is copied to
+<file>.byokey-backup. Amp's model calls then run on your subscriptions through byokey; the rest of
+Amp's API is forwarded to Amp with the 'byokey login amp' account or amp.upstream_key.
+
+--undo puts amp.url and the amp.settings keys back as the backup has them (removing those it did
+not have) and deletes the backup. A settings file that is not a JSON object is left alone (exit 1).
+
+Options:
+      --url URL             The address Amp should use (http or https)
+      --undo                Restore the keys from the backup
+      --settings-file PATH  Amp's settings file to edit
+  -c, --config FILE         Config file (default: the usual config path, if it exists)
+
+Examples:
+  byokey amp inject
+  byokey amp inject --url http://gateway.lan:8018
+  byokey amp inject --undo`,
   config: `Usage: byokey config check [-c FILE]
 
 Validates a config file the way 'serve' loads it, without starting anything. A problem is printed

@@ -1,6 +1,7 @@
 /** The command line: dispatches to commands; exit codes 0 ok, 1 runtime error, 2 usage error. */
 import { accountsCommand } from './accounts.ts'
 import { addApiKeyCommand } from './add-api-key.ts'
+import { ampCommand } from './amp.ts'
 import { UsageError } from './args.ts'
 import { completionsCommand } from './completions/command.ts'
 import { configCommand } from './config-check.ts'
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   'add-api-key': addApiKeyCommand,
   'import-claude-code': importClaudeCodeCommand,
   'import-codex': importCodexCommand,
+  amp: ampCommand,
   config: configCommand,
   openapi: openapiCommand,
   doctor: doctorCommand,
