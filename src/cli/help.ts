@@ -146,6 +146,8 @@ Examples:
 Logs in to a subscription and stores the account (kind oauth). Providers: claude, codex (browser
 login: authorization code + PKCE), iflow (browser login without PKCE), copilot, qwen and kimi
 (device code); aliases such as anthropic, openai, chatgpt, github, alibaba and moonshot work too.
+amp (browser login, port 19876) stores the Amp login byokey sends to ampcode.com on the Amp
+calls it forwards; it needs providers.amp.oauth.client_id.
 
 claude and codex: the authorize URL is always printed. A browser is opened too unless --no-browser
 is given, on macOS ('open') or when DISPLAY or WAYLAND_DISPLAY is set ('xdg-open'). The login

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer } from 'node:net'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Account } from '../../src/store/types.ts'
+import { fakeAmpcode } from '../helpers/fakes/ampcode.ts'
 import { apiKeyFor, type FakeOAuth, startFakeOAuth, unsignedJwt } from '../helpers/fakes/oauth.ts'
 import { expectNoSecret, runCli, SOURCE_CMD } from '../helpers/process.ts'
 import { type TempDir, tempDir, waitFor } from '../helpers/tmp.ts'
@@ -387,5 +388,56 @@ describe('byokey login', () => {
     expect(readFileSync(marker, 'utf8').trim()).toBe(url2!)
     await (await fetch(url2!)).text()
     expect((await loud.done).code).toBe(0)
+  })
+})
+
+describe('byokey login amp', () => {
+  test('against a fake ampcode.com: stored, then status, accounts, switch and logout handle it', async () => {
+    using dir = tempDir()
+    await using amp = fakeAmpcode({
+      oauth: { tokenFields: () => ({ id_token: unsignedJwt({ email: 'ada@example.com' }) }) },
+    })
+    const config = dir.join('config.json')
+    writeFileSync(
+      config,
+      JSON.stringify({
+        amp: { base_url: amp.url },
+        providers: { amp: { oauth: { client_id: amp.oauth.clientId, redirect_port: await freePort() } } },
+      }),
+    )
+    const login = startLogin(dir, ['ampcode', '-c', config], {}, 'ignore')
+    const [, url] = await login.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m)
+    expect(new URL(url!).origin).toBe(amp.url)
+    await (await fetch(url!)).text() // the fake ampcode.com redirects to the callback, like a browser
+    const r = await login.done
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('logged in to amp as ada@example.com (active)')
+    const [acc] = storedAccounts(dir, 'amp')
+    expect(acc!.kind).toBe('oauth')
+    expect(amp.oauth.isValidAccess(String(acc!.token.access_token))).toBe(true)
+    expectNoSecret(r, ...tokenStrings(acc!))
+
+    const env = { BYOKEY_HOME: dir.path, HOME: dir.path }
+    const key = await runCli(
+      ['add-api-key', 'amp', '-', '--account', 'shared'],
+      env,
+      SOURCE_CMD,
+      'amp-key-of-the-team\n',
+    )
+    expect(key.code).toBe(0)
+    expect((await runCli(['status'], env)).stdout).toMatch(/amp\b.*2 account/)
+    expect((await runCli(['accounts', 'amp'], env)).stdout).toMatch(/ada@example\.com.*\(active\)/)
+    expect((await runCli(['switch', 'amp', 'shared'], env)).code).toBe(0)
+    expect(storedAccounts(dir, 'amp').find((a) => a.active)?.accountId).toBe('shared')
+    expect((await runCli(['logout', 'amp'], env)).code).toBe(0)
+    expect(storedAccounts(dir, 'amp').map((a) => a.accountId)).toEqual(['ada@example.com'])
+  })
+
+  test('without a client id the login exits 1 naming the setting; nothing is stored', async () => {
+    using dir = tempDir()
+    const r = await runCli(['login', 'amp'], { BYOKEY_HOME: dir.path, HOME: dir.path })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('providers.amp.oauth.client_id')
+    expect(existsSync(dir.join('byokey.db'))).toBe(false)
   })
 })
