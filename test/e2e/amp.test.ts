@@ -224,6 +224,74 @@ describe("the rest of Amp's API is forwarded to Amp", () => {
     expect(total).toBe('first line\n'.length + size)
   })
 
+  test('a streamed upload reaches Amp as it comes: Amp reads the first part before the client sent the rest', async () => {
+    let gotFirst: (text: string) => void = () => {}
+    const first = new Promise<string>((r) => {
+      gotFirst = r
+    })
+    // Amp's side reads the upload chunk by chunk (the shared fakes read whole bodies first)
+    const upstream = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      async fetch(req) {
+        const reader = req.body!.getReader()
+        const decoder = new TextDecoder()
+        let text = ''
+        let told = false
+        for (;;) {
+          const { value, done } = await reader.read()
+          if (done) break
+          text += decoder.decode(value, { stream: true })
+          if (!told && text.includes('\n')) {
+            told = true
+            gotFirst(text)
+          }
+        }
+        return Response.json({ received: text.length })
+      },
+    })
+    try {
+      await using env = await gatewayWithEveryUpstream(
+        { text: 'x' },
+        { config: { amp: { base_url: `http://127.0.0.1:${upstream.port}` } } },
+      )
+      let sendRest: () => void = () => {}
+      const rest = new Promise<void>((r) => {
+        sendRest = r
+      })
+      const encoder = new TextEncoder()
+      const body = new ReadableStream<Uint8Array>({
+        async start(c) {
+          c.enqueue(encoder.encode('part one\n'))
+          await rest
+          c.enqueue(encoder.encode('x'.repeat(100_000)))
+          c.close()
+        },
+      })
+      const res = fetch(`${env.gw.url}/api/upload`, { method: 'POST', body, duplex: 'half' } as RequestInit)
+      // bounded by the test's timeout: a forwarder that reads the whole upload first never gets here
+      expect(await first).toBe('part one\n')
+      sendRest()
+      const answer = await res
+      expect(answer.status).toBe(200)
+      expect(await answer.json()).toEqual({ received: 'part one\n'.length + 100_000 })
+    } finally {
+      await upstream.stop(true)
+    }
+  })
+
+  test('a compressed answer reaches the client as Amp encoded it, and decodes there', async () => {
+    await using amp = fakeAmpcode()
+    await using env = await gatewayWithEveryUpstream({ text: 'x' }, { config: ampConfig(amp) })
+    const raw = await fetch(`${env.gw.url}/api/gzip`, { decompress: false } as RequestInit)
+    expect(raw.headers.get('content-encoding')).toBe('gzip')
+    const bytes = new Uint8Array(await raw.arrayBuffer())
+    expect(Number(raw.headers.get('content-length'))).toBe(bytes.length)
+    expect(JSON.parse(new TextDecoder().decode(Bun.gunzipSync(bytes)))).toMatchObject({ compressed: true })
+    const decoded = await fetch(`${env.gw.url}/api/gzip`)
+    expect(((await decoded.json()) as { compressed: boolean }).compressed).toBe(true)
+  })
+
   test("Amp's redirects: relative ones to its pages go to Amp, ones into its API come back through byokey", async () => {
     await using amp = fakeAmpcode()
     await using env = await gatewayWithEveryUpstream({ text: 'x' }, { config: ampConfig(amp) })

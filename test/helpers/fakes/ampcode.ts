@@ -5,6 +5,7 @@
  *
  * - `GET /api/hold-stream`: streams one line at once, then holds the rest (`bytes` of it) until
  *   `release()`, so a test can tell a forwarder that streams from one that buffers.
+ * - `GET /api/gzip`: a gzip-encoded JSON answer with its `content-encoding` and `content-length`.
  * - `GET /api/relative-redirect`: 302 to `/login?next=cli` (a page of Amp's, relative).
  * - `GET /api/inner-redirect`: 302 to `/api/user` (back into Amp's API, relative).
  * - anything else under `/api/` or `/v0/management/`: 200 JSON `{ok, method, path, query, body}`
@@ -69,6 +70,16 @@ export function fakeAmpcode(opts: FakeAmpcodeOptions = {}): FakeAmpcode {
         },
       })
       return new Response(body, { headers: { 'content-type': 'text/plain' } })
+    }
+    if (rec.path === '/api/gzip') {
+      const body = Bun.gzipSync(JSON.stringify({ compressed: true, filler: 'amp '.repeat(500) }))
+      return new Response(body, {
+        headers: {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': String(body.length),
+        },
+      })
     }
     if (rec.path === '/api/relative-redirect') {
       return new Response(null, { status: 302, headers: { location: '/login?next=cli' } })
