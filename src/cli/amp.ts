@@ -6,11 +6,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { ConfigError } from '../config/load.ts'
-import { resolvePaths } from '../config/paths.ts'
 import type { Config } from '../config/schema.ts'
-import { ConfigRef } from '../config/snapshot.ts'
 import { parseCommand, UsageError } from './args.ts'
+import { readCommandConfig } from './command-config.ts'
 import { COMMAND_HELP } from './help.ts'
 import { homeDir } from './import-credentials.ts'
 import { checkObject, JsoncError, keysOf, rawValueOf, remove, setRaw } from './jsonc-object.ts'
@@ -38,20 +36,8 @@ export async function ampCommand(argv: string[]): Promise<number> {
   noExtraArgs(positionals, 1, 'amp inject')
   if (values.undo && values.url !== undefined) throw new UsageError('amp inject: --undo takes no --url')
   const file = resolve(values['settings-file'] ?? ampSettingsFile())
-  let config: Config
-  try {
-    config = new ConfigRef({
-      file: values.config ? resolve(values.config) : resolvePaths().configFile,
-      required: Boolean(values.config),
-      onWarning: (w) => console.error(`byokey: ${w}`),
-    }).current.config
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`byokey: config error: ${e.message}`)
-      return 1
-    }
-    throw e
-  }
+  const config = readCommandConfig(values.config)
+  if (!config) return 1
   try {
     if (values.undo) return undo(file, config)
     return inject(file, injectedUrl(values.url, config), config)

@@ -5,12 +5,8 @@
  * Endpoints come from the config's `providers.<id>.oauth` overrides. Tokens are never printed.
  */
 import { fstatSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import { ConfigError } from '../config/load.ts'
-import { resolvePaths } from '../config/paths.ts'
 import type { Config } from '../config/schema.ts'
-import { ConfigRef } from '../config/snapshot.ts'
 import { OAuthError } from '../oauth/index.ts'
 import { loginAmp } from '../providers/amp/login.ts'
 import { loginClaude } from '../providers/claude/login.ts'
@@ -22,6 +18,7 @@ import { loginQwen } from '../providers/qwen/login.ts'
 import type { NewAccount } from '../store/types.ts'
 import { accountName } from './account-format.ts'
 import { parseCommand, UsageError } from './args.ts'
+import { readCommandConfig } from './command-config.ts'
 import { COMMAND_HELP } from './help.ts'
 import { accountIdArg, noExtraArgs, providerArg } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
@@ -50,20 +47,8 @@ export async function loginCommand(argv: string[]): Promise<number> {
   noExtraArgs(positionals, 1, 'login')
   const wanted = values.account === undefined ? undefined : accountIdArg(values.account)
 
-  let config: Config
-  try {
-    config = new ConfigRef({
-      file: values.config ? resolve(values.config) : resolvePaths().configFile,
-      required: Boolean(values.config),
-      onWarning: (w) => console.error(`byokey: ${w}`),
-    }).current.config
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`byokey: config error: ${e.message}`)
-      return 1
-    }
-    throw e
-  }
+  const config = readCommandConfig(values.config)
+  if (!config) return 1
 
   const stop = new AbortController()
   const onSigint = () => stop.abort()

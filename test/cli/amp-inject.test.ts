@@ -106,7 +106,7 @@ describe('byokey amp inject', () => {
     expect(restored).toBe(setRaw(COMMENTED, 'amp.notifications.enabled', 'false'))
     expect(existsSync(`${settings}.byokey-backup`)).toBe(false)
     expect((await run(dir.path, '--undo')).code).toBe(1)
-  })
+  }, 30_000) // five CLI processes, on a busy machine
 
   test('no settings file yet: created with amp.url, and --undo removes it again', async () => {
     using dir = tempDir()

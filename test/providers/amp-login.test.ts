@@ -3,7 +3,7 @@ import { validate } from '../../src/config/load.ts'
 import { configSecrets } from '../../src/config/secrets.ts'
 import { InvalidGrantError } from '../../src/oauth/index.ts'
 import { ampOAuth, ampRefresher, loginAmp } from '../../src/providers/amp/login.ts'
-import type { Account } from '../../src/store/types.ts'
+import { storedOAuthAccount } from '../helpers/accounts-config.ts'
 import { fakeAmpcode } from '../helpers/fakes/ampcode.ts'
 import { browser, unsignedJwt } from '../helpers/fakes/oauth.ts'
 
@@ -69,28 +69,19 @@ describe('loginAmp', () => {
 })
 
 describe('ampRefresher', () => {
-  const accountOf = (token: Record<string, unknown>): Account => ({
-    provider: 'amp',
-    accountId: 'ada@example.com',
-    kind: 'oauth',
-    active: true,
-    token,
-    state: 'ok',
-    createdAt: 0,
-    updatedAt: 0,
-  })
-
   test('form refresh grant; a revoked refresh token is invalid_grant', async () => {
     await using amp = fakeAmpcode()
     const config = configFor(amp.url, amp.oauth.clientId)
     const issued = amp.oauth.issue()
-    const r = await ampRefresher(config).refresh(accountOf(issued))
+    const r = await ampRefresher(config).refresh(storedOAuthAccount('amp', 'ada@example.com', issued))
     expect(amp.oauth.tokenRequests()[0]!.headers['content-type']).toContain(
       'application/x-www-form-urlencoded',
     )
     expect(amp.oauth.isValidAccess(r.token.access_token as string)).toBe(true)
     expect(r.token.expires_at).toBe(Math.floor(r.expiresAt! / 1000))
     amp.oauth.revoke(r.token.refresh_token as string)
-    await expect(ampRefresher(config).refresh(accountOf(r.token))).rejects.toBeInstanceOf(InvalidGrantError)
+    await expect(
+      ampRefresher(config).refresh(storedOAuthAccount('amp', 'ada@example.com', r.token)),
+    ).rejects.toBeInstanceOf(InvalidGrantError)
   })
 })
