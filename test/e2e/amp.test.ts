@@ -10,6 +10,7 @@ import { type FakeAmpcode, fakeAmpcode } from '../helpers/fakes/ampcode.ts'
 import { browser } from '../helpers/fakes/oauth.ts'
 import { seedLogin } from '../helpers/gateway.ts'
 import { httpText, portOf, rawRequest } from '../helpers/raw-http.ts'
+import { waitFor } from '../helpers/tmp.ts'
 import { gatewayWithEveryUpstream, postJson } from './support.ts'
 
 const AMP_TOKEN = 'amp-access-token-of-the-person'
@@ -63,6 +64,35 @@ describe('Amp model calls are served by byokey', () => {
       '/v1beta/models/gemini-2.5-flash:streamGenerateContent',
     ])
     expect(amp.requests).toHaveLength(0)
+  })
+
+  test('an Amp client that goes away stops the model upstream call, also before its headers came', async () => {
+    await using amp = fakeAmpcode()
+    // the upstream sits on its headers far longer than the test waits for the abort to reach it
+    await using env = await gatewayWithEveryUpstream(
+      { text: 'late', headersDelayMs: 10_000 },
+      { config: ampConfig(amp) },
+    )
+    const ac = new AbortController()
+    const res = fetch(`${env.gw.url}/api/provider/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        stream: true,
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      signal: ac.signal,
+    }).catch((e: Error) => e)
+    await waitFor(() => env.anthropic.requests.some((r) => r.path === '/v1/messages'))
+    ac.abort()
+    expect(await res).toBeInstanceOf(Error)
+    const call = await waitFor(
+      () => env.anthropic.requests.find((r) => r.path === '/v1/messages' && r.aborted),
+      2000,
+    )
+    expect(call.finishedAt).toBeUndefined()
   })
 
   test("a bad Amp model call is answered in its endpoint's own error envelope", async () => {
