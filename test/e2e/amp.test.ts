@@ -410,6 +410,32 @@ describe('byokey login amp, then a forwarded call', () => {
   })
 })
 
+describe('an Amp login that cannot be renewed right now', () => {
+  test('answers 502 saying so, and nothing reaches Amp', async () => {
+    await using amp = fakeAmpcode()
+    const extra = { providers: { amp: { oauth: { client_id: amp.oauth.clientId } } } }
+    await using env = await gatewayWithEveryUpstream(
+      { text: 'x' },
+      { config: { ...ampConfig(amp), ...extra } },
+    )
+    const issued = amp.oauth.issue()
+    env.gw.store.accounts.upsert({
+      provider: 'amp',
+      accountId: 'ada@example.com',
+      kind: 'oauth',
+      token: issued,
+      expiresAt: Date.now() - 1000,
+    })
+    amp.oauth.failNext(1, 503)
+    const res = await fetch(`${env.gw.url}/api/user`)
+    expect(res.status).toBe(502)
+    const body = (await res.json()) as { error: { message: string } }
+    expect(body.error.message).toContain('could not renew its Amp login')
+    expect(body.error.message).not.toContain(issued.refresh_token)
+    expect(amp.requests.filter((r) => r.path.startsWith('/api/'))).toHaveLength(0)
+  })
+})
+
 function idToken(email: string): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
   return `${part({ alg: 'none' })}.${part({ email })}.sig`

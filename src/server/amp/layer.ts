@@ -13,7 +13,7 @@
 import type { Config } from '../../config/schema.ts'
 import { errorResponse } from '../../gateway/http-error.ts'
 import type { Logger } from '../../log.ts'
-import { NeedsLoginError, type TokenManager } from '../../oauth/index.ts'
+import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../../oauth/index.ts'
 import { ampBaseUrl } from '../../providers/amp/login.ts'
 import type { AccountStore } from '../../store/types.ts'
 import type { RequestContext } from '../context.ts'
@@ -75,10 +75,17 @@ export class AmpLayer {
     try {
       credential = await this.#credential(config)
     } catch (e) {
-      if (!(e instanceof NeedsLoginError)) throw e
+      if (e instanceof NeedsLoginError) {
+        return errorResponse('openai-chat', {
+          kind: 'authentication',
+          message: "byokey's Amp login has expired or was revoked; run 'byokey login amp'",
+        })
+      }
+      if (!(e instanceof RefreshFailedError)) throw e
       return errorResponse('openai-chat', {
-        kind: 'authentication',
-        message: "byokey's Amp login has expired or was revoked; run 'byokey login amp'",
+        kind: 'api_error',
+        status: 502,
+        message: `byokey could not renew its Amp login (${e.message}); try again, or run 'byokey login amp'`,
       })
     }
     // the first-byte deadline covers the wait for Amp's headers only; the client going away ends it all
@@ -101,7 +108,8 @@ export class AmpLayer {
         ...(config.proxy_url ? { proxy: config.proxy_url } : {}),
       })
     } catch (e) {
-      if (req.signal.aborted) throw e
+      // the client went away: nobody reads the answer, and it is no failure of byokey's
+      if (req.signal.aborted) return new Response(null, { status: 499 })
       this.#deps.log.warn(
         { err: deadline.signal.aborted ? 'timeout' : (e as Error).message },
         'amp forward failed',
