@@ -3,7 +3,10 @@
  * calls are served by byokey's own endpoints and never reach Amp; everything else of Amp's API
  * is forwarded with byokey's Amp credential, without the client's hop-by-hop headers, streamed.
  */
+
 import { describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
+import OpenAI from 'openai'
 import { validate } from '../../src/config/load.ts'
 import { loginAmp } from '../../src/providers/amp/login.ts'
 import { type FakeAmpcode, fakeAmpcode } from '../helpers/fakes/ampcode.ts'
@@ -93,6 +96,39 @@ describe('Amp model calls are served by byokey', () => {
       2000,
     )
     expect(call.finishedAt).toBeUndefined()
+  })
+
+  test("the real SDKs pointed at Amp's provider bases work as against byokey's own", async () => {
+    await using amp = fakeAmpcode()
+    await using env = await gatewayWithEveryUpstream(
+      { text: 'via the sdk', chunkText: 3 },
+      { config: ampConfig(amp) },
+    )
+    const anthropic = new Anthropic({
+      baseURL: `${env.gw.url}/api/provider/anthropic`,
+      apiKey: 'amp-key',
+      maxRetries: 0,
+    })
+    const stream = anthropic.messages.stream({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    const message = await stream.finalMessage()
+    expect(message.content.map((b) => (b.type === 'text' ? b.text : b.type))).toEqual(['via the sdk'])
+    const openai = new OpenAI({
+      baseURL: `${env.gw.url}/api/provider/openai/v1`,
+      apiKey: 'amp-key',
+      maxRetries: 0,
+    })
+    const chat = await openai.chat.completions.create({
+      model: 'gpt-5',
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    expect(chat.choices[0]?.message.content).toBe('via the sdk')
+    const responses = await openai.responses.create({ model: 'gpt-5', input: 'hi' })
+    expect(responses.output_text).toBe('via the sdk')
+    expect(amp.requests).toHaveLength(0)
   })
 
   test("a bad Amp model call is answered in its endpoint's own error envelope", async () => {
