@@ -431,7 +431,7 @@ describe('byokey login amp', () => {
     expect(storedAccounts(dir, 'amp').find((a) => a.active)?.accountId).toBe('shared')
     expect((await runCli(['logout', 'amp'], env)).code).toBe(0)
     expect(storedAccounts(dir, 'amp').map((a) => a.accountId)).toEqual(['ada@example.com'])
-  })
+  }, 30_000) // six CLI processes, on a busy machine
 
   test('without a client id the login exits 1 naming the setting; nothing is stored', async () => {
     using dir = tempDir()
