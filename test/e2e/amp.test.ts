@@ -96,6 +96,11 @@ describe('Amp model calls are served by byokey', () => {
       2000,
     )
     expect(call.finishedAt).toBeUndefined()
+    // the attempt's usage row is written before the gateway (and its database) goes away
+    await waitFor(() => {
+      env.gw.store.usage.flush()
+      return env.gw.store.usage.recent(1).length === 1
+    })
   })
 
   test("the real SDKs pointed at Amp's provider bases work as against byokey's own", async () => {
@@ -469,6 +474,19 @@ describe('an Amp login that cannot be renewed right now', () => {
     expect(body.error.message).toContain('could not renew its Amp login')
     expect(body.error.message).not.toContain(issued.refresh_token)
     expect(amp.requests.filter((r) => r.path.startsWith('/api/'))).toHaveLength(0)
+  })
+})
+
+describe('an Amp login its provider gave up', () => {
+  test("answers 401 naming 'byokey login amp', and nothing reaches Amp", async () => {
+    await using amp = fakeAmpcode()
+    await using env = await gatewayWithEveryUpstream({ text: 'x' }, { config: ampConfig(amp) })
+    seedLogin(env.gw.store, 'amp', 'ada@example.com', { access_token: AMP_TOKEN, refresh_token: 'r-1' })
+    env.gw.store.accounts.markUnavailable('amp', 'ada@example.com', 'account closed')
+    const res = await fetch(`${env.gw.url}/api/user`)
+    expect(res.status).toBe(401)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('byokey login amp')
+    expect(amp.requests).toHaveLength(0)
   })
 })
 

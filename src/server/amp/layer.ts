@@ -13,7 +13,12 @@
 import type { Config } from '../../config/schema.ts'
 import { errorResponse } from '../../gateway/http-error.ts'
 import type { Logger } from '../../log.ts'
-import { NeedsLoginError, RefreshFailedError, type TokenManager } from '../../oauth/index.ts'
+import {
+  AccountUnavailableError,
+  NeedsLoginError,
+  RefreshFailedError,
+  type TokenManager,
+} from '../../oauth/index.ts'
 import { ampBaseUrl } from '../../providers/amp/login.ts'
 import type { AccountStore } from '../../store/types.ts'
 import type { RequestContext } from '../context.ts'
@@ -75,7 +80,7 @@ export class AmpLayer {
     try {
       credential = await this.#credential(config)
     } catch (e) {
-      if (e instanceof NeedsLoginError) {
+      if (e instanceof NeedsLoginError || e instanceof AccountUnavailableError) {
         return errorResponse('openai-chat', {
           kind: 'authentication',
           message: "byokey's Amp login has expired or was revoked; run 'byokey login amp'",
