@@ -35,10 +35,18 @@ export const OAuthOverrides = Obj({
   token_url: T.Optional(Str()),
   device_code_url: T.Optional(Str()),
   client_id: T.Optional(Str()),
-  /** iFlow: the OAuth client secret (sent as HTTP Basic); default the one iFlow CLI ships with. */
+  /**
+   * The OAuth client secret. iFlow sends it as HTTP Basic (default the one iFlow CLI ships with);
+   * the Google logins (gemini, antigravity) send it in the code exchange's and refreshes' form
+   * (default the installed app's published one).
+   */
   client_secret: T.Optional(Str()),
   /** iFlow: the user-info endpoint that hands out the API key; default `https://iflow.cn/api/oauth/getUserInfo`. */
   user_info_url: T.Optional(Str()),
+  /** Ours: where a Google login reads the account's email (Bearer); default Google's `oauth2/v1/userinfo`. */
+  userinfo_url: T.Optional(Str()),
+  /** Ours: the page that shows a Google login's code to paste (`login --no-browser`); default Gemini CLI's `codeassist.google.com/authcode`. */
+  code_page_url: T.Optional(Str()),
   token_exchange_url: T.Optional(Str()),
   /** Copilot: the quota endpoint; default `/copilot_internal/user` on `token_exchange_url`'s origin. */
   quota_url: T.Optional(Str()),
@@ -139,6 +147,13 @@ export const ProviderConfig = Obj({
     }),
     { default: [] },
   ),
+  /**
+   * Ours (gemini, antigravity logins): the Google Cloud project every Code Assist call names; it
+   * wins over the project discovered at login and stored on the account. Unset: discovered.
+   */
+  project_id: T.Optional(Str({ minLength: 1 })),
+  /** Ours (gemini logins): the Code Assist server; default `base_url`, else `https://cloudcode-pa.googleapis.com`. */
+  code_assist_url: T.Optional(Str({ minLength: 1 })),
   // BYOKEY keys accepted for compatibility; not used yet.
   max_retry_credentials: T.Optional(T.Integer()),
   claude_headers: T.Optional(T.Record(T.String(), T.Unknown())),

@@ -21,6 +21,10 @@
  *   `clientSecret` makes `/token` demand `authorization: Basic base64(id:secret)`; and
  *   `GET /api/oauth/getUserInfo?accessToken=<access token>` answers iFlow's
  *   `{success, data: {apiKey, email}}` with the API key `apiKeyFor(accessToken)`.
+ * - Google's neighbours, for the Google logins: with `clientSecretIn: 'body'` the secret is a
+ *   `client_secret` form field instead; `GET /oauth2/v1/userinfo` → `{id, email, verified_email}`
+ *   for `authorization: Bearer <an access token issued here>`; `GET /authcode` is the page that
+ *   shows the code to paste (what `https://codeassist.google.com/authcode` is for Gemini CLI).
  */
 import { createHash } from 'node:crypto'
 import { type FakeServer, jsonResponse, type Recorded, sleep, startFake } from './server.ts'
@@ -54,6 +58,10 @@ export interface FakeOAuthOptions {
   requiredHeaders?: readonly string[]
   /** When set, `/token` requires HTTP Basic client authentication with this secret (iFlow). */
   clientSecret?: string
+  /** Where `clientSecret` must be: HTTP Basic (default, iFlow) or a `client_secret` form field (Google installed apps). */
+  clientSecretIn?: 'basic' | 'body'
+  /** `email` of `GET /oauth2/v1/userinfo` (default `ada@example.com`). */
+  googleEmail?: string
 }
 
 /** The API key iFlow's user-info endpoint hands out for an access token. */
@@ -106,6 +114,10 @@ export interface FakeOAuth {
   denyNextAuthorize(code: string, description?: string): void
   /** `GET /copilot_internal/v2/token` (needs `authorization: token <access token issued here>`). */
   readonly copilotTokenUrl: string
+  /** Google's `GET /oauth2/v1/userinfo` (Bearer access token issued here). */
+  readonly userinfoUrl: string
+  /** The page Google redirects a code-page login to; it shows the code. */
+  readonly codePageUrl: string
   approveDevice(): void
   denyDevice(): void
   expireDevice(): void
@@ -189,6 +201,32 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
       if (!githubAuthorized(rec)) return jsonResponse({ message: 'Bad credentials' }, 401)
       return jsonResponse({ login: opts.githubLogin ?? 'octocat', id: 1 })
     }
+    if (rec.method === 'GET' && rec.path === '/oauth2/v1/userinfo') {
+      const m = /^Bearer (.+)$/.exec(rec.headers.authorization ?? '')
+      if (m?.[1] === undefined || !accessTokens.has(m[1])) {
+        return jsonResponse(
+          {
+            error: {
+              code: 401,
+              message: 'Request had invalid authentication credentials.',
+              status: 'UNAUTHENTICATED',
+            },
+          },
+          401,
+        )
+      }
+      return jsonResponse({
+        id: '1234567890',
+        email: opts.googleEmail ?? 'ada@example.com',
+        verified_email: true,
+      })
+    }
+    if (rec.method === 'GET' && rec.path === '/authcode') {
+      const code = rec.query.code ?? ''
+      return new Response(`<!doctype html><p>Copy this code:</p><code id="code">${code}</code>`, {
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+      })
+    }
     if (rec.method === 'GET' && rec.path === '/copilot_internal/user') {
       if (!githubAuthorized(rec)) return jsonResponse({ message: 'Bad credentials' }, 401)
       return jsonResponse(opts.copilotUser?.() ?? COPILOT_USER)
@@ -245,7 +283,11 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
       }
       if (f.client_id !== clientId) return oauthError('invalid_client', 401)
       const basic = `Basic ${Buffer.from(`${clientId}:${opts.clientSecret}`).toString('base64')}`
-      if (opts.clientSecret !== undefined && rec.headers.authorization !== basic)
+      const secretOk =
+        opts.clientSecretIn === 'body'
+          ? f.client_secret === opts.clientSecret
+          : rec.headers.authorization === basic
+      if (opts.clientSecret !== undefined && !secretOk)
         return oauthError('invalid_client', 401, 'client authentication failed')
       switch (f.grant_type) {
         case 'authorization_code': {
@@ -314,6 +356,8 @@ export function startFakeOAuth(opts: FakeOAuthOptions = {}): FakeOAuth {
     tokenUrl: `${server.url}/token`,
     deviceCodeUrl: `${server.url}/device/code`,
     copilotTokenUrl: `${server.url}/copilot_internal/v2/token`,
+    userinfoUrl: `${server.url}/oauth2/v1/userinfo`,
+    codePageUrl: `${server.url}/authcode`,
     server,
     counters,
     tokenRequests: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/token'),
