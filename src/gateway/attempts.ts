@@ -82,7 +82,8 @@ async function subscriptionCall(
       provider.id,
       credential.label,
       async (secret) => {
-        latest = await call(ex, subscription(ex, credential, secret), attempt, last)
+        latest = undefined
+        latest = await setupAndCall(ex, credential, secret, attempt, last)
         return latest
       },
       {
@@ -115,6 +116,66 @@ async function subscriptionCall(
     meter.finish(failure.status)
     throw failure
   }
+}
+
+/**
+ * A subscription call, after the provider's login setup (`Provider.loginSetup`) made sure the
+ * account has what calls need; an answer saying it went stale drops it, sets it up again and
+ * calls once more (the stale answer leaves no usage row, like a 401 before a refresh).
+ */
+async function setupAndCall(
+  ex: Exchange,
+  credential: Credential,
+  secret: string,
+  attempt: number,
+  last: boolean,
+): Promise<Call> {
+  const setup = ex.plan.provider.loginSetup
+  if (!setup) return call(ex, subscription(ex, credential, secret), attempt, last)
+  await ensureSetup(ex, credential.label, secret)
+  const first = await call(ex, subscription(ex, credential, secret), attempt, last)
+  const res = first.answered?.handle.response
+  // only error answers are read twice (cloned), and a 401 is the token's business first
+  if (!res || res.ok || res.status === 401) return first
+  const text = await res
+    .clone()
+    .text()
+    .catch(() => '')
+  if (!setup.stale(ex.config, res.status, text)) return first
+  await res.body?.cancel().catch(() => {})
+  first.answered!.handle.done()
+  ex.ctx.log.warn(
+    { provider: ex.plan.provider.id, account: credential.label, status: res.status },
+    'stored login setup went stale; setting it up again',
+  )
+  setup.forget(ex.store.accounts, credential.label)
+  await ensureSetup(ex, credential.label, secret)
+  return call(ex, subscription(ex, credential, secret), attempt, last)
+}
+
+async function ensureSetup(ex: Exchange, accountId: string, secret: string): Promise<void> {
+  const { provider } = ex.plan
+  try {
+    await provider.loginSetup!.ensure({
+      config: ex.config,
+      accounts: ex.store.accounts,
+      accountId,
+      accessToken: secret,
+      signal: ex.request.signal,
+    })
+  } catch (e) {
+    throw setupFailure(e, provider.id, accountId, new Redactor(ex.ctx.config.secrets, secret))
+  }
+}
+
+/** A login setup's failure as the client's error; its 401 stays a 401 so the token is refreshed once. */
+function setupFailure(e: unknown, provider: string, accountId: string, redact: Redactor): HttpError {
+  const status = (e as { status?: unknown } | null)?.status
+  const message = redact.text(`${provider} account '${accountId}': ${(e as Error).message ?? String(e)}`)
+  if (status === 401) return new HttpError('authentication', message, { status: 401 })
+  if (status === 403) return new HttpError('permission', message, { status: 403 })
+  if (status === 429) return new HttpError('rate_limit', message, { status: 429 })
+  return new HttpError('api_error', message, { status: 502 })
 }
 
 /** A subscription credential with a fresh token, and the login's facts as stored now (a refresh may change them: Copilot's API base). */

@@ -37,6 +37,7 @@ export interface PlanSources {
 
 export interface Plan {
   inbound: Dialect
+  /** The codec of the upstream's answers: its dialect, or a variant of it (`Provider.upstreamCodec`). */
   upstream: Dialect
   route: Route
   provider: Provider
@@ -87,10 +88,13 @@ export function plan(input: PlanInput, sources: PlanSources): Plan {
   const inbound = dialects[input.dialect]
   const { route, provider } = sources.route(input.model)
   const ordered = sources.credentials(provider, route)
-  // The first credential picks the upstream dialect; only credentials that speak it are tried.
-  const upstream = dialects[provider.dialectFor(input.dialect, ordered[0])]
-  const credentials = ordered.filter((c) => provider.dialectFor(input.dialect, c) === upstream.name)
-  const shaped = upstreamBody(input, inbound, upstream, route, provider)
+  // The first credential picks the upstream's codec; only credentials that speak it are tried.
+  const codecFor = (c: Credential | undefined): Dialect =>
+    provider.upstreamCodec?.(c) ?? dialects[provider.dialectFor(input.dialect, c)]
+  const upstream = codecFor(ordered[0])
+  const credentials = ordered.filter((c) => codecFor(c) === upstream)
+  // a variant's requests are shaped in its plain dialect and wrapped by the provider
+  const shaped = upstreamBody(input, inbound, dialects[upstream.name], route, provider)
   let body = applyPayloadRules(shaped.body, route.model, sources.config.payload)
   if (input.stream) body = upstream.askStreamUsage(body)
   const out: Plan = {

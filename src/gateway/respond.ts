@@ -29,7 +29,8 @@ import {
 export function respond(ex: Exchange, at: Attempt, held?: HeldStream): Promise<Response> | Response {
   if (!ex.stream) return at.upstreamStreams ? respondCollected(ex, at) : respondJson(ex, at)
   const { inbound, upstream, ir } = ex.plan
-  const step = inbound.name === upstream.name && !ir ? passthroughStep(ex, at) : translatedStep(ex, at)
+  // a variant codec (an envelope around the answers) never passes through
+  const step = inbound === upstream && !ir ? passthroughStep(ex, at) : translatedStep(ex, at)
   return respondStream(ex, at, step, held)
 }
 
@@ -59,7 +60,7 @@ async function respondJson(ex: Exchange, at: Attempt): Promise<Response> {
   }
   const headers = forwardedHeaders(handle.response.headers)
   headers.set('content-type', 'application/json')
-  if (inbound.name === upstream.name) {
+  if (inbound === upstream) {
     // the answer goes out as it came: only its usage is read
     meter.setUsage(upstream.responseUsage(json))
     meter.finish(200)

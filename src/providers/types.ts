@@ -1,5 +1,6 @@
 /** What every provider folder provides, so adding one is copying a sibling's shape. */
 import type { Config } from '../config/schema.ts'
+import type { Dialect } from '../dialects/contract.ts'
 import type { DialectName } from '../dialects/ir.ts'
 import type { Refresher } from '../oauth/index.ts'
 import type { AccountStore, Quota } from '../store/types.ts'
@@ -72,6 +73,32 @@ export interface ModelListSource {
   parse(body: unknown): ModelInfo[]
 }
 
+/** What `LoginSetup.ensure` gets: the account, and a fresh access token to ask the upstream with. */
+export interface LoginSetupContext {
+  config: Config
+  accounts: AccountStore
+  accountId: string
+  accessToken: string
+  signal: AbortSignal
+}
+
+/**
+ * What a subscription login's calls need beyond its token, found after the login and stored on
+ * the account (Code Assist's project).
+ */
+export interface LoginSetup {
+  /**
+   * Makes sure the stored account has it; runs before each call with the fresh token, so it must
+   * be cheap when nothing is missing. A failure may carry the upstream's HTTP `status` (a 401
+   * refreshes the token once, as for the call itself).
+   */
+  ensure(ctx: LoginSetupContext): Promise<void>
+  /** Whether an error answer (status, body) means what `ensure` stored went stale. */
+  stale(config: Config, status: number, body: string): boolean
+  /** Drops what went stale, so the next `ensure` finds it again (the call is then retried once). */
+  forget(accounts: AccountStore, accountId: string): void
+}
+
 export interface Provider {
   readonly id: string
   readonly displayName: string
@@ -92,6 +119,15 @@ export interface Provider {
   credentials(config: Config, accounts?: AccountStore): Credential[]
   /** URL, headers and final body of one call. */
   prepare(call: UpstreamCall): PreparedRequest
+  /**
+   * The codec of what the upstream answers a credential, when it is a variant of `dialectFor`'s
+   * dialect (a Code Assist login: Gemini answers in an envelope). Requests are still shaped in
+   * the plain dialect and wrapped by `prepare`; answers are decoded with this codec, never passed
+   * through as they came. Absent or undefined: the plain dialect.
+   */
+  upstreamCodec?(credential?: Credential): Dialect | undefined
+  /** What a login's calls need beyond its token, found after the login (see `LoginSetup`). */
+  loginSetup?: LoginSetup
   /** How a subscription account of this provider renews its access token (providers with logins). */
   refresher?(config: Config): Refresher
   /** URL and headers of a token-count call, when the upstream has one. */

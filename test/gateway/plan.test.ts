@@ -5,11 +5,14 @@
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load.ts'
 import type { Config } from '../../src/config/schema.ts'
+import { codeAssist } from '../../src/dialects/gemini/index.ts'
 import type { DialectName } from '../../src/dialects/ir.ts'
+import { dialects } from '../../src/dialects/registry.ts'
 import { GatewayState } from '../../src/gateway/gateway-state.ts'
 import { routeFor } from '../../src/gateway/pipeline.ts'
 import { type PlanInput, type PlanSources, plan } from '../../src/gateway/plan.ts'
 import { UpstreamSlots } from '../../src/gateway/upstream-slots.ts'
+import { gemini } from '../../src/providers/gemini/upstream.ts'
 import type { Credential, Provider } from '../../src/providers/types.ts'
 import type { Route } from '../../src/routing/index.ts'
 
@@ -177,5 +180,48 @@ describe('plan', () => {
         },
       }),
     ).toThrow('no credentials')
+  })
+})
+
+describe('plan with a provider whose logins answer in a variant codec (Code Assist)', () => {
+  const gemCfg = parseConfig('providers: { gemini: { api_key: k } }', 'plan.yaml').config
+  const login: Credential = { kind: 'oauth', secret: '', label: 'me@example.com' }
+  /** The gemini provider, its credentials given: a login, then the config's key. */
+  function withCredentials(order: Credential[]): PlanSources {
+    return {
+      config: gemCfg,
+      route: (model) => routeFor(gateway, model, gemCfg),
+      credentials: () => order,
+    }
+  }
+
+  test('a login first: answers decoded by the variant; only logins are tried; the body stays plain Gemini', () => {
+    const body = { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }
+    const p = plan(
+      { dialect: 'gemini', body, model: 'gemini-2.5-pro', stream: false },
+      withCredentials([login, ...gemini.credentials(gemCfg)]),
+    )
+    expect(p.upstream).toBe(codeAssist)
+    expect(p.credentials).toEqual([login])
+    // the client's bytes, not decoded: the provider wraps them
+    expect(p.ir).toBeUndefined()
+    expect(p.body).toEqual(body)
+  })
+
+  test('another dialect is encoded in the plain dialect, never in the envelope', () => {
+    const p = plan(input('openai-chat', chatBody('gemini-2.5-pro')), withCredentials([login]))
+    expect(p.upstream).toBe(codeAssist)
+    expect(p.body.request).toBeUndefined()
+    expect(p.body.contents).toEqual([{ role: 'user', parts: [{ text: 'hi' }] }])
+  })
+
+  test('a key first: the plain dialect, and the login is left for another request', () => {
+    const [key] = gemini.credentials(gemCfg)
+    const p = plan(
+      { dialect: 'gemini', body: { contents: [] }, model: 'gemini-2.5-pro', stream: false },
+      withCredentials([key!, login]),
+    )
+    expect(p.upstream).toBe(dialects.gemini)
+    expect(p.credentials).toEqual([key!])
   })
 })

@@ -21,7 +21,7 @@ export function configApiKeys(config: Config, provider: string): Credential[] {
 /**
  * The non-secret facts of a stored login a provider needs on each call: Codex's ChatGPT account
  * (`account_id`, header `chatgpt-account-id`), Copilot's API base (`api_base`, from the token
- * exchange). Undefined when there are none.
+ * exchange), a Code Assist login's Google Cloud project (`project_id`). Undefined when there are none.
  */
 export function loginExtra(token: Record<string, unknown>): Record<string, string> | undefined {
   const extra: Record<string, string> = {}
@@ -29,6 +29,7 @@ export function loginExtra(token: Record<string, unknown>): Record<string, strin
   if (typeof token['api_base'] === 'string') extra['apiBase'] = token['api_base']
   // Kimi: the device the login was made on, named on every call
   if (typeof token['device_id'] === 'string') extra['deviceId'] = token['device_id']
+  if (typeof token['project_id'] === 'string') extra['projectId'] = token['project_id']
   return Object.keys(extra).length > 0 ? extra : undefined
 }
 

@@ -43,6 +43,13 @@ export interface CodeAssistOptions {
   tier?: string
   /** Generation calls must name the current project (403 PERMISSION_DENIED otherwise). */
   requireProject?: boolean
+  /**
+   * Generation calls must be shaped exactly as Gemini CLI sends them (400 INVALID_ARGUMENT naming
+   * what is off otherwise): envelope keys `model`, `project`, `user_prompt_id`, `request` only, all
+   * but `request` strings; no `model` inside `request`; `content-type: application/json`;
+   * `user-agent: GeminiCLI/<version>/<model> (…)`; streams asked for with `alt=sse`.
+   */
+  strict?: boolean
 }
 
 export interface FakeGeminiOptions {
@@ -52,6 +59,8 @@ export interface FakeGeminiOptions {
   codeAssist?: boolean | CodeAssistOptions
   /** functionCall parts of the current turn must carry a `thoughtSignature` (Gemini 3 rule). */
   requireThoughtSignatures?: boolean
+  /** Whether a credential is accepted (with `key`, both must agree): e.g. tokens a fake OAuth server issued. */
+  acceptToken?: (credential: string) => boolean
   /** Give function calls an `id` (the public API usually doesn't). */
   functionCallIds?: boolean
   /** SSE line ending; Google sends `\r\n` (default). */
@@ -65,8 +74,8 @@ export interface GeminiFake extends FakeServer {
   /** Generation calls so far (both backends; validation failures excluded). */
   readonly calls: number
   readonly tokenCounts: number[]
-  /** Code Assist: the project loadCodeAssist currently reports (`null` before onboarding). */
-  readonly project: string | null
+  /** Code Assist: the project loadCodeAssist currently reports (`null` before onboarding); set it to move the account to another one. */
+  project: string | null
   /** Code Assist: onboardUser / operation polls so far. */
   readonly onboardCalls: number
 }
@@ -280,6 +289,28 @@ function validateContents(contents: unknown, requireSignatures: boolean, prefix:
   return null
 }
 
+const ENVELOPE_KEYS = ['model', 'project', 'user_prompt_id', 'request']
+
+/** What makes a Code Assist generation call differ from Gemini CLI's, or `null`. */
+function strictProblem(rec: Recorded, body: Record<string, unknown>, model: string): string | null {
+  const extra = Object.keys(body).filter((k) => !ENVELOPE_KEYS.includes(k))
+  if (extra.length > 0) return `Invalid JSON payload received. Unknown name "${extra[0]}": Cannot find field.`
+  for (const k of ['model', 'project', 'user_prompt_id']) {
+    if (typeof body[k] !== 'string' || body[k] === '')
+      return `Invalid JSON payload: "${k}" must be a non-empty string.`
+  }
+  if (isObject(body['request']) && 'model' in body['request'])
+    return 'Invalid JSON payload received. Unknown name "model" at \'request\': Cannot find field.'
+  if (!(rec.headers['content-type'] ?? '').startsWith('application/json'))
+    return `Invalid content type: ${rec.headers['content-type'] ?? 'none'}`
+  const ua = rec.headers['user-agent'] ?? ''
+  if (!new RegExp(`^GeminiCLI/\\d+\\.\\d+\\.\\d+/${model.replace(/[.]/g, '\\.')} \\(`).test(ua))
+    return `Unexpected user agent: ${ua}`
+  if (rec.path.endsWith(':streamGenerateContent') && rec.query['alt'] !== 'sse')
+    return 'Streams must be requested with alt=sse.'
+  return null
+}
+
 function credential(rec: Recorded, bearerOnly: boolean): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(rec.headers['authorization'] ?? '')?.[1]?.trim()
   if (bearerOnly) return bearer
@@ -348,7 +379,7 @@ export function fakeGemini(script: Script, opts: FakeGeminiOptions = {}): Gemini
         headers,
       )
     }
-    if (opts.key !== undefined && cred !== opts.key) {
+    if ((opts.key !== undefined && cred !== opts.key) || opts.acceptToken?.(cred) === false) {
       return googleError(
         401,
         'API key not valid. Please pass a valid API key.',
@@ -414,6 +445,8 @@ export function fakeGemini(script: Script, opts: FakeGeminiOptions = {}): Gemini
       if (method !== 'countTokens' && model === '') {
         return googleError(400, 'Request contains an invalid argument.', 'INVALID_ARGUMENT', [], headers)
       }
+      const misshapen = method !== 'countTokens' && ca?.strict ? strictProblem(rec, body, model) : null
+      if (misshapen) return googleError(400, misshapen, 'INVALID_ARGUMENT', [], headers)
       if (method !== 'countTokens' && ca?.requireProject && body['project'] !== project) {
         return googleError(
           403,
@@ -478,6 +511,9 @@ export function fakeGemini(script: Script, opts: FakeGeminiOptions = {}): Gemini
     tokenCounts,
     get project() {
       return project
+    },
+    set project(p: string | null) {
+      project = p
     },
     get onboardCalls() {
       return onboardCalls
