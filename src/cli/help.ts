@@ -12,13 +12,14 @@ Commands:
   restart             Stop and start again with the same options
   reload              Make the running gateway re-read its config file now
   status              Show whether the gateway runs and each provider's login state
-  login               Log in to a subscription (claude, codex, copilot, qwen, kimi, iflow, amp)
+  login               Log in to a subscription (claude, codex, gemini, copilot, qwen, kimi, iflow, amp)
   accounts            List a provider's accounts
   switch              Choose the account a provider uses
   logout              Remove an account (the active one by default)
   add-api-key         Store an API key for a provider
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
+  import-gemini-cli   Import Gemini CLI's Google login
   amp inject          Point Amp CLI at byokey (amp.url in Amp's settings; --undo)
   config check        Validate a config file without starting
   doctor              Check config, database, port, accounts and clock
@@ -143,11 +144,11 @@ Examples:
   byokey status --json | jq '.providers[] | select(.active != null)'`,
   login: `Usage: byokey login <provider> [--account ID] [--label L] [--no-browser] [-c FILE] [--db PATH]
 
-Logs in to a subscription and stores the account (kind oauth). Providers: claude, codex (browser
-login: authorization code + PKCE), iflow (browser login without PKCE), copilot, qwen and kimi
-(device code); aliases such as anthropic, openai, chatgpt, github, alibaba and moonshot work too.
-amp (browser login, port 19876) stores the Amp login byokey sends to ampcode.com on the Amp
-calls it forwards; it needs providers.amp.oauth.client_id.
+Logs in to a subscription and stores the account (kind oauth). Providers: claude, codex, gemini
+(browser login: authorization code + PKCE), iflow (browser login without PKCE), copilot, qwen and
+kimi (device code); aliases such as anthropic, openai, chatgpt, google, github, alibaba and moonshot
+work too. amp (browser login, port 19876) stores the Amp login byokey sends to ampcode.com on the
+Amp calls it forwards; it needs providers.amp.oauth.client_id.
 
 claude and codex: the authorize URL is always printed. A browser is opened too unless --no-browser
 is given, on macOS ('open') or when DISPLAY or WAYLAND_DISPLAY is set ('xdg-open'). The login
@@ -155,13 +156,16 @@ finishes when the browser reaches the local callback (Claude port 54545, Codex 1
 providers.<id>.oauth.redirect_port); on another machine (SSH), paste the URL the browser was
 redirected to, or the code it shows, on stdin instead.
 iflow works the same way on port 11451; its API key, fetched after the login, is what is stored.
+gemini: Gemini CLI's Google login (callback port 8085), then the account's Gemini Code Assist
+project is found (a new account is set up on the free tier; providers.gemini.project_id wins).
+With --no-browser, Google shows a code to paste here instead of redirecting to this machine.
 copilot, qwen, kimi: print a URL and a code to enter there, then wait for the approval (a countdown
 on a terminal). kimi names this machine by a device id kept in the data directory (kimi-device-id).
 
 The config file's providers.<id>.oauth entries override the endpoints and the client id. The id is
-the account's email or ChatGPT account id (Claude, Codex, iFlow) or the GitHub login (Copilot), else
-'default'; logging in again refreshes the same account. A provider's first account becomes active.
-Tokens are never printed. Denied, timed-out or failed logins exit 1.
+the account's email (Claude, Gemini, iFlow) or ChatGPT account id (Codex) or the GitHub login
+(Copilot), else 'default'; logging in again refreshes the same account. A provider's first account
+becomes active. Tokens are never printed. Denied, timed-out or failed logins exit 1.
 
 Options:
       --account ID   Store under this account id instead of the one the login names
@@ -174,7 +178,8 @@ Examples:
   byokey login claude
   byokey login openai --no-browser --account work     (over SSH: paste the redirected URL)
   byokey login copilot --label "GitHub work"
-  byokey login qwen`,
+  byokey login qwen
+  byokey login gemini --no-browser                   (paste the code Google shows)`,
   accounts: `Usage: byokey accounts <provider> [--db PATH] [--json]
 
 Lists a provider's accounts, one a line: id, [label], (active), kind, token state, expiry, last error.
@@ -282,6 +287,22 @@ Examples:
   byokey amp inject
   byokey amp inject --url http://gateway.lan:8018
   byokey amp inject --undo`,
+  'import-gemini-cli': `Usage: byokey import-gemini-cli [--account ID] [--label L] [--file PATH] [--db PATH]
+
+Copies Gemini CLI's Google login into byokey as an oauth account of provider gemini: access and
+refresh tokens and the expiry. Reads --file, else ~/.gemini/oauth_creds.json. The account id is
+the email in the file's id token, else gemini-cli. The Gemini Code Assist project is found on the
+first request (or set providers.gemini.project_id). Never prints the tokens.
+
+Options:
+      --account ID   Account id (default: the login's email, else gemini-cli)
+      --label L      A name to show beside the id (default "Gemini CLI")
+      --file PATH    The oauth_creds.json to read
+      --db PATH      SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey import-gemini-cli
+  byokey import-gemini-cli --file /srv/gemini/oauth_creds.json --account shared`,
   config: `Usage: byokey config check [-c FILE]
 
 Validates a config file the way 'serve' loads it, without starting anything. A problem is printed

@@ -9,6 +9,7 @@ import { doctorCommand } from './doctor.ts'
 import { COMMAND_HELP, MAIN_HELP } from './help.ts'
 import { importClaudeCodeCommand } from './import-claude-code.ts'
 import { importCodexCommand } from './import-codex.ts'
+import { importGeminiCliCommand } from './import-gemini-cli.ts'
 import { loginCommand } from './login.ts'
 import { logoutCommand } from './logout.ts'
 import { openapiCommand } from './openapi.ts'
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   'import-claude-code': importClaudeCodeCommand,
   'import-codex': importCodexCommand,
   amp: ampCommand,
+  'import-gemini-cli': importGeminiCliCommand,
   config: configCommand,
   openapi: openapiCommand,
   doctor: doctorCommand,

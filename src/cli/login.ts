@@ -12,6 +12,7 @@ import { loginAmp } from '../providers/amp/login.ts'
 import { loginClaude } from '../providers/claude/login.ts'
 import { loginCodex } from '../providers/codex/login.ts'
 import { loginCopilot } from '../providers/copilot/login.ts'
+import { loginGemini } from '../providers/gemini/login.ts'
 import { loginIFlow } from '../providers/iflow/login.ts'
 import { loginKimi } from '../providers/kimi/login.ts'
 import { loginQwen } from '../providers/qwen/login.ts'
@@ -23,7 +24,16 @@ import { COMMAND_HELP } from './help.ts'
 import { accountIdArg, noExtraArgs, providerArg } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
 
-export const LOGIN_PROVIDERS = ['claude', 'codex', 'copilot', 'qwen', 'kimi', 'iflow', 'amp'] as const
+export const LOGIN_PROVIDERS = [
+  'claude',
+  'codex',
+  'copilot',
+  'qwen',
+  'kimi',
+  'iflow',
+  'amp',
+  'gemini',
+] as const
 type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
 
 export async function loginCommand(argv: string[]): Promise<number> {
@@ -142,6 +152,8 @@ function runLogin(provider: LoginProvider, config: Config, opts: RunOptions): Pr
     ...(browser ? { openBrowser: browser } : {}),
     ...(opts.paste ? { readPastedLine: opts.paste.read } : {}),
   }
+  // Google's code page instead of the loopback, as Gemini CLI does without a browser
+  if (provider === 'gemini') return loginGemini({ ...common, codePage: opts.noBrowser })
   return AUTH_CODE_LOGINS[provider as keyof typeof AUTH_CODE_LOGINS](common)
 }
 

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Account } from '../../src/store/types.ts'
 import { fakeAmpcode } from '../helpers/fakes/ampcode.ts'
+import { fakeGemini } from '../helpers/fakes/gemini.ts'
 import { apiKeyFor, type FakeOAuth, startFakeOAuth, unsignedJwt } from '../helpers/fakes/oauth.ts'
 import { expectNoSecret, runCli, SOURCE_CMD } from '../helpers/process.ts'
 import { type TempDir, tempDir, waitFor } from '../helpers/tmp.ts'
@@ -158,9 +159,10 @@ describe('byokey login', () => {
   test('an unsupported or unknown provider is a usage error listing the supported ones', async () => {
     using dir = tempDir()
     const env = { BYOKEY_HOME: dir.path, HOME: dir.path }
-    const r = await runCli(['login', 'gemini'], env)
+    const r = await runCli(['login', 'kiro'], env)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('supported: claude, codex, copilot')
+    expect(r.stderr).toMatch(/supported: .*\bgemini\b/)
     expect((await runCli(['login', 'nope'], env)).code).toBe(2)
     expect((await runCli(['login'], env)).code).toBe(2)
     expect(existsSync(dir.join('byokey.db'))).toBe(false)
@@ -389,6 +391,53 @@ describe('byokey login', () => {
     await (await fetch(url2!)).text()
     expect((await loud.done).code).toBe(0)
   })
+
+  test('gemini: loopback callback, email from userinfo, the Code Assist project stored', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({
+      tokenStyle: 'form',
+      rotate: false,
+      clientSecret: 'fake-secret',
+      clientSecretIn: 'body',
+    })
+    await using ca = fakeGemini({ text: 'x' }, { codeAssist: { project: 'proj-cli' } })
+    const config = await writeGeminiConfig(dir, fake, ca.url)
+    const login = startLogin(dir, ['google', '-c', config], {}, 'ignore')
+    const [, url] = await login.waitFor(URL_RE)
+    const q = new URL(url!).searchParams
+    expect(q.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/oauth2callback$/)
+    expect(q.get('access_type')).toBe('offline')
+    await (await fetch(url!)).text()
+    const r = await login.done
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('logged in to gemini as ada@example.com (active)')
+    const [acc] = storedAccounts(dir, 'gemini')
+    expect(acc!.token).toMatchObject({ email: 'ada@example.com', project_id: 'proj-cli' })
+    expect(fake.isValidAccess(String(acc!.token.access_token))).toBe(true)
+    expectNoSecret(r, ...tokenStrings(acc!))
+  })
+
+  test('gemini --no-browser: Google shows a code, pasted on stdin; a new account is onboarded', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({ tokenStyle: 'form', rotate: false })
+    await using ca = fakeGemini({ text: 'x' }, { codeAssist: { project: null, onboardPolls: 0 } })
+    const config = await writeGeminiConfig(dir, fake, ca.url)
+    const login = startLogin(dir, ['gemini', '-c', config, '--no-browser'])
+    const [, url] = await login.waitFor(URL_RE)
+    expect(new URL(url!).searchParams.get('redirect_uri')).toBe(fake.codePageUrl)
+    await login.waitFor(/paste/i)
+    // the browser lands on Google's code page, which shows the code
+    const page = await (await fetch(url!)).text()
+    const code = /<code id="code">([^<]+)<\/code>/.exec(page)?.[1]
+    login.write(`${code}\n`)
+    const r = await login.done
+    expect(r.code).toBe(0)
+    const [acc] = storedAccounts(dir, 'gemini')
+    expect(acc!.token.project_id).toBe('fake-onboarded-project')
+    expect(ca.onboardCalls).toBe(1)
+    expectNoSecret(r, ...tokenStrings(acc!))
+  })
 })
 
 describe('byokey login amp', () => {
@@ -441,3 +490,19 @@ describe('byokey login amp', () => {
     expect(existsSync(dir.join('byokey.db'))).toBe(false)
   })
 })
+
+/** Config for the gemini login: Google's endpoints on the fake, Code Assist on `codeAssist`. */
+async function writeGeminiConfig(dir: TempDir, fake: FakeOAuth, codeAssist: string): Promise<string> {
+  const oauth = {
+    authorize_url: fake.authorizeUrl,
+    token_url: fake.tokenUrl,
+    userinfo_url: fake.userinfoUrl,
+    code_page_url: fake.codePageUrl,
+    client_id: fake.clientId,
+    client_secret: 'fake-secret',
+    redirect_port: await freePort(),
+  }
+  const file = dir.join('config.json')
+  writeFileSync(file, JSON.stringify({ providers: { gemini: { base_url: codeAssist, oauth } } }))
+  return file
+}
