@@ -156,11 +156,10 @@ describe('gemini login through Code Assist', () => {
     expect(env.request).toEqual(body)
 
     s.gw.store.usage.flush()
-    expect(s.gw.store.usage.recent(1)[0]).toMatchObject({
-      provider: 'gemini',
-      account: 'ada@example.com',
-      status: 200,
-    })
+    const row = s.gw.store.usage.recent(1)[0]!
+    expect(row).toMatchObject({ provider: 'gemini', account: 'ada@example.com', status: 200 })
+    expect(row.inputTokens).toBeGreaterThan(0)
+    expect(row.outputTokens).toBeGreaterThan(0)
     expect(s.gw.logText()).not.toContain(String(stored.token.access_token))
     expect(s.gw.logText()).not.toContain(String(stored.token.refresh_token))
   })
@@ -197,6 +196,58 @@ describe('gemini login through Code Assist', () => {
     expect(call!.path).toBe('/v1internal:streamGenerateContent')
     expect(call!.query).toEqual({ alt: 'sse' })
     expect(call!.headers.accept).toBe('text/event-stream')
+  })
+
+  test('a Gemini client: a tool round trip with thinking, its signature sent back as it came', async () => {
+    await using s = await setup()
+    await login(s)
+    const ask = (contents: unknown[]) =>
+      fetch(`${s.gw.url}/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
+        body: JSON.stringify({
+          contents,
+          tools: [{ functionDeclarations: [weatherTool] }],
+          generationConfig: { thinkingConfig: { includeThoughts: true } },
+        }),
+      })
+    const turn1: unknown[] = [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }]
+    const r1 = await ask(turn1)
+    expect(r1.status).toBe(200)
+    const parts = parseSSE(await r1.text()).flatMap(
+      (e) =>
+        (JSON.parse(e.data) as { candidates: Array<{ content: { parts: Array<Record<string, unknown>> } }> })
+          .candidates[0]?.content.parts ?? [],
+    )
+    expect(parts).toEqual([
+      { text: 'The user wants the weather.', thought: true },
+      {
+        functionCall: { name: 'get_weather', args: { city: 'Paris' } },
+        thoughtSignature: 'sig-gemini-weather',
+      },
+    ])
+    const turn2 = [
+      ...turn1,
+      { role: 'model', parts },
+      {
+        role: 'user',
+        parts: [{ functionResponse: { name: 'get_weather', response: { result: '72F and sunny' } } }],
+      },
+    ]
+    const r2 = await ask(turn2)
+    expect(r2.status).toBe(200)
+    const text = parseSSE(await r2.text())
+      .flatMap(
+        (e) =>
+          (JSON.parse(e.data) as { candidates: Array<{ content: { parts: Array<{ text?: string }> } }> })
+            .candidates[0]?.content.parts ?? [],
+      )
+      .map((p) => p.text ?? '')
+      .join('')
+    expect(text).toBe('It is 72F and sunny in Paris.')
+    // the history, signature included, reached Code Assist exactly as the client sent it
+    const sent = generations(s.up).at(-1)!.body as { request: { contents: unknown } }
+    expect(sent.request.contents).toEqual(turn2)
   })
 
   test('Gemini CLI 0.61 itself (its recorded streamGenerateContent with a signed call in history)', async () => {
