@@ -56,8 +56,11 @@ export interface AuthCodeLoginOptions {
   now?: () => number
 }
 
-/** How an app's code exchange differs from the usual public client with PKCE (iFlow: none, and a secret). */
-export type ClientAuth = Pick<AuthCodeFlowOptions, 'pkce' | 'clientSecret' | 'tokenHeaders'>
+/**
+ * How an app's login differs from the usual public client with PKCE on a loopback callback
+ * (iFlow: no PKCE, and a secret; Google: a secret, and its code page as redirect when asked).
+ */
+export type ClientAuth = Pick<AuthCodeFlowOptions, 'pkce' | 'clientSecret' | 'tokenHeaders' | 'redirectUri'>
 
 /** Runs the browser login of `app` (token request as JSON or a form) and returns the token answer. */
 export function runAppLogin(

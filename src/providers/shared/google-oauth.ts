@@ -8,14 +8,13 @@
  * normally sends none. Every URL, the client id and secret come from `providers.<id>.oauth`.
  */
 import type { Config } from '../../config/schema.ts'
+import { expiresAtOf, oauthRefresher, type Refresher, type TokenResponse } from '../../oauth/index.ts'
 import {
-  expiresAtOf,
-  oauthRefresher,
-  type Refresher,
-  runAuthCodeFlow,
-  type TokenResponse,
-} from '../../oauth/index.ts'
-import { type AuthCodeApp, type AuthCodeLoginOptions, resolveAuthCodeApp } from './auth-code-app.ts'
+  type AuthCodeApp,
+  type AuthCodeLoginOptions,
+  resolveAuthCodeApp,
+  runAppLogin,
+} from './auth-code-app.ts'
 
 export const GOOGLE_AUTHORIZE_URL = 'https://accounts.google.com/o/oauth2/v2/auth'
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token'
@@ -143,23 +142,9 @@ export async function googleEmail(
 /** Runs the browser login of a Google app and reads the account's email. */
 export async function loginGoogle(app: GoogleApp, opts: GoogleLoginOptions): Promise<GoogleLogin> {
   const codePage = opts.codePage === true ? app.codePageUrl : undefined
-  const t = await runAuthCodeFlow({
-    authorizeUrl: app.authorizeUrl,
-    tokenUrl: app.tokenUrl,
-    clientId: app.clientId,
+  const t = await runAppLogin(app, 'form', opts, {
     clientSecret: app.clientSecret,
-    scopes: app.scopes,
-    redirectPort: opts.redirectPort ?? app.redirectPort,
-    redirectPath: app.redirectPath,
     ...(codePage !== undefined ? { redirectUri: codePage } : {}),
-    extraParams: app.extraParams,
-    tokenRequestStyle: 'form',
-    print: opts.print,
-    ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
-    ...(opts.readPastedLine ? { readPastedLine: opts.readPastedLine } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
   })
   const stored = googleToken(t, (opts.now ?? Date.now)())
   const email = await googleEmail(app.userinfoUrl, t.access_token, {
