@@ -5,47 +5,30 @@
  * `{claudeAiOauth: {accessToken, refreshToken, expiresAt (ms)}}` → token `{access_token, refresh_token, expires_at (s)}`.
  */
 import { join, resolve } from 'node:path'
-import { parseCommand } from './args.ts'
-import { COMMAND_HELP } from './help.ts'
 import {
   homeDir,
   ImportError,
   type Imported,
+  importArgs,
   isObject,
   nonEmptyString,
   parseJsonObject,
   readJsonObject,
-  storeImported,
+  runImport,
 } from './import-credentials.ts'
-import { accountIdArg, noExtraArgs } from './provider-arg.ts'
-import { withStore } from './store-access.ts'
+import { accountIdArg } from './provider-arg.ts'
 
 const KEYCHAIN_SERVICE = 'Claude Code-credentials'
 const HINT = "log in with Claude Code first ('claude', then /login), or pass --file PATH"
 
 export async function importClaudeCodeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    db: { type: 'string' },
-    account: { type: 'string' },
-    label: { type: 'string' },
-    file: { type: 'string' },
+  const args = importArgs(argv, 'import-claude-code')
+  if (!args) return 0
+  const accountId = accountIdArg(args.account ?? 'claude-code')
+  return await runImport(args.db, async () => {
+    const { json, source } = await readCredentials(args.file)
+    return { ...fromClaudeCredentials(json, source), accountId, label: args.label ?? 'Claude Code' }
   })
-  if (values.help) {
-    console.log(COMMAND_HELP['import-claude-code'])
-    return 0
-  }
-  noExtraArgs(positionals, 0, 'import-claude-code')
-  const accountId = accountIdArg(values.account ?? 'claude-code')
-  let imported: Imported
-  try {
-    const { json, source } = await readCredentials(values.file)
-    imported = { ...fromClaudeCredentials(json, source), accountId, label: values.label ?? 'Claude Code' }
-  } catch (e) {
-    if (!(e instanceof ImportError)) throw e
-    console.error(`byokey: ${e.message}`)
-    return 1
-  }
-  return await withStore(values.db, { create: true }, (store) => storeImported(store!, imported))
 }
 
 async function readCredentials(

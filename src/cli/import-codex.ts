@@ -7,53 +7,35 @@
  */
 import { join, resolve } from 'node:path'
 import { chatgptAccountId, jwtPayload } from '../providers/codex/login.ts'
-import { parseCommand } from './args.ts'
-import { COMMAND_HELP } from './help.ts'
 import {
   homeDir,
   ImportError,
   type Imported,
+  importArgs,
   isObject,
   nonEmptyString,
   readJsonObject,
-  storeImported,
+  runImport,
 } from './import-credentials.ts'
-import { accountIdArg, noExtraArgs } from './provider-arg.ts'
-import { withStore } from './store-access.ts'
+import { accountIdArg } from './provider-arg.ts'
 
 const HINT = "log in with Codex CLI first ('codex login'), or pass --file PATH"
 
 export async function importCodexCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    db: { type: 'string' },
-    account: { type: 'string' },
-    label: { type: 'string' },
-    file: { type: 'string' },
-  })
-  if (values.help) {
-    console.log(COMMAND_HELP['import-codex'])
-    return 0
-  }
-  noExtraArgs(positionals, 0, 'import-codex')
-  const accountId = accountIdArg(values.account ?? 'codex-cli')
-  const path = resolve(
-    values.file ?? join(process.env['CODEX_HOME'] || join(homeDir(), '.codex'), 'auth.json'),
-  )
-  let imported: Imported
-  try {
+  const args = importArgs(argv, 'import-codex')
+  if (!args) return 0
+  const accountId = accountIdArg(args.account ?? 'codex-cli')
+  const path = resolve(args.file ?? join(process.env['CODEX_HOME'] || join(homeDir(), '.codex'), 'auth.json'))
+  return await runImport(args.db, () => {
     const json = readJsonObject(path, 'Codex CLI credentials', HINT)
-    imported = { ...fromCodexAuth(json, path), accountId, label: values.label ?? 'Codex CLI' }
+    const imported: Imported = { ...fromCodexAuth(json, path), accountId, label: args.label ?? 'Codex CLI' }
     if (!imported.token['account_id']) {
       console.error(
         `byokey: warning: ${path} names no ChatGPT account id; requests may be refused until you log in again`,
       )
     }
-  } catch (e) {
-    if (!(e instanceof ImportError)) throw e
-    console.error(`byokey: ${e.message}`)
-    return 1
-  }
-  return await withStore(values.db, { create: true }, (store) => storeImported(store!, imported))
+    return imported
+  })
 }
 
 /** The token byokey stores, from Codex CLI's auth.json. */

@@ -1,8 +1,12 @@
-/** What `import-claude-code` and `import-codex` share: reading a CLI's credentials file and storing it as an OAuth account. */
+/** What the import commands (`import-claude-code`, `import-codex`, `import-gemini-cli`) share: reading a CLI's credentials file and storing it as an OAuth account. */
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import type { Store } from '../store/types.ts'
 import { accountName, describeExpiry } from './account-format.ts'
+import { parseCommand } from './args.ts'
+import { COMMAND_HELP } from './help.ts'
+import { noExtraArgs } from './provider-arg.ts'
+import { withStore } from './store-access.ts'
 
 /** A problem with the credentials being imported: printed as is, exit 1. */
 export class ImportError extends Error {}
@@ -82,4 +86,44 @@ export function storeImported(store: Store, imp: Imported): number {
   }
   if (!acc.active) console.log(`run 'byokey switch ${imp.provider} ${imp.accountId}' to use it`)
   return 0
+}
+
+/** The options an import command takes. */
+export interface ImportArgs {
+  db?: string | undefined
+  account?: string | undefined
+  label?: string | undefined
+  file?: string | undefined
+}
+
+/** Parses an import command's options; undefined when it printed the command's help instead. */
+export function importArgs(argv: string[], command: string): ImportArgs | undefined {
+  const { values, positionals } = parseCommand(argv, {
+    db: { type: 'string' },
+    account: { type: 'string' },
+    label: { type: 'string' },
+    file: { type: 'string' },
+  })
+  if (values.help) {
+    console.log(COMMAND_HELP[command])
+    return undefined
+  }
+  noExtraArgs(positionals, 0, command)
+  return values
+}
+
+/** Stores what `read` finds; an `ImportError` is printed and exits 1. */
+export async function runImport(
+  db: string | undefined,
+  read: () => Imported | Promise<Imported>,
+): Promise<number> {
+  let imported: Imported
+  try {
+    imported = await read()
+  } catch (e) {
+    if (!(e instanceof ImportError)) throw e
+    console.error(`byokey: ${e.message}`)
+    return 1
+  }
+  return await withStore(db, { create: true }, (store) => storeImported(store!, imported))
 }

@@ -9,49 +9,32 @@
 import { join, resolve } from 'node:path'
 import { jwtPayload } from '../providers/codex/login.ts'
 import type { GoogleToken } from '../providers/shared/google-oauth.ts'
-import { parseCommand } from './args.ts'
-import { COMMAND_HELP } from './help.ts'
 import {
   homeDir,
   ImportError,
   type Imported,
+  importArgs,
   nonEmptyString,
   readJsonObject,
-  storeImported,
+  runImport,
 } from './import-credentials.ts'
-import { accountIdArg, noExtraArgs } from './provider-arg.ts'
-import { withStore } from './store-access.ts'
+import { accountIdArg } from './provider-arg.ts'
 
 const HINT = "log in with Gemini CLI first ('gemini', then 'Login with Google'), or pass --file PATH"
 
 export async function importGeminiCliCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    db: { type: 'string' },
-    account: { type: 'string' },
-    label: { type: 'string' },
-    file: { type: 'string' },
-  })
-  if (values.help) {
-    console.log(COMMAND_HELP['import-gemini-cli'])
-    return 0
-  }
-  noExtraArgs(positionals, 0, 'import-gemini-cli')
-  const path = resolve(values.file ?? join(homeDir(), '.gemini', 'oauth_creds.json'))
-  let imported: Imported
-  try {
+  const args = importArgs(argv, 'import-gemini-cli')
+  if (!args) return 0
+  const path = resolve(args.file ?? join(homeDir(), '.gemini', 'oauth_creds.json'))
+  return await runImport(args.db, () => {
     const found = fromGeminiCreds(readJsonObject(path, 'Gemini CLI credentials', HINT), path)
     const email = typeof found.token['email'] === 'string' ? found.token['email'] : undefined
-    imported = {
+    return {
       ...found,
-      accountId: accountIdArg(values.account ?? email ?? 'gemini-cli'),
-      label: values.label ?? 'Gemini CLI',
+      accountId: accountIdArg(args.account ?? email ?? 'gemini-cli'),
+      label: args.label ?? 'Gemini CLI',
     }
-  } catch (e) {
-    if (!(e instanceof ImportError)) throw e
-    console.error(`byokey: ${e.message}`)
-    return 1
-  }
-  return await withStore(values.db, { create: true }, (store) => storeImported(store!, imported))
+  })
 }
 
 /** The token byokey stores (`GoogleToken`), from Gemini CLI's oauth_creds.json. */

@@ -416,7 +416,7 @@ describe('byokey login', () => {
     expect(acc!.token).toMatchObject({ email: 'ada@example.com', project_id: 'proj-cli' })
     expect(fake.isValidAccess(String(acc!.token.access_token))).toBe(true)
     expectNoSecret(r, ...tokenStrings(acc!))
-  })
+  }, 30_000)
 
   test('gemini --no-browser: Google shows a code, pasted on stdin; a new account is onboarded', async () => {
     using dir = tempDir()
@@ -437,7 +437,7 @@ describe('byokey login', () => {
     expect(acc!.token.project_id).toBe('fake-onboarded-project')
     expect(ca.onboardCalls).toBe(1)
     expectNoSecret(r, ...tokenStrings(acc!))
-  })
+  }, 30_000)
 })
 
 describe('byokey login amp', () => {

@@ -102,6 +102,22 @@ async function login(s: Setup) {
   return account
 }
 
+const HI = { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }
+
+/** A Gemini-dialect client's call to the gateway (`alt=sse` when streaming). */
+function ask(
+  gw: TestGateway,
+  body: unknown,
+  opts: { stream?: boolean; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const method = opts.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
+  return fetch(`${gw.url}/v1beta/models/${MODEL}:${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any', ...opts.headers },
+    body: JSON.stringify(body),
+  })
+}
+
 /** Generation calls the Code Assist fake received. */
 const generations = (up: Setup['up']) =>
   up.requests.filter((r) => /:(stream)?[gG]enerateContent$/.test(r.path))
@@ -126,11 +142,7 @@ describe('gemini login through Code Assist', () => {
       generationConfig: { temperature: 0.2, thinkingConfig: { includeThoughts: true } },
       systemInstruction: { parts: [{ text: 'Be brief.' }] },
     }
-    const res = await fetch(`${s.gw.url}/v1beta/models/${MODEL}:generateContent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
-      body: JSON.stringify(body),
-    })
+    const res = await ask(s.gw, body)
     expect(res.status).toBe(200)
     const answer = (await res.json()) as Record<string, unknown> & {
       candidates: Array<{ content: { parts: Array<Record<string, unknown>> } }>
@@ -167,11 +179,7 @@ describe('gemini login through Code Assist', () => {
   test('a Gemini client streams (alt=sse), answers unwrapped chunk by chunk', async () => {
     await using s = await setup()
     await login(s)
-    const res = await fetch(`${s.gw.url}/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
-      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
-    })
+    const res = await ask(s.gw, HI, { stream: true })
     expect(res.status).toBe(200)
     const chunks = parseSSE(await res.text()).map((e) => JSON.parse(e.data) as Record<string, unknown>)
     expect(chunks.every((c) => c.response === undefined && Array.isArray(c.candidates))).toBe(true)
@@ -201,18 +209,18 @@ describe('gemini login through Code Assist', () => {
   test('a Gemini client: a tool round trip with thinking, its signature sent back as it came', async () => {
     await using s = await setup()
     await login(s)
-    const ask = (contents: unknown[]) =>
-      fetch(`${s.gw.url}/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
-        body: JSON.stringify({
+    const turn = (contents: unknown[]) =>
+      ask(
+        s.gw,
+        {
           contents,
           tools: [{ functionDeclarations: [weatherTool] }],
           generationConfig: { thinkingConfig: { includeThoughts: true } },
-        }),
-      })
+        },
+        { stream: true },
+      )
     const turn1: unknown[] = [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }]
-    const r1 = await ask(turn1)
+    const r1 = await turn(turn1)
     expect(r1.status).toBe(200)
     const parts = parseSSE(await r1.text()).flatMap(
       (e) =>
@@ -234,7 +242,7 @@ describe('gemini login through Code Assist', () => {
         parts: [{ functionResponse: { name: 'get_weather', response: { result: '72F and sunny' } } }],
       },
     ]
-    const r2 = await ask(turn2)
+    const r2 = await turn(turn2)
     expect(r2.status).toBe(200)
     const text = parseSSE(await r2.text())
       .flatMap(
@@ -253,14 +261,9 @@ describe('gemini login through Code Assist', () => {
   test('Gemini CLI 0.61 itself (its recorded streamGenerateContent with a signed call in history)', async () => {
     await using s = await setup()
     await login(s)
-    const res = await fetch(`${s.gw.url}/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-goog-api-key': 'any',
-        'user-agent': `GeminiCLI/0.61.0/${MODEL} (linux; x64)`,
-      },
-      body: JSON.stringify(geminiCli),
+    const res = await ask(s.gw, geminiCli, {
+      stream: true,
+      headers: { 'user-agent': `GeminiCLI/0.61.0/${MODEL} (linux; x64)` },
     })
     expect(res.status).toBe(200)
     const text = parseSSE(await res.text())
@@ -333,39 +336,29 @@ describe('gemini login through Code Assist', () => {
     // Gemini 3, which refuses a function call in history without a signature
     const model = 'gemini-3-pro-preview'
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }]
-    const first = await client.messages
-      .stream({
-        model,
-        max_tokens: 1024,
-        tools,
-        messages,
-        thinking: { type: 'enabled', budget_tokens: 512 },
-      })
-      .finalMessage()
+    // each turn sends the whole conversation so far, thinking on
+    const turn = () =>
+      client.messages
+        .stream({
+          model,
+          max_tokens: 1024,
+          tools,
+          messages,
+          thinking: { type: 'enabled', budget_tokens: 512 },
+        })
+        .finalMessage()
+    const first = await turn()
     const thinking = first.content.find((b) => b.type === 'thinking')
     expect(thinking).toMatchObject({ thinking: 'The user wants the weather.' })
     const call = first.content.find((b) => b.type === 'tool_use')
     expect(call).toMatchObject({ name: 'get_weather', input: { city: 'Paris' } })
     messages.push({ role: 'assistant', content: first.content })
+    const toolUseId = call!.type === 'tool_use' ? call!.id : ''
     messages.push({
       role: 'user',
-      content: [
-        {
-          type: 'tool_result',
-          tool_use_id: call!.type === 'tool_use' ? call!.id : '',
-          content: '72F and sunny',
-        },
-      ],
+      content: [{ type: 'tool_result', tool_use_id: toolUseId, content: '72F and sunny' }],
     })
-    const second = await client.messages
-      .stream({
-        model,
-        max_tokens: 1024,
-        tools,
-        messages,
-        thinking: { type: 'enabled', budget_tokens: 512 },
-      })
-      .finalMessage()
+    const second = await turn()
     expect(second.content.find((b) => b.type === 'text')).toMatchObject({
       text: 'It is 72F and sunny in Paris.',
     })
@@ -381,15 +374,7 @@ describe('gemini login through Code Assist', () => {
     const account = await login(s)
     s.gw.store.accounts.upsert({ ...account, expiresAt: Date.now() - 1000 })
     const before = String(account.token.access_token)
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        fetch(`${s.gw.url}/v1beta/models/${MODEL}:generateContent`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
-          body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
-        }).then((r) => r.status),
-      ),
-    )
+    const results = await Promise.all(Array.from({ length: 20 }, () => ask(s.gw, HI).then((r) => r.status)))
     expect(results.every((st) => st === 200)).toBe(true)
     expect(s.oauth.counters.refreshes).toBe(1)
     const stored = s.gw.store.accounts.get('gemini', 'ada@example.com')!
@@ -406,11 +391,7 @@ describe('gemini login through Code Assist', () => {
     const account = await login(s)
     s.gw.store.accounts.upsert({ ...account, expiresAt: Date.now() - 1000 })
     s.oauth.revoke(String(account.token.refresh_token))
-    const gem = await fetch(`${s.gw.url}/v1beta/models/${MODEL}:generateContent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
-      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
-    })
+    const gem = await ask(s.gw, HI)
     expect(gem.status).toBe(401)
     const gBody = (await gem.json()) as { error: { code: number; status: string; message: string } }
     expect(gBody.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' })
@@ -432,11 +413,7 @@ describe('gemini login through Code Assist', () => {
     await using s = await setup()
     await login(s)
     s.up.project = 'proj-2'
-    const res = await fetch(`${s.gw.url}/v1beta/models/${MODEL}:generateContent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
-      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
-    })
+    const res = await ask(s.gw, HI)
     expect(res.status).toBe(200)
     expect(generations(s.up).map((r) => (r.body as { project: string }).project)).toEqual([
       'proj-1',
@@ -458,18 +435,12 @@ describe('gemini login through Code Assist', () => {
       token: { access_token: t.access_token, refresh_token: t.refresh_token },
       expiresAt: Date.now() + 3_600_000,
     })
-    const ask = () =>
-      fetch(`${s.gw.url}/v1beta/models/${MODEL}:generateContent`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-goog-api-key': 'any' },
-        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
-      })
-    expect((await ask()).status).toBe(200)
+    expect((await ask(s.gw, HI)).status).toBe(200)
     expect(s.up.onboardCalls).toBe(1)
     expect(s.gw.store.accounts.get('gemini', 'imported')?.token.project_id).toBe('proj-onboarded')
 
     s.gw.rewrite({ providers: { gemini: { ...(s.providers.gemini as object), project_id: 'proj-mine' } } })
-    const refused = await ask()
+    const refused = await ask(s.gw, HI)
     // the fake only knows the onboarded project: the configured one goes out as it is, and stays
     expect(refused.status).toBe(403)
     expect(generations(s.up).at(-1)!.body).toMatchObject({ project: 'proj-mine' })
