@@ -446,4 +446,24 @@ describe('gemini login through Code Assist', () => {
     expect(generations(s.up).at(-1)!.body).toMatchObject({ project: 'proj-mine' })
     expect(s.gw.store.accounts.get('gemini', 'imported')?.token.project_id).toBe('proj-onboarded')
   })
+
+  test('setup refused with 401 (a token Google no longer takes) refreshes once, then sets up', async () => {
+    await using s = await setup()
+    const t = s.oauth.issue()
+    s.gw.store.accounts.upsert({
+      provider: 'gemini',
+      accountId: 'imported',
+      kind: 'oauth',
+      token: { access_token: 'ya29.revoked-access-token', refresh_token: t.refresh_token },
+      expiresAt: Date.now() + 3_600_000,
+    })
+    expect((await ask(s.gw, HI)).status).toBe(200)
+    expect(s.oauth.counters.refreshes).toBe(1)
+    const setupCalls = s.up.requests.filter((r) => r.path === '/v1internal:loadCodeAssist')
+    expect(setupCalls.map((r) => r.headers.authorization)).toEqual([
+      'Bearer ya29.revoked-access-token',
+      `Bearer ${s.gw.store.accounts.get('gemini', 'imported')?.token.access_token}`,
+    ])
+    expect(s.gw.store.accounts.get('gemini', 'imported')?.token.project_id).toBe('proj-1')
+  })
 })
