@@ -466,4 +466,21 @@ describe('gemini login through Code Assist', () => {
     ])
     expect(s.gw.store.accounts.get('gemini', 'imported')?.token.project_id).toBe('proj-1')
   })
+
+  test('token counts with a login are estimated locally (Code Assist counts in another envelope)', async () => {
+    await using s = await setup()
+    await login(s)
+    const res = await fetch(`${s.gw.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Hello there, how are you?' }],
+      }),
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-byokey-token-count')).toBe('estimate')
+    expect(((await res.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
+    expect(s.up.requests.filter((r) => r.path.includes('countTokens'))).toHaveLength(0)
+  })
 })
