@@ -54,11 +54,30 @@ export function signatureFor(target: DialectName, signature: string, prov: Prove
 
 /**
  * Whether opaque reasoning from `prov` can be sent to an upstream of `target` (and, when both
- * are known, the same provider). Unknown provenance is foreign.
+ * are known, the same provider and a model of the same family). Unknown provenance is foreign.
  */
-export function isNative(prov: Provenance | undefined, target: DialectName, provider?: string): boolean {
+export function isNative(
+  prov: Provenance | undefined,
+  target: DialectName,
+  provider?: string,
+  model?: string,
+): boolean {
   if (!prov || prov.dialect !== target) return false
-  return !(provider && prov.provider && prov.provider !== provider)
+  if (provider && prov.provider && prov.provider !== provider) return false
+  return !(model && prov.model && familiesDiffer(prov.model, model))
+}
+
+const FAMILY = /claude|gemini|gpt/
+
+/**
+ * Whether two model ids belong to different vendors' families. One provider may serve several
+ * behind one dialect (Antigravity: Gemini, Claude and GPT-OSS in Gemini's format), and a
+ * signature validates only at the family that minted it. Unknown families are not told apart.
+ */
+export function familiesDiffer(a: string, b: string): boolean {
+  const fa = FAMILY.exec(a)?.[0]
+  const fb = FAMILY.exec(b)?.[0]
+  return fa !== undefined && fb !== undefined && fa !== fb
 }
 
 /**

@@ -282,7 +282,10 @@ export interface EncodeState {
 function encodeTextPart(part: TextPart, st: EncodeState): JsonObject | undefined {
   if (!st.same && part.text === '') return undefined // Gemini rejects empty text parameters
   const out: JsonObject = { ...keptHints(part.extra, st.same)?.fields, text: part.text }
-  if (part.thoughtSignature !== undefined && isNative(part.provenance, DIALECT, st.opts.provider))
+  if (
+    part.thoughtSignature !== undefined &&
+    isNative(part.provenance, DIALECT, st.opts.provider, st.opts.model)
+  )
     out.thoughtSignature = part.thoughtSignature
   return out
 }

@@ -79,7 +79,7 @@ export function decodeThinking(v: unknown, hints: Hints): ReasoningRequest | und
 }
 
 export function encodeThinkingPart(part: ThinkingPart, st: EncodeState): JsonObject | undefined {
-  if (isNative(part.provenance, DIALECT, st.opts.provider)) {
+  if (isNative(part.provenance, DIALECT, st.opts.provider, st.opts.model)) {
     const out: JsonObject = { ...keptHints(part.extra, st.same)?.fields, text: part.text, thought: true }
     if (part.signature !== undefined) out.thoughtSignature = part.signature
     return out

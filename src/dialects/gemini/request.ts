@@ -30,8 +30,9 @@ export function bareModel(model: string): string {
   return model.startsWith('models/') ? model.slice(7) : model
 }
 
-function isGemini3(model: string): boolean {
-  return bareModel(model).startsWith('gemini-3')
+/** `gemini-3…`, also behind a provider's catalogue prefix (Antigravity's `ag-gemini-3-flash`). */
+export function isGemini3(model: string): boolean {
+  return /^(?:[a-z]+-)?gemini-3/.test(bareModel(model))
 }
 
 const TOP_KEYS = new Set(['contents', 'systemInstruction', 'tools', 'toolConfig', 'generationConfig'])

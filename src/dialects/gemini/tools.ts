@@ -287,7 +287,10 @@ export function encodeCallPart(part: ToolCallPart, st: EncodeState): JsonObject 
   fc.name = part.name
   fc.args = parseArguments(part.arguments)
   const out: JsonObject = { ...h?.fields, functionCall: fc }
-  if (part.thoughtSignature !== undefined && isNative(part.provenance, DIALECT, st.opts.provider))
+  if (
+    part.thoughtSignature !== undefined &&
+    isNative(part.provenance, DIALECT, st.opts.provider, st.opts.model)
+  )
     out.thoughtSignature = part.thoughtSignature
   return out
 }

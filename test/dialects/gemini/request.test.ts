@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { wrapSignature } from '../../../src/dialects/common/provenance.ts'
 import { gemini } from '../../../src/dialects/gemini/index.ts'
 import { SKIP_SIGNATURE } from '../../../src/dialects/gemini/reasoning.ts'
+import { isGemini3 } from '../../../src/dialects/gemini/request.ts'
 import { DialectError, type Message, type ReasoningRequest, type Request } from '../../../src/dialects/ir.ts'
 import { fixtureJson, plain } from './helpers.ts'
 
@@ -541,6 +542,15 @@ describe('gemini request encode (from another dialect)', () => {
     const flash = plain(gemini.encodeRequest(chatLike, { model: 'gemini-2.5-flash' }))
     const parts = (flash.contents as Array<{ parts: Array<Record<string, unknown>> }>)[1]!.parts
     expect(parts.some((p) => 'thoughtSignature' in p)).toBe(false)
+  })
+
+  test("Gemini 3 behind a provider's catalogue prefix is Gemini 3 too", () => {
+    const out = plain(gemini.encodeRequest(chatLike, { model: 'ag-gemini-3-pro-high' }))
+    const model = (out.contents as Array<{ role: string; parts: Array<Record<string, unknown>> }>)[1]!
+    expect(model.parts.map((p) => p.thoughtSignature)).toEqual([SKIP_SIGNATURE, SKIP_SIGNATURE])
+    expect(isGemini3('models/gemini-3-flash')).toBe(true)
+    expect(isGemini3('ag-gemini-2.5-pro')).toBe(false)
+    expect(isGemini3('my-gemini-2-3')).toBe(false)
   })
 
   test('foreignThinking text keeps the reasoning as plain text', () => {
