@@ -12,7 +12,7 @@ Commands:
   restart             Stop and start again with the same options
   reload              Make the running gateway re-read its config file now
   status              Show whether the gateway runs and each provider's login state
-  login               Log in to a subscription (claude, codex, gemini, copilot, qwen, kimi, iflow, amp)
+  login               Log in to a subscription (claude, codex, copilot, gemini, antigravity, qwen, kimi, iflow, amp)
   accounts            List a provider's accounts
   switch              Choose the account a provider uses
   logout              Remove an account (the active one by default)
@@ -161,6 +161,9 @@ project is found (a new account is set up on the free tier; providers.gemini.pro
 With --no-browser, Google shows a code to paste here instead of redirecting to this machine.
 copilot, qwen, kimi: print a URL and a code to enter there, then wait for the approval (a countdown
 on a terminal). kimi names this machine by a device id kept in the data directory (kimi-device-id).
+antigravity: a Google login in the browser like claude and codex (callback port 51121), then the
+account's Code Assist project is found (or created by Google) and stored; providers.antigravity.project_id
+names one instead. The account id is the Google email.
 
 The config file's providers.<id>.oauth entries override the endpoints and the client id. The id is
 the account's email (Claude, Gemini, iFlow) or ChatGPT account id (Codex) or the GitHub login

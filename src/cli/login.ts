@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline'
 import type { Config } from '../config/schema.ts'
 import { OAuthError } from '../oauth/index.ts'
 import { loginAmp } from '../providers/amp/login.ts'
+import { loginAntigravity } from '../providers/antigravity/login.ts'
 import { loginClaude } from '../providers/claude/login.ts'
 import { loginCodex } from '../providers/codex/login.ts'
 import { loginCopilot } from '../providers/copilot/login.ts'
@@ -33,6 +34,7 @@ export const LOGIN_PROVIDERS = [
   'iflow',
   'amp',
   'gemini',
+  'antigravity',
 ] as const
 type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
 
@@ -106,7 +108,13 @@ export async function loginCommand(argv: string[]): Promise<number> {
 const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen, kimi: loginKimi }
 
 /** The browser logins: an authorize URL, then the code from the loopback callback or pasted. */
-const AUTH_CODE_LOGINS = { claude: loginClaude, codex: loginCodex, iflow: loginIFlow, amp: loginAmp }
+const AUTH_CODE_LOGINS = {
+  claude: loginClaude,
+  codex: loginCodex,
+  iflow: loginIFlow,
+  amp: loginAmp,
+  antigravity: loginAntigravity,
+}
 
 interface RunOptions {
   signal: AbortSignal

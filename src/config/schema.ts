@@ -90,6 +90,12 @@ export const ProviderConfig = Obj({
   api_keys: T.Array(ApiKeyEntry, { default: [] }),
   base_url: T.Optional(Str({ minLength: 1 })),
   /**
+   * Ours: hosts tried in order, for the same call with the same account, when `base_url` fails
+   * with a transport error, a 429 or a 5xx. Unset: the provider's own (Antigravity: its sandbox
+   * host) when `base_url` is unset too, else none; `[]`: none.
+   */
+  fallback_base_urls: T.Optional(T.Array(Str({ minLength: 1 }))),
+  /**
    * Ours (BYOKEY had `round_robin`/`priority`): the order the provider's keys and logins are
    * tried in. `round_robin` spreads requests over them; `fill_first` uses the first until it
    * cools down; `priority` goes by `order`, then fill-first; `weighted` spreads by `weights`.

@@ -18,6 +18,7 @@ import type { Credential } from '../providers/types.ts'
 import { AccountBusy, releaseWhenDone, takeAccountSlot } from './account-slot.ts'
 import { type GaveUp, noticeDeadAnswer, noticeDeadStreamError, unavailableInfo } from './dead-accounts.ts'
 import type { Attempt, Exchange } from './exchange.ts'
+import { fetchAcrossHosts } from './fallback-hosts.ts'
 import { holdFirstContent } from './first-content.ts'
 import { errorResponse, HttpError } from './http-error.ts'
 import { Redactor } from './redact-errors.ts'
@@ -214,14 +215,28 @@ async function call(ex: Exchange, credential: Credential, attempt: number, last:
   let releaseAccount: (() => void) | undefined
   try {
     releaseAccount = await takeAccountSlot(ex, credential, last)
-    const handle = await fetchUpstream(prep, {
+    const options = {
       clientSignal: ex.request.signal,
       stream: ex.stream,
       timeouts: config.timeouts,
       slots: ctx.gateway.upstream,
       queueMs: config.server.upstream_queue_ms,
       proxy: credential.proxy,
-    })
+    }
+    const handle = await fetchAcrossHosts(
+      prep,
+      (p) => fetchUpstream(p, options),
+      (url, why) =>
+        ctx.log.warn(
+          {
+            provider: plan.provider.id,
+            account: credential.label,
+            host: new URL(url).origin,
+            ...(typeof why === 'number' ? { status: why } : { reason: redact.text(why.message) }),
+          },
+          'upstream host failed; trying the fallback host',
+        ),
+    )
     if (releaseAccount) releaseWhenDone(handle, releaseAccount)
     ctx.gateway.quotas.capture(plan.provider, credential.label, handle.response.headers)
     return { answered: { credential, meter, redact, handle, upstreamStreams: prep.stream === true } }

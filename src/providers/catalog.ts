@@ -1,4 +1,5 @@
 /** The model catalogue of every built-in provider, in routing priority order. */
+import { ANTIGRAVITY_MODELS } from './antigravity/models.ts'
 import { CLAUDE_MODELS } from './claude/models.ts'
 import { CODEX_MODELS } from './codex/models.ts'
 import { COPILOT_MODELS } from './copilot/models.ts'
@@ -10,7 +11,16 @@ import { QWEN_MODELS } from './qwen/models.ts'
 import type { ModelInfo } from './types.ts'
 
 /** Which provider serves which models; earlier providers win when two serve the same model id. */
-export type Catalog = ReadonlyArray<{ provider: ProviderId; models: readonly ModelInfo[] }>
+export type Catalog = ReadonlyArray<{
+  provider: ProviderId
+  models: readonly ModelInfo[]
+  /**
+   * Listed only while the provider has a credential (a login): a subscription whose models no one
+   * without it can use, and whose names would only crowd the list. Routed either way, so a
+   * request before the login hears what to do.
+   */
+  listedWithCredentials?: true
+}>
 
 /** A model list read each time it is needed: a static one, or one a provider learns at run time. */
 export interface ModelSource {
@@ -49,6 +59,7 @@ export function builtinCatalog(sources: Record<CatalogProvider, ModelSource>): C
     entry('qwen'),
     entry('kimi'),
     entry('iflow'),
+    { provider: 'antigravity', models: ANTIGRAVITY_MODELS, listedWithCredentials: true },
   ]
 }
 

@@ -1,5 +1,6 @@
 /** Built-in providers by id; `upstreams:` entries become providers of their own on demand. */
 import type { Config } from '../config/schema.ts'
+import { antigravity } from './antigravity/upstream.ts'
 import { builtinCatalog, type Catalog, type CatalogProvider, STARTING_MODELS } from './catalog.ts'
 import { claude } from './claude/upstream.ts'
 import { codex } from './codex/upstream.ts'
@@ -37,6 +38,7 @@ export class ProviderRegistry {
     qwen,
     kimi,
     iflow,
+    antigravity,
   }
   readonly catalog: Catalog = builtinCatalog(this.#live)
   /** What `upstreams:` entries' list endpoints reported, by entry name. */

@@ -50,6 +50,11 @@ export interface PreparedRequest {
    * the gateway collects the stream into one JSON answer. Absent: as the client asked.
    */
   stream?: boolean
+  /**
+   * The same call on other hosts, tried in order when `url` fails with a transport error or a
+   * retryable status (429, 5xx) before anything reached the client (Antigravity's fallback host).
+   */
+  fallbackUrls?: string[]
 }
 
 export interface UpstreamCall {

@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps) {
     .get('/', () => ({ name: 'byokey', version: deps.version }))
     .get('/openapi.json', () => new Response(openapi, { headers: { 'content-type': 'application/json' } }))
     .use(inferenceRoutes(deps.store, deps.tokens, deps.contexts))
-    .use(modelRoutes(deps.contexts))
+    .use(modelRoutes(deps.contexts, deps.store.accounts))
 }
 
 export type App = ReturnType<typeof createApp>

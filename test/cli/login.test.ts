@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Account } from '../../src/store/types.ts'
 import { fakeAmpcode } from '../helpers/fakes/ampcode.ts'
+import { fakeAntigravity } from '../helpers/fakes/antigravity.ts'
 import { fakeGemini } from '../helpers/fakes/gemini.ts'
 import { apiKeyFor, type FakeOAuth, startFakeOAuth, unsignedJwt } from '../helpers/fakes/oauth.ts'
 import { expectNoSecret, runCli, SOURCE_CMD } from '../helpers/process.ts'
@@ -437,6 +438,75 @@ describe('byokey login', () => {
     expect(acc!.token.project_id).toBe('fake-onboarded-project')
     expect(ca.onboardCalls).toBe(1)
     expectNoSecret(r, ...tokenStrings(acc!))
+  }, 30_000)
+
+  test('antigravity: Google login, project found; then accounts, switch, status and logout', async () => {
+    using dir = tempDir()
+    await using fake = startFakeOAuth({
+      tokenStyle: 'form',
+      rotate: false,
+      clientSecret: 'fake-ag-secret',
+      clientSecretIn: 'body',
+    })
+    await using backend = fakeAntigravity({ text: 'unused' }, { project: 'ag-project-9' })
+    const port = await freePort()
+    const file = dir.join('config.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        providers: {
+          antigravity: {
+            base_url: backend.url,
+            code_assist_url: backend.url,
+            oauth: {
+              authorize_url: fake.authorizeUrl,
+              token_url: fake.tokenUrl,
+              userinfo_url: fake.userinfoUrl,
+              client_id: fake.clientId,
+              client_secret: 'fake-ag-secret',
+              redirect_port: port,
+            },
+          },
+        },
+      }),
+    )
+    const cli = (args: string[]) => runCli(args, { BYOKEY_HOME: dir.path, HOME: dir.path })
+    const logins: Array<[string[], string]> = [
+      [[], 'logged in to antigravity as ada@example.com (active)'],
+      [['--account', 'work', '--label', 'Work'], 'logged in to antigravity as work [Work]'],
+    ]
+    for (const [extra, said] of logins) {
+      const login = startLogin(dir, ['antigravity', '-c', file, ...extra], {}, 'ignore')
+      const [, url] = await login.waitFor(URL_RE)
+      expect(new URL(url!).searchParams.get('redirect_uri')).toBe(`http://localhost:${port}/oauth-callback`)
+      await (await fetch(url!)).text()
+      const r = await login.done
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(said)
+      for (const acc of storedAccounts(dir, 'antigravity')) expectNoSecret(r, ...tokenStrings(acc))
+    }
+    const stored = storedAccounts(dir, 'antigravity')
+    expect(stored.map((a) => [a.accountId, a.token['project_id'], a.token['email']])).toEqual([
+      ['ada@example.com', 'ag-project-9', 'ada@example.com'],
+      ['work', 'ag-project-9', 'ada@example.com'],
+    ])
+
+    const listed = await cli(['accounts', 'antigravity'])
+    expect(listed.stdout).toMatch(/^ {2}ada@example\.com \(active\) oauth ok/m)
+    expect(listed.stdout).toMatch(/^ {2}work \[Work\] oauth ok/m)
+    expect((await cli(['switch', 'antigravity', 'work'])).stdout).toContain(
+      'antigravity: active account is now work',
+    )
+    const status = await cli(['status', '--json'])
+    const ag = (JSON.parse(status.stdout) as { providers: Array<Record<string, unknown>> }).providers.find(
+      (p) => p['provider'] === 'antigravity',
+    )
+    expect(ag?.['active']).toBe('work')
+    const out = await cli(['logout', 'antigravity'])
+    expect(out.stdout).toContain('antigravity: removed account work')
+    expect(storedAccounts(dir, 'antigravity').map((a) => [a.accountId, a.active])).toEqual([
+      ['ada@example.com', true],
+    ])
   }, 30_000)
 })
 

@@ -5,11 +5,9 @@
  * project comes from the config or the account (`LoginSetup`, found again when the upstream
  * says it is gone).
  */
-import type { Config } from '../../config/schema.ts'
 import { wrapCodeAssistRequest } from '../../dialects/gemini/code-assist.ts'
-import type { AccountStore } from '../../store/types.ts'
-import { projectFor } from '../shared/code-assist-project.ts'
 import { baseHeaders } from '../shared/endpoints.ts'
+import { projectLoginSetup } from '../shared/project-setup.ts'
 import type { LoginSetup, PreparedRequest, UpstreamCall } from '../types.ts'
 import { codeAssistBase, geminiProject } from './login.ts'
 
@@ -50,30 +48,5 @@ export function prepareSubscription(call: UpstreamCall): PreparedRequest {
   }
 }
 
-/**
- * A project Code Assist no longer takes: refused (403) or not found (404) with the project named
- * in the message. Only a discovered project can go stale; a configured one is the user's to fix.
- */
-function projectGone(config: Config, status: number, body: string): boolean {
-  if (config.providers['gemini']?.project_id !== undefined) return false
-  return (status === 403 || status === 404) && /project/i.test(body)
-}
-
 /** Keeps each gemini login's Code Assist project on its account. */
-export const geminiLoginSetup: LoginSetup = {
-  async ensure({ config, accounts, accountId, accessToken, signal }) {
-    const acc = accounts.get('gemini', accountId)
-    if (!acc || projectFor(config, 'gemini', acc.token) !== undefined) return
-    const project = await geminiProject(config, accessToken, { signal })
-    // the token may have been refreshed meanwhile: store the project on what is there now
-    const now = accounts.get('gemini', accountId)
-    if (now) accounts.updateToken('gemini', accountId, { ...now.token, project_id: project }, now.expiresAt)
-  },
-  stale: projectGone,
-  forget(accounts: AccountStore, accountId: string) {
-    const acc = accounts.get('gemini', accountId)
-    if (!acc || acc.token.project_id === undefined) return
-    const { project_id: _, ...token } = acc.token
-    accounts.updateToken('gemini', accountId, token, acc.expiresAt)
-  },
-}
+export const geminiLoginSetup: LoginSetup = projectLoginSetup('gemini', geminiProject)

@@ -5,7 +5,9 @@
  */
 import { Elysia } from 'elysia'
 import { HttpError } from '../../gateway/http-error.ts'
+import { isAvailable } from '../../gateway/pipeline.ts'
 import { type ListedModel, listModels } from '../../routing/index.ts'
+import type { AccountStore } from '../../store/types.ts'
 import type { RequestContext, RequestContexts } from '../context.ts'
 import { queryParam } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
@@ -42,20 +44,26 @@ function geminiEntry(m: ListedModel) {
   }
 }
 
-/** The listing for the request's config snapshot, from its gateway's providers. */
-function modelsOf(ctx: RequestContext): ListedModel[] {
+/**
+ * The listing for the request's config snapshot, from its gateway's providers; a provider listed
+ * only with a credential is left out until it has one.
+ */
+function modelsOf(ctx: RequestContext, accounts: AccountStore): ListedModel[] {
   const { providers } = ctx.gateway
-  return listModels(ctx.config.config, providers.catalog, (name) => providers.upstreamModels(name))
+  const config = ctx.config.config
+  const available = isAvailable(providers, config, accounts)
+  const catalog = providers.catalog.filter((e) => !e.listedWithCredentials || available(e.provider))
+  return listModels(config, catalog, (name) => providers.upstreamModels(name))
 }
 
 const wantsAnthropic = (request: Request) =>
   request.headers.has('anthropic-version') || queryParam(request.url, 'format') === 'anthropic'
 
-export function modelRoutes(contexts: RequestContexts) {
+export function modelRoutes(contexts: RequestContexts, accounts: AccountStore) {
   return (
     new Elysia()
       .get('/v1/models', ({ request }) => {
-        const models = modelsOf(contexts.of(request))
+        const models = modelsOf(contexts.of(request), accounts)
         if (!wantsAnthropic(request)) return { object: 'list', data: models.map(openaiEntry) }
         const data = models.map(anthropicEntry)
         return {
@@ -69,7 +77,7 @@ export function modelRoutes(contexts: RequestContexts) {
       // turn an id's own `%` into an error.
       .get('/v1/models/:id', ({ request, path }) => {
         const id = decodePathSegment(path.slice('/v1/models/'.length))
-        const m = modelsOf(contexts.of(request)).find((x) => x.id === id)
+        const m = modelsOf(contexts.of(request), accounts).find((x) => x.id === id)
         if (!m)
           throw new HttpError(
             'not_found',
@@ -79,7 +87,7 @@ export function modelRoutes(contexts: RequestContexts) {
         return wantsAnthropic(request) ? anthropicEntry(m) : openaiEntry(m)
       })
       .get('/v1beta/models', ({ request }) => ({
-        models: modelsOf(contexts.of(request)).map(geminiEntry),
+        models: modelsOf(contexts.of(request), accounts).map(geminiEntry),
       }))
   )
 }

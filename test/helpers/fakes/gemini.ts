@@ -67,6 +67,14 @@ export interface FakeGeminiOptions {
   sseEol?: '\n' | '\r\n'
   models?: GeminiModel[]
   headers?: Record<string, string>
+  /**
+   * Claude behind Code Assist (Antigravity), for models named `claude-*`: the signature rides on
+   * the last thought part, and every thought part in the history must carry one this fake issued
+   * to a Claude model (Claude refuses any other, a Gemini model's too: 400).
+   */
+  claudeThinking?: boolean
+  /** Checks of a backend's own (envelope fields, headers) on each `/v1internal` call: an error answer, or undefined when fine. */
+  checkCodeAssist?: (rec: Recorded) => Response | undefined
 }
 
 export interface GeminiFake extends FakeServer {
@@ -155,7 +163,7 @@ function errorDetails(e: ErrorReply): unknown[] {
 type Part = Record<string, unknown>
 
 /** Parts of a reply, one chunk per element (stream) or all in one (JSON). */
-function chunkParts(r: Resolved, ids: boolean, whole: boolean): Part[][] {
+function chunkParts(r: Resolved, ids: boolean, whole: boolean, signThought = false): Part[][] {
   const thought: Part[] = r.thinking
     ? (whole ? [r.thinking.text] : chunkString(r.thinking.text, r.chunkText)).map((text) => ({
         text,
@@ -170,7 +178,7 @@ function chunkParts(r: Resolved, ids: boolean, whole: boolean): Part[][] {
   }))
   // Signature: on the first function call, else on the last answer text, else on the last thought.
   const signature = r.thinking?.signature
-  const carrier = calls[0] ?? text.at(-1) ?? thought.at(-1)
+  const carrier = signThought ? thought.at(-1) : (calls[0] ?? text.at(-1) ?? thought.at(-1))
   if (signature !== undefined && carrier) carrier['thoughtSignature'] = signature
   if (whole) {
     const all = [...thought, ...text, ...calls]
@@ -203,6 +211,7 @@ function geminiRenderer(
   opts: FakeGeminiOptions,
   mode: 'sse' | 'array',
   wrap: ((chunk: unknown) => unknown) | null,
+  signThought = false,
 ): Renderer {
   const eol = opts.sseEol ?? '\r\n'
   const chunkJson = (r: Resolved, parts: Part[], last: boolean) => {
@@ -234,11 +243,11 @@ function geminiRenderer(
       return googleError(e.status, e.message, e.type, errorDetails(e), headers)
     },
     json(r) {
-      const parts = chunkParts(r, opts.functionCallIds === true, true)[0] ?? []
+      const parts = chunkParts(r, opts.functionCallIds === true, true, signThought)[0] ?? []
       return chunkJson(r, parts, true)
     },
     frames(r) {
-      const chunks = chunkParts(r, opts.functionCallIds === true, false)
+      const chunks = chunkParts(r, opts.functionCallIds === true, false, signThought)
       return chunks.map((parts, i) => encode(chunkJson(r, parts, i === chunks.length - 1), i, chunks.length))
     },
     streamError(e: InStreamError, _r: Resolved, framesSoFar: number) {
@@ -289,6 +298,22 @@ function validateContents(contents: unknown, requireSignatures: boolean, prefix:
   return null
 }
 
+/** `null` when every thought part in the history carries a signature in `issued`, else Claude's 400 message. */
+function unsignedThought(contents: unknown, issued: ReadonlySet<string>): string | null {
+  const list = Array.isArray(contents) ? contents : []
+  for (let i = 0; i < list.length; i++) {
+    const parts = isObject(list[i]) ? (objArray(list[i]['parts']) ?? []) : []
+    for (let j = 0; j < parts.length; j++) {
+      const p = parts[j]!
+      if (p['thought'] !== true) continue
+      const sig = p['thoughtSignature']
+      if (typeof sig !== 'string' || !issued.has(sig))
+        return `contents.${i}.parts.${j}: Invalid \`signature\` in \`thinking\` block`
+    }
+  }
+  return null
+}
+
 const ENVELOPE_KEYS = ['model', 'project', 'user_prompt_id', 'request']
 
 /** What makes a Code Assist generation call differ from Gemini CLI's, or `null`. */
@@ -325,6 +350,7 @@ export function fakeGemini(script: Script, opts: FakeGeminiOptions = {}): Gemini
   let calls = 0
   let onboardCalls = 0
   const tokenCounts: number[] = []
+  const issuedSignatures = new Set<string>()
   const state: { script: Script } = { script }
   const ca: CodeAssistOptions | null = opts.codeAssist
     ? opts.codeAssist === true
@@ -400,6 +426,8 @@ export function fakeGemini(script: Script, opts: FakeGeminiOptions = {}): Gemini
     }
     if (caOperation) return operation()
     if (rec.method !== 'POST') return googleError(404, 'Not Found', 'NOT_FOUND', [], headers)
+    const refused = caMethod ? opts.checkCodeAssist?.(rec) : undefined
+    if (refused) return refused
     const body = rec.body
     if (!isObject(body)) {
       return googleError(
@@ -476,6 +504,9 @@ export function fakeGemini(script: Script, opts: FakeGeminiOptions = {}): Gemini
       'GenerateContentRequest',
     )
     if (problem) return googleError(400, problem, 'INVALID_ARGUMENT', [], headers)
+    const claude = opts.claudeThinking === true && model.startsWith('claude-')
+    const unsigned = claude ? unsignedThought(request['contents'], issuedSignatures) : null
+    if (unsigned) return googleError(400, unsigned, 'INVALID_ARGUMENT', [], headers)
     const n = calls++
     const outcome = await runScript(state.script, n, rec, req)
     const inputTokens = countTokens({
@@ -487,15 +518,19 @@ export function fakeGemini(script: Script, opts: FakeGeminiOptions = {}): Gemini
     const wrap = caMethod ? (chunk: unknown) => ({ response: chunk, traceId }) : null
     const stream = method === 'streamGenerateContent'
     const sse = rec.query['alt'] === 'sse' || rec.query['$alt'] === 'sse'
-    const resolve = (reply: Reply) =>
-      resolveReply(reply, {
+    const resolve = (reply: Reply) => {
+      const r = resolveReply(reply, {
         seq: n + 1,
         model,
         inputTokens,
         idPrefix: 'fake-response-',
         toolIdPrefix: 'fake-call-',
       })
-    return render(outcome, geminiRenderer(opts, sse ? 'sse' : 'array', wrap), stream, resolve, req.signal)
+      if (r.thinking && claude) issuedSignatures.add(r.thinking.signature)
+      return r
+    }
+    const renderer = geminiRenderer(opts, sse ? 'sse' : 'array', wrap, claude)
+    return render(outcome, renderer, stream, resolve, req.signal)
   })
 
   return withState(base, {
