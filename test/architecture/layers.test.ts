@@ -15,7 +15,10 @@ const ALLOWED: Record<string, string[]> = {
   store: ['store/'],
   oauth: ['oauth/', 'store/'],
   dialects: ['dialects/', 'sse.ts'],
-  providers: ['providers/', 'dialects/', 'oauth/', 'store/', 'config/'],
+  // wire formats below the dialects that no client speaks (the AWS event stream), and the
+  // upstream-only codecs built on them (Kiro); pure like the dialects
+  codecs: ['codecs/', 'dialects/ir.ts', 'dialects/contract.ts', 'dialects/common/'],
+  providers: ['providers/', 'codecs/', 'dialects/', 'oauth/', 'store/', 'config/'],
   routing: ['routing/', 'providers/', 'config/', 'dialects/ir.ts'],
   // which credentials a request tries and what each outcome means for the account
   accounts: ['accounts/', 'providers/', 'oauth/', 'store/', 'config/'],
@@ -37,6 +40,8 @@ const ALLOWED: Record<string, string[]> = {
 
 /** Packages a pure layer may use (no I/O, no logging). */
 const PURE_PACKAGES = ['@sinclair/typebox']
+/** Layers that do no I/O, no config, no logging. */
+const PURE_LAYERS = ['dialects', 'codecs']
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -57,8 +62,8 @@ test('imports point down only, as ALLOWED lays the layers out', () => {
       for (const spec of importsOf(file)) {
         if (!spec.startsWith('.')) {
           const isNode = spec.startsWith('node:') || spec.startsWith('bun:') || spec === 'bun'
-          if (layer === 'dialects' && (isNode || !PURE_PACKAGES.includes(spec))) {
-            violations.push(`${relative(SRC, file)} imports ${spec} (dialects are pure)`)
+          if (PURE_LAYERS.includes(layer) && (isNode || !PURE_PACKAGES.includes(spec))) {
+            violations.push(`${relative(SRC, file)} imports ${spec} (${layer} are pure)`)
           }
           continue
         }
