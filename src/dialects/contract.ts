@@ -3,7 +3,16 @@
  * `Dialect`): the codecs to and from the IR (ir.ts), the stream cores, and every fact about the
  * wire format the gateway needs, so that the layers above name no dialect.
  */
-import type { DialectName, ErrorInfo, Provenance, Request, Response, StreamEvent, Usage } from './ir.ts'
+import type {
+  DialectName,
+  ErrorInfo,
+  Provenance,
+  Request,
+  Response,
+  StreamEvent,
+  UpstreamDialectName,
+  Usage,
+} from './ir.ts'
 
 export interface EncodeRequestOptions {
   /** Provider the request goes to (stamped nowhere; used to judge thinking provenance). */
@@ -152,4 +161,26 @@ export interface Dialect extends WireFacts {
   encodeError(err: ErrorInfo): { status: number; body: Record<string, unknown> }
   /** An upstream error body of this dialect → IR. */
   decodeError(status: number, body: unknown): ErrorInfo
+}
+
+/** What the gateway uses of the format an upstream answers in: the upstream half of a `Dialect`. */
+export type UpstreamMembers =
+  | 'encodeRequest'
+  | 'decodeResponse'
+  | 'responseUsage'
+  | 'decodeStreamCore'
+  | 'decodeError'
+  | 'setModel'
+  | 'supportsToolNamespaces'
+  | 'askStreamUsage'
+  | 'repairRequest'
+  | 'countTokens'
+
+/**
+ * The upstream side of a wire format. Every `Dialect` is one; a format no client speaks (Kiro's
+ * conversation state answered in AWS event streams, `src/codecs/kiro/`) implements only this, and
+ * its provider hands it to the gateway (`Provider.codec`).
+ */
+export interface UpstreamCodec extends Pick<Dialect, UpstreamMembers> {
+  readonly name: UpstreamDialectName
 }

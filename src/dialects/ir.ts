@@ -18,6 +18,12 @@
 
 export type DialectName = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini'
 
+/**
+ * Every wire format an upstream may answer in: the client dialects, and formats only upstreams
+ * speak, whose codecs live in `src/codecs/` and implement only the upstream side (`UpstreamCodec`).
+ */
+export type UpstreamDialectName = DialectName | 'kiro'
+
 export const DIALECTS: readonly DialectName[] = [
   'openai-chat',
   'openai-responses',
@@ -30,7 +36,7 @@ export type Extra = Record<string, unknown>
 
 /** Where a piece of model output (a thinking block, a signature) came from. */
 export interface Provenance {
-  dialect: DialectName
+  dialect: UpstreamDialectName
   /** Provider id (e.g. `claude`, `codex`, `copilot`) when known. */
   provider?: string
   /** Upstream model id when known. */
@@ -299,7 +305,7 @@ export type StopReason =
   | 'other'
 
 export interface Response {
-  source: DialectName
+  source: UpstreamDialectName
   id: string
   model: string
   /** Unix seconds. */

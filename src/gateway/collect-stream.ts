@@ -6,7 +6,7 @@
  * error, or a stream that ended without a terminal event, as an error instead of a response.
  */
 import { isObject } from '../dialects/common/json.ts'
-import type { Dialect, StreamCore } from '../dialects/contract.ts'
+import type { StreamCore, UpstreamCodec } from '../dialects/contract.ts'
 import type {
   ErrorInfo,
   Response as IRResponse,
@@ -23,7 +23,7 @@ export type Collected = { ok: true; response: IRResponse } | { ok: false; error:
 
 /** Builds one response from the events of one stream. */
 export class ResponseCollector {
-  readonly #source: Dialect
+  readonly #source: UpstreamCodec
   #id = ''
   #model = ''
   #created: number | undefined
@@ -32,7 +32,7 @@ export class ResponseCollector {
   #finish: (StreamEvent & { type: 'finish' }) | undefined
   #error: ErrorInfo | undefined
 
-  constructor(source: Dialect) {
+  constructor(source: UpstreamCodec) {
     this.#source = source
   }
 
@@ -179,7 +179,7 @@ function partOf(block: (StreamEvent & { type: 'block_start' })['block']): Part {
  */
 export async function collectStream(
   body: ReadableStream<Uint8Array>,
-  upstream: Dialect,
+  upstream: UpstreamCodec,
   provenance: Provenance,
   onEvent?: (ev: StreamEvent) => void,
 ): Promise<Collected> {

@@ -4,11 +4,12 @@
  * (the answer then carries `x-byokey-token-count: estimate`).
  */
 
-import type { CountTokensCodec, Dialect } from '../dialects/contract.ts'
+import type { CountTokensCodec, UpstreamCodec } from '../dialects/contract.ts'
 import type { DialectName, Request as IRRequest } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Credential, Provider } from '../providers/types.ts'
+import { clientDialect, upstreamCodecOf } from '../providers/upstream-codec.ts'
 import type { Route } from '../routing/index.ts'
 import type { Store } from '../store/types.ts'
 import { freshSecret } from './attempts.ts'
@@ -45,7 +46,10 @@ export async function countTokens(input: CountInput): Promise<Response> {
   const ir = inbound.decodeRequest(input.body, { model: input.model, stream: false })
   const { route, provider } = routeFor(ctx.gateway, input.model, config, input.store.accounts)
   ir.model = route.model
-  const upstream = dialects[provider.dialectFor(input.dialect)]
+  // counts go to the plain dialect's endpoint (a Code Assist login counts like Gemini); a format
+  // of its own counts only if its codec says how
+  const upstream =
+    clientDialect(provider.dialectFor(input.dialect)) ?? upstreamCodecOf(provider, input.dialect)
   // the accounts layer's first choice, so a cooling account is left alone; none left: estimate
   const got = ctx.gateway.accounts.candidates(provider, config, input.store.accounts)
   if (got.total === 0) credentialsOrThrow(provider, config, input.store.accounts)
@@ -68,7 +72,7 @@ interface Counting {
   ir: IRRequest
   route: Route
   provider: Provider
-  upstream: Dialect
+  upstream: UpstreamCodec
 }
 
 /** The upstream's count with `credential`, or `undefined` when it cannot or would not count (logged). */

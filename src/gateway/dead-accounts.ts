@@ -6,7 +6,7 @@
  * gets a 403 naming the provider, the account, the reason and what to do. Runs on error answers
  * only.
  */
-import type { Dialect } from '../dialects/contract.ts'
+import type { UpstreamCodec } from '../dialects/contract.ts'
 import { type ErrorInfo, STATUS_OF_KIND } from '../dialects/ir.ts'
 import { type DeadVerdict, deadAnswerOf, unavailableReason } from '../providers/shared/dead-answers.ts'
 import type { Credential } from '../providers/types.ts'
@@ -34,7 +34,7 @@ export function unavailableInfo(provider: string, account: string, reason: strin
 }
 
 /** The message the upstream itself gave in its error answer. */
-function upstreamSaid(upstream: Dialect, status: number, text: string): string {
+function upstreamSaid(upstream: UpstreamCodec, status: number, text: string): string {
   let body: unknown = text
   try {
     body = JSON.parse(text)

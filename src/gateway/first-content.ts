@@ -8,7 +8,7 @@
  * Only the chunks before the first content event are decoded here; they are handed to the stream
  * loop, which reads on from the same reader.
  */
-import type { Dialect } from '../dialects/contract.ts'
+import type { UpstreamCodec } from '../dialects/contract.ts'
 import type { ErrorInfo, Provenance, StreamEvent } from '../dialects/ir.ts'
 
 export interface ReadMany {
@@ -52,7 +52,7 @@ const CONTENT = new Set<StreamEvent['type']>([
 /** Reads `body` until its first content event, an error event, its end, or `boundMs`. */
 export async function holdFirstContent(
   body: ReadableStream<Uint8Array>,
-  upstream: Dialect,
+  upstream: UpstreamCodec,
   provenance: Provenance | undefined,
   boundMs: number,
 ): Promise<FirstContent> {

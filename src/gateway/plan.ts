@@ -7,10 +7,11 @@
 import type { Config } from '../config/schema.ts'
 import { carriesWrappedSignature } from '../dialects/common/provenance.ts'
 import { flattenToolNamespaces } from '../dialects/common/tool-namespaces.ts'
-import type { Dialect } from '../dialects/contract.ts'
+import type { Dialect, UpstreamCodec } from '../dialects/contract.ts'
 import type { DialectName, Request as IRRequest, Provenance } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
 import type { Credential, Provider } from '../providers/types.ts'
+import { clientDialect, upstreamCodecOf } from '../providers/upstream-codec.ts'
 import { applyPayloadRules, type Route } from '../routing/index.ts'
 import type { Routed } from './route-cache.ts'
 
@@ -37,8 +38,8 @@ export interface PlanSources {
 
 export interface Plan {
   inbound: Dialect
-  /** The codec of the upstream's answers: its dialect, or a variant of it (`Provider.upstreamCodec`). */
-  upstream: Dialect
+  /** The codec of the upstream's answers: its dialect, a variant of it, or a format of its own (`Provider.upstreamCodec`). */
+  upstream: UpstreamCodec
   route: Route
   provider: Provider
   /** The credentials to try, in order: only those that speak `upstream`; never empty. */
@@ -64,7 +65,7 @@ export interface Plan {
 export function upstreamBody(
   input: Pick<PlanInput, 'body' | 'model' | 'stream'>,
   inbound: Dialect,
-  upstream: Dialect,
+  upstream: UpstreamCodec,
   route: Route,
   provider: Provider,
 ): { body: Record<string, unknown>; ir?: IRRequest; toolNamespaces?: string[] } {
@@ -89,12 +90,12 @@ export function plan(input: PlanInput, sources: PlanSources): Plan {
   const { route, provider } = sources.route(input.model)
   const ordered = sources.credentials(provider, route)
   // The first credential picks the upstream's codec; only credentials that speak it are tried.
-  const codecFor = (c: Credential | undefined): Dialect =>
-    provider.upstreamCodec?.(c) ?? dialects[provider.dialectFor(input.dialect, c)]
+  const codecFor = (c: Credential | undefined) => upstreamCodecOf(provider, input.dialect, c)
   const upstream = codecFor(ordered[0])
   const credentials = ordered.filter((c) => codecFor(c) === upstream)
-  // a variant's requests are shaped in its plain dialect and wrapped by the provider
-  const shaped = upstreamBody(input, inbound, dialects[upstream.name], route, provider)
+  // a variant's requests are shaped in its plain dialect and wrapped by the provider; a format of
+  // its own (Kiro) is shaped by its codec
+  const shaped = upstreamBody(input, inbound, clientDialect(upstream.name) ?? upstream, route, provider)
   let body = applyPayloadRules(shaped.body, route.model, sources.config.payload)
   if (input.stream) body = upstream.askStreamUsage(body)
   const out: Plan = {

@@ -5,7 +5,7 @@
  */
 
 import { retryAfterSeconds } from '../accounts/index.ts'
-import type { Dialect } from '../dialects/contract.ts'
+import type { UpstreamCodec } from '../dialects/contract.ts'
 import type { ErrorInfo } from '../dialects/ir.ts'
 
 function statusFor(upstream: number): number {
@@ -16,7 +16,7 @@ function statusFor(upstream: number): number {
 }
 
 export function mapUpstreamError(
-  upstream: Dialect,
+  upstream: UpstreamCodec,
   status: number,
   bodyText: string,
   headers: Headers,

@@ -1,7 +1,7 @@
 /** What every provider folder provides, so adding one is copying a sibling's shape. */
 import type { Config } from '../config/schema.ts'
-import type { Dialect } from '../dialects/contract.ts'
-import type { DialectName } from '../dialects/ir.ts'
+import type { UpstreamCodec } from '../dialects/contract.ts'
+import type { DialectName, UpstreamDialectName } from '../dialects/ir.ts'
 import type { Refresher } from '../oauth/index.ts'
 import type { AccountStore, Quota } from '../store/types.ts'
 
@@ -59,7 +59,7 @@ export interface PreparedRequest {
 
 export interface UpstreamCall {
   /** The dialect the body is in (from `dialectFor`). */
-  dialect: DialectName
+  dialect: UpstreamDialectName
   /** The upstream model id. */
   model: string
   stream: boolean
@@ -113,7 +113,7 @@ export interface Provider {
    * a subscription login only speaks Responses); the gateway then only tries credentials that
    * agree on the dialect.
    */
-  dialectFor(inbound: DialectName, credential?: Credential): DialectName
+  dialectFor(inbound: DialectName, credential?: Credential): UpstreamDialectName
   /** Models it serves: its static list (what keys' lists add is in `ProviderRegistry.catalog`). */
   models(config: Config): readonly ModelInfo[]
   /**
@@ -126,11 +126,12 @@ export interface Provider {
   prepare(call: UpstreamCall): PreparedRequest
   /**
    * The codec of what the upstream answers a credential, when it is a variant of `dialectFor`'s
-   * dialect (a Code Assist login: Gemini answers in an envelope). Requests are still shaped in
-   * the plain dialect and wrapped by `prepare`; answers are decoded with this codec, never passed
+   * dialect (a Code Assist login: Gemini answers in an envelope) or a format no client speaks
+   * (Kiro, whose codec also shapes its requests). A variant's requests are still shaped in the
+   * plain dialect and wrapped by `prepare`; answers are decoded with this codec, never passed
    * through as they came. Absent or undefined: the plain dialect.
    */
-  upstreamCodec?(credential?: Credential): Dialect | undefined
+  upstreamCodec?(credential?: Credential): UpstreamCodec | undefined
   /** What a login's calls need beyond its token, found after the login (see `LoginSetup`). */
   loginSetup?: LoginSetup
   /** How a subscription account of this provider renews its access token (providers with logins). */

@@ -3,13 +3,16 @@
  * key. `base_url` means what the official SDK of that dialect means by it: Anthropic and Gemini
  * take the origin (`http://127.0.0.1:9000`), OpenAI includes the version (`…/v1`).
  */
-import type { DialectName } from '../../dialects/ir.ts'
+import type { UpstreamDialectName } from '../../dialects/ir.ts'
 
 export type CallKind = 'generate' | 'count_tokens'
 
-/** The URL of one call; undefined when the dialect has no such call (OpenAI has no token counting). */
+/**
+ * The URL of one call; undefined when the dialect has no such call (OpenAI has no token
+ * counting) or its provider places its calls itself (Kiro).
+ */
 export function endpointUrl(
-  dialect: DialectName,
+  dialect: UpstreamDialectName,
   base: string,
   model: string,
   stream: boolean,
@@ -28,11 +31,13 @@ export function endpointUrl(
       if (kind === 'count_tokens') return `${m}:countTokens`
       return stream ? `${m}:streamGenerateContent?alt=sse` : `${m}:generateContent`
     }
+    default:
+      return undefined
   }
 }
 
 /** How a dialect's API takes a key. */
-export function keyHeaders(dialect: DialectName, key: string): Record<string, string> {
+export function keyHeaders(dialect: UpstreamDialectName, key: string): Record<string, string> {
   switch (dialect) {
     case 'anthropic-messages':
       return { 'x-api-key': key }

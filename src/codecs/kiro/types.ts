@@ -1,0 +1,2 @@
+/** The name Kiro's wire format goes by in provenance and plans. */
+export const DIALECT = 'kiro' as const
