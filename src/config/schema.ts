@@ -50,6 +50,12 @@ export const OAuthOverrides = Obj({
   token_exchange_url: T.Optional(Str()),
   /** Copilot: the quota endpoint; default `/copilot_internal/user` on `token_exchange_url`'s origin. */
   quota_url: T.Optional(Str()),
+  /** Kiro: the AWS SSO OIDC origin (client registration, device code, token); default `https://oidc.us-east-1.amazonaws.com`. */
+  oidc_url: T.Optional(Str()),
+  /** Kiro: the AWS Builder ID start URL sent with the device request; default `https://view.awsapps.com/start`. */
+  start_url: T.Optional(Str()),
+  /** Kiro: its own auth service (social login, its refresh); default `https://prod.us-east-1.auth.desktop.kiro.dev`. */
+  auth_service_url: T.Optional(Str()),
   redirect_port: T.Optional(
     T.Integer({
       minimum: 0,

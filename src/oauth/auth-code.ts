@@ -33,6 +33,12 @@ export interface AuthCodeFlowOptions {
   tokenHeaders?: Record<string, string>
   /** Default true; iFlow has no PKCE. */
   pkce?: boolean
+  /**
+   * A login service that takes the PKCE parts and nothing else of OAuth 2 (Kiro's): the authorize
+   * URL carries only `redirect_uri`, `state`, the challenge and `extraParams`; the exchange only
+   * `code`, `code_verifier` and `redirect_uri`.
+   */
+  pkceOnly?: boolean
   /** Absent with `--no-browser` or on a headless machine: the URL is printed either way. */
   openBrowser?: (url: string) => void
   print: (line: string) => void
@@ -52,17 +58,19 @@ export interface AuthorizeRequest {
 
 /** The authorize URL with every standard parameter; extras are added last and may override. */
 export function buildAuthorizeUrl(
-  opts: Pick<AuthCodeFlowOptions, 'authorizeUrl' | 'clientId' | 'scopes' | 'extraParams'>,
+  opts: Pick<AuthCodeFlowOptions, 'authorizeUrl' | 'clientId' | 'scopes' | 'extraParams' | 'pkceOnly'>,
   redirectUri: string,
   state: string,
   challenge?: string,
 ): string {
   const url = new URL(opts.authorizeUrl)
   const p = url.searchParams
-  p.set('response_type', 'code')
-  p.set('client_id', opts.clientId)
+  if (!opts.pkceOnly) {
+    p.set('response_type', 'code')
+    p.set('client_id', opts.clientId)
+  }
   p.set('redirect_uri', redirectUri)
-  if (opts.scopes.length > 0) p.set('scope', opts.scopes.join(' '))
+  if (opts.scopes.length > 0 && !opts.pkceOnly) p.set('scope', opts.scopes.join(' '))
   p.set('state', state)
   if (challenge !== undefined) {
     p.set('code_challenge', challenge)
@@ -174,15 +182,12 @@ export async function runAuthCodeFlow(opts: AuthCodeFlowOptions): Promise<TokenR
     clearTimeout(timer)
     stop.abort()
 
-    const fields: Record<string, string> = {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      client_id: opts.clientId,
-    }
+    const fields: Record<string, string> = opts.pkceOnly
+      ? { code, redirect_uri: redirectUri }
+      : { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: opts.clientId }
     if (pkce) fields.code_verifier = pkce.verifier
     if (opts.clientSecret !== undefined) fields.client_secret = opts.clientSecret
-    if (opts.tokenRequestStyle === 'json') fields.state = state
+    if (opts.tokenRequestStyle === 'json' && !opts.pkceOnly) fields.state = state
     const req = encodeBody(opts.tokenRequestStyle, fields, opts.tokenHeaders)
     let res: Response
     try {

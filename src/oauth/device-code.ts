@@ -7,9 +7,11 @@ import { OAuthError } from './errors.ts'
 import {
   encodeBody,
   errorFromBody,
+  type FieldCase,
   oauthErrorOf,
   readTokenResponse,
   type TokenResponse,
+  withSnakeCaseFields,
 } from './token-response.ts'
 
 export interface DeviceAuthorization {
@@ -27,7 +29,11 @@ export interface DeviceFlowOptions {
   deviceCodeUrl: string
   tokenUrl: string
   clientId: string
+  /** Sent with the device-code request and every poll where the client has one (AWS SSO OIDC registers one). */
+  clientSecret?: string
   scope?: string
+  /** Field names of the requests; default snake_case (`camel`: AWS SSO OIDC's `clientId`, `deviceCode`…). */
+  fieldCase?: FieldCase
   /** Added to the device-code request (Qwen: `code_challenge`, `code_challenge_method`). */
   extraParams?: Record<string, string>
   /** Added to every poll (Qwen: `code_verifier`). */
@@ -82,8 +88,9 @@ function cancelled(): OAuthError {
 /** Requests the device and user codes. */
 export async function requestDeviceCode(opts: DeviceFlowOptions): Promise<DeviceAuthorization> {
   const fields: Record<string, string> = { client_id: opts.clientId, ...opts.extraParams }
+  if (opts.clientSecret !== undefined) fields.client_secret = opts.clientSecret
   if (opts.scope !== undefined) fields.scope = opts.scope
-  const req = encodeBody(opts.requestStyle ?? 'form', fields, opts.headers)
+  const req = encodeBody(opts.requestStyle ?? 'form', fields, opts.headers, opts.fieldCase)
   let res: Response
   try {
     res = await (opts.fetch ?? fetch)(opts.deviceCodeUrl, {
@@ -98,7 +105,7 @@ export async function requestDeviceCode(opts: DeviceFlowOptions): Promise<Device
   }
   let body: unknown
   try {
-    body = await res.json()
+    body = withSnakeCaseFields(await res.json())
   } catch {
     throw new OAuthError(
       'bad_response',
@@ -171,7 +178,8 @@ export async function runDeviceFlow(opts: DeviceFlowOptions): Promise<TokenRespo
     device_code: auth.device_code,
     ...opts.pollParams,
   }
-  const req = encodeBody(opts.requestStyle ?? 'form', fields, opts.headers)
+  if (opts.clientSecret !== undefined) fields.client_secret = opts.clientSecret
+  const req = encodeBody(opts.requestStyle ?? 'form', fields, opts.headers, opts.fieldCase)
   const expired = () =>
     new OAuthError(
       'expired_token',

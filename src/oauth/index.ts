@@ -42,7 +42,9 @@ export {
 export {
   basicClientAuth,
   expiresAtOf,
+  type FieldCase,
   oauthErrorOf,
   readTokenResponse,
   type TokenResponse,
+  withSnakeCaseFields,
 } from './token-response.ts'

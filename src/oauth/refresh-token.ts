@@ -5,7 +5,7 @@
  */
 import type { Account } from '../store/types.ts'
 import { InvalidGrantError, OAuthError } from './errors.ts'
-import { encodeBody, expiresAtOf, readTokenResponse } from './token-response.ts'
+import { encodeBody, expiresAtOf, type FieldCase, readTokenResponse } from './token-response.ts'
 
 export interface RefreshResult {
   /** The account's whole new token JSON (stored as is). */
@@ -24,6 +24,10 @@ export interface OAuthRefresherOptions {
   clientSecret?: string
   /** Claude: json; Codex, Google, Qwen, Kimi: form. */
   style: 'json' | 'form'
+  /** Field names of the request; default snake_case (`camel`: AWS SSO OIDC). */
+  fieldCase?: FieldCase
+  /** Send the refresh token alone, no grant type or client (Kiro's own auth service). */
+  refreshTokenOnly?: boolean
   scope?: string
   headers?: Record<string, string>
   fetch?: typeof fetch
@@ -37,14 +41,12 @@ export function oauthRefresher(opts: OAuthRefresherOptions): Refresher {
       if (typeof refreshToken !== 'string' || refreshToken === '') {
         throw new InvalidGrantError('the account has no refresh token')
       }
-      const fields: Record<string, string> = {
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: opts.clientId,
-      }
-      if (opts.clientSecret !== undefined) fields.client_secret = opts.clientSecret
+      const fields: Record<string, string> = opts.refreshTokenOnly
+        ? { refresh_token: refreshToken }
+        : { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: opts.clientId }
+      if (opts.clientSecret !== undefined && !opts.refreshTokenOnly) fields.client_secret = opts.clientSecret
       if (opts.scope !== undefined) fields.scope = opts.scope
-      const req = encodeBody(opts.style, fields, opts.headers)
+      const req = encodeBody(opts.style, fields, opts.headers, opts.fieldCase)
       let res: Response
       try {
         res = await (opts.fetch ?? fetch)(opts.tokenUrl, {

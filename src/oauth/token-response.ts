@@ -77,12 +77,40 @@ export function errorFromBody(what: string, err: OAuthErrorBody, res: Response):
   return new OAuthError(err.error, message, res.status, retryAfterMs(res.headers))
 }
 
+/** `accessToken` → `access_token`: the snake_case name of a camelCase one. */
+function snakeName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+}
+
+/** `access_token` → `accessToken`. */
+function camelName(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+}
+
+/**
+ * A parsed answer with each camelCase field also under its snake_case name (AWS SSO OIDC and
+ * Kiro's auth service answer `accessToken`, `deviceCode`…), so one reader serves both; a field
+ * already present in snake_case wins.
+ */
+export function withSnakeCaseFields(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) }
+  for (const [k, v] of Object.entries(body)) {
+    const snake = snakeName(k)
+    if (snake !== k && !(snake in out)) out[snake] = v
+  }
+  return out
+}
+
+/** How a provider spells the fields of its OAuth requests: RFC 6749's snake_case, or camelCase JSON (AWS SSO OIDC). */
+export type FieldCase = 'snake' | 'camel'
+
 /** Parses a token endpoint response; throws an `OAuthError` for an error body, a non-2xx or a body without a token. */
 export async function readTokenResponse(res: Response, what: string): Promise<TokenResponse> {
   const text = await res.text()
   let body: unknown
   try {
-    body = JSON.parse(text)
+    body = withSnakeCaseFields(JSON.parse(text))
   } catch {
     const type = res.headers.get('content-type') ?? 'no content type'
     const code = res.ok ? 'bad_response' : `http_${res.status}`
@@ -127,7 +155,11 @@ export function encodeBody(
   style: 'json' | 'form',
   fields: Record<string, string>,
   headers: Record<string, string> = {},
+  fieldCase: FieldCase = 'snake',
 ): { body: string; headers: Record<string, string> } {
+  if (fieldCase === 'camel') {
+    fields = Object.fromEntries(Object.entries(fields).map(([k, v]) => [camelName(k), v]))
+  }
   if (style === 'json') {
     return {
       body: JSON.stringify(fields),

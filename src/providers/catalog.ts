@@ -7,6 +7,7 @@ import { GEMINI_MODELS } from './gemini/models.ts'
 import type { ProviderId } from './ids.ts'
 import { IFLOW_MODELS } from './iflow/models.ts'
 import { KIMI_MODELS } from './kimi/models.ts'
+import { KIRO_MODELS } from './kiro/models.ts'
 import { QWEN_MODELS } from './qwen/models.ts'
 import type { ModelInfo } from './types.ts'
 
@@ -59,6 +60,7 @@ export function builtinCatalog(sources: Record<CatalogProvider, ModelSource>): C
     entry('qwen'),
     entry('kimi'),
     entry('iflow'),
+    { provider: 'kiro', models: KIRO_MODELS, listedWithCredentials: true },
     { provider: 'antigravity', models: ANTIGRAVITY_MODELS, listedWithCredentials: true },
   ]
 }

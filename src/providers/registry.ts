@@ -10,6 +10,7 @@ import { gemini } from './gemini/upstream.ts'
 import type { ProviderId } from './ids.ts'
 import { iflow } from './iflow/upstream.ts'
 import { kimi } from './kimi/upstream.ts'
+import { kiro } from './kiro/upstream.ts'
 import { qwen } from './qwen/upstream.ts'
 import { LiveModels } from './shared/live-models.ts'
 import type { ModelInfo, Provider } from './types.ts'
@@ -39,6 +40,7 @@ export class ProviderRegistry {
     kimi,
     iflow,
     antigravity,
+    kiro,
   }
   readonly catalog: Catalog = builtinCatalog(this.#live)
   /** What `upstreams:` entries' list endpoints reported, by entry name. */

@@ -30,6 +30,8 @@ export function loginExtra(token: Record<string, unknown>): Record<string, strin
   // Kimi: the device the login was made on, named on every call
   if (typeof token['device_id'] === 'string') extra['deviceId'] = token['device_id']
   if (typeof token['project_id'] === 'string') extra['projectId'] = token['project_id']
+  // Kiro: a social login's AWS profile, sent with every call
+  if (typeof token['profile_arn'] === 'string') extra['profileArn'] = token['profile_arn']
   return Object.keys(extra).length > 0 ? extra : undefined
 }
 
