@@ -12,7 +12,7 @@ Commands:
   restart             Stop and start again with the same options
   reload              Make the running gateway re-read its config file now
   status              Show whether the gateway runs and each provider's login state
-  login               Log in to a subscription (claude, codex, copilot, gemini, antigravity, qwen, kimi, iflow, amp)
+  login               Log in to a subscription (claude, codex, copilot, gemini, antigravity, qwen, kimi, iflow, kiro, amp)
   accounts            List a provider's accounts
   switch              Choose the account a provider uses
   logout              Remove an account (the active one by default)
@@ -20,6 +20,7 @@ Commands:
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
   import-gemini-cli   Import Gemini CLI's Google login
+  import-kiro         Import the Kiro IDE's login
   amp inject          Point Amp CLI at byokey (amp.url in Amp's settings; --undo)
   config check        Validate a config file without starting
   doctor              Check config, database, port, accounts and clock
@@ -142,13 +143,14 @@ Options:
 Examples:
   byokey status
   byokey status --json | jq '.providers[] | select(.active != null)'`,
-  login: `Usage: byokey login <provider> [--account ID] [--label L] [--no-browser] [-c FILE] [--db PATH]
+  login: `Usage: byokey login <provider> [--account ID] [--label L] [--no-browser] [--idp google|github] [-c FILE] [--db PATH]
 
 Logs in to a subscription and stores the account (kind oauth). Providers: claude, codex, gemini
 (browser login: authorization code + PKCE), iflow (browser login without PKCE), copilot, qwen and
-kimi (device code); aliases such as anthropic, openai, chatgpt, google, github, alibaba and moonshot
-work too. amp (browser login, port 19876) stores the Amp login byokey sends to ampcode.com on the
-Amp calls it forwards; it needs providers.amp.oauth.client_id.
+kimi (device code), kiro (AWS Builder ID, a device code; with --idp google or github, Kiro's own
+browser login on port 9876); aliases such as anthropic, openai, chatgpt, google, github, alibaba and
+moonshot work too. amp (browser login, port 19876) stores the Amp login byokey sends to ampcode.com
+on the Amp calls it forwards; it needs providers.amp.oauth.client_id.
 
 claude and codex: the authorize URL is always printed. A browser is opened too unless --no-browser
 is given, on macOS ('open') or when DISPLAY or WAYLAND_DISPLAY is set ('xdg-open'). The login
@@ -174,6 +176,7 @@ Options:
       --account ID   Store under this account id instead of the one the login names
       --label L      A name to show beside the id
       --no-browser   Only print the URL; never start a browser
+      --idp NAME     kiro only: google or github instead of AWS Builder ID
   -c, --config FILE  Config file (default: the usual config path, if it exists)
       --db PATH      SQLite database (default ~/.byokey/byokey.db)
 
@@ -182,7 +185,8 @@ Examples:
   byokey login openai --no-browser --account work     (over SSH: paste the redirected URL)
   byokey login copilot --label "GitHub work"
   byokey login qwen
-  byokey login gemini --no-browser                   (paste the code Google shows)`,
+  byokey login gemini --no-browser                   (paste the code Google shows)
+  byokey login kiro --idp github`,
   accounts: `Usage: byokey accounts <provider> [--db PATH] [--json]
 
 Lists a provider's accounts, one a line: id, [label], (active), kind, token state, expiry, last error.
@@ -252,6 +256,22 @@ Options:
 Examples:
   byokey import-claude-code
   byokey import-claude-code --file ~/backup/.credentials.json --account work`,
+  'import-kiro': `Usage: byokey import-kiro [--account ID] [--label L] [--file PATH] [--db PATH]
+
+Copies the Kiro IDE's login into byokey as an oauth account of provider kiro. Reads --file, else
+~/.aws/sso/cache/kiro-auth-token.json; a Builder ID login also needs the client file the IDE keeps
+beside it (<clientIdHash>.json). The account id is builder-id, google or github. Kiro rotates refresh
+tokens: after importing, use the login in byokey or in the IDE, not both. Never prints the tokens.
+
+Options:
+      --account ID   Account id (default: builder-id, google or github)
+      --label L      A name to show beside the id
+      --file PATH    The token JSON to read
+      --db PATH      SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey import-kiro
+  byokey import-kiro --file ./kiro-auth-token.json --account work`,
   'import-codex': `Usage: byokey import-codex [--account ID] [--label L] [--file PATH] [--db PATH]
 
 Copies Codex CLI's ChatGPT login into byokey as an oauth account of provider codex: access, refresh

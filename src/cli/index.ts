@@ -10,6 +10,7 @@ import { COMMAND_HELP, MAIN_HELP } from './help.ts'
 import { importClaudeCodeCommand } from './import-claude-code.ts'
 import { importCodexCommand } from './import-codex.ts'
 import { importGeminiCliCommand } from './import-gemini-cli.ts'
+import { importKiroCommand } from './import-kiro.ts'
 import { loginCommand } from './login.ts'
 import { logoutCommand } from './logout.ts'
 import { openapiCommand } from './openapi.ts'
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   'import-codex': importCodexCommand,
   amp: ampCommand,
   'import-gemini-cli': importGeminiCliCommand,
+  'import-kiro': importKiroCommand,
   config: configCommand,
   openapi: openapiCommand,
   doctor: doctorCommand,

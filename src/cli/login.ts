@@ -16,6 +16,7 @@ import { loginCopilot } from '../providers/copilot/login.ts'
 import { loginGemini } from '../providers/gemini/login.ts'
 import { loginIFlow } from '../providers/iflow/login.ts'
 import { loginKimi } from '../providers/kimi/login.ts'
+import { KIRO_IDPS, loginKiroBuilderId, loginKiroSocial } from '../providers/kiro/login.ts'
 import { loginQwen } from '../providers/qwen/login.ts'
 import type { NewAccount } from '../store/types.ts'
 import { accountName } from './account-format.ts'
@@ -35,6 +36,7 @@ export const LOGIN_PROVIDERS = [
   'amp',
   'gemini',
   'antigravity',
+  'kiro',
 ] as const
 type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
 
@@ -45,6 +47,8 @@ export async function loginCommand(argv: string[]): Promise<number> {
     account: { type: 'string' },
     label: { type: 'string' },
     'no-browser': { type: 'boolean' },
+    // Kiro: log in through Google or GitHub instead of AWS Builder ID
+    idp: { type: 'string' },
   })
   if (values.help) {
     console.log(COMMAND_HELP['login'])
@@ -57,6 +61,10 @@ export async function loginCommand(argv: string[]): Promise<number> {
     )
   }
   noExtraArgs(positionals, 1, 'login')
+  if (values.idp !== undefined && provider !== 'kiro') throw new UsageError('--idp is for kiro only')
+  const idp = KIRO_IDPS.find((i) => i.toLowerCase() === values.idp?.toLowerCase())
+  if (values.idp !== undefined && !idp)
+    throw new UsageError(`--idp takes google or github, not '${values.idp}'`)
   const wanted = values.account === undefined ? undefined : accountIdArg(values.account)
 
   const config = readCommandConfig(values.config)
@@ -72,6 +80,7 @@ export async function loginCommand(argv: string[]): Promise<number> {
       signal: stop.signal,
       noBrowser: Boolean(values['no-browser']),
       paste,
+      ...(idp ? { idp } : {}),
     })
   } catch (e) {
     const msg = e instanceof OAuthError ? e.message : `${(e as Error).message ?? String(e)}`
@@ -105,7 +114,7 @@ export async function loginCommand(argv: string[]): Promise<number> {
 }
 
 /** The device-code logins: a code to enter on the vendor's page, then a wait for the approval. */
-const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen, kimi: loginKimi }
+const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen, kimi: loginKimi, kiro: loginKiroBuilderId }
 
 /** The browser logins: an authorize URL, then the code from the loopback callback or pasted. */
 const AUTH_CODE_LOGINS = {
@@ -120,13 +129,17 @@ interface RunOptions {
   signal: AbortSignal
   noBrowser: boolean
   paste: PasteReader | undefined
+  /** Kiro's social login instead of AWS Builder ID. */
+  idp?: 'Google' | 'Github'
 }
 
 function runLogin(provider: LoginProvider, config: Config, opts: RunOptions): Promise<NewAccount> {
   const print = (line: string) => console.log(line)
-  const device = Object.hasOwn(DEVICE_LOGINS, provider)
-    ? DEVICE_LOGINS[provider as keyof typeof DEVICE_LOGINS]
-    : undefined
+  // Kiro logs in by device code (AWS Builder ID) unless an identity provider was named
+  const device =
+    Object.hasOwn(DEVICE_LOGINS, provider) && !opts.idp
+      ? DEVICE_LOGINS[provider as keyof typeof DEVICE_LOGINS]
+      : undefined
   if (device) {
     const tty = Boolean(process.stdout.isTTY)
     let drawn = false
@@ -162,6 +175,7 @@ function runLogin(provider: LoginProvider, config: Config, opts: RunOptions): Pr
   }
   // Google's code page instead of the loopback, as Gemini CLI does without a browser
   if (provider === 'gemini') return loginGemini({ ...common, codePage: opts.noBrowser })
+  if (provider === 'kiro') return loginKiroSocial({ ...common, idp: opts.idp ?? 'Google' })
   return AUTH_CODE_LOGINS[provider as keyof typeof AUTH_CODE_LOGINS](common)
 }
 

@@ -38,7 +38,9 @@ export const KIRO_CLIENT_NAME = 'byokey'
 export const KIRO_REDIRECT_PORT = 9876
 export const KIRO_REDIRECT_PATH = '/oauth/callback'
 
-export type KiroIdp = 'Google' | 'Github'
+/** The identity providers of Kiro's social login, as its auth service spells them. */
+export const KIRO_IDPS = ['Google', 'Github'] as const
+export type KiroIdp = (typeof KIRO_IDPS)[number]
 export type KiroAuthMethod = 'builder_id' | 'social'
 
 export interface KiroOAuth {

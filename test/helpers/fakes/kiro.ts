@@ -43,9 +43,14 @@ export interface FakeKiroAuth {
 
 const b64url = (b: Buffer) => b.toString('base64url')
 
-export function startFakeKiroAuth(
-  opts: { refreshDelayMs?: number; accessTtlSec?: number } = {},
-): FakeKiroAuth {
+export interface FakeKiroAuthOptions {
+  refreshDelayMs?: number
+  accessTtlSec?: number
+  /** Approve every device code at once (a CLI test cannot play the user in between). */
+  autoApprove?: boolean
+}
+
+export function startFakeKiroAuth(opts: FakeKiroAuthOptions = {}): FakeKiroAuth {
   const clients = new Map<string, string>()
   const access = new Map<string, number>()
   const refresh = new Map<string, 'builder_id' | 'social'>()
@@ -96,7 +101,7 @@ export function startFakeKiroAuth(
         if (typeof body['startUrl'] !== 'string') return oidcError('invalid_request')
         const deviceCode = `dev-${++n}`
         lastUserCode = `ABCD-${n}`
-        devices.set(deviceCode, { approved: false, clientId: id })
+        devices.set(deviceCode, { approved: opts.autoApprove === true, clientId: id })
         return jsonResponse({
           deviceCode,
           userCode: lastUserCode,
