@@ -7,50 +7,32 @@
  */
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { parseCommand } from './args.ts'
-import { COMMAND_HELP } from './help.ts'
 import {
   homeDir,
   ImportError,
   type Imported,
+  importArgs,
   nonEmptyString,
   readJsonObject,
-  storeImported,
+  runImport,
 } from './import-credentials.ts'
-import { accountIdArg, noExtraArgs } from './provider-arg.ts'
-import { withStore } from './store-access.ts'
+import { accountIdArg } from './provider-arg.ts'
 
 const HINT = "log in with the Kiro IDE first, or pass --file PATH (or use 'byokey login kiro')"
 
 export async function importKiroCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    db: { type: 'string' },
-    account: { type: 'string' },
-    label: { type: 'string' },
-    file: { type: 'string' },
+  const args = importArgs(argv, 'import-kiro')
+  if (!args) return 0
+  const accountId = args.account === undefined ? undefined : accountIdArg(args.account)
+  const path = args.file
+    ? resolve(args.file)
+    : join(homeDir(), '.aws', 'sso', 'cache', 'kiro-auth-token.json')
+  return await runImport(args.db, () => {
+    const imported = fromKiroCache(readJsonObject(path, 'Kiro login', HINT), path)
+    if (accountId !== undefined) imported.accountId = accountId
+    if (args.label !== undefined) imported.label = args.label
+    return imported
   })
-  if (values.help) {
-    console.log(COMMAND_HELP['import-kiro'])
-    return 0
-  }
-  noExtraArgs(positionals, 0, 'import-kiro')
-  let imported: Imported
-  try {
-    const path = values.file
-      ? resolve(values.file)
-      : join(homeDir(), '.aws', 'sso', 'cache', 'kiro-auth-token.json')
-    const read = fromKiroCache(readJsonObject(path, 'Kiro login', HINT), path)
-    imported = {
-      ...read,
-      accountId: accountIdArg(values.account ?? read.accountId),
-      label: values.label ?? read.label,
-    }
-  } catch (e) {
-    if (!(e instanceof ImportError)) throw e
-    console.error(`byokey: ${e.message}`)
-    return 1
-  }
-  return await withStore(values.db, { create: true }, (store) => storeImported(store!, imported))
 }
 
 /** The account byokey stores, from the Kiro IDE's token file (and its client file for Builder ID). */
