@@ -368,6 +368,25 @@ describe('Kiro through every client', () => {
     expect(await gStream.text()).toContain('from kiro')
   })
 
+  test('Kiro models are listed, and an upstream refusal reaches the client in its own envelope', async () => {
+    const { auth, api, gw, openai, anthropic } = await loggedIn()
+    await using _a = auth
+    await using _api = api
+    await using _gw = gw
+    const listed = (await openai.models.list()).data.map((m) => m.id)
+    expect(listed).toEqual(expect.arrayContaining(['kiro-auto', 'kiro-claude-sonnet-4-5']))
+    api.refuseNext(429, 'ThrottlingException', 'Monthly request limit reached', 'MONTHLY_REQUEST_COUNT')
+    const err = (await anthropic.messages
+      .create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>
+    expect(err).toBeInstanceOf(Anthropic.APIError)
+    expect(err.status).toBe(429)
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
+    expect(JSON.stringify(err.error)).toContain('Monthly request limit reached')
+    gw.store.usage.flush()
+    expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'kiro', status: 429 })
+  })
+
   test("an image Kiro cannot take is refused in the client's envelope, before any call", async () => {
     const { auth, api, gw, anthropic } = await loggedIn()
     await using _a = auth

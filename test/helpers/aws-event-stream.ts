@@ -139,3 +139,16 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out
 }
+
+/** `whole` cut at the given offsets (taken modulo its length + 1, deduplicated): every piece in order. */
+export function cutAt<T extends Uint8Array | string>(whole: T, cuts: readonly number[]): T[] {
+  const points = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b)
+  const out: T[] = []
+  let at = 0
+  for (const p of points) {
+    out.push(whole.slice(at, p) as T)
+    at = p
+  }
+  out.push(whole.slice(at) as T)
+  return out
+}

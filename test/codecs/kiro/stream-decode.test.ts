@@ -7,7 +7,7 @@ import { expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { kiro } from '../../../src/codecs/kiro/index.ts'
 import type { StreamEvent } from '../../../src/dialects/ir.ts'
-import { concat, encodeMessage, kiroEvent, kiroException } from '../../helpers/aws-event-stream.ts'
+import { concat, cutAt, encodeMessage, kiroEvent, kiroException } from '../../helpers/aws-event-stream.ts'
 
 function decode(chunks: readonly Uint8Array[]): StreamEvent[] {
   const core = kiro.decodeStreamCore({
@@ -71,14 +71,7 @@ test('any split of the bytes gives the same text, thinking and arguments', () =>
   }
   fc.assert(
     fc.property(fc.array(fc.nat({ max: STREAM.length }), { maxLength: 30 }), (cuts) => {
-      const points = [...new Set(cuts)].sort((a, b) => a - b)
-      const chunks: Uint8Array[] = []
-      let at = 0
-      for (const p of points) {
-        chunks.push(STREAM.subarray(at, p))
-        at = p
-      }
-      chunks.push(STREAM.subarray(at))
+      const chunks = cutAt(STREAM, cuts)
       expect(joined(decode(chunks))).toEqual({
         thinking: 'check the weather',
         text: 'Let me look.',

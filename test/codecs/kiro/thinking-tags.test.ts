@@ -2,6 +2,7 @@
 import { expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { type TextRun, ThinkingTagSplitter } from '../../../src/codecs/kiro/index.ts'
+import { cutAt } from '../../helpers/aws-event-stream.ts'
 
 function split(chunks: readonly string[]): TextRun[] {
   const s = new ThinkingTagSplitter()
@@ -13,18 +14,6 @@ function split(chunks: readonly string[]): TextRun[] {
     if (last && last.thinking === r.thinking) last.text += r.text
     else out.push({ ...r })
   }
-  return out
-}
-
-function chunked(text: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b)
-  const out: string[] = []
-  let at = 0
-  for (const p of points) {
-    out.push(text.slice(at, p))
-    at = p
-  }
-  out.push(text.slice(at))
   return out
 }
 
@@ -62,7 +51,7 @@ test('any chunking of a text gives the same runs as one chunk', () => {
   fc.assert(
     fc.property(arbText, fc.array(fc.nat(), { maxLength: 20 }), ([lead, thought, answer], cuts) => {
       const text = `${lead}${thought === null ? '' : `<thinking>${thought}</thinking>\n\n`}${answer}`
-      expect(split(chunked(text, cuts))).toEqual(split([text]))
+      expect(split(cutAt(text, cuts))).toEqual(split([text]))
     }),
     { numRuns: 500 },
   )

@@ -262,6 +262,8 @@ export function kiroRequestProblems(rec: Recorded): string[] {
 export interface FakeKiroApi extends FakeServer {
   /** The generate calls. */
   calls(): Recorded[]
+  /** The next call is answered with this AWS error (`__type`, `message`, optional `reason`). */
+  refuseNext(status: number, type: string, message: string, reason?: string): void
 }
 
 const ANSWER = 'hello from kiro'
@@ -318,9 +320,15 @@ function chunkedStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
 }
 
 export function startFakeKiroApi(auth: FakeKiroAuth): FakeKiroApi {
+  let refusal: { status: number; body: Record<string, string> } | undefined
   const server = startFake((_req, rec) => {
     if (rec.method !== 'POST' || rec.path !== '/generateAssistantResponse')
       return jsonResponse({ message: 'not found' }, 404)
+    if (refusal) {
+      const r = refusal
+      refusal = undefined
+      return jsonResponse(r.body, r.status)
+    }
     const token = (rec.headers['authorization'] ?? '').replace(/^Bearer /, '')
     if (!auth.validAccess(token))
       return jsonResponse(
@@ -342,6 +350,12 @@ export function startFakeKiroApi(auth: FakeKiroAuth): FakeKiroApi {
   })
   return Object.assign(server, {
     calls: () => server.requests.filter((r) => r.path === '/generateAssistantResponse'),
+    refuseNext(status: number, type: string, message: string, reason?: string) {
+      refusal = {
+        status,
+        body: { __type: `com.amazon.aws.codewhisperer#${type}`, message, ...(reason ? { reason } : {}) },
+      }
+    },
   })
 }
 
