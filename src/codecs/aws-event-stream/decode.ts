@@ -9,7 +9,7 @@
  * all its bytes have arrived (a message inside one chunk is not copied at all).
  */
 import { EventStreamError } from './errors.ts'
-import { type HeaderValue, parseHeaders } from './headers.ts'
+import { HeaderStrings, type HeaderValue, parseHeaders } from './headers.ts'
 
 /** Prelude (12 bytes) and the trailing message CRC (4). */
 const PRELUDE = 12
@@ -32,6 +32,17 @@ export interface DecodeStats {
   checked: number
 }
 
+/** The big-endian unsigned 32-bit integer at `at` (no DataView per message). */
+function u32(b: Uint8Array, at: number): number {
+  return (
+    (((b[at] as number) << 24) |
+      ((b[at + 1] as number) << 16) |
+      ((b[at + 2] as number) << 8) |
+      (b[at + 3] as number)) >>>
+    0
+  )
+}
+
 export class EventStreamDecoder {
   readonly stats: DecodeStats = { copied: 0, checked: 0 }
   /** Unread chunks; the first is read from `#offset`. */
@@ -40,6 +51,7 @@ export class EventStreamDecoder {
   #buffered = 0
   /** The total length of the message being waited for, once its prelude checked out. */
   #want = 0
+  readonly #strings = new HeaderStrings()
 
   /** Feeds one chunk; emits every message it completes. Throws `EventStreamError` on damage. */
   push(bytes: Uint8Array, emit: (m: EventMessage) => void): void {
@@ -70,13 +82,12 @@ export class EventStreamDecoder {
 
   /** Checks a prelude; returns the message's total length. */
   #prelude(p: Uint8Array): number {
-    const view = new DataView(p.buffer, p.byteOffset, PRELUDE)
     this.stats.checked += 8
-    if (Bun.hash.crc32(p.subarray(0, 8)) >>> 0 !== view.getUint32(8)) {
+    if (Bun.hash.crc32(p.subarray(0, 8)) >>> 0 !== u32(p, 8)) {
       throw new EventStreamError('prelude_crc', 'event-stream prelude CRC mismatch')
     }
-    const total = view.getUint32(0)
-    const headers = view.getUint32(4)
+    const total = u32(p, 0)
+    const headers = u32(p, 4)
     if (
       total < FRAMING ||
       total > MAX_MESSAGE_BYTES ||
@@ -92,14 +103,16 @@ export class EventStreamDecoder {
   }
 
   #message(m: Uint8Array): EventMessage {
-    const view = new DataView(m.buffer, m.byteOffset, m.byteLength)
     const end = m.byteLength - 4
     this.stats.checked += end
-    if (Bun.hash.crc32(m.subarray(0, end)) >>> 0 !== view.getUint32(end)) {
+    if (Bun.hash.crc32(m.subarray(0, end)) >>> 0 !== u32(m, end)) {
       throw new EventStreamError('message_crc', 'event-stream message CRC mismatch')
     }
-    const headersEnd = PRELUDE + view.getUint32(4)
-    return { headers: parseHeaders(m.subarray(PRELUDE, headersEnd)), payload: m.subarray(headersEnd, end) }
+    const headersEnd = PRELUDE + u32(m, 4)
+    return {
+      headers: parseHeaders(m.subarray(PRELUDE, headersEnd), this.#strings),
+      payload: m.subarray(headersEnd, end),
+    }
   }
 
   /** The first `n` buffered bytes, without consuming them. */
