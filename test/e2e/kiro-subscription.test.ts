@@ -8,6 +8,7 @@
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
+import { fromKiroCache } from '../../src/cli/import-kiro.ts'
 import { loginKiroBuilderId, loginKiroSocial } from '../../src/providers/kiro/login.ts'
 import {
   type FakeKiroAuth,
@@ -149,6 +150,46 @@ describe('Kiro logins', () => {
     expect(msg.content[0]).toMatchObject({ type: 'thinking', thinking: 'a greeting' })
     expect(msg.content[1]).toMatchObject({ type: 'text', text: 'hello from kiro' })
     expect((api.calls()[0]!.body as { profileArn: string }).profileArn).toBe(KIRO_PROFILE_ARN)
+  })
+
+  test("the Kiro IDE's imported login serves requests and is refreshed once its token expires", async () => {
+    const { auth, api, gw, openai } = await setup()
+    await using _a = auth
+    await using _api = api
+    await using _gw = gw
+    const t = auth.issue('social')
+    auth.expireAccess()
+    const imported = fromKiroCache(
+      {
+        accessToken: t.access,
+        refreshToken: t.refresh,
+        expiresAt: new Date(Date.now() - 60_000).toISOString(),
+        authMethod: 'social',
+        provider: 'Google',
+        profileArn: KIRO_PROFILE_ARN,
+      },
+      '/home/someone/.aws/sso/cache/kiro-auth-token.json',
+    )
+    gw.store.accounts.upsert({
+      provider: imported.provider,
+      accountId: imported.accountId,
+      kind: 'oauth',
+      token: imported.token,
+      ...(imported.expiresAt !== undefined ? { expiresAt: imported.expiresAt } : {}),
+    })
+    const res = await openai.chat.completions.create({
+      model: 'kiro-auto',
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    expect(res.choices[0]?.message.content).toBe('hello from kiro')
+    expect(auth.counts.refreshes).toBe(1)
+    const call = api.calls()[0]!
+    expect((call.body as { profileArn: string }).profileArn).toBe(KIRO_PROFILE_ARN)
+    expect(
+      (call.body as { conversationState: { currentMessage: { userInputMessage: { modelId: string } } } })
+        .conversationState.currentMessage.userInputMessage.modelId,
+    ).toBe('auto')
+    expect(gw.store.accounts.get('kiro', 'google')!.token['refresh_token']).not.toBe(t.refresh)
   })
 
   for (const kind of ['builder_id', 'social'] as const) {
