@@ -16,13 +16,12 @@ import {
   OAuthError,
   oauthRefresher,
   type Refresher,
-  runAuthCodeFlow,
   runDeviceFlow,
   type TokenResponse,
   withSnakeCaseFields,
 } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
-import type { AuthCodeLoginOptions } from '../shared/auth-code-app.ts'
+import { type AuthCodeApp, type AuthCodeLoginOptions, runAppLogin } from '../shared/auth-code-app.ts'
 
 export const KIRO_OIDC_URL = 'https://oidc.us-east-1.amazonaws.com'
 /** The start URL of AWS Builder ID (personal accounts, no IAM Identity Center). */
@@ -183,23 +182,18 @@ export type KiroSocialLoginOptions = AuthCodeLoginOptions & { idp: KiroIdp }
 /** Google or GitHub through Kiro's auth service (PKCE on the loopback callback); the account to store. */
 export async function loginKiroSocial(opts: KiroSocialLoginOptions): Promise<NewAccount> {
   const o = kiroOAuth(opts.config)
-  const t = await runAuthCodeFlow({
+  const app: AuthCodeApp = {
     authorizeUrl: o.loginUrl,
     tokenUrl: o.socialTokenUrl,
     clientId: '',
     scopes: [],
-    redirectPort: opts.redirectPort ?? o.redirectPort,
+    redirectPort: o.redirectPort,
     redirectPath: KIRO_REDIRECT_PATH,
+    redirectUri: `http://localhost:${o.redirectPort}${KIRO_REDIRECT_PATH}`,
     extraParams: { idp: opts.idp, prompt: 'select_account' },
-    tokenRequestStyle: 'json',
     pkceOnly: true,
-    print: opts.print,
-    ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
-    ...(opts.readPastedLine ? { readPastedLine: opts.readPastedLine } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
-  })
+  }
+  const t = await runAppLogin(app, 'json', opts)
   const stored = storedToken(t, 'social', (opts.now ?? Date.now)(), { idp: opts.idp })
   return account(stored, opts.idp.toLowerCase(), `Kiro (${opts.idp})`)
 }

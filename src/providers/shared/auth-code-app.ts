@@ -16,6 +16,8 @@ export interface AuthCodeApp {
   /** `http://localhost:<port><path>` with the provider's fixed port (what the OAuth app registered). */
   redirectUri: string
   extraParams: Record<string, string>
+  /** A login service that takes only the PKCE parts of OAuth 2 (Kiro's; see `AuthCodeFlowOptions.pkceOnly`). */
+  pkceOnly?: boolean
 }
 
 export interface AuthCodeDefaults {
@@ -79,6 +81,7 @@ export function runAppLogin(
     redirectPath: app.redirectPath,
     extraParams: app.extraParams,
     tokenRequestStyle,
+    ...(app.pkceOnly ? { pkceOnly: true } : {}),
     print: opts.print,
     ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
     ...(opts.readPastedLine ? { readPastedLine: opts.readPastedLine } : {}),
