@@ -90,6 +90,25 @@ export interface UsageRecord {
   attempt?: number
   /** The attempt failed and the request went on to the next account: the client never saw this status. */
   failedOver?: boolean
+  /** The gateway key the request came with (its id, never the key), when keys are in use. */
+  keyId?: string
+  /** What the row cost in USD at API prices; absent when the model has no known price. */
+  cost?: UsageCost
+}
+
+/**
+ * A usage row's price in USD, split as the row's tokens are. Subscription traffic is priced at
+ * what the same tokens would cost through the vendor's API.
+ */
+export interface UsageCost {
+  /** Input tokens not read from or written to a cache. */
+  input: number
+  /** Output tokens other than reasoning. */
+  output: number
+  cacheRead: number
+  cacheWrite: number
+  reasoning: number
+  total: number
 }
 
 export interface UsageTotals {
@@ -116,6 +135,8 @@ export interface UsageStore {
   recent(limit: number, opts?: { failedOver?: boolean }): UsageRecord[]
   /** Totals per provider and model since `sinceMs`, one request per request (failed-over attempts left out). */
   totals(sinceMs?: number): UsageTotals[]
+  /** USD spent per gateway key id since `sinceMs` (written rows only; failed-over attempts count, they cost too). */
+  spendByKey(sinceMs: number): Map<string, number>
   /** Records waiting to be written. */
   readonly pending: number
 }
@@ -190,8 +211,72 @@ export interface CooldownStore {
   clear(provider: string, account: string): void
 }
 
+/** How often a key's budget starts over (UTC calendar day or month). */
+export type BudgetPeriod = 'day' | 'month'
+
+/**
+ * A key a client sends to byokey. Only a digest of the secret is stored; `prefix` (the first
+ * characters of the secret) is what lists show so a person can tell keys apart.
+ */
+export interface GatewayKey {
+  /** Stable id (`key_…`), kept across rotations; usage rows name it. */
+  id: string
+  name: string
+  /** The secret's first characters (`byk-AbCd1234`), for display. */
+  prefix: string
+  /** Model globs the key may use; absent: every model. */
+  models?: string[]
+  /** Requests per minute; absent: no limit. */
+  rpm?: number
+  /** USD the key may spend per `budgetPeriod`; absent: no budget. */
+  budgetUsd?: number
+  budgetPeriod?: BudgetPeriod
+  /** Unix ms after which the key is refused. */
+  expiresAt?: number
+  createdAt: number
+  /** Unix ms of the last rotation, when it was rotated. */
+  rotatedAt?: number
+  /** Unix ms when it was revoked; revoked keys are kept so usage rows still name them. */
+  revokedAt?: number
+}
+
+export interface NewGatewayKey {
+  name: string
+  models?: string[]
+  rpm?: number
+  budgetUsd?: number
+  budgetPeriod?: BudgetPeriod
+  expiresAt?: number
+}
+
+/** A key and its secret, returned once by `create` and `rotate`: the store keeps only a digest. */
+export interface IssuedGatewayKey {
+  key: GatewayKey
+  secret: string
+}
+
+export interface KeyStore {
+  /** Every key, revoked ones included, oldest first. */
+  list(): GatewayKey[]
+  get(id: string): GatewayKey | undefined
+  /** Makes a key with a fresh secret. */
+  create(k: NewGatewayKey): IssuedGatewayKey
+  /** Gives the key a fresh secret (the old one stops working); undefined when no such key. */
+  rotate(id: string): IssuedGatewayKey | undefined
+  /** Marks the key revoked; false when no such key or already revoked. */
+  revoke(id: string): boolean
+  /**
+   * Keys that are not revoked, with the digest of their secret, for the request path's lookup
+   * table. The digest is as secret as the key: never show, log or return it.
+   */
+  digests(): { digest: string; key: GatewayKey }[]
+  /** A number that moves whenever any key changes, by this process or another on the same store. */
+  version(): number
+}
+
 export interface Store {
   readonly accounts: AccountStore
+  readonly keys: KeyStore
   readonly cooldowns: CooldownStore
   readonly usage: UsageStore
   readonly quotas: QuotaStore

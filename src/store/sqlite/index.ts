@@ -2,6 +2,7 @@
 import type { Store } from '../types.ts'
 import { sqliteAccounts } from './accounts.ts'
 import { sqliteCooldowns } from './cooldowns.ts'
+import { sqliteKeys } from './keys.ts'
 import { migrate } from './migrations.ts'
 import { openDatabase } from './open.ts'
 import { sqliteQuotas } from './quotas.ts'
@@ -33,6 +34,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   let closed = false
   return {
     accounts: sqliteAccounts(db),
+    keys: sqliteKeys(db),
     cooldowns: sqliteCooldowns(db),
     usage,
     quotas: sqliteQuotas(db),

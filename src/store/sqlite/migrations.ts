@@ -122,6 +122,56 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'gateway keys',
+    // Only a digest of each key is kept; `prefix` is what lists show. Revoked keys stay so usage
+    // rows keep naming them. The version table moves on every change (as accounts_version does),
+    // so a server rebuilds its lookup table when `byokey keys …` writes beside it.
+    sql: `
+      CREATE TABLE gateway_keys (
+        id            TEXT    PRIMARY KEY,
+        name          TEXT    NOT NULL,
+        digest        TEXT    NOT NULL UNIQUE,
+        prefix        TEXT    NOT NULL,
+        models_json   TEXT,
+        rpm           INTEGER,
+        budget_usd    REAL,
+        budget_period TEXT    CHECK (budget_period IN ('day', 'month')),
+        expires_at    INTEGER,
+        created_at    INTEGER NOT NULL,
+        rotated_at    INTEGER,
+        revoked_at    INTEGER
+      );
+      CREATE TABLE gateway_keys_version (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+      );
+      INSERT INTO gateway_keys_version (id, version) VALUES (1, 0);
+      CREATE TRIGGER gateway_keys_version_on_insert AFTER INSERT ON gateway_keys
+        BEGIN UPDATE gateway_keys_version SET version = version + 1; END;
+      CREATE TRIGGER gateway_keys_version_on_update AFTER UPDATE ON gateway_keys
+        BEGIN UPDATE gateway_keys_version SET version = version + 1; END;
+      CREATE TRIGGER gateway_keys_version_on_delete AFTER DELETE ON gateway_keys
+        BEGIN UPDATE gateway_keys_version SET version = version + 1; END;
+    `,
+  },
+  {
+    version: 8,
+    name: 'usage key and cost',
+    // Cost in USD as REAL so SUM() works; NULL when the model has no known price (never 0, which
+    // would read as free). The parts add up to cost_usd.
+    sql: `
+      ALTER TABLE usage_records ADD COLUMN key_id TEXT;
+      ALTER TABLE usage_records ADD COLUMN cost_usd REAL;
+      ALTER TABLE usage_records ADD COLUMN cost_input_usd REAL;
+      ALTER TABLE usage_records ADD COLUMN cost_output_usd REAL;
+      ALTER TABLE usage_records ADD COLUMN cost_cache_read_usd REAL;
+      ALTER TABLE usage_records ADD COLUMN cost_cache_write_usd REAL;
+      ALTER TABLE usage_records ADD COLUMN cost_reasoning_usd REAL;
+      CREATE INDEX usage_by_key ON usage_records (key_id, ts) WHERE key_id IS NOT NULL;
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

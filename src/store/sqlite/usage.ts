@@ -33,6 +33,13 @@ interface Row {
   stream: number
   attempt: number | null
   failed_over: number
+  key_id: string | null
+  cost_usd: number | null
+  cost_input_usd: number | null
+  cost_output_usd: number | null
+  cost_cache_read_usd: number | null
+  cost_cache_write_usd: number | null
+  cost_reasoning_usd: number | null
 }
 
 /** Largest queue before it is handed over without waiting for the timer. */
@@ -156,6 +163,10 @@ export function sqliteUsage(
        SUM(reasoning_tokens) AS reasoningTokens, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors
      FROM usage_records WHERE ts >= $since AND failed_over = 0 GROUP BY provider, model ORDER BY provider, model`,
   )
+  const spendByKey = db.query<{ key_id: string; usd: number }, { since: number }>(
+    `SELECT key_id, SUM(cost_usd) AS usd FROM usage_records
+     WHERE key_id IS NOT NULL AND cost_usd IS NOT NULL AND ts >= $since GROUP BY key_id`,
+  )
 
   let queue: UsageRecord[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -215,9 +226,21 @@ export function sqliteUsage(
         if (r.ttfb_ms !== null) rec.ttfbMs = r.ttfb_ms
         if (r.attempt !== null) rec.attempt = r.attempt
         if (r.failed_over === 1) rec.failedOver = true
+        if (r.key_id !== null) rec.keyId = r.key_id
+        if (r.cost_usd !== null) {
+          rec.cost = {
+            input: r.cost_input_usd ?? 0,
+            output: r.cost_output_usd ?? 0,
+            cacheRead: r.cost_cache_read_usd ?? 0,
+            cacheWrite: r.cost_cache_write_usd ?? 0,
+            reasoning: r.cost_reasoning_usd ?? 0,
+            total: r.cost_usd,
+          }
+        }
         return rec
       }),
     totals: (sinceMs = 0) => totals.all({ since: sinceMs }),
+    spendByKey: (sinceMs) => new Map(spendByKey.all({ since: sinceMs }).map((r) => [r.key_id, r.usd])),
     stop() {
       flush()
       writer?.stop()

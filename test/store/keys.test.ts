@@ -1,0 +1,149 @@
+/** Gateway keys in SQLite: only a digest is kept, rotation and revocation, the version that moves, usage by key. */
+import { Database } from 'bun:sqlite'
+import { expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { KEY_SECRET_PREFIX, keyDigest } from '../../src/store/key-secret.ts'
+import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import type { UsageRecord } from '../../src/store/types.ts'
+import { tempDir } from '../helpers/tmp.ts'
+
+function row(over: Partial<UsageRecord>): UsageRecord {
+  return {
+    ts: 1000,
+    provider: 'claude',
+    model: 'claude-sonnet-4-5',
+    dialect: 'anthropic-messages',
+    inputTokens: 1,
+    outputTokens: 1,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    status: 200,
+    latencyMs: 1,
+    stream: false,
+    ...over,
+  }
+}
+
+test('a created key is stored as a digest only, with its limits, and survives a reopen', () => {
+  using dir = tempDir()
+  const file = dir.join('byokey.db')
+  const store = openSqliteStore(file)
+  const { key, secret } = store.keys.create({
+    name: 'laptop',
+    models: ['claude-*'],
+    rpm: 10,
+    budgetUsd: 5,
+    budgetPeriod: 'day',
+    expiresAt: 9_999_999_999_999,
+  })
+  expect(secret.startsWith(KEY_SECRET_PREFIX)).toBe(true)
+  expect(secret.length).toBeGreaterThan(40)
+  expect(key).toMatchObject({
+    name: 'laptop',
+    prefix: secret.slice(0, 12),
+    models: ['claude-*'],
+    rpm: 10,
+    budgetUsd: 5,
+    budgetPeriod: 'day',
+    expiresAt: 9_999_999_999_999,
+  })
+  expect(key.id).toMatch(/^key_[0-9a-f]{12}$/)
+  expect(JSON.stringify(key)).not.toContain(secret)
+  expect(store.keys.digests()).toEqual([{ digest: keyDigest(secret), key }])
+  store.close()
+
+  // neither the secret nor anything but its 12-character prefix is in the file
+  const bytes = readFileSync(file).toString('latin1')
+  expect(bytes).not.toContain(secret)
+  expect(bytes).not.toContain(secret.slice(12))
+  const again = openSqliteStore(file)
+  expect(again.keys.list()).toEqual([key])
+  again.close()
+})
+
+test('a budget without a period is monthly; no models means every model', () => {
+  using dir = tempDir()
+  const store = openSqliteStore(dir.join('k.db'))
+  const { key } = store.keys.create({ name: 'a', budgetUsd: 1, models: [] })
+  expect(key.budgetPeriod).toBe('month')
+  expect(key.models).toBeUndefined()
+  store.close()
+})
+
+test('rotation replaces the secret under the same id; revocation drops it from the lookup', () => {
+  using dir = tempDir()
+  const store = openSqliteStore(dir.join('k.db'))
+  const first = store.keys.create({ name: 'ci' })
+  const v0 = store.keys.version()
+  const rotated = store.keys.rotate(first.key.id)!
+  expect(rotated.key.id).toBe(first.key.id)
+  expect(rotated.secret).not.toBe(first.secret)
+  expect(rotated.key.rotatedAt).toBeNumber()
+  expect(store.keys.version()).toBeGreaterThan(v0)
+  expect(store.keys.digests().map((d) => d.digest)).toEqual([keyDigest(rotated.secret)])
+
+  const v1 = store.keys.version()
+  expect(store.keys.revoke(first.key.id)).toBe(true)
+  expect(store.keys.revoke(first.key.id)).toBe(false)
+  expect(store.keys.rotate(first.key.id)).toBeUndefined()
+  expect(store.keys.rotate('key_missing')).toBeUndefined()
+  expect(store.keys.version()).toBeGreaterThan(v1)
+  expect(store.keys.digests()).toEqual([])
+  expect(store.keys.get(first.key.id)?.revokedAt).toBeNumber()
+  store.close()
+})
+
+test('a key made by another connection moves the version this one reads', () => {
+  using dir = tempDir()
+  const file = dir.join('k.db')
+  const server = openSqliteStore(file)
+  const before = server.keys.version()
+  const cli = openSqliteStore(file)
+  cli.keys.create({ name: 'from the cli' })
+  cli.close()
+  expect(server.keys.version()).toBeGreaterThan(before)
+  expect(server.keys.list().map((k) => k.name)).toEqual(['from the cli'])
+  server.close()
+})
+
+test('usage rows keep their key and cost; spend per key sums the priced rows since a time', () => {
+  using dir = tempDir()
+  const file = dir.join('u.db')
+  const store = openSqliteStore(file)
+  const cost = { input: 0.1, output: 0.2, cacheRead: 0.01, cacheWrite: 0.02, reasoning: 0.05, total: 0.38 }
+  store.usage.record(row({ ts: 500, keyId: 'key_a', cost }))
+  store.usage.record(row({ ts: 1000, keyId: 'key_a', cost }))
+  store.usage.record(row({ ts: 1001, keyId: 'key_a', cost, failedOver: true, status: 429 }))
+  store.usage.record(row({ ts: 1002, keyId: 'key_a' }))
+  store.usage.record(
+    row({
+      ts: 1003,
+      keyId: 'key_b',
+      cost: { input: 1, output: 0.5, cacheRead: 0, cacheWrite: 0, reasoning: 0, total: 1.5 },
+    }),
+  )
+  store.usage.record(row({ ts: 1004, cost }))
+  store.usage.flush()
+  expect(store.usage.recent(1)[0]).toMatchObject({ ts: 1004, cost })
+  expect(store.usage.recent(1)[0]!.keyId).toBeUndefined()
+  expect(store.usage.recent(3).find((r) => r.ts === 1002)).toMatchObject({ keyId: 'key_a' })
+  expect(store.usage.recent(3).find((r) => r.ts === 1002)!.cost).toBeUndefined()
+  const spend = store.usage.spendByKey(1000)
+  expect(spend.get('key_a')).toBeCloseTo(0.76, 10)
+  expect(spend.get('key_b')).toBe(1.5)
+  store.close()
+
+  const db = new Database(file)
+  const sums = db
+    .query(
+      `SELECT SUM(cost_usd) AS total, SUM(cost_input_usd + cost_output_usd + cost_cache_read_usd + cost_cache_write_usd
+         + cost_reasoning_usd) AS parts, COUNT(cost_usd) AS priced, COUNT(*) AS n FROM usage_records`,
+    )
+    .get() as { total: number; parts: number; priced: number; n: number }
+  db.close()
+  expect(sums.n).toBe(6)
+  expect(sums.priced).toBe(5)
+  expect(sums.total).toBeCloseTo(0.38 * 4 + 1.5, 10)
+  expect(sums.parts).toBeCloseTo(0.38 * 4 + 1.5, 10)
+})
