@@ -176,6 +176,18 @@ export const ProviderConfig = Obj({
 
 export const DIALECT_NAMES = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'] as const
 
+/**
+ * Ours: one model's prices in USD per million tokens. Cache reads and writes default to the
+ * input price, reasoning to the output price.
+ */
+export const ModelPriceOverride = Obj({
+  input: T.Number({ minimum: 0 }),
+  output: T.Number({ minimum: 0 }),
+  cache_read: T.Optional(T.Number({ minimum: 0 })),
+  cache_write: T.Optional(T.Number({ minimum: 0 })),
+  reasoning: T.Optional(T.Number({ minimum: 0 })),
+})
+
 /** Ours: any compatible service (OpenRouter, DeepSeek, Ollama, vLLM…) as a named upstream. */
 export const UpstreamConfig = Obj({
   name: Str({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
@@ -385,6 +397,12 @@ export const ConfigSchema = Obj({
    */
   routing_policies: T.Array(RoutingPolicy, { default: [] }),
   amp: T.Optional(AmpConfig),
+  /**
+   * Ours: prices in USD per million tokens that replace the bundled price table's, per model
+   * glob as usage rows name the model (`claude-sonnet-4-5`, `gpt-5*`) or `provider/model`
+   * (`copilot/*`). `provider/model` keys are tried before `model` keys, an exact key before a glob.
+   */
+  pricing: T.Record(T.String(), ModelPriceOverride, { default: {} }),
   // BYOKEY keys accepted for compatibility; not used yet.
   telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
 })
