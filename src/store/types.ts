@@ -266,8 +266,9 @@ export interface KeyStore {
   /** Marks the key revoked; false when no such key or already revoked. */
   revoke(id: string): boolean
   /**
-   * Keys that are not revoked, with the digest of their secret, for the request path's lookup
-   * table. The digest is as secret as the key: never show, log or return it.
+   * Every key with the digest of its secret, revoked ones included (so a client can be told its
+   * key was revoked), for the request path's lookup table. The digest is as secret as the key:
+   * never show, log or return it.
    */
   digests(): { digest: string; key: GatewayKey }[]
   /** A number that moves whenever any key changes, by this process or another on the same store. */

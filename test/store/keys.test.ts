@@ -71,7 +71,7 @@ test('a budget without a period is monthly; no models means every model', () => 
   store.close()
 })
 
-test('rotation replaces the secret under the same id; revocation drops it from the lookup', () => {
+test('rotation replaces the secret under the same id; revocation marks it in the lookup', () => {
   using dir = tempDir()
   const store = openSqliteStore(dir.join('k.db'))
   const first = store.keys.create({ name: 'ci' })
@@ -89,8 +89,9 @@ test('rotation replaces the secret under the same id; revocation drops it from t
   expect(store.keys.rotate(first.key.id)).toBeUndefined()
   expect(store.keys.rotate('key_missing')).toBeUndefined()
   expect(store.keys.version()).toBeGreaterThan(v1)
-  expect(store.keys.digests()).toEqual([])
-  expect(store.keys.get(first.key.id)?.revokedAt).toBeNumber()
+  const revoked = store.keys.get(first.key.id)!
+  expect(revoked.revokedAt).toBeNumber()
+  expect(store.keys.digests()).toEqual([{ digest: keyDigest(rotated.secret), key: revoked }])
   store.close()
 })
 

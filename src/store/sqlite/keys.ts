@@ -33,7 +33,6 @@ function toKey(r: Row): GatewayKey {
 export function sqliteKeys(db: Database): KeyStore {
   const q = {
     list: db.query<Row, []>('SELECT * FROM gateway_keys ORDER BY created_at, id'),
-    live: db.query<Row, []>('SELECT * FROM gateway_keys WHERE revoked_at IS NULL ORDER BY created_at, id'),
     get: db.query<Row, { id: string }>('SELECT * FROM gateway_keys WHERE id = $id'),
     insert: db.prepare(
       `INSERT INTO gateway_keys (id, name, digest, prefix, models_json, rpm, budget_usd, budget_period, expires_at, created_at)
@@ -77,7 +76,7 @@ export function sqliteKeys(db: Database): KeyStore {
       return { key: get(id)!, secret }
     },
     revoke: (id) => q.revoke.run({ id, now: Date.now() }).changes > 0,
-    digests: () => q.live.all().map((r) => ({ digest: r.digest, key: toKey(r) })),
+    digests: () => q.list.all().map((r) => ({ digest: r.digest, key: toKey(r) })),
     version: () => q.version.get()?.version ?? 0,
   }
 }
