@@ -199,8 +199,10 @@ async function call(ex: Exchange, credential: Credential, attempt: number, last:
       stream: ex.stream,
       start: ctx.start,
       attempt,
+      ...(ctx.keyId === undefined ? {} : { keyId: ctx.keyId }),
     },
     ex.store,
+    ctx.gateway.usage.for(config),
   )
   const prep = plan.provider.prepare({
     dialect: plan.upstream.name,

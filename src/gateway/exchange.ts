@@ -27,6 +27,8 @@ export interface GatewayContext {
   readonly log: Logger
   /** What the gateway keeps for every request: upstream slots, routes, round robin, providers. */
   readonly gateway: GatewayState
+  /** The id of the gateway key the client sent, once it was admitted; none when keys are not in use. */
+  readonly keyId?: string | undefined
 }
 
 /** One client request on its way through the gateway. */

@@ -4,6 +4,7 @@ import type { CooldownStore } from '../store/types.ts'
 import { QuotaBoard } from './quota-board.ts'
 import { RouteCache } from './route-cache.ts'
 import { UpstreamSlots } from './upstream-slots.ts'
+import { UsageLedger } from './usage-ledger.ts'
 
 /**
  * What one gateway keeps for all of its requests, made once when it starts and reached through
@@ -18,6 +19,8 @@ export class GatewayState {
   readonly routes = new RouteCache()
   /** The latest limits each account's answers reported. */
   readonly quotas = new QuotaBoard()
+  /** Prices every usage row and tells the running totals (key budgets, metrics). */
+  readonly usage = new UsageLedger()
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,

@@ -3,7 +3,8 @@
  * ends: the request's answer, or an attempt it moved on from (`failedOver`).
  */
 import type { StreamEvent, Usage } from '../dialects/ir.ts'
-import type { InboundDialect, Store } from '../store/types.ts'
+import type { InboundDialect, Store, UsageRecord } from '../store/types.ts'
+import type { MeterLedger } from './usage-ledger.ts'
 
 export interface MeterBase {
   requestId: string
@@ -16,6 +17,8 @@ export interface MeterBase {
   start: number
   /** Which of the request's attempts this is, from 1. */
   attempt?: number
+  /** The gateway key the client sent (its id). */
+  keyId?: string
 }
 
 export class UsageMeter {
@@ -30,6 +33,8 @@ export class UsageMeter {
   constructor(
     readonly base: MeterBase,
     private readonly store: Store,
+    /** Prices the row and tells the gateway's running totals; without one rows go unpriced. */
+    private readonly ledger?: MeterLedger,
   ) {}
 
   /** Takes a usage snapshot; later snapshots win (upstreams report cumulative totals). */
@@ -79,7 +84,7 @@ export class UsageMeter {
     if (this.#written) return
     this.#written = true
     const u = this.#usage
-    this.store.usage.record({
+    const rec: UsageRecord = {
       ts: this.#ts,
       requestId: this.base.requestId,
       provider: this.base.provider,
@@ -98,7 +103,15 @@ export class UsageMeter {
       stream: this.base.stream,
       ...(this.base.attempt === undefined ? {} : { attempt: this.base.attempt }),
       ...(failedOver ? { failedOver } : {}),
-    })
+      ...(this.base.keyId === undefined ? {} : { keyId: this.base.keyId }),
+    }
+    const ledger = this.ledger
+    if (ledger) {
+      const cost = ledger.prices.cost(rec.provider, rec.model, rec)
+      if (cost) rec.cost = cost
+    }
+    this.store.usage.record(rec)
+    ledger?.notify(rec)
   }
 }
 
