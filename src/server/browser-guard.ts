@@ -30,6 +30,13 @@ function isLoopbackName(name: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost')
 }
 
+/** Whether a listen address only takes connections from this machine (`127.x`, `::1`, `localhost`). */
+export function isLoopbackBind(bindHost: string): boolean {
+  const bind = bindHost.toLowerCase()
+  const bare = bind.startsWith('[') && bind.endsWith(']') ? bind.slice(1, -1) : bind
+  return isLoopbackName(bare) || bare === '::1' || bare.startsWith('127.')
+}
+
 function isIpLiteral(name: string): boolean {
   return name.charCodeAt(0) === 91 /* [ */ || name.includes(':') || IPV4.test(name)
 }
@@ -60,7 +67,7 @@ export class BrowserGuard {
   constructor(bindHost: string, port: number) {
     const bind = bindHost.toLowerCase()
     const bare = bind.startsWith('[') && bind.endsWith(']') ? bind.slice(1, -1) : bind
-    this.#loopbackBind = isLoopbackName(bare) || bare === '::1' || bare.startsWith('127.')
+    this.#loopbackBind = isLoopbackBind(bare)
     this.#bindName = isIpLiteral(bare) || isLoopbackName(bare) ? undefined : bare
     const names = ['127.0.0.1', 'localhost', '[::1]', bare.includes(':') ? `[${bare}]` : bare]
     // Bun drops the default port from the URL

@@ -2,6 +2,7 @@
 import type { ConfigSnapshot } from '../config/snapshot.ts'
 import type { GatewayState } from '../gateway/gateway-state.ts'
 import type { Logger } from '../log.ts'
+import type { GatewayKey } from '../store/types.ts'
 
 export interface RequestContext {
   id: string
@@ -12,11 +13,17 @@ export interface RequestContext {
   readonly log: Logger
   /** What the gateway keeps for every request: upstream slots, routes, round robin, providers. */
   readonly gateway: GatewayState
+  /** The gateway key the request was admitted with; none when keys are not in use. */
+  readonly key?: GatewayKey | undefined
+  /** Its id, which usage rows carry. */
+  readonly keyId?: string | undefined
 }
 
 /** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
 export class Context implements RequestContext {
   #log: Logger | undefined
+  /** Set once the key gate admits the request. */
+  key: GatewayKey | undefined = undefined
   constructor(
     readonly id: string,
     readonly start: number,
@@ -27,6 +34,9 @@ export class Context implements RequestContext {
   get log(): Logger {
     this.#log ??= this.root.child({ reqId: this.id })
     return this.#log
+  }
+  get keyId(): string | undefined {
+    return this.key?.id
   }
 }
 

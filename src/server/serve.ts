@@ -25,6 +25,8 @@ import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
+import { KeyBudgets } from './key-budgets.ts'
+import { KeyGate, needsGatewayKey } from './key-gate.ts'
 import { pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
@@ -109,6 +111,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }
   const quotaTimer = setInterval(flushQuotas, QUOTA_FLUSH_MS)
   quotaTimer.unref()
+  const budgets = new KeyBudgets(opts.store.usage)
+  state.usage.listen((rec) => budgets.add(rec))
+  const keyGate = new KeyGate(opts.store.keys, budgets)
   const contexts = new RequestContexts()
   const app = createApp({ ...opts, tokens, contexts })
   const amp = new AmpLayer({
@@ -143,7 +148,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
           const context = new Context(id, start, snap, log, state)
           contexts.set(req, context)
           const origin = req.headers.get('origin')
-          const refused = guard.screen(req, snap.config, origin)
+          const refused = guard.screen(req, snap.config, origin) ?? admitKey(keyGate, req, context)
           if (refused) res = refused
           else {
             const limit = snap.config.server.body_limit_bytes
@@ -211,6 +216,20 @@ export function startGateway(opts: GatewayOptions): Gateway {
       return stopping
     },
   }
+}
+
+/** Sets the request's gateway key, or answers the refusal (before the body is read). */
+function admitKey(gate: KeyGate, req: Request, ctx: Context): Response | undefined {
+  const path = pathOfUrl(req.url)
+  if (!needsGatewayKey(path)) return undefined
+  const admitted = gate.admit(req)
+  if ('key' in admitted) {
+    ctx.key = admitted.key
+    return undefined
+  }
+  const { info, headers } = admitted.refused
+  const unread = req.method === 'GET' || req.method === 'HEAD' ? undefined : CLOSE_CONNECTION
+  return errorResponse(dialectForPath(path), info, { ...headers, ...unread })
 }
 
 function badHost(req: Request): Response {

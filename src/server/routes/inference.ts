@@ -15,7 +15,8 @@ import { HttpError } from '../../gateway/http-error.ts'
 import { generate } from '../../gateway/pipeline.ts'
 import type { TokenManager } from '../../oauth/index.ts'
 import type { Store } from '../../store/types.ts'
-import type { RequestContexts } from '../context.ts'
+import type { RequestContext, RequestContexts } from '../context.ts'
+import { requireModel } from '../key-gate.ts'
 import { pathOfUrl } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
 
@@ -38,6 +39,12 @@ export function parseGeminiAction(action: string): { model: string; method: stri
 }
 
 export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: RequestContexts) {
+  /** The request's context, once its gateway key (if any) may use `model`. */
+  const allowed = (request: Request, model: string): RequestContext => {
+    const ctx = contexts.of(request)
+    requireModel(ctx.key, model)
+    return ctx
+  }
   // Matched by a wildcard and read from the path: a qualified model (`up-chat/some-model`) puts a
   // slash inside the segment, which a `:param` would not match.
   const gemini = ({ request, body }: { request: Request; body: unknown }) => {
@@ -46,7 +53,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: Re
     if (method === 'countTokens')
       return countTokens({
         dialect: 'gemini',
-        ctx: contexts.of(request),
+        ctx: allowed(request, model),
         request,
         body: body as Body,
         model,
@@ -61,7 +68,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: Re
     }
     return generate({
       dialect: 'gemini',
-      ctx: contexts.of(request),
+      ctx: allowed(request, model),
       request,
       body: body as Body,
       model,
@@ -76,7 +83,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: Re
       ({ request, body }) =>
         generate({
           dialect: 'openai-chat',
-          ctx: contexts.of(request),
+          ctx: allowed(request, modelOf(body)),
           request,
           body,
           model: modelOf(body),
@@ -91,7 +98,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: Re
       ({ request, body }) =>
         generate({
           dialect: 'openai-responses',
-          ctx: contexts.of(request),
+          ctx: allowed(request, modelOf(body)),
           request,
           body,
           model: modelOf(body),
@@ -106,7 +113,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: Re
       ({ request, body }) =>
         generate({
           dialect: 'anthropic-messages',
-          ctx: contexts.of(request),
+          ctx: allowed(request, modelOf(body)),
           request,
           body,
           model: modelOf(body),
@@ -121,7 +128,7 @@ export function inferenceRoutes(store: Store, tokens: TokenManager, contexts: Re
       ({ request, body }) =>
         countTokens({
           dialect: 'anthropic-messages',
-          ctx: contexts.of(request),
+          ctx: allowed(request, body.model),
           request,
           body,
           model: body.model,

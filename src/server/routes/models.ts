@@ -9,6 +9,7 @@ import { isAvailable } from '../../gateway/pipeline.ts'
 import { type ListedModel, listModels } from '../../routing/index.ts'
 import type { AccountStore } from '../../store/types.ts'
 import type { RequestContext, RequestContexts } from '../context.ts'
+import { keyAllowsModel } from '../key-gate.ts'
 import { queryParam } from '../request-url.ts'
 import { decodePathSegment } from './path-segment.ts'
 
@@ -46,14 +47,17 @@ function geminiEntry(m: ListedModel) {
 
 /**
  * The listing for the request's config snapshot, from its gateway's providers; a provider listed
- * only with a credential is left out until it has one.
+ * only with a credential is left out until it has one, and a gateway key with model globs sees
+ * only its models.
  */
 function modelsOf(ctx: RequestContext, accounts: AccountStore): ListedModel[] {
   const { providers } = ctx.gateway
   const config = ctx.config.config
   const available = isAvailable(providers, config, accounts)
   const catalog = providers.catalog.filter((e) => !e.listedWithCredentials || available(e.provider))
-  return listModels(config, catalog, (name) => providers.upstreamModels(name))
+  const all = listModels(config, catalog, (name) => providers.upstreamModels(name))
+  const { key } = ctx
+  return key?.models ? all.filter((m) => keyAllowsModel(key, m.id)) : all
 }
 
 const wantsAnthropic = (request: Request) =>

@@ -1,0 +1,110 @@
+/** The pieces of gateway-key admission: where a key is read from, requests per minute, budget periods, the bind check. */
+import { describe, expect, test } from 'bun:test'
+import { KeyBudgets, periodEnd, periodStart } from '../../src/server/key-budgets.ts'
+import { keyAllowsModel, openBindRefusal, presentedKey } from '../../src/server/key-gate.ts'
+import { KeyRates } from '../../src/server/key-rates.ts'
+import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import { tempDir } from '../helpers/tmp.ts'
+
+describe('presentedKey', () => {
+  const req = (headers: Record<string, string>, query = '') =>
+    new Request(`http://h/v1/x${query}`, { headers })
+  test('each client’s way of sending it', () => {
+    expect(presentedKey(req({ authorization: 'Bearer byk-a' }))).toBe('byk-a')
+    expect(presentedKey(req({ authorization: 'bearer  byk-a ' }))).toBe('byk-a')
+    expect(presentedKey(req({ 'x-api-key': 'byk-b' }))).toBe('byk-b')
+    expect(presentedKey(req({ 'x-goog-api-key': 'byk-c' }))).toBe('byk-c')
+    expect(presentedKey(req({}, '?alt=sse&key=byk-d'))).toBe('byk-d')
+  })
+  test('none, or an Authorization that is not a bearer token', () => {
+    expect(presentedKey(req({}))).toBeUndefined()
+    expect(presentedKey(req({ authorization: 'Basic dTpw' }))).toBeUndefined()
+    expect(presentedKey(req({ authorization: 'Bearer ' }))).toBeUndefined()
+    expect(presentedKey(req({}, '?keys=x'))).toBeUndefined()
+  })
+})
+
+test('model globs: none allow every model', () => {
+  const key = { id: 'k', name: 'n', prefix: 'p', createdAt: 0 }
+  expect(keyAllowsModel(key, 'anything')).toBe(true)
+  expect(keyAllowsModel({ ...key, models: ['claude-*', 'gpt-5'] }, 'claude-haiku-4-5')).toBe(true)
+  expect(keyAllowsModel({ ...key, models: ['claude-*', 'gpt-5'] }, 'gpt-5')).toBe(true)
+  expect(keyAllowsModel({ ...key, models: ['claude-*', 'gpt-5'] }, 'gpt-5-codex')).toBe(false)
+})
+
+describe('KeyRates', () => {
+  test('admits rpm requests per sliding minute, then says how long to wait', () => {
+    const rates = new KeyRates()
+    expect(rates.take('k', 2, 1000)).toEqual({ ok: true })
+    expect(rates.take('k', 2, 20_000)).toEqual({ ok: true })
+    expect(rates.take('k', 2, 30_000)).toEqual({ ok: false, waitMs: 31_000 })
+    expect(rates.take('other', 2, 30_000)).toEqual({ ok: true })
+    expect(rates.take('k', 2, 61_000)).toEqual({ ok: true })
+    expect(rates.take('k', 2, 61_001)).toEqual({ ok: false, waitMs: 18_999 })
+    expect(rates.take('k', 2, 80_000)).toEqual({ ok: true })
+  })
+  test('a changed limit starts over; forgotten keys are dropped', () => {
+    const rates = new KeyRates()
+    expect(rates.take('k', 1, 0)).toEqual({ ok: true })
+    expect(rates.take('k', 1, 1)).toMatchObject({ ok: false })
+    expect(rates.take('k', 3, 2)).toEqual({ ok: true })
+    rates.keepOnly(new Set())
+    expect(rates.take('k', 3, 3)).toEqual({ ok: true })
+  })
+})
+
+describe('budget periods (UTC)', () => {
+  const at = Date.UTC(2026, 11, 31, 23, 59, 59)
+  test('day and month, across a year end', () => {
+    expect(periodStart('day', at)).toBe(Date.UTC(2026, 11, 31))
+    expect(periodEnd('day', at)).toBe(Date.UTC(2027, 0, 1))
+    expect(periodStart('month', at)).toBe(Date.UTC(2026, 11, 1))
+    expect(periodEnd('month', at)).toBe(Date.UTC(2027, 0, 1))
+  })
+
+  test('spend is read once per period, then moved on by rows as they are written', () => {
+    using dir = tempDir()
+    const store = openSqliteStore(dir.join('b.db'))
+    const row = (ts: number, keyId: string, total: number) => ({
+      ts,
+      provider: 'claude',
+      model: 'm',
+      dialect: 'openai-chat' as const,
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      status: 200,
+      latencyMs: 1,
+      stream: false,
+      keyId,
+      cost: { input: total, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, total },
+    })
+    store.usage.record(row(Date.UTC(2026, 10, 30), 'k', 100)) // last month: not counted
+    store.usage.record(row(Date.UTC(2026, 11, 2), 'k', 1)) // this month, not today
+    store.usage.record(row(Date.UTC(2026, 11, 31, 1), 'k', 2)) // today (queued, not yet written)
+    const budgets = new KeyBudgets(store.usage)
+    expect(budgets.spent('k', 'month', at)).toBe(3)
+    expect(budgets.spent('k', 'day', at)).toBe(2)
+    const later = row(Date.UTC(2026, 11, 31, 2), 'k', 0.5)
+    budgets.add(later)
+    store.usage.record(later)
+    expect(budgets.spent('k', 'month', at)).toBe(3.5)
+    expect(budgets.spent('k', 'day', at)).toBe(2.5)
+    expect(budgets.spent('other', 'day', at)).toBe(0)
+    // the next day starts from the rows again
+    expect(budgets.spent('k', 'day', Date.UTC(2027, 0, 1, 5))).toBe(0)
+    store.close()
+  })
+})
+
+test('listening beyond loopback needs keys', () => {
+  for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) {
+    expect(openBindRefusal(host, false)).toBeUndefined()
+  }
+  for (const host of ['0.0.0.0', '::', '192.168.1.20', 'gateway.lan']) {
+    expect(openBindRefusal(host, false)).toContain(`refusing to listen on ${host} without gateway keys`)
+    expect(openBindRefusal(host, true)).toBeUndefined()
+  }
+})
