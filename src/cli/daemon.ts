@@ -130,6 +130,7 @@ export function serveArgs(argv: string[]): { args: string[]; files: DaemonFiles;
   if (values.host !== undefined) args.push('--host', values.host)
   args.push('--db', files.db, '--log-file', logFile)
   if (values['log-level'] !== undefined) args.push('--log-level', values['log-level'])
+  if (values['insecure-no-auth']) args.push('--insecure-no-auth')
   return { args, files, logFile }
 }
 

@@ -22,6 +22,7 @@ Commands:
   import-gemini-cli   Import Gemini CLI's Google login
   import-kiro         Import the Kiro IDE's login
   amp inject          Point Amp CLI at byokey (amp.url in Amp's settings; --undo)
+  keys                Make, list, revoke and rotate the keys clients send to byokey
   config check        Validate a config file without starting
   doctor              Check config, database, port, accounts and clock
   openapi             Print the OpenAPI document of the HTTP API
@@ -69,6 +70,7 @@ Options:
       --db PATH         SQLite database (default ~/.byokey/byokey.db)
       --log-file PATH   Write JSON log lines to this file instead of stdout
       --log-level LEVEL trace, debug, info, warn, error, fatal or silent (default info)
+      --insecure-no-auth  Listen beyond loopback without gateway keys (refused otherwise)
   -h, --help            Show this help
 
 Examples:
@@ -91,6 +93,7 @@ Options (as for serve):
       --log-file PATH   Log file (default: the config's log.file, else ~/.byokey/byokey.log,
                         or $BYOKEY_HOME/byokey.log)
       --log-level LEVEL trace, debug, info, warn, error, fatal or silent (default info)
+      --insecure-no-auth  Listen beyond loopback without gateway keys (refused otherwise)
 
 Examples:
   byokey start
@@ -326,6 +329,34 @@ Options:
 Examples:
   byokey import-gemini-cli
   byokey import-gemini-cli --file /srv/gemini/oauth_creds.json --account shared`,
+  keys: `Usage: byokey keys create|list|revoke|rotate [options]
+
+Gateway keys: once any key exists (a revoked one too), every inference and model-list request
+needs one, sent as Authorization: Bearer, x-api-key, x-goog-api-key or ?key=. A key is shown
+once, when it is created or rotated (alone on stdout); byokey keeps only its hash.
+
+  keys create --name N [--models GLOB…] [--rpm N] [--budget USD [--period day|month]] [--expires WHEN]
+  keys list [--json]          id, name, masked key, state, limits, spend this period
+  keys revoke <id|name>       refused from now on (kept, so usage still names it)
+  keys rotate <id|name>       a new secret for the same key; the old one stops working
+
+Options:
+      --name NAME        A name to tell the key by (unique among keys not revoked)
+      --models GLOB      Models it may use, as clients name them (claude-*, gpt-5*); repeat or
+                         separate with commas; default all
+      --rpm N            Requests per minute
+      --budget USD       Spend per period at API prices, then 429 until the period ends
+      --period PERIOD    day or month (UTC; default month)
+      --expires WHEN     2026-12-31 (through that UTC day), an ISO date-time, or 30d / 12h
+      --json             Machine-readable output
+      --db PATH          SQLite database (default ~/.byokey/byokey.db)
+
+Examples:
+  byokey keys create --name laptop
+  byokey keys create --name ci --models 'claude-*' --rpm 60 --budget 5 --period day --expires 90d
+  byokey keys list
+  byokey keys rotate laptop
+  byokey keys revoke key_3f9a2c1b5d7e`,
   config: `Usage: byokey config check [-c FILE]
 
 Validates a config file the way 'serve' loads it, without starting anything. A problem is printed

@@ -11,6 +11,7 @@ import { importClaudeCodeCommand } from './import-claude-code.ts'
 import { importCodexCommand } from './import-codex.ts'
 import { importGeminiCliCommand } from './import-gemini-cli.ts'
 import { importKiroCommand } from './import-kiro.ts'
+import { keysCommand } from './keys.ts'
 import { loginCommand } from './login.ts'
 import { logoutCommand } from './logout.ts'
 import { openapiCommand } from './openapi.ts'
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, Command> = {
   amp: ampCommand,
   'import-gemini-cli': importGeminiCliCommand,
   'import-kiro': importKiroCommand,
+  keys: keysCommand,
   config: configCommand,
   openapi: openapiCommand,
   doctor: doctorCommand,

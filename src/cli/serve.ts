@@ -7,6 +7,7 @@ import { exposedConfigMode } from '../config/secrets.ts'
 import { ConfigRef, type ConfigSnapshot } from '../config/snapshot.ts'
 import { createLogger, type LogFile, type Logger, openLogFile } from '../log.ts'
 import { type ControlServer, startControl } from '../server/control.ts'
+import { openBindRefusal } from '../server/key-gate.ts'
 import { startGateway } from '../server/serve.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import { intFlag, parseCommand, UsageError } from './args.ts'
@@ -38,6 +39,7 @@ export const SERVE_OPTIONS = {
   db: { type: 'string' },
   'log-file': { type: 'string' },
   'log-level': { type: 'string' },
+  'insecure-no-auth': { type: 'boolean' },
 } as const
 
 /** `serve` options parsed and checked; usage errors name `command`. */
@@ -118,7 +120,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     )
   }
   try {
-    return await run(log, config, resolve(values.db ?? paths.dbFile), early.warn)
+    return await run(
+      log,
+      config,
+      resolve(values.db ?? paths.dbFile),
+      early.warn,
+      values['insecure-no-auth'] === true,
+    )
   } finally {
     // buffered lines reach the file before the process exits
     await logFile?.close()
@@ -126,7 +134,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
 }
 
 /** Runs the gateway until it is told to stop; the exit code. */
-async function run(log: Logger, config: ConfigRef, dbFile: string, earlyWarnings: string[]): Promise<number> {
+async function run(
+  log: Logger,
+  config: ConfigRef,
+  dbFile: string,
+  earlyWarnings: string[],
+  insecureNoAuth: boolean,
+): Promise<number> {
   const boot = config.current.config
   for (const w of earlyWarnings) log.warn(w)
   warnIfConfigExposed(log, config.current)
@@ -142,6 +156,19 @@ async function run(log: Logger, config: ConfigRef, dbFile: string, earlyWarnings
   } catch (e) {
     log.fatal({ db: dbFile, reason: (e as Error).message }, 'cannot open the database')
     return 1
+  }
+
+  const refusal = openBindRefusal(boot.host, store.keys.list().length > 0)
+  if (refusal && !insecureNoAuth) {
+    log.fatal({ host: boot.host }, refusal)
+    store.close()
+    return 1
+  }
+  if (refusal) {
+    log.warn(
+      { host: boot.host },
+      'INSECURE: --insecure-no-auth given: listening beyond loopback with no gateway keys; anyone who can reach this port can spend your subscriptions and API keys',
+    )
   }
 
   let control: ControlServer | undefined
