@@ -250,6 +250,11 @@ export const ServerConfig = Obj({
    */
   usage_flush_ms: T.Integer({ minimum: 10, default: 50 }),
   /**
+   * Ours: who may read `GET /metrics` (Prometheus text). `loopback`: clients on this machine only;
+   * `keys`: also others that send a gateway key (any client when no key exists); `off`: 404.
+   */
+  metrics: T.Union([T.Literal('loopback'), T.Literal('keys'), T.Literal('off')], { default: 'loopback' }),
+  /**
    * Browser origins allowed to call the gateway (CORS), e.g. `http://localhost:3000`; `*` allows
    * any. A request carrying any other `Origin` is refused with 403; clients that send no `Origin`
    * (SDKs, CLIs, servers) are not affected.

@@ -13,12 +13,22 @@ export type UsageListener = (rec: Readonly<UsageRecord>) => void
 export interface MeterLedger {
   readonly prices: PriceBook
   notify(rec: Readonly<UsageRecord>): void
+  /** A stream sent its first byte to the client. */
+  streamOpened(): void
+  /** That stream's row was written: it ended, however. */
+  streamClosed(): void
 }
 
 /** One per gateway. */
 export class UsageLedger {
   readonly #listeners: UsageListener[] = []
   readonly #bySnapshot = new WeakMap<Config, MeterLedger>()
+  #streams = 0
+
+  /** Streams sending to their clients now. */
+  get streamsInFlight(): number {
+    return this.#streams
+  }
 
   /** Hears every usage row the gateway writes, after it is priced. */
   listen(f: UsageListener): void {
@@ -34,6 +44,12 @@ export class UsageLedger {
         prices: new PriceBook(config),
         notify(rec) {
           for (const f of listeners) f(rec)
+        },
+        streamOpened: () => {
+          this.#streams++
+        },
+        streamClosed: () => {
+          this.#streams--
         },
       }
       this.#bySnapshot.set(config, view)

@@ -62,7 +62,9 @@ export class UsageMeter {
   }
 
   firstByte(): void {
-    this.#ttfb ??= Math.round(performance.now() - this.base.start)
+    if (this.#ttfb !== undefined) return
+    this.#ttfb = Math.round(performance.now() - this.base.start)
+    if (this.base.stream && !this.#written) this.ledger?.streamOpened()
   }
 
   /** Whether an in-stream error was seen (the HTTP status was already 200). */
@@ -111,7 +113,10 @@ export class UsageMeter {
       if (cost) rec.cost = cost
     }
     this.store.usage.record(rec)
-    ledger?.notify(rec)
+    if (ledger) {
+      if (this.base.stream && this.#ttfb !== undefined) ledger.streamClosed()
+      ledger.notify(rec)
+    }
   }
 }
 

@@ -34,6 +34,7 @@ export {
   accessTokenOf,
   type BackgroundRefresh,
   type RefreshBackoff,
+  type RefreshOutcome,
   type RefreshStatus,
   TokenManager,
   type TokenManagerOptions,

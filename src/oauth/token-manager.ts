@@ -42,7 +42,12 @@ export interface TokenManagerOptions {
    * `AccountUnavailableError`), for the one warning in the log.
    */
   onUnavailable?: (provider: string, accountId: string, reason: string) => void
+  /** Hears how each refresh the provider was asked for ended (metrics). */
+  onRefresh?: (provider: string, outcome: RefreshOutcome) => void
 }
+
+/** How one refresh call to a provider ended. */
+export type RefreshOutcome = 'ok' | 'failed' | 'needs_login' | 'unavailable'
 
 export interface RefreshBackoff {
   failures: number
@@ -115,6 +120,7 @@ export class TokenManager {
   readonly #maxBackoffMs: number
   readonly #now: () => number
   readonly #onUnavailable: TokenManagerOptions['onUnavailable']
+  readonly #onRefresh: ((provider: string, outcome: RefreshOutcome) => void) | undefined
 
   constructor(
     store: AccountStore,
@@ -129,6 +135,7 @@ export class TokenManager {
     this.#maxBackoffMs = opts.maxBackoffMs ?? 10 * 60_000
     this.#now = opts.now ?? Date.now
     this.#onUnavailable = opts.onUnavailable
+    this.#onRefresh = opts.onRefresh
   }
 
   /** The account (the provider's active one when `accountId` is absent); throws `NeedsLoginError` when there is none. */
@@ -210,6 +217,7 @@ export class TokenManager {
       result = await refresher.refresh(acc)
     } catch (e) {
       if (e instanceof AccountUnavailableError) {
+        this.#onRefresh?.(provider, 'unavailable')
         this.#backoff.delete(key)
         const reason = redact(e.reason, acc.token)
         if (this.#store.markUnavailable(provider, accountId, reason)) {
@@ -218,6 +226,7 @@ export class TokenManager {
         throw new AccountUnavailableError(provider, accountId, reason)
       }
       const reason = redact(e instanceof Error ? e.message : String(e), acc.token)
+      this.#onRefresh?.(provider, e instanceof InvalidGrantError ? 'needs_login' : 'failed')
       if (e instanceof InvalidGrantError) {
         this.#backoff.delete(key)
         this.#store.setState(provider, accountId, 'needs_login', reason)
@@ -237,6 +246,7 @@ export class TokenManager {
       this.#store.setState(provider, accountId, 'refresh_failed', reason)
       throw new RefreshFailedError(provider, accountId, reason, retryAt)
     }
+    this.#onRefresh?.(provider, 'ok')
     this.#backoff.delete(key)
     this.#store.updateToken(provider, accountId, result.token, result.expiresAt)
     // an upstream answer may have given the account up while this refresh ran: that mark stays

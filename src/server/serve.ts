@@ -14,7 +14,7 @@ import { startModelListReader } from '../gateway/model-lists.ts'
 import { QUOTA_FLUSH_MS } from '../gateway/quota-board.ts'
 import { fetchLimitFor, runtimeFetchLimit, slotCapacity, UpstreamSlots } from '../gateway/upstream-slots.ts'
 import { type Logger, redactUrl } from '../log.ts'
-import { type Refresher, TokenManager } from '../oauth/index.ts'
+import { type Refresher, TokenManager, type TokenManagerOptions } from '../oauth/index.ts'
 import { ampRefresher } from '../providers/amp/login.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
 import { deadRefreshError } from '../providers/shared/dead-answers.ts'
@@ -27,6 +27,7 @@ import { Context, RequestContexts, requestIdFrom } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { KeyBudgets } from './key-budgets.ts'
 import { KeyGate, needsGatewayKey } from './key-gate.ts'
+import { GatewayMetrics } from './metrics.ts'
 import { pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
@@ -48,6 +49,7 @@ export function tokenManagerFor(
   store: Store,
   providers: ProviderRegistry,
   log?: Logger,
+  opts: TokenManagerOptions = {},
 ): TokenManager {
   const refreshers = new Map<string, Refresher>()
   for (const p of Object.values(providers.builtin)) {
@@ -67,6 +69,7 @@ export function tokenManagerFor(
   // not a model provider, so not in the registry: its token only goes to Amp on forwarded calls
   refreshers.set('amp', { refresh: (acc) => ampRefresher(config.current.config).refresh(acc) })
   return new TokenManager(store.accounts, refreshers, {
+    ...opts,
     onUnavailable: (provider, account, reason) =>
       log?.warn({ provider, account, reason }, UNAVAILABLE_WARNING),
   })
@@ -92,7 +95,12 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
   const state = new GatewayState(upstream.slots, opts.store.cooldowns)
-  const tokens = opts.tokens ?? tokenManagerFor(config, opts.store, state.providers, log)
+  const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
+  const tokens =
+    opts.tokens ??
+    tokenManagerFor(config, opts.store, state.providers, log, {
+      onRefresh: (provider, outcome) => metrics.refreshed(provider, outcome),
+    })
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)
   const copilotQuotas = startCopilotQuotaReader(
@@ -132,7 +140,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     maxRequestBodySize: BUN_BODY_CEILING,
     idleTimeout: 255,
     development: false,
-    async fetch(incoming) {
+    async fetch(incoming, server) {
       const snap = config.current
       if (snap !== upstream.sizedFor) upstream.resizeFor(snap)
       const id = requestIdFrom(incoming.headers)
@@ -148,9 +156,20 @@ export function startGateway(opts: GatewayOptions): Gateway {
           const context = new Context(id, start, snap, log, state)
           contexts.set(req, context)
           const origin = req.headers.get('origin')
-          const refused = guard.screen(req, snap.config, origin) ?? admitKey(keyGate, req, context)
+          const path = pathOfUrl(req.url)
+          const refused =
+            guard.screen(req, snap.config, origin) ??
+            (needsGatewayKey(path) ? admitKey(keyGate, req, path, context) : undefined)
           if (refused) res = refused
-          else {
+          else if (path === '/metrics' && snap.config.server.metrics !== 'off') {
+            res = await metricsAnswer(
+              metrics,
+              keyGate,
+              req,
+              snap.config.server.metrics,
+              server.requestIP(req)?.address,
+            )
+          } else {
             const limit = snap.config.server.body_limit_bytes
             res =
               Number(req.headers.get('content-length') ?? 0) > limit
@@ -168,6 +187,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         res = errorResponse(dialectForPath(pathOfUrl(req.url)), toErrorInfo(err))
       }
       res = withHeaders(res, { 'x-request-id': id })
+      metrics.answered(pathOfUrl(req.url), res.status)
       if (res.status >= 500 ? log.isLevelEnabled('warn') : log.isLevelEnabled('info')) {
         logRequest(log, req, res, id, start)
       }
@@ -219,9 +239,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
 }
 
 /** Sets the request's gateway key, or answers the refusal (before the body is read). */
-function admitKey(gate: KeyGate, req: Request, ctx: Context): Response | undefined {
-  const path = pathOfUrl(req.url)
-  if (!needsGatewayKey(path)) return undefined
+function admitKey(gate: KeyGate, req: Request, path: string, ctx: Context): Response | undefined {
   const admitted = gate.admit(req)
   if ('key' in admitted) {
     ctx.key = admitted.key
@@ -230,6 +248,34 @@ function admitKey(gate: KeyGate, req: Request, ctx: Context): Response | undefin
   const { info, headers } = admitted.refused
   const unread = req.method === 'GET' || req.method === 'HEAD' ? undefined : CLOSE_CONNECTION
   return errorResponse(dialectForPath(path), info, { ...headers, ...unread })
+}
+
+/**
+ * `/metrics` for a client on this machine; with `server.metrics: keys`, also for others that
+ * send a gateway key (anyone while no key exists).
+ */
+async function metricsAnswer(
+  metrics: GatewayMetrics,
+  gate: KeyGate,
+  req: Request,
+  mode: 'loopback' | 'keys',
+  peer: string | undefined,
+): Promise<Response> {
+  if (peer !== undefined && isLoopbackPeer(peer)) return await metrics.render()
+  if (mode === 'keys') {
+    const admitted = gate.admit(req)
+    if ('key' in admitted) return await metrics.render()
+    return errorResponse('openai-chat', admitted.refused.info, admitted.refused.headers)
+  }
+  return errorResponse('openai-chat', {
+    kind: 'permission',
+    message:
+      'GET /metrics is served to clients on this machine only; set server.metrics: keys to let clients with a gateway key read it',
+  })
+}
+
+function isLoopbackPeer(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
 }
 
 function badHost(req: Request): Response {

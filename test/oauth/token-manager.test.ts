@@ -433,3 +433,19 @@ describe('TokenManager', () => {
     })
   })
 })
+
+test('onRefresh hears how each refresh asked of the provider ended', async () => {
+  const heard: string[] = []
+  await using s = setup({}, { onRefresh: (provider, outcome) => heard.push(`${provider} ${outcome}`) })
+  await s.mgr.refresh('claude', 'main')
+  expect(heard).toEqual(['claude ok'])
+  // the refresh token the fake rotated away is refused: the login is gone
+  s.store.accounts.updateToken(
+    'claude',
+    'main',
+    { access_token: 'a', refresh_token: s.seeded.refresh_token },
+    0,
+  )
+  await caught(s.mgr.refresh('claude', 'main'), NeedsLoginError)
+  expect(heard).toEqual(['claude ok', 'claude needs_login'])
+})
