@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import pkg from '../../package.json' with { type: 'json' }
 import { compile } from '../../scripts/build.ts'
 import { daemonIn, portClosed } from '../helpers/daemon.ts'
-import { fakeOpenAI } from '../helpers/fakes/index.ts'
+import { fakeAnthropic, fakeOpenAI } from '../helpers/fakes/index.ts'
 import { runCli, startServer } from '../helpers/process.ts'
 import { execOf, verifyUnit } from '../helpers/service-files.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
@@ -83,6 +83,45 @@ describe('compiled binary', () => {
     expect(await server.stop()).toBe(0)
     // the row came from the writer thread, not from the main-thread fallback
     expect(server.lines.some((l) => String(l.msg).startsWith('usage writer thread failed'))).toBe(false)
+  })
+
+  test('the bundled price table and metrics work offline: a keyed request is priced and counted', async () => {
+    using dir = tempDir()
+    await using up = fakeAnthropic({ text: 'priced', usage: { input: 1000, output: 500 } })
+    const config = dir.join('config.yaml')
+    writeFileSync(
+      config,
+      `port: 0\nmodel_lists: { enabled: false }\nserver: { usage_flush_ms: 20 }\nproviders:\n  claude: { api_key: k, base_url: "${up.url}" }\n`,
+    )
+    const made = await runCli(['keys', 'create', '--name', 'bin', '--db', dir.join('byokey.db')], {}, [bin])
+    expect(made.code).toBe(0)
+    const secret = made.stdout.trim()
+    await using server = await startServer(['-c', config], { BYOKEY_HOME: dir.path }, [bin])
+    const res = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': secret },
+      body: JSON.stringify({
+        model: 'claude-haiku-4-5',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    })
+    expect(res.status).toBe(200)
+    await res.text()
+    const db = new Database(dir.join('byokey.db'), { readonly: true })
+    const row = () =>
+      db.query('SELECT key_id, cost_usd FROM usage_records').get() as {
+        key_id: string
+        cost_usd: number
+      } | null
+    const written = await waitFor(() => row() ?? undefined, 3000)
+    db.close()
+    // claude-haiku-4-5 at $1 / $5 per million input / output tokens
+    expect(written.cost_usd).toBeCloseTo(0.0035, 12)
+    expect(written.key_id).toMatch(/^key_/)
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toContain('byokey_cost_usd_total{provider="claude",model="claude-haiku-4-5"} 0.0035')
+    expect(await server.stop()).toBe(0)
   })
 
   test('service install --print: the unit runs the binary itself, and its ExecStart serves', async () => {
