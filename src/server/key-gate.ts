@@ -3,7 +3,8 @@
  * must not open the gateway), every inference and model-list request needs one, sent the way its
  * client sends keys: `Authorization: Bearer`, `x-api-key` (Anthropic), `x-goog-api-key` or
  * `?key=` (Gemini). The key is hashed once and looked up in a table rebuilt only when the store's
- * key version moves; the digest found is compared again in constant time. Refusals name the key
+ * key version moves (read at most once a second, and after this process's own writes); the digest
+ * found is compared again in constant time. Refusals name the key
  * (its name, never its secret or digest) and say what to do.
  */
 import { timingSafeEqual } from 'node:crypto'
@@ -71,8 +72,16 @@ const HOW_TO_SEND =
 /** Dollars to the cent, and small amounts to three significant digits (`$0.0105`). */
 const usd = (n: number) => `$${n >= 1 || n === 0 ? n.toFixed(2) : String(Number(n.toPrecision(3)))}`
 
+/**
+ * How often the store's key version is read (a query, ≈5 µs): keys made or revoked by another
+ * process (`byokey keys …` beside the server) count within this; this process's own at once.
+ */
+const RECHECK_MS = 1000
+
 export class KeyGate {
   #version = -1
+  #writes = -1
+  #recheckAt = 0
   #byDigest = new Map<string, { digest: Buffer; key: GatewayKey }>()
   #inUse = false
   readonly #rates = new KeyRates()
@@ -144,6 +153,10 @@ export class KeyGate {
   }
 
   #refresh(): void {
+    const now = performance.now()
+    if (this.keys.writes === this.#writes && now < this.#recheckAt) return
+    this.#recheckAt = now + RECHECK_MS
+    this.#writes = this.keys.writes
     const version = this.keys.version()
     if (version === this.#version) return
     const table = new Map<string, { digest: Buffer; key: GatewayKey }>()

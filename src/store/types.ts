@@ -271,8 +271,13 @@ export interface KeyStore {
    * never show, log or return it.
    */
   digests(): { digest: string; key: GatewayKey }[]
-  /** A number that moves whenever any key changes, by this process or another on the same store. */
+  /**
+   * A number that moves whenever any key changes, by this process or another on the same store.
+   * A read of the backend: the request path asks it at most about once a second.
+   */
   version(): number
+  /** Writes made through this object: free to read, so the request path sees its own process's changes at once. */
+  readonly writes: number
 }
 
 export interface Store {

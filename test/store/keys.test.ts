@@ -75,6 +75,7 @@ test('rotation replaces the secret under the same id; revocation marks it in the
   using dir = tempDir()
   const store = openSqliteStore(dir.join('k.db'))
   const first = store.keys.create({ name: 'ci' })
+  expect(store.keys.writes).toBe(1)
   const v0 = store.keys.version()
   const rotated = store.keys.rotate(first.key.id)!
   expect(rotated.key.id).toBe(first.key.id)
@@ -88,6 +89,8 @@ test('rotation replaces the secret under the same id; revocation marks it in the
   expect(store.keys.revoke(first.key.id)).toBe(false)
   expect(store.keys.rotate(first.key.id)).toBeUndefined()
   expect(store.keys.rotate('key_missing')).toBeUndefined()
+  // rotate, revoke: two writes; the refused revoke and rotations wrote nothing
+  expect(store.keys.writes).toBe(3)
   expect(store.keys.version()).toBeGreaterThan(v1)
   const revoked = store.keys.get(first.key.id)!
   expect(revoked.revokedAt).toBeNumber()

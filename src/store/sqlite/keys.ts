@@ -45,11 +45,15 @@ export function sqliteKeys(db: Database): KeyStore {
     // moved by triggers on `gateway_keys` (migration 7), so writes of other processes count too
     version: db.query<{ version: number }, []>('SELECT version FROM gateway_keys_version'),
   }
+  let writes = 0
   const get = (id: string) => {
     const r = q.get.get({ id })
     return r ? toKey(r) : undefined
   }
   return {
+    get writes() {
+      return writes
+    },
     list: () => q.list.all().map(toKey),
     get,
     create(k: NewGatewayKey): IssuedGatewayKey {
@@ -67,15 +71,21 @@ export function sqliteKeys(db: Database): KeyStore {
         expires: k.expiresAt ?? null,
         now: Date.now(),
       })
+      writes++
       return { key: get(id)!, secret }
     },
     rotate(id) {
       const secret = newKeySecret()
       const r = q.rotate.run({ id, digest: keyDigest(secret), prefix: shownPrefix(secret), now: Date.now() })
       if (r.changes === 0) return undefined
+      writes++
       return { key: get(id)!, secret }
     },
-    revoke: (id) => q.revoke.run({ id, now: Date.now() }).changes > 0,
+    revoke(id) {
+      const changed = q.revoke.run({ id, now: Date.now() }).changes > 0
+      if (changed) writes++
+      return changed
+    },
     digests: () => q.list.all().map((r) => ({ digest: r.digest, key: toKey(r) })),
     version: () => q.version.get()?.version ?? 0,
   }
