@@ -11,6 +11,7 @@ import { join } from 'node:path'
  *   bun scripts/bench/ab.ts [--path /v1/chat/completions] [--body chat|chat-stream|messages|messages-stream]
  *     [--rounds 10] [--duration 3] [--a-root DIR] [--b-root DIR] [--a-env K=V,…] [--b-env K=V,…]
  *     [--a-server 'usage_flush_ms: 250'] [--b-server …]   (server settings; defaults otherwise)
+ *     [--b-key]   (B gets a gateway key and every request sends it; A ignores the header)
  *
  * `--a-root`: another checkout to run as A (e.g. `git worktree add /tmp/base main`, with
  * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
@@ -60,10 +61,22 @@ const upstreamUrl = await (async () => {
   }
 })()
 
+/** B's gateway key, when `--b-key`: made in B's database before it starts. */
+let gatewayKey: string | undefined
+
 function start(side: 'a' | 'b') {
   const port = 20000 + Math.floor(Math.random() * 20000)
   const dir = join(work, side) // each side its own control socket
   mkdirSync(dir)
+  if (side === 'b' && process.argv.includes('--b-key')) {
+    const made = spawnSync(
+      [bun, 'src/main.ts', 'keys', 'create', '--name', 'bench', '--db', join(dir, 'b.db')],
+      {
+        cwd: argOf('b-root', here),
+      },
+    )
+    gatewayKey = made.stdout.toString().trim()
+  }
   const server = argOf(`${side}-server`, '')
   writeFileSync(
     join(dir, 'config.yaml'),
@@ -104,7 +117,7 @@ await waitHealthy(B.url)
 const lua = join(work, 'post.lua')
 writeFileSync(
   lua,
-  `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["anthropic-version"] = "2023-06-01"\nwrk.body = ${JSON.stringify(body)}\n`,
+  `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["anthropic-version"] = "2023-06-01"\n${gatewayKey ? `wrk.headers["Authorization"] = "Bearer ${gatewayKey}"\n` : ''}wrk.body = ${JSON.stringify(body)}\n`,
 )
 /** CPU time (user + system, all threads) of a process so far, in microseconds. */
 const cpu = (pid: number) => {
