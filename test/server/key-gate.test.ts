@@ -5,6 +5,7 @@ import { keyAllowsModel, openBindRefusal, presentedKey } from '../../src/server/
 import { KeyRates } from '../../src/server/key-rates.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { tempDir } from '../helpers/tmp.ts'
+import { usageRow } from '../helpers/usage-row.ts'
 
 describe('presentedKey', () => {
   const req = (headers: Record<string, string>, query = '') =>
@@ -65,22 +66,12 @@ describe('budget periods (UTC)', () => {
   test('spend is read once per period, then moved on by rows as they are written', () => {
     using dir = tempDir()
     const store = openSqliteStore(dir.join('b.db'))
-    const row = (ts: number, keyId: string, total: number) => ({
-      ts,
-      provider: 'claude',
-      model: 'm',
-      dialect: 'openai-chat' as const,
-      inputTokens: 1,
-      outputTokens: 1,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      status: 200,
-      latencyMs: 1,
-      stream: false,
-      keyId,
-      cost: { input: total, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, total },
-    })
+    const row = (ts: number, keyId: string, total: number) =>
+      usageRow({
+        ts,
+        keyId,
+        cost: { input: total, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, total },
+      })
     store.usage.record(row(Date.UTC(2026, 10, 30), 'k', 100)) // last month: not counted
     store.usage.record(row(Date.UTC(2026, 11, 2), 'k', 1)) // this month, not today
     store.usage.record(row(Date.UTC(2026, 11, 31, 1), 'k', 2)) // today (queued, not yet written)

@@ -4,26 +4,8 @@ import { expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { KEY_SECRET_PREFIX, keyDigest } from '../../src/store/key-secret.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
-import type { UsageRecord } from '../../src/store/types.ts'
 import { tempDir } from '../helpers/tmp.ts'
-
-function row(over: Partial<UsageRecord>): UsageRecord {
-  return {
-    ts: 1000,
-    provider: 'claude',
-    model: 'claude-sonnet-4-5',
-    dialect: 'anthropic-messages',
-    inputTokens: 1,
-    outputTokens: 1,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    status: 200,
-    latencyMs: 1,
-    stream: false,
-    ...over,
-  }
-}
+import { usageRow as row } from '../helpers/usage-row.ts'
 
 test('a created key is stored as a digest only, with its limits, and survives a reopen', () => {
   using dir = tempDir()
