@@ -9,7 +9,7 @@
  * built-in registry, and a model is named only when the catalogue or the config lists it (other
  * names, which a client can make up for a pass-through upstream, count as `other`).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, type Histogram, Registry } from 'prom-client'
 import type { ConfigRef } from '../config/snapshot.ts'
 import type { GatewayState } from '../gateway/gateway-state.ts'
 import type { RefreshOutcome } from '../oauth/index.ts'
@@ -53,37 +53,130 @@ const TOKEN_KINDS = [
   ['reasoning', 'reasoningTokens'],
 ] as const
 
-interface Inc {
-  inc(n?: number): void
-}
-interface Observe {
-  observe(v: number): void
+/** One label set's total: kept as a plain number, added to without prom-client's per-call label hashing. */
+interface Slot {
+  n: number
 }
 
-/** The children of one (dialect, provider, model, status). */
+/**
+ * A counter whose totals live in plain slots (one addition per event, the slot found by one string)
+ * and are handed to its prom-client counter when scraped. prom-client hashes the label object on
+ * every `inc`, children included, which cost microseconds per request across these counters.
+ */
+class Tally<L extends string> {
+  readonly #slots = new Map<string, Slot & { labels: Partial<Record<L, string>> }>()
+
+  constructor(name: string, help: string, labelNames: L[], registry: Registry) {
+    const slots = this.#slots
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const s of slots.values()) this.inc(s.labels, s.n)
+      },
+    })
+  }
+
+  /** The slot of one label set, `key` naming it; made (with `labels()`) on first use. */
+  slot(key: string, labels: () => Partial<Record<L, string>>): Slot {
+    let s = this.#slots.get(key)
+    if (!s) {
+      s = { labels: labels(), n: 0 }
+      this.#slots.set(key, s)
+    }
+    return s
+  }
+
+  add(key: string, labels: () => Partial<Record<L, string>>, n = 1): void {
+    this.slot(key, labels).n += n
+  }
+}
+
+/** One label set of a histogram: counts per bucket (not cumulative), their sum and number. */
+interface BucketSeries {
+  readonly labels: Record<string, string>
+  readonly counts: number[]
+  sum: number
+  count: number
+}
+
+/**
+ * A histogram kept the same way: an observation finds its bucket and adds one, and the registry
+ * reads the series in prom-client's metric form when scraped (its own Histogram hashes the labels
+ * on every observation, the largest cost of a request's metrics).
+ */
+class Buckets {
+  readonly type = 'histogram'
+  readonly #series = new Map<string, BucketSeries>()
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+    registry: Registry,
+  ) {
+    // the registry asks a metric only for its name and `get()`, which this answers in kind
+    registry.registerMetric(this as unknown as Histogram)
+  }
+
+  series(key: string, labels: () => Record<string, string>): BucketSeries {
+    let s = this.#series.get(key)
+    if (!s) {
+      s = { labels: labels(), counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 }
+      this.#series.set(key, s)
+    }
+    return s
+  }
+
+  observe(s: BucketSeries, value: number): void {
+    let i = 0
+    while (i < this.bounds.length && value > this.bounds[i]!) i++
+    s.counts[i]!++
+    s.sum += value
+    s.count++
+  }
+
+  get() {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = []
+    for (const s of this.#series.values()) {
+      let cumulative = 0
+      this.bounds.forEach((le, i) => {
+        cumulative += s.counts[i]!
+        values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le }, value: cumulative })
+      })
+      values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count })
+      values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum })
+      values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count })
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' }
+  }
+}
+
+/** What one (dialect, provider, model, status) moves. */
 interface Series {
-  requests: Inc
-  latency: Observe
-  ttfb: Observe
+  requests: Slot
+  latency: BucketSeries
+  ttfb: BucketSeries
   /** In `TOKEN_KINDS` order. */
-  tokens: Inc[]
-  cost: Inc
+  tokens: Slot[]
+  cost: Slot
 }
 
 export class GatewayMetrics {
   readonly registry = new Registry()
-  readonly #http: Counter<'endpoint' | 'status'>
-  readonly #requests: Counter<'endpoint' | 'provider' | 'model' | 'status'>
-  readonly #latency: Histogram<'endpoint' | 'provider'>
-  readonly #ttfb: Histogram<'endpoint' | 'provider'>
-  readonly #tokens: Counter<'provider' | 'model' | 'type'>
-  readonly #cost: Counter<'provider' | 'model'>
-  readonly #upstreamErrors: Counter<'provider' | 'class'>
-  readonly #refreshes: Counter<'provider' | 'outcome'>
-  /** `byokey_http_requests_total` children by `endpoint status`: one map lookup per answer. */
-  readonly #httpChildren = new Map<string, { inc(): void }>()
+  readonly #http: Tally<'endpoint' | 'status'>
+  readonly #requests: Tally<'endpoint' | 'provider' | 'model' | 'status'>
+  readonly #latency: Buckets
+  readonly #ttfb: Buckets
+  readonly #tokens: Tally<'provider' | 'model' | 'type'>
+  readonly #cost: Tally<'provider' | 'model'>
+  readonly #upstreamErrors: Tally<'provider' | 'class'>
+  readonly #refreshes: Tally<'provider' | 'outcome'>
   #known: { config: object; catalog: number; models: ReadonlySet<string> } | undefined
-  /** The series a row moves, by dialect, provider, model and status as the row has them. */
+  /** The slots a row moves, by dialect, provider, model and status as the row has them. */
   readonly #series = new Map<string, Series>()
 
   constructor(
@@ -92,56 +185,54 @@ export class GatewayMetrics {
     cooldowns: CooldownStore,
   ) {
     const registers = [this.registry]
-    this.#http = new Counter({
-      name: 'byokey_http_requests_total',
-      help: 'Answers byokey gave, by endpoint and HTTP status (refusals included)',
-      labelNames: ['endpoint', 'status'],
-      registers,
-    })
-    this.#requests = new Counter({
-      name: 'byokey_requests_total',
-      help: 'Inference requests that reached a provider, by inbound dialect, provider, model and status',
-      labelNames: ['endpoint', 'provider', 'model', 'status'],
-      registers,
-    })
-    this.#latency = new Histogram({
-      name: 'byokey_request_duration_seconds',
-      help: 'Inference request duration, from arrival to the last byte',
-      labelNames: ['endpoint', 'provider'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    })
-    this.#ttfb = new Histogram({
-      name: 'byokey_time_to_first_byte_seconds',
-      help: 'Time from arrival to the first byte sent to the client',
-      labelNames: ['endpoint', 'provider'],
-      buckets: TTFB_BUCKETS,
-      registers,
-    })
-    this.#tokens = new Counter({
-      name: 'byokey_tokens_total',
-      help: 'Tokens by provider, model and type (input excludes cache reads and writes; output includes reasoning)',
-      labelNames: ['provider', 'model', 'type'],
-      registers,
-    })
-    this.#cost = new Counter({
-      name: 'byokey_cost_usd_total',
-      help: 'Cost at API prices in USD (rows of models without a known price are not counted)',
-      labelNames: ['provider', 'model'],
-      registers,
-    })
-    this.#upstreamErrors = new Counter({
-      name: 'byokey_upstream_errors_total',
-      help: 'Failed upstream attempts (failed-over ones included) by provider and class',
-      labelNames: ['provider', 'class'],
-      registers,
-    })
-    this.#refreshes = new Counter({
-      name: 'byokey_token_refreshes_total',
-      help: 'OAuth token refreshes by provider and outcome (ok, failed, needs_login, unavailable)',
-      labelNames: ['provider', 'outcome'],
-      registers,
-    })
+    this.#http = new Tally(
+      'byokey_http_requests_total',
+      'Answers byokey gave, by endpoint and HTTP status (refusals included)',
+      ['endpoint', 'status'],
+      this.registry,
+    )
+    this.#requests = new Tally(
+      'byokey_requests_total',
+      'Inference requests that reached a provider, by inbound dialect, provider, model and status',
+      ['endpoint', 'provider', 'model', 'status'],
+      this.registry,
+    )
+    this.#latency = new Buckets(
+      'byokey_request_duration_seconds',
+      'Inference request duration, from arrival to the last byte',
+      LATENCY_BUCKETS,
+      this.registry,
+    )
+    this.#ttfb = new Buckets(
+      'byokey_time_to_first_byte_seconds',
+      'Time from arrival to the first byte sent to the client',
+      TTFB_BUCKETS,
+      this.registry,
+    )
+    this.#tokens = new Tally(
+      'byokey_tokens_total',
+      'Tokens by provider, model and type (input excludes cache reads and writes; output includes reasoning)',
+      ['provider', 'model', 'type'],
+      this.registry,
+    )
+    this.#cost = new Tally(
+      'byokey_cost_usd_total',
+      'Cost at API prices in USD (rows of models without a known price are not counted)',
+      ['provider', 'model'],
+      this.registry,
+    )
+    this.#upstreamErrors = new Tally(
+      'byokey_upstream_errors_total',
+      'Failed upstream attempts (failed-over ones included) by provider and class',
+      ['provider', 'class'],
+      this.registry,
+    )
+    this.#refreshes = new Tally(
+      'byokey_token_refreshes_total',
+      'OAuth token refreshes by provider and outcome (ok, failed, needs_login, unavailable)',
+      ['provider', 'outcome'],
+      this.registry,
+    )
     new Gauge({
       name: 'byokey_cooldowns',
       help: 'Accounts cooling down now, by provider and reason',
@@ -184,18 +275,12 @@ export class GatewayMetrics {
   /** Counts one answer. */
   answered(path: string, status: number): void {
     const endpoint = endpointOf(path)
-    const key = `${endpoint} ${status}`
-    let child = this.#httpChildren.get(key)
-    if (!child) {
-      child = this.#http.labels({ endpoint, status: String(status) })
-      this.#httpChildren.set(key, child)
-    }
-    child.inc()
+    this.#http.add(`${endpoint} ${status}`, () => ({ endpoint, status: String(status) }))
   }
 
   /** Counts one token refresh (the token manager's hook). */
   refreshed(provider: string, outcome: RefreshOutcome): void {
-    this.#refreshes.inc({ provider, outcome })
+    this.#refreshes.add(`${provider} ${outcome}`, () => ({ provider, outcome }))
   }
 
   /** The text a scraper reads, and its content type. */
@@ -206,24 +291,20 @@ export class GatewayMetrics {
   }
 
   #observe(rec: Readonly<UsageRecord>): void {
+    const { provider } = rec
     const errorClass = errorClassOf(rec.status)
-    if (errorClass) this.#upstreamErrors.inc({ provider: rec.provider, class: errorClass })
+    if (errorClass)
+      this.#upstreamErrors.add(`${provider} ${errorClass}`, () => ({ provider, class: errorClass }))
     if (rec.failedOver) return // the request's own row counts it
     const series = this.#seriesOf(rec)
-    series.requests.inc()
-    series.latency.observe(rec.latencyMs / 1000)
-    if (rec.ttfbMs !== undefined) series.ttfb.observe(rec.ttfbMs / 1000)
-    for (let i = 0; i < TOKEN_KINDS.length; i++) {
-      const n = rec[TOKEN_KINDS[i]![1]]
-      if (n > 0) series.tokens[i]!.inc(n)
-    }
-    if (rec.cost) series.cost.inc(rec.cost.total)
+    series.requests.n++
+    this.#latency.observe(series.latency, rec.latencyMs / 1000)
+    if (rec.ttfbMs !== undefined) this.#ttfb.observe(series.ttfb, rec.ttfbMs / 1000)
+    for (let i = 0; i < TOKEN_KINDS.length; i++) series.tokens[i]!.n += rec[TOKEN_KINDS[i]![1]]
+    if (rec.cost) series.cost.n += rec.cost.total
   }
 
-  /**
-   * The children a row moves, looked up by one string: prom-client hashes a label object on every
-   * `inc`, which cost ≈4 µs per row across these series.
-   */
+  /** The slots a row moves, found by one string. */
   #seriesOf(rec: Readonly<UsageRecord>): Series {
     this.#refreshKnown()
     const key = `${rec.dialect}\u0000${rec.provider}\u0000${rec.model}\u0000${rec.status}`
@@ -231,16 +312,24 @@ export class GatewayMetrics {
     if (!series) {
       const { provider } = rec
       const endpoint = rec.dialect
-      const model =
-        this.#known!.models.has(rec.model) || this.#known!.models.has(`${provider}/${rec.model}`)
-          ? rec.model
-          : 'other'
+      const known = this.#known!.models
+      const model = known.has(rec.model) || known.has(`${provider}/${rec.model}`) ? rec.model : 'other'
+      const status = String(rec.status)
+      const pm = `${provider}\u0000${model}`
+      const histogramLabels = () => ({ endpoint, provider })
       series = {
-        requests: this.#requests.labels({ endpoint, provider, model, status: String(rec.status) }),
-        latency: this.#latency.labels({ endpoint, provider }),
-        ttfb: this.#ttfb.labels({ endpoint, provider }),
-        tokens: TOKEN_KINDS.map(([type]) => this.#tokens.labels({ provider, model, type })),
-        cost: this.#cost.labels({ provider, model }),
+        latency: this.#latency.series(`${endpoint}\u0000${provider}`, histogramLabels),
+        ttfb: this.#ttfb.series(`${endpoint}\u0000${provider}`, histogramLabels),
+        requests: this.#requests.slot(`${endpoint}\u0000${pm}\u0000${status}`, () => ({
+          endpoint,
+          provider,
+          model,
+          status,
+        })),
+        tokens: TOKEN_KINDS.map(([type]) =>
+          this.#tokens.slot(`${pm}\u0000${type}`, () => ({ provider, model, type })),
+        ),
+        cost: this.#cost.slot(pm, () => ({ provider, model })),
       }
       // raw model names are the key, and clients can make them up: keep the table bounded
       if (this.#series.size >= MAX_SERIES_KEYS) this.#series.clear()
