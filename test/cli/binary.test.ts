@@ -122,7 +122,7 @@ describe('compiled binary', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     expect(metrics).toContain('byokey_cost_usd_total{provider="claude",model="claude-haiku-4-5"} 0.0035')
     expect(await server.stop()).toBe(0)
-  })
+  }, 60_000)
 
   test('service install --print: the unit runs the binary itself, and its ExecStart serves', async () => {
     using dir = tempDir()

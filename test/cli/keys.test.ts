@@ -56,7 +56,7 @@ describe('keys command', () => {
     const raw = readFileSync(db).toString('latin1')
     expect(raw).not.toContain(secret)
     expect(raw).toContain(keyDigest(secret))
-  })
+  }, 60_000)
 
   test('names are unique among live keys; rotate and revoke take an id or a name', async () => {
     using dir = tempDir()
@@ -78,7 +78,7 @@ describe('keys command', () => {
     expect((await keys(db, 'list')).stdout).toContain(`${r.id}  ci  ${r.key.slice(0, 12)}…  revoked`)
     // a revoked key's name is free again
     expect((await keys(db, 'create', '--name', 'ci')).code).toBe(0)
-  })
+  }, 60_000)
 
   test('bad options are usage errors (exit 2) naming the flag', async () => {
     using dir = tempDir()
@@ -129,7 +129,7 @@ describe('serve beyond loopback', () => {
     expect(out).toContain('refusing to listen on 0.0.0.0 without gateway keys')
     expect(out).toContain('byokey keys create --name NAME')
     expect(out).toContain('--insecure-no-auth')
-  })
+  }, 60_000)
 
   test('--insecure-no-auth starts it anyway, saying so loudly', async () => {
     using dir = tempDir()
@@ -144,7 +144,7 @@ describe('serve beyond loopback', () => {
     expect(res.status).toBe(200)
     await res.body?.cancel()
     expect(await server.stop()).toBe(0)
-  })
+  }, 60_000)
 
   test('with a key it starts, and requests need that key', async () => {
     using dir = tempDir()
@@ -174,5 +174,5 @@ describe('serve beyond loopback', () => {
     const logs = JSON.stringify(server.lines)
     expect(logs).not.toContain(secret)
     expect(logs).not.toContain(second)
-  })
+  }, 60_000)
 })
