@@ -37,6 +37,11 @@ export function isLoopbackBind(bindHost: string): boolean {
   return isLoopbackName(bare) || bare === '::1' || bare.startsWith('127.')
 }
 
+/** Whether a connection's peer address (`server.requestIP`) is this machine. */
+export function isLoopbackPeer(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
+}
+
 function isIpLiteral(name: string): boolean {
   return name.charCodeAt(0) === 91 /* [ */ || name.includes(':') || IPV4.test(name)
 }

@@ -22,7 +22,7 @@ import type { Store } from '../store/types.ts'
 import { AmpLayer } from './amp/layer.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
-import { BrowserGuard, corsHeaders } from './browser-guard.ts'
+import { BrowserGuard, corsHeaders, isLoopbackPeer } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { KeyBudgets } from './key-budgets.ts'
@@ -272,10 +272,6 @@ async function metricsAnswer(
     message:
       'GET /metrics is served to clients on this machine only; set server.metrics: keys to let clients with a gateway key read it',
   })
-}
-
-function isLoopbackPeer(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
 }
 
 function badHost(req: Request): Response {

@@ -1,5 +1,6 @@
 /** The pieces of gateway-key admission: where a key is read from, requests per minute, budget periods, the bind check. */
 import { describe, expect, test } from 'bun:test'
+import { isLoopbackPeer } from '../../src/server/browser-guard.ts'
 import { KeyBudgets, periodEnd, periodStart } from '../../src/server/key-budgets.ts'
 import { keyAllowsModel, openBindRefusal, presentedKey } from '../../src/server/key-gate.ts'
 import { KeyRates } from '../../src/server/key-rates.ts'
@@ -98,4 +99,10 @@ test('listening beyond loopback needs keys', () => {
     expect(openBindRefusal(host, false)).toContain(`refusing to listen on ${host} without gateway keys`)
     expect(openBindRefusal(host, true)).toBeUndefined()
   }
+})
+
+test('peers on this machine', () => {
+  for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopbackPeer(a)).toBe(true)
+  for (const a of ['10.0.0.2', '::ffff:10.0.0.2', 'fe80::1', '192.168.1.20'])
+    expect(isLoopbackPeer(a)).toBe(false)
 })
