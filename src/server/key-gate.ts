@@ -13,6 +13,7 @@ import { HttpError } from '../gateway/http-error.ts'
 import { matchesAnyGlob } from '../routing/glob.ts'
 import { keyDigest } from '../store/key-secret.ts'
 import type { GatewayKey, KeyStore } from '../store/types.ts'
+import { ampRouteOf } from './amp/paths.ts'
 import { isLoopbackBind } from './browser-guard.ts'
 import { type KeyBudgets, periodEnd } from './key-budgets.ts'
 import { KeyRates } from './key-rates.ts'
@@ -24,9 +25,15 @@ export interface Refusal {
   headers?: Record<string, string>
 }
 
-/** Paths that need a key when keys are in use: the inference and model-list endpoints. */
-export function needsGatewayKey(path: string): boolean {
-  return path.startsWith('/v1/') || path.startsWith('/v1beta/')
+/**
+ * Requests that need a key when keys are in use: the inference and model-list endpoints, and
+ * Amp's API (`/api/…`, `/v0/management/…`: its model calls are served here, the rest goes to Amp
+ * with byokey's Amp credential). Amp's login redirects need none: a browser follows them.
+ */
+export function needsGatewayKey(method: string, path: string): boolean {
+  if (path.startsWith('/v1/') || path.startsWith('/v1beta/'))
+    return ampRouteOf(method, path)?.kind !== 'redirect'
+  return path.startsWith('/api/') || path.startsWith('/v0/management/')
 }
 
 /** The key as the client sent it, from the first of the places clients put one. */

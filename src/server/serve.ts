@@ -159,7 +159,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
           const path = pathOfUrl(req.url)
           const refused =
             guard.screen(req, snap.config, origin) ??
-            (needsGatewayKey(path) ? admitKey(keyGate, req, path, context) : undefined)
+            (needsGatewayKey(req.method, path) ? admitKey(keyGate, req, path, context) : undefined)
           if (refused) res = refused
           else if (path === '/metrics' && snap.config.server.metrics !== 'off') {
             res = await metricsAnswer(

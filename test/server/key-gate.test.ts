@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test'
 import { isLoopbackPeer } from '../../src/server/browser-guard.ts'
 import { KeyBudgets, periodEnd, periodStart } from '../../src/server/key-budgets.ts'
-import { keyAllowsModel, openBindRefusal, presentedKey } from '../../src/server/key-gate.ts'
+import { keyAllowsModel, needsGatewayKey, openBindRefusal, presentedKey } from '../../src/server/key-gate.ts'
 import { KeyRates } from '../../src/server/key-rates.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { tempDir } from '../helpers/tmp.ts'
@@ -105,4 +105,24 @@ test('peers on this machine', () => {
   for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopbackPeer(a)).toBe(true)
   for (const a of ['10.0.0.2', '::ffff:10.0.0.2', 'fe80::1', '192.168.1.20'])
     expect(isLoopbackPeer(a)).toBe(false)
+})
+
+test('which requests need a key: the API, Amp’s API; not health, not Amp’s login redirects', () => {
+  for (const [m, p] of [
+    ['POST', '/v1/chat/completions'],
+    ['GET', '/v1/models'],
+    ['POST', '/v1beta/models/g:generateContent'],
+    ['POST', '/api/provider/anthropic/v1/messages'],
+    ['GET', '/api/user'],
+    ['POST', '/v0/management/x'],
+  ] as const)
+    expect(needsGatewayKey(m, p)).toBe(true)
+  for (const [m, p] of [
+    ['GET', '/healthz'],
+    ['GET', '/openapi.json'],
+    ['GET', '/v1/login'],
+    ['GET', '/auth/cli-login'],
+    ['GET', '/metrics'],
+  ] as const)
+    expect(needsGatewayKey(m, p)).toBe(false)
 })

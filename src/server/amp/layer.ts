@@ -64,7 +64,7 @@ export class AmpLayer {
         return Promise.resolve(new Response(null, { status: 302, headers: { location } }))
       }
       case 'forward':
-        return this.#forward(req, config)
+        return this.#forward(req, config, context.key !== undefined)
     }
   }
 
@@ -74,11 +74,19 @@ export class AmpLayer {
     return config.amp.upstream_key
   }
 
-  async #forward(req: Request, config: Config): Promise<Response> {
+  /** `gatewayKeyed`: the client's credential headers carry its gateway key, which never goes to Amp. */
+  async #forward(req: Request, config: Config, gatewayKeyed: boolean): Promise<Response> {
     const base = ampBaseUrl(config)
     let credential: string | undefined
     try {
       credential = await this.#credential(config)
+      if (credential === undefined && gatewayKeyed) {
+        return errorResponse('openai-chat', {
+          kind: 'authentication',
+          message:
+            "byokey has no Amp credential to send in place of your gateway key; run 'byokey login amp' or set amp.upstream_key",
+        })
+      }
     } catch (e) {
       if (e instanceof NeedsLoginError || e instanceof AccountUnavailableError) {
         return errorResponse('openai-chat', {
