@@ -1,22 +1,14 @@
 /** How the account commands describe an account: token state, relative expiry, masked secrets. Never prints a token. */
-import type {
-  Account,
-  AccountState,
-  AccountStore,
-  Cooldown,
-  CooldownReason,
-  Quota,
-  StoredQuota,
-} from '../store/types.ts'
+import { tokenState } from '../accounts/overview.ts'
+import type { Account, AccountStore, Cooldown, CooldownReason, Quota } from '../store/types.ts'
 
-/** The stored state, or `expired` when an otherwise fine token's expiry has passed. */
-export type TokenState = AccountState | 'expired'
-
-export function tokenState(acc: Account, now = Date.now()): TokenState {
-  if (acc.state !== 'ok') return acc.state
-  if (acc.expiresAt !== undefined && acc.expiresAt <= now) return 'expired'
-  return 'ok'
-}
+export {
+  accountJson,
+  cooldownJson,
+  quotaJson,
+  type TokenState,
+  tokenState,
+} from '../accounts/overview.ts'
 
 /** `3h 12m`, `2d 4h`, `45s`: the two largest units of a duration. */
 export function formatDuration(ms: number): string {
@@ -102,30 +94,6 @@ export function describeCooldown(c: Cooldown, now = Date.now()): string {
   return `cooling down until ${sameDay ? when : `${at.toDateString()} ${when}`} — ${reason}`
 }
 
-/** A cooldown for scripts: its end in ISO 8601 and its reason; nulls when the account is not cooling down. */
-export function cooldownJson(c: Cooldown | undefined) {
-  return {
-    cooldown_until: c ? new Date(c.untilMs).toISOString() : null,
-    cooldown_reason: c?.reason ?? null,
-  }
-}
-
-/** An account as JSON for scripts: everything but the token. */
-export function accountJson(acc: Account, now = Date.now(), cooldown?: Cooldown) {
-  return {
-    id: acc.accountId,
-    label: acc.label ?? null,
-    kind: acc.kind,
-    active: acc.active,
-    state: tokenState(acc, now),
-    expires_at: acc.expiresAt ?? null,
-    last_error: acc.lastError ?? null,
-    created_at: acc.createdAt,
-    updated_at: acc.updatedAt,
-    ...cooldownJson(cooldown),
-  }
-}
-
 /** `sk-…3f9a`: enough of a key to recognise it, never enough to use it. */
 export function maskSecret(secret: string): string {
   if (secret.length >= 16) return `${secret.slice(0, 3)}…${secret.slice(-4)}`
@@ -147,25 +115,6 @@ export function noAccountsMessage(provider: string): string {
 function oneLine(s: string): string {
   const flat = s.replace(/\s+/g, ' ').trim()
   return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat
-}
-
-/** A stored quota as JSON for scripts: snake_case, ISO 8601 times, absent fields as null. */
-export function quotaJson(q: StoredQuota) {
-  return {
-    account: q.account,
-    observed_at: new Date(q.observedAt).toISOString(),
-    status: q.quota.status ?? null,
-    resets_at: q.quota.resetsAt ?? null,
-    windows: q.quota.windows.map((w) => ({
-      name: w.name,
-      limit: w.limit ?? null,
-      remaining: w.remaining ?? null,
-      used_percent: w.usedPercent ?? null,
-      window_minutes: w.windowMinutes ?? null,
-      resets_at: w.resetsAt ?? null,
-      status: w.status ?? null,
-    })),
-  }
 }
 
 /** `requests 49/50 left (resets in 12s), 5h allowed (resets in 3h 2m)`: an account's limits on one line. */

@@ -1,15 +1,13 @@
 /** `byokey accounts <provider>`: one line per account, the active one marked. */
+import { credentialFacts, providerJson } from '../accounts/overview.ts'
 import type { Cooldown } from '../store/types.ts'
 import {
-  accountJson,
   accountName,
-  cooldownJson,
   describeAccount,
   describeCooldown,
   describeQuota,
   noAccountsMessage,
   paintFor,
-  quotaJson,
 } from './account-format.ts'
 import { parseCommand } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
@@ -27,23 +25,17 @@ export async function accountsCommand(argv: string[]): Promise<number> {
   }
   const provider = providerArg(positionals[0], 'accounts')
   noExtraArgs(positionals, 1, 'accounts')
-  const { list, cooldowns, quotas } = await withStore(values.db, { create: false }, (store) => ({
-    list: store?.accounts.list(provider) ?? [],
-    cooldowns: store?.cooldowns.list(provider) ?? [],
-    quotas: store?.quotas.list(provider) ?? [],
-  }))
+  const {
+    accounts: list,
+    cooldowns,
+    quotas,
+  } = await withStore(values.db, { create: false }, (store) => credentialFacts(store, provider))
   const now = Date.now()
   const coolingOf = new Map(cooldowns.map((c) => [c.account, c]))
   // keys from the config cool down too; they have no stored account to hang on
   const keys = cooldowns.filter((c) => !list.some((a) => a.accountId === c.account))
   if (values.json) {
-    const out = {
-      provider,
-      accounts: list.map((a) => accountJson(a, now, coolingOf.get(a.accountId))),
-      ...keyCooldownsJson(keys),
-      quotas: quotas.map(quotaJson),
-    }
-    console.log(JSON.stringify(out, null, 2))
+    console.log(JSON.stringify(providerJson(provider, list, cooldowns, quotas, now), null, 2))
     return 0
   }
   if (list.length === 0) console.log(noAccountsMessage(provider))
@@ -62,13 +54,6 @@ export async function accountsCommand(argv: string[]): Promise<number> {
   }
   printKeyCooldowns(keys, now)
   return 0
-}
-
-/** `key_cooldowns`: the config keys cooling down, present only when there are some. */
-export function keyCooldownsJson(keys: readonly Cooldown[]) {
-  return keys.length === 0
-    ? {}
-    : { key_cooldowns: keys.map((c) => ({ label: c.account, ...cooldownJson(c) })) }
 }
 
 /** `  key b: cooling down until 14:05 — rate limit`, one line per config key cooling down. */

@@ -17,6 +17,7 @@ Commands:
   switch              Choose the account a provider uses
   logout              Remove an account (the active one by default)
   add-api-key         Store an API key for a provider
+  admin-key           Create, list or revoke keys of the management API and dashboard
   import-claude-code  Import Claude Code's login
   import-codex        Import Codex CLI's ChatGPT login
   import-gemini-cli   Import Gemini CLI's Google login
@@ -129,6 +130,22 @@ or when no gateway is running.
 
 Examples:
   byokey reload`,
+  'admin-key': `Usage: byokey admin-key create [--name NAME] | list [--json] | revoke <id|name>
+
+Keys of the management API (/admin/v1/…) and the dashboard (/dashboard), sent as
+'Authorization: Bearer <key>'. create prints a new key once (only its hash is stored); list shows
+each key's id, name, last four characters and last use; revoke removes one by id or name.
+A key can also come from the environment variable that admin.key_env in the config names.
+
+Options:
+      --db PATH     SQLite database (default ~/.byokey/byokey.db)
+      --name NAME   A name for the new key (default admin)
+      --json        list: machine-readable output
+
+Examples:
+  byokey admin-key create --name laptop
+  byokey admin-key list
+  byokey admin-key revoke laptop`,
   status: `Usage: byokey status [--db PATH] [--json]
 
 Shows whether a gateway runs (asked through the control socket beside the database) with its pid,

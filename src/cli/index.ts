@@ -1,6 +1,7 @@
 /** The command line: dispatches to commands; exit codes 0 ok, 1 runtime error, 2 usage error. */
 import { accountsCommand } from './accounts.ts'
 import { addApiKeyCommand } from './add-api-key.ts'
+import { adminKeyCommand } from './admin-key.ts'
 import { ampCommand } from './amp.ts'
 import { UsageError } from './args.ts'
 import { completionsCommand } from './completions/command.ts'
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   switch: switchCommand,
   logout: logoutCommand,
   'add-api-key': addApiKeyCommand,
+  'admin-key': adminKeyCommand,
   'import-claude-code': importClaudeCodeCommand,
   'import-codex': importCodexCommand,
   amp: ampCommand,

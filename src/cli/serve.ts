@@ -9,6 +9,7 @@ import { createLogger, type LogFile, type Logger, openLogFile } from '../log.ts'
 import { type ControlServer, startControl } from '../server/control.ts'
 import { openBindRefusal } from '../server/key-gate.ts'
 import { startGateway } from '../server/serve.ts'
+import { processStatus } from '../server/status.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import { intFlag, parseCommand, UsageError } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
@@ -175,15 +176,7 @@ async function run(
   let gateway: ReturnType<typeof startGateway>
   try {
     control = await startControl(socketFor(dbFile), {
-      status: () => ({
-        pid: process.pid,
-        version: VERSION,
-        url: gateway.url,
-        config_file: config.current.file ?? null,
-        config_version: config.current.version,
-        uptime_s: Math.round(process.uptime()),
-        started_at: new Date(Date.now() - process.uptime() * 1000).toISOString(),
-      }),
+      status: () => ({ ...processStatus(VERSION, config.current), url: gateway.url }),
       reload: () => config.reload(),
       shutdown: () => void shutdown('control socket'),
     })

@@ -1,27 +1,22 @@
 /** `byokey status`: whether a server runs (control socket beside the database), then each provider's accounts. */
 
-import { PROVIDER_IDS } from '../providers/ids.ts'
+import { credentialFacts, providersOverview, shownProviders } from '../accounts/overview.ts'
 import { callControl } from '../server/control.ts'
-import type { Account, Cooldown, StoredQuota } from '../store/types.ts'
+import type { Account, Cooldown } from '../store/types.ts'
 import {
-  accountJson,
   accountName,
   describeAccount,
   describeCooldown,
   describeQuota,
   formatDuration,
   paintFor,
-  quotaJson,
 } from './account-format.ts'
-import { keyCooldownsJson, printKeyCooldowns } from './accounts.ts'
+import { printKeyCooldowns } from './accounts.ts'
 import { parseCommand } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
 import { noExtraArgs } from './provider-arg.ts'
 import { socketFor } from './serve.ts'
 import { dbPath, withStore } from './store-access.ts'
-
-/** Shown even without accounts, so "not logged in" is visible for the main subscriptions. */
-const ALWAYS_SHOWN = ['claude', 'codex', 'copilot', 'gemini']
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
@@ -36,12 +31,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const file = dbPath(values.db)
   const res = await callControl(socketFor(file), 'status')
   const server = res?.status === 200 ? res.body : undefined
-  const { accounts, cooldowns, quotas } = await withStore(file, { create: false }, (store) => ({
-    accounts: store?.accounts.list() ?? [],
-    cooldowns: store?.cooldowns.list() ?? [],
-    quotas: store?.quotas.list() ?? [],
-  }))
-  const quotasOf = (p: string): StoredQuota[] => quotas.filter((q) => q.provider === p)
+  const facts = await withStore(file, { create: false }, (store) => credentialFacts(store))
+  const { accounts, cooldowns, quotas } = facts
   const byProvider = new Map<string, Account[]>()
   for (const a of accounts) byProvider.set(a.provider, [...(byProvider.get(a.provider) ?? []), a])
   const coolingOf = (a: Account) =>
@@ -51,12 +42,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     cooldowns.filter(
       (c) => c.provider === p && !(byProvider.get(p) ?? []).some((a) => a.accountId === c.account),
     )
-  const shown = (p: string) => byProvider.has(p) || cooldowns.some((c) => c.provider === p)
-  const known = PROVIDER_IDS.filter((p) => ALWAYS_SHOWN.includes(p) || shown(p))
-  const others = [...new Set([...byProvider.keys(), ...cooldowns.map((c) => c.provider)])]
-    .filter((p) => !(PROVIDER_IDS as readonly string[]).includes(p))
-    .sort()
-  const providers = [...known, ...others]
+  const providers = shownProviders(facts)
   const now = Date.now()
 
   if (values.json) {
@@ -73,16 +59,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
           }
         : { running: false },
       database: file,
-      providers: providers.map((p) => {
-        const list = byProvider.get(p) ?? []
-        return {
-          provider: p,
-          active: list.find((a) => a.active)?.accountId ?? null,
-          accounts: list.map((a) => accountJson(a, now, coolingOf(a))),
-          ...keyCooldownsJson(keyCooldowns(p)),
-          quotas: quotasOf(p).map(quotaJson),
-        }
-      }),
+      providers: providersOverview(facts, now),
     }
     console.log(JSON.stringify(out, null, 2))
     return 0

@@ -8,6 +8,7 @@ import { LineCounter, type Node, parseDocument } from 'yaml'
 import { canonicalProviderKeys } from './provider-keys.ts'
 import { mapRoutingPolicies } from './routing-policies.ts'
 import {
+  AdminConfig,
   AmpConfig,
   type Config,
   ConfigSchema,
@@ -124,6 +125,7 @@ export function validate(
   config.quota_reads = fillDefaults(QuotaReadsConfig, config.quota_reads ?? {}) as Config['quota_reads']
   config.streaming = fillDefaults(StreamingConfig, config.streaming ?? {}) as Config['streaming']
   config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
+  config.admin = fillDefaults(AdminConfig, config.admin ?? {}) as Config['admin']
   config.amp = fillDefaults(AmpConfig, config.amp ?? {}) as Config['amp']
   checkUpstreams(config, file)
   for (const w of canonicalProviderKeys(config.providers)) warnings.push(`${file}: ${w}`)

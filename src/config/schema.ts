@@ -357,6 +357,22 @@ export const CooldownConfig = Obj({
   max_seconds: T.Integer({ minimum: 1, default: 3600 }),
 })
 
+/** Ours: the management API (`/admin/v1/…`) and the dashboard (`/dashboard`). */
+export const AdminConfig = Obj({
+  /** Serve them at all; off: both answer 404. */
+  enabled: T.Boolean({ default: true }),
+  /**
+   * An environment variable holding one more admin key (besides those `byokey admin-key create`
+   * stored): for containers, where the key comes from a secret. Unset or empty: not used.
+   */
+  key_env: T.Optional(Str({ minLength: 1 })),
+  /**
+   * Answer management calls from other machines too. Off: only clients on this machine
+   * (loopback addresses) reach them, whatever address the gateway listens on.
+   */
+  allow_remote: T.Boolean({ default: false }),
+})
+
 /**
  * The Amp compatibility layer (`docs/protocols/amp.md`). BYOKEY's keys; `base_url` is ours.
  */
@@ -391,6 +407,7 @@ export const ConfigSchema = Obj({
   payload: T.Optional(PayloadConfig),
   streaming: T.Optional(StreamingConfig),
   cooldown: T.Optional(CooldownConfig),
+  admin: T.Optional(AdminConfig),
   /**
    * Ours: per model or alias as the client asks for it, the model strings (resolved like a
    * request's) tried in order when the route's provider has no credential left to try.
@@ -417,8 +434,18 @@ type Raw = Static<typeof ConfigSchema>
 /** The validated config, with every optional section filled in. */
 export type Config = Omit<
   Raw,
-  'log' | 'server' | 'payload' | 'timeouts' | 'streaming' | 'cooldown' | 'model_lists' | 'quota_reads' | 'amp'
+  | 'log'
+  | 'server'
+  | 'payload'
+  | 'timeouts'
+  | 'streaming'
+  | 'cooldown'
+  | 'model_lists'
+  | 'quota_reads'
+  | 'admin'
+  | 'amp'
 > & {
+  admin: Static<typeof AdminConfig>
   amp: Static<typeof AmpConfig>
   quota_reads: Static<typeof QuotaReadsConfig>
   cooldown: Static<typeof CooldownConfig>

@@ -84,6 +84,8 @@ export function configSecrets(
       if (token) inFile.push(token)
     }
   }
+  const adminKey = config.admin.key_env ? env[config.admin.key_env] : undefined
+  if (adminKey) fromEnv.push(adminKey)
   return { inFile, fromEnv }
 }
 

@@ -7,6 +7,7 @@ import { type CallbackListener, DEFAULT_LOGIN_TIMEOUT_MS, listenForCallback } fr
 import { OAuthError } from './errors.ts'
 import { parsePastedRedirect } from './paste.ts'
 import { createPkce, createState } from './pkce.ts'
+import type { LoginPrompt } from './prompt.ts'
 import { encodeBody, readTokenResponse, type TokenResponse } from './token-response.ts'
 
 export interface AuthCodeFlowOptions {
@@ -42,6 +43,8 @@ export interface AuthCodeFlowOptions {
   /** Absent with `--no-browser` or on a headless machine: the URL is printed either way. */
   openBrowser?: (url: string) => void
   print: (line: string) => void
+  /** Hears the authorize URL as data (the management API shows it to a UI). */
+  prompt?: (p: LoginPrompt) => void
   /** Reads one line the user pastes; undefined when input ended. */
   readPastedLine?: (signal: AbortSignal) => Promise<string | undefined>
   /** Default 5 minutes. */
@@ -140,6 +143,7 @@ export async function runAuthCodeFlow(opts: AuthCodeFlowOptions): Promise<TokenR
     const url = buildAuthorizeUrl(opts, redirectUri, state, pkce?.challenge)
     opts.print('Open this URL in a browser to log in:')
     opts.print(url)
+    opts.prompt?.({ kind: 'auth_url', url })
     if (opts.readPastedLine) {
       opts.print(
         listener

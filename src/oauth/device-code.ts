@@ -3,7 +3,9 @@
  * endpoint at `interval` until approval, denial or expiry. Errors may come as HTTP 400 (RFC) or as
  * HTTP 200 with an `error` field (GitHub); both are read the same way.
  */
+
 import { OAuthError } from './errors.ts'
+import type { LoginPrompt } from './prompt.ts'
 import {
   encodeBody,
   errorFromBody,
@@ -42,6 +44,8 @@ export interface DeviceFlowOptions {
   requestStyle?: 'json' | 'form'
   headers?: Record<string, string>
   print: (line: string) => void
+  /** Hears the code and where to enter it as data (the management API shows it to a UI). */
+  prompt?: (p: LoginPrompt) => void
   /** Called about once a second with the seconds left before the code expires (the CLI draws it on a TTY). */
   onTick?: (secondsLeft: number) => void
   signal?: AbortSignal
@@ -155,6 +159,13 @@ export async function runDeviceFlow(opts: DeviceFlowOptions): Promise<TokenRespo
   const deadline = now() + auth.expires_in * 1000
   opts.print(`Open ${auth.verification_uri} and enter the code ${auth.user_code}`)
   if (auth.verification_uri_complete) opts.print(`(or open ${auth.verification_uri_complete})`)
+  opts.prompt?.({
+    kind: 'device_code',
+    verificationUri: auth.verification_uri,
+    userCode: auth.user_code,
+    ...(auth.verification_uri_complete ? { verificationUriComplete: auth.verification_uri_complete } : {}),
+    expiresAt: deadline,
+  })
 
   const secondsLeft = () => Math.max(0, Math.ceil((deadline - now()) / 1000))
   /** Waits `ms`, ticking the countdown each second; false when the code expires first. */

@@ -24,6 +24,7 @@ export {
 } from './errors.ts'
 export { type PastedCode, parsePastedRedirect } from './paste.ts'
 export { challengeFor, createPkce, createState, createVerifier, type Pkce } from './pkce.ts'
+export type { LoginPrompt } from './prompt.ts'
 export {
   type OAuthRefresherOptions,
   oauthRefresher,

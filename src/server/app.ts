@@ -8,6 +8,9 @@ import { errorResponse, HttpError } from '../gateway/http-error.ts'
 import type { Logger } from '../log.ts'
 import type { TokenManager } from '../oauth/index.ts'
 import type { Store } from '../store/types.ts'
+import { isAdminUrl } from './admin/gate.ts'
+import { LoginSessions } from './admin/logins.ts'
+import { adminRoutes } from './admin/routes.ts'
 import { readJsonLimited, requireJsonContentType } from './body.ts'
 import type { RequestContexts } from './context.ts'
 import { dialectForPath, toErrorInfo } from './errors.ts'
@@ -23,6 +26,8 @@ export interface AppDeps {
   tokens: TokenManager
   /** Where the listener put each request's context. */
   contexts: RequestContexts
+  /** Logins started through the management API; a fresh registry when not given. */
+  logins?: LoginSessions
 }
 
 interface ValidationIssue {
@@ -53,6 +58,8 @@ export function createApp(deps: AppDeps) {
   })
     .onParse(async ({ request }) => {
       if (request.method === 'GET' || request.method === 'HEAD') return undefined
+      // management calls that take no body (reload, revoke…) come from curl without a type
+      if (request.headers.get('content-length') === '0' && isAdminUrl(request.url)) return {}
       requireJsonContentType(request)
       const { server, timeouts } = deps.contexts.of(request).config.config
       return readJsonLimited(request, server.body_limit_bytes, timeouts.request_body_ms)
@@ -107,6 +114,7 @@ export function createApp(deps: AppDeps) {
     .get('/openapi.json', () => new Response(openapi, { headers: { 'content-type': 'application/json' } }))
     .use(inferenceRoutes(deps.store, deps.tokens, deps.contexts))
     .use(modelRoutes(deps.contexts, deps.store.accounts))
+    .use(adminRoutes({ ...deps, logins: deps.logins ?? new LoginSessions(deps.store.accounts, deps.log) }))
 }
 
 export type App = ReturnType<typeof createApp>

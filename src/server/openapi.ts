@@ -13,6 +13,7 @@ import { requestSchema as geminiSchema } from '../dialects/gemini/index.ts'
 import type { DialectName } from '../dialects/ir.ts'
 import { requestSchema as chatSchema } from '../dialects/openai-chat/index.ts'
 import { requestSchema as responsesSchema } from '../dialects/openai-responses/index.ts'
+import { ADMIN_REQUESTS, ADMIN_SECURITY, adminPaths } from './admin/openapi.ts'
 
 const OPENAI_ERROR = Type.Object({
   error: Type.Object({
@@ -126,7 +127,7 @@ function get(summary: string, tag: string, schema: object = anyObject, parameter
 
 /** The whole document; `version` is byokey's. No secret of any kind goes in. */
 export function openApiDocument(version: string): Record<string, unknown> {
-  const schemas: Record<string, unknown> = { ...REQUESTS }
+  const schemas: Record<string, unknown> = { ...REQUESTS, ...ADMIN_REQUESTS }
   for (const d of Object.keys(ERROR_NAMES) as DialectName[]) schemas[ERROR_NAMES[d]] = ERROR_SCHEMAS[d]
   const format = {
     name: 'format',
@@ -194,8 +195,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/readyz': get('Readiness: database open, upstream slots in use', 'Health'),
       '/': get('Name and version', 'Health'),
       '/openapi.json': get('This document', 'Health'),
+      ...adminPaths(),
     },
-    components: { schemas },
+    components: { schemas, securitySchemes: ADMIN_SECURITY },
   }
   // one JSON round trip drops TypeBox's symbol keys and leaves plain JSON Schema
   return JSON.parse(JSON.stringify(doc)) as Record<string, unknown>

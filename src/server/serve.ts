@@ -19,6 +19,8 @@ import { ampRefresher } from '../providers/amp/login.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
 import { deadRefreshError } from '../providers/shared/dead-answers.ts'
 import type { Store } from '../store/types.ts'
+import { AdminGate, isAdminUrl } from './admin/gate.ts'
+import { LoginSessions } from './admin/logins.ts'
 import { AmpLayer } from './amp/layer.ts'
 import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
@@ -28,7 +30,7 @@ import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { KeyBudgets } from './key-budgets.ts'
 import { KeyGate, needsGatewayKey } from './key-gate.ts'
 import { GatewayMetrics } from './metrics.ts'
-import { pathOfUrl, targetOfUrl } from './request-url.ts'
+import { hostOfUrl, pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
   config: ConfigRef
@@ -123,7 +125,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
   state.usage.listen((rec) => budgets.add(rec))
   const keyGate = new KeyGate(opts.store.keys, budgets)
   const contexts = new RequestContexts()
-  const app = createApp({ ...opts, tokens, contexts })
+  const logins = new LoginSessions(opts.store.accounts, log)
+  const admin = new AdminGate(opts.store.adminKeys)
+  const app = createApp({ ...opts, tokens, contexts, logins })
   const amp = new AmpLayer({
     tokens,
     accounts: opts.store.accounts,
@@ -155,12 +159,18 @@ export function startGateway(opts: GatewayOptions): Gateway {
           if (hostless) req = new Request(`http://localhost${req.url}`, req)
           const context = new Context(id, start, snap, log, state)
           contexts.set(req, context)
-          const origin = req.headers.get('origin')
+          let origin = req.headers.get('origin')
           const path = pathOfUrl(req.url)
+          const adminCall = isAdminUrl(req.url)
+          // the dashboard calling its own API: same origin, and the admin key is what it must show
+          if (adminCall && origin === `http://${hostOfUrl(req.url)}`) origin = null
           const refused =
             guard.screen(req, snap.config, origin) ??
             (needsGatewayKey(req.method, path) ? admitKey(keyGate, req, path, context) : undefined)
+          const denied =
+            refused || !adminCall ? undefined : admin.screen(req, snap, server.requestIP(incoming)?.address)
           if (refused) res = refused
+          else if (denied) res = errorResponse('openai-chat', toErrorInfo(denied), CLOSE_CONNECTION)
           else if (path === '/metrics' && snap.config.server.metrics !== 'off') {
             res = await metricsAnswer(
               metrics,
@@ -214,6 +224,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
+        logins.close()
         modelLists.stop()
         copilotQuotas.stop()
         clearInterval(quotaTimer)

@@ -123,7 +123,44 @@ export interface UsageTotals {
   errors: number
 }
 
+/** What usage can be grouped by: UTC day or hour, model, provider, account, gateway key id. */
+export const USAGE_DIMENSIONS = ['day', 'hour', 'model', 'provider', 'account', 'key'] as const
+export type UsageDimension = (typeof USAGE_DIMENSIONS)[number]
+
+export interface UsageQuery {
+  /** Unix ms, inclusive. */
+  fromMs: number
+  /** Unix ms, exclusive. */
+  toMs: number
+  /** Up to two dimensions (`day` and `model` for a stacked chart); none: totals only. */
+  groupBy: readonly UsageDimension[]
+}
+
+/** Sums over usage rows, in the management API's words. */
+export interface UsageSums {
+  /** Requests as the client saw them (failed-over attempts left out). */
+  requests: number
+  errors: number
+  input_tokens: number
+  output_tokens: number
+  cache_read_tokens: number
+  cache_write_tokens: number
+  reasoning_tokens: number
+  /** USD at API prices, every row with a known price (failed-over attempts too: they were spent). */
+  cost_usd: number
+  /** Rows whose model has no known price, so `cost_usd` leaves them out. */
+  unpriced: number
+}
+
+export interface UsageReport {
+  /** One per group, the group's values under the dimension names (`day`, `model`…). */
+  rows: Array<UsageSums & Partial<Record<UsageDimension, string | null>>>
+  totals: UsageSums
+}
+
 export interface UsageStore {
+  /** Sums over a time range, grouped as asked, with the range's totals. */
+  report(q: UsageQuery): UsageReport
   /** Queues a record; it is written off the request path in a batch, within the store's flush interval. */
   record(rec: UsageRecord): void
   /** Writes everything queued now (shutdown, tests). */
@@ -280,9 +317,31 @@ export interface KeyStore {
   readonly writes: number
 }
 
+/** A management API key as listed: never the key nor its hash. */
+export interface AdminKey {
+  id: string
+  name: string
+  /** The key's last four characters, to tell keys apart. */
+  hint: string
+  createdAt: number
+  lastUsedAt?: number
+}
+
+/** Keys of the management API; only their hashes are stored. */
+export interface AdminKeyStore {
+  /** Stores a new key's hash; the key itself is returned once and kept nowhere. */
+  create(name: string): { key: string; info: AdminKey }
+  list(): AdminKey[]
+  /** The key `presented` is, or undefined; marks it used. */
+  verify(presented: string): AdminKey | undefined
+  /** Removes a key by id or name; false when there is none. */
+  revoke(idOrName: string): boolean
+}
+
 export interface Store {
   readonly accounts: AccountStore
   readonly keys: KeyStore
+  readonly adminKeys: AdminKeyStore
   readonly cooldowns: CooldownStore
   readonly usage: UsageStore
   readonly quotas: QuotaStore

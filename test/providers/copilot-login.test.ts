@@ -7,20 +7,14 @@ import {
   exchangeCopilotToken,
   loginCopilot,
 } from '../../src/providers/copilot/login.ts'
-import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
+import { copilotOAuthSettings, type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 
 function configFor(fake: FakeOAuth, over: Record<string, string> = {}) {
   return validate(
     {
       providers: {
         copilot: {
-          oauth: {
-            device_code_url: fake.deviceCodeUrl,
-            token_url: fake.tokenUrl,
-            client_id: 'test-client',
-            token_exchange_url: fake.copilotTokenUrl,
-            ...over,
-          },
+          oauth: { ...copilotOAuthSettings(fake), ...over },
         },
       },
     },

@@ -5,7 +5,7 @@
  * follows `token_exchange_url`.
  */
 import type { Config } from '../../config/schema.ts'
-import { InvalidGrantError, OAuthError, runDeviceFlow } from '../../oauth/index.ts'
+import { InvalidGrantError, type LoginPrompt, OAuthError, runDeviceFlow } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
 
 export const GITHUB_DEVICE_CODE_URL = 'https://github.com/login/device/code'
@@ -55,6 +55,7 @@ export function copilotOAuth(config: Config): CopilotOAuth {
 export interface CopilotLoginOptions {
   config: Config
   print: (line: string) => void
+  prompt?: (p: LoginPrompt) => void
   onTick?: (secondsLeft: number) => void
   signal?: AbortSignal
   fetch?: typeof fetch
@@ -92,6 +93,7 @@ export async function loginCopilot(opts: CopilotLoginOptions): Promise<NewAccoun
     headers: JSON_ACCEPT,
     print: opts.print,
     ...(opts.onTick ? { onTick: opts.onTick } : {}),
+    ...(opts.prompt ? { prompt: opts.prompt } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   })

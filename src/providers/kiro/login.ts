@@ -13,6 +13,7 @@
 import type { Config } from '../../config/schema.ts'
 import {
   InvalidGrantError,
+  type LoginPrompt,
   OAuthError,
   oauthRefresher,
   type Refresher,
@@ -147,6 +148,8 @@ function account(
 export interface KiroDeviceLoginOptions {
   config: Config
   print: (line: string) => void
+  /** The URL and code as data, for a UI that shows them (the management API's logins). */
+  prompt?: (p: LoginPrompt) => void
   onTick?: (secondsLeft: number) => void
   signal?: AbortSignal
   fetch?: typeof fetch
@@ -167,6 +170,7 @@ export async function loginKiroBuilderId(opts: KiroDeviceLoginOptions): Promise<
     requestStyle: 'json',
     fieldCase: 'camel',
     print: opts.print,
+    ...(opts.prompt ? { prompt: opts.prompt } : {}),
     ...(opts.onTick ? { onTick: opts.onTick } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...through,

@@ -4,7 +4,12 @@
  * resolves its endpoints into.
  */
 import type { Config } from '../../config/schema.ts'
-import { type AuthCodeFlowOptions, runAuthCodeFlow, type TokenResponse } from '../../oauth/index.ts'
+import {
+  type AuthCodeFlowOptions,
+  type LoginPrompt,
+  runAuthCodeFlow,
+  type TokenResponse,
+} from '../../oauth/index.ts'
 
 export interface AuthCodeApp {
   authorizeUrl: string
@@ -48,6 +53,7 @@ export function resolveAuthCodeApp(config: Config, provider: string, d: AuthCode
 export interface AuthCodeLoginOptions {
   config: Config
   print: (line: string) => void
+  prompt?: (p: LoginPrompt) => void
   openBrowser?: (url: string) => void
   readPastedLine?: (signal: AbortSignal) => Promise<string | undefined>
   signal?: AbortSignal
@@ -84,6 +90,7 @@ export function runAppLogin(
     ...(app.pkceOnly ? { pkceOnly: true } : {}),
     print: opts.print,
     ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
+    ...(opts.prompt ? { prompt: opts.prompt } : {}),
     ...(opts.readPastedLine ? { readPastedLine: opts.readPastedLine } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),

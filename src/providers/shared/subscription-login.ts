@@ -3,7 +3,12 @@
  * CLI (or a test) hands them, and the token JSON and account a login or a refresh stores.
  */
 import type { Config } from '../../config/schema.ts'
-import { type DeviceFlowOptions, expiresAtOf, type TokenResponse } from '../../oauth/index.ts'
+import {
+  type DeviceFlowOptions,
+  expiresAtOf,
+  type LoginPrompt,
+  type TokenResponse,
+} from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
 
 /** The endpoints and client of a device login. */
@@ -26,6 +31,8 @@ export function resolveDeviceApp(config: Config, provider: string, defaults: Dev
 export interface DeviceLoginOptions {
   config: Config
   print: (line: string) => void
+  /** Hears the code and where to enter it as data (the management API shows it to a UI). */
+  prompt?: (p: LoginPrompt) => void
   onTick?: (secondsLeft: number) => void
   signal?: AbortSignal
   fetch?: typeof fetch
@@ -37,9 +44,10 @@ export interface DeviceLoginOptions {
 /** The I/O part of a device flow's options, from what the caller gave. */
 export function deviceFlowIO(
   opts: DeviceLoginOptions,
-): Pick<DeviceFlowOptions, 'print' | 'onTick' | 'signal' | 'fetch' | 'now' | 'sleep'> {
+): Pick<DeviceFlowOptions, 'print' | 'prompt' | 'onTick' | 'signal' | 'fetch' | 'now' | 'sleep'> {
   return {
     print: opts.print,
+    ...(opts.prompt ? { prompt: opts.prompt } : {}),
     ...(opts.onTick ? { onTick: opts.onTick } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),

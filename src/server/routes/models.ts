@@ -46,9 +46,8 @@ function geminiEntry(m: ListedModel) {
 }
 
 /**
- * The listing for the request's config snapshot, from its gateway's providers; a provider listed
- * only with a credential is left out until it has one, and a gateway key with model globs sees
- * only its models.
+ * The listing for the request's config snapshot, from its gateway's providers: the models its
+ * gateway key may use; a provider listed only with a credential is left out until it has one.
  */
 function modelsOf(ctx: RequestContext, accounts: AccountStore): ListedModel[] {
   const { providers } = ctx.gateway

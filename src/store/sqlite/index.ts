@@ -1,6 +1,7 @@
 /** The SQLite implementation of `Store`. */
 import type { Store } from '../types.ts'
 import { sqliteAccounts } from './accounts.ts'
+import { sqliteAdminKeys } from './admin-keys.ts'
 import { sqliteCooldowns } from './cooldowns.ts'
 import { sqliteKeys } from './keys.ts'
 import { migrate } from './migrations.ts'
@@ -35,6 +36,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   return {
     accounts: sqliteAccounts(db),
     keys: sqliteKeys(db),
+    adminKeys: sqliteAdminKeys(db),
     cooldowns: sqliteCooldowns(db),
     usage,
     quotas: sqliteQuotas(db),

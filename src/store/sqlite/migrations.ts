@@ -172,6 +172,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX usage_by_key ON usage_records (key_id, ts) WHERE key_id IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'admin keys',
+    // Keys of the management API and the dashboard: only a SHA-256 of each is kept (the keys are
+    // 32 random bytes, so a plain hash is as strong as a slow one), looked up by that hash.
+    sql: `
+      CREATE TABLE admin_keys (
+        id           TEXT    PRIMARY KEY,
+        name         TEXT    NOT NULL,
+        key_hash     TEXT    NOT NULL UNIQUE,
+        hint         TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_used_at INTEGER
+      );
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

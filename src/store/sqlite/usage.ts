@@ -13,6 +13,7 @@
 import type { Database } from 'bun:sqlite'
 import type { InboundDialect, UsageRecord, UsageStore, UsageTotals } from '../types.ts'
 import { usageInserter } from './usage-insert.ts'
+import { usageReporter } from './usage-report.ts'
 import type { WriterMessage, WriterReply } from './usage-writer.ts'
 
 interface Row {
@@ -240,6 +241,7 @@ export function sqliteUsage(
         return rec
       }),
     totals: (sinceMs = 0) => totals.all({ since: sinceMs }),
+    report: usageReporter(db),
     spendByKey: (sinceMs) => new Map(spendByKey.all({ since: sinceMs }).map((r) => [r.key_id, r.usd])),
     stop() {
       flush()

@@ -399,6 +399,16 @@ export function openaiIdToken(accountId: string, email = 'ada@example.com'): str
   })
 }
 
+/** `providers.copilot.oauth` pointing every Copilot login URL at the fake. */
+export function copilotOAuthSettings(fake: FakeOAuth): Record<string, string> {
+  return {
+    device_code_url: fake.deviceCodeUrl,
+    token_url: fake.tokenUrl,
+    client_id: 'test-client',
+    token_exchange_url: fake.copilotTokenUrl,
+  }
+}
+
 /** The user's browser: follows an authorize URL, whose redirect lands on the login's callback; keeps the URLs. */
 export function browser() {
   const urls: string[] = []
