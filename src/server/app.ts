@@ -13,6 +13,7 @@ import { LoginSessions } from './admin/logins.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { readJsonLimited, requireJsonContentType } from './body.ts'
 import type { RequestContexts } from './context.ts'
+import { dashboardRoutes } from './dashboard/routes.ts'
 import { dialectForPath, toErrorInfo } from './errors.ts'
 import { openApiDocument } from './openapi.ts'
 import { inferenceRoutes } from './routes/inference.ts'
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps) {
     .get('/openapi.json', () => new Response(openapi, { headers: { 'content-type': 'application/json' } }))
     .use(inferenceRoutes(deps.store, deps.tokens, deps.contexts))
     .use(modelRoutes(deps.contexts, deps.store.accounts))
+    .use(dashboardRoutes())
     .use(adminRoutes({ ...deps, logins: deps.logins ?? new LoginSessions(deps.store.accounts, deps.log) }))
 }
 

@@ -124,6 +124,40 @@ describe('compiled binary', () => {
     expect(await server.stop()).toBe(0)
   }, 60_000)
 
+  test('serves the dashboard from inside itself and the management API with a key it printed', async () => {
+    using dir = tempDir()
+    const config = dir.join('config.yaml')
+    writeFileSync(config, 'port: 0\n')
+    const created = await runCli(['admin-key', 'create', '--name', 'bin'], { BYOKEY_HOME: dir.path }, [bin])
+    expect(created.code).toBe(0)
+    const key = created.stdout.trim()
+    expect(key).toMatch(/^byka-/)
+    await using server = await startServer(['-c', config], { BYOKEY_HOME: dir.path }, [bin])
+    const page = await fetch(`${server.url}/dashboard`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'")
+    expect(await page.text()).toContain('src="/dashboard/app.js"')
+    const js = await fetch(`${server.url}/dashboard/app.js`)
+    expect(js.headers.get('content-type')).toStartWith('text/javascript')
+    // Chart.js is bundled in, not fetched from anywhere
+    const script = await js.text()
+    expect(script).toContain('@kurkle/color')
+    expect(script).not.toMatch(/https?:\/\/(cdn|unpkg|jsdelivr)/)
+    const status = await fetch(`${server.url}/admin/v1/status`, {
+      headers: { authorization: `Bearer ${key}` },
+    })
+    expect(status.status).toBe(200)
+    expect(((await status.json()) as { version: string }).version).toBe(pkg.version)
+    expect((await fetch(`${server.url}/admin/v1/status`)).status).toBe(401)
+    const listed = await runCli(['admin-key', 'list'], { BYOKEY_HOME: dir.path }, [bin])
+    expect(listed.stdout).toContain(`bin  …${key.slice(-4)}`)
+    expect(listed.stdout).not.toContain(key)
+    expect((await runCli(['admin-key', 'revoke', 'bin'], { BYOKEY_HOME: dir.path }, [bin])).code).toBe(0)
+    expect(
+      (await fetch(`${server.url}/admin/v1/status`, { headers: { authorization: `Bearer ${key}` } })).status,
+    ).toBe(401)
+  })
+
   test('service install --print: the unit runs the binary itself, and its ExecStart serves', async () => {
     using dir = tempDir()
     const config = dir.join('config.yaml')
