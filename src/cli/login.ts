@@ -1,23 +1,16 @@
 /**
- * `byokey login <provider>`: runs a subscription login and stores the account. Claude and Codex use
- * authorization code + PKCE (the URL is always printed, a browser is opened only when a desktop is
- * plausible, and the redirected URL or code may be pasted on stdin); Copilot uses the device flow.
- * Endpoints come from the config's `providers.<id>.oauth` overrides. Tokens are never printed.
+ * `byokey login <provider>`: runs a subscription login (`LOGIN_FLOWS`, shared with the management
+ * API) and stores the account. Browser logins always print the URL, open a browser only when a
+ * desktop is plausible, and take the redirected URL or code pasted on stdin; device-code logins
+ * print a code and count down. Endpoints come from the config's `providers.<id>.oauth` overrides.
+ * Tokens are never printed.
  */
 import { fstatSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Config } from '../config/schema.ts'
 import { OAuthError } from '../oauth/index.ts'
-import { loginAmp } from '../providers/amp/login.ts'
-import { loginAntigravity } from '../providers/antigravity/login.ts'
-import { loginClaude } from '../providers/claude/login.ts'
-import { loginCodex } from '../providers/codex/login.ts'
-import { loginCopilot } from '../providers/copilot/login.ts'
-import { loginGemini } from '../providers/gemini/login.ts'
-import { loginIFlow } from '../providers/iflow/login.ts'
-import { loginKimi } from '../providers/kimi/login.ts'
-import { KIRO_IDPS, loginKiroBuilderId, loginKiroSocial } from '../providers/kiro/login.ts'
-import { loginQwen } from '../providers/qwen/login.ts'
+import { KIRO_IDPS, type KiroIdp } from '../providers/kiro/login.ts'
+import { LOGIN_FLOWS, LOGIN_PROVIDERS, type LoginProvider } from '../providers/logins.ts'
 import type { NewAccount } from '../store/types.ts'
 import { accountName } from './account-format.ts'
 import { parseCommand, UsageError } from './args.ts'
@@ -26,19 +19,7 @@ import { COMMAND_HELP } from './help.ts'
 import { accountIdArg, noExtraArgs, providerArg } from './provider-arg.ts'
 import { withStore } from './store-access.ts'
 
-export const LOGIN_PROVIDERS = [
-  'claude',
-  'codex',
-  'copilot',
-  'qwen',
-  'kimi',
-  'iflow',
-  'amp',
-  'gemini',
-  'antigravity',
-  'kiro',
-] as const
-type LoginProvider = (typeof LOGIN_PROVIDERS)[number]
+export { LOGIN_PROVIDERS }
 
 export async function loginCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
@@ -113,70 +94,44 @@ export async function loginCommand(argv: string[]): Promise<number> {
   })
 }
 
-/** The device-code logins: a code to enter on the vendor's page, then a wait for the approval. */
-const DEVICE_LOGINS = { copilot: loginCopilot, qwen: loginQwen, kimi: loginKimi, kiro: loginKiroBuilderId }
-
-/** The browser logins: an authorize URL, then the code from the loopback callback or pasted. */
-const AUTH_CODE_LOGINS = {
-  claude: loginClaude,
-  codex: loginCodex,
-  iflow: loginIFlow,
-  amp: loginAmp,
-  antigravity: loginAntigravity,
-}
-
 interface RunOptions {
   signal: AbortSignal
   noBrowser: boolean
   paste: PasteReader | undefined
   /** Kiro's social login instead of AWS Builder ID. */
-  idp?: 'Google' | 'Github'
+  idp?: KiroIdp
 }
 
+/**
+ * Runs the provider's login with what a terminal offers: a browser where a desktop is plausible,
+ * pasted lines, and a countdown line for device codes that later lines end.
+ */
 function runLogin(provider: LoginProvider, config: Config, opts: RunOptions): Promise<NewAccount> {
-  const print = (line: string) => console.log(line)
-  // Kiro logs in by device code (AWS Builder ID) unless an identity provider was named
-  const device =
-    Object.hasOwn(DEVICE_LOGINS, provider) && !opts.idp
-      ? DEVICE_LOGINS[provider as keyof typeof DEVICE_LOGINS]
-      : undefined
-  if (device) {
-    const tty = Boolean(process.stdout.isTTY)
-    let drawn = false
-    const onTick = (left: number) => {
-      const m = Math.floor(left / 60)
-      const s = String(left % 60).padStart(2, '0')
-      process.stdout.write(`\rwaiting for approval… the code expires in ${m}:${s} `)
-      drawn = true
-    }
-    const endLine = () => {
-      if (drawn) process.stdout.write('\n')
-      drawn = false
-    }
-    return device({
-      config,
-      print: (line) => {
-        endLine()
-        print(line)
-      },
-      signal: opts.signal,
-      ...(tty ? { onTick } : {}),
-    }).finally(endLine)
+  const tty = Boolean(process.stdout.isTTY)
+  let drawn = false
+  const onTick = (left: number) => {
+    const m = Math.floor(left / 60)
+    const s = String(left % 60).padStart(2, '0')
+    process.stdout.write(`\rwaiting for approval… the code expires in ${m}:${s} `)
+    drawn = true
   }
-  const redirectPort = config.providers[provider]?.oauth?.redirect_port
+  const endLine = () => {
+    if (drawn) process.stdout.write('\n')
+    drawn = false
+  }
   const browser = opts.noBrowser ? undefined : browserOpener()
-  const common = {
-    config,
-    print,
+  return LOGIN_FLOWS[provider](config, {
+    print: (line) => {
+      endLine()
+      console.log(line)
+    },
     signal: opts.signal,
-    ...(redirectPort !== undefined ? { redirectPort } : {}),
+    noBrowser: opts.noBrowser,
+    ...(tty ? { onTick } : {}),
     ...(browser ? { openBrowser: browser } : {}),
     ...(opts.paste ? { readPastedLine: opts.paste.read } : {}),
-  }
-  // Google's code page instead of the loopback, as Gemini CLI does without a browser
-  if (provider === 'gemini') return loginGemini({ ...common, codePage: opts.noBrowser })
-  if (provider === 'kiro') return loginKiroSocial({ ...common, idp: opts.idp ?? 'Google' })
-  return AUTH_CODE_LOGINS[provider as keyof typeof AUTH_CODE_LOGINS](common)
+    ...(opts.idp ? { idp: opts.idp } : {}),
+  }).finally(endLine)
 }
 
 /**

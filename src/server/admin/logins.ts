@@ -8,7 +8,7 @@ import type { ConfigSnapshot } from '../../config/snapshot.ts'
 import { HttpError } from '../../gateway/http-error.ts'
 import type { Logger } from '../../log.ts'
 import { type LoginPrompt, OAuthError } from '../../oauth/index.ts'
-import { LOGIN_FLOWS } from '../../providers/logins.ts'
+import { LOGIN_FLOWS, LOGIN_PROVIDERS, type LoginProvider } from '../../providers/logins.ts'
 import type { AccountStore } from '../../store/types.ts'
 
 export type LoginStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled'
@@ -71,12 +71,12 @@ export class LoginSessions {
 
   /** Providers a login can be started for. */
   static get providers(): string[] {
-    return Object.keys(LOGIN_FLOWS)
+    return [...LOGIN_PROVIDERS]
   }
 
   start(provider: string, snap: ConfigSnapshot, wanted: { account?: string; label?: string }): LoginView {
     this.#forgetOld()
-    const flow = Object.hasOwn(LOGIN_FLOWS, provider) ? LOGIN_FLOWS[provider] : undefined
+    const flow = Object.hasOwn(LOGIN_FLOWS, provider) ? LOGIN_FLOWS[provider as LoginProvider] : undefined
     if (!flow) {
       throw new HttpError(
         'invalid_request',
