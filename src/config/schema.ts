@@ -41,9 +41,11 @@ export const OAuthOverrides = Obj({
    * (default the installed app's published one).
    */
   client_secret: T.Optional(Str()),
-  /** iFlow: the user-info endpoint that hands out the API key; default `https://iflow.cn/api/oauth/getUserInfo`. */
-  user_info_url: T.Optional(Str()),
-  /** Ours: where a Google login reads the account's email (Bearer); default Google's `oauth2/v1/userinfo`. */
+  /**
+   * Ours: the user-info endpoint of a login: where a Google login reads the account's email
+   * (default Google's `oauth2/v1/userinfo`), and where iFlow hands out the API key (default
+   * `https://iflow.cn/api/oauth/getUserInfo`).
+   */
   userinfo_url: T.Optional(Str()),
   /** Ours: the page that shows a Google login's code to paste (`login --no-browser`); default Gemini CLI's `codeassist.google.com/authcode`. */
   code_page_url: T.Optional(Str()),

@@ -56,7 +56,7 @@ async function writeConfig(dir: TempDir, fake: FakeOAuth): Promise<string> {
         oauth: {
           ...oauth,
           client_secret: IFLOW_SECRET,
-          user_info_url: `${fake.url}/api/oauth/getUserInfo`,
+          userinfo_url: `${fake.url}/api/oauth/getUserInfo`,
         },
       },
     },

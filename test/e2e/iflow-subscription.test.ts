@@ -53,7 +53,7 @@ const setup = () =>
           token_url: oauth.tokenUrl,
           client_id: oauth.clientId,
           client_secret: SECRET,
-          user_info_url: `${oauth.url}/api/oauth/getUserInfo`,
+          userinfo_url: `${oauth.url}/api/oauth/getUserInfo`,
         },
       },
     }),

@@ -52,7 +52,7 @@ export function iflowOAuth(config: Config): IFlowOAuth {
   return {
     ...app,
     clientSecret: o.client_secret || IFLOW_CLIENT_SECRET,
-    userInfoUrl: o.user_info_url || IFLOW_USER_INFO_URL,
+    userInfoUrl: o.userinfo_url || IFLOW_USER_INFO_URL,
   }
 }
 
