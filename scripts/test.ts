@@ -30,6 +30,9 @@ rmSync(out, { force: true })
 const ok = await step('bun test', [
   process.execPath,
   'test',
+  // Bun 1.4 reads no test timeout from bunfig.toml: tests that spawn several processes need more
+  // than its 5 s default on a loaded machine
+  '--timeout=20000',
   '--reporter=junit',
   `--reporter-outfile=${out}`,
   ...extraArgs,
