@@ -387,7 +387,8 @@ describe('byokey login', () => {
 
     const loud = startLogin(dir, ['claude', '-c', config], env, 'ignore')
     const [, url2] = await loud.waitFor(URL_RE)
-    await waitFor(() => existsSync(marker), 5000)
+    // `>>` creates the file before the line is in it: wait for the whole line
+    await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8').endsWith('\n'), 5000)
     expect(readFileSync(marker, 'utf8').trim()).toBe(url2!)
     await (await fetch(url2!)).text()
     expect((await loud.done).code).toBe(0)
