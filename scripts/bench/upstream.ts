@@ -3,7 +3,8 @@ import type { Response as IRResponse, StreamEvent } from '../../src/dialects/ir.
 /**
  * The benchmark's fake upstream: fixed, pre-encoded answers (so it costs as little as possible)
  * in two dialects, JSON and SSE. SSE answers are 50 content chunks enqueued one per pull; with
- * `?gap=MS` in the path the chunks are spaced out (to measure time to first byte).
+ * `/gap/MS/` in front of the path the chunks are MS apart (to measure time to first byte), and
+ * `/gap/MSxN/` makes it N content chunks (a stream of N × MS, for many long-lived streams).
  * Prints its origin on stdout.
  */
 import { dialects } from '../../src/dialects/registry.ts'
@@ -21,7 +22,7 @@ const irResponse: IRResponse = {
   usage,
 }
 
-const irEvents: StreamEvent[] = [
+const irEvents = (chunks: number): StreamEvent[] => [
   {
     type: 'start',
     id: 'bench_1',
@@ -31,7 +32,7 @@ const irEvents: StreamEvent[] = [
   },
   { type: 'block_start', index: 0, block: { kind: 'text' } },
   ...Array.from(
-    { length: CHUNKS },
+    { length: chunks },
     (_, i): StreamEvent => ({ type: 'text_delta', index: 0, text: `token${i} ` }),
   ),
   { type: 'block_stop', index: 0 },
@@ -39,11 +40,11 @@ const irEvents: StreamEvent[] = [
 ]
 
 /** The SSE frames of a dialect, one string per wire event. */
-async function frames(name: 'openai-chat' | 'anthropic-messages'): Promise<Uint8Array[]> {
+async function frames(name: 'openai-chat' | 'anthropic-messages', chunks = CHUNKS): Promise<Uint8Array[]> {
   const d = dialects[name]
   const src = new ReadableStream<StreamEvent>({
     start(c) {
-      for (const e of irEvents) c.enqueue(e)
+      for (const e of irEvents(chunks)) c.enqueue(e)
       c.close()
     },
   })
@@ -64,6 +65,18 @@ const json = {
 const sse = {
   'openai-chat': await frames('openai-chat'),
   'anthropic-messages': await frames('anthropic-messages'),
+}
+/** Longer streams by chunk count, built on first use. */
+const longer = new Map<string, Uint8Array[]>()
+async function sseOf(dialect: 'openai-chat' | 'anthropic-messages', chunks: number): Promise<Uint8Array[]> {
+  if (chunks === CHUNKS) return sse[dialect]
+  const key = `${dialect}:${chunks}`
+  let parts = longer.get(key)
+  if (!parts) {
+    parts = await frames(dialect, chunks)
+    longer.set(key, parts)
+  }
+  return parts
 }
 
 function stream(parts: Uint8Array[], gap: number): Response {
@@ -87,9 +100,11 @@ const server = Bun.serve({
   async fetch(req) {
     const url = new URL(req.url)
     const body = (await req.json()) as { stream?: boolean }
-    const gap = Number(/^\/gap\/(\d+)\//.exec(url.pathname)?.[1] ?? 0)
+    const spaced = /^\/gap\/(\d+)(?:x(\d+))?\//.exec(url.pathname)
+    const gap = Number(spaced?.[1] ?? 0)
+    const chunks = Number(spaced?.[2] ?? CHUNKS)
     const dialect = url.pathname.endsWith('/v1/messages') ? 'anthropic-messages' : 'openai-chat'
-    if (body.stream) return stream(sse[dialect], gap)
+    if (body.stream) return stream(await sseOf(dialect, chunks), gap)
     return new Response(json[dialect], { headers: { 'content-type': 'application/json' } })
   },
 })
