@@ -7,7 +7,6 @@
  */
 import { basename, dirname } from 'node:path'
 import pino, { type DestinationStream, type Logger } from 'pino'
-import pretty from 'pino-pretty'
 import { createStream } from 'rotating-file-stream'
 import type { LogLevelName } from './config/schema.ts'
 import { isSecretKey, normalizeKey, SECRET_KEY_LIST } from './config/secrets.ts'
@@ -247,6 +246,9 @@ export function createLogger(opts: LogOptions): Logger {
     opts.format === 'text' ||
     ((opts.format ?? 'auto') === 'auto' && process.stdout.isTTY)
   if (wantPretty) {
+    // Loaded only when asked for: it costs every start of the binary ~7 ms otherwise, and a
+    // service writes JSON. `require` keeps it synchronous and still bundled.
+    const pretty = require('pino-pretty') as typeof import('pino-pretty')
     return pino(
       base,
       pretty({

@@ -145,3 +145,25 @@ test('level filters lines', () => {
   log.warn('loud')
   expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['loud'])
 })
+
+test('format pretty writes readable lines on stdout, redacted, and json writes JSON', () => {
+  // pino-pretty is loaded only when pretty is asked for: run each in its own process
+  const run = (format: string) =>
+    Bun.spawnSync(
+      [
+        process.execPath,
+        '-e',
+        `import { createLogger } from ${JSON.stringify(`${import.meta.dir}/../src/log.ts`)}
+         createLogger({ level: 'info', format: '${format}' }).info({ apiKey: 'sk-live-123' }, 'hello there')`,
+      ],
+      { stdout: 'pipe', stderr: 'pipe' },
+    )
+  const pretty = run('pretty')
+  expect(pretty.exitCode).toBe(0)
+  const text = pretty.stdout.toString()
+  expect(text).toMatch(/INFO.*: hello there/)
+  expect(text).not.toContain('sk-live-123')
+  expect(() => JSON.parse(text)).toThrow()
+  const json = run('json')
+  expect(JSON.parse(json.stdout.toString())).toMatchObject({ msg: 'hello there', apiKey: REDACTED })
+})

@@ -14,7 +14,7 @@
  * 200k input tokens) take the tier of the request's whole input. Per-request and web-search
  * fees are not counted.
  */
-import { calcPrice, type ModelPrice } from '@pydantic/genai-prices'
+import type { ModelPrice } from '@pydantic/genai-prices'
 import type { Config } from '../config/schema.ts'
 import { matchesGlob } from '../routing/glob.ts'
 import type { UsageCost, UsageRecord } from '../store/types.ts'
@@ -90,6 +90,9 @@ export class PriceBook {
 
   #fromTable(provider: string, model: string): ModelPrices | null {
     const baseUrl = this.#upstreamUrls.get(provider)
+    // The table is loaded at the first model that needs it, not at every start (~5–10 ms of the
+    // binary's cold start); `require` keeps it synchronous and still bundled.
+    const { calcPrice } = require('@pydantic/genai-prices') as typeof import('@pydantic/genai-prices')
     const found = calcPrice({}, model, baseUrl === undefined ? {} : { providerApiUrl: baseUrl })
     if (!found) return null
     const p = found.model_price
