@@ -12,11 +12,13 @@ import { join } from 'node:path'
  *     [--rounds 10] [--duration 3] [--a-root DIR] [--b-root DIR] [--a-env K=V,…] [--b-env K=V,…]
  *     [--a-server 'usage_flush_ms: 250'] [--b-server …]   (server settings; defaults otherwise)
  *     [--b-key]   (B gets a gateway key and every request sends it; A ignores the header)
+ *     [--pad-kb 256]   (the body shaped like a coding agent's, of that many KiB: see agent-body.ts)
  *
  * `--a-root`: another checkout to run as A (e.g. `git worktree add /tmp/base main`, with
  * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
  */
 import { spawn, spawnSync } from 'bun'
+import { agentChatBody, agentMessagesBody } from './agent-body.ts'
 import { waitHealthy } from './wait-healthy.ts'
 
 const argOf = (name: string, dflt: string) => {
@@ -44,7 +46,15 @@ const bodies: Record<string, object> = {
     messages: [{ role: 'user', content: 'Say hello. '.repeat(60) }],
   },
 }
-const body = JSON.stringify({ ...bodies[BODY.replace('-stream', '')], stream: BODY.endsWith('-stream') })
+const PAD_KB = Number(argOf('pad-kb', '0'))
+const STREAM = BODY.endsWith('-stream')
+const body = PAD_KB
+  ? (BODY.startsWith('messages') ? agentMessagesBody : agentChatBody)(
+      PAD_KB,
+      'bench-chat/bench-model',
+      STREAM,
+    )
+  : JSON.stringify({ ...bodies[BODY.replace('-stream', '')], stream: STREAM })
 
 const bun = process.execPath
 const work = mkdtempSync(join(tmpdir(), 'byokey-ab-'))
@@ -144,7 +154,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!
 const show = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ')
-console.log(`${PATH} ${BODY}, ${ROUNDS} rounds of ${DURATION}s`)
+console.log(`${PATH} ${BODY}${PAD_KB ? ` ${PAD_KB}KB` : ''}, ${ROUNDS} rounds of ${DURATION}s`)
 console.log(`B/A CPU per request: median ${median(cpuRatio).toFixed(3)}  [${show(cpuRatio)}]`)
 console.log(`B/A requests/second: median ${median(rpsRatio).toFixed(3)}  [${show(rpsRatio)}]`)
 A.proc.kill()
