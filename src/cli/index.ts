@@ -1,57 +1,41 @@
 /** The command line: dispatches to commands; exit codes 0 ok, 1 runtime error, 2 usage error. */
-import { accountsCommand } from './accounts.ts'
-import { addApiKeyCommand } from './add-api-key.ts'
-import { adminKeyCommand } from './admin-key.ts'
-import { ampCommand } from './amp.ts'
 import { UsageError } from './args.ts'
-import { completionsCommand } from './completions/command.ts'
-import { configCommand } from './config-check.ts'
-import { doctorCommand } from './doctor.ts'
 import { COMMAND_HELP, MAIN_HELP } from './help.ts'
-import { importClaudeCodeCommand } from './import-claude-code.ts'
-import { importCodexCommand } from './import-codex.ts'
-import { importGeminiCliCommand } from './import-gemini-cli.ts'
-import { importKiroCommand } from './import-kiro.ts'
-import { keysCommand } from './keys.ts'
-import { loginCommand } from './login.ts'
-import { logoutCommand } from './logout.ts'
-import { openapiCommand } from './openapi.ts'
-import { reloadCommand } from './reload.ts'
-import { restartCommand } from './restart.ts'
-import { serveCommand } from './serve.ts'
-import { serviceCommand } from './service.ts'
-import { startCommand } from './start.ts'
-import { statusCommand } from './status.ts'
-import { stopCommand } from './stop.ts'
-import { switchCommand } from './switch.ts'
 import { VERSION } from './version.ts'
 
 type Command = (argv: string[]) => Promise<number>
 
+/**
+ * Each command's module is loaded when it runs, so a command pays only for its own code: with
+ * every command imported here, `serve` evaluated the login flows, the service installer and the
+ * completions, and `status` the whole server.
+ */
 const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  start: startCommand,
-  stop: stopCommand,
-  restart: restartCommand,
-  reload: reloadCommand,
-  status: statusCommand,
-  accounts: accountsCommand,
-  login: loginCommand,
-  switch: switchCommand,
-  logout: logoutCommand,
-  'add-api-key': addApiKeyCommand,
-  'admin-key': adminKeyCommand,
-  'import-claude-code': importClaudeCodeCommand,
-  'import-codex': importCodexCommand,
-  amp: ampCommand,
-  'import-gemini-cli': importGeminiCliCommand,
-  'import-kiro': importKiroCommand,
-  keys: keysCommand,
-  config: configCommand,
-  openapi: openapiCommand,
-  doctor: doctorCommand,
-  completions: (argv) => completionsCommand(argv, Object.keys(COMMANDS)),
-  service: (argv) => serviceCommand(argv),
+  serve: (argv) => import('./serve.ts').then((m) => m.serveCommand(argv)),
+  start: (argv) => import('./start.ts').then((m) => m.startCommand(argv)),
+  stop: (argv) => import('./stop.ts').then((m) => m.stopCommand(argv)),
+  restart: (argv) => import('./restart.ts').then((m) => m.restartCommand(argv)),
+  reload: (argv) => import('./reload.ts').then((m) => m.reloadCommand(argv)),
+  status: (argv) => import('./status.ts').then((m) => m.statusCommand(argv)),
+  accounts: (argv) => import('./accounts.ts').then((m) => m.accountsCommand(argv)),
+  login: (argv) => import('./login.ts').then((m) => m.loginCommand(argv)),
+  switch: (argv) => import('./switch.ts').then((m) => m.switchCommand(argv)),
+  logout: (argv) => import('./logout.ts').then((m) => m.logoutCommand(argv)),
+  'add-api-key': (argv) => import('./add-api-key.ts').then((m) => m.addApiKeyCommand(argv)),
+  'admin-key': (argv) => import('./admin-key.ts').then((m) => m.adminKeyCommand(argv)),
+  'import-claude-code': (argv) =>
+    import('./import-claude-code.ts').then((m) => m.importClaudeCodeCommand(argv)),
+  'import-codex': (argv) => import('./import-codex.ts').then((m) => m.importCodexCommand(argv)),
+  amp: (argv) => import('./amp.ts').then((m) => m.ampCommand(argv)),
+  'import-gemini-cli': (argv) => import('./import-gemini-cli.ts').then((m) => m.importGeminiCliCommand(argv)),
+  'import-kiro': (argv) => import('./import-kiro.ts').then((m) => m.importKiroCommand(argv)),
+  keys: (argv) => import('./keys.ts').then((m) => m.keysCommand(argv)),
+  config: (argv) => import('./config-check.ts').then((m) => m.configCommand(argv)),
+  openapi: (argv) => import('./openapi.ts').then((m) => m.openapiCommand(argv)),
+  doctor: (argv) => import('./doctor.ts').then((m) => m.doctorCommand(argv)),
+  completions: (argv) =>
+    import('./completions/command.ts').then((m) => m.completionsCommand(argv, Object.keys(COMMANDS))),
+  service: (argv) => import('./service.ts').then((m) => m.serviceCommand(argv)),
   version: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) console.log(COMMAND_HELP['version'])
     else console.log(VERSION)
