@@ -99,6 +99,8 @@ const server = Bun.serve({
   hostname: '127.0.0.1',
   async fetch(req) {
     const url = new URL(req.url)
+    // byokey asks for the model list at start: there is none to give
+    if (req.method !== 'POST') return new Response('{"data":[]}', { status: 404 })
     const body = (await req.json()) as { stream?: boolean }
     const spaced = /^\/gap\/(\d+)(?:x(\d+))?\//.exec(url.pathname)
     const gap = Number(spaced?.[1] ?? 0)
