@@ -19,9 +19,17 @@ import { dialects } from '../dialects/registry.ts'
 import { parseSSE } from '../sse.ts'
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
-const HEAD_BYTES = 16 * 1024
-/** Bytes of the tail kept: enough for a final event that repeats the whole answer (Responses' completed). */
-const TAIL_BYTES = 512 * 1024
+export const HEAD_BYTES = 16 * 1024
+/**
+ * Bytes of the tail kept behind the event still arriving: the terminal events the search wants
+ * (usage, `[DONE]`, message_stop) are a few hundred bytes. The event still arriving is kept whole
+ * (Responses' completed event repeats the whole answer) up to `TAIL_MAX_BYTES`. A fixed 512 KB
+ * tail held every stream's whole answer in memory: 1,000 streams of 50 KB each held 50 MB.
+ */
+export const TAIL_BYTES = 16 * 1024
+/** The most the tail holds however large the event still arriving is. */
+export const TAIL_MAX_BYTES = 512 * 1024
+const DEFAULT_BOUNDS = { head: HEAD_BYTES, tail: TAIL_BYTES, tailMax: TAIL_MAX_BYTES }
 
 export interface PassthroughTap {
   /**
@@ -31,6 +39,8 @@ export interface PassthroughTap {
   push(chunk: Uint8Array): Uint8Array
   /** Decodes what was kept (once) and hands the IR events to `onEvent`. */
   drain(): void
+  /** The bytes it holds now, head and tail (what its bound is tested on). */
+  readonly keptBytes: number
 }
 
 export interface TapOptions {
@@ -41,6 +51,8 @@ export interface TapOptions {
    * dialect's usage-only chunk (`passthrough.usageOnlyChunk`) is cut from what the client gets.
    */
   dropUsageChunk?: boolean
+  /** What is kept of the head and tail (`HEAD_BYTES`, `TAIL_BYTES`, `TAIL_MAX_BYTES`); tests shrink them to reach the tail logic on small fixtures. */
+  bounds?: { head: number; tail: number; tailMax: number }
 }
 
 // Buffer's native byte search works on any Uint8Array, without wrapping each chunk in a Buffer.
@@ -84,6 +96,22 @@ function blankLineEnd(buf: Uint8Array, from: number): number {
   // "\r\n\r\n" holds "\n\r\n", never "\n\n": each style is found only by its own needle
   if (lf === -1) return crlf === -1 ? -1 : crlf + 4
   return crlf === -1 || lf < crlf ? lf + 2 : crlf + 4
+}
+
+/** How many event ends (blank lines) `chunk` holds: 0, 1, or 2 for two or more. */
+function eventEnds(chunk: Uint8Array): 0 | 1 | 2 {
+  const lf = indexOf.call(chunk, LF2)
+  const crlf = indexOf.call(chunk, CRLF2)
+  if (lf === -1 && crlf === -1) return 0
+  if (lf !== -1 && crlf !== -1) return 2
+  // a run of newlines ("\n\n\n") is one end, not two overlapping ones
+  return lf !== -1
+    ? lastIndexOf.call(chunk, LF2) - lf >= 2
+      ? 2
+      : 1
+    : lastIndexOf.call(chunk, CRLF2) - crlf >= 4
+      ? 2
+      : 1
 }
 
 /** The [start, end) of the whole event around byte `at` (ends with its blank line), or undefined if it is cut off. */
@@ -134,6 +162,7 @@ export function passthroughTap(
   const markers = MARKER_BYTES[dialect.name]
   const { first, last } = markers
   const usageOnly = opts.dropUsageChunk ? markers.usageOnly : undefined
+  const bounds = opts.bounds ?? DEFAULT_BOUNDS
   /** The kept chunks: the head (`headCount` chunks), then the tail. */
   const kept: Uint8Array[] = []
   let headCount = 0
@@ -143,6 +172,15 @@ export function passthroughTap(
   let total = 0
   /** Whether chunks between head and tail were let go. */
   let gap = false
+  /** Chunks let go from the tail. */
+  let dropped = 0
+  /**
+   * Numbers (from 0, in stream order) of the chunks holding the last two event ends seen: the
+   * last complete event starts in `prevEndChunk` (what is kept of the tail reaches back to it).
+   */
+  let lastEndChunk = -1
+  let prevEndChunk = -1
+  let pushed = 0
   let drained = false
 
   /** The kept bytes from the stream's start (up to the gap), as one buffer, at most about `want` long. */
@@ -172,17 +210,33 @@ export function passthroughTap(
     push(chunk) {
       total += chunk.byteLength
       kept.push(chunk)
-      if (headBytes < HEAD_BYTES) {
+      const n = pushed++
+      if (headBytes < bounds.head) {
         headCount++
         headBytes += chunk.byteLength
       } else {
         tailBytes += chunk.byteLength
-        while (kept.length - headCount > 1 && tailBytes - kept[headCount]!.byteLength >= TAIL_BYTES) {
-          tailBytes -= kept.splice(headCount, 1)[0]!.byteLength
+        const ends = eventEnds(chunk)
+        if (ends > 0) {
+          prevEndChunk = ends > 1 ? n : lastEndChunk
+          lastEndChunk = n
+        }
+        // the oldest tail chunk goes when what stays is enough: the last complete event and the
+        // one still arriving, whole, and `tail` bytes; or `tailMax` bytes whatever they hold
+        while (kept.length - headCount > 1) {
+          const left = tailBytes - kept[headCount]!.byteLength
+          const beforeLastEvent = headCount + dropped < prevEndChunk
+          if (!(left >= bounds.tailMax || (beforeLastEvent && left >= bounds.tail))) break
+          tailBytes = left
+          kept.splice(headCount, 1)
+          dropped++
           gap = true
         }
       }
       return usageOnly ? cutUsageChunk(chunk, usageOnly) : chunk
+    },
+    get keptBytes() {
+      return headBytes + tailBytes
     },
     drain() {
       if (drained) return
@@ -193,7 +247,7 @@ export function passthroughTap(
         for (const [s, e] of ranges) events.set(at + s, buf.subarray(s, e))
       }
       if (first.length > 0) {
-        const head = fromStart(HEAD_BYTES)
+        const head = fromStart(bounds.head)
         take(head, 0, rangesOf(head, first, 'first'))
       }
       // The end of the stream: a small window first, all that was kept when the window holds no marker.
@@ -213,10 +267,12 @@ export function passthroughTap(
       // the tail was cut off from the head: a last marker the tail lacks may sit in the head (an early error)
       if (gap) {
         const missing = last.filter((m) => lastIndexOf.call(end, m) === -1)
-        const head = fromStart(HEAD_BYTES)
+        const head = fromStart(bounds.head)
         take(head, 0, rangesOf(head, missing, 'last'))
       }
       kept.length = 0
+      headBytes = 0
+      tailBytes = 0
       if (events.size === 0) return
       const ordered =
         events.size === 1 ? [...events.values()] : [...events].sort((a, b) => a[0] - b[0]).map(([, ev]) => ev)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Dialect } from '../../src/dialects/contract.ts'
 import type { DialectName, StreamEvent, Usage } from '../../src/dialects/ir.ts'
 import { dialects } from '../../src/dialects/registry.ts'
-import { passthroughTap } from '../../src/gateway/passthrough-tap.ts'
+import { HEAD_BYTES, passthroughTap, TAIL_BYTES, type TapOptions } from '../../src/gateway/passthrough-tap.ts'
 import { UsageMeter } from '../../src/gateway/usage-meter.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/types.ts'
@@ -54,7 +54,13 @@ function usageSnapshots(events: StreamEvent[]): Usage[] {
 }
 
 /** What the meter records for a stream's bytes passed through a tap. */
-function recorded(dialect: Dialect, bytes: Uint8Array, fullDecode: boolean, store: Store) {
+function recorded(
+  dialect: Dialect,
+  bytes: Uint8Array,
+  fullDecode: boolean,
+  store: Store,
+  bounds?: TapOptions['bounds'],
+) {
   const meter = new UsageMeter(
     {
       requestId: `r${fullDecode}`,
@@ -66,7 +72,10 @@ function recorded(dialect: Dialect, bytes: Uint8Array, fullDecode: boolean, stor
     },
     store,
   )
-  const tap = passthroughTap(dialect, (ev) => meter.observe(ev), { fullDecode })
+  const tap = passthroughTap(dialect, (ev) => meter.observe(ev), {
+    fullDecode,
+    ...(bounds ? { bounds } : {}),
+  })
   // network-sized pieces that cut events and lines anywhere
   for (let at = 0; at < bytes.byteLength; at += 97) tap.push(bytes.subarray(at, at + 97))
   tap.drain()
@@ -101,6 +110,14 @@ describe('passthrough tap', () => {
         const bytes = readFileSync(join(FIXTURES, folder, f))
         const full = recorded(dialect, bytes, true, store)
         expect({ f, ...recorded(dialect, bytes, false, store) }).toEqual({ f, ...full })
+        // bounds far below the fixture's size: head and tail are cut; the tail keeps the last
+        // complete event and the one still arriving whole, and the small terminal events before them
+        const small = { head: 1024, tail: 1024, tailMax: 1 << 20 }
+        expect({ f, small: true, ...recorded(dialect, bytes, false, store, small) }).toEqual({
+          f,
+          small: true,
+          ...full,
+        })
         compared++
         if (full.status !== 200) failed++
       }
@@ -144,6 +161,53 @@ describe('passthrough tap', () => {
       }
     },
   )
+
+  test.each(['anthropic-messages', 'openai-chat', 'openai-responses', 'gemini'] as const)(
+    '%s: a long stream keeps a bounded tail, whatever the chunking',
+    async (dialect) => {
+      // ~330 KB of deltas: Responses' final events repeat them, and stay under the tail's maximum
+      const chunks = await wire(dialect, 2000)
+      const whole = Buffer.concat(chunks)
+      for (const pieces of [
+        chunks,
+        Array.from({ length: Math.ceil(whole.byteLength / 97) }, (_, i) =>
+          whole.subarray(i * 97, i * 97 + 97),
+        ),
+      ]) {
+        const seen: StreamEvent[] = []
+        const tap = passthroughTap(dialects[dialect], (ev) => seen.push(ev))
+        // measured over the deltas, before the final events (Responses' repeats the whole answer)
+        let most = 0
+        let pushed = 0
+        for (const c of pieces) {
+          tap.push(c)
+          pushed += c.byteLength
+          if (pushed < whole.byteLength / 3) most = Math.max(most, tap.keptBytes)
+        }
+        // one event (a delta here is under 1 KB) may still be arriving behind the kept tail
+        expect(most).toBeLessThan(HEAD_BYTES + TAIL_BYTES + 4096)
+        tap.drain()
+        expect(usageSnapshots(seen).at(-1)?.outputTokens).toBe(4242)
+      }
+    },
+  )
+
+  test('a final event larger than the tail is kept whole and metered', () => {
+    const enc = new TextEncoder()
+    const seen: StreamEvent[] = []
+    const tap = passthroughTap(dialects['openai-responses'], (ev) => seen.push(ev))
+    const delta = enc.encode(
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"${'y'.repeat(200)}"}\n\n`,
+    )
+    for (let i = 0; i < 500; i++) tap.push(delta)
+    const completed = enc.encode(
+      `event: response.completed\ndata: {"type":"response.completed","response":{"id":"r","object":"response","status":"completed","model":"m","output":[{"type":"message","id":"m","role":"assistant","status":"completed","content":[{"type":"output_text","text":"${'y'.repeat(200_000)}","annotations":[]}]}],"usage":{"input_tokens":11,"output_tokens":7777,"total_tokens":7788}}}\n\n`,
+    )
+    // the completed event arrives in network-sized pieces, none holding an event's end but the last
+    for (let at = 0; at < completed.byteLength; at += 1000) tap.push(completed.subarray(at, at + 1000))
+    tap.drain()
+    expect(usageSnapshots(seen).at(-1)?.outputTokens).toBe(7777)
+  })
 
   test('a chat client that did not ask for usage does not get the usage-only chunk', async () => {
     const chunks = await wire('openai-chat', 3)
