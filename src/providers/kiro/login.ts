@@ -13,7 +13,6 @@
 import type { Config } from '../../config/schema.ts'
 import {
   InvalidGrantError,
-  type LoginPrompt,
   OAuthError,
   oauthRefresher,
   type Refresher,
@@ -23,6 +22,7 @@ import {
 } from '../../oauth/index.ts'
 import type { NewAccount } from '../../store/types.ts'
 import { type AuthCodeApp, type AuthCodeLoginOptions, runAppLogin } from '../shared/auth-code-app.ts'
+import { type DeviceLoginOptions, deviceFlowIO } from '../shared/subscription-login.ts'
 
 export const KIRO_OIDC_URL = 'https://oidc.us-east-1.amazonaws.com'
 /** The start URL of AWS Builder ID (personal accounts, no IAM Identity Center). */
@@ -145,19 +145,8 @@ function account(
   return a
 }
 
-export interface KiroDeviceLoginOptions {
-  config: Config
-  print: (line: string) => void
-  /** The URL and code as data, for a UI that shows them (the management API's logins). */
-  prompt?: (p: LoginPrompt) => void
-  onTick?: (secondsLeft: number) => void
-  signal?: AbortSignal
-  fetch?: typeof fetch
-  now?: () => number
-}
-
 /** AWS Builder ID: client registration, then the device flow; the account to store. */
-export async function loginKiroBuilderId(opts: KiroDeviceLoginOptions): Promise<NewAccount> {
+export async function loginKiroBuilderId(opts: DeviceLoginOptions): Promise<NewAccount> {
   const o = kiroOAuth(opts.config)
   const through = opts.fetch ? { fetch: opts.fetch } : {}
   const client = await registerClient(o, { ...through, ...(opts.signal ? { signal: opts.signal } : {}) })
@@ -169,11 +158,7 @@ export async function loginKiroBuilderId(opts: KiroDeviceLoginOptions): Promise<
     extraParams: { start_url: o.startUrl },
     requestStyle: 'json',
     fieldCase: 'camel',
-    print: opts.print,
-    ...(opts.prompt ? { prompt: opts.prompt } : {}),
-    ...(opts.onTick ? { onTick: opts.onTick } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...through,
+    ...deviceFlowIO(opts),
   })
   const more: Record<string, unknown> = { client_id: client.clientId, client_secret: client.clientSecret }
   if (client.expiresAt !== undefined) more['client_secret_expires_at'] = client.expiresAt
