@@ -13,15 +13,17 @@ const SRC = resolve(import.meta.dir, '..', '..', 'src')
 const ALLOWED: Record<string, string[]> = {
   config: ['config/'],
   store: ['store/'],
-  oauth: ['oauth/', 'store/'],
+  // what several instances agree on in real time (locks, windows, notices): local or Redis
+  coordination: ['coordination/', 'store/types.ts'],
+  oauth: ['oauth/', 'store/', 'coordination/'],
   dialects: ['dialects/', 'sse.ts'],
   // wire formats below the dialects that no client speaks (the AWS event stream), and the
   // upstream-only codecs built on them (Kiro); pure like the dialects
   codecs: ['codecs/', 'dialects/ir.ts', 'dialects/contract.ts', 'dialects/common/'],
-  providers: ['providers/', 'codecs/', 'dialects/', 'oauth/', 'store/', 'config/'],
+  providers: ['providers/', 'codecs/', 'dialects/', 'oauth/', 'store/', 'coordination/', 'config/'],
   routing: ['routing/', 'providers/', 'config/', 'dialects/ir.ts'],
   // which credentials a request tries and what each outcome means for the account
-  accounts: ['accounts/', 'providers/', 'oauth/', 'store/', 'config/'],
+  accounts: ['accounts/', 'providers/', 'oauth/', 'store/', 'coordination/', 'config/'],
   // one request's path, below the server (routes, HTTP) and above what it calls
   gateway: [
     'gateway/',
@@ -31,6 +33,7 @@ const ALLOWED: Record<string, string[]> = {
     'dialects/',
     'oauth/',
     'store/',
+    'coordination/',
     'config/',
     'sse.ts',
     'log.ts',
