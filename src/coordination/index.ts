@@ -3,6 +3,7 @@
  * instance pointing at the same Redis and prefix).
  */
 import { LocalCoordination } from './local.ts'
+import { RedisCoordination } from './redis/index.ts'
 import type { Coordination, CoordinationKind } from './types.ts'
 
 export type { Admission, Coordination, CoordinationKind, Lease, Notice } from './types.ts'
@@ -17,11 +18,24 @@ export interface CoordinationOptions {
   instanceId?: string
   /** How long one Redis call may take before Redis counts as lost (ms). */
   callTimeoutMs?: number
-  /** The clock (tests). */
+  /** The clock of `local` (tests). */
   now?: () => number
 }
 
+/**
+ * A `redis` coordination has tried Redis once when this resolves: `shared` tells whether it
+ * answered; when not, it keeps trying in the background and `onSharedChange(true)` says when.
+ */
+
 export async function openCoordination(opts: CoordinationOptions): Promise<Coordination> {
   if (opts.kind === 'local') return new LocalCoordination(opts.now)
-  throw new Error(`coordination kind '${opts.kind}' is not available yet`)
+  if (!opts.url) throw new Error('coordination.kind redis needs coordination.url (or BYOKEY_REDIS_URL)')
+  const redis = new RedisCoordination({
+    url: opts.url,
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+    ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
+  })
+  await redis.start()
+  return redis
 }

@@ -28,6 +28,7 @@ import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders, isLoopbackPeer } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
+import { watchCoordination } from './coordination-watch.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { KeyBudgets } from './key-budgets.ts'
 import { type Admitted, KeyGate, needsGatewayKey } from './key-gate.ts'
@@ -110,6 +111,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const sync = () => Promise.resolve()
   const state = new GatewayState(upstream.slots, opts.store.cooldowns, coordination)
   const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
+  const unwatchCoordination = watchCoordination(coordination, log, metrics)
   const tokens =
     opts.tokens ??
     tokenManagerFor(config, opts.store, state.providers, log, {
@@ -249,6 +251,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
+        unwatchCoordination()
         notices.close()
         logins.close()
         modelLists.stop()

@@ -6,7 +6,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { openCoordination } from '../../src/coordination/index.ts'
 import type { Coordination, Notice } from '../../src/coordination/types.ts'
+import { hasRedis, type RedisServer, requireServers, startRedis } from '../helpers/servers.ts'
 import { waitFor } from '../helpers/tmp.ts'
+
+requireServers({ redis: true })
 
 interface Implementation {
   name: string
@@ -18,8 +21,19 @@ interface Implementation {
   tearDown?(): Promise<void>
 }
 
+let redis: RedisServer | undefined
 const implementations: Implementation[] = [
   { name: 'local', shared: false, skip: false, open: () => openCoordination({ kind: 'local' }) },
+  {
+    name: 'redis',
+    shared: true,
+    skip: !hasRedis,
+    setUp: async () => {
+      redis = await startRedis()
+    },
+    open: () => openCoordination({ kind: 'redis', url: redis!.url, prefix: 'contract' }),
+    tearDown: async () => redis?.[Symbol.asyncDispose](),
+  },
 ]
 
 let unique = 0
