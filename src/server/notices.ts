@@ -37,16 +37,12 @@ export class GatewayNotices {
 
   constructor(deps: NoticeDeps) {
     this.#deps = deps
-    const { coordination, log } = deps
+    const { coordination } = deps
+    // the loss and the return are logged and counted by the coordination watch; here, catch up
     this.#unsubscribe = [
       coordination.onNotice((n) => this.#hear(n)),
       coordination.onSharedChange((shared) => {
-        if (!shared) {
-          log.warn({ coordination: coordination.kind }, 'coordination lost: this instance runs on its own')
-          return
-        }
-        log.info({ coordination: coordination.kind }, 'coordination is back: catching up from the store')
-        void this.#catchUp()
+        if (shared) void this.#catchUp()
       }),
     ]
   }

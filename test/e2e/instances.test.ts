@@ -6,15 +6,17 @@
  * the machine has: two in-process instances sharing one table, and Redis where it is installed.
  * Fake upstreams and OAuth server on 127.0.0.1; one real SQLite file.
  */
-import { describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
+import { openCoordination } from '../../src/coordination/index.ts'
 import type { Coordination, Notice } from '../../src/coordination/types.ts'
 import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { errorReply, fakeAnthropic } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { type Recorded, sleep } from '../helpers/fakes/server.ts'
 import { type TestGateway, testGateway } from '../helpers/gateway.ts'
+import { hasRedis, requireServers, startRedis } from '../helpers/servers.ts'
 import { sharedCoordinations } from '../helpers/shared-coordination.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
 import { CLIENT_KEY } from './support.ts'
@@ -27,12 +29,31 @@ interface Backend {
   pair(): Promise<[Coordination, Coordination]>
 }
 
+requireServers({ redis: true })
+const redis = hasRedis ? await startRedis() : undefined
+afterAll(async () => {
+  await redis?.[Symbol.asyncDispose]()
+})
+
 const BACKENDS: Backend[] = [
   {
     name: 'in-process',
     pair: async () => sharedCoordinations(2) as [Coordination, Coordination],
   },
 ]
+if (redis) {
+  BACKENDS.push({
+    name: 'redis',
+    pair: async () => {
+      // each test on a prefix of its own: nothing of one test is seen by the next
+      const prefix = `t${crypto.randomUUID()}`
+      const open = () => openCoordination({ kind: 'redis', url: redis.url, prefix })
+      const pair: [Coordination, Coordination] = [await open(), await open()]
+      for (const c of pair) expect(c.shared).toBe(true)
+      return pair
+    },
+  })
+}
 
 /** Resolves once `c` hears a notice of `kind` (the gateway's own listener, registered first, has heard it too). */
 function heard(c: Coordination, kind: Notice['kind']): Promise<Notice> {
