@@ -1,10 +1,12 @@
 /** `byokey serve`: config → logger → database → gateway → control socket, then wait for a signal. */
 import { dirname, join, resolve } from 'node:path'
+import { coordinationSettings } from '../config/coordination.ts'
 import { ConfigError, type Overrides } from '../config/load.ts'
 import { resolvePaths } from '../config/paths.ts'
 import type { LogLevelName } from '../config/schema.ts'
 import { exposedConfigMode } from '../config/secrets.ts'
 import { ConfigRef, type ConfigSnapshot } from '../config/snapshot.ts'
+import { type Coordination, openCoordination } from '../coordination/index.ts'
 import { createLogger, type LogFile, type Logger, openLogFile } from '../log.ts'
 import { type ControlServer, startControl } from '../server/control.ts'
 import { openBindRefusal } from '../server/key-gate.ts'
@@ -172,18 +174,28 @@ async function run(
     )
   }
 
+  let coordination: Coordination
+  try {
+    coordination = await openCoordination(coordinationSettings(boot))
+  } catch (e) {
+    log.fatal({ reason: (e as Error).message }, 'cannot start the coordination')
+    store.close()
+    return 1
+  }
+
   let control: ControlServer | undefined
   let gateway: ReturnType<typeof startGateway>
   try {
     control = await startControl(socketFor(dbFile), {
       status: () => ({ ...processStatus(VERSION, config.current), url: gateway.url }),
-      reload: () => config.reload(),
+      reload: () => gateway.reload(),
       shutdown: () => void shutdown('control socket'),
     })
-    gateway = startGateway({ config, store, log, version: VERSION })
+    gateway = startGateway({ config, store, log, version: VERSION, coordination })
   } catch (e) {
     log.fatal({ reason: (e as Error).message }, 'cannot start')
     control?.close()
+    await coordination.close()
     await store.close()
     return 1
   }
@@ -200,6 +212,7 @@ async function run(
     log?.info({ reason }, 'stopping')
     try {
       await gateway.stop()
+      await coordination.close()
       config.close()
       control?.close()
       const pending = store.usage.pending
@@ -214,7 +227,7 @@ async function run(
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGHUP', () => {
-    const r = config.reload()
+    const r = gateway.reload()
     log?.info({ changed: r.changed, version: r.version, error: r.error }, 'SIGHUP: config re-read')
   })
 

@@ -392,6 +392,26 @@ export const AmpConfig = Obj({
   port: T.Optional(T.Unknown()),
 })
 
+/**
+ * Ours: what several byokey instances must agree on at once (one token refresh per account,
+ * cooldown probes, rate windows, concurrency slots, budget totals, change notices). Read at start.
+ */
+export const CoordinationConfig = T.Object(
+  {
+    /** `local`: this process decides alone (one instance); `redis`: shared by every instance on one Redis. */
+    kind: T.Union([T.Literal('local'), T.Literal('redis')], { default: 'local' }),
+    /**
+     * `redis://[user:password@]host:port[/db]` (`rediss://` for TLS); when not written, the
+     * environment variable `BYOKEY_REDIS_URL`. Its password is a secret: never logged, and so
+     * checked at start (`coordinationSettings`) rather than by a pattern whose error would quote it.
+     */
+    url: T.Optional(Str({ minLength: 1 })),
+    /** Sets this deployment's keys and notices apart from others sharing the same Redis (`byokey:<prefix>:`). */
+    prefix: T.Optional(Str({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+  },
+  { additionalProperties: false, default: { kind: 'local' } },
+)
+
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
@@ -427,6 +447,7 @@ export const ConfigSchema = Obj({
    * (`copilot/*`). `provider/model` keys are tried before `model` keys, an exact key before a glob.
    */
   pricing: T.Record(T.String(), ModelPriceOverride, { default: {} }),
+  coordination: CoordinationConfig,
   // BYOKEY keys accepted for compatibility; not used yet.
   telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
 })

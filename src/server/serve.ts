@@ -5,7 +5,9 @@
  * deadline, then cut the rest).
  */
 import type { Server } from 'bun'
-import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
+import type { ConfigRef, ConfigSnapshot, ReloadResult } from '../config/snapshot.ts'
+import { LocalCoordination } from '../coordination/local.ts'
+import type { Coordination } from '../coordination/types.ts'
 import { startCopilotQuotaReader } from '../gateway/copilot-quota.ts'
 import { UNAVAILABLE_WARNING } from '../gateway/dead-accounts.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
@@ -26,10 +28,12 @@ import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders, isLoopbackPeer } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
+import { watchCoordination } from './coordination-watch.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { KeyBudgets } from './key-budgets.ts'
-import { KeyGate, needsGatewayKey } from './key-gate.ts'
+import { type Admitted, KeyGate, needsGatewayKey } from './key-gate.ts'
 import { GatewayMetrics } from './metrics.ts'
+import { GatewayNotices } from './notices.ts'
 import { hostOfUrl, pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
@@ -39,6 +43,11 @@ export interface GatewayOptions {
   version: string
   /** Keeps subscription tokens fresh; made from the providers' refreshers when not given. */
   tokens?: TokenManager
+  /**
+   * What this gateway agrees on with other instances on the same store; `local` (alone) when not
+   * given. Its owner closes it, after `stop`.
+   */
+  coordination?: Coordination
 }
 
 /**
@@ -82,6 +91,8 @@ export interface Gateway {
   readonly url: string
   /** byokey's upstream calls: how many are in flight and how many wait for a slot, now. */
   readonly upstream: Pick<UpstreamSlots, 'inFlight' | 'queued' | 'capacity'>
+  /** Reloads the config file and has the other instances reload theirs (control socket, SIGHUP). */
+  reload(): ReloadResult
   /** Stops accepting, waits for in-flight requests up to the config deadline, then closes the rest. */
   stop(): Promise<void>
 }
@@ -96,12 +107,17 @@ const BUN_BODY_CEILING = Number.MAX_SAFE_INTEGER
 export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
-  const state = new GatewayState(upstream.slots, opts.store.cooldowns)
+  const coordination = opts.coordination ?? new LocalCoordination()
+  const sync = () => Promise.resolve()
+  const state = new GatewayState(upstream.slots, opts.store.cooldowns, coordination)
   const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
+  const unwatchCoordination = watchCoordination(coordination, log, metrics)
   const tokens =
     opts.tokens ??
     tokenManagerFor(config, opts.store, state.providers, log, {
       onRefresh: (provider, outcome) => metrics.refreshed(provider, outcome),
+      coordination,
+      sync,
     })
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)
@@ -126,11 +142,19 @@ export function startGateway(opts: GatewayOptions): Gateway {
   )
   state.usage.listen((rec) => budgets.add(rec))
   void budgets.ready(Date.now())
-  const keyGate = new KeyGate(opts.store.keys, budgets)
+  const keyGate = new KeyGate(opts.store.keys, budgets, Date.now, coordination)
+  const notices = new GatewayNotices({
+    coordination,
+    config,
+    sync,
+    accounts: state.accounts,
+    keysChanged: () => keyGate.reread(),
+    log,
+  })
   const contexts = new RequestContexts()
-  const logins = new LoginSessions(opts.store.accounts, log)
+  const logins = new LoginSessions(opts.store.accounts, log, (provider) => notices.accountsChanged(provider))
   const admin = new AdminGate(opts.store.adminKeys)
-  const app = createApp({ ...opts, tokens, contexts, logins })
+  const app = createApp({ ...opts, tokens, contexts, logins, notices })
   const amp = new AmpLayer({
     tokens,
     accounts: opts.store.accounts,
@@ -172,7 +196,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
             // only at start and when a budget period turns
             const loading = budgets.ready(Date.now())
             if (loading) await loading
-            refused = admitKey(keyGate, req, path, context)
+            const keyed = admitKey(keyGate, req, path, context)
+            refused = keyed instanceof Promise ? await keyed : keyed
           }
           const denied =
             refused || !adminCall ? undefined : admin.screen(req, snap, server.requestIP(incoming)?.address)
@@ -225,12 +250,15 @@ export function startGateway(opts: GatewayOptions): Gateway {
     server,
     url: server.url.origin,
     upstream: upstream.slots,
+    reload: () => notices.reload(),
     stop() {
       stopping ??= (async () => {
         const deadline = config.current.config.server.shutdown_timeout_ms
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
+        unwatchCoordination()
+        notices.close()
         logins.close()
         modelLists.stop()
         copilotQuotas.stop()
@@ -250,15 +278,30 @@ export function startGateway(opts: GatewayOptions): Gateway {
         }
         // what the last answers reported, before the store closes
         flushQuotas()
+        if (!opts.coordination) await coordination.close()
       })()
       return stopping
     },
   }
 }
 
-/** Sets the request's gateway key, or answers the refusal (before the body is read). */
-function admitKey(gate: KeyGate, req: Request, path: string, ctx: Context): Response | undefined {
+/**
+ * Sets the request's gateway key, or answers the refusal (before the body is read). A promise
+ * only while a key's rate is counted across instances.
+ */
+function admitKey(
+  gate: KeyGate,
+  req: Request,
+  path: string,
+  ctx: Context,
+): Response | undefined | Promise<Response | undefined> {
   const admitted = gate.admit(req)
+  return admitted instanceof Promise
+    ? admitted.then((a) => keyAnswer(a, req, path, ctx))
+    : keyAnswer(admitted, req, path, ctx)
+}
+
+function keyAnswer(admitted: Admitted, req: Request, path: string, ctx: Context): Response | undefined {
   if ('key' in admitted) {
     ctx.key = admitted.key
     return undefined
@@ -281,7 +324,7 @@ async function metricsAnswer(
 ): Promise<Response> {
   if (peer !== undefined && isLoopbackPeer(peer)) return await metrics.render()
   if (mode === 'keys') {
-    const admitted = gate.admit(req)
+    const admitted = await gate.admit(req)
     if ('key' in admitted) return await metrics.render()
     return errorResponse('openai-chat', admitted.refused.info, admitted.refused.headers)
   }

@@ -11,7 +11,7 @@ import { oauthRefresher, type Refresher } from '../../src/oauth/refresh-token.ts
 import { TokenManager } from '../../src/oauth/token-manager.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { type FakeOAuthOptions, startFakeOAuth } from '../helpers/fakes/oauth.ts'
-import { OneLockTable } from '../helpers/one-lock-table.ts'
+import { sharedCoordinations } from '../helpers/shared-coordination.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 /** `delayMs`: how long each refresh waits before it calls the OAuth server (so others wait on its lock). */
@@ -49,7 +49,7 @@ function twoInstances(coordination: Coordination, fakeOpts: FakeOAuthOptions = {
 
 describe('TokenManager across instances', () => {
   test('100 concurrent getFresh over two instances on an expired token: exactly one refresh', async () => {
-    await using s = twoInstances(new OneLockTable(), { refreshDelayMs: 50 })
+    await using s = twoInstances(sharedCoordinations(1)[0]!, { refreshDelayMs: 50 })
     const tokens = await Promise.all(
       Array.from({ length: 100 }, (_, i) => s.managers[i % 2]!.getFresh('claude', 'main')),
     )
@@ -65,7 +65,7 @@ describe('TokenManager across instances', () => {
   })
 
   test('a lock whose holder died is taken once its lease ends, and the waiter refreshes', async () => {
-    const coordination = new OneLockTable()
+    const coordination = sharedCoordinations(1)[0]!
     await using s = twoInstances(coordination)
     // an instance that took the lock and never came back
     expect(await coordination.tryLock('refresh:claude:main', 200)).toBeDefined()
@@ -75,7 +75,7 @@ describe('TokenManager across instances', () => {
   })
 
   test("the holder's failed refresh backs the waiter off without a call of its own", async () => {
-    await using s = twoInstances(new OneLockTable(), {}, 100)
+    await using s = twoInstances(sharedCoordinations(1)[0]!, {}, 100)
     s.fake.failNext(1, 503, { error: 'temporarily_unavailable', error_description: 'try later' })
     const [first, second] = await Promise.allSettled([
       s.managers[0]!.getFresh('claude', 'main'),
