@@ -13,7 +13,7 @@
  * `LocalCoordination` (no waiting on a dead server per request) while a background loop
  * reconnects with a bounded backoff. `onSharedChange` hears each change once.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { RedisClient } from 'bun'
 import { LocalCoordination } from '../local.ts'
 import type { Admission, Coordination, Lease, Notice } from '../types.ts'
@@ -80,7 +80,8 @@ export class RedisCoordination implements Coordination {
 
   constructor(opts: RedisCoordinationOptions) {
     this.#url = opts.url
-    this.#id = opts.instanceId ?? randomUUID()
+    // short: it is part of every window and slot member
+    this.#id = opts.instanceId ?? randomBytes(6).toString('base64url')
     this.#base = opts.prefix ? `byokey:${opts.prefix}:` : 'byokey:'
     this.#channel = `${this.#base}notices`
     this.#timing = {
