@@ -164,7 +164,7 @@ async function run(
   const refusal = openBindRefusal(boot.host, store.keys.list().length > 0)
   if (refusal && !insecureNoAuth) {
     log.fatal({ host: boot.host }, refusal)
-    store.close()
+    await store.close()
     return 1
   }
   if (refusal) {
@@ -196,7 +196,7 @@ async function run(
     log.fatal({ reason: (e as Error).message }, 'cannot start')
     control?.close()
     await coordination.close()
-    store.close()
+    await store.close()
     return 1
   }
   config.watch()
@@ -216,7 +216,7 @@ async function run(
       config.close()
       control?.close()
       const pending = store.usage.pending
-      store.close()
+      await store.close()
       log?.info({ flushedUsage: pending }, 'stopped')
       done(0)
     } catch (e) {

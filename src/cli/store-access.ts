@@ -25,6 +25,6 @@ export async function withStore<T>(
   try {
     return await fn(store, file)
   } finally {
-    store.close()
+    await store.close()
   }
 }

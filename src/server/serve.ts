@@ -108,7 +108,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
   const coordination = opts.coordination ?? new LocalCoordination()
-  const sync = () => Promise.resolve()
+  const sync = () => opts.store.sync()
   const state = new GatewayState(upstream.slots, opts.store.cooldowns, coordination)
   const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
   const unwatchCoordination = watchCoordination(coordination, log, metrics)
@@ -137,8 +137,11 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }
   const quotaTimer = setInterval(flushQuotas, QUOTA_FLUSH_MS)
   quotaTimer.unref()
-  const budgets = new KeyBudgets(opts.store.usage)
+  const budgets = new KeyBudgets(opts.store.usage, (err) =>
+    log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+  )
   state.usage.listen((rec) => budgets.add(rec))
+  void budgets.ready(Date.now())
   const keyGate = new KeyGate(opts.store.keys, budgets, Date.now, coordination)
   const notices = new GatewayNotices({
     coordination,
@@ -190,6 +193,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
           if (adminCall && origin === `http://${hostOfUrl(req.url)}`) origin = null
           let refused = guard.screen(req, snap.config, origin)
           if (!refused && needsGatewayKey(req.method, path)) {
+            // only at start and when a budget period turns
+            const loading = budgets.ready(Date.now())
+            if (loading) await loading
             const keyed = admitKey(keyGate, req, path, context)
             refused = keyed instanceof Promise ? await keyed : keyed
           }

@@ -88,7 +88,7 @@ export async function testGateway(
     async [Symbol.asyncDispose]() {
       await gateway.stop()
       await instance.coordination?.close()
-      store.close()
+      await store.close()
       dir[Symbol.dispose]()
     },
   }

@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/tmp.ts'
 const request = (secret: string) =>
   new Request('http://127.0.0.1/v1/messages', { method: 'POST', headers: { 'x-api-key': secret } })
 
-test('local coordination: admission is answered without a promise', () => {
+test('local coordination: admission is answered without a promise', async () => {
   using dir = tempDir()
   const store = openSqliteStore(dir.join('b.db'))
   try {
@@ -23,7 +23,7 @@ test('local coordination: admission is answered without a promise', () => {
     expect(second).not.toBeInstanceOf(Promise)
     expect(second).toMatchObject({ refused: { info: { kind: 'rate_limit', retryAfter: 60 } } })
   } finally {
-    store.close()
+    await store.close()
   }
 })
 
@@ -45,6 +45,6 @@ test('shared coordination: one window of the key across two gates', async () => 
       'rate_limit',
     ])
   } finally {
-    for (const s of stores) s.close()
+    for (const s of stores) await s.close()
   }
 })
