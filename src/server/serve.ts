@@ -137,8 +137,10 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }
   const quotaTimer = setInterval(flushQuotas, QUOTA_FLUSH_MS)
   quotaTimer.unref()
-  const budgets = new KeyBudgets(opts.store.usage, (err) =>
-    log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+  const budgets = new KeyBudgets(
+    opts.store.usage,
+    (err) => log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+    coordination,
   )
   state.usage.listen((rec) => budgets.add(rec))
   void budgets.ready(Date.now())
