@@ -108,7 +108,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
   const coordination = opts.coordination ?? new LocalCoordination()
-  const sync = () => Promise.resolve()
+  const sync = () => opts.store.sync()
   const state = new GatewayState(upstream.slots, opts.store.cooldowns, coordination)
   const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
   const unwatchCoordination = watchCoordination(coordination, log, metrics)
@@ -137,8 +137,10 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }
   const quotaTimer = setInterval(flushQuotas, QUOTA_FLUSH_MS)
   quotaTimer.unref()
-  const budgets = new KeyBudgets(opts.store.usage, (err) =>
-    log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+  const budgets = new KeyBudgets(
+    opts.store.usage,
+    (err) => log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+    coordination,
   )
   state.usage.listen((rec) => budgets.add(rec))
   void budgets.ready(Date.now())

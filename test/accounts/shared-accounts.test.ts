@@ -93,7 +93,7 @@ describe('Accounts across instances', () => {
     for (let i = 0; i < 3; i++) expect(labels(1, 's1')[0]).toBe(first)
   })
 
-  test('a catch-up reads the cooldowns from the store again', () => {
+  test('a catch-up reads the cooldowns from the store again', async () => {
     using dir = tempDir()
     const store = openSqliteStore(dir.join('byokey.db'))
     try {
@@ -111,7 +111,7 @@ describe('Accounts across instances', () => {
       mine.reloadCooldowns()
       expect(mine.candidates(claude, config).credentials.map((c) => c.label)).toEqual(['a'])
     } finally {
-      store.close()
+      await store.close()
     }
   })
 })

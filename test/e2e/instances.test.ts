@@ -38,7 +38,10 @@ afterAll(async () => {
 const BACKENDS: Backend[] = [
   {
     name: 'in-process',
-    pair: async () => sharedCoordinations(2) as [Coordination, Coordination],
+    pair: async () => {
+      const [a, b] = sharedCoordinations(2)
+      return [a!, b!]
+    },
   },
 ]
 if (redis) {

@@ -7,10 +7,11 @@
 import { LocalCoordination } from '../../src/coordination/local.ts'
 import type { Coordination, Lease, Notice } from '../../src/coordination/types.ts'
 
-class Member implements Coordination {
+export class Member implements Coordination {
   readonly kind = 'redis' as const
-  readonly shared = true
   readonly listeners = new Set<(notice: Notice) => void>()
+  readonly #sharedListeners = new Set<(shared: boolean) => void>()
+  #shared = true
 
   constructor(
     private readonly table: LocalCoordination,
@@ -48,8 +49,20 @@ class Member implements Coordination {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
-  onSharedChange(_listener: (shared: boolean) => void): () => void {
-    return () => {}
+  onSharedChange(listener: (shared: boolean) => void): () => void {
+    this.#sharedListeners.add(listener)
+    return () => this.#sharedListeners.delete(listener)
+  }
+
+  get shared(): boolean {
+    return this.#shared
+  }
+
+  /** As a lost (false) or returned (true) backend would: `shared` turns, and the listeners hear it. */
+  setShared(shared: boolean): void {
+    if (shared === this.#shared) return
+    this.#shared = shared
+    for (const l of this.#sharedListeners) l(shared)
   }
   async close(): Promise<void> {
     this.members.delete(this)
@@ -57,7 +70,7 @@ class Member implements Coordination {
 }
 
 /** `n` coordinations that share one table and hear each other. */
-export function sharedCoordinations(n: number): Coordination[] {
+export function sharedCoordinations(n: number): Member[] {
   const table = new LocalCoordination()
   const members = new Set<Member>()
   return Array.from({ length: n }, () => {

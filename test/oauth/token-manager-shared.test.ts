@@ -40,7 +40,7 @@ function twoInstances(coordination: Coordination, fakeOpts: FakeOAuthOptions = {
     seeded,
     async [Symbol.asyncDispose]() {
       await fake.stop()
-      for (const s of stores) s.close()
+      for (const s of stores) await s.close()
       await coordination.close()
       dir[Symbol.dispose]()
     },
