@@ -163,6 +163,9 @@ export class PostgresUsage implements UsageStore {
 
   /** Writes batches until the buffer is empty (true) or a write fails (false: the batch is back in front). */
   #write(): Promise<boolean> {
+    // nothing to write: an async body without an await would run its `finally` before the
+    // assignment below, leaving a settled write "under way" that blocks every later one
+    if (this.#buffer.size === 0) return Promise.resolve(true)
     this.#writing = (async () => {
       try {
         while (this.#buffer.size > 0) {
