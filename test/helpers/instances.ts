@@ -70,6 +70,9 @@ function configText(opts: InstancesOptions, shared: Record<string, unknown>): st
   })
 }
 
+/** Only its owner reads it, as byokey asks of a config holding keys (no warning line in the logs). */
+const writeConfig = (file: string, text: string) => writeFileSync(file, text, { mode: 0o600 })
+
 function envOf(dir: TempDir, extra: Record<string, string>): Record<string, string> {
   // never the machine's own home, config folder or database
   return {
@@ -97,7 +100,7 @@ export async function startInstances(opts: InstancesOptions = {}): Promise<Insta
   }
   try {
     const launch = (dir: TempDir) => startServer(['-c', dir.join('config.yaml')], envOf(dir, opts.env ?? {}))
-    for (const dir of dirs) writeFileSync(dir.join('config.yaml'), configText(opts, opts.config ?? {}))
+    for (const dir of dirs) writeConfig(dir.join('config.yaml'), configText(opts, opts.config ?? {}))
     // one at a time: two instances migrating one fresh database at once is a case of its own
     for (const [index, dir] of dirs.entries()) {
       const server = await launch(dir)
@@ -157,7 +160,7 @@ export async function startInstances(opts: InstancesOptions = {}): Promise<Insta
         inst.up = true
       },
       rewrite(config) {
-        for (const inst of list) writeFileSync(inst.configFile, configText(opts, config))
+        for (const inst of list) writeConfig(inst.configFile, configText(opts, config))
       },
       [Symbol.asyncDispose]: dispose,
     }
