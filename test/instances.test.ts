@@ -62,5 +62,5 @@ describe('several instances behind a round-robin balancer', () => {
     const back = [await pidBehind(many.url), await pidBehind(many.url)]
     expect(new Set(back)).toEqual(new Set([a!.server.proc.pid, pids[1]!]))
     expect(await many.stop(0)).toBe(0)
-  })
+  }, 30_000)
 })
