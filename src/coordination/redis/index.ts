@@ -10,9 +10,9 @@
  *
  * Loss: a failed call, a closed connection, calls left unanswered for longer than the call
  * timeout (one watchdog checks, rather than a timer per call) or a failed heartbeat drops both
- * connections, and from then on every call is answered by an embedded
- * `LocalCoordination` (no waiting on a dead server per request) while a background loop
- * reconnects with a bounded backoff. `onSharedChange` hears each change once.
+ * connections. From then on every call is answered by an embedded `LocalCoordination` (no
+ * request waits on a dead server) while a background loop reconnects with a bounded backoff.
+ * `onSharedChange` hears each change once.
  */
 import { randomBytes } from 'node:crypto'
 import { RedisClient } from 'bun'
