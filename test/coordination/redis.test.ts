@@ -228,6 +228,37 @@ describe.skipIf(!hasRedis)('losing Redis and getting it back', () => {
     }
   })
 
+  test('a Redis that takes connections but fails every call: calls answer locally, never throw', async () => {
+    await using redis = await startRedis()
+    const a = await openCoordination({ kind: 'redis', url: redis.url })
+    const admin = new Bun.RedisClient(redis.url)
+    const changes: boolean[] = []
+    a.onSharedChange((shared) => changes.push(shared))
+    try {
+      // out of memory: every write is refused, while connecting and PING still work
+      await admin.send('CONFIG', ['SET', 'maxmemory', '1'])
+      await admin.send('CONFIG', ['SET', 'maxmemory-policy', 'noeviction'])
+      for (let i = 0; i < 20; i++) {
+        expect((await a.admit('oom', 100, 60_000)).ok).toBe(true)
+        expect(await a.tryLock(`oom-${i}`, 1000)).toBeDefined()
+        expect(await a.addTo('oom-total', 1, Date.now() + 60_000, async () => 0)).toBeGreaterThan(0)
+        await Bun.sleep(5)
+      }
+      expect(changes[0]).toBe(false)
+      // back to normal: shared again
+      await admin.send('CONFIG', ['SET', 'maxmemory', '0'])
+      await waitFor(
+        async () => a.shared && (await a.tryLock(fresh('after-oom'), 1000)) && a.shared,
+        15_000,
+        50,
+      )
+      expect(changes.at(-1)).toBe(true)
+    } finally {
+      admin.close()
+      await a.close()
+    }
+  })
+
   test('started while Redis is down: unshared at first, shared once it is up', async () => {
     await using redis = await startRedis()
     await redis.stop()

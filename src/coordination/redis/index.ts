@@ -38,6 +38,12 @@ export interface RedisCoordinationOptions {
 }
 
 const DEFAULTS = { callTimeoutMs: 1000, reconnectFirstMs: 100, reconnectMaxMs: 2000, heartbeatMs: 2000 }
+/**
+ * A link that lasted less than this before it was lost was no recovery: the next reconnect waits
+ * longer, so a Redis that takes connections but fails every call (out of memory, say) is not
+ * retried, and logged as lost and back, more than once per `reconnectMaxMs`.
+ */
+const STABLE_LINK_MS = 10_000
 /** How often `waitFree` looks at a held lock, in case a release notice was missed. */
 const WAIT_POLL_MS = 250
 
@@ -54,6 +60,8 @@ interface Link {
   answeredAt: number
   /** When the last pending call was answered. */
   idleSince: number
+  /** When it was established. */
+  connectedAt: number
 }
 
 /** A message on the channel: a notice for the others, or a lock's release for every waiter. */
@@ -274,6 +282,7 @@ export class RedisCoordination implements Coordination {
       pending: 0,
       answeredAt: 0,
       idleSince: 0,
+      connectedAt: 0,
     }
     const dropped = () => {
       if (this.#link === link) this.#lose()
@@ -295,7 +304,7 @@ export class RedisCoordination implements Coordination {
       closeLink(link)
       return false
     }
-    link.idleSince = performance.now()
+    link.connectedAt = link.idleSince = performance.now()
     this.#link = link
     return true
   }
@@ -305,6 +314,9 @@ export class RedisCoordination implements Coordination {
     if (!link) return
     this.#link = undefined
     closeLink(link)
+    const { reconnectFirstMs: first, reconnectMaxMs: max } = this.#timing
+    this.#backoffMs =
+      performance.now() - link.connectedAt >= STABLE_LINK_MS ? first : Math.min(this.#backoffMs * 2, max)
     this.#releaseWaiters.wakeAll() // waiters go on locally
     this.#emitShared(false)
     this.#scheduleReconnect()
@@ -315,7 +327,6 @@ export class RedisCoordination implements Coordination {
     this.#reconnectTimer = setTimeout(async () => {
       if (await this.#connect()) {
         this.#reconnectTimer = undefined
-        this.#backoffMs = this.#timing.reconnectFirstMs
         this.#emitShared(true)
         return
       }
