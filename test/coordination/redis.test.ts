@@ -14,14 +14,26 @@ requireServers({ redis: true })
 let unique = 0
 const fresh = (what: string) => `${what}-${++unique}`
 
+/** Opens a coordination on Redis and waits until it is shared: a loaded machine may miss the first connect's timeout. */
+async function sharedOn(url: string, instanceId?: string, prefix?: string): Promise<Coordination> {
+  const c = await openCoordination({
+    kind: 'redis',
+    url,
+    ...(instanceId ? { instanceId } : {}),
+    ...(prefix ? { prefix } : {}),
+  })
+  await waitFor(() => c.shared, 15_000, 50)
+  return c
+}
+
 describe.skipIf(!hasRedis)('two instances on one Redis', () => {
   let redis: RedisServer
   let a: Coordination
   let b: Coordination
   beforeAll(async () => {
     redis = await startRedis()
-    a = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'a' })
-    b = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'b' })
+    a = await sharedOn(redis.url, 'a')
+    b = await sharedOn(redis.url, 'b')
   })
   afterAll(async () => {
     await a?.close()
@@ -143,7 +155,7 @@ describe.skipIf(!hasRedis)('two instances on one Redis', () => {
   })
 
   test('a prefix sets deployments apart', async () => {
-    const other = await openCoordination({ kind: 'redis', url: redis.url, prefix: 'staging' })
+    const other = await sharedOn(redis.url, undefined, 'staging')
     try {
       const name = fresh('prefixed')
       expect(await a.tryLock(name, 10_000)).toBeDefined()
@@ -158,8 +170,8 @@ describe.skipIf(!hasRedis)('two instances on one Redis', () => {
 describe.skipIf(!hasRedis)('losing Redis and getting it back', () => {
   test('calls answer locally while Redis is gone; sharing resumes when it is back', async () => {
     await using redis = await startRedis()
-    const a = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'a' })
-    const b = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'b' })
+    const a = await sharedOn(redis.url, 'a')
+    const b = await sharedOn(redis.url, 'b')
     const changes: boolean[] = []
     a.onSharedChange((shared) => changes.push(shared))
     try {
@@ -210,13 +222,13 @@ describe.skipIf(!hasRedis)('losing Redis and getting it back', () => {
 
   test('a Redis that stops answering counts as lost after the call timeout', async () => {
     await using redis = await startRedis()
-    const a = await openCoordination({ kind: 'redis', url: redis.url, callTimeoutMs: 200 })
+    const a = await openCoordination({ kind: 'redis', url: redis.url, callTimeoutMs: 500 })
     const admin = new Bun.RedisClient(redis.url)
+    await waitFor(() => a.shared, 15_000, 50) // a loaded machine may take longer than 500 ms to connect
     const changes: boolean[] = []
     a.onSharedChange((shared) => changes.push(shared))
     try {
-      expect(a.shared).toBe(true)
-      await admin.send('CLIENT', ['PAUSE', '1500', 'ALL'])
+      await admin.send('CLIENT', ['PAUSE', '2500', 'ALL'])
       // answered locally once the call times out, instead of waiting for Redis
       expect(await a.admit('paused', 5, 60_000)).toEqual({ ok: true })
       expect(a.shared).toBe(false)
@@ -230,7 +242,7 @@ describe.skipIf(!hasRedis)('losing Redis and getting it back', () => {
 
   test('a Redis that takes connections but fails every call: calls answer locally, never throw', async () => {
     await using redis = await startRedis()
-    const a = await openCoordination({ kind: 'redis', url: redis.url })
+    const a = await sharedOn(redis.url)
     const admin = new Bun.RedisClient(redis.url)
     const changes: boolean[] = []
     a.onSharedChange((shared) => changes.push(shared))
