@@ -1,7 +1,7 @@
 /**
- * The coordination a config asks for, with its Redis URL from the file or, when the file has
- * none (the usual way: the URL carries a password), from the environment. Checked here, once,
- * with errors that never quote the URL.
+ * The coordination a config asks for, with its Redis URL from the environment when set there (the
+ * usual way: the URL carries a password), else from the file. Checked here, once, with errors
+ * that never quote the URL.
  */
 import type { Config } from './schema.ts'
 
@@ -20,9 +20,10 @@ export function coordinationSettings(
 ): CoordinationSettings {
   const { kind, prefix } = config.coordination
   if (kind === 'local') return { kind }
-  const written = config.coordination.url
-  const url = written ?? (env[REDIS_URL_ENV] || undefined)
-  const where = written ? 'coordination.url' : REDIS_URL_ENV
+  // the environment wins, as BYOKEY_DATABASE_URL does over store.url
+  const fromEnv = env[REDIS_URL_ENV] || undefined
+  const url = fromEnv ?? config.coordination.url
+  const where = fromEnv ? REDIS_URL_ENV : 'coordination.url'
   if (!url) throw new Error(`coordination.kind is redis: set coordination.url or ${REDIS_URL_ENV}`)
   let protocol: string
   try {

@@ -401,8 +401,8 @@ export const CoordinationConfig = T.Object(
     /** `local`: this process decides alone (one instance); `redis`: shared by every instance on one Redis. */
     kind: T.Union([T.Literal('local'), T.Literal('redis')], { default: 'local' }),
     /**
-     * `redis://[user:password@]host:port[/db]` (`rediss://` for TLS); when not written, the
-     * environment variable `BYOKEY_REDIS_URL`. Its password is a secret: never logged, and so
+     * `redis://[user:password@]host:port[/db]` (`rediss://` for TLS); the environment variable
+     * `BYOKEY_REDIS_URL`, when set, wins. Its password is a secret: never logged, and so
      * checked at start (`coordinationSettings`) rather than by a pattern whose error would quote it.
      */
     url: T.Optional(Str({ minLength: 1 })),

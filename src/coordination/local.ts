@@ -7,6 +7,7 @@
  */
 import { SlidingWindows } from './sliding-windows.ts'
 import type { Admission, Coordination, Lease, Notice } from './types.ts'
+import { Wakeups } from './wakeups.ts'
 
 interface Held {
   token: number
@@ -26,8 +27,8 @@ export class LocalCoordination implements Coordination {
   readonly shared = false
 
   readonly #locks = new Map<string, Held>()
-  /** Who waits for a lock to be free: woken by a release (their own timer covers the lease's end). */
-  readonly #waiters = new Map<string, Set<() => void>>()
+  /** Who waits for a lock to be free: woken by a release (their own wait covers the lease's end). */
+  readonly #waiters = new Wakeups()
   readonly #windows = new SlidingWindows()
   readonly #slots = new Map<string, Map<number, number>>()
   readonly #totals = new Map<string, Total>()
@@ -50,7 +51,7 @@ export class LocalCoordination implements Coordination {
         // a holder whose lease ran out (and was taken by another) releases nothing
         if (this.#locks.get(name)?.token !== token) return
         this.#locks.delete(name)
-        this.#wake(name)
+        this.#waiters.wake(name)
       },
     }
   }
@@ -59,18 +60,7 @@ export class LocalCoordination implements Coordination {
     const held = this.#locks.get(name)
     const now = this.now()
     if (this.#closed || !held || held.untilMs <= now) return Promise.resolve()
-    return new Promise((resolve) => {
-      const waiters = this.#waiters.get(name) ?? new Set<() => void>()
-      this.#waiters.set(name, waiters)
-      const done = () => {
-        clearTimeout(timer)
-        waiters.delete(done)
-        if (waiters.size === 0 && this.#waiters.get(name) === waiters) this.#waiters.delete(name)
-        resolve()
-      }
-      const timer = setTimeout(done, Math.max(0, Math.min(maxMs, held.untilMs - now)))
-      waiters.add(done)
-    })
+    return this.#waiters.wait(name, Math.min(maxMs, held.untilMs - now))
   }
 
   async admit(name: string, limit: number, windowMs: number): Promise<Admission> {
@@ -141,13 +131,7 @@ export class LocalCoordination implements Coordination {
 
   async close(): Promise<void> {
     this.#closed = true
-    for (const name of [...this.#waiters.keys()]) this.#wake(name)
-  }
-
-  #wake(name: string): void {
-    const waiters = this.#waiters.get(name)
-    if (!waiters) return
-    for (const done of [...waiters]) done()
+    this.#waiters.wakeAll()
   }
 
   #live(name: string): Total | undefined {

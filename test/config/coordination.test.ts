@@ -14,13 +14,19 @@ describe('coordination settings', () => {
     expect(coordinationSettings(defaultConfig(), env)).toEqual({ kind: 'local' })
   })
 
-  test('redis: the URL from the file, else from BYOKEY_REDIS_URL; the prefix', () => {
+  test('redis: the URL from BYOKEY_REDIS_URL when set, else from the file; the prefix', () => {
     const file = parse('coordination:\n  kind: redis\n  url: redis://cache:6379/2\n  prefix: prod\n')
-    expect(coordinationSettings(file, { BYOKEY_REDIS_URL: 'redis://other:6379' })).toEqual({
+    expect(coordinationSettings(file, {})).toEqual({
       kind: 'redis',
       url: 'redis://cache:6379/2',
       prefix: 'prod',
     })
+    expect(coordinationSettings(file, { BYOKEY_REDIS_URL: 'redis://other:6379' })).toEqual({
+      kind: 'redis',
+      url: 'redis://other:6379',
+      prefix: 'prod',
+    })
+    expect(coordinationSettings(file, { BYOKEY_REDIS_URL: '' }).url).toBe('redis://cache:6379/2')
     const fromEnv = parse('coordination:\n  kind: redis\n')
     expect(coordinationSettings(fromEnv, { BYOKEY_REDIS_URL: `rediss://:${PASSWORD}@cache:6380` })).toEqual({
       kind: 'redis',

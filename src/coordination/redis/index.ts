@@ -13,10 +13,11 @@
  * `LocalCoordination` (no waiting on a dead server per request) while a background loop
  * reconnects with a bounded backoff. `onSharedChange` hears each change once.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { RedisClient } from 'bun'
 import { LocalCoordination } from '../local.ts'
 import type { Admission, Coordination, Lease, Notice } from '../types.ts'
+import { Wakeups } from '../wakeups.ts'
 import { ADD_TO, ADMIT, RELEASE_LOCK, type Script, TAKE_SLOT } from './scripts.ts'
 
 export interface RedisCoordinationOptions {
@@ -67,7 +68,7 @@ export class RedisCoordination implements Coordination {
   readonly #noticeListeners = new Set<(notice: Notice) => void>()
   readonly #sharedListeners = new Set<(shared: boolean) => void>()
   /** Who waits in `waitFree`, by lock name: woken by a release notice or by losing Redis. */
-  readonly #releaseWaiters = new Map<string, Set<() => void>>()
+  readonly #releaseWaiters = new Wakeups()
   /** First adds of a total being seeded here, so one instance reads the store once. */
   readonly #seeding = new Map<string, Promise<number>>()
   #link: Link | undefined
@@ -79,7 +80,8 @@ export class RedisCoordination implements Coordination {
 
   constructor(opts: RedisCoordinationOptions) {
     this.#url = opts.url
-    this.#id = opts.instanceId ?? randomUUID()
+    // short: it is part of every window and slot member
+    this.#id = opts.instanceId ?? randomBytes(6).toString('base64url')
     this.#base = opts.prefix ? `byokey:${opts.prefix}:` : 'byokey:'
     this.#channel = `${this.#base}notices`
     this.#timing = {
@@ -128,7 +130,7 @@ export class RedisCoordination implements Coordination {
       if (ttl === LOST) return this.#local.waitFree(name, Math.max(0, left))
       // -2: no such lock; -1: a key without a lease, which no holder of ours leaves
       if (typeof ttl !== 'number' || ttl < 0 || left <= 0) return
-      await this.#releaseOrAfter(name, Math.min(ttl, left, WAIT_POLL_MS))
+      await this.#releaseWaiters.wait(name, Math.max(1, Math.min(ttl, left, WAIT_POLL_MS)))
     }
   }
 
@@ -208,7 +210,7 @@ export class RedisCoordination implements Coordination {
     const link = this.#link
     this.#link = undefined
     if (link) closeLink(link)
-    this.#wakeAll()
+    this.#releaseWaiters.wakeAll()
     await this.#local.close()
   }
 
@@ -270,7 +272,7 @@ export class RedisCoordination implements Coordination {
     if (!link) return
     this.#link = undefined
     closeLink(link)
-    this.#wakeAll() // waiters go on locally
+    this.#releaseWaiters.wakeAll() // waiters go on locally
     this.#emitShared(false)
     this.#scheduleReconnect()
   }
@@ -303,36 +305,11 @@ export class RedisCoordination implements Coordination {
       return // not ours
     }
     if (typeof message.released === 'string') {
-      this.#wake(message.released)
+      this.#releaseWaiters.wake(message.released)
       return
     }
     if (message.from === this.#id || typeof message.notice?.kind !== 'string') return
     for (const listener of [...this.#noticeListeners]) listener(message.notice)
-  }
-
-  #releaseOrAfter(name: string, waitMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const waiters = this.#releaseWaiters.get(name) ?? new Set<() => void>()
-      this.#releaseWaiters.set(name, waiters)
-      const done = () => {
-        clearTimeout(timer)
-        waiters.delete(done)
-        if (waiters.size === 0 && this.#releaseWaiters.get(name) === waiters)
-          this.#releaseWaiters.delete(name)
-        resolve()
-      }
-      const timer = setTimeout(done, Math.max(1, waitMs))
-      waiters.add(done)
-    })
-  }
-
-  #wake(name: string): void {
-    const waiters = this.#releaseWaiters.get(name)
-    if (waiters) for (const done of [...waiters]) done()
-  }
-
-  #wakeAll(): void {
-    for (const name of [...this.#releaseWaiters.keys()]) this.#wake(name)
   }
 
   #seedOnce(name: string, seed: () => Promise<number>): Promise<number> {
