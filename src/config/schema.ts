@@ -412,6 +412,27 @@ export const CoordinationConfig = T.Object(
   { additionalProperties: false, default: { kind: 'local' } },
 )
 
+/**
+ * Ours: where durable state lives (accounts, tokens, usage, keys, cooldowns). `sqlite` (default):
+ * the file beside the config, nothing else needed. `postgres`: a database several byokey
+ * instances share; the env `BYOKEY_DATABASE_URL`, when set, wins over `url`. Read at start.
+ */
+export const StoreConfig = Obj({
+  kind: T.Union([T.Literal('sqlite'), T.Literal('postgres')], { default: 'sqlite' }),
+  /** `postgres://user:password@host:5432/db` (its password is a secret: never logged). */
+  url: T.Optional(Str({ pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://\\S+$' })),
+  /**
+   * PostgreSQL: how often (ms) this instance checks whether another one changed accounts, keys,
+   * admin keys, cooldowns or quotas, which it answers from memory; at most this late it sees them.
+   */
+  sync_ms: T.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  /**
+   * PostgreSQL: usage rows kept in memory while the database is unreachable; beyond this the
+   * oldest are dropped (counted, one warning). About 1 KB each.
+   */
+  usage_buffer_rows: T.Integer({ minimum: 1000, default: 100_000 }),
+})
+
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
   host: Str({ minLength: 1, default: '127.0.0.1' }),
@@ -441,6 +462,7 @@ export const ConfigSchema = Obj({
    */
   routing_policies: T.Array(RoutingPolicy, { default: [] }),
   amp: T.Optional(AmpConfig),
+  store: T.Optional(StoreConfig),
   /**
    * Ours: prices in USD per million tokens that replace the bundled price table's, per model
    * glob as usage rows name the model (`claude-sonnet-4-5`, `gpt-5*`) or `provider/model`
@@ -467,6 +489,7 @@ export type Config = Omit<
   | 'quota_reads'
   | 'admin'
   | 'amp'
+  | 'store'
 > & {
   admin: Static<typeof AdminConfig>
   amp: Static<typeof AmpConfig>
@@ -478,6 +501,7 @@ export type Config = Omit<
   payload: Static<typeof PayloadConfig>
   model_lists: Static<typeof ModelListsConfig>
   streaming: Static<typeof StreamingConfig>
+  store: Static<typeof StoreConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>
 export type UpstreamSettings = Static<typeof UpstreamConfig>
