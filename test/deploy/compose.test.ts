@@ -9,6 +9,9 @@ import { describe, expect, test } from 'bun:test'
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { storeTarget } from '../../src/cli/store-access.ts'
+import { coordinationSettings } from '../../src/config/coordination.ts'
+import { parseConfig } from '../../src/config/load.ts'
 import { ROOT } from '../helpers/process.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -61,6 +64,28 @@ describe('the compose example', () => {
       expect(services[b]!.ports).toBeUndefined()
     }
     expect(services['lb']!.ports).toEqual(['8018:8018'])
+  })
+
+  test("the config both byokeys mount is valid: PostgreSQL and Redis from the entrypoint's variables", () => {
+    const { config, warnings } = parseConfig(read('byokey.yaml'), 'byokey.yaml')
+    expect(warnings).toEqual([])
+    expect(config.host).toBe('0.0.0.0')
+    expect(config.admin).toMatchObject({ key_env: 'BYOKEY_ADMIN_KEY', allow_remote: true })
+    // no URL in the file: the entrypoint's environment gives both
+    expect(config.store).toMatchObject({ kind: 'postgres' })
+    expect(config.store.url).toBeUndefined()
+    expect(config.coordination).toEqual({ kind: 'redis' })
+    const env = {
+      BYOKEY_DATABASE_URL: 'postgres://byokey:abc@postgres:5432/byokey',
+      BYOKEY_REDIS_URL: 'redis://:def@redis:6379',
+    }
+    expect(storeTarget(config.store, '/unused.db', env)).toMatchObject({
+      kind: 'postgres',
+      url: env.BYOKEY_DATABASE_URL,
+    })
+    expect(coordinationSettings(config, env)).toEqual({ kind: 'redis', url: env.BYOKEY_REDIS_URL })
+    expect(() => coordinationSettings(config, {})).toThrow('BYOKEY_REDIS_URL')
+    expect(() => storeTarget(config.store, '/unused.db', {})).toThrow('BYOKEY_DATABASE_URL')
   })
 
   test('every secret file it mounts is one init-secrets.sh writes, and the entrypoint reads', () => {
