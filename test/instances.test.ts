@@ -1,8 +1,8 @@
 /**
  * The several-instances harness itself: two real byokey processes behind its round-robin
  * balancer (each on its own SQLite here: what they share is the scale-out tests' business), the
- * balancer alternating between them, dropping one that was killed, and taking it back after a
- * start. The real Anthropic SDK talks to the balancer as it would to one gateway.
+ * balancer alternating between them, dropping one that was killed (and sending elsewhere what a
+ * dead one refused), and taking it back after a start. The real Anthropic SDK talks to the balancer as it would to one gateway.
  */
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
@@ -55,6 +55,13 @@ describe('several instances behind a round-robin balancer', () => {
     expect(after).toHaveLength(6)
     expect([a!.served, b!.served]).toEqual([5, 11])
     expect(await pidBehind(many.url)).toBe(pids[1]!)
+    // a balancer that has not noticed yet: the dead one refuses the connection, the next one answers
+    a!.up = true
+    const triedDead = a!.served
+    expect(await pidBehind(many.url)).toBe(pids[1]!)
+    expect(await pidBehind(many.url)).toBe(pids[1]!)
+    expect(a!.served).toBeGreaterThan(triedDead)
+    a!.up = false
 
     // started again on the same home and config: a new process, back in the rotation
     await many.start(0)

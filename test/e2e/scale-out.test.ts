@@ -140,11 +140,14 @@ function seedExpired(store: Store, oauth: FakeOAuth): void {
 const client = (url: string, apiKey = 'any') => new Anthropic({ baseURL: url, apiKey, maxRetries: 0 })
 
 /** Each call a new conversation (so session affinity leaves the choice to rotation), with its own request id. */
-function ask(url: string, opts: { stream?: boolean; requestId?: string; apiKey?: string } = {}) {
+function ask(
+  url: string,
+  opts: { stream?: boolean; requestId?: string; apiKey?: string; say?: string } = {},
+) {
   const body = {
     model: MODEL,
     max_tokens: 32,
-    messages: [{ role: 'user' as const, content: `hi ${crypto.randomUUID()}` }],
+    messages: [{ role: 'user' as const, content: `${opts.say ?? 'hi'} ${crypto.randomUUID()}` }],
   }
   const headers = { 'x-request-id': opts.requestId ?? crypto.randomUUID() }
   const c = client(url, opts.apiKey)
@@ -520,5 +523,46 @@ describe.skipIf(!hasPostgres || !hasRedis)('two byokeys on one PostgreSQL and Re
     expect(status.code).toBe(0)
     expect(status.stdout).toContain('ada@example.com')
     expect(status.stdout).not.toContain('at-intact')
+  }, 90_000)
+
+  test('a rolling restart behind the balancer drops no request; a stream on the stopped one finishes', async () => {
+    // "slow" asks for a stream of a second or so: one is under way on each instance as it stops
+    await using up = fakeAnthropic((rec: Recorded) =>
+      JSON.stringify(rec.body).includes('slow')
+        ? { text: 'a slow answer that outlives the stop', chunkText: 4, delayMs: 100 }
+        : { text: 'ok' },
+    )
+    await using r = await rig({ providers: { claude: twoClaudeKeys(up.url) } })
+    const ids: string[] = []
+    const failures: string[] = []
+    let stopLoad = false
+    const worker = async () => {
+      while (!stopLoad) {
+        const id = crypto.randomUUID()
+        await ask(r.many.url, { stream: true, requestId: id }).then(
+          () => ids.push(id),
+          (e: unknown) => failures.push(String(e)),
+        )
+      }
+    }
+    const workers = Array.from({ length: 4 }, worker)
+    for (const i of [0, 1]) {
+      const id = crypto.randomUUID()
+      const sent = up.requests.length
+      const slow = ask(r.many.urlOf(i), { stream: true, requestId: id, say: 'slow' })
+      await waitFor(() => up.requests.slice(sent).some((q) => JSON.stringify(q.body).includes('slow')), 5000)
+      expect(await r.many.stop(i)).toBe(0)
+      expect(textOf(await slow)).toBe('a slow answer that outlives the stop')
+      ids.push(id)
+      await r.many.start(i)
+      const before = ids.length
+      await waitFor(() => ids.length >= before + 20, 10_000)
+    }
+    stopLoad = true
+    await Promise.all(workers)
+    expect(failures).toEqual([])
+    // a stopped instance wrote its rows before it exited
+    const rows = await rowsOnceThere(r.dbUrl, ids)
+    expect(ids.filter((id) => !rows.has(id))).toEqual([])
   }, 90_000)
 })

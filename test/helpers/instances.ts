@@ -4,8 +4,9 @@
  * names (PostgreSQL and Redis from `servers.ts`, or each its own SQLite and local coordination when
  * none is given). A tiny round-robin proxy on 127.0.0.1 plays the load balancer: it spreads
  * requests over the instances it considers up, and stops sending to one the test kills or stops,
- * as a real balancer does once its health check fails. Every process is stopped when the test is
- * done, whatever happened.
+ * as a real balancer does once its health check fails, and sends a request whose connection an
+ * instance refused to the next one. Every process is stopped when the test is done, whatever
+ * happened.
  */
 import { writeFileSync } from 'node:fs'
 import type { Server } from 'bun'
@@ -121,20 +122,33 @@ export async function startInstances(opts: InstancesOptions = {}): Promise<Insta
       port: 0,
       idleTimeout: 120,
       fetch: async (req) => {
-        const inst = list.some((i) => i.up) ? next() : undefined
-        if (!inst) return new Response('no instance is up', { status: 503 })
         const url = new URL(req.url)
         const headers = new Headers(req.headers)
         headers.delete('host')
-        const init: RequestInit & { decompress: boolean } = {
-          method: req.method,
-          headers,
-          redirect: 'manual',
-          signal: req.signal,
-          decompress: false,
-          ...(req.body ? { body: req.body } : {}),
+        // read once: a request refused at connect is sent again, to the next instance
+        const body = req.body ? await req.arrayBuffer() : undefined
+        for (let tries = 0; ; tries++) {
+          const inst = list.some((i) => i.up) ? next() : undefined
+          if (!inst) return new Response('no instance is up', { status: 503 })
+          try {
+            return await fetch(`${inst.server.url}${url.pathname}${url.search}`, {
+              method: req.method,
+              headers,
+              redirect: 'manual',
+              signal: req.signal,
+              decompress: false,
+              // a fresh connection each time: one an instance is closing is never reused
+              keepalive: false,
+              ...(body ? { body } : {}),
+            })
+          } catch (e) {
+            // what a balancer retries elsewhere (HAProxy's `retries` + `redispatch`): the
+            // instance took no part of the request; anything later is the client's to see
+            const code = (e as { code?: string }).code
+            const refused = code === 'ECONNREFUSED' || code === 'ConnectionRefused'
+            if (!refused || tries + 1 >= list.length) throw e
+          }
         }
-        return fetch(`${inst.server.url}${url.pathname}${url.search}`, init)
       },
     })
     const instances: Instances = {
