@@ -125,17 +125,20 @@ const claudeLogin = (up: { url: string }, oauth: FakeOAuth) => ({
   claude: { base_url: up.url, oauth: { token_url: oauth.tokenUrl, client_id: oauth.clientId } },
 })
 
-/** A Claude login whose access token expired a second ago, as both instances find it. */
-function seedExpired(store: Store, oauth: FakeOAuth): void {
+/** Stores the team's Claude login with a new token pair of the OAuth fake, its access token expiring at `expiresAt`. */
+function storeLogin(store: Store, oauth: FakeOAuth, expiresAt: number): void {
   const t = oauth.issue()
   store.accounts.upsert({
     provider: 'claude',
     accountId: 'team',
     kind: 'oauth',
     token: { access_token: t.access_token, refresh_token: t.refresh_token },
-    expiresAt: Date.now() - 1000,
+    expiresAt,
   })
 }
+
+/** A login whose access token expired a second ago, as both instances find it. */
+const seedExpired = (oauth: FakeOAuth) => (store: Store) => storeLogin(store, oauth, Date.now() - 1000)
 
 const client = (url: string, apiKey = 'any') => new Anthropic({ baseURL: url, apiKey, maxRetries: 0 })
 
@@ -202,7 +205,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('two byokeys on one PostgreSQL and Re
   test('100 concurrent requests over both on an expired token: exactly one refresh, all succeed', async () => {
     await using oauth = startFakeOAuth({ tokenStyle: 'json', rotate: true, refreshDelayMs: 200 })
     await using up = subscriptionUpstream(oauth)
-    await using r = await rig({ providers: claudeLogin(up, oauth), seed: (s) => seedExpired(s, oauth) })
+    await using r = await rig({ providers: claudeLogin(up, oauth), seed: seedExpired(oauth) })
     const answers = await Promise.all(Array.from({ length: 100 }, () => ask(r.many.url)))
     expect(answers.map(textOf)).toEqual(Array.from({ length: 100 }, () => 'hello from your subscription'))
     expect(r.many.list.map((i) => i.served)).toEqual([50, 50])
@@ -356,7 +359,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('two byokeys on one PostgreSQL and Re
     // spoil the other's; the first refresh is slow, so the kill lands while it holds the lock
     await using oauth = startFakeOAuth({ tokenStyle: 'json', rotate: false, refreshDelayMs: 1500 })
     await using up = subscriptionUpstream(oauth)
-    await using r = await rig({ providers: claudeLogin(up, oauth), seed: (s) => seedExpired(s, oauth) })
+    await using r = await rig({ providers: claudeLogin(up, oauth), seed: seedExpired(oauth) })
     const first = ask(r.many.urlOf(0)).catch((e: unknown) => e)
     await waitFor(() => oauth.counters.refreshes === 1, 10_000)
     await r.many.kill9(0)
@@ -378,16 +381,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('two byokeys on one PostgreSQL and Re
     await using r = await rig({
       providers: claudeLogin(up, oauth),
       redisServer: ownRedis,
-      seed: (s) => {
-        const t = oauth.issue()
-        s.accounts.upsert({
-          provider: 'claude',
-          accountId: 'team',
-          kind: 'oauth',
-          token: { access_token: t.access_token, refresh_token: t.refresh_token },
-          expiresAt: Date.now() + 3_600_000,
-        })
-      },
+      seed: (s) => storeLogin(s, oauth, Date.now() + 3_600_000),
     })
     const urls = [r.many.urlOf(0), r.many.urlOf(1)]
     const shared = async () => Promise.all(urls.map((u) => metric(u, 'byokey_coordination_shared')))
@@ -425,15 +419,8 @@ describe.skipIf(!hasPostgres || !hasRedis)('two byokeys on one PostgreSQL and Re
 
     // shared again: a token that expires now is refreshed once across both
     const before = oauth.counters.refreshes
-    const t = oauth.issue()
     const expiredAt = Date.now() - 1000
-    r.store.accounts.upsert({
-      provider: 'claude',
-      accountId: 'team',
-      kind: 'oauth',
-      token: { access_token: t.access_token, refresh_token: t.refresh_token },
-      expiresAt: expiredAt,
-    })
+    storeLogin(r.store, oauth, expiredAt)
     await r.store.sync()
     // both have read it (store.sync_ms)
     await waitFor(
