@@ -110,7 +110,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const coordination = opts.coordination ?? new LocalCoordination()
   const sync = () => opts.store.sync()
   const state = new GatewayState(upstream.slots, opts.store.cooldowns, coordination)
-  const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
+  const metrics = new GatewayMetrics(config, state, opts.store.cooldowns, opts.store)
   const unwatchCoordination = watchCoordination(coordination, log, metrics)
   const tokens =
     opts.tokens ??
