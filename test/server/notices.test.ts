@@ -88,10 +88,13 @@ describe('GatewayNotices', () => {
     await using s = instances()
     s.one.notices.accountsChanged('claude')
     await waitFor(() => s.two.counts.syncs === 1)
+    // told once its own write was in the store
+    expect(s.one.counts.syncs).toBe(1)
     expect(s.two.counts.keyReads).toBe(0)
     s.one.notices.keysChanged()
     await waitFor(() => s.two.counts.keyReads === 1)
     expect(s.two.counts.syncs).toBe(2)
+    expect(s.one.counts.syncs).toBe(2)
   })
 
   test("another instance's cooldown reaches this one's accounts layer", async () => {
