@@ -31,7 +31,11 @@ const implementations: Implementation[] = [
     setUp: async () => {
       redis = await startRedis()
     },
-    open: () => openCoordination({ kind: 'redis', url: redis!.url, prefix: 'contract' }),
+    open: async () => {
+      const c = await openCoordination({ kind: 'redis', url: redis!.url, prefix: 'contract' })
+      await waitFor(() => c.shared, 15_000, 50) // a loaded machine may miss the first connect's timeout
+      return c
+    },
     tearDown: async () => redis?.[Symbol.asyncDispose](),
   },
 ]

@@ -14,14 +14,26 @@ requireServers({ redis: true })
 let unique = 0
 const fresh = (what: string) => `${what}-${++unique}`
 
+/** Opens a coordination on Redis and waits until it is shared: a loaded machine may miss the first connect's timeout. */
+async function sharedOn(url: string, instanceId?: string, prefix?: string): Promise<Coordination> {
+  const c = await openCoordination({
+    kind: 'redis',
+    url,
+    ...(instanceId ? { instanceId } : {}),
+    ...(prefix ? { prefix } : {}),
+  })
+  await waitFor(() => c.shared, 15_000, 50)
+  return c
+}
+
 describe.skipIf(!hasRedis)('two instances on one Redis', () => {
   let redis: RedisServer
   let a: Coordination
   let b: Coordination
   beforeAll(async () => {
     redis = await startRedis()
-    a = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'a' })
-    b = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'b' })
+    a = await sharedOn(redis.url, 'a')
+    b = await sharedOn(redis.url, 'b')
   })
   afterAll(async () => {
     await a?.close()
@@ -143,7 +155,7 @@ describe.skipIf(!hasRedis)('two instances on one Redis', () => {
   })
 
   test('a prefix sets deployments apart', async () => {
-    const other = await openCoordination({ kind: 'redis', url: redis.url, prefix: 'staging' })
+    const other = await sharedOn(redis.url, undefined, 'staging')
     try {
       const name = fresh('prefixed')
       expect(await a.tryLock(name, 10_000)).toBeDefined()
@@ -158,8 +170,8 @@ describe.skipIf(!hasRedis)('two instances on one Redis', () => {
 describe.skipIf(!hasRedis)('losing Redis and getting it back', () => {
   test('calls answer locally while Redis is gone; sharing resumes when it is back', async () => {
     await using redis = await startRedis()
-    const a = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'a' })
-    const b = await openCoordination({ kind: 'redis', url: redis.url, instanceId: 'b' })
+    const a = await sharedOn(redis.url, 'a')
+    const b = await sharedOn(redis.url, 'b')
     const changes: boolean[] = []
     a.onSharedChange((shared) => changes.push(shared))
     try {
@@ -210,18 +222,49 @@ describe.skipIf(!hasRedis)('losing Redis and getting it back', () => {
 
   test('a Redis that stops answering counts as lost after the call timeout', async () => {
     await using redis = await startRedis()
-    const a = await openCoordination({ kind: 'redis', url: redis.url, callTimeoutMs: 200 })
+    const a = await openCoordination({ kind: 'redis', url: redis.url, callTimeoutMs: 500 })
     const admin = new Bun.RedisClient(redis.url)
+    await waitFor(() => a.shared, 15_000, 50) // a loaded machine may take longer than 500 ms to connect
     const changes: boolean[] = []
     a.onSharedChange((shared) => changes.push(shared))
     try {
-      expect(a.shared).toBe(true)
-      await admin.send('CLIENT', ['PAUSE', '1500', 'ALL'])
+      await admin.send('CLIENT', ['PAUSE', '2500', 'ALL'])
       // answered locally once the call times out, instead of waiting for Redis
       expect(await a.admit('paused', 5, 60_000)).toEqual({ ok: true })
       expect(a.shared).toBe(false)
       await waitFor(() => a.shared, 15_000, 50)
       expect(changes).toEqual([false, true])
+    } finally {
+      admin.close()
+      await a.close()
+    }
+  })
+
+  test('a Redis that takes connections but fails every call: calls answer locally, never throw', async () => {
+    await using redis = await startRedis()
+    const a = await sharedOn(redis.url)
+    const admin = new Bun.RedisClient(redis.url)
+    const changes: boolean[] = []
+    a.onSharedChange((shared) => changes.push(shared))
+    try {
+      // out of memory: every write is refused, while connecting and PING still work
+      await admin.send('CONFIG', ['SET', 'maxmemory', '1'])
+      await admin.send('CONFIG', ['SET', 'maxmemory-policy', 'noeviction'])
+      for (let i = 0; i < 20; i++) {
+        expect((await a.admit('oom', 100, 60_000)).ok).toBe(true)
+        expect(await a.tryLock(`oom-${i}`, 1000)).toBeDefined()
+        expect(await a.addTo('oom-total', 1, Date.now() + 60_000, async () => 0)).toBeGreaterThan(0)
+        await Bun.sleep(5)
+      }
+      expect(changes[0]).toBe(false)
+      // back to normal: shared again
+      await admin.send('CONFIG', ['SET', 'maxmemory', '0'])
+      await waitFor(
+        async () => a.shared && (await a.tryLock(fresh('after-oom'), 1000)) && a.shared,
+        15_000,
+        50,
+      )
+      expect(changes.at(-1)).toBe(true)
     } finally {
       admin.close()
       await a.close()

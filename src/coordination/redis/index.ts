@@ -8,10 +8,11 @@
  * - Notices: JSON on one channel, carrying the sender's id so it ignores its own; heard on a
  *   second connection, as Redis requires of a subscriber.
  *
- * Loss: every call has a short timeout. A failed call, a closed connection or a missed heartbeat
- * drops both connections, and from then on every call is answered by an embedded
- * `LocalCoordination` (no waiting on a dead server per request) while a background loop
- * reconnects with a bounded backoff. `onSharedChange` hears each change once.
+ * Loss: a failed call, a closed connection, calls left unanswered for longer than the call
+ * timeout (one watchdog checks, rather than a timer per call) or a failed heartbeat drops both
+ * connections. From then on every call is answered by an embedded `LocalCoordination` (no
+ * request waits on a dead server) while a background loop reconnects with a bounded backoff.
+ * `onSharedChange` hears each change once.
  */
 import { randomBytes } from 'node:crypto'
 import { RedisClient } from 'bun'
@@ -37,6 +38,12 @@ export interface RedisCoordinationOptions {
 }
 
 const DEFAULTS = { callTimeoutMs: 1000, reconnectFirstMs: 100, reconnectMaxMs: 2000, heartbeatMs: 2000 }
+/**
+ * A link that lasted less than this before it was lost was no recovery: the next reconnect waits
+ * longer, so a Redis that takes connections but fails every call (out of memory, say) is not
+ * retried, and logged as lost and back, more than once per `reconnectMaxMs`.
+ */
+const STABLE_LINK_MS = 10_000
 /** How often `waitFree` looks at a held lock, in case a release notice was missed. */
 const WAIT_POLL_MS = 250
 
@@ -47,6 +54,14 @@ type Lost = typeof LOST
 interface Link {
   cmd: RedisClient
   sub: RedisClient
+  /** Calls sent on `cmd` and not answered yet. */
+  pending: number
+  /** When Redis last answered a call, or when one was sent while none was pending (performance.now()). */
+  answeredAt: number
+  /** When the last pending call was answered. */
+  idleSince: number
+  /** When it was established. */
+  connectedAt: number
 }
 
 /** A message on the channel: a notice for the others, or a lock's release for every waiter. */
@@ -74,7 +89,7 @@ export class RedisCoordination implements Coordination {
   #link: Link | undefined
   #backoffMs: number
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
-  #heartbeat: ReturnType<typeof setInterval> | undefined
+  #watchdog: ReturnType<typeof setInterval> | undefined
   #seq = 0
   #closed = false
 
@@ -100,10 +115,8 @@ export class RedisCoordination implements Coordination {
   /** Connects once; when Redis cannot be reached, starts unshared and keeps trying in the background. */
   async start(): Promise<void> {
     if (!(await this.#connect())) this.#scheduleReconnect()
-    this.#heartbeat = setInterval(() => {
-      if (this.#link) void this.#call((cmd) => cmd.send('PING', []))
-    }, this.#timing.heartbeatMs)
-    this.#heartbeat.unref()
+    this.#watchdog = setInterval(() => this.#watch(), Math.max(10, this.#timing.callTimeoutMs / 4))
+    this.#watchdog.unref()
   }
 
   async tryLock(name: string, leaseMs: number): Promise<Lease | undefined> {
@@ -206,7 +219,7 @@ export class RedisCoordination implements Coordination {
   async close(): Promise<void> {
     this.#closed = true
     clearTimeout(this.#reconnectTimer)
-    clearInterval(this.#heartbeat)
+    clearInterval(this.#watchdog)
     const link = this.#link
     this.#link = undefined
     if (link) closeLink(link)
@@ -218,11 +231,32 @@ export class RedisCoordination implements Coordination {
   async #call<T>(run: (cmd: RedisClient) => Promise<T>): Promise<T | Lost> {
     const link = this.#link
     if (!link) return LOST
+    if (link.pending++ === 0) link.answeredAt = performance.now()
     try {
-      return await withTimeout(run(link.cmd), this.#timing.callTimeoutMs)
+      const answer = await run(link.cmd)
+      link.answeredAt = performance.now()
+      return answer
     } catch {
       if (this.#link === link) this.#lose()
       return LOST
+    } finally {
+      if (--link.pending === 0) link.idleSince = performance.now()
+    }
+  }
+
+  /**
+   * Loses a link whose calls wait longer than the call timeout with no answer (closing it ends
+   * them: they answer LOST); pings one that has been idle for a heartbeat.
+   */
+  #watch(): void {
+    const link = this.#link
+    if (!link) return
+    const now = performance.now()
+    if (link.pending > 0) {
+      if (now - link.answeredAt > this.#timing.callTimeoutMs) this.#lose()
+    } else if (now - link.idleSince > this.#timing.heartbeatMs) {
+      link.idleSince = now
+      void this.#call((cmd) => cmd.send('PING', []))
     }
   }
 
@@ -242,7 +276,14 @@ export class RedisCoordination implements Coordination {
       enableOfflineQueue: false,
       connectionTimeout: this.#timing.callTimeoutMs,
     }
-    const link: Link = { cmd: new RedisClient(this.#url, options), sub: new RedisClient(this.#url, options) }
+    const link: Link = {
+      cmd: new RedisClient(this.#url, options),
+      sub: new RedisClient(this.#url, options),
+      pending: 0,
+      answeredAt: 0,
+      idleSince: 0,
+      connectedAt: 0,
+    }
     const dropped = () => {
       if (this.#link === link) this.#lose()
     }
@@ -263,6 +304,7 @@ export class RedisCoordination implements Coordination {
       closeLink(link)
       return false
     }
+    link.connectedAt = link.idleSince = performance.now()
     this.#link = link
     return true
   }
@@ -272,6 +314,9 @@ export class RedisCoordination implements Coordination {
     if (!link) return
     this.#link = undefined
     closeLink(link)
+    const { reconnectFirstMs: first, reconnectMaxMs: max } = this.#timing
+    this.#backoffMs =
+      performance.now() - link.connectedAt >= STABLE_LINK_MS ? first : Math.min(this.#backoffMs * 2, max)
     this.#releaseWaiters.wakeAll() // waiters go on locally
     this.#emitShared(false)
     this.#scheduleReconnect()
@@ -282,7 +327,6 @@ export class RedisCoordination implements Coordination {
     this.#reconnectTimer = setTimeout(async () => {
       if (await this.#connect()) {
         this.#reconnectTimer = undefined
-        this.#backoffMs = this.#timing.reconnectFirstMs
         this.#emitShared(true)
         return
       }
