@@ -5,8 +5,9 @@
  * - `reload()` (the control socket, `SIGHUP`, the management API) reloads this instance's config
  *   file and tells the others, which reload their own file (without telling anyone again);
  * - `accountsChanged` (a login, a switch or a removal through the management API; a refreshed
- *   token is told by the token manager) makes the others bring their store up to date, which
- *   moves its accounts version and so drops the routes chosen by credentials;
+ *   token is told by the token manager) is told once this instance's write is in the store, and
+ *   makes the others bring their store up to date, which moves its accounts version and so drops
+ *   the routes chosen by credentials;
  * - `keysChanged` (keys made, rotated or revoked through the management API) makes the others
  *   bring their store up to date and read the keys at once;
  * - cooldowns, probes and conversations' accounts go to the accounts layer;
@@ -54,16 +55,22 @@ export class GatewayNotices {
     return r
   }
 
-  /** The store's accounts changed here (a login, a switch, a removal). */
+  /** The store's accounts changed here (a login, a switch, a removal): told once the write is in the store. */
   accountsChanged(provider?: string): void {
-    this.#deps.coordination.publish(
+    void this.#tellWritten(
       provider === undefined ? { kind: 'accounts-changed' } : { kind: 'accounts-changed', provider },
     )
   }
 
-  /** Gateway keys changed here. */
+  /** Gateway keys changed here: told once the write is in the store. */
   keysChanged(): void {
-    this.#deps.coordination.publish({ kind: 'keys-changed' })
+    void this.#tellWritten({ kind: 'keys-changed' })
+  }
+
+  /** A store that queues its writes (PostgreSQL) has them written first, so the others read them. */
+  async #tellWritten(notice: Notice): Promise<void> {
+    await this.#sync(notice.kind)
+    this.#deps.coordination.publish(notice)
   }
 
   close(): void {

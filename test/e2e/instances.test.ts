@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
 import { openCoordination } from '../../src/coordination/index.ts'
 import type { Coordination, Notice } from '../../src/coordination/types.ts'
+import type { Store } from '../../src/store/types.ts'
 import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { errorReply, fakeAnthropic } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
@@ -27,6 +28,8 @@ interface Backend {
   name: string
   /** Two coordinations that see each other. */
   pair(): Promise<[Coordination, Coordination]>
+  /** Two stores on one database (PostgreSQL); none: two connections to one SQLite file. */
+  stores?(): Promise<[Store, Store]>
 }
 
 requireServers({ redis: true })
@@ -45,17 +48,15 @@ const BACKENDS: Backend[] = [
   },
 ]
 if (redis) {
-  BACKENDS.push({
-    name: 'redis',
-    pair: async () => {
-      // each test on a prefix of its own: nothing of one test is seen by the next
-      const prefix = `t${crypto.randomUUID()}`
-      const open = () => openCoordination({ kind: 'redis', url: redis.url, prefix })
-      const pair: [Coordination, Coordination] = [await open(), await open()]
-      for (const c of pair) expect(c.shared).toBe(true)
-      return pair
-    },
-  })
+  const pair = async (): Promise<[Coordination, Coordination]> => {
+    // each test on a prefix of its own: nothing of one test is seen by the next
+    const prefix = `t${crypto.randomUUID()}`
+    const open = () => openCoordination({ kind: 'redis', url: redis.url, prefix })
+    const both: [Coordination, Coordination] = [await open(), await open()]
+    for (const c of both) expect(c.shared).toBe(true)
+    return both
+  }
+  BACKENDS.push({ name: 'redis', pair })
 }
 
 /** Resolves once `c` hears a notice of `kind` (the gateway's own listener, registered first, has heard it too). */
@@ -74,13 +75,19 @@ async function twoGateways(backend: Backend, config: Record<string, unknown>) {
   const dir = tempDir()
   const db = dir.join('shared.db')
   const [c1, c2] = await backend.pair()
-  const one = await testGateway(config, { db, coordination: c1 })
-  const two = await testGateway(config, { db, coordination: c2 })
+  const stores = await backend.stores?.()
+  const one = await testGateway(config, { db, coordination: c1, ...(stores ? { store: stores[0] } : {}) })
+  const two = await testGateway(config, { db, coordination: c2, ...(stores ? { store: stores[1] } : {}) })
   return {
     one,
     two,
     c1,
     c2,
+    /** What the test wrote through one's store is in the database, and the other has read it. */
+    async synced() {
+      await one.store.sync()
+      await two.store.sync()
+    },
     async [Symbol.asyncDispose]() {
       await two[Symbol.asyncDispose]()
       await one[Symbol.asyncDispose]()
@@ -128,6 +135,7 @@ for (const backend of BACKENDS) {
         token: { access_token: t.access_token, refresh_token: t.refresh_token },
         expiresAt: Date.now() - 1000,
       })
+      await gws.synced()
       const answers = await Promise.all(
         Array.from({ length: 100 }, (_, i) => ask(i % 2 === 0 ? gws.one : gws.two)),
       )
@@ -161,6 +169,7 @@ for (const backend of BACKENDS) {
       await using up = fakeAnthropic(() => ({ text: 'ok' }))
       await using gws = await twoGateways(backend, { providers: { claude: twoClaudeKeys(up.url) } })
       const { secret } = gws.one.store.keys.create({ name: 'team', rpm: 4 })
+      await gws.synced()
       const statuses: number[] = []
       for (let i = 0; i < 4; i++) statuses.push((await ask(i % 2 === 0 ? gws.one : gws.two, secret)).status)
       expect(statuses).toEqual([200, 200, 200, 200])
@@ -207,6 +216,7 @@ for (const backend of BACKENDS) {
       await using gws = await twoGateways(backend, { providers: { claude: twoClaudeKeys(up.url) } })
       const admin = gws.one.store.adminKeys.create('ops').key
       const { key, secret } = gws.one.store.keys.create({ name: 'team' })
+      await gws.synced()
       // the other has read its key table
       expect((await ask(gws.two, secret)).status).toBe(200)
       const changed = heard(gws.c2, 'keys-changed')
@@ -226,6 +236,7 @@ for (const backend of BACKENDS) {
       const config = { providers: { claude: twoClaudeKeys(up.url) } }
       await using gws = await twoGateways(backend, config)
       const admin = gws.one.store.adminKeys.create('ops').key
+      await gws.synced()
       // the other's file changed, and nothing watches it
       writeFileSync(gws.two.configFile, stringify({ port: 0, ...config, cooldown: { max_seconds: 42 } }))
       const reloaded = heard(gws.c2, 'config-reloaded')
@@ -253,9 +264,10 @@ for (const backend of BACKENDS) {
           expiresAt: Date.now() + 3_600_000,
         })
       }
+      const admin = gws.one.store.adminKeys.create('ops').key
+      await gws.synced()
       expect((await ask(gws.two)).status).toBe(200)
       expect(up.requests.at(-1)?.headers['authorization']).toBe(`Bearer ${tokens.first.access_token}`)
-      const admin = gws.one.store.adminKeys.create('ops').key
       const changed = heard(gws.c2, 'accounts-changed')
       const res = await fetch(`${gws.one.url}/admin/v1/accounts/claude/second/activate`, {
         method: 'POST',

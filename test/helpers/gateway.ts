@@ -45,6 +45,8 @@ const QUIET = { model_lists: { enabled: false } }
 export interface InstanceOptions {
   /** A database file another test gateway uses too (default: a new one in this gateway's folder). */
   db?: string
+  /** A store the test opened (PostgreSQL); the gateway closes it when disposed. Wins over `db`. */
+  store?: Store
   coordination?: Coordination
 }
 
@@ -61,7 +63,7 @@ export async function testGateway(
     pollMs: 0,
     onError: (e) => log.error({ reason: e.message }, 'config'),
   })
-  const store = openSqliteStore(instance.db ?? dir.join('byokey.db'), { usageFlushMs: 10 })
+  const store = instance.store ?? openSqliteStore(instance.db ?? dir.join('byokey.db'), { usageFlushMs: 10 })
   const gateway = startGateway({
     config: ref,
     store,

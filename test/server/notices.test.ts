@@ -6,25 +6,20 @@
 import { describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { Accounts } from '../../src/accounts/index.ts'
-import { parseConfig } from '../../src/config/load.ts'
 import { ConfigRef } from '../../src/config/snapshot.ts'
 import type { Notice } from '../../src/coordination/types.ts'
 import { ProviderRegistry } from '../../src/providers/registry.ts'
 import { GatewayNotices } from '../../src/server/notices.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import { claudeWithKeys } from '../helpers/accounts-config.ts'
 import { capturedLog } from '../helpers/logs.ts'
 import { sharedCoordinations } from '../helpers/shared-coordination.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
 
-const YAML = `port: 0
-providers:
-  claude:
-    api_keys:
-      - { api_key: sk-a, label: a }
-      - { api_key: sk-b, label: b }
-`
+/** Each instance's own config file: what a reload re-reads. */
+const YAML = 'port: 0\n'
 const claude = new ProviderRegistry().builtin.claude!
-const { config: parsed } = parseConfig(YAML, 'c.yaml')
+const parsed = claudeWithKeys(['a', 'b'])
 
 function instances() {
   const dir = tempDir()
@@ -88,10 +83,13 @@ describe('GatewayNotices', () => {
     await using s = instances()
     s.one.notices.accountsChanged('claude')
     await waitFor(() => s.two.counts.syncs === 1)
+    // told once its own write was in the store
+    expect(s.one.counts.syncs).toBe(1)
     expect(s.two.counts.keyReads).toBe(0)
     s.one.notices.keysChanged()
     await waitFor(() => s.two.counts.keyReads === 1)
     expect(s.two.counts.syncs).toBe(2)
+    expect(s.one.counts.syncs).toBe(2)
   })
 
   test("another instance's cooldown reaches this one's accounts layer", async () => {
