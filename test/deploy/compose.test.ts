@@ -9,6 +9,7 @@ import { describe, expect, test } from 'bun:test'
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { archiveName, binaryName, PLATFORMS, RELEASES_URL } from '../../scripts/release.ts'
 import { storeTarget } from '../../src/cli/store-access.ts'
 import { coordinationSettings } from '../../src/config/coordination.ts'
 import { parseConfig } from '../../src/config/load.ts'
@@ -110,6 +111,24 @@ describe('the compose example', () => {
     for (const c of copies) expect(statSync(join(DIR, c)).mode & 0o111).not.toBe(0)
     expect(dockerfile).toContain('ENTRYPOINT ["/usr/local/bin/byokey"]')
     expect(dockerfile).toContain('sha256sum -c')
+  })
+
+  test("the Dockerfile fetches the release's Linux archive by its name and unpacks its binary", () => {
+    const dockerfile = read('Dockerfile')
+    expect(dockerfile).toContain(`base=${RELEASES_URL};`)
+    expect(dockerfile).toContain('url=$base/latest/download')
+    expect(dockerfile).toContain('url=$base/download/v$BYOKEY_VERSION')
+    // the archive it picks from SHA256SUMS (a grep pattern: the same in a JavaScript RegExp here)
+    const grep = /grep -o "([^"]+)" SHA256SUMS/.exec(dockerfile)?.[1]
+    expect(grep).toBe('byokey-[^ ]*-linux-$arch.tar.gz')
+    const linux = PLATFORMS.filter((p) => p.os === 'linux')
+    expect(linux.map((p) => p.arch).sort()).toEqual(['arm64', 'x64'])
+    for (const p of linux) {
+      expect(archiveName('1.2.3', p)).toMatch(new RegExp(`^${grep!.replace('$arch', p.arch)}$`))
+      expect(binaryName(p)).toBe('byokey')
+    }
+    expect(dockerfile).toContain('tar -xzf "$name" -C /usr/local/lib/byokey byokey')
+    expect(read('entrypoint.sh')).toContain(':-/usr/local/lib/byokey/byokey}')
   })
 
   test.skipIf(!haproxy && process.env['CI'] !== 'true')(
