@@ -1,6 +1,7 @@
 /** `byokey config check`: loads a config file the way `serve` does, without starting anything. */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { coordinationSettings } from '../config/coordination.ts'
 import { ConfigError, defaultConfig, parseConfig } from '../config/load.ts'
 import { resolvePaths } from '../config/paths.ts'
 import type { Config } from '../config/schema.ts'
@@ -47,6 +48,7 @@ export function checkConfig(explicit: string | undefined): ConfigCheck {
   }
   try {
     const loaded = parseConfig(readFileSync(file, 'utf8'), file)
+    coordinationSettings(loaded.config) // what `serve` would refuse to start with
     const warnings = [...loaded.warnings]
     const mode = exposedConfigMode(file, loaded.config)
     if (mode !== undefined) {

@@ -1,10 +1,12 @@
 /** `byokey serve`: config → logger → database → gateway → control socket, then wait for a signal. */
 import { dirname, join, resolve } from 'node:path'
+import { coordinationSettings } from '../config/coordination.ts'
 import { ConfigError, type Overrides } from '../config/load.ts'
 import { resolvePaths } from '../config/paths.ts'
 import type { LogLevelName } from '../config/schema.ts'
 import { exposedConfigMode } from '../config/secrets.ts'
 import { ConfigRef, type ConfigSnapshot } from '../config/snapshot.ts'
+import { type Coordination, openCoordination } from '../coordination/index.ts'
 import { createLogger, type LogFile, type Logger, openLogFile } from '../log.ts'
 import { type ControlServer, startControl } from '../server/control.ts'
 import { openBindRefusal } from '../server/key-gate.ts'
@@ -178,6 +180,15 @@ async function run(
     )
   }
 
+  let coordination: Coordination
+  try {
+    coordination = await openCoordination(coordinationSettings(boot))
+  } catch (e) {
+    log.fatal({ reason: (e as Error).message }, 'cannot start the coordination')
+    await store.close()
+    return 1
+  }
+
   let control: ControlServer | undefined
   let gateway: ReturnType<typeof startGateway>
   try {
@@ -186,10 +197,11 @@ async function run(
       reload: () => config.reload(),
       shutdown: () => void shutdown('control socket'),
     })
-    gateway = startGateway({ config, store, log, version: VERSION })
+    gateway = startGateway({ config, store, log, version: VERSION, coordination })
   } catch (e) {
     log.fatal({ reason: (e as Error).message }, 'cannot start')
     control?.close()
+    await coordination.close()
     await store.close()
     return 1
   }
@@ -206,6 +218,7 @@ async function run(
     log?.info({ reason }, 'stopping')
     try {
       await gateway.stop()
+      await coordination.close()
       config.close()
       control?.close()
       const pending = store.usage.pending

@@ -400,7 +400,7 @@ export const AmpConfig = Obj({
 export const StoreConfig = Obj({
   kind: T.Union([T.Literal('sqlite'), T.Literal('postgres')], { default: 'sqlite' }),
   /** `postgres://user:password@host:5432/db` (its password is a secret: never logged). */
-  url: T.Optional(Str({ pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://\\S+$' })),
+  url: T.Optional(Str({ minLength: 1 })),
   /**
    * PostgreSQL: how often (ms) this instance checks whether another one changed accounts, keys,
    * admin keys, cooldowns or quotas, which it answers from memory; at most this late it sees them.
@@ -412,6 +412,26 @@ export const StoreConfig = Obj({
    */
   usage_buffer_rows: T.Integer({ minimum: 1000, default: 100_000 }),
 })
+
+/**
+ * Ours: what several byokey instances must agree on at once (one token refresh per account,
+ * cooldown probes, rate windows, concurrency slots, budget totals, change notices). Read at start.
+ */
+export const CoordinationConfig = T.Object(
+  {
+    /** `local`: this process decides alone (one instance); `redis`: shared by every instance on one Redis. */
+    kind: T.Union([T.Literal('local'), T.Literal('redis')], { default: 'local' }),
+    /**
+     * `redis://[user:password@]host:port[/db]` (`rediss://` for TLS); the environment variable
+     * `BYOKEY_REDIS_URL`, when set, wins. Its password is a secret: never logged, and so
+     * checked at start (`coordinationSettings`) rather than by a pattern whose error would quote it.
+     */
+    url: T.Optional(Str({ minLength: 1 })),
+    /** Sets this deployment's keys and notices apart from others sharing the same Redis (`byokey:<prefix>:`). */
+    prefix: T.Optional(Str({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+  },
+  { additionalProperties: false, default: { kind: 'local' } },
+)
 
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),
@@ -449,6 +469,7 @@ export const ConfigSchema = Obj({
    * (`copilot/*`). `provider/model` keys are tried before `model` keys, an exact key before a glob.
    */
   pricing: T.Record(T.String(), ModelPriceOverride, { default: {} }),
+  coordination: CoordinationConfig,
   // BYOKEY keys accepted for compatibility; not used yet.
   telemetry: T.Optional(T.Record(T.String(), T.Unknown())),
 })

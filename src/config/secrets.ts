@@ -5,6 +5,7 @@
  * what makes a group- or world-readable config file worth a warning.
  */
 import { statSync } from 'node:fs'
+import { REDIS_URL_ENV } from './coordination.ts'
 import type { Config } from './schema.ts'
 
 /** Keys whose values are secrets (compared lower-cased, `-` and `_` ignored). */
@@ -88,6 +89,10 @@ export function configSecrets(
   }
   const adminKey = config.admin.key_env ? env[config.admin.key_env] : undefined
   if (adminKey) fromEnv.push(adminKey)
+  // the Redis URL's password, read like a proxy URL's
+  proxy(config.coordination.url)
+  const redisUrl = env[REDIS_URL_ENV]
+  if (redisUrl) fromEnv.push(...proxyPasswords(redisUrl))
   return { inFile, fromEnv }
 }
 

@@ -64,11 +64,14 @@ export interface Coordination {
    * total may be forgotten (the end of a budget period, plus a margin).
    */
   addTo(name: string, amount: number, expireAtMs: number, seed: () => Promise<number>): Promise<number>
-  /** The shared total `name`, or undefined when there is none (never added, expired, or backend lost). */
+  /**
+   * The shared total `name`, or undefined when there is none (never added, or expired). While the
+   * backend is lost: this instance's own total, as `addTo` keeps one meanwhile (as `local` would).
+   */
   total(name: string): Promise<number | undefined>
   /** Tells every other instance (best effort; nothing is queued while the backend is lost). */
   publish(notice: Notice): void
-  /** Hears notices from other instances, never this one's own. Returns an unsubscribe. */
+  /** Hears notices from other instances, never this one's own (a listener must not throw). Returns an unsubscribe. */
   onNotice(listener: (notice: Notice) => void): () => void
   /** Hears `shared` change (lost, back), to log it, count it and catch up (sync the store) on return. */
   onSharedChange(listener: (shared: boolean) => void): () => void

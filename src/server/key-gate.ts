@@ -8,6 +8,7 @@
  * (its name, never its secret or digest) and say what to do.
  */
 import { timingSafeEqual } from 'node:crypto'
+import { SlidingWindows } from '../coordination/sliding-windows.ts'
 import type { ErrorInfo } from '../dialects/ir.ts'
 import { HttpError } from '../gateway/http-error.ts'
 import { matchesAnyGlob } from '../routing/glob.ts'
@@ -16,7 +17,6 @@ import type { GatewayKey, KeyStore } from '../store/types.ts'
 import { ampRouteOf } from './amp/paths.ts'
 import { isLoopbackBind } from './browser-guard.ts'
 import { type KeyBudgets, periodEnd } from './key-budgets.ts'
-import { KeyRates } from './key-rates.ts'
 import { queryParam } from './request-url.ts'
 
 /** Answers a refused request gets besides its envelope: budgets are not worth an SDK's automatic retry. */
@@ -84,6 +84,8 @@ const usd = (n: number) => `$${n >= 1 || n === 0 ? n.toFixed(2) : String(Number(
  * process (`byokey keys …` beside the server) count within this; this process's own at once.
  */
 const RECHECK_MS = 1000
+/** A key's `rpm` counts over a sliding minute. */
+const MINUTE_MS = 60_000
 
 export class KeyGate {
   #version = -1
@@ -91,7 +93,7 @@ export class KeyGate {
   #recheckAt = 0
   #byDigest = new Map<string, { digest: Buffer; key: GatewayKey }>()
   #inUse = false
-  readonly #rates = new KeyRates()
+  readonly #rates = new SlidingWindows()
 
   constructor(
     private readonly keys: KeyStore,
@@ -146,7 +148,7 @@ export class KeyGate {
       }
     }
     if (key.rpm !== undefined) {
-      const taken = this.#rates.take(key.id, key.rpm, now)
+      const taken = this.#rates.take(key.id, key.rpm, MINUTE_MS, now)
       if (!taken.ok) {
         const seconds = Math.max(1, Math.ceil(taken.waitMs / 1000))
         return refuse({

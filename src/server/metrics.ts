@@ -14,6 +14,7 @@
  */
 import type { Histogram, Registry } from 'prom-client'
 import type { ConfigRef } from '../config/snapshot.ts'
+import type { Coordination } from '../coordination/types.ts'
 import type { GatewayState } from '../gateway/gateway-state.ts'
 import type { RefreshOutcome } from '../oauth/index.ts'
 import { listModels } from '../routing/index.ts'
@@ -191,6 +192,8 @@ export class GatewayMetrics {
   readonly #cost: Tally<'provider' | 'model'>
   readonly #upstreamErrors: Tally<'provider' | 'class'>
   readonly #refreshes: Tally<'provider' | 'outcome'>
+  readonly #coordinationLosses: Tally<'kind'>
+  #coordination: Coordination | undefined
   #known: { config: object; catalog: number; models: ReadonlySet<string> } | undefined
   /** The slots a row moves, by dialect, provider, model and status as the row has them. */
   readonly #series = new Map<string, Series>()
@@ -242,6 +245,11 @@ export class GatewayMetrics {
       'OAuth token refreshes by provider and outcome (ok, failed, needs_login, unavailable)',
       ['provider', 'outcome'],
     )
+    this.#coordinationLosses = new Tally(
+      'byokey_coordination_losses_total',
+      'Times the shared coordination (Redis) was lost and this instance went on deciding alone',
+      ['kind'],
+    )
     state.usage.listen((rec) => this.#observe(rec))
   }
 
@@ -259,9 +267,11 @@ export class GatewayMetrics {
       this.#cost,
       this.#upstreamErrors,
       this.#refreshes,
+      this.#coordinationLosses,
     ])
       t.register(registry, prom)
     const { cooldowns, state } = this
+    const coordinationNow = () => this.#coordination
     const registers = [registry]
     new prom.Gauge({
       name: 'byokey_cooldowns',
@@ -326,8 +336,28 @@ export class GatewayMetrics {
         this.set(state.upstream.queued)
       },
     })
+    new prom.Gauge({
+      name: 'byokey_coordination_shared',
+      help: 'Whether this instance coordinates with the others now (1), or decides alone (0: local, or Redis lost)',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const coordination = coordinationNow()
+        if (coordination) this.set({ kind: coordination.kind }, coordination.shared ? 1 : 0)
+      },
+    })
     this.#registry = registry
     return registry
+  }
+
+  /** Reads whether `coordination` is shared at each scrape, and counts its losses; returns an unsubscribe. */
+  watchCoordination(coordination: Coordination): () => void {
+    this.#coordination = coordination
+    const { kind } = coordination
+    const losses = this.#coordinationLosses.slot(kind, () => ({ kind })) // 0 until the first loss
+    return coordination.onSharedChange((shared) => {
+      if (!shared) losses.n++
+    })
   }
 
   /** Counts one answer. */

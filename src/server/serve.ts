@@ -6,6 +6,8 @@
  */
 import type { Server } from 'bun'
 import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
+import { LocalCoordination } from '../coordination/local.ts'
+import type { Coordination } from '../coordination/types.ts'
 import { startCopilotQuotaReader } from '../gateway/copilot-quota.ts'
 import { UNAVAILABLE_WARNING } from '../gateway/dead-accounts.ts'
 import { GatewayState } from '../gateway/gateway-state.ts'
@@ -26,6 +28,7 @@ import { createApp } from './app.ts'
 import { tooLarge } from './body.ts'
 import { BrowserGuard, corsHeaders, isLoopbackPeer } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
+import { watchCoordination } from './coordination-watch.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { KeyBudgets } from './key-budgets.ts'
 import { KeyGate, needsGatewayKey } from './key-gate.ts'
@@ -39,6 +42,11 @@ export interface GatewayOptions {
   version: string
   /** Keeps subscription tokens fresh; made from the providers' refreshers when not given. */
   tokens?: TokenManager
+  /**
+   * What this gateway agrees on with other instances on the same store; `local` (alone) when not
+   * given. Its owner closes it, after `stop`.
+   */
+  coordination?: Coordination
 }
 
 /**
@@ -96,8 +104,10 @@ const BUN_BODY_CEILING = Number.MAX_SAFE_INTEGER
 export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
+  const coordination = opts.coordination ?? new LocalCoordination()
   const state = new GatewayState(upstream.slots, opts.store.cooldowns)
   const metrics = new GatewayMetrics(config, state, opts.store.cooldowns, opts.store)
+  const unwatchCoordination = watchCoordination(coordination, log, metrics)
   const tokens =
     opts.tokens ??
     tokenManagerFor(config, opts.store, state.providers, log, {
@@ -231,6 +241,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
+        unwatchCoordination()
         logins.close()
         modelLists.stop()
         copilotQuotas.stop()

@@ -87,4 +87,18 @@ describe('byokey config check', () => {
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('Examples:')
   })
+
+  test('coordination on Redis with no URL in the file or BYOKEY_REDIS_URL: the problem serve would refuse', async () => {
+    using dir = tempDir()
+    const file = dir.join('config.yaml')
+    writeFileSync(file, 'coordination:\n  kind: redis\n')
+    chmodSync(file, 0o600)
+    const r = await runCli(['config', 'check', '-c', file], { BYOKEY_REDIS_URL: '' })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(
+      `${file}: coordination.kind is redis: set coordination.url or BYOKEY_REDIS_URL`,
+    )
+    const withEnv = await runCli(['config', 'check', '-c', file], { BYOKEY_REDIS_URL: 'redis://cache:6379' })
+    expect(withEnv.code).toBe(0)
+  })
 })

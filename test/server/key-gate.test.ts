@@ -3,7 +3,6 @@ import { describe, expect, test } from 'bun:test'
 import { isLoopbackPeer } from '../../src/server/browser-guard.ts'
 import { KeyBudgets, periodEnd, periodStart } from '../../src/server/key-budgets.ts'
 import { keyAllowsModel, needsGatewayKey, openBindRefusal, presentedKey } from '../../src/server/key-gate.ts'
-import { KeyRates } from '../../src/server/key-rates.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { tempDir } from '../helpers/tmp.ts'
 import { usageRow } from '../helpers/usage-row.ts'
@@ -32,27 +31,6 @@ test('model globs: none allow every model', () => {
   expect(keyAllowsModel({ ...key, models: ['claude-*', 'gpt-5'] }, 'claude-haiku-4-5')).toBe(true)
   expect(keyAllowsModel({ ...key, models: ['claude-*', 'gpt-5'] }, 'gpt-5')).toBe(true)
   expect(keyAllowsModel({ ...key, models: ['claude-*', 'gpt-5'] }, 'gpt-5-codex')).toBe(false)
-})
-
-describe('KeyRates', () => {
-  test('admits rpm requests per sliding minute, then says how long to wait', () => {
-    const rates = new KeyRates()
-    expect(rates.take('k', 2, 1000)).toEqual({ ok: true })
-    expect(rates.take('k', 2, 20_000)).toEqual({ ok: true })
-    expect(rates.take('k', 2, 30_000)).toEqual({ ok: false, waitMs: 31_000 })
-    expect(rates.take('other', 2, 30_000)).toEqual({ ok: true })
-    expect(rates.take('k', 2, 61_000)).toEqual({ ok: true })
-    expect(rates.take('k', 2, 61_001)).toEqual({ ok: false, waitMs: 18_999 })
-    expect(rates.take('k', 2, 80_000)).toEqual({ ok: true })
-  })
-  test('a changed limit starts over; forgotten keys are dropped', () => {
-    const rates = new KeyRates()
-    expect(rates.take('k', 1, 0)).toEqual({ ok: true })
-    expect(rates.take('k', 1, 1)).toMatchObject({ ok: false })
-    expect(rates.take('k', 3, 2)).toEqual({ ok: true })
-    rates.keepOnly(new Set())
-    expect(rates.take('k', 3, 3)).toEqual({ ok: true })
-  })
 })
 
 describe('budget periods (UTC)', () => {
