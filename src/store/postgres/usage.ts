@@ -163,6 +163,9 @@ export class PostgresUsage implements UsageStore {
 
   /** Writes batches until the buffer is empty (true) or a write fails (false: the batch is back in front). */
   #write(): Promise<boolean> {
+    // with nothing to write the body below would end (and clear `#writing`) before the
+    // assignment, leaving a settled promise there for ever: the next flush would spin on it
+    if (this.#buffer.size === 0) return Promise.resolve(true)
     this.#writing = (async () => {
       try {
         while (this.#buffer.size > 0) {
