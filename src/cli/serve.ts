@@ -185,7 +185,7 @@ async function run(
     coordination = await openCoordination(coordinationSettings(boot))
   } catch (e) {
     log.fatal({ reason: (e as Error).message }, 'cannot start the coordination')
-    store.close()
+    await store.close()
     return 1
   }
 

@@ -33,7 +33,12 @@ export function storeTarget(
   dbFile: string,
   env: Record<string, string | undefined> = process.env,
 ): StoreTarget {
-  const url = env[DATABASE_URL_ENV] || (store.kind === 'postgres' ? store.url : undefined)
+  const fromEnv = env[DATABASE_URL_ENV]
+  const url = fromEnv || (store.kind === 'postgres' ? store.url : undefined)
+  // checked here, not by a pattern in the schema, whose error would quote the URL and its password
+  if (url && !/^postgres(ql)?:\/\//i.test(url)) {
+    throw new Error(`${fromEnv ? DATABASE_URL_ENV : 'store.url'} must be a postgres:// URL`)
+  }
   if (url) return { kind: 'postgres', url, syncMs: store.sync_ms, usageBufferRows: store.usage_buffer_rows }
   if (store.kind === 'postgres') {
     throw new Error(`store.kind is postgres but no URL is given: set store.url or ${DATABASE_URL_ENV}`)

@@ -393,6 +393,27 @@ export const AmpConfig = Obj({
 })
 
 /**
+ * Ours: where durable state lives (accounts, tokens, usage, keys, cooldowns). `sqlite` (default):
+ * the file beside the config, nothing else needed. `postgres`: a database several byokey
+ * instances share; the env `BYOKEY_DATABASE_URL`, when set, wins over `url`. Read at start.
+ */
+export const StoreConfig = Obj({
+  kind: T.Union([T.Literal('sqlite'), T.Literal('postgres')], { default: 'sqlite' }),
+  /** `postgres://user:password@host:5432/db` (its password is a secret: never logged). */
+  url: T.Optional(Str({ minLength: 1 })),
+  /**
+   * PostgreSQL: how often (ms) this instance checks whether another one changed accounts, keys,
+   * admin keys, cooldowns or quotas, which it answers from memory; at most this late it sees them.
+   */
+  sync_ms: T.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  /**
+   * PostgreSQL: usage rows kept in memory while the database is unreachable; beyond this the
+   * oldest are dropped (counted, one warning). About 1 KB each.
+   */
+  usage_buffer_rows: T.Integer({ minimum: 1000, default: 100_000 }),
+})
+
+/**
  * Ours: what several byokey instances must agree on at once (one token refresh per account,
  * cooldown probes, rate windows, concurrency slots, budget totals, change notices). Read at start.
  */
@@ -411,27 +432,6 @@ export const CoordinationConfig = T.Object(
   },
   { additionalProperties: false, default: { kind: 'local' } },
 )
-
-/**
- * Ours: where durable state lives (accounts, tokens, usage, keys, cooldowns). `sqlite` (default):
- * the file beside the config, nothing else needed. `postgres`: a database several byokey
- * instances share; the env `BYOKEY_DATABASE_URL`, when set, wins over `url`. Read at start.
- */
-export const StoreConfig = Obj({
-  kind: T.Union([T.Literal('sqlite'), T.Literal('postgres')], { default: 'sqlite' }),
-  /** `postgres://user:password@host:5432/db` (its password is a secret: never logged). */
-  url: T.Optional(Str({ pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://\\S+$' })),
-  /**
-   * PostgreSQL: how often (ms) this instance checks whether another one changed accounts, keys,
-   * admin keys, cooldowns or quotas, which it answers from memory; at most this late it sees them.
-   */
-  sync_ms: T.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
-  /**
-   * PostgreSQL: usage rows kept in memory while the database is unreachable; beyond this the
-   * oldest are dropped (counted, one warning). About 1 KB each.
-   */
-  usage_buffer_rows: T.Integer({ minimum: 1000, default: 100_000 }),
-})
 
 export const ConfigSchema = Obj({
   port: T.Integer({ minimum: 0, maximum: 65535, default: 8018 }),

@@ -29,6 +29,18 @@ for (const backend of backends) {
       expect((await s.store.usage.recent(1))[0]).toMatchObject({ ts: 124, requestId: 'r24', stream: true })
       expect((await s.store.usage.recent(100)).map((r) => r.requestId)).toContain('timer')
     })
+
+    test('a flush with nothing queued (the budgets at start) leaves later rows to the timer and close', async () => {
+      await using s = await backend.open({ usageFlushMs: 20 })
+      await s.store.usage.flush()
+      s.store.usage.record(usageRow({ requestId: 'after-an-empty-flush' }))
+      await waitFor(async () => s.store.usage.pending === 0, 5000)
+      expect((await s.store.usage.recent(1))[0]?.requestId).toBe('after-an-empty-flush')
+      await s.store.usage.flush()
+      s.store.usage.record(usageRow({ requestId: 'left-for-close' }))
+      await s.store.close()
+      expect((await s.rawRows('usage_records')).map((r) => r['request_id'])).toContain('left-for-close')
+    })
   })
 }
 

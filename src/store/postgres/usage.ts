@@ -163,52 +163,50 @@ export class PostgresUsage implements UsageStore {
 
   /** Writes batches until the buffer is empty (true) or a write fails (false: the batch is back in front). */
   #write(): Promise<boolean> {
-    // with nothing to write the body below would end (and clear `#writing`) before the
-    // assignment, leaving a settled promise there for ever: the next flush would spin on it
-    if (this.#buffer.size === 0) return Promise.resolve(true)
-    this.#writing = (async () => {
+    // cleared in a `then`, which runs after this assignment even when there was nothing to write
+    // (an async function with no await settles before its promise is assigned)
+    const writing = this.#writeAll().then((ok) => {
+      this.#writing = undefined
+      return ok
+    })
+    this.#writing = writing
+    return writing
+  }
+
+  async #writeAll(): Promise<boolean> {
+    while (this.#buffer.size > 0) {
+      const batch = this.#buffer.take()
+      this.#inFlight = batch.length
       try {
-        while (this.#buffer.size > 0) {
-          const batch = this.#buffer.take()
-          this.#inFlight = batch.length
-          try {
-            await insertUsageRows(this.sql, batch)
-          } catch (err) {
-            this.#inFlight = 0
-            this.#buffer.putBack(batch)
-            // rows PostgreSQL refuses for what they hold would block the rest for ever
-            if (!isTransient(err)) {
-              this.#buffer.take()
-              this.#dropped += batch.length
-              this.opts.warn({ err, rows: batch.length }, 'PostgreSQL refused usage rows: dropped')
-              continue
-            }
-            if (!this.#failing) {
-              this.#failing = true
-              this.opts.warn(
-                { err, pending: this.pending },
-                'PostgreSQL unreachable: usage rows wait in memory',
-              )
-            }
-            this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs * 2)
-            return false
-          }
-          this.#inFlight = 0
-          if (this.#failing) {
-            this.#failing = false
-            this.#droppedThisOutage = false
-            this.opts.warn(
-              { pending: this.pending, dropped: this.#dropped },
-              'PostgreSQL is back: writing usage rows',
-            )
-          }
-          this.#retryMs = FIRST_RETRY_MS
+        await insertUsageRows(this.sql, batch)
+      } catch (err) {
+        this.#inFlight = 0
+        this.#buffer.putBack(batch)
+        // rows PostgreSQL refuses for what they hold would block the rest for ever
+        if (!isTransient(err)) {
+          this.#buffer.take()
+          this.#dropped += batch.length
+          this.opts.warn({ err, rows: batch.length }, 'PostgreSQL refused usage rows: dropped')
+          continue
         }
-        return true
-      } finally {
-        this.#writing = undefined
+        if (!this.#failing) {
+          this.#failing = true
+          this.opts.warn({ err, pending: this.pending }, 'PostgreSQL unreachable: usage rows wait in memory')
+        }
+        this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs * 2)
+        return false
       }
-    })()
-    return this.#writing
+      this.#inFlight = 0
+      if (this.#failing) {
+        this.#failing = false
+        this.#droppedThisOutage = false
+        this.opts.warn(
+          { pending: this.pending, dropped: this.#dropped },
+          'PostgreSQL is back: writing usage rows',
+        )
+      }
+      this.#retryMs = FIRST_RETRY_MS
+    }
+    return true
   }
 }
