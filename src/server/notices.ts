@@ -89,10 +89,15 @@ export class GatewayNotices {
         return
       }
       case 'accounts-changed':
-        void this.#sync('accounts')
+        void this.#sync('accounts').then(() =>
+          log.debug({ provider: n.provider }, 'accounts re-read: another instance changed them'),
+        )
         return
       case 'keys-changed':
-        void this.#sync('keys').then(() => this.#deps.keysChanged())
+        void this.#sync('keys').then(() => {
+          this.#deps.keysChanged()
+          log.debug('gateway keys re-read: another instance changed them')
+        })
         return
       default:
         accounts.hear(n)

@@ -3,7 +3,8 @@
  * make one refresh; a 429 through one cools the account for the other; a key's rpm holds across
  * both; an account's max_concurrency holds across both; a reload through one reaches the other;
  * a switch through one's management API is used by the other. Each runs on every coordination
- * the machine has: two in-process instances sharing one table, and Redis where it is installed.
+ * the machine has: two in-process instances sharing one table, Redis on one SQLite file, and Redis
+ * on one PostgreSQL database, where they are installed.
  * Fake upstreams and OAuth server on 127.0.0.1; one real SQLite file.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
@@ -11,13 +12,14 @@ import { writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
 import { openCoordination } from '../../src/coordination/index.ts'
 import type { Coordination, Notice } from '../../src/coordination/types.ts'
+import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import type { Store } from '../../src/store/types.ts'
 import { twoClaudeKeys } from '../helpers/accounts-config.ts'
 import { errorReply, fakeAnthropic } from '../helpers/fakes/index.ts'
 import { type FakeOAuth, startFakeOAuth } from '../helpers/fakes/oauth.ts'
 import { type Recorded, sleep } from '../helpers/fakes/server.ts'
 import { type TestGateway, testGateway } from '../helpers/gateway.ts'
-import { hasRedis, requireServers, startRedis } from '../helpers/servers.ts'
+import { hasPostgres, hasRedis, requireServers, startPostgres, startRedis } from '../helpers/servers.ts'
 import { sharedCoordinations } from '../helpers/shared-coordination.ts'
 import { tempDir, waitFor } from '../helpers/tmp.ts'
 import { CLIENT_KEY } from './support.ts'
@@ -32,10 +34,12 @@ interface Backend {
   stores?(): Promise<[Store, Store]>
 }
 
-requireServers({ redis: true })
+requireServers({ redis: true, postgres: true })
 const redis = hasRedis ? await startRedis() : undefined
+const postgres = hasPostgres ? await startPostgres() : undefined
 afterAll(async () => {
   await redis?.[Symbol.asyncDispose]()
+  await postgres?.[Symbol.asyncDispose]()
 })
 
 const BACKENDS: Backend[] = [
@@ -57,6 +61,17 @@ if (redis) {
     return both
   }
   BACKENDS.push({ name: 'redis', pair })
+  if (postgres) {
+    BACKENDS.push({
+      name: 'redis, PostgreSQL',
+      pair,
+      stores: async () => {
+        const url = await postgres.createDatabase(`t${crypto.randomUUID().replaceAll('-', '')}`)
+        const open = () => openPostgresStore(url, { syncMs: 100, usageFlushMs: 10 })
+        return [await open(), await open()]
+      },
+    })
+  }
 }
 
 /** Resolves once `c` hears a notice of `kind` (the gateway's own listener, registered first, has heard it too). */
@@ -68,6 +83,11 @@ function heard(c: Coordination, kind: Notice['kind']): Promise<Notice> {
       resolve(n)
     })
   })
+}
+
+/** Waits for the gateway's log line saying it read the store again after another instance's notice. */
+function reread(gw: TestGateway, msg: string) {
+  return waitFor(() => gw.logs.some((l) => l['msg'] === msg))
 }
 
 /** Two gateways on one database file with `config`, coordinating through `backend`. */
@@ -219,13 +239,12 @@ for (const backend of BACKENDS) {
       await gws.synced()
       // the other has read its key table
       expect((await ask(gws.two, secret)).status).toBe(200)
-      const changed = heard(gws.c2, 'keys-changed')
       const res = await fetch(`${gws.one.url}/admin/v1/keys/${key.id}`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${admin}` },
       })
       expect(res.status).toBe(200)
-      await changed
+      await reread(gws.two, 'gateway keys re-read: another instance changed them')
       const refused = await ask(gws.two, secret)
       expect(refused.status).toBe(401)
       expect(await refused.text()).toContain("Gateway key 'team' was revoked")
@@ -268,13 +287,12 @@ for (const backend of BACKENDS) {
       await gws.synced()
       expect((await ask(gws.two)).status).toBe(200)
       expect(up.requests.at(-1)?.headers['authorization']).toBe(`Bearer ${tokens.first.access_token}`)
-      const changed = heard(gws.c2, 'accounts-changed')
       const res = await fetch(`${gws.one.url}/admin/v1/accounts/claude/second/activate`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}` },
       })
       expect(res.status).toBe(200)
-      await changed
+      await reread(gws.two, 'accounts re-read: another instance changed them')
       await waitFor(async () => {
         expect((await ask(gws.two)).status).toBe(200)
         return up.requests.at(-1)?.headers['authorization'] === `Bearer ${tokens.second.access_token}`
