@@ -76,7 +76,6 @@ async function rig(opts: {
   seed?: (store: Store) => void | Promise<void>
   pgServer?: PostgresServer
   redisServer?: RedisServer
-  config?: Record<string, unknown>
 }): Promise<Rig> {
   const { url, prefix } = await freshDatabase(opts.pgServer)
   const store = await openPostgresStore(url, { syncMs: SYNC_MS, usageFlushMs: 10 })
@@ -88,7 +87,6 @@ async function rig(opts: {
         providers: opts.providers,
         admin: { key_env: 'BYOKEY_ADMIN_KEY' },
         server: { usage_flush_ms: 10 },
-        ...opts.config,
       },
       store: { kind: 'postgres', url, sync_ms: SYNC_MS },
       coordination: { kind: 'redis', url: (opts.redisServer ?? redis).url, prefix },
@@ -140,20 +138,15 @@ function storeLogin(store: Store, oauth: FakeOAuth, expiresAt: number): void {
 /** A login whose access token expired a second ago, as both instances find it. */
 const seedExpired = (oauth: FakeOAuth) => (store: Store) => storeLogin(store, oauth, Date.now() - 1000)
 
-const client = (url: string, apiKey = 'any') => new Anthropic({ baseURL: url, apiKey, maxRetries: 0 })
-
 /** Each call a new conversation (so session affinity leaves the choice to rotation), with its own request id. */
-function ask(
-  url: string,
-  opts: { stream?: boolean; requestId?: string; apiKey?: string; say?: string } = {},
-) {
+function ask(url: string, opts: { stream?: boolean; requestId?: string; say?: string } = {}) {
   const body = {
     model: MODEL,
     max_tokens: 32,
     messages: [{ role: 'user' as const, content: `${opts.say ?? 'hi'} ${crypto.randomUUID()}` }],
   }
   const headers = { 'x-request-id': opts.requestId ?? crypto.randomUUID() }
-  const c = client(url, opts.apiKey)
+  const c = new Anthropic({ baseURL: url, apiKey: 'any', maxRetries: 0 })
   return opts.stream
     ? c.messages.stream(body, { headers }).finalMessage()
     : c.messages.create(body, { headers })
