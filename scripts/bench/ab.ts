@@ -134,29 +134,65 @@ const cpu = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(f[11]) + Number(f[12])) * 1e4
 }
-function run(side: typeof A, seconds: number): { rps: number; cpu: number } {
+/** Peak resident memory of a process so far, in MiB. */
+const peakRss = (pid: number) =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+/** wrk's latency percentile line (`50%  1.23ms`) in ms. */
+function latencyMs(out: string, pct: string): number {
+  const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out)
+  if (!m) return Number.NaN
+  return Number(m[1]) * (m[2] === 'us' ? 1e-3 : m[2] === 's' ? 1e3 : 1)
+}
+function run(side: typeof A, seconds: number): { rps: number; cpu: number; p50: number; p99: number } {
   const before = cpu(side.proc.pid)
-  const out = spawnSync(['wrk', '-t1', '-c10', `-d${seconds}s`, '-s', lua, side.url + PATH]).stdout.toString()
+  const out = spawnSync([
+    'wrk',
+    '-t1',
+    '-c10',
+    `-d${seconds}s`,
+    '--latency',
+    '-s',
+    lua,
+    side.url + PATH,
+  ]).stdout.toString()
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)
-  return { rps, cpu: (cpu(side.proc.pid) - before) / Math.max(1, rps * seconds) }
+  return {
+    rps,
+    cpu: (cpu(side.proc.pid) - before) / Math.max(1, rps * seconds),
+    p50: latencyMs(out, '50'),
+    p99: latencyMs(out, '99'),
+  }
 }
 
 run(A, 1)
 run(B, 1)
 const cpuRatio: number[] = []
 const rpsRatio: number[] = []
+const p50Diff: number[] = []
+const p99Diff: number[] = []
+const cpuUs: { a: number[]; b: number[] } = { a: [], b: [] }
 for (let r = 0; r < ROUNDS; r++) {
   // which side goes first alternates too
   const [a, b] = r % 2 === 0 ? [run(A, DURATION), run(B, DURATION)] : [undefined, run(B, DURATION)]
   const aa = a ?? run(A, DURATION)
   cpuRatio.push(b.cpu / aa.cpu)
   rpsRatio.push(b.rps / aa.rps)
+  p50Diff.push(b.p50 - aa.p50)
+  p99Diff.push(b.p99 - aa.p99)
+  cpuUs.a.push(aa.cpu)
+  cpuUs.b.push(b.cpu)
 }
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!
 const show = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ')
-console.log(`${PATH} ${BODY}${PAD_KB ? ` ${PAD_KB}KB` : ''}, ${ROUNDS} rounds of ${DURATION}s`)
+console.log(`${PATH} ${BODY}, ${body.length} bytes, ${ROUNDS} rounds of ${DURATION}s`)
 console.log(`B/A CPU per request: median ${median(cpuRatio).toFixed(3)}  [${show(cpuRatio)}]`)
 console.log(`B/A requests/second: median ${median(rpsRatio).toFixed(3)}  [${show(rpsRatio)}]`)
+console.log(
+  `CPU µs per request: A median ${median(cpuUs.a).toFixed(0)}, B median ${median(cpuUs.b).toFixed(0)}`,
+)
+console.log(`B−A latency p50: median ${median(p50Diff).toFixed(3)} ms  [${show(p50Diff)}]`)
+console.log(`B−A latency p99: median ${median(p99Diff).toFixed(3)} ms  [${show(p99Diff)}]`)
+console.log(`peak RSS: A ${peakRss(A.proc.pid).toFixed(0)} MiB, B ${peakRss(B.proc.pid).toFixed(0)} MiB`)
 A.proc.kill()
 B.proc.kill()
 upstream.kill()

@@ -19,8 +19,11 @@ async function loadCounter(): Promise<Counter> {
   return (await import('gpt-tokenizer/encoding/o200k_base')).countTokens as Counter
 }
 
-/** The prompt of an IR request as the text a tokenizer sees, plus a flat allowance for media and framing. */
-function promptText(req: Request): { text: string; fixed: number } {
+/**
+ * The prompt of an IR request as the pieces of text a tokenizer sees (joined by newlines), plus a
+ * flat allowance for media and framing.
+ */
+function promptParts(req: Request): { parts: string[]; fixed: number } {
   const parts: string[] = []
   let fixed = 0
   for (const s of req.system) parts.push(s.text)
@@ -54,7 +57,7 @@ function promptText(req: Request): { text: string; fixed: number } {
   for (const t of req.tools ?? []) {
     if (t.kind === 'function') parts.push(t.name, t.description ?? '', JSON.stringify(t.parameters))
   }
-  return { text: parts.join('\n'), fixed }
+  return { parts, fixed }
 }
 
 /**
@@ -81,13 +84,19 @@ function countInPieces(count: Counter, text: string): number {
 
 /** o200k count of the prompt (the tokenizer is loaded on first call). */
 export async function countRequestTokens(req: Request): Promise<number> {
-  const { text, fixed } = promptText(req)
+  const { parts, fixed } = promptParts(req)
+  const text = parts.join('\n')
   if (text.length > TOKENIZE_LIMIT) return Math.ceil(text.length / CHARS_PER_TOKEN) + fixed
   return countInPieces(await loadCounter(), text) + fixed
 }
 
-/** A quick character-ratio estimate for the request path. */
+/**
+ * A quick character-ratio estimate for the request path: the length the joined prompt would have,
+ * without joining it (a 256 KB agent prompt made a 256 KB string only to read its length).
+ */
 export function roughRequestTokens(req: Request): number {
-  const { text, fixed } = promptText(req)
-  return Math.ceil(text.length / CHARS_PER_TOKEN) + fixed
+  const { parts, fixed } = promptParts(req)
+  let chars = parts.length > 0 ? parts.length - 1 : 0
+  for (let i = 0; i < parts.length; i++) chars += (parts[i] as string).length
+  return Math.ceil(chars / CHARS_PER_TOKEN) + fixed
 }

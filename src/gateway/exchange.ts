@@ -29,6 +29,16 @@ export interface GatewayContext {
   readonly gateway: GatewayState
   /** The id of the gateway key the client sent, once it was admitted; none when keys are not in use. */
   readonly keyId?: string | undefined
+  /** What the body reader saw while it checked the client's body (one walk for both). */
+  readonly bodyScan?: BodyScan | undefined
+}
+
+/** What the body reader's walk over the client's parsed body found. */
+export interface BodyScan {
+  /** The body walked: the facts hold for this object only. */
+  readonly body: object
+  /** Whether a string value in it is a signature this gateway wrapped (`isWrappedSignature`). */
+  readonly wrappedSignature: boolean
 }
 
 /** One client request on its way through the gateway. */

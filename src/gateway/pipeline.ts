@@ -166,8 +166,9 @@ function planFor(input: GenerateInput, model: string, session: SessionOf): Plan 
   const { ctx } = input
   const config = ctx.config.config
   const accounts = input.store.accounts
+  const scan = ctx.bodyScan
   return plan(
-    { ...input, model },
+    { ...input, model, wrappedSignature: scan?.body === input.body ? scan.wrappedSignature : undefined },
     {
       config,
       route: (m) => routeFor(ctx.gateway, m, config, accounts),

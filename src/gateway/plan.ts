@@ -22,6 +22,11 @@ export interface PlanInput {
   /** The model as the client named it (body field, or URL segment for Gemini). */
   model: string
   stream: boolean
+  /**
+   * Whether `body` carries a signature this gateway wrapped, when the body reader already
+   * looked (its walk over every body answers it); the plan walks the body itself otherwise.
+   */
+  wrappedSignature?: boolean | undefined
 }
 
 /** What a plan reads from outside: the config snapshot, the route lookup, the credential choice. */
@@ -63,14 +68,15 @@ export interface Plan {
  * client's encoder to split back.
  */
 export function upstreamBody(
-  input: Pick<PlanInput, 'body' | 'model' | 'stream'>,
+  input: Pick<PlanInput, 'body' | 'model' | 'stream' | 'wrappedSignature'>,
   inbound: Dialect,
   upstream: UpstreamCodec,
   route: Route,
   provider: Provider,
 ): { body: Record<string, unknown>; ir?: IRRequest; toolNamespaces?: string[] } {
   // Replayed thinking of another provider must be unwrapped or dropped by the codecs, not passed on.
-  if (inbound.name === upstream.name && !route.reasoning && !carriesWrappedSignature(input.body)) {
+  const wrapped = input.wrappedSignature ?? carriesWrappedSignature(input.body)
+  if (inbound.name === upstream.name && !route.reasoning && !wrapped) {
     const body = { ...input.body }
     upstream.setModel(body, route.model)
     upstream.repairRequest?.(body)

@@ -62,8 +62,9 @@ export function createApp(deps: AppDeps) {
       // management calls that take no body (reload, revoke…) come from curl without a type
       if (request.headers.get('content-length') === '0' && isAdminUrl(request.url)) return {}
       requireJsonContentType(request)
-      const { server, timeouts } = deps.contexts.of(request).config.config
-      return readJsonLimited(request, server.body_limit_bytes, timeouts.request_body_ms)
+      const ctx = deps.contexts.of(request)
+      const { server, timeouts } = ctx.config.config
+      return readJsonLimited(request, server.body_limit_bytes, timeouts.request_body_ms, ctx)
     })
     .onError(({ code, error: raw, request, path }) => {
       const dialect = dialectForPath(path)

@@ -1,5 +1,6 @@
 /** Per-request facts the whole request shares: its id, when it started, the config snapshot it reads. */
 import type { ConfigSnapshot } from '../config/snapshot.ts'
+import type { BodyScan } from '../gateway/exchange.ts'
 import type { GatewayState } from '../gateway/gateway-state.ts'
 import type { Logger } from '../log.ts'
 import type { GatewayKey } from '../store/types.ts'
@@ -17,6 +18,8 @@ export interface RequestContext {
   readonly key?: GatewayKey | undefined
   /** Its id, which usage rows carry. */
   readonly keyId?: string | undefined
+  /** What the body reader saw while it checked the body (`readJsonLimited`). */
+  readonly bodyScan?: BodyScan | undefined
 }
 
 /** The request context; its logger is made on first use (a pino child per request costs more than the rest of the hop). */
@@ -24,6 +27,8 @@ export class Context implements RequestContext {
   #log: Logger | undefined
   /** Set once the key gate admits the request. */
   key: GatewayKey | undefined = undefined
+  /** Set by the body reader (`readJsonLimited`). */
+  bodyScan: BodyScan | undefined = undefined
   constructor(
     readonly id: string,
     readonly start: number,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import type { Request } from '../../src/dialects/ir.ts'
-import { countRequestTokens } from '../../src/gateway/estimate.ts'
+import { countRequestTokens, roughRequestTokens } from '../../src/gateway/estimate.ts'
 
 /** One user turn of `text`. */
 const prompt = (text: string): Request => ({
@@ -20,6 +20,35 @@ describe('countRequestTokens', () => {
   test('ordinary text, and long runs without whitespace, counted by the o200k tokenizer', async () => {
     expect(await countRequestTokens(prompt('Hello world, how are you today?'))).toBe(8 + FRAMING)
     expect(await countRequestTokens(prompt('y'.repeat(40_000)))).toBe(10_000 + FRAMING)
+  })
+})
+
+describe('roughRequestTokens', () => {
+  test('the joined prompt text over 3.6 characters a token, plus the framing and media allowance', () => {
+    const req: Request = {
+      ...prompt('hello'),
+      system: [{ type: 'text', text: 'sys' }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'hello' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', text: 'hmm' },
+            { type: 'tool_call', id: 'c1', name: 'look', arguments: '{"q":"x"}' },
+          ],
+        },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', toolCallId: 'c1', content: [{ type: 'text', text: 'found' }] }],
+        },
+      ],
+      tools: [{ kind: 'function', name: 't', description: 'd', parameters: { type: 'object' } }],
+    }
+    const joined = ['sys', 'hello', 'hmm', 'look', '{"q":"x"}', 'found', 't', 'd', '{"type":"object"}'].join(
+      '\n',
+    )
+    expect(roughRequestTokens(req)).toBe(Math.ceil(joined.length / 3.6) + 3 * FRAMING)
+    expect(roughRequestTokens({ ...prompt(''), messages: [] })).toBe(0)
   })
 })
 

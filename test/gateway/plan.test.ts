@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load.ts'
 import type { Config } from '../../src/config/schema.ts'
+import { wrapSignature } from '../../src/dialects/common/provenance.ts'
 import { codeAssist } from '../../src/dialects/gemini/index.ts'
 import type { DialectName } from '../../src/dialects/ir.ts'
 import { dialects } from '../../src/dialects/registry.ts'
@@ -65,6 +66,27 @@ describe('plan', () => {
     expect(p.body).toEqual({ ...body, model: 'm' })
     expect(body.model).toBe('chat/m') // the client's object is not changed
     expect(p.provenance).toEqual({ dialect: 'openai-chat', provider: p.provider.id, model: 'm' })
+  })
+
+  test('same dialect with a signature the gateway wrapped: through the IR, whoever looked for it', () => {
+    const wrapped = wrapSignature('sig', { dialect: 'openai-responses', provider: 'codex', model: 'gpt-5' })
+    const body = chatBody('claude/c', {
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 't', signature: wrapped }] },
+        { role: 'user', content: 'again' },
+      ],
+    })
+    // the plan walks the body itself when the body reader did not look
+    expect(plan(input('anthropic-messages', body), sources().sources).ir).toBeDefined()
+    // the body reader's answer (its depth walk saw every string) is what the plan goes by
+    const told = (wrappedSignature: boolean, b: Record<string, unknown>) =>
+      plan({ ...input('anthropic-messages', b), wrappedSignature }, sources().sources)
+    expect(told(true, body).ir).toBeDefined()
+    const clean = chatBody('claude/c', { max_tokens: 10 })
+    expect(told(false, clean).ir).toBeUndefined()
+    expect(told(true, clean).ir).toBeDefined()
   })
 
   test('gemini to gemini: the model stays out of the body (it travels in the URL)', () => {

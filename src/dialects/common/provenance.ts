@@ -87,7 +87,7 @@ export function familiesDiffer(a: string, b: string): boolean {
  * instead of reaching a provider that rejects them ("Invalid signature in thinking block").
  */
 export function carriesWrappedSignature(value: unknown): boolean {
-  if (typeof value === 'string') return value.startsWith(PREFIX)
+  if (typeof value === 'string') return isWrappedSignature(value)
   if (typeof value !== 'object' || value === null) return false
   // An explicit stack rather than recursion: the body's nesting is the client's choice.
   const pending: object[] = [value]
@@ -101,9 +101,14 @@ export function carriesWrappedSignature(value: unknown): boolean {
   return false
 }
 
+/** Whether a string is an opaque reasoning value this gateway wrapped (`wrapSignature`). */
+export function isWrappedSignature(s: string): boolean {
+  return s.startsWith(PREFIX)
+}
+
 /** True for a wrapped signature; an array or object is queued for the walk instead. */
 function wrappedOrQueued(v: unknown, pending: object[]): boolean {
-  if (typeof v === 'string') return v.startsWith(PREFIX)
+  if (typeof v === 'string') return isWrappedSignature(v)
   if (typeof v === 'object' && v !== null) pending.push(v)
   return false
 }
