@@ -6,6 +6,14 @@ import type { InboundDialect, UsageRecord } from './types.ts'
 
 type Int = number | string
 
+/** The usage dimensions that are a column as they are (the time buckets are each backend's SQL). */
+export const PLAIN_DIMENSION_COLUMNS = {
+  model: 'model',
+  provider: 'provider',
+  account: 'account',
+  key: 'key_id',
+} as const
+
 export interface UsageRow {
   ts: Int
   request_id: string | null

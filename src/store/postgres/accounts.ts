@@ -143,18 +143,13 @@ export class PostgresAccounts implements AccountStore, Mirror {
     target.active = true
     target.updatedAt = now
     this.#version++
-    this.queue.push({
-      table: this.table,
-      run: (sql) =>
-        sql.begin(async (tx) => {
-          await lockProvider(tx, provider)
-          const [found] =
-            await tx`SELECT 1 AS one FROM accounts WHERE provider = ${provider} AND account_id = ${accountId}`
-          if (!found) return
-          await tx`UPDATE accounts SET is_active = 0 WHERE provider = ${provider} AND is_active = 1`
-          await tx`UPDATE accounts SET is_active = 1, updated_at = ${now}
-            WHERE provider = ${provider} AND account_id = ${accountId}`
-        }),
+    this.#writeLocked(provider, async (tx) => {
+      const [found] =
+        await tx`SELECT 1 AS one FROM accounts WHERE provider = ${provider} AND account_id = ${accountId}`
+      if (!found) return
+      await tx`UPDATE accounts SET is_active = 0 WHERE provider = ${provider} AND is_active = 1`
+      await tx`UPDATE accounts SET is_active = 1, updated_at = ${now}
+        WHERE provider = ${provider} AND account_id = ${accountId}`
     })
     return true
   }
@@ -177,18 +172,13 @@ export class PostgresAccounts implements AccountStore, Mirror {
       }
     }
     this.#version++
-    this.queue.push({
-      table: this.table,
-      run: (sql) =>
-        sql.begin(async (tx) => {
-          await lockProvider(tx, provider)
-          const [removed] =
-            await tx`DELETE FROM accounts WHERE provider = ${provider} AND account_id = ${accountId}
-            RETURNING is_active`
-          if ((removed as { is_active: number } | undefined)?.is_active !== 1) return
-          await tx`UPDATE accounts SET is_active = 1, updated_at = ${now} WHERE id = (
-            SELECT id FROM accounts WHERE provider = ${provider} ORDER BY updated_at DESC, id DESC LIMIT 1)`
-        }),
+    this.#writeLocked(provider, async (tx) => {
+      const [removed] =
+        await tx`DELETE FROM accounts WHERE provider = ${provider} AND account_id = ${accountId}
+        RETURNING is_active`
+      if ((removed as { is_active: number } | undefined)?.is_active !== 1) return
+      await tx`UPDATE accounts SET is_active = 1, updated_at = ${now} WHERE id = (
+        SELECT id FROM accounts WHERE provider = ${provider} ORDER BY updated_at DESC, id DESC LIMIT 1)`
     })
     return true
   }
@@ -254,6 +244,18 @@ export class PostgresAccounts implements AccountStore, Mirror {
 
   version(): number {
     return this.#version
+  }
+
+  /** Queues `write` in a transaction that holds the provider's lock first. */
+  #writeLocked(provider: string, write: (tx: SQL) => Promise<void>): void {
+    this.queue.push({
+      table: this.table,
+      run: (sql) =>
+        sql.begin(async (tx) => {
+          await lockProvider(tx, provider)
+          await write(tx)
+        }),
+    })
   }
 
   #find(provider: string, accountId: string): Account | undefined {

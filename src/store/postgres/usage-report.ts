@@ -10,16 +10,14 @@ import {
   type UsageReport,
   type UsageSums,
 } from '../types.ts'
+import { PLAIN_DIMENSION_COLUMNS } from '../usage-rows.ts'
 
 const UTC = "to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC'"
 
 const COLUMN: Readonly<Record<UsageDimension, string>> = {
   day: `to_char(${UTC}, 'YYYY-MM-DD')`,
   hour: `to_char(${UTC}, 'YYYY-MM-DD"T"HH24":00Z"')`,
-  model: 'model',
-  provider: 'provider',
-  account: 'account',
-  key: 'key_id',
+  ...PLAIN_DIMENSION_COLUMNS,
 }
 
 const SUMS = `COUNT(*) FILTER (WHERE failed_over = 0)::int AS requests,
