@@ -89,6 +89,32 @@ describe.skipIf(!hasPostgres)('postgres store', () => {
     expect(a.accounts.get('claude', 'one')?.expiresAt).toBe(99)
   })
 
+  test("an instance busy writing one table still sees other instances' changes to the others", async () => {
+    const url = await freshDatabase()
+    const a = await store(url, { syncMs: 50 })
+    const b = await store(url)
+    let n = 0
+    // a's cooldown writes never let its queue drain
+    const busy = setInterval(() => {
+      for (let i = 0; i < 5; i++)
+        a.cooldowns.put({
+          provider: 'claude',
+          account: `k${n++ % 50}`,
+          untilMs: n,
+          reason: 'rate_limit',
+          failures: 1,
+        })
+    }, 1)
+    try {
+      b.keys.create({ name: 'from b' })
+      await b.sync()
+      await waitFor(() => a.keys.list().length === 1, 5000)
+    } finally {
+      clearInterval(busy)
+    }
+    await a.sync()
+  })
+
   test("a provider's first account is active once, whichever instance logged in first", async () => {
     const url = await freshDatabase()
     const a = await store(url)

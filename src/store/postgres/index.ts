@@ -106,9 +106,10 @@ export async function openPostgresStore(
     for (const table of MIRRORED_TABLES) {
       const v = versions.get(table)
       if (v === undefined || (v === loadedAt.get(table) && !stale.has(table))) continue
-      const queuedBefore = queue.queued
+      // per table: a busy table's writes (cooldowns, quotas) must not starve the others' reloads
+      const queuedBefore = queue.queuedFor(table)
       const apply = await mirrors[table].load(sql)
-      if (queue.queued !== queuedBefore || queue.length > 0) continue
+      if (queue.queuedFor(table) !== queuedBefore || queue.pendingFor(table) > 0) continue
       apply()
       loadedAt.set(table, v)
       stale.delete(table)
@@ -150,7 +151,7 @@ export async function openPostgresStore(
 
   let checking = false
   const check = async () => {
-    if (checking || closed || !healthy || queue.length > 0) return
+    if (checking || closed || !healthy) return
     checking = true
     try {
       await refresh(probeSql)

@@ -41,8 +41,8 @@ export class WriteQueue {
   #retryMs = FIRST_RETRY_MS
   #retryTimer: ReturnType<typeof setTimeout> | undefined
   #stopped = false
-  /** Writes ever queued: a reload that began before one is stale when it ends. */
-  queued = 0
+  /** Writes ever queued, per table: a reload of a table that began before one is stale when it ends. */
+  readonly #queuedBy = new Map<MirroredTable, number>()
 
   constructor(
     private readonly sql: SQL,
@@ -54,9 +54,19 @@ export class WriteQueue {
     return this.#ops.length
   }
 
+  /** Writes to `table` ever queued. */
+  queuedFor(table: MirroredTable): number {
+    return this.#queuedBy.get(table) ?? 0
+  }
+
+  /** Writes to `table` not yet in the database. */
+  pendingFor(table: MirroredTable): number {
+    return this.#ops.reduce((n, op) => (op.table === table ? n + 1 : n), 0)
+  }
+
   push(op: QueuedWrite): void {
     this.#ops.push(op)
-    this.queued++
+    this.#queuedBy.set(op.table, this.queuedFor(op.table) + 1)
     void this.#drain()
   }
 
