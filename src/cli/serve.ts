@@ -11,6 +11,7 @@ import { openBindRefusal } from '../server/key-gate.ts'
 import { startGateway } from '../server/serve.ts'
 import { processStatus } from '../server/status.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
+import { keyringFromEnv } from '../store/token-seal.ts'
 import { intFlag, parseCommand, UsageError } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
 import { VERSION } from './version.ts'
@@ -150,6 +151,7 @@ async function run(
   try {
     const warn = log
     store = openSqliteStore(dbFile, {
+      keyring: keyringFromEnv(boot.store.secret_key_env),
       usageFlushMs: boot.server.usage_flush_ms,
       onUsageWriterError: (err) =>
         warn.warn({ reason: err.message }, 'usage writer thread failed; writing usage on the main thread'),

@@ -375,6 +375,17 @@ export const AdminConfig = Obj({
   allow_remote: T.Boolean({ default: false }),
 })
 
+/** Ours: where durable state (accounts and their tokens, keys, usage) is kept, and how. */
+export const StoreConfig = Obj({
+  /**
+   * The environment variable holding the 32-byte key (64 hex characters or base64) that tokens
+   * are encrypted with at rest (AES-256-GCM); unset or empty: stored in clear. Older keys, still
+   * read until `byokey secrets rotate` re-encrypts their rows: the same name with `_PREVIOUS`,
+   * comma-separated.
+   */
+  secret_key_env: Str({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'BYOKEY_SECRET_KEY' }),
+})
+
 /**
  * The Amp compatibility layer (`docs/protocols/amp.md`). BYOKEY's keys; `base_url` is ours.
  */
@@ -421,6 +432,7 @@ export const ConfigSchema = Obj({
    */
   routing_policies: T.Array(RoutingPolicy, { default: [] }),
   amp: T.Optional(AmpConfig),
+  store: T.Optional(StoreConfig),
   /**
    * Ours: prices in USD per million tokens that replace the bundled price table's, per model
    * glob as usage rows name the model (`claude-sonnet-4-5`, `gpt-5*`) or `provider/model`
@@ -446,6 +458,7 @@ export type Config = Omit<
   | 'quota_reads'
   | 'admin'
   | 'amp'
+  | 'store'
 > & {
   admin: Static<typeof AdminConfig>
   amp: Static<typeof AmpConfig>
@@ -457,6 +470,7 @@ export type Config = Omit<
   payload: Static<typeof PayloadConfig>
   model_lists: Static<typeof ModelListsConfig>
   streaming: Static<typeof StreamingConfig>
+  store: Static<typeof StoreConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>
 export type UpstreamSettings = Static<typeof UpstreamConfig>

@@ -86,6 +86,11 @@ export function configSecrets(
   }
   const adminKey = config.admin.key_env ? env[config.admin.key_env] : undefined
   if (adminKey) fromEnv.push(adminKey)
+  // the key tokens are encrypted with at rest, and the older ones still read
+  const storeKey = config.store ? env[config.store.secret_key_env] : undefined
+  if (storeKey) fromEnv.push(storeKey.trim())
+  const oldStoreKeys = config.store ? env[`${config.store.secret_key_env}_PREVIOUS`] : undefined
+  for (const k of oldStoreKeys?.split(',') ?? []) if (k.trim()) fromEnv.push(k.trim())
   return { inFile, fromEnv }
 }
 
