@@ -24,6 +24,7 @@ Commands:
   import-kiro         Import the Kiro IDE's login
   amp inject          Point Amp CLI at byokey (amp.url in Amp's settings; --undo)
   keys                Make, list, revoke and rotate the keys clients send to byokey
+  secrets             Show how tokens are kept at rest; re-encrypt them with the current key
   config check        Validate a config file without starting
   doctor              Check config, database, port, accounts and clock
   openapi             Print the OpenAPI document of the HTTP API
@@ -146,6 +147,28 @@ Examples:
   byokey admin-key create --name laptop
   byokey admin-key list
   byokey admin-key revoke laptop`,
+  secrets: `Usage: byokey secrets status|rotate [options]
+
+Account tokens (OAuth access and refresh tokens, stored API keys) are encrypted at rest with
+AES-256-GCM when the environment variable store.secret_key_env names (default BYOKEY_SECRET_KEY)
+holds a 32-byte key, as 64 hex characters or base64. Each row names the key it was encrypted
+with; rows written before a key was set stay readable and are encrypted on their next write.
+Older keys go in the same variable with _PREVIOUS appended (comma-separated): they are read,
+never written with. Without the key an encrypted database does not open: nothing is rewritten.
+
+  secrets status    tokens in clear and per key; which key is current
+  secrets rotate    re-encrypt every token with the current key (--decrypt: write them in clear)
+
+Options:
+      --db PATH     SQLite database (default ~/.byokey/byokey.db)
+      --json        status: machine-readable output
+      --decrypt     rotate: write every token in clear (the variable unset, the key in _PREVIOUS)
+
+Examples:
+  export BYOKEY_SECRET_KEY="$(openssl rand -base64 32)"
+  byokey secrets rotate
+  BYOKEY_SECRET_KEY_PREVIOUS="$OLD" BYOKEY_SECRET_KEY="$NEW" byokey secrets rotate
+  byokey secrets status`,
   status: `Usage: byokey status [--db PATH] [--json]
 
 Shows whether a gateway runs (asked through the control socket beside the database) with its pid,
