@@ -67,7 +67,11 @@ export async function secretsCommand(argv: string[]): Promise<number> {
       `no secret key: set ${envName} to a 32-byte key (openssl rand -base64 32), or pass --decrypt to write tokens in clear`,
     )
   }
-  const n = await withStore(values.db, { create: false }, (store) => store?.accounts.resealTokens() ?? 0)
+  const n = await withStore(
+    values.db,
+    { create: false },
+    async (store) => (await store?.accounts.resealTokens()) ?? 0,
+  )
   const where = keyring.current ? `encrypted with key ${keyring.current.id}` : 'written in clear'
   console.log(`${n} account ${n === 1 ? 'token' : 'tokens'} ${where}; every token is ${where} now`)
   return 0

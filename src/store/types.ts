@@ -67,9 +67,10 @@ export interface AccountStore {
   /**
    * Rewrites every token that is not yet as the store writes now (sealed under the current secret
    * key; in clear when there is none); a row changed meanwhile is left alone, its writer sealed it.
-   * Neither the account's `updatedAt` nor its token changes. How many rows were rewritten.
+   * Neither the account's `updatedAt` nor its token changes. How many rows were rewritten (async:
+   * a networked store rewrites them on the backend).
    */
-  resealTokens(): number
+  resealTokens(): Promise<number>
 }
 
 export type InboundDialect = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini'

@@ -105,7 +105,7 @@ describe('tokens at rest in SQLite', () => {
     }
   })
 
-  test('rotation: the old key in _PREVIOUS opens old rows, resealTokens moves every row to the new key', () => {
+  test('rotation: the old key in _PREVIOUS opens old rows, resealTokens moves every row to the new key', async () => {
     using dir = tempDir()
     const oldKey = randomBytes(32)
     const oldRing = ring(oldKey)
@@ -114,8 +114,8 @@ describe('tokens at rest in SQLite', () => {
     const store = openSqliteStore(dir.join('byokey.db'), { keyring: newRing })
     const updatedAt = store.accounts.list().map((a) => a.updatedAt)
     expect(store.accounts.tokenSeals()).toEqual({ [oldRing.current!.id]: 2 })
-    expect(store.accounts.resealTokens()).toBe(2)
-    expect(store.accounts.resealTokens()).toBe(0)
+    expect(await store.accounts.resealTokens()).toBe(2)
+    expect(await store.accounts.resealTokens()).toBe(0)
     expect(store.accounts.tokenSeals()).toEqual({ [newRing.current!.id]: 2 })
     expect(store.accounts.list().map((a) => a.updatedAt)).toEqual(updatedAt)
     store.close()

@@ -163,7 +163,7 @@ export function sqliteAccounts(db: Database, cipher: TokenCipher): AccountStore 
     },
     version: () => q.version.get()?.version ?? 0,
     tokenSeals: () => sealCounts(q.tokens.all().map((r) => r.token_json)),
-    resealTokens() {
+    async resealTokens() {
       return db
         .transaction(() => {
           let n = 0
