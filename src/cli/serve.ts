@@ -164,7 +164,7 @@ async function run(
   const refusal = openBindRefusal(boot.host, store.keys.list().length > 0)
   if (refusal && !insecureNoAuth) {
     log.fatal({ host: boot.host }, refusal)
-    store.close()
+    await store.close()
     return 1
   }
   if (refusal) {
@@ -186,7 +186,7 @@ async function run(
   } catch (e) {
     log.fatal({ reason: (e as Error).message }, 'cannot start')
     control?.close()
-    store.close()
+    await store.close()
     return 1
   }
   config.watch()
@@ -205,7 +205,7 @@ async function run(
       config.close()
       control?.close()
       const pending = store.usage.pending
-      store.close()
+      await store.close()
       log?.info({ flushedUsage: pending }, 'stopped')
       done(0)
     } catch (e) {

@@ -44,6 +44,6 @@ export async function withStore<T>(
   try {
     return await fn(store, file)
   } finally {
-    store.close()
+    await store.close()
   }
 }

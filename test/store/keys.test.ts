@@ -93,7 +93,7 @@ test('a key made by another connection moves the version this one reads', () => 
   server.close()
 })
 
-test('usage rows keep their key and cost; spend per key sums the priced rows since a time', () => {
+test('usage rows keep their key and cost; spend per key sums the priced rows since a time', async () => {
   using dir = tempDir()
   const file = dir.join('u.db')
   const store = openSqliteStore(file)
@@ -110,12 +110,12 @@ test('usage rows keep their key and cost; spend per key sums the priced rows sin
     }),
   )
   store.usage.record(row({ ts: 1004, cost }))
-  store.usage.flush()
-  expect(store.usage.recent(1)[0]).toMatchObject({ ts: 1004, cost })
-  expect(store.usage.recent(1)[0]!.keyId).toBeUndefined()
-  expect(store.usage.recent(3).find((r) => r.ts === 1002)).toMatchObject({ keyId: 'key_a' })
-  expect(store.usage.recent(3).find((r) => r.ts === 1002)!.cost).toBeUndefined()
-  const spend = store.usage.spendByKey(1000)
+  await store.usage.flush()
+  expect((await store.usage.recent(1))[0]).toMatchObject({ ts: 1004, cost })
+  expect((await store.usage.recent(1))[0]!.keyId).toBeUndefined()
+  expect((await store.usage.recent(3)).find((r) => r.ts === 1002)).toMatchObject({ keyId: 'key_a' })
+  expect((await store.usage.recent(3)).find((r) => r.ts === 1002)!.cost).toBeUndefined()
+  const spend = await store.usage.spendByKey(1000)
   expect(spend.get('key_a')).toBeCloseTo(0.76, 10)
   expect(spend.get('key_b')).toBe(1.5)
   store.close()

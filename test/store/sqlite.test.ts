@@ -53,7 +53,7 @@ describe('sqlite store', () => {
     db.close()
   })
 
-  test('a database created by migration 1 opens with the latest and keeps its rows', () => {
+  test('a database created by migration 1 opens with the latest and keeps its rows', async () => {
     using dir = tempDir()
     const path = dir.join('old.db')
     const old = openDatabase(path)
@@ -68,7 +68,7 @@ describe('sqlite store', () => {
     const store = openSqliteStore(path)
     const acc = store.accounts.active('codex')
     expect(acc).toMatchObject({ accountId: 'me', state: 'ok', token: { access_token: 't' } })
-    expect(store.usage.recent(5)).toEqual([
+    expect(await store.usage.recent(5)).toEqual([
       {
         ts: 5,
         provider: 'codex',
@@ -189,7 +189,7 @@ describe('sqlite store', () => {
     store.close()
   })
 
-  test('usage is queued off the request path, written in a batch, and flushed on close', () => {
+  test('usage is queued off the request path, written in a batch, and flushed on close', async () => {
     using dir = tempDir()
     const path = dir.join('u.db')
     const store = openSqliteStore(path, { usageFlushMs: 60_000 })
@@ -203,13 +203,13 @@ describe('sqlite store', () => {
     expect(count()).toBe(25)
     reader.close()
     const again = openSqliteStore(path)
-    expect(again.usage.recent(1)[0]).toMatchObject({
+    expect((await again.usage.recent(1))[0]).toMatchObject({
       ts: 1024,
       requestId: 'r24',
       stream: true,
       cacheReadTokens: 2,
     })
-    expect(again.usage.totals()).toEqual([
+    expect(await again.usage.totals()).toEqual([
       {
         provider: 'claude',
         model: 'claude-sonnet-4-5',
@@ -225,13 +225,13 @@ describe('sqlite store', () => {
     again.close()
   })
 
-  test('usage handed to the writer thread in several batches is all written by flush, none twice', () => {
+  test('usage handed to the writer thread in several batches is all written by flush, none twice', async () => {
     using dir = tempDir()
     const path = dir.join('b.db')
     const store = openSqliteStore(path, { usageFlushMs: 60_000 })
     // 2500 rows: two full batches go to the writer thread as they fill, the rest with the flush
     for (let i = 0; i < 2500; i++) store.usage.record(usageRow({ ts: i, requestId: `r${i}` }))
-    store.usage.flush()
+    await store.usage.flush()
     expect(store.usage.pending).toBe(0)
     const reader = new Database(path)
     const n = reader.query('SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM usage_records').get()
@@ -251,17 +251,15 @@ describe('sqlite store', () => {
       usageWriterScript: failing,
     })
     store.usage.record(usageRow({ requestId: 'sent-to-the-thread' }))
-    await waitFor(() => errors.length > 0 || undefined, 3000)
+    await waitFor(async () => errors.length > 0 || undefined, 3000)
     store.usage.record(usageRow({ requestId: 'after' }))
-    store.usage.flush()
+    await store.usage.flush()
     expect(errors).toHaveLength(1)
     expect(errors[0]).toContain('writer thread broke')
-    expect(
-      store.usage
-        .recent(10)
-        .map((r) => r.requestId)
-        .sort(),
-    ).toEqual(['after', 'sent-to-the-thread'])
+    expect((await store.usage.recent(10)).map((r) => r.requestId).sort()).toEqual([
+      'after',
+      'sent-to-the-thread',
+    ])
     store.close()
   })
 
@@ -270,8 +268,8 @@ describe('sqlite store', () => {
     const store = openSqliteStore(dir.join('t.db'), { usageFlushMs: 20 })
     store.usage.record(usageRow({ status: 429 }))
     // the writer thread starts with the first batch; a loaded machine may take a while
-    await waitFor(() => store.usage.pending === 0, 5000)
-    expect(store.usage.totals()[0]?.errors).toBe(1)
+    await waitFor(async () => store.usage.pending === 0, 5000)
+    expect((await store.usage.totals())[0]?.errors).toBe(1)
     store.close()
   })
 })

@@ -60,7 +60,9 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
         return false
       }
     },
-    close() {
+    // reads go to the file, so this process always sees the latest rows
+    sync: async () => {},
+    async close() {
       if (closed) return
       usage.stop()
       closed = true

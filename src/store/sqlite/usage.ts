@@ -142,6 +142,7 @@ export function sqliteUsage(
   flushMs: number,
   opts: UsageWriterOptions = {},
 ): UsageStore & { stop(): void } {
+  const report = usageReporter(db)
   const writeHere = usageInserter(db)
   // Started on first use: a store that never records (most CLI commands) never starts a thread.
   let writer: WriterThread | undefined
@@ -202,11 +203,14 @@ export function sqliteUsage(
         timer.unref?.()
       }
     },
-    flush,
+    // SQLite answers synchronously; the interface is async for backends across a network
+    flush: async () => flush(),
     get pending() {
       return queue.length + (writer?.inFlight ?? 0)
     },
-    recent: (limit, opts) =>
+    // nothing waits for a backend that is away: rows are written to a local file
+    dropped: 0,
+    recent: async (limit, opts) =>
       (opts?.failedOver ? recentAttempts : recent).all({ n: limit }).map((r) => {
         const rec: UsageRecord = {
           ts: r.ts,
@@ -240,9 +244,9 @@ export function sqliteUsage(
         }
         return rec
       }),
-    totals: (sinceMs = 0) => totals.all({ since: sinceMs }),
-    report: usageReporter(db),
-    spendByKey: (sinceMs) => new Map(spendByKey.all({ since: sinceMs }).map((r) => [r.key_id, r.usd])),
+    totals: async (sinceMs = 0) => totals.all({ since: sinceMs }),
+    report: async (q) => report(q),
+    spendByKey: async (sinceMs) => new Map(spendByKey.all({ since: sinceMs }).map((r) => [r.key_id, r.usd])),
     stop() {
       flush()
       writer?.stop()
