@@ -49,13 +49,13 @@ function seed(dir: TempDir, keyring = ring(randomBytes(32))) {
   return store
 }
 
-describe('tokens at rest in SQLite', () => {
-  test('with a key, the file holds no token text, and the store reads the tokens back', () => {
+describe('tokens at rest in SQLite', async () => {
+  test('with a key, the file holds no token text, and the store reads the tokens back', async () => {
     using dir = tempDir()
     const key = ring(randomBytes(32))
     const store = seed(dir, key)
     store.accounts.updateToken('claude', 'a', { access_token: `${ACCESS}2`, refresh_token: REFRESH }, 9)
-    store.close()
+    await store.close()
     const bytes = fileText(dir)
     for (const secret of [ACCESS, REFRESH, API_KEY, 'access_token']) expect(bytes).not.toContain(secret)
     expect(storedTokens(dir).every((t) => t.startsWith(`enc:v1:${key.current!.id}:`))).toBe(true)
@@ -69,12 +69,12 @@ describe('tokens at rest in SQLite', () => {
       { access_token: `${ACCESS}2`, refresh_token: REFRESH },
       { api_key: API_KEY },
     ])
-    again.close()
+    await again.close()
   })
 
-  test('rows written in clear are read with a key set, and sealed on their next write', () => {
+  test('rows written in clear are read with a key set, and sealed on their next write', async () => {
     using dir = tempDir()
-    seed(dir, keyringFromEnv('BYOKEY_SECRET_KEY', {})).close()
+    await seed(dir, keyringFromEnv('BYOKEY_SECRET_KEY', {})).close()
     expect(fileText(dir)).toContain(REFRESH)
     const key = ring(randomBytes(32))
     const store = openSqliteStore(dir.join('byokey.db'), { keyring: key })
@@ -82,20 +82,20 @@ describe('tokens at rest in SQLite', () => {
     expect(store.accounts.tokenSeals()).toEqual({ clear: 2 })
     store.accounts.updateToken('claude', 'a', { access_token: 'new', refresh_token: REFRESH })
     expect(store.accounts.tokenSeals()).toEqual({ [key.current!.id]: 1, clear: 1 })
-    store.close()
+    await store.close()
     const [a, b] = storedTokens(dir)
     expect(a).toStartWith('enc:v1:')
     expect(JSON.parse(b!)).toEqual({ api_key: API_KEY })
   })
 
-  test('a missing or wrong key fails the open with the variable named, and no row is rewritten', () => {
+  test('a missing or wrong key fails the open with the variable named, and no row is rewritten', async () => {
     using dir = tempDir()
-    seed(dir).close()
+    await seed(dir).close()
     const before = storedTokens(dir)
     for (const keyring of [keyringFromEnv('BYOKEY_SECRET_KEY', {}), ring(randomBytes(32))]) {
       let err: unknown
       try {
-        openSqliteStore(dir.join('byokey.db'), { keyring }).close()
+        await openSqliteStore(dir.join('byokey.db'), { keyring }).close()
       } catch (e) {
         err = e
       }
@@ -109,7 +109,7 @@ describe('tokens at rest in SQLite', () => {
     using dir = tempDir()
     const oldKey = randomBytes(32)
     const oldRing = ring(oldKey)
-    seed(dir, oldRing).close()
+    await seed(dir, oldRing).close()
     const newRing = ring(randomBytes(32), oldKey)
     const store = openSqliteStore(dir.join('byokey.db'), { keyring: newRing })
     const updatedAt = store.accounts.list().map((a) => a.updatedAt)
@@ -118,11 +118,11 @@ describe('tokens at rest in SQLite', () => {
     expect(await store.accounts.resealTokens()).toBe(0)
     expect(store.accounts.tokenSeals()).toEqual({ [newRing.current!.id]: 2 })
     expect(store.accounts.list().map((a) => a.updatedAt)).toEqual(updatedAt)
-    store.close()
+    await store.close()
     // the new key alone opens the database now
     const alone = openSqliteStore(dir.join('byokey.db'), { keyring: ring(newRing.current!.key) })
     expect(alone.accounts.get('claude', 'a')?.token).toEqual({ access_token: ACCESS, refresh_token: REFRESH })
-    alone.close()
+    await alone.close()
     expect(() => openSqliteStore(dir.join('byokey.db'), { keyring: oldRing })).toThrow(SecretKeyError)
   })
 })
