@@ -14,11 +14,12 @@ export interface CopiedTable {
   numeric: ReadonlySet<string>
 }
 
-const table = (name: string, key: string[], columns: string[], numeric: string[]): CopiedTable => ({
+/** `text`: the columns holding text; every other one holds a number. */
+const table = (name: string, key: string[], columns: string[], text: string[]): CopiedTable => ({
   name,
   key,
   columns,
-  numeric: new Set(numeric),
+  numeric: new Set(columns.filter((c) => !text.includes(c))),
 })
 
 export const COPIED_TABLES: readonly CopiedTable[] = [
@@ -39,7 +40,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
       'created_at',
       'updated_at',
     ],
-    ['is_active', 'expires_at', 'created_at', 'updated_at'],
+    ['provider', 'account_id', 'label', 'kind', 'token_json', 'state', 'last_error'],
   ),
   table(
     'gateway_keys',
@@ -58,25 +59,25 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
       'rotated_at',
       'revoked_at',
     ],
-    ['rpm', 'budget_usd', 'expires_at', 'created_at', 'rotated_at', 'revoked_at'],
+    ['id', 'name', 'digest', 'prefix', 'models_json', 'budget_period'],
   ),
   table(
     'admin_keys',
     ['id'],
     ['id', 'name', 'key_hash', 'hint', 'created_at', 'last_used_at'],
-    ['created_at', 'last_used_at'],
+    ['id', 'name', 'key_hash', 'hint'],
   ),
   table(
     'account_cooldowns',
     ['provider', 'account'],
     ['provider', 'account', 'until_ms', 'reason', 'failures', 'updated_at'],
-    ['until_ms', 'failures', 'updated_at'],
+    ['provider', 'account', 'reason'],
   ),
   table(
     'account_quotas',
     ['provider', 'account'],
     ['provider', 'account', 'observed_at', 'quota_json'],
-    ['observed_at'],
+    ['provider', 'account', 'quota_json'],
   ),
   table(
     'usage_records',
@@ -108,27 +109,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
       'cost_cache_write_usd',
       'cost_reasoning_usd',
     ],
-    [
-      'id',
-      'ts',
-      'input_tokens',
-      'output_tokens',
-      'cache_read_tokens',
-      'cache_write_tokens',
-      'reasoning_tokens',
-      'status',
-      'latency_ms',
-      'ttfb_ms',
-      'stream',
-      'attempt',
-      'failed_over',
-      'cost_usd',
-      'cost_input_usd',
-      'cost_output_usd',
-      'cost_cache_read_usd',
-      'cost_cache_write_usd',
-      'cost_reasoning_usd',
-    ],
+    ['request_id', 'provider', 'account', 'model', 'dialect', 'key_id'],
   ),
 ]
 
