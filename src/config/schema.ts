@@ -375,17 +375,6 @@ export const AdminConfig = Obj({
   allow_remote: T.Boolean({ default: false }),
 })
 
-/** Ours: where durable state (accounts and their tokens, keys, usage) is kept, and how. */
-export const StoreConfig = Obj({
-  /**
-   * The environment variable holding the 32-byte key (64 hex characters or base64) that tokens
-   * are encrypted with at rest (AES-256-GCM); unset or empty: stored in clear. Older keys, still
-   * read until `byokey secrets rotate` re-encrypts their rows: the same name with `_PREVIOUS`,
-   * comma-separated.
-   */
-  secret_key_env: Str({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'BYOKEY_SECRET_KEY' }),
-})
-
 /**
  * The Amp compatibility layer (`docs/protocols/amp.md`). BYOKEY's keys; `base_url` is ours.
  */
@@ -401,6 +390,34 @@ export const AmpConfig = Obj({
   settings: T.Record(T.String(), T.Unknown(), { default: {} }),
   // BYOKEY keys accepted for compatibility; not used (Amp is served on the main port).
   port: T.Optional(T.Unknown()),
+})
+
+/**
+ * Ours: where durable state lives (accounts, tokens, usage, keys, cooldowns). `sqlite` (default):
+ * the file beside the config, nothing else needed. `postgres`: a database several byokey
+ * instances share; the env `BYOKEY_DATABASE_URL`, when set, wins over `url`. Read at start.
+ */
+export const StoreConfig = Obj({
+  kind: T.Union([T.Literal('sqlite'), T.Literal('postgres')], { default: 'sqlite' }),
+  /** `postgres://user:password@host:5432/db` (its password is a secret: never logged). */
+  url: T.Optional(Str({ pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://\\S+$' })),
+  /**
+   * PostgreSQL: how often (ms) this instance checks whether another one changed accounts, keys,
+   * admin keys, cooldowns or quotas, which it answers from memory; at most this late it sees them.
+   */
+  sync_ms: T.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  /**
+   * PostgreSQL: usage rows kept in memory while the database is unreachable; beyond this the
+   * oldest are dropped (counted, one warning). About 1 KB each.
+   */
+  usage_buffer_rows: T.Integer({ minimum: 1000, default: 100_000 }),
+  /**
+   * The environment variable holding the 32-byte key (64 hex characters or base64) that tokens
+   * are encrypted with at rest (AES-256-GCM); unset or empty: stored in clear. Older keys, still
+   * read until `byokey secrets rotate` re-encrypts their rows: the same name with `_PREVIOUS`,
+   * comma-separated.
+   */
+  secret_key_env: Str({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'BYOKEY_SECRET_KEY' }),
 })
 
 export const ConfigSchema = Obj({

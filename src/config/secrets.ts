@@ -71,6 +71,8 @@ export function configSecrets(
     }
   }
   if (config.amp.upstream_key) inFile.push(config.amp.upstream_key)
+  // the database URL's password, in the same form as a proxy's
+  proxy(config.store.url)
   for (const u of config.upstreams) {
     if (u.api_key) inFile.push(u.api_key)
     proxy(u.proxy_url)
