@@ -10,10 +10,11 @@ import { type ControlServer, startControl } from '../server/control.ts'
 import { openBindRefusal } from '../server/key-gate.ts'
 import { startGateway } from '../server/serve.ts'
 import { processStatus } from '../server/status.ts'
-import { openSqliteStore } from '../store/sqlite/index.ts'
 import { keyringFromEnv } from '../store/token-seal.ts'
+import type { Store } from '../store/types.ts'
 import { intFlag, parseCommand, UsageError } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
+import { describeTarget, openStore, type StoreTarget, storeTarget } from './store-access.ts'
 import { VERSION } from './version.ts'
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -126,6 +127,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       log,
       config,
       resolve(values.db ?? paths.dbFile),
+      values.db !== undefined,
       early.warn,
       values['insecure-no-auth'] === true,
     )
@@ -140,6 +142,8 @@ async function run(
   log: Logger,
   config: ConfigRef,
   dbFile: string,
+  /** `--db` given: that SQLite file, whatever the config or environment say. */
+  dbGiven: boolean,
   earlyWarnings: string[],
   insecureNoAuth: boolean,
 ): Promise<number> {
@@ -147,17 +151,19 @@ async function run(
   for (const w of earlyWarnings) log.warn(w)
   warnIfConfigExposed(log, config.current)
 
-  let store: ReturnType<typeof openSqliteStore>
+  let store: Store
+  let where = dbFile
   try {
+    const target: StoreTarget = dbGiven ? { kind: 'sqlite', file: dbFile } : storeTarget(boot.store, dbFile)
+    where = describeTarget(target)
     const warn = log
-    store = openSqliteStore(dbFile, {
+    store = await openStore(target, {
       keyring: keyringFromEnv(boot.store.secret_key_env),
       usageFlushMs: boot.server.usage_flush_ms,
-      onUsageWriterError: (err) =>
-        warn.warn({ reason: err.message }, 'usage writer thread failed; writing usage on the main thread'),
+      warn: (fields, message) => warn.warn(fields, message),
     })
   } catch (e) {
-    log.fatal({ db: dbFile, reason: (e as Error).message }, 'cannot open the database')
+    log.fatal({ db: where, reason: (e as Error).message }, 'cannot open the database')
     return 1
   }
 
@@ -221,7 +227,7 @@ async function run(
   })
 
   log.info(
-    { url: gateway.url, config: config.current.file ?? '(built-in defaults)', db: dbFile, version: VERSION },
+    { url: gateway.url, config: config.current.file ?? '(built-in defaults)', db: where, version: VERSION },
     'byokey listening',
   )
   if (boot.host !== '127.0.0.1' && boot.host !== 'localhost' && boot.host !== '::1') {

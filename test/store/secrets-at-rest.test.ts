@@ -107,7 +107,7 @@ for (const backend of storeBackends()) {
         expect((err as Error).message).toMatch(/2 of 2 account tokens cannot be read: .*BYOKEY_SECRET_KEY/)
         expect(await storedTokens(s)).toEqual(before)
       }
-      if (s.file) expect(await openError(s, noKey())).toBeInstanceOf(SecretKeyError)
+      expect(await openError(s, noKey())).toBeInstanceOf(SecretKeyError)
     })
 
     test('rotation: the old key in _PREVIOUS opens old rows, resealTokens moves every row to the new key', async () => {

@@ -8,7 +8,7 @@
  * bounded buffer while the database is away. `ping()` reads a background probe's last answer.
  */
 import { SQL } from 'bun'
-import { DEFAULT_SECRET_KEY_ENV, type Keyring, tokenCipher } from '../token-seal.ts'
+import { DEFAULT_SECRET_KEY_ENV, type Keyring, SecretKeyError, tokenCipher } from '../token-seal.ts'
 import type { Store } from '../types.ts'
 import { PostgresAccounts } from './accounts.ts'
 import { PostgresAdminKeys } from './admin-keys.ts'
@@ -121,6 +121,8 @@ export async function openPostgresStore(
     await refresh(sql)
   } catch (e) {
     await Promise.all([sql.close({ timeout: 0 }), probeSql.close({ timeout: 0 })])
+    // a missing or wrong secret key is a setting to fix, told as such (the variable named)
+    if (e instanceof SecretKeyError) throw e
     throw new Error(`cannot read PostgreSQL at ${redactedDatabaseUrl(url)}: ${(e as Error).message}`)
   }
 
