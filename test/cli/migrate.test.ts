@@ -216,6 +216,39 @@ describe.skipIf(!hasPostgres)('byokey migrate', () => {
     await sqlite.close()
   })
 
+  test('after the move, byokey secrets rotates the keys on PostgreSQL, with commands reading it through BYOKEY_DATABASE_URL', async () => {
+    using dir = tempDir()
+    const sqlite = await seed(dir)
+    await sqlite.close()
+    const url = await database()
+    expect((await migrateCli(dir, ['--to', url])).code).toBe(0)
+    const newKey = randomBytes(32).toString('hex')
+    const env = {
+      BYOKEY_HOME: dir.path,
+      HOME: dir.path,
+      BYOKEY_DATABASE_URL: url,
+      BYOKEY_SECRET_KEY: newKey,
+      BYOKEY_SECRET_KEY_PREVIOUS: SECRET_KEY,
+    }
+    const rotated = await runCli(['secrets', 'rotate'], env)
+    expect(rotated.stderr).toBe('')
+    expect(rotated.code).toBe(0)
+    expect(rotated.stdout).toContain('2 account tokens encrypted with key')
+    expectNoSecret(rotated, PASSWORD)
+    const listed = await runCli(['accounts', 'claude'], { ...env, BYOKEY_SECRET_KEY_PREVIOUS: '' })
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain('ada@example.com')
+    // the old key alone no longer opens them
+    const old = await runCli(['accounts', 'claude'], {
+      ...env,
+      BYOKEY_SECRET_KEY: SECRET_KEY,
+      BYOKEY_SECRET_KEY_PREVIOUS: '',
+    })
+    expect(old.code).toBe(1)
+    expect(old.stderr).toContain('2 of 2 account tokens cannot be read')
+    expectNoSecret(old, PASSWORD)
+  })
+
   test('--dry-run writes nothing, not even the schema, and says what it would copy', async () => {
     using dir = tempDir()
     const sqlite = await seed(dir)
