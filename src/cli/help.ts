@@ -156,6 +156,10 @@ holds a 32-byte key, as 64 hex characters or base64. Each row names the key it w
 with; rows written before a key was set stay readable and are encrypted on their next write.
 Older keys go in the same variable with _PREVIOUS appended (comma-separated): they are read,
 never written with. Without the key an encrypted database does not open: nothing is rewritten.
+The same on SQLite and PostgreSQL (store.kind postgres or BYOKEY_DATABASE_URL): rotate works on
+the store the config names; a row a running server changes meanwhile is left to the server.
+Restart the servers with the new key (and the old one in _PREVIOUS) before rotating: a server
+reads only rows of the keys it holds.
 
   secrets status    tokens in clear and per key; which key is current
   secrets rotate    re-encrypt every token with the current key (--decrypt: write them in clear)
