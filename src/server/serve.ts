@@ -97,7 +97,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
   const state = new GatewayState(upstream.slots, opts.store.cooldowns)
-  const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
+  const metrics = new GatewayMetrics(config, state, opts.store.cooldowns, opts.store)
   const tokens =
     opts.tokens ??
     tokenManagerFor(config, opts.store, state.providers, log, {

@@ -4,7 +4,7 @@
  * `describe.each(storeBackends())('…', (backend) => …)`, then `await using s = await backend.open()`.
  */
 import { Database } from 'bun:sqlite'
-import { afterAll } from 'bun:test'
+import { afterAll, setDefaultTimeout } from 'bun:test'
 import { openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/types.ts'
@@ -48,8 +48,10 @@ class SharedPostgres {
   }
 }
 
+/** The backends, for the calling test file (which gets a longer timeout: its first PostgreSQL test starts the server). */
 export function storeBackends(): StoreBackend[] {
   requireServers({ postgres: true })
+  setDefaultTimeout(30_000)
   const pg = new SharedPostgres()
   return [
     {
