@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto'
 import { SQL } from 'bun'
 import type { TableCopy } from '../../src/store/copy/copy-to-postgres.ts'
 import { openPostgresStore } from '../../src/store/postgres/index.ts'
+import { migratePostgres } from '../../src/store/postgres/migrations.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { keyringFromEnv } from '../../src/store/token-seal.ts'
 import type { Store, UsageDimension, UsageReport } from '../../src/store/types.ts'
-import { expectNoSecret, runCli } from '../helpers/process.ts'
+import { expectNoSecret, runCli, startServer } from '../helpers/process.ts'
 import { hasPostgres, type PostgresServer, requireServers, startPostgres } from '../helpers/servers.ts'
 import { type TempDir, tempDir } from '../helpers/tmp.ts'
 import { usageRow } from '../helpers/usage-row.ts'
@@ -49,8 +50,8 @@ async function migrateCli(dir: TempDir, args: string[]) {
 const tables = (stdout: string) =>
   Object.fromEntries((JSON.parse(stdout) as { tables: TableCopy[] }).tables.map((t) => [t.table, t]))
 
-/** A SQLite database with two accounts (tokens sealed), keys, an admin key, a cooldown, a quota and 10k usage rows. */
-async function seed(dir: TempDir): Promise<Store> {
+/** A SQLite database with two accounts (tokens sealed), keys, an admin key, a cooldown, a quota and (10k) usage rows. */
+async function seed(dir: TempDir, usageRows = USAGE_ROWS): Promise<Store> {
   const store = openSqliteStore(dir.join('byokey.db'), {
     keyring: keyring(),
   })
@@ -85,7 +86,7 @@ async function seed(dir: TempDir): Promise<Store> {
     quota: { windows: [{ name: 'requests', limit: 100, remaining: 42 }] },
   })
   const start = Date.UTC(2026, 10, 1)
-  for (let i = 0; i < USAGE_ROWS; i++) {
+  for (let i = 0; i < usageRows; i++) {
     store.usage.record(
       usageRow({
         ts: start + i * 60_000,
@@ -214,11 +215,12 @@ describe.skipIf(!hasPostgres)('byokey migrate', () => {
     expect(after['usage_records']!.postgresChecksum).not.toBe(after['usage_records']!.sqliteChecksum)
     expect(after['accounts']!.match).toBe(true)
     await sqlite.close()
-  })
+    // 10k rows copied, read back and summed three times, with four processes: slow on a loaded machine
+  }, 90_000)
 
   test('after the move, byokey secrets rotates the keys on PostgreSQL, with commands reading it through BYOKEY_DATABASE_URL', async () => {
     using dir = tempDir()
-    const sqlite = await seed(dir)
+    const sqlite = await seed(dir, 100)
     await sqlite.close()
     const url = await database()
     expect((await migrateCli(dir, ['--to', url])).code).toBe(0)
@@ -249,16 +251,58 @@ describe.skipIf(!hasPostgres)('byokey migrate', () => {
     expectNoSecret(old, PASSWORD)
   })
 
+  test('a server on the migrated PostgreSQL starts with the key, refuses to without it, and warns on tokens in clear', async () => {
+    using dir = tempDir()
+    const sqlite = await seed(dir, 100)
+    await sqlite.close()
+    const url = await database()
+    expect((await migrateCli(dir, ['--to', url])).code).toBe(0)
+    const env = (key: string) => ({
+      BYOKEY_HOME: dir.path,
+      HOME: dir.path,
+      BYOKEY_DATABASE_URL: url,
+      BYOKEY_SECRET_KEY: key,
+    })
+
+    await using server = await startServer(['--port', '0'], env(SECRET_KEY))
+    expect(server.lines.some((l) => String(l.msg).includes('stored in clear'))).toBe(false)
+    expect(await server.stop()).toBe(0)
+
+    const refused = await startServer(['--port', '0'], env('')).then(
+      async (s) => {
+        await s.stop()
+        return 'started'
+      },
+      (e: Error) => e.message,
+    )
+    expect(refused).toContain('server exited with 1')
+    expect(refused).toContain('2 of 2 account tokens cannot be read')
+    expect(refused).toContain('BYOKEY_SECRET_KEY is not set')
+    expect(refused).not.toContain(PASSWORD)
+
+    // tokens in clear on PostgreSQL: the server starts, and says so once
+    const clear = await database()
+    const plain = new SQL(clear)
+    await migratePostgres(plain)
+    await plain.close()
+    await using open = await startServer(['--port', '0'], { ...env(''), BYOKEY_DATABASE_URL: clear })
+    const warned = open.lines.filter((l) =>
+      String(l.msg).includes('account tokens are stored in clear in PostgreSQL'),
+    )
+    expect(warned).toHaveLength(1)
+    expect(JSON.stringify(open.lines)).not.toContain(PASSWORD)
+  })
+
   test('--dry-run writes nothing, not even the schema, and says what it would copy', async () => {
     using dir = tempDir()
-    const sqlite = await seed(dir)
+    const sqlite = await seed(dir, 100)
     await sqlite.close()
     const url = await database()
     const r = await migrateCli(dir, ['--to', url, '--dry-run', '--json'])
     expect(r.code).toBe(0)
     expect(tables(r.stdout)['usage_records']).toMatchObject({
-      sqliteRows: USAGE_ROWS,
-      copied: USAGE_ROWS,
+      sqliteRows: 100,
+      copied: 100,
       already: 0,
       match: true,
     })
@@ -270,7 +314,7 @@ describe.skipIf(!hasPostgres)('byokey migrate', () => {
 
   test('an unreachable server or a missing file: exit 1 with a reason, the password nowhere', async () => {
     using dir = tempDir()
-    const sqlite = await seed(dir)
+    const sqlite = await seed(dir, 100)
     await sqlite.close()
     const down = await migrateCli(dir, ['--to', `postgres://byokey:${PASSWORD}@127.0.0.1:1/none`])
     expect(down.code).toBe(1)
