@@ -4,42 +4,18 @@
  * two instances rotate one key at once, one rotation wins and the other is reported and reloaded.
  */
 import type { SQL } from 'bun'
+import { type KeyRow, keyOfRow } from '../key-rows.ts'
 import { keyDigest, newKeyId, newKeySecret, shownPrefix } from '../key-secret.ts'
-import type { BudgetPeriod, GatewayKey, IssuedGatewayKey, KeyStore, NewGatewayKey } from '../types.ts'
+import type { GatewayKey, IssuedGatewayKey, KeyStore, NewGatewayKey } from '../types.ts'
 import { type Mirror, sameOrder } from './mirror.ts'
 import type { WriteQueue } from './write-queue.ts'
-
-interface Row {
-  id: string
-  name: string
-  digest: string
-  prefix: string
-  models_json: string | null
-  rpm: number | null
-  budget_usd: number | null
-  budget_period: BudgetPeriod | null
-  expires_at: string | null
-  created_at: string
-  rotated_at: string | null
-  revoked_at: string | null
-}
 
 interface Entry {
   digest: string
   key: GatewayKey
 }
 
-function toEntry(r: Row): Entry {
-  const k: GatewayKey = { id: r.id, name: r.name, prefix: r.prefix, createdAt: Number(r.created_at) }
-  if (r.models_json !== null) k.models = JSON.parse(r.models_json) as string[]
-  if (r.rpm !== null) k.rpm = r.rpm
-  if (r.budget_usd !== null) k.budgetUsd = r.budget_usd
-  if (r.budget_period !== null) k.budgetPeriod = r.budget_period
-  if (r.expires_at !== null) k.expiresAt = Number(r.expires_at)
-  if (r.rotated_at !== null) k.rotatedAt = Number(r.rotated_at)
-  if (r.revoked_at !== null) k.revokedAt = Number(r.revoked_at)
-  return { digest: r.digest, key: k }
-}
+const toEntry = (r: KeyRow): Entry => ({ digest: r.digest, key: keyOfRow(r) })
 
 const copy = (k: GatewayKey): GatewayKey => ({ ...k, ...(k.models ? { models: [...k.models] } : {}) })
 
@@ -60,7 +36,7 @@ export class PostgresKeys implements KeyStore, Mirror {
   constructor(private readonly queue: WriteQueue) {}
 
   async load(sql: SQL): Promise<() => void> {
-    const rows = (await sql`SELECT * FROM gateway_keys`) as Row[]
+    const rows = (await sql`SELECT * FROM gateway_keys`) as KeyRow[]
     const next = rows.map(toEntry).sort(byCreation)
     return () => {
       this.#entries = next

@@ -7,37 +7,11 @@
  * leave a duplicate row, never a missing one.
  */
 import type { SQL } from 'bun'
-import type { InboundDialect, UsageRecord, UsageStore, UsageTotals } from '../types.ts'
+import type { UsageRecord, UsageStore, UsageTotals } from '../types.ts'
+import { recordOfRow, type UsageRow } from '../usage-rows.ts'
 import { RowBuffer } from './row-buffer.ts'
 import { postgresUsageReporter } from './usage-report.ts'
 import { isTransient } from './write-queue.ts'
-
-interface Row {
-  ts: string
-  request_id: string | null
-  provider: string
-  account: string | null
-  model: string
-  dialect: InboundDialect
-  input_tokens: string
-  output_tokens: string
-  cache_read_tokens: string
-  cache_write_tokens: string
-  reasoning_tokens: string
-  status: number
-  latency_ms: number
-  ttfb_ms: number | null
-  stream: number
-  attempt: number | null
-  failed_over: number
-  key_id: string | null
-  cost_usd: number | null
-  cost_input_usd: number | null
-  cost_output_usd: number | null
-  cost_cache_read_usd: number | null
-  cost_cache_write_usd: number | null
-  cost_reasoning_usd: number | null
-}
 
 /** A record as its `usage_records` row: the one mapping shared with tools that copy rows. */
 export function usageRow(r: UsageRecord): Record<string, string | number | null> {
@@ -72,40 +46,6 @@ export function usageRow(r: UsageRecord): Record<string, string | number | null>
 /** Writes rows in one multi-row INSERT. */
 export async function insertUsageRows(sql: SQL, rows: readonly UsageRecord[]): Promise<void> {
   if (rows.length > 0) await sql`INSERT INTO usage_records ${sql(rows.map(usageRow))}`
-}
-
-function toRecord(r: Row): UsageRecord {
-  const rec: UsageRecord = {
-    ts: Number(r.ts),
-    provider: r.provider,
-    model: r.model,
-    dialect: r.dialect,
-    inputTokens: Number(r.input_tokens),
-    outputTokens: Number(r.output_tokens),
-    cacheReadTokens: Number(r.cache_read_tokens),
-    cacheWriteTokens: Number(r.cache_write_tokens),
-    reasoningTokens: Number(r.reasoning_tokens),
-    status: r.status,
-    latencyMs: r.latency_ms,
-    stream: r.stream === 1,
-  }
-  if (r.request_id !== null) rec.requestId = r.request_id
-  if (r.account !== null) rec.account = r.account
-  if (r.ttfb_ms !== null) rec.ttfbMs = r.ttfb_ms
-  if (r.attempt !== null) rec.attempt = r.attempt
-  if (r.failed_over === 1) rec.failedOver = true
-  if (r.key_id !== null) rec.keyId = r.key_id
-  if (r.cost_usd !== null) {
-    rec.cost = {
-      input: r.cost_input_usd ?? 0,
-      output: r.cost_output_usd ?? 0,
-      cacheRead: r.cost_cache_read_usd ?? 0,
-      cacheWrite: r.cost_cache_write_usd ?? 0,
-      reasoning: r.cost_reasoning_usd ?? 0,
-      total: r.cost_usd,
-    }
-  }
-  return rec
 }
 
 const FIRST_RETRY_MS = 100
@@ -187,8 +127,8 @@ export class PostgresUsage implements UsageStore {
         ? await this.sql`SELECT * FROM usage_records ORDER BY ts DESC, id DESC LIMIT ${limit}`
         : await this
             .sql`SELECT * FROM usage_records WHERE failed_over = 0 ORDER BY ts DESC, id DESC LIMIT ${limit}`
-    ) as Row[]
-    return rows.map(toRecord)
+    ) as UsageRow[]
+    return rows.map(recordOfRow)
   }
 
   async totals(sinceMs = 0): Promise<UsageTotals[]> {
