@@ -8,7 +8,7 @@ import { migratePostgres } from '../../src/store/postgres/migrations.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { keyringFromEnv } from '../../src/store/token-seal.ts'
 import type { Store, UsageDimension, UsageReport } from '../../src/store/types.ts'
-import { expectNoSecret, runCli, startServer } from '../helpers/process.ts'
+import { expectNoSecret, runCli, serveRefusal, startServer } from '../helpers/process.ts'
 import { hasPostgres, type PostgresServer, requireServers, startPostgres } from '../helpers/servers.ts'
 import { type TempDir, tempDir } from '../helpers/tmp.ts'
 import { usageRow } from '../helpers/usage-row.ts'
@@ -268,13 +268,7 @@ describe.skipIf(!hasPostgres)('byokey migrate', () => {
     expect(server.lines.some((l) => String(l.msg).includes('stored in clear'))).toBe(false)
     expect(await server.stop()).toBe(0)
 
-    const refused = await startServer(['--port', '0'], env('')).then(
-      async (s) => {
-        await s.stop()
-        return 'started'
-      },
-      (e: Error) => e.message,
-    )
+    const refused = await serveRefusal(['--port', '0'], env(''))
     expect(refused).toContain('server exited with 1')
     expect(refused).toContain('2 of 2 account tokens cannot be read')
     expect(refused).toContain('BYOKEY_SECRET_KEY is not set')

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseSecretKey } from '../../src/store/token-seal.ts'
-import { expectNoSecret, runCli, SOURCE_CMD, startServer } from '../helpers/process.ts'
+import { expectNoSecret, runCli, SOURCE_CMD, serveRefusal } from '../helpers/process.ts'
 import { type TempDir, tempDir } from '../helpers/tmp.ts'
 
 const API_KEY = 'sk-ant-api03-SECRETATRESTKEY0123456789abcdef'
@@ -77,17 +77,11 @@ describe('byokey secrets', () => {
     using dir = tempDir()
     const cli = cliIn(dir)
     expect((await cli(['add-api-key', 'claude', '-'], { BYOKEY_SECRET_KEY: OLD }, API_KEY)).code).toBe(0)
-    const outcome = await startServer(['--port', '0'], {
+    const outcome = await serveRefusal(['--port', '0'], {
       BYOKEY_HOME: dir.path,
       HOME: dir.path,
       BYOKEY_SECRET_KEY: NEW,
-    }).then(
-      async (s) => {
-        await s.stop()
-        return 'started'
-      },
-      (e: Error) => e.message,
-    )
+    })
     expect(outcome).toContain('server exited with 1')
     expect(outcome).toContain('cannot open the database')
     expect(outcome).toContain('BYOKEY_SECRET_KEY')
