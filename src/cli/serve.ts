@@ -12,6 +12,7 @@ import { type ControlServer, startControl } from '../server/control.ts'
 import { openBindRefusal } from '../server/key-gate.ts'
 import { startGateway } from '../server/serve.ts'
 import { processStatus } from '../server/status.ts'
+import { keyringFromEnv } from '../store/token-seal.ts'
 import type { Store } from '../store/types.ts'
 import { intFlag, parseCommand, UsageError } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
@@ -159,6 +160,7 @@ async function run(
     where = describeTarget(target)
     const warn = log
     store = await openStore(target, {
+      keyring: keyringFromEnv(boot.store.secret_key_env),
       usageFlushMs: boot.server.usage_flush_ms,
       warn: (fields, message) => warn.warn(fields, message),
     })

@@ -10,6 +10,7 @@ import { resolvePaths } from '../config/paths.ts'
 import type { Config } from '../config/schema.ts'
 import { openPostgresStore, redactedDatabaseUrl } from '../store/postgres/index.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
+import { type Keyring, keyringFromEnv } from '../store/token-seal.ts'
 import type { Store } from '../store/types.ts'
 
 /** The environment variable that points every byokey process at one PostgreSQL database. */
@@ -52,6 +53,8 @@ export function describeTarget(target: StoreTarget): string {
 }
 
 export interface OpenStoreOptions {
+  /** The keys tokens are sealed with at rest (`keyringFromEnv(store.secret_key_env)`); absent: stored in clear. */
+  keyring?: Keyring
   /** `server.usage_flush_ms`. */
   usageFlushMs?: number
   /** Warnings of the store (writer thread failed, PostgreSQL away or back, usage rows dropped). */
@@ -62,6 +65,7 @@ export async function openStore(target: StoreTarget, opts: OpenStoreOptions = {}
   const warn = opts.warn
   if (target.kind === 'postgres') {
     return await openPostgresStore(target.url, {
+      ...(opts.keyring ? { keyring: opts.keyring } : {}),
       syncMs: target.syncMs,
       usageBufferRows: target.usageBufferRows,
       ...(opts.usageFlushMs !== undefined ? { usageFlushMs: opts.usageFlushMs } : {}),
@@ -69,6 +73,7 @@ export async function openStore(target: StoreTarget, opts: OpenStoreOptions = {}
     })
   }
   return openSqliteStore(target.file, {
+    ...(opts.keyring ? { keyring: opts.keyring } : {}),
     ...(opts.usageFlushMs !== undefined ? { usageFlushMs: opts.usageFlushMs } : {}),
     ...(warn
       ? {
@@ -103,6 +108,14 @@ function configuredStore(): Config['store'] {
 }
 
 /**
+ * The keys tokens are sealed with, from the variable the default config file names in
+ * `store.secret_key_env` (the default name when there is no file or it does not parse).
+ */
+export function commandKeyring(): Keyring {
+  return keyringFromEnv(configuredStore().secret_key_env)
+}
+
+/**
  * Runs `fn` with the store open and closes it afterwards (waiting for its writes). With
  * `create: false` a missing SQLite file is not created: `fn` gets undefined (nothing is logged in
  * yet), so read-only commands leave no file behind.
@@ -115,7 +128,7 @@ export async function withStore<T>(
   const target = commandTarget(db)
   const where = describeTarget(target)
   if (target.kind === 'sqlite' && !opts.create && !existsSync(target.file)) return await fn(undefined, where)
-  const store = await openStore(target)
+  const store = await openStore(target, { keyring: commandKeyring() })
   try {
     return await fn(store, where)
   } finally {

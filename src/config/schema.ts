@@ -411,6 +411,13 @@ export const StoreConfig = Obj({
    * oldest are dropped (counted, one warning). About 1 KB each.
    */
   usage_buffer_rows: T.Integer({ minimum: 1000, default: 100_000 }),
+  /**
+   * The environment variable holding the 32-byte key (64 hex characters or base64) that tokens
+   * are encrypted with at rest (AES-256-GCM); unset or empty: stored in clear. Older keys, still
+   * read until `byokey secrets rotate` re-encrypts their rows: the same name with `_PREVIOUS`,
+   * comma-separated.
+   */
+  secret_key_env: Str({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'BYOKEY_SECRET_KEY' }),
 })
 
 /**

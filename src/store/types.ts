@@ -64,6 +64,15 @@ export interface AccountStore {
    * accounts are as they were.
    */
   version(): number
+  /** How tokens are kept at rest: rows per id of the key that sealed them, `clear` for rows in clear. */
+  tokenSeals(): Record<string, number>
+  /**
+   * Rewrites every token that is not yet as the store writes now (sealed under the current secret
+   * key; in clear when there is none); a row changed meanwhile is left alone, its writer sealed it.
+   * Neither the account's `updatedAt` nor its token changes. How many rows were rewritten (async:
+   * a networked store rewrites them on the backend).
+   */
+  resealTokens(): Promise<number>
 }
 
 export type InboundDialect = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini'

@@ -15,8 +15,8 @@ export interface OpenedStore {
   store: Store
   /** SQLite's database file (undefined on PostgreSQL). */
   file?: string
-  /** Another store on the same data: a second instance, or the CLI beside the server. */
-  another(): Promise<Store>
+  /** Another store on the same data: a second instance, or the CLI beside the server (`opts` replace the first's). */
+  another(opts?: PostgresStoreOptions): Promise<Store>
   /** A table's rows as the backend holds them at rest. */
   rawRows(table: string): Promise<Record<string, unknown>[]>
   [Symbol.asyncDispose](): Promise<void>
@@ -58,7 +58,7 @@ export function storeBackends(): StoreBackend[] {
       name: 'sqlite',
       skip: false,
       toString: () => 'sqlite',
-      async open() {
+      async open(opts = {}) {
         const dir = tempDir()
         const file = dir.join('byokey.db')
         const opened: Store[] = []
@@ -66,10 +66,12 @@ export function storeBackends(): StoreBackend[] {
           opened.push(s)
           return s
         }
+        // of the options, SQLite takes the keyring only
+        const sqliteOpts = (o: PostgresStoreOptions) => (o.keyring ? { keyring: o.keyring } : {})
         return {
-          store: track(openSqliteStore(file)),
+          store: track(openSqliteStore(file, sqliteOpts(opts))),
           file,
-          another: async () => track(openSqliteStore(file)),
+          another: async (other = opts) => track(openSqliteStore(file, sqliteOpts(other))),
           async rawRows(table) {
             const db = new Database(file, { readonly: true })
             try {
@@ -92,8 +94,8 @@ export function storeBackends(): StoreBackend[] {
       async open(opts = {}) {
         const url = await pg.freshDatabase()
         const opened: Store[] = []
-        const openOne = async () => {
-          const s = await openPostgresStore(url, opts)
+        const openOne = async (other = opts) => {
+          const s = await openPostgresStore(url, other)
           opened.push(s)
           return s
         }

@@ -6,6 +6,7 @@
  * decide otherwise than this mirror did, the reload after the write shows its answer.
  */
 import type { SQL } from 'bun'
+import { checkTokensOpen, isSealedAsCurrent, sealCounts, type TokenCipher } from '../token-seal.ts'
 import type { Account, AccountState, AccountStore, NewAccount } from '../types.ts'
 import { type Mirror, sameOrder } from './mirror.ts'
 import type { WriteQueue } from './write-queue.ts'
@@ -24,13 +25,13 @@ interface Row {
   updated_at: string
 }
 
-function toAccount(r: Row): Account {
+function toAccount(r: Row, cipher: TokenCipher): Account {
   const acc: Account = {
     provider: r.provider,
     accountId: r.account_id,
     kind: r.kind,
     active: r.is_active === 1,
-    token: JSON.parse(r.token_json) as Record<string, unknown>,
+    token: JSON.parse(cipher.open(r.token_json)) as Record<string, unknown>,
     state: r.state,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -54,20 +55,37 @@ const byListOrder = sameOrder<Account>(
 const lockProvider = (tx: SQL, provider: string) =>
   tx`SELECT pg_advisory_xact_lock(hashtext(${`byokey.accounts:${provider}`}))`
 
+const storedKey = (provider: string, accountId: string) => `${provider}\0${accountId}`
+
 export class PostgresAccounts implements AccountStore, Mirror {
   readonly table = 'accounts' as const
   #rows: Account[] = []
   #version = 0
+  /** Each account's token as stored (sealed or in clear), by `storedKey`: what `tokenSeals` counts. */
+  #stored = new Map<string, string>()
 
-  constructor(private readonly queue: WriteQueue) {}
+  /**
+   * `cipher` seals tokens as they are written and opens them as they are loaded; a load whose
+   * tokens do not all open fails whole (with the key's variable named) and changes nothing.
+   */
+  constructor(
+    private readonly queue: WriteQueue,
+    private readonly cipher: TokenCipher,
+  ) {}
 
   async load(sql: SQL): Promise<() => void> {
     const rows =
       (await sql`SELECT provider, account_id, label, kind, is_active, token_json, expires_at, state,
       last_error, created_at, updated_at FROM accounts`) as Row[]
-    const next = rows.map(toAccount).sort(byListOrder)
+    checkTokensOpen(
+      rows.map((r) => r.token_json),
+      this.cipher,
+    )
+    const next = rows.map((r) => toAccount(r, this.cipher)).sort(byListOrder)
+    const stored = new Map(rows.map((r) => [storedKey(r.provider, r.account_id), r.token_json]))
     return () => {
       this.#rows = next
+      this.#stored = stored
       this.#version++
     }
   }
@@ -116,13 +134,10 @@ export class PostgresAccounts implements AccountStore, Mirror {
       this.#rows.sort(byListOrder)
     }
     this.#version++
-    const token = JSON.stringify(acc.token)
-    this.queue.push({
-      table: this.table,
-      run: (sql) =>
-        sql.begin(async (tx) => {
-          await lockProvider(tx, acc.provider)
-          await tx`INSERT INTO accounts (provider, account_id, label, kind, is_active, token_json, expires_at, state,
+    const token = this.cipher.seal(JSON.stringify(acc.token))
+    this.#stored.set(storedKey(acc.provider, acc.accountId), token)
+    this.#writeLocked(acc.provider, async (tx) => {
+      await tx`INSERT INTO accounts (provider, account_id, label, kind, is_active, token_json, expires_at, state,
               last_error, created_at, updated_at)
             VALUES (${acc.provider}, ${acc.accountId}, ${acc.label ?? null}, ${acc.kind},
               CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE provider = ${acc.provider}) THEN 0 ELSE 1 END,
@@ -130,7 +145,6 @@ export class PostgresAccounts implements AccountStore, Mirror {
             ON CONFLICT (provider, account_id) DO UPDATE SET
               label = COALESCE(excluded.label, accounts.label), kind = excluded.kind, token_json = excluded.token_json,
               expires_at = excluded.expires_at, state = 'ok', last_error = NULL, updated_at = excluded.updated_at`
-        }),
     })
     return copy(this.#find(acc.provider, acc.accountId)!)
   }
@@ -158,6 +172,7 @@ export class PostgresAccounts implements AccountStore, Mirror {
     const gone = this.#find(provider, accountId)
     if (!gone) return false
     this.#rows = this.#rows.filter((r) => r !== gone)
+    this.#stored.delete(storedKey(provider, accountId))
     const now = Date.now()
     if (gone.active) {
       const next = this.#rows
@@ -193,7 +208,8 @@ export class PostgresAccounts implements AccountStore, Mirror {
       a.updatedAt = now
       this.#version++
     }
-    const json = JSON.stringify(token)
+    const json = this.cipher.seal(JSON.stringify(token))
+    if (a) this.#stored.set(storedKey(provider, accountId), json)
     this.queue.push({
       table: this.table,
       run: (
@@ -244,6 +260,32 @@ export class PostgresAccounts implements AccountStore, Mirror {
 
   version(): number {
     return this.#version
+  }
+
+  tokenSeals(): Record<string, number> {
+    return sealCounts([...this.#stored.values()])
+  }
+
+  /** In the write queue, after this process's earlier writes; each row rewritten only if unchanged since read. */
+  async resealTokens(): Promise<number> {
+    let resealed = 0
+    this.queue.push({
+      table: this.table,
+      run: (sql) =>
+        sql.begin(async (tx) => {
+          const rows = (await tx`SELECT provider, account_id, token_json FROM accounts`) as Row[]
+          for (const r of rows) {
+            if (isSealedAsCurrent(r.token_json, this.cipher.keyring)) continue
+            const fresh = this.cipher.seal(this.cipher.open(r.token_json))
+            const done = await tx`UPDATE accounts SET token_json = ${fresh}
+              WHERE provider = ${r.provider} AND account_id = ${r.account_id} AND token_json = ${r.token_json}`
+            resealed += done.count
+            if (done.count > 0) this.#stored.set(storedKey(r.provider, r.account_id), fresh)
+          }
+        }),
+    })
+    await this.queue.settled()
+    return resealed
   }
 
   /** Queues `write` in a transaction that holds the provider's lock first. */

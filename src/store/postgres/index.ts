@@ -8,6 +8,7 @@
  * bounded buffer while the database is away. `ping()` reads a background probe's last answer.
  */
 import { SQL } from 'bun'
+import { DEFAULT_SECRET_KEY_ENV, type Keyring, SecretKeyError, tokenCipher } from '../token-seal.ts'
 import type { Store } from '../types.ts'
 import { PostgresAccounts } from './accounts.ts'
 import { PostgresAdminKeys } from './admin-keys.ts'
@@ -30,6 +31,8 @@ export interface PostgresStoreOptions {
   probeMs?: number
   /** How long `close` waits for queued writes and usage rows (default 5000 ms). */
   closeTimeoutMs?: number
+  /** The keys tokens are sealed with at rest (`keyringFromEnv`); absent: stored in clear. */
+  keyring?: Keyring
   /** Warnings: the database went away or came back, usage rows dropped, a write refused. Never the URL's password. */
   warn?: (fields: Record<string, unknown>, message: string) => void
 }
@@ -71,7 +74,7 @@ export async function openPostgresStore(
     warn({ table, err }, 'PostgreSQL refused a write; reloading what it holds')
     stale.add(table)
   })
-  const accounts = new PostgresAccounts(queue)
+  const accounts = new PostgresAccounts(queue, tokenCipher(opts.keyring))
   const keys = new PostgresKeys(queue)
   const adminKeys = new PostgresAdminKeys(queue)
   const cooldowns = new PostgresCooldowns(queue)
@@ -119,7 +122,15 @@ export async function openPostgresStore(
     await refresh(sql)
   } catch (e) {
     await Promise.all([sql.close({ timeout: 0 }), probeSql.close({ timeout: 0 })])
+    // a missing or wrong secret key is a setting to fix, told as such (the variable named)
+    if (e instanceof SecretKeyError) throw e
     throw new Error(`cannot read PostgreSQL at ${redactedDatabaseUrl(url)}: ${(e as Error).message}`)
+  }
+
+  if (!opts.keyring?.current) {
+    // a shared database is read by others (DBAs, backups): say so once, at start
+    const env = opts.keyring?.envName ?? DEFAULT_SECRET_KEY_ENV
+    warn({ env }, `account tokens are stored in clear in PostgreSQL: set ${env} to encrypt them`)
   }
 
   let healthy = true
