@@ -13,6 +13,7 @@ import { join } from 'node:path'
  *     [--a-server 'usage_flush_ms: 250'] [--b-server …]   (server settings; defaults otherwise)
  *     [--b-key]   (B gets a gateway key and every request sends it; A ignores the header)
  *     [--pad-kb 256]   (the body shaped like a coding agent's, of that many KiB: see agent-body.ts)
+ *     [--settle 5]   (then both sides idle that many seconds, and their RSS is printed)
  *
  * `--a-root`: another checkout to run as A (e.g. `git worktree add /tmp/base main`, with
  * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
@@ -137,6 +138,9 @@ const cpu = (pid: number) => {
 /** Peak resident memory of a process so far, in MiB. */
 const peakRss = (pid: number) =>
   Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+/** Resident memory of a process now, in MiB. */
+const rss = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 /** wrk's latency percentile line (`50%  1.23ms`) in ms. */
 function latencyMs(out: string, pct: string): number {
   const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out)
@@ -193,6 +197,13 @@ console.log(
 console.log(`B−A latency p50: median ${median(p50Diff).toFixed(3)} ms  [${show(p50Diff)}]`)
 console.log(`B−A latency p99: median ${median(p99Diff).toFixed(3)} ms  [${show(p99Diff)}]`)
 console.log(`peak RSS: A ${peakRss(A.proc.pid).toFixed(0)} MiB, B ${peakRss(B.proc.pid).toFixed(0)} MiB`)
+const SETTLE = Number(argOf('settle', '0'))
+if (SETTLE > 0) {
+  await Bun.sleep(SETTLE * 1000)
+  console.log(
+    `RSS after ${SETTLE} s idle: A ${rss(A.proc.pid).toFixed(1)} MiB, B ${rss(B.proc.pid).toFixed(1)} MiB`,
+  )
+}
 A.proc.kill()
 B.proc.kill()
 upstream.kill()
