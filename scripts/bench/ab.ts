@@ -20,6 +20,7 @@ import { join } from 'node:path'
  */
 import { spawn, spawnSync } from 'bun'
 import { agentChatBody, agentMessagesBody } from './agent-body.ts'
+import { originFrom } from './origin.ts'
 import { waitHealthy } from './wait-healthy.ts'
 
 const argOf = (name: string, dflt: string) => {
@@ -60,17 +61,7 @@ const body = PAD_KB
 const bun = process.execPath
 const work = mkdtempSync(join(tmpdir(), 'byokey-ab-'))
 const upstream = spawn([bun, 'scripts/bench/upstream.ts'], { cwd: here, stdout: 'pipe' })
-const upstreamUrl = await (async () => {
-  const reader = upstream.stdout.getReader()
-  let seen = ''
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) throw new Error('the bench upstream exited before it was ready')
-    seen += new TextDecoder().decode(value)
-    const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(seen)
-    if (m) return m[1]!
-  }
-})()
+const upstreamUrl = await originFrom(upstream.stdout)
 
 /** B's gateway key, when `--b-key`: made in B's database before it starts. */
 let gatewayKey: string | undefined
