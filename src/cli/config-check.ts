@@ -9,6 +9,7 @@ import { exposedConfigMode } from '../config/secrets.ts'
 import { parseCommand, UsageError } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
 import { noExtraArgs } from './provider-arg.ts'
+import { storeTarget } from './store-access.ts'
 
 export type ConfigCheck =
   | { ok: true; file: string; exists: boolean; config: Config; warnings: string[]; summary: string }
@@ -49,6 +50,7 @@ export function checkConfig(explicit: string | undefined): ConfigCheck {
   try {
     const loaded = parseConfig(readFileSync(file, 'utf8'), file)
     coordinationSettings(loaded.config) // what `serve` would refuse to start with
+    storeTarget(loaded.config.store, '') // likewise
     const warnings = [...loaded.warnings]
     const mode = exposedConfigMode(file, loaded.config)
     if (mode !== undefined) {

@@ -24,6 +24,8 @@ Commands:
   import-kiro         Import the Kiro IDE's login
   amp inject          Point Amp CLI at byokey (amp.url in Amp's settings; --undo)
   keys                Make, list, revoke and rotate the keys clients send to byokey
+  secrets             Show how tokens are kept at rest; re-encrypt them with the current key
+  migrate             Copy the SQLite database into PostgreSQL, verified by checksums
   config check        Validate a config file without starting
   doctor              Check config, database, port, accounts and clock
   openapi             Print the OpenAPI document of the HTTP API
@@ -146,6 +148,53 @@ Examples:
   byokey admin-key create --name laptop
   byokey admin-key list
   byokey admin-key revoke laptop`,
+  secrets: `Usage: byokey secrets status|rotate [options]
+
+Account tokens (OAuth access and refresh tokens, stored API keys) are encrypted at rest with
+AES-256-GCM when the environment variable store.secret_key_env names (default BYOKEY_SECRET_KEY)
+holds a 32-byte key, as 64 hex characters or base64. Each row names the key it was encrypted
+with; rows written before a key was set stay readable and are encrypted on their next write.
+Older keys go in the same variable with _PREVIOUS appended (comma-separated): they are read,
+never written with. Without the key an encrypted database does not open: nothing is rewritten.
+The same on SQLite and PostgreSQL (store.kind postgres or BYOKEY_DATABASE_URL): rotate works on
+the store the config names; a row a running server changes meanwhile is left to the server.
+Restart the servers with the new key (and the old one in _PREVIOUS) before rotating: a server
+reads only rows of the keys it holds.
+
+  secrets status    tokens in clear and per key; which key is current
+  secrets rotate    re-encrypt every token with the current key (--decrypt: write them in clear)
+
+Options:
+      --db PATH     SQLite database (default ~/.byokey/byokey.db)
+      --json        status: machine-readable output
+      --decrypt     rotate: write every token in clear (the variable unset, the key in _PREVIOUS)
+
+Examples:
+  export BYOKEY_SECRET_KEY="$(openssl rand -base64 32)"
+  byokey secrets rotate
+  BYOKEY_SECRET_KEY_PREVIOUS="$OLD" BYOKEY_SECRET_KEY="$NEW" byokey secrets rotate
+  byokey secrets status`,
+  migrate: `Usage: byokey migrate --to postgres://USER:PASSWORD@HOST/DB [--db PATH] [--dry-run]
+
+Copies the SQLite database into PostgreSQL: accounts with their tokens (as stored: tokens
+encrypted with the secret key stay encrypted, read them with the same key), gateway keys, admin
+keys, cooldowns, quotas and usage. PostgreSQL's schema is brought up to date first. Rows go in
+batches, each in one transaction; a row whose key PostgreSQL already has is left as it is, so a
+second run copies nothing. Per table it prints the rows in SQLite, copied, already there, and a
+checksum of the SQLite rows beside one of the same rows as PostgreSQL holds them; exit 1 when
+they differ. The URL may come from BYOKEY_DATABASE_URL instead (kept out of the process list);
+its password is never printed. Run it before instances on PostgreSQL take traffic.
+
+Options:
+      --to URL        PostgreSQL URL (default: $BYOKEY_DATABASE_URL)
+      --db PATH       SQLite database (default ~/.byokey/byokey.db)
+      --dry-run       Write nothing: show what would be copied, compare what is there
+      --batch N       Rows per batch and transaction (default 1000)
+      --json          Machine-readable output
+
+Examples:
+  BYOKEY_DATABASE_URL=postgres://byokey:secret@db.internal/byokey byokey migrate --dry-run
+  byokey migrate --to postgres://byokey@127.0.0.1/byokey --db /var/lib/byokey/byokey.db`,
   status: `Usage: byokey status [--db PATH] [--json]
 
 Shows whether a gateway runs (asked through the control socket beside the database) with its pid,

@@ -30,6 +30,8 @@ const COMMANDS: Record<string, Command> = {
   'import-gemini-cli': (argv) => import('./import-gemini-cli.ts').then((m) => m.importGeminiCliCommand(argv)),
   'import-kiro': (argv) => import('./import-kiro.ts').then((m) => m.importKiroCommand(argv)),
   keys: (argv) => import('./keys.ts').then((m) => m.keysCommand(argv)),
+  secrets: (argv) => import('./secrets.ts').then((m) => m.secretsCommand(argv)),
+  migrate: (argv) => import('./migrate.ts').then((m) => m.migrateCommand(argv)),
   config: (argv) => import('./config-check.ts').then((m) => m.configCommand(argv)),
   openapi: (argv) => import('./openapi.ts').then((m) => m.openapiCommand(argv)),
   doctor: (argv) => import('./doctor.ts').then((m) => m.doctorCommand(argv)),

@@ -3,7 +3,7 @@
  * is printed once, alone on stdout (so `KEY=$(byokey keys create --name ci)` works); the store
  * keeps only its digest.
  */
-import { keyViews } from '../server/key-view.ts'
+import { type KeyView, keyViews } from '../server/key-view.ts'
 import type { GatewayKey, KeyStore, NewGatewayKey } from '../store/types.ts'
 import { intFlag, parseCommand, UsageError } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
@@ -47,8 +47,8 @@ export async function keysCommand(argv: string[]): Promise<number> {
   }
   if (sub === 'list') {
     if (positionals.length > 1) throw new UsageError(`keys list takes no arguments (got '${positionals[1]}')`)
-    return await withStore(values.db, { create: false }, (store) => {
-      const views = store ? keyViews(store.keys.list(), store.usage, Date.now()) : []
+    return await withStore(values.db, { create: false }, async (store) => {
+      const views = store ? await keyViews(store.keys.list(), store.usage, Date.now()) : []
       if (values.json) console.log(JSON.stringify(views, null, 2))
       else if (views.length === 0)
         console.log('No gateway keys: requests need none. byokey keys create --name NAME makes one.')
@@ -155,7 +155,7 @@ function printIssued(key: GatewayKey, secret: string, verb: string, json: boolea
   return 0
 }
 
-function describe(v: ReturnType<typeof keyViews>[number]): string {
+function describe(v: KeyView): string {
   const parts = [v.id, v.name, v.masked, v.state]
   parts.push(v.models ? `models ${v.models.join(',')}` : 'all models')
   if (v.rpm !== null) parts.push(`${v.rpm} rpm`)

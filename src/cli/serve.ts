@@ -12,9 +12,11 @@ import { type ControlServer, startControl } from '../server/control.ts'
 import { openBindRefusal } from '../server/key-gate.ts'
 import { startGateway } from '../server/serve.ts'
 import { processStatus } from '../server/status.ts'
-import { openSqliteStore } from '../store/sqlite/index.ts'
+import { keyringFromEnv } from '../store/token-seal.ts'
+import type { Store } from '../store/types.ts'
 import { intFlag, parseCommand, UsageError } from './args.ts'
 import { COMMAND_HELP } from './help.ts'
+import { describeTarget, openStore, type StoreTarget, storeTarget } from './store-access.ts'
 import { VERSION } from './version.ts'
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -127,6 +129,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       log,
       config,
       resolve(values.db ?? paths.dbFile),
+      values.db !== undefined,
       early.warn,
       values['insecure-no-auth'] === true,
     )
@@ -141,6 +144,8 @@ async function run(
   log: Logger,
   config: ConfigRef,
   dbFile: string,
+  /** `--db` given: that SQLite file, whatever the config or environment say. */
+  dbGiven: boolean,
   earlyWarnings: string[],
   insecureNoAuth: boolean,
 ): Promise<number> {
@@ -148,23 +153,26 @@ async function run(
   for (const w of earlyWarnings) log.warn(w)
   warnIfConfigExposed(log, config.current)
 
-  let store: ReturnType<typeof openSqliteStore>
+  let store: Store
+  let where = dbFile
   try {
+    const target: StoreTarget = dbGiven ? { kind: 'sqlite', file: dbFile } : storeTarget(boot.store, dbFile)
+    where = describeTarget(target)
     const warn = log
-    store = openSqliteStore(dbFile, {
+    store = await openStore(target, {
+      keyring: keyringFromEnv(boot.store.secret_key_env),
       usageFlushMs: boot.server.usage_flush_ms,
-      onUsageWriterError: (err) =>
-        warn.warn({ reason: err.message }, 'usage writer thread failed; writing usage on the main thread'),
+      warn: (fields, message) => warn.warn(fields, message),
     })
   } catch (e) {
-    log.fatal({ db: dbFile, reason: (e as Error).message }, 'cannot open the database')
+    log.fatal({ db: where, reason: (e as Error).message }, 'cannot open the database')
     return 1
   }
 
   const refusal = openBindRefusal(boot.host, store.keys.list().length > 0)
   if (refusal && !insecureNoAuth) {
     log.fatal({ host: boot.host }, refusal)
-    store.close()
+    await store.close()
     return 1
   }
   if (refusal) {
@@ -179,7 +187,7 @@ async function run(
     coordination = await openCoordination(coordinationSettings(boot))
   } catch (e) {
     log.fatal({ reason: (e as Error).message }, 'cannot start the coordination')
-    store.close()
+    await store.close()
     return 1
   }
 
@@ -196,7 +204,7 @@ async function run(
     log.fatal({ reason: (e as Error).message }, 'cannot start')
     control?.close()
     await coordination.close()
-    store.close()
+    await store.close()
     return 1
   }
   config.watch()
@@ -216,7 +224,7 @@ async function run(
       config.close()
       control?.close()
       const pending = store.usage.pending
-      store.close()
+      await store.close()
       log?.info({ flushedUsage: pending }, 'stopped')
       done(0)
     } catch (e) {
@@ -232,7 +240,7 @@ async function run(
   })
 
   log.info(
-    { url: gateway.url, config: config.current.file ?? '(built-in defaults)', db: dbFile, version: VERSION },
+    { url: gateway.url, config: config.current.file ?? '(built-in defaults)', db: where, version: VERSION },
     'byokey listening',
   )
   if (boot.host !== '127.0.0.1' && boot.host !== 'localhost' && boot.host !== '::1') {

@@ -31,7 +31,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const file = dbPath(values.db)
   const res = await callControl(socketFor(file), 'status')
   const server = res?.status === 200 ? res.body : undefined
-  const facts = await withStore(file, { create: false }, (store) => credentialFacts(store))
+  const facts = await withStore(values.db, { create: false }, (store) => credentialFacts(store))
   const { accounts, cooldowns, quotas } = facts
   const byProvider = new Map<string, Account[]>()
   for (const a of accounts) byProvider.set(a.provider, [...(byProvider.get(a.provider) ?? []), a])

@@ -19,6 +19,7 @@ import {
   ProviderConfig,
   QuotaReadsConfig,
   ServerConfig,
+  StoreConfig,
   StreamingConfig,
   UpstreamTimeouts,
 } from './schema.ts'
@@ -127,6 +128,7 @@ export function validate(
   config.cooldown = fillDefaults(CooldownConfig, config.cooldown ?? {}) as Config['cooldown']
   config.admin = fillDefaults(AdminConfig, config.admin ?? {}) as Config['admin']
   config.amp = fillDefaults(AmpConfig, config.amp ?? {}) as Config['amp']
+  config.store = fillDefaults(StoreConfig, config.store ?? {}) as Config['store']
   checkUpstreams(config, file)
   for (const w of canonicalProviderKeys(config.providers)) warnings.push(`${file}: ${w}`)
   const policies = mapRoutingPolicies(config.routing_policies, ownKeys)

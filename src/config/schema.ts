@@ -398,6 +398,34 @@ export const AmpConfig = Obj({
 })
 
 /**
+ * Ours: where durable state lives (accounts, tokens, usage, keys, cooldowns). `sqlite` (default):
+ * the file beside the config, nothing else needed. `postgres`: a database several byokey
+ * instances share; the env `BYOKEY_DATABASE_URL`, when set, wins over `url`. Read at start.
+ */
+export const StoreConfig = Obj({
+  kind: T.Union([T.Literal('sqlite'), T.Literal('postgres')], { default: 'sqlite' }),
+  /** `postgres://user:password@host:5432/db` (its password is a secret: never logged). */
+  url: T.Optional(Str({ minLength: 1 })),
+  /**
+   * PostgreSQL: how often (ms) this instance checks whether another one changed accounts, keys,
+   * admin keys, cooldowns or quotas, which it answers from memory; at most this late it sees them.
+   */
+  sync_ms: T.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  /**
+   * PostgreSQL: usage rows kept in memory while the database is unreachable; beyond this the
+   * oldest are dropped (counted, one warning). About 1 KB each.
+   */
+  usage_buffer_rows: T.Integer({ minimum: 1000, default: 100_000 }),
+  /**
+   * The environment variable holding the 32-byte key (64 hex characters or base64) that tokens
+   * are encrypted with at rest (AES-256-GCM); unset or empty: stored in clear. Older keys, still
+   * read until `byokey secrets rotate` re-encrypts their rows: the same name with `_PREVIOUS`,
+   * comma-separated.
+   */
+  secret_key_env: Str({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'BYOKEY_SECRET_KEY' }),
+})
+
+/**
  * Ours: what several byokey instances must agree on at once (one token refresh per account,
  * cooldown probes, rate windows, concurrency slots, budget totals, change notices). Read at start.
  */
@@ -446,6 +474,7 @@ export const ConfigSchema = Obj({
    */
   routing_policies: T.Array(RoutingPolicy, { default: [] }),
   amp: T.Optional(AmpConfig),
+  store: T.Optional(StoreConfig),
   /**
    * Ours: prices in USD per million tokens that replace the bundled price table's, per model
    * glob as usage rows name the model (`claude-sonnet-4-5`, `gpt-5*`) or `provider/model`
@@ -472,6 +501,7 @@ export type Config = Omit<
   | 'quota_reads'
   | 'admin'
   | 'amp'
+  | 'store'
 > & {
   admin: Static<typeof AdminConfig>
   amp: Static<typeof AmpConfig>
@@ -483,6 +513,7 @@ export type Config = Omit<
   payload: Static<typeof PayloadConfig>
   model_lists: Static<typeof ModelListsConfig>
   streaming: Static<typeof StreamingConfig>
+  store: Static<typeof StoreConfig>
 }
 export type ProviderSettings = Static<typeof ProviderConfig>
 export type UpstreamSettings = Static<typeof UpstreamConfig>

@@ -72,6 +72,8 @@ export function configSecrets(
     }
   }
   if (config.amp.upstream_key) inFile.push(config.amp.upstream_key)
+  // the database URL's password, in the same form as a proxy's
+  proxy(config.store.url)
   for (const u of config.upstreams) {
     if (u.api_key) inFile.push(u.api_key)
     proxy(u.proxy_url)
@@ -91,6 +93,11 @@ export function configSecrets(
   proxy(config.coordination.url)
   const redisUrl = env[REDIS_URL_ENV]
   if (redisUrl) fromEnv.push(...proxyPasswords(redisUrl))
+  // the key tokens are encrypted with at rest, and the older ones still read
+  const storeKey = config.store ? env[config.store.secret_key_env] : undefined
+  if (storeKey) fromEnv.push(storeKey.trim())
+  const oldStoreKeys = config.store ? env[`${config.store.secret_key_env}_PREVIOUS`] : undefined
+  for (const k of oldStoreKeys?.split(',') ?? []) if (k.trim()) fromEnv.push(k.trim())
   return { inFile, fromEnv }
 }
 

@@ -2,7 +2,7 @@
  * A gateway key as people see it (the CLI's `keys list --json`, the management API): its state,
  * limits, and what it has spent in its budget period. Never the secret or its digest.
  */
-import type { GatewayKey, UsageStore } from '../store/types.ts'
+import type { BudgetPeriod, GatewayKey, UsageStore } from '../store/types.ts'
 import { periodEnd, periodStart } from './key-budgets.ts'
 
 export type KeyState = 'active' | 'revoked' | 'expired'
@@ -30,17 +30,17 @@ export function keyState(key: GatewayKey, now: number): KeyState {
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
-/** Views of `keys`, with each budget's spend read from `usage` (one query per period kind). */
-export function keyViews(keys: readonly GatewayKey[], usage: UsageStore, now: number): KeyView[] {
-  const spent = new Map<'day' | 'month', Map<string, number>>()
-  const spentOf = (k: GatewayKey, period: 'day' | 'month') => {
-    let table = spent.get(period)
-    if (!table) {
-      table = usage.spendByKey(periodStart(period, now))
-      spent.set(period, table)
-    }
-    return table.get(k.id) ?? 0
+/** Views of `keys`, with each budget's spend read from `usage` (one query per period kind in use). */
+export async function keyViews(
+  keys: readonly GatewayKey[],
+  usage: UsageStore,
+  now: number,
+): Promise<KeyView[]> {
+  const spent = new Map<BudgetPeriod, Map<string, number>>()
+  for (const period of new Set(keys.flatMap((k) => (k.budgetUsd === undefined ? [] : [k.budgetPeriod])))) {
+    if (period) spent.set(period, await usage.spendByKey(periodStart(period, now)))
   }
+  const spentOf = (k: GatewayKey, period: BudgetPeriod) => spent.get(period)?.get(k.id) ?? 0
   return keys.map((k) => ({
     id: k.id,
     name: k.name,

@@ -18,7 +18,7 @@ import type { Coordination } from '../coordination/types.ts'
 import type { GatewayState } from '../gateway/gateway-state.ts'
 import type { RefreshOutcome } from '../oauth/index.ts'
 import { listModels } from '../routing/index.ts'
-import type { CooldownStore, UsageRecord } from '../store/types.ts'
+import type { CooldownStore, Store, UsageRecord, UsageStore } from '../store/types.ts'
 
 /** The endpoint a path belongs to, for `byokey_http_requests_total`. */
 export function endpointOf(path: string): string {
@@ -203,6 +203,8 @@ export class GatewayMetrics {
     private readonly config: ConfigRef,
     private readonly state: GatewayState,
     private readonly cooldowns: CooldownStore,
+    /** The store's health and its usage rows not written yet or given up. */
+    private readonly store?: Pick<Store, 'ping'> & { usage: Pick<UsageStore, 'pending' | 'dropped'> },
   ) {
     this.#http = new Tally(
       'byokey_http_requests_total',
@@ -284,6 +286,33 @@ export class GatewayMetrics {
           if (c.untilMs > now) this.inc({ provider: c.provider, reason: c.reason })
       },
     })
+    const { store } = this
+    if (store) {
+      new prom.Gauge({
+        name: 'byokey_store_up',
+        help: 'Whether the database answers (1) or not (0); /readyz says the same',
+        registers,
+        collect() {
+          this.set(store.ping() ? 1 : 0)
+        },
+      })
+      new prom.Gauge({
+        name: 'byokey_usage_rows_pending',
+        help: 'Usage rows not written to the database yet (waiting for the next batch, or for the database to return)',
+        registers,
+        collect() {
+          this.set(store.usage.pending)
+        },
+      })
+      new prom.Gauge({
+        name: 'byokey_usage_rows_dropped',
+        help: 'Usage rows given up since start: the database was away longer than store.usage_buffer_rows could hold',
+        registers,
+        collect() {
+          this.set(store.usage.dropped)
+        },
+      })
+    }
     new prom.Gauge({
       name: 'byokey_streams_in_flight',
       help: 'Streams sending to their clients now',

@@ -109,7 +109,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const upstream = upstreamSlotsFor(config.current, log)
   const coordination = opts.coordination ?? new LocalCoordination()
   const state = new GatewayState(upstream.slots, opts.store.cooldowns)
-  const metrics = new GatewayMetrics(config, state, opts.store.cooldowns)
+  const metrics = new GatewayMetrics(config, state, opts.store.cooldowns, opts.store)
   const unwatchCoordination = watchCoordination(coordination, log, metrics)
   const tokens =
     opts.tokens ??
@@ -134,8 +134,11 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }
   const quotaTimer = setInterval(flushQuotas, QUOTA_FLUSH_MS)
   quotaTimer.unref()
-  const budgets = new KeyBudgets(opts.store.usage)
+  const budgets = new KeyBudgets(opts.store.usage, (err) =>
+    log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+  )
   state.usage.listen((rec) => budgets.add(rec))
+  void budgets.ready(Date.now())
   const keyGate = new KeyGate(opts.store.keys, budgets)
   const contexts = new RequestContexts()
   const logins = new LoginSessions(opts.store.accounts, log)
@@ -185,9 +188,13 @@ export function startGateway(opts: GatewayOptions): Gateway {
           const adminCall = isAdminUrl(req.url)
           // the dashboard calling its own API: same origin, and the admin key is what it must show
           if (adminCall && origin === `http://${hostOfUrl(req.url)}`) origin = null
-          const refused =
-            guard.screen(req, snap.config, origin) ??
-            (needsGatewayKey(req.method, path) ? admitKey(keyGate, req, path, context) : undefined)
+          let refused = guard.screen(req, snap.config, origin)
+          if (!refused && needsGatewayKey(req.method, path)) {
+            // only at start and when a budget period turns
+            const loading = budgets.ready(Date.now())
+            if (loading) await loading
+            refused = admitKey(keyGate, req, path, context)
+          }
           const denied =
             refused || !adminCall ? undefined : admin.screen(req, snap, server.requestIP(incoming)?.address)
           if (refused) res = refused

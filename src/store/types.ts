@@ -1,6 +1,8 @@
 /**
- * What the rest of byokey may ask of durable storage. SQLite implements it today; a shared
- * backend (PostgreSQL) can implement the same interface later without touching callers.
+ * What the rest of byokey may ask of durable storage, on SQLite or PostgreSQL. Reads of the small
+ * tables (accounts, keys, cooldowns, quotas) are synchronous: the request path asks them many
+ * times per request, so a networked backend answers them from a mirror kept fresh by `sync()`.
+ * Usage queries go to the backend and are async.
  */
 
 export type AccountKind = 'oauth' | 'api_key'
@@ -62,6 +64,15 @@ export interface AccountStore {
    * accounts are as they were.
    */
   version(): number
+  /** How tokens are kept at rest: rows per id of the key that sealed them, `clear` for rows in clear. */
+  tokenSeals(): Record<string, number>
+  /**
+   * Rewrites every token that is not yet as the store writes now (sealed under the current secret
+   * key; in clear when there is none); a row changed meanwhile is left alone, its writer sealed it.
+   * Neither the account's `updatedAt` nor its token changes. How many rows were rewritten (async:
+   * a networked store rewrites them on the backend).
+   */
+  resealTokens(): Promise<number>
 }
 
 export type InboundDialect = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini'
@@ -160,22 +171,27 @@ export interface UsageReport {
 
 export interface UsageStore {
   /** Sums over a time range, grouped as asked, with the range's totals. */
-  report(q: UsageQuery): UsageReport
+  report(q: UsageQuery): Promise<UsageReport>
   /** Queues a record; it is written off the request path in a batch, within the store's flush interval. */
   record(rec: UsageRecord): void
-  /** Writes everything queued now (shutdown, tests). */
-  flush(): void
+  /**
+   * Writes everything queued now (shutdown, tests, before a read of written rows); resolves when
+   * the rows are written, or when the backend cannot take them yet (they stay queued: `pending`).
+   */
+  flush(): Promise<void>
   /**
    * Records newest first: one per request (its answering attempt), and with `failedOver` the
    * attempts it moved on from too.
    */
-  recent(limit: number, opts?: { failedOver?: boolean }): UsageRecord[]
+  recent(limit: number, opts?: { failedOver?: boolean }): Promise<UsageRecord[]>
   /** Totals per provider and model since `sinceMs`, one request per request (failed-over attempts left out). */
-  totals(sinceMs?: number): UsageTotals[]
+  totals(sinceMs?: number): Promise<UsageTotals[]>
   /** USD spent per gateway key id since `sinceMs` (written rows only; failed-over attempts count, they cost too). */
-  spendByKey(sinceMs: number): Map<string, number>
+  spendByKey(sinceMs: number): Promise<Map<string, number>>
   /** Records waiting to be written. */
   readonly pending: number
+  /** Records dropped unwritten because the backend was away and the wait buffer was full (0 on SQLite). */
+  readonly dropped: number
 }
 
 /**
@@ -347,8 +363,14 @@ export interface Store {
   readonly quotas: QuotaStore
   /** Where the data lives (a file path for SQLite). */
   readonly location: string
-  /** True when the backend answers. */
+  /** True when the backend answers (synchronous: readiness asks it on every probe). */
   ping(): boolean
+  /**
+   * Brings this process's view of accounts, keys, admin keys, cooldowns and quotas up to date with
+   * the backend and waits for this process's queued writes to them. Resolves at once where the
+   * store reads through (SQLite).
+   */
+  sync(): Promise<void>
   /** Flushes queued writes and closes. */
-  close(): void
+  close(): Promise<void>
 }

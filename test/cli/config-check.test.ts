@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { chmodSync, writeFileSync } from 'node:fs'
-import { runCli } from '../helpers/process.ts'
+import { expectNoSecret, runCli } from '../helpers/process.ts'
 import { type TempDir, tempDir } from '../helpers/tmp.ts'
 
 /** Writes `text` to `name` in `dir` and runs `byokey config check -c` on it. */
@@ -100,5 +100,22 @@ describe('byokey config check', () => {
     )
     const withEnv = await runCli(['config', 'check', '-c', file], { BYOKEY_REDIS_URL: 'redis://cache:6379' })
     expect(withEnv.code).toBe(0)
+  })
+
+  test('a store on PostgreSQL with no URL, or one of another kind: the problem serve would refuse, no password shown', async () => {
+    using dir = tempDir()
+    const file = dir.join('config.yaml')
+    writeFileSync(file, 'store:\n  kind: postgres\n')
+    chmodSync(file, 0o600)
+    const r = await runCli(['config', 'check', '-c', file], { BYOKEY_DATABASE_URL: '' })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${file}: store.kind is postgres but no URL is given`)
+    const withEnv = await runCli(['config', 'check', '-c', file], { BYOKEY_DATABASE_URL: 'postgres://db/b' })
+    expect(withEnv.code).toBe(0)
+    writeFileSync(file, 'store:\n  kind: postgres\n  url: mysql://u:hunter22@db/b\n')
+    const wrong = await runCli(['config', 'check', '-c', file], { BYOKEY_DATABASE_URL: '' })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain('store.url must be a postgres:// URL')
+    expectNoSecret(wrong, 'hunter22')
   })
 })

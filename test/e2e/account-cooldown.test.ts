@@ -66,8 +66,8 @@ describe('cooldowns that end', () => {
     const refusedAt = seen.find((s) => s.key === 'a')!.at
     expect(cooldownsIn(gw)).toMatchObject([{ account: 'a', reason: 'rate_limit', failures: 1 }])
     // both attempts left a usage row; the refused one is marked as failed over
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(10, { failedOver: true }).reverse()).toEqual([
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(10, { failedOver: true })).reverse()).toEqual([
       expect.objectContaining({ account: 'a', attempt: 1, status: 429, failedOver: true }),
       expect.objectContaining({ account: 'b', attempt: 2, status: 200 }),
     ])

@@ -88,7 +88,7 @@ describe('Amp model calls are served by byokey', () => {
       }),
       signal: ac.signal,
     }).catch((e: Error) => e)
-    await waitFor(() => env.anthropic.requests.some((r) => r.path === '/v1/messages'))
+    await waitFor(async () => env.anthropic.requests.some((r) => r.path === '/v1/messages'))
     ac.abort()
     expect(await res).toBeInstanceOf(Error)
     const call = await waitFor(
@@ -97,9 +97,9 @@ describe('Amp model calls are served by byokey', () => {
     )
     expect(call.finishedAt).toBeUndefined()
     // the attempt's usage row is written before the gateway (and its database) goes away
-    await waitFor(() => {
-      env.gw.store.usage.flush()
-      return env.gw.store.usage.recent(1).length === 1
+    await waitFor(async () => {
+      await env.gw.store.usage.flush()
+      return (await env.gw.store.usage.recent(1)).length === 1
     })
   })
 

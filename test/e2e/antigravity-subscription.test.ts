@@ -70,8 +70,8 @@ describe('antigravity: text and streams from every client', () => {
         expect(inner(rec)['contents']).toEqual([{ role: 'user', parts: [{ text: 'Say hello' }] }])
         expect(inner(rec)['sessionId']).toMatch(/^-?\d+$/)
         expect(inner(rec)['safetySettings']).toBeUndefined()
-        gw.store.usage.flush()
-        const [row] = gw.store.usage.recent(1)
+        await gw.store.usage.flush()
+        const [row] = await gw.store.usage.recent(1)
         expect(row).toMatchObject({ provider: 'antigravity', account: 'ada@example.com', status: 200 })
       })
     }
@@ -238,8 +238,8 @@ describe('antigravity: the fallback host', () => {
       [down.url, 503],
       [down.url, 503],
     ])
-    gw.store.usage.flush()
-    const rows = gw.store.usage.recent(5)
+    await gw.store.usage.flush()
+    const rows = await gw.store.usage.recent(5)
     expect(rows.map((r) => [r.status, r.attempt])).toEqual([
       [200, 1],
       [200, 1],

@@ -118,8 +118,8 @@ describe('Codex subscription login', () => {
     expect((up.requests[0]!.body as Record<string, unknown>)['instructions']).toBe('')
     expect((up.requests[1]!.body as Record<string, unknown>)['instructions']).toBe('Be brief.')
 
-    gw.store.usage.flush()
-    const rows = gw.store.usage.recent(2)
+    await gw.store.usage.flush()
+    const rows = await gw.store.usage.recent(2)
     expect(rows).toHaveLength(2)
     for (const row of rows) expect(row).toMatchObject({ provider: 'codex', account: ACCOUNT, status: 200 })
   })
@@ -165,8 +165,8 @@ describe('Codex subscription login', () => {
 
     expect(up.requests).toHaveLength(2)
     for (const rec of up.requests) expectBackendShaped(rec, t.access_token)
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(1)[0]).toMatchObject({
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(1))[0]).toMatchObject({
       provider: 'codex',
       account: ACCOUNT,
       outputTokens: 3,
@@ -193,8 +193,12 @@ describe('Codex subscription login', () => {
     const acc = gw.store.accounts.get('codex', ACCOUNT)!
     expect(acc.token['account_id']).toBe(ACCOUNT)
     expect(acc.token['refresh_token']).not.toBe(seeded.refresh_token)
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'codex', account: ACCOUNT, status: 200 })
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(1))[0]).toMatchObject({
+      provider: 'codex',
+      account: ACCOUNT,
+      status: 200,
+    })
     expect(gw.logText()).not.toContain(seeded.refresh_token)
   })
 
@@ -292,11 +296,8 @@ describe('Codex subscription login', () => {
     const body = (await second.json()) as { error: { message: string } }
     expect(body.error.message).toContain('closed before')
 
-    gw.store.usage.flush()
-    const statuses = gw.store.usage
-      .recent(2)
-      .map((r) => r.status)
-      .sort()
+    await gw.store.usage.flush()
+    const statuses = (await gw.store.usage.recent(2)).map((r) => r.status).sort()
     expect(statuses).toEqual([429, 502])
   })
 })

@@ -129,9 +129,9 @@ test('with no wait, an account over its cap answers 429 in the dialect; slots co
     })
   }
   expect(Math.max(...most.values())).toBe(1)
-  gw.store.usage.flush()
+  await gw.store.usage.flush()
   // each 429 is one request's usage row; passing a busy key over leaves none
-  expect(gw.store.usage.recent(200).filter((u) => u.status === 429).length).toBe(
+  expect((await gw.store.usage.recent(200)).filter((u) => u.status === 429).length).toBe(
     results.filter((r) => r.status === 429).length,
   )
 

@@ -112,8 +112,8 @@ describe('GitHub Copilot login', () => {
     expect(acc.token['github_token']).toStartWith('at-')
     expect(acc.expiresAt).toBeGreaterThan(Date.now())
 
-    gw.store.usage.flush()
-    const rows = gw.store.usage.recent(2)
+    await gw.store.usage.flush()
+    const rows = await gw.store.usage.recent(2)
     for (const row of rows)
       expect(row).toMatchObject({ provider: 'copilot', account: 'octocat', status: 200 })
   })

@@ -48,13 +48,13 @@ describe('client disconnect', () => {
       await reader.read()
       const abortedAt = performance.now()
       ac.abort()
-      const rec = await waitFor(() => (up.requests[0]?.aborted ? up.requests[0] : undefined), 1000, 2)
+      const rec = await waitFor(async () => (up.requests[0]?.aborted ? up.requests[0] : undefined), 1000, 2)
       expect(rec.abortedAt! - abortedAt).toBeLessThan(100)
-      await waitFor(() => {
-        gw.store.usage.flush()
-        return gw.store.usage.recent(1).length === 1
+      await waitFor(async () => {
+        await gw.store.usage.flush()
+        return (await gw.store.usage.recent(1)).length === 1
       }, 1000)
-      const row = gw.store.usage.recent(1)[0]!
+      const row = (await gw.store.usage.recent(1))[0]!
       expect(row).toMatchObject({
         provider: 'up',
         model: 'm',
@@ -79,15 +79,15 @@ describe('client disconnect', () => {
       body: JSON.stringify({ model: 'up/m', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
       signal: ac.signal,
     }).catch(() => undefined)
-    await waitFor(() => up.requests.length === 1)
+    await waitFor(async () => up.requests.length === 1)
     const abortedAt = performance.now()
     ac.abort()
     await pending
-    const rec = await waitFor(() => (up.requests[0]?.aborted ? up.requests[0] : undefined), 1000, 2)
+    const rec = await waitFor(async () => (up.requests[0]?.aborted ? up.requests[0] : undefined), 1000, 2)
     expect(rec.abortedAt! - abortedAt).toBeLessThan(100)
-    await waitFor(() => {
-      gw.store.usage.flush()
-      return gw.store.usage.recent(1)[0]?.status === 499
+    await waitFor(async () => {
+      await gw.store.usage.flush()
+      return (await gw.store.usage.recent(1))[0]?.status === 499
     }, 1000)
   })
 })

@@ -32,10 +32,10 @@ describe('hardening: response headers go out as soon as the upstream answered', 
     const first = await reader.read()
     expect(new TextDecoder().decode(first.value)).toBe('\n')
     await reader.cancel()
-    await waitFor(() => up.requests[0]?.aborted, 2000)
-    const row = await waitFor(() => {
-      gw.store.usage.flush()
-      return gw.store.usage.recent(10).find((r) => r.requestId === requestId)
+    await waitFor(async () => up.requests[0]?.aborted, 2000)
+    const row = await waitFor(async () => {
+      await gw.store.usage.flush()
+      return (await gw.store.usage.recent(10)).find((r) => r.requestId === requestId)
     })
     expect(row).toMatchObject({ provider: 'up', stream: true, status: 499 })
   })

@@ -52,8 +52,8 @@ describe.each(INBOUND)('%s client', (inbound) => {
         expect(message).toContain(`upstream says ${upStatus}`)
         if (retry) expect(res.headers.get('retry-after')).toBe(String(retry))
       }
-      gw.store.usage.flush()
-      const rows = gw.store.usage.recent(10)
+      await gw.store.usage.flush()
+      const rows = await gw.store.usage.recent(10)
       expect(rows.map((r) => r.status)).toEqual([clientStatus, clientStatus])
     },
   )
@@ -160,8 +160,8 @@ describe.each(INBOUND)('%s client', (inbound) => {
           break
       }
       expect(JSON.stringify(data)).toContain('broke off')
-      gw.store.usage.flush()
-      expect(gw.store.usage.recent(1)[0]?.status).toBe(502)
+      await gw.store.usage.flush()
+      expect((await gw.store.usage.recent(1))[0]?.status).toBe(502)
     }
   })
 })
@@ -208,9 +208,9 @@ test('with several keys, a 429 on one is retried on the next before the client s
   const body = (await res.json()) as { choices: Array<{ message: { content: string } }> }
   expect(body.choices[0]?.message.content).toBe('second key worked')
   expect(up.requests.map((r) => r.headers['authorization'])).toEqual(['Bearer key-one', 'Bearer key-two'])
-  gw.store.usage.flush()
+  await gw.store.usage.flush()
   // the attempt that failed over leaves no row of its own
-  expect(gw.store.usage.recent(10)).toEqual([
+  expect(await gw.store.usage.recent(10)).toEqual([
     expect.objectContaining({ provider: 'codex', account: 'two', status: 200 }),
   ])
 })
@@ -227,7 +227,11 @@ test('a key stored with add-api-key is used for requests, after the config keys'
   const res = await requestIn('anthropic-messages', gw.url, 'claude-sonnet-4-6', false)
   expect(res.status).toBe(200)
   expect(up.requests[0]?.headers['x-api-key']).toBe('sk-stored-1')
-  gw.store.usage.flush()
-  expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'claude', account: 'work', status: 200 })
+  await gw.store.usage.flush()
+  expect((await gw.store.usage.recent(1))[0]).toMatchObject({
+    provider: 'claude',
+    account: 'work',
+    status: 200,
+  })
   expect(gw.logText()).not.toContain('sk-stored-1')
 })

@@ -68,8 +68,8 @@ describe('fallback chains', () => {
     expect(up.claude.requests.length).toBe(2)
     expect(up.chat.requests.length).toBe(2)
     expect(up.chat.requests[0]!.body).toMatchObject({ model: 'gpt-4.1' })
-    gw.store.usage.flush()
-    const rows = gw.store.usage.recent(10, { failedOver: true }).reverse()
+    await gw.store.usage.flush()
+    const rows = (await gw.store.usage.recent(10, { failedOver: true })).reverse()
     expect(rows).toEqual([
       expect.objectContaining({
         provider: 'claude',
@@ -137,12 +137,9 @@ describe('fallback chains', () => {
     expect(res.status).toBe(429)
     expect(res.headers.get('retry-after')).toBe('7')
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
-    gw.store.usage.flush()
-    expect(
-      gw.store.usage
-        .recent(10, { failedOver: true })
-        .map((r) => r.attempt)
-        .sort(),
-    ).toEqual([1, 2, 3])
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(10, { failedOver: true })).map((r) => r.attempt).sort()).toEqual([
+      1, 2, 3,
+    ])
   })
 })

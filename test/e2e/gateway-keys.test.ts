@@ -79,9 +79,9 @@ const idOf = (name: string) => env.gw.store.keys.list().find((k) => k.name === n
 
 /** Waits until the key's usage row is written (its cost is counted toward its budget by then). */
 function usageRowOf(keyId: string) {
-  return waitFor(() => {
-    env.gw.store.usage.flush()
-    return env.gw.store.usage.recent(500).find((u) => u.keyId === keyId)
+  return waitFor(async () => {
+    await env.gw.store.usage.flush()
+    return (await env.gw.store.usage.recent(500)).find((u) => u.keyId === keyId)
   })
 }
 

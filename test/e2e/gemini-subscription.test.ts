@@ -167,8 +167,8 @@ describe('gemini login through Code Assist', () => {
     // the client's body, untouched, inside the envelope
     expect(env.request).toEqual(body)
 
-    s.gw.store.usage.flush()
-    const row = s.gw.store.usage.recent(1)[0]!
+    await s.gw.store.usage.flush()
+    const row = (await s.gw.store.usage.recent(1))[0]!
     expect(row).toMatchObject({ provider: 'gemini', account: 'ada@example.com', status: 200 })
     expect(row.inputTokens).toBeGreaterThan(0)
     expect(row.outputTokens).toBeGreaterThan(0)
@@ -420,8 +420,8 @@ describe('gemini login through Code Assist', () => {
       'proj-2',
     ])
     expect(s.gw.store.accounts.get('gemini', 'ada@example.com')?.token.project_id).toBe('proj-2')
-    s.gw.store.usage.flush()
-    expect(s.gw.store.usage.recent(5).map((u) => u.status)).toEqual([200])
+    await s.gw.store.usage.flush()
+    expect((await s.gw.store.usage.recent(5)).map((u) => u.status)).toEqual([200])
   })
 
   test('a login without a project (imported) is onboarded on its first call; a configured project wins', async () => {

@@ -139,9 +139,9 @@ async function sdkStream(
 
 /** The usage record of one request, once the gateway wrote it. */
 async function usageRow(gw: TestGateway, requestId: string) {
-  return await waitFor(() => {
-    gw.store.usage.flush()
-    return gw.store.usage.recent(50).find((r) => r.requestId === requestId)
+  return await waitFor(async () => {
+    await gw.store.usage.flush()
+    return (await gw.store.usage.recent(50)).find((r) => r.requestId === requestId)
   }, 1000)
 }
 
@@ -193,7 +193,7 @@ describe('idle timeout: an upstream that goes silent mid-stream', () => {
       expectTimeoutErrorEvent(client, events[events.length - 1]!)
       expect(events.some((e) => e.data === '[DONE]' || e.event === 'message_stop')).toBe(false)
       expect(events.filter((e) => e.data.includes('"error"'))).toHaveLength(1)
-      await waitFor(() => up.requests[0]?.aborted, 1000)
+      await waitFor(async () => up.requests[0]?.aborted, 1000)
       const row = await usageRow(gw, rawId)
       expect(row).toMatchObject({ provider: 'up', model: 'm', stream: true, status: STREAM_FAILED_STATUS })
       // Anthropic reports the input at the start: a stream cut off still records it.
@@ -211,7 +211,7 @@ describe('idle timeout: an upstream that goes silent mid-stream', () => {
         expect((seen.error as InstanceType<typeof Anthropic.APIError>).type).toBe('timeout_error')
       }
       expect((seen.error as Error).message).toContain(`upstream sent nothing for ${IDLE_MS} ms`)
-      await waitFor(() => up.requests[1]?.aborted, 1000)
+      await waitFor(async () => up.requests[1]?.aborted, 1000)
       expect((await usageRow(gw, sdkId)).status).toBe(STREAM_FAILED_STATUS)
 
       const warned = gw.logs.filter((l) => l['msg'] === 'upstream stream failed mid-way')
@@ -237,7 +237,7 @@ describe('idle timeout: an upstream that answers and then sends nothing at all',
       expect(performance.now() - t0).toBeLessThan(SILENCE_MS - 500)
       expect(events).toHaveLength(1)
       expectTimeoutErrorEvent(client, events[0]!)
-      await waitFor(() => up.requests[0]?.aborted, 1000)
+      await waitFor(async () => up.requests[0]?.aborted, 1000)
       expect((await usageRow(gw, id)).status).toBe(STREAM_FAILED_STATUS)
     },
   )
@@ -287,8 +287,8 @@ describe('idle timeout does not count time spent waiting on a slow client', () =
       let body = decoder.decode(first.value, { stream: true })
       await Bun.sleep(400)
       // The pause mattered: the gateway's stream was still open, held back by this client.
-      gw.store.usage.flush()
-      expect(gw.store.usage.recent(50).find((r) => r.requestId === id)).toBeUndefined()
+      await gw.store.usage.flush()
+      expect((await gw.store.usage.recent(50)).find((r) => r.requestId === id)).toBeUndefined()
       for (;;) {
         const next = await reader.read()
         if (next.done) break
@@ -332,7 +332,7 @@ describe('hardening: stream_total_ms ends a stream that keep-alives keep from go
         `upstream stream did not end within ${TOTAL_MS} ms`,
       )
       expect(events.filter((e) => e.data.includes('"error"'))).toHaveLength(1)
-      await waitFor(() => up.requests[0]?.aborted, 1000)
+      await waitFor(async () => up.requests[0]?.aborted, 1000)
       expect(await usageRow(gw, id)).toMatchObject({ stream: true, status: STREAM_FAILED_STATUS })
     },
   )

@@ -108,8 +108,8 @@ describe('Kiro logins', () => {
     }
     expect(body.conversationState.currentMessage.userInputMessage.modelId).toBe('claude-sonnet-4.5')
     expect(body.profileArn).toBeUndefined()
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(1)[0]).toMatchObject({
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(1))[0]).toMatchObject({
       provider: 'kiro',
       account: 'builder-id',
       status: 200,
@@ -424,8 +424,8 @@ describe('Kiro through every client', () => {
     expect(err.status).toBe(429)
     expect(err.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
     expect(JSON.stringify(err.error)).toContain('Monthly request limit reached')
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'kiro', status: 429 })
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(1))[0]).toMatchObject({ provider: 'kiro', status: 429 })
   })
 
   test("an image Kiro cannot take is refused in the client's envelope, before any call", async () => {

@@ -175,9 +175,15 @@ function expectUpstreamRequest(rec: Recorded, path: Path, stream: boolean): void
   expect(rec.rawBody).not.toMatch(/"(thoughtSignature|encrypted_content|reasoning_signature|signature)":""/)
 }
 
-function expectUsageRow(requestId: string, inbound: InboundName, path: Path, stream: boolean, t: Tokens) {
-  gw.store.usage.flush()
-  const rows = gw.store.usage.recent(100_000).filter((r) => r.requestId === requestId)
+async function expectUsageRow(
+  requestId: string,
+  inbound: InboundName,
+  path: Path,
+  stream: boolean,
+  t: Tokens,
+) {
+  await gw.store.usage.flush()
+  const rows = (await gw.store.usage.recent(100_000)).filter((r) => r.requestId === requestId)
   expect(rows).toHaveLength(1)
   expect(rows[0]).toMatchObject({
     provider: path.provider,
@@ -218,7 +224,7 @@ describe.each(INBOUNDS)('%s', (inbound) => {
         expect(rec.rawBody).toContain('Say hello.')
         expect(turn.text).toBe(TEXT)
         expectClientUsage(inbound, turn, t)
-        expectUsageRow(requestId, inbound, path, false, t)
+        await expectUsageRow(requestId, inbound, path, false, t)
       })
 
       test('streamed text, unbuffered, with final usage', async () => {
@@ -237,7 +243,7 @@ describe.each(INBOUNDS)('%s', (inbound) => {
           expect((rec.body as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true })
         }
         expectClientUsage(inbound, turn, t)
-        expectUsageRow(requestId, inbound, path, true, t)
+        await expectUsageRow(requestId, inbound, path, true, t)
       })
 
       if (inbound === 'chat') {
@@ -255,7 +261,7 @@ describe.each(INBOUNDS)('%s', (inbound) => {
           const recs = fake.requests.slice(before)
           expect(recs).toHaveLength(1)
           expectUpstreamRequest(recs[0]!, path, true)
-          expectUsageRow(requestId, inbound, path, true, t)
+          await expectUsageRow(requestId, inbound, path, true, t)
         })
       }
 
@@ -277,7 +283,7 @@ describe.each(INBOUNDS)('%s', (inbound) => {
             if (path.dialect !== 'gemini')
               expect(seen.map((c): string | undefined => c.id)).toEqual(CALL_IDS[path.dialect])
           }
-          expectUsageRow(first.requestId, inbound, path, stream, t)
+          await expectUsageRow(first.requestId, inbound, path, stream, t)
 
           const second = await call(
             inbound,
@@ -308,7 +314,7 @@ describe.each(INBOUNDS)('%s', (inbound) => {
             answered.add(paired!.name)
           }
           expect([...answered].sort()).toEqual(TOOLS.map((x) => x.name).sort())
-          expectUsageRow(second.requestId, inbound, path, stream, t)
+          await expectUsageRow(second.requestId, inbound, path, stream, t)
         })
       }
     },
@@ -424,9 +430,9 @@ describe('thinking', () => {
 })
 
 // Last in the file: counts every request the tests above sent, thinking cases included.
-test('every request left exactly one usage row', () => {
-  gw.store.usage.flush()
-  const rows = gw.store.usage.recent(100_000)
+test('every request left exactly one usage row', async () => {
+  await gw.store.usage.flush()
+  const rows = await gw.store.usage.recent(100_000)
   expect(rows.length).toBe(sent)
   expect(new Set(rows.map((r) => r.requestId)).size).toBe(sent)
 })

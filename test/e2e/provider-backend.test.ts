@@ -25,8 +25,8 @@ describe('providers.<id>.backend', () => {
     expect(m.content[0]).toMatchObject({ type: 'text', text: 'served by the backend' })
     expect(chat.last().body).toMatchObject({ model: 'claude-sonnet-4-6' })
     expect(chat.last().headers['authorization']).toBe('Bearer sk-chat')
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'chat', status: 200 })
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(1))[0]).toMatchObject({ provider: 'chat', status: 200 })
   })
 
   test('gemini.backend: claude: a Gemini model is asked of Anthropic with the Claude key', async () => {

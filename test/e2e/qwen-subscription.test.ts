@@ -83,8 +83,12 @@ describe('Qwen login', () => {
       expect((rec.body as { model: string }).model).toBe(MODEL)
     }
     expect(gw.logText()).not.toContain(String(account.token['access_token']))
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(1)[0]).toMatchObject({ provider: 'qwen', account: 'default', status: 200 })
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(1))[0]).toMatchObject({
+      provider: 'qwen',
+      account: 'default',
+      status: 200,
+    })
 
     // what the upstream says when it refuses reaches the client as it said it
     up.script = errorReply(403, { message: 'free tier discontinued for this account', code: 'tier_ended' })

@@ -67,8 +67,8 @@ describe('a stream that fails before its first content event', () => {
     expect(await chatStream(gw.url)).toBe(ANSWER)
     expect(up.requests.length).toBe(2)
     expect(up.requests.map((r) => r.headers['x-api-key'])).toEqual(['sk-key-a', 'sk-key-b'])
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(10, { failedOver: true }).reverse()).toEqual([
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(10, { failedOver: true })).reverse()).toEqual([
       expect.objectContaining({ account: 'a', attempt: 1, status, failedOver: true }),
       expect.objectContaining({ account: 'b', attempt: 2, status: 200 }),
     ])
@@ -90,8 +90,8 @@ describe('a stream that fails before its first content event', () => {
       .finalMessage()
     expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER })])
     expect(up.requests.length).toBe(2)
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(10, { failedOver: true }).reverse()).toEqual([
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(10, { failedOver: true })).reverse()).toEqual([
       expect.objectContaining({ account: 'a', attempt: 1, status: 529, failedOver: true }),
       expect.objectContaining({ account: 'b', attempt: 2, status: 200 }),
     ])

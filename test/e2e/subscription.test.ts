@@ -74,8 +74,8 @@ describe('Claude subscription login', () => {
     const acc = gw.store.accounts.get('claude', 'me')!
     expect(acc.token['refresh_token']).not.toBe(seeded.refresh_token)
     expect(acc.expiresAt).toBeGreaterThan(Date.now())
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(1)[0]).toMatchObject({
+    await gw.store.usage.flush()
+    expect((await gw.store.usage.recent(1))[0]).toMatchObject({
       provider: 'claude',
       account: 'me',
       status: 200,

@@ -148,9 +148,9 @@ async function countsBecome(gw: TestGateway, want: Partial<UpstreamCounts>): Pro
 }
 
 async function usageRow(gw: TestGateway, requestId: string) {
-  return await waitFor(() => {
-    gw.store.usage.flush()
-    return gw.store.usage.recent(500).find((r) => r.requestId === requestId)
+  return await waitFor(async () => {
+    await gw.store.usage.flush()
+    return (await gw.store.usage.recent(500)).find((r) => r.requestId === requestId)
   }, 2000)
 }
 
@@ -176,7 +176,7 @@ describe('hardening #4: upstream calls are capped by byokey, not silently by the
     const ids = Array.from({ length: N }, nextId)
     const answers = Promise.all(ids.map((id) => rawChat(gw, id)))
     // The upstream holds every stream it got; the rest wait (in byokey now, in the runtime before).
-    await waitFor(() => up.open >= LIMIT, 5000)
+    await waitFor(async () => up.open >= LIMIT, 5000)
     // Long enough for a first-byte timer running during that wait to fire.
     await Bun.sleep(2 * FIRST_BYTE_MS)
     up.release()
@@ -199,7 +199,7 @@ describe('hardening #4: upstream calls are capped by byokey, not silently by the
       timeouts: { first_byte_ms: FIRST_BYTE_MS },
     })
     const first = rawChat(gw, nextId())
-    await waitFor(() => up.open === 1)
+    await waitFor(async () => up.open === 1)
     const queuedId = nextId()
     const queued = rawChat(gw, queuedId)
     await countsBecome(gw, { in_flight: 1, queued: 1 })
@@ -229,7 +229,7 @@ describe('hardening #4: upstream calls are capped by byokey, not silently by the
       expect(gw.gateway.upstream.inFlight).toBe(2)
       expect(gw.gateway.upstream.queued).toBe(1)
       // a call holds its slot from just before it is sent: it reaches the upstream a moment later
-      await waitFor(() => up.open === 2)
+      await waitFor(async () => up.open === 2)
     } finally {
       // held streams would keep the gateway from closing after a failed expectation
       up.release()
@@ -243,7 +243,7 @@ describe('hardening #4: upstream calls are capped by byokey, not silently by the
     await using up = heldUpstream()
     await using gw = await gatewayFor(up, { server: { max_upstream_requests: 1 } })
     const first = rawChat(gw, nextId())
-    await waitFor(() => up.open === 1)
+    await waitFor(async () => up.open === 1)
     const ac = new AbortController()
     const leaverId = nextId()
     const leaver = fetchChat(gw, leaverId, ac.signal).catch((e: unknown) => e)
@@ -262,7 +262,7 @@ describe('hardening #4: upstream calls are capped by byokey, not silently by the
     await using up = heldUpstream()
     await using gw = await gatewayFor(up, { server: { max_upstream_requests: 1, upstream_queue_ms: 100 } })
     const first = rawChat(gw, nextId())
-    await waitFor(() => up.open === 1)
+    await waitFor(async () => up.open === 1)
     const post = (path: string, body: unknown, requestId: string) =>
       fetch(gw.url + path, {
         method: 'POST',
@@ -340,7 +340,7 @@ describe('hardening #4: upstream calls are capped by byokey, not silently by the
     await countsBecome(gw, { in_flight: 1, queued: 1, limit: 1 })
     gw.rewrite(config(2))
     await countsBecome(gw, { in_flight: 2, queued: 0, limit: 2 })
-    await waitFor(() => up.open === 2)
+    await waitFor(async () => up.open === 2)
     up.release()
     expect((await answers).map((r) => r.status)).toEqual([200, 200])
   })

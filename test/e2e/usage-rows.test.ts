@@ -55,7 +55,7 @@ describe('hardening #10: kill -9 loses the last usage batch', () => {
         }
       }),
     )
-    await waitFor(() => rowsNow() === 200, 5000)
+    await waitFor(async () => rowsNow() === 200, 5000)
 
     // a last burst starts a new batch; the kill comes shortly after its last answer
     await Promise.all(Array.from({ length: 10 }, (_, i) => ask(`last-${i}`, i % 2 === 0)))
@@ -141,8 +141,8 @@ describe('usage rows: what else the README promises', () => {
       'byokey login claude',
     )
     expect(up.requests).toHaveLength(1)
-    gw.store.usage.flush()
-    expect(gw.store.usage.recent(10)).toEqual([
+    await gw.store.usage.flush()
+    expect(await gw.store.usage.recent(10)).toEqual([
       expect.objectContaining({
         requestId: 'refused-upstream',
         provider: 'claude',

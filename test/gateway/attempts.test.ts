@@ -44,7 +44,7 @@ describe('attempts', () => {
       ((await res.json()) as { choices: [{ message: { content: string } }] }).choices[0].message.content,
     ).toBe('second one')
     expect(up.requests.map((r) => r.headers.authorization)).toEqual(['Bearer sk-a', 'Bearer sk-b'])
-    expect(s.rows()).toEqual([expect.objectContaining({ account: 'b', status: 200 })])
+    expect(await s.rows()).toEqual([expect.objectContaining({ account: 'b', status: 200 })])
     expect(s.logs().filter((l) => l.msg === 'upstream error')).toHaveLength(1)
   })
 
@@ -52,8 +52,8 @@ describe('attempts', () => {
     await using up = fakeOpenAI([errorReply(429), errorReply(503), { text: 'third one' }])
     using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b'), key('c', 'sk-c')])
     expect((await attempts(s.ex)).status).toBe(200)
-    s.rows()
-    const all = s.store.usage.recent(10, { failedOver: true }).reverse()
+    await s.rows()
+    const all = (await s.store.usage.recent(10, { failedOver: true })).reverse()
     expect(all.map((r) => [r.account, r.attempt, r.status, r.failedOver ?? false])).toEqual([
       ['a', 1, 429, true],
       ['b', 2, 503, true],
@@ -61,7 +61,7 @@ describe('attempts', () => {
     ])
     expect(all.every((r) => r.requestId === all[0]!.requestId)).toBe(true)
     // counts of requests stay one per request
-    expect(s.store.usage.totals()).toMatchObject([{ requests: 1, errors: 0 }])
+    expect(await s.store.usage.totals()).toMatchObject([{ requests: 1, errors: 0 }])
   })
 
   test('a 400 is not tried on the next credential', async () => {
@@ -69,7 +69,7 @@ describe('attempts', () => {
     using s = chatStage(up.url, [key('a', 'sk-a'), key('b', 'sk-b')])
     expect((await attempts(s.ex)).status).toBe(400)
     expect(up.requests).toHaveLength(1)
-    expect(s.rows()).toEqual([expect.objectContaining({ account: 'a', attempt: 1, status: 400 })])
+    expect(await s.rows()).toEqual([expect.objectContaining({ account: 'a', attempt: 1, status: 400 })])
   })
 
   test("the last credential's error is the client's answer, in the client's envelope", async () => {
@@ -80,7 +80,7 @@ describe('attempts', () => {
     expect(res.headers.get('retry-after')).toBe('7')
     expect(await res.json()).toMatchObject({ error: { message: expect.stringContaining('slow down') } })
     expect(up.requests).toHaveLength(2)
-    expect(s.rows()).toEqual([expect.objectContaining({ account: 'b', status: 429 })])
+    expect(await s.rows()).toEqual([expect.objectContaining({ account: 'b', status: 429 })])
   })
 
   test('a transport failure fails over too, logged without the key', async () => {
@@ -130,7 +130,7 @@ describe('attempts', () => {
       'Bearer fresh-token',
     ])
     // the refused attempt leaves no row of its own
-    expect(s.rows()).toEqual([expect.objectContaining({ account: 'acct', status: 200 })])
+    expect(await s.rows()).toEqual([expect.objectContaining({ account: 'acct', status: 200 })])
   })
 
   test('a refresh that fails on the last account answers 401 naming the login, and keeps one usage row', async () => {
@@ -146,7 +146,7 @@ describe('attempts', () => {
     const err = await attempts({ ...s.ex, tokens }).catch((e: unknown) => e)
     expect(err).toMatchObject({ status: 401, info: expect.objectContaining({ code: 'needs_login' }) })
     expect(up.requests).toHaveLength(1)
-    expect(s.rows()).toEqual([expect.objectContaining({ account: 'acct', status: 401 })])
+    expect(await s.rows()).toEqual([expect.objectContaining({ account: 'acct', status: 401 })])
   })
 
   test('an account without a usable token is skipped for the next credential', async () => {

@@ -54,7 +54,7 @@ function usageSnapshots(events: StreamEvent[]): Usage[] {
 }
 
 /** What the meter records for a stream's bytes passed through a tap. */
-function recorded(
+async function recorded(
   dialect: Dialect,
   bytes: Uint8Array,
   fullDecode: boolean,
@@ -80,8 +80,8 @@ function recorded(
   for (let at = 0; at < bytes.byteLength; at += 97) tap.push(bytes.subarray(at, at + 97))
   tap.drain()
   meter.finish(200)
-  store.usage.flush()
-  const row = store.usage.recent(1)[0]!
+  await store.usage.flush()
+  const row = (await store.usage.recent(1))[0]!
   return {
     status: row.status,
     input: row.inputTokens,
@@ -93,7 +93,7 @@ function recorded(
 }
 
 describe('passthrough tap', () => {
-  test('a stream that ended normally is metered the same as by the full decoder, for every stream fixture', () => {
+  test('a stream that ended normally is metered the same as by the full decoder, for every stream fixture', async () => {
     using dir = tempDir()
     const store = openSqliteStore(dir.join('usage.db'))
     const folders: [string, Dialect][] = [
@@ -108,12 +108,12 @@ describe('passthrough tap', () => {
       const files = readdirSync(join(FIXTURES, folder)).filter((f) => f.endsWith('.sse'))
       for (const f of files) {
         const bytes = readFileSync(join(FIXTURES, folder, f))
-        const full = recorded(dialect, bytes, true, store)
-        expect({ f, ...recorded(dialect, bytes, false, store) }).toEqual({ f, ...full })
+        const full = await recorded(dialect, bytes, true, store)
+        expect({ f, ...(await recorded(dialect, bytes, false, store)) }).toEqual({ f, ...full })
         // bounds far below the fixture's size: head and tail are cut; the tail keeps the last
         // complete event and the one still arriving whole, and the small terminal events before them
         const small = { head: 1024, tail: 1024, tailMax: 1 << 20 }
-        expect({ f, small: true, ...recorded(dialect, bytes, false, store, small) }).toEqual({
+        expect({ f, small: true, ...(await recorded(dialect, bytes, false, store, small)) }).toEqual({
           f,
           small: true,
           ...full,

@@ -98,7 +98,7 @@ describe('respondStream', () => {
     expect(await res.text()).toBe('O|abR|E|')
     expect(calls).toEqual(['open', 'chunk a', 'chunk b', 'read', 'end', 'close'])
     expect(doneCalls()).toBe(1)
-    expect(s.rows()).toEqual([expect.objectContaining({ status: 200, stream: true, provider: 'up' })])
+    expect(await s.rows()).toEqual([expect.objectContaining({ status: 200, stream: true, provider: 'up' })])
   })
 
   test('an upstream that breaks off: the step writes the error, the log says why, without the key', async () => {
@@ -124,7 +124,7 @@ describe('respondStream', () => {
     const warned = s.logs().find((l) => l.msg === 'upstream stream failed mid-way')
     expect(warned).toBeDefined()
     expect(JSON.stringify(warned)).not.toContain('sk-cred-1')
-    expect(s.rows()).toHaveLength(1)
+    expect(await s.rows()).toHaveLength(1)
   })
 
   test('a client that goes away: the step is closed, the upstream cancelled, the row says 499', async () => {
@@ -147,6 +147,6 @@ describe('respondStream', () => {
     expect(calls).toContain('close')
     expect(calls.filter((c) => c === 'close')).toHaveLength(1)
     expect(cancelled).toBe(true)
-    expect(s.rows()).toEqual([expect.objectContaining({ status: 499 })])
+    expect(await s.rows()).toEqual([expect.objectContaining({ status: 499 })])
   })
 })

@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/tmp.ts'
 
 const config = (pricing: Config['pricing']) => ({ pricing, upstreams: [] }) as unknown as Config
 
-test('rows are priced per snapshot, keep their key id and reach every listener', () => {
+test('rows are priced per snapshot, keep their key id and reach every listener', async () => {
   using dir = tempDir()
   const store = openSqliteStore(dir.join('u.db'))
   const ledger = new UsageLedger()
@@ -38,9 +38,9 @@ test('rows are priced per snapshot, keep their key id and reach every listener',
     ledger.for(snapshot),
   )
   unpriced.finish(200)
-  store.usage.flush()
+  await store.usage.flush()
 
-  const [last, first] = store.usage.recent(2)
+  const [last, first] = await store.usage.recent(2)
   expect(first).toMatchObject({ keyId: 'key_1', cost: { input: 2, output: 5, total: 7 } })
   expect(last!.cost).toBeUndefined()
   expect(last!.keyId).toBeUndefined()

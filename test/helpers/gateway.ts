@@ -70,7 +70,7 @@ export async function testGateway(config: Record<string, unknown> = {}): Promise
     },
     async [Symbol.asyncDispose]() {
       await gateway.stop()
-      store.close()
+      await store.close()
       dir[Symbol.dispose]()
     },
   }

@@ -48,6 +48,20 @@ export async function runCli(
 }
 
 /**
+ * Starts `serve` expecting it to refuse: the reason it gave (exit code, stderr and log lines, as
+ * `startServer` reports an exit), or `started` when it listened after all (it is stopped again).
+ */
+export async function serveRefusal(args: string[], env: Record<string, string>): Promise<string> {
+  return await startServer(args, env).then(
+    async (s) => {
+      await s.stop()
+      return 'started'
+    },
+    (e: Error) => e.message,
+  )
+}
+
+/**
  * Starts `serve` and resolves once it logs that it listens. `logFile`: the server logs there
  * (`--log-file`), so its lines are read from that file instead of stdout.
  */

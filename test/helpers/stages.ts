@@ -27,7 +27,7 @@ export interface Stage {
   /** Log lines so far, parsed. */
   logs(): Array<Record<string, unknown>>
   /** Usage rows written so far (flushed first). */
-  rows(): UsageRecord[]
+  rows(): Promise<UsageRecord[]>
   [Symbol.dispose](): void
 }
 
@@ -92,9 +92,9 @@ export function stage(opts: StageOptions): Stage {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>),
-    rows() {
-      store.usage.flush()
-      return store.usage.recent(100)
+    async rows() {
+      await store.usage.flush()
+      return await store.usage.recent(100)
     },
     [Symbol.dispose]() {
       store.close()

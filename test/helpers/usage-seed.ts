@@ -45,7 +45,11 @@ function row(over: Partial<UsageRecord> & Pick<UsageRecord, 'ts' | 'model' | 'pr
 }
 
 /** Seeds the rows (written before it returns) and gives them back. */
-export function seedUsage(store: Store, keyIds: readonly string[], now = Date.now()): UsageRecord[] {
+export async function seedUsage(
+  store: Store,
+  keyIds: readonly string[],
+  now = Date.now(),
+): Promise<UsageRecord[]> {
   const [k1, k2] = keyIds
   const rows: UsageRecord[] = [
     row({
@@ -112,7 +116,7 @@ export function seedUsage(store: Store, keyIds: readonly string[], now = Date.no
     }),
   ]
   for (const r of rows) store.usage.record(r)
-  store.usage.flush()
+  await store.usage.flush()
   return rows
 }
 

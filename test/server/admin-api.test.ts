@@ -123,7 +123,7 @@ describe('management API', () => {
     const k1 = gw.store.keys.create({ name: 'one' }).key.id
     const k2 = gw.store.keys.create({ name: 'two' }).key.id
     const now = Date.now()
-    seedUsage(gw.store, [k1, k2], now)
+    await seedUsage(gw.store, [k1, k2], now)
     const db = gw.dir.join('byokey.db')
     const from = utcDay(now, 7)
     const to = now + 1
@@ -194,7 +194,7 @@ describe('management API', () => {
     await using gw = await testGateway()
     const call = client(gw, gw.store.adminKeys.create('t').key)
     const k1 = gw.store.keys.create({ name: 'one' }).key.id
-    const rows = seedUsage(gw.store, [k1, k1])
+    const rows = await seedUsage(gw.store, [k1, k1])
     const res = await call('GET', '/admin/v1/requests?limit=3')
     const list = res.json['requests'] as Array<Record<string, unknown>>
     expect(list).toHaveLength(3)
@@ -253,7 +253,7 @@ describe('management API', () => {
     const secret = made.json['secret'] as string
     const id = (made.json['key'] as Record<string, string>)['id']!
     expect(secret).toMatch(/^byk-/)
-    seedUsage(gw.store, [id, 'other'])
+    await seedUsage(gw.store, [id, 'other'])
     const listed = await call('GET', '/admin/v1/keys')
     expect(listed.text).not.toContain(secret)
     const k = (listed.json['keys'] as Array<Record<string, unknown>>)[0]!

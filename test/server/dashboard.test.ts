@@ -30,7 +30,7 @@ beforeAll(async () => {
   adminKey = gw.store.adminKeys.create('dashboard').key
   budgetKey = gw.store.keys.create({ name: 'team', budgetUsd: 0.05, budgetPeriod: 'day' }).key.id
   const other = gw.store.keys.create({ name: 'ci', rpm: 30 }).key.id
-  seedUsage(gw.store, [budgetKey, other])
+  await seedUsage(gw.store, [budgetKey, other])
   seedLogin(gw.store, 'claude', 'ada@example.com', { access_token: 'at-secret', refresh_token: 'rt-secret' })
   seedLogin(gw.store, 'claude', 'bob@example.com', {
     access_token: 'at2-secret',

@@ -42,7 +42,7 @@ describe('budget periods (UTC)', () => {
     expect(periodEnd('month', at)).toBe(Date.UTC(2027, 0, 1))
   })
 
-  test('spend is read once per period, then moved on by rows as they are written', () => {
+  test('spend is read once per period, then moved on by rows as they are written', async () => {
     using dir = tempDir()
     const store = openSqliteStore(dir.join('b.db'))
     const row = (ts: number, keyId: string, total: number) =>
@@ -55,6 +55,8 @@ describe('budget periods (UTC)', () => {
     store.usage.record(row(Date.UTC(2026, 11, 2), 'k', 1)) // this month, not today
     store.usage.record(row(Date.UTC(2026, 11, 31, 1), 'k', 2)) // today (queued, not yet written)
     const budgets = new KeyBudgets(store.usage)
+    await budgets.ready(at)
+    expect(budgets.ready(at)).toBeUndefined()
     expect(budgets.spent('k', 'month', at)).toBe(3)
     expect(budgets.spent('k', 'day', at)).toBe(2)
     const later = row(Date.UTC(2026, 11, 31, 2), 'k', 0.5)
@@ -64,8 +66,26 @@ describe('budget periods (UTC)', () => {
     expect(budgets.spent('k', 'day', at)).toBe(2.5)
     expect(budgets.spent('other', 'day', at)).toBe(0)
     // the next day starts from the rows again
+    const nextDay = budgets.ready(Date.UTC(2027, 0, 1, 5))
+    expect(nextDay).toBeInstanceOf(Promise)
+    await nextDay
     expect(budgets.spent('k', 'day', Date.UTC(2027, 0, 1, 5))).toBe(0)
-    store.close()
+    await store.close()
+  })
+
+  test('a failed load is reported, budgets stay as last known, and it is retried a second later', async () => {
+    using dir = tempDir()
+    const store = openSqliteStore(dir.join('gone.db'))
+    await store.close()
+    const errors: unknown[] = []
+    const budgets = new KeyBudgets(store.usage, (err) => errors.push(err))
+    await budgets.ready(at)
+    expect(errors).toHaveLength(1)
+    expect(budgets.spent('k', 'day', at)).toBe(0)
+    // not on every request while the store is away
+    expect(budgets.ready(at + 999)).toBeUndefined()
+    await budgets.ready(at + 1000)
+    expect(errors).toHaveLength(2)
   })
 })
 

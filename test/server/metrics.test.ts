@@ -79,9 +79,15 @@ test('every family is there, with its type', async () => {
     byokey_upstream_errors_total: 'COUNTER',
     byokey_token_refreshes_total: 'COUNTER',
     byokey_cooldowns: 'GAUGE',
+    byokey_store_up: 'GAUGE',
+    byokey_usage_rows_pending: 'GAUGE',
+    byokey_usage_rows_dropped: 'GAUGE',
     byokey_streams_in_flight: 'GAUGE',
     byokey_upstream_calls_in_flight: 'GAUGE',
   })
+  // the store answers and has given up no usage row
+  expect(value(m, 'byokey_store_up', {})).toBe(1)
+  expect(value(m, 'byokey_usage_rows_dropped', {})).toBe(0)
   // nothing of prom-client's process-wide default registry
   expect(m.families.has('process_cpu_seconds_total')).toBe(false)
 })

@@ -53,7 +53,7 @@ describe('sqlite store', () => {
     db.close()
   })
 
-  test('a database created by migration 1 opens with the latest and keeps its rows', () => {
+  test('a database created by migration 1 opens with the latest and keeps its rows', async () => {
     using dir = tempDir()
     const path = dir.join('old.db')
     const old = openDatabase(path)
@@ -68,7 +68,7 @@ describe('sqlite store', () => {
     const store = openSqliteStore(path)
     const acc = store.accounts.active('codex')
     expect(acc).toMatchObject({ accountId: 'me', state: 'ok', token: { access_token: 't' } })
-    expect(store.usage.recent(5)).toEqual([
+    expect(await store.usage.recent(5)).toEqual([
       {
         ts: 5,
         provider: 'codex',
@@ -100,96 +100,7 @@ describe('sqlite store', () => {
     expect(() => openSqliteStore(path)).toThrow(/newer than this byokey understands/)
   })
 
-  test('accounts: first is active, one active per provider, removal promotes another', () => {
-    using dir = tempDir()
-    const store = openSqliteStore(dir.join('a.db'))
-    const a = store.accounts
-    a.upsert({
-      provider: 'claude',
-      accountId: 'one',
-      kind: 'oauth',
-      token: { access_token: '1' },
-      expiresAt: 100,
-    })
-    a.upsert({
-      provider: 'claude',
-      accountId: 'two',
-      label: 'Work',
-      kind: 'oauth',
-      token: { access_token: '2' },
-    })
-    a.upsert({ provider: 'codex', accountId: 'k', kind: 'api_key', token: { api_key: 'sk' } })
-    expect(a.active('claude')?.accountId).toBe('one')
-    expect(a.active('codex')?.accountId).toBe('k')
-    expect(a.setActive('claude', 'two')).toBe(true)
-    expect(a.setActive('claude', 'ghost')).toBe(false)
-    expect(a.list('claude').map((x) => [x.accountId, x.active])).toEqual([
-      ['one', false],
-      ['two', true],
-    ])
-    // re-login refreshes the token and clears an error state, keeps the label
-    a.setState('claude', 'two', 'needs_login', 'invalid_grant')
-    expect(a.get('claude', 'two')).toMatchObject({ state: 'needs_login', lastError: 'invalid_grant' })
-    a.upsert({ provider: 'claude', accountId: 'two', kind: 'oauth', token: { access_token: '2b' } })
-    expect(a.get('claude', 'two')).toMatchObject({
-      state: 'ok',
-      label: 'Work',
-      token: { access_token: '2b' },
-      active: true,
-    })
-    expect(a.get('claude', 'two')?.lastError).toBeUndefined()
-    // an account its provider gave up: marked once (the second marking changes nothing), and a
-    // new login clears it like any other state
-    expect(a.markUnavailable('claude', 'two', 'tier ended')).toBe(true)
-    expect(a.markUnavailable('claude', 'two', 'tier ended again')).toBe(false)
-    expect(a.markUnavailable('claude', 'ghost', 'x')).toBe(false)
-    expect(a.get('claude', 'two')).toMatchObject({ state: 'unavailable', lastError: 'tier ended' })
-    a.upsert({ provider: 'claude', accountId: 'two', kind: 'oauth', token: { access_token: '2c' } })
-    expect(a.get('claude', 'two')).toMatchObject({ state: 'ok', token: { access_token: '2c' } })
-    a.updateToken('claude', 'one', { access_token: '1b' }, 200)
-    expect(a.get('claude', 'one')).toMatchObject({ token: { access_token: '1b' }, expiresAt: 200 })
-    expect(a.remove('claude', 'two')).toBe(true)
-    expect(a.active('claude')?.accountId).toBe('one')
-    expect(a.remove('claude', 'two')).toBe(false)
-    store.close()
-  })
-
-  test('the accounts version moves with every account write, from this connection or another', () => {
-    using dir = tempDir()
-    const path = dir.join('v.db')
-    const store = openSqliteStore(path)
-    const a = store.accounts
-    const seen = [a.version()]
-    const moved = () => {
-      const v = a.version()
-      expect(seen).not.toContain(v)
-      seen.push(v)
-    }
-    a.upsert({ provider: 'claude', accountId: 'one', kind: 'oauth', token: { access_token: 't1' } })
-    moved()
-    a.upsert({ provider: 'claude', accountId: 'two', kind: 'api_key', token: { api_key: 'k' } })
-    moved()
-    a.setActive('claude', 'two')
-    moved()
-    a.updateToken('claude', 'one', { access_token: 't2' }, Date.now() + 1000)
-    moved()
-    a.setState('claude', 'one', 'needs_login', 'invalid_grant')
-    moved()
-    a.remove('claude', 'one')
-    moved()
-    // reading moves nothing
-    a.list('claude')
-    a.active('claude')
-    expect(a.version()).toBe(seen.at(-1)!)
-    // another process's `byokey logout`, on its own connection
-    const other = openSqliteStore(path)
-    other.accounts.remove('claude', 'two')
-    other.close()
-    moved()
-    store.close()
-  })
-
-  test('usage is queued off the request path, written in a batch, and flushed on close', () => {
+  test('usage is queued off the request path, written in a batch, and flushed on close', async () => {
     using dir = tempDir()
     const path = dir.join('u.db')
     const store = openSqliteStore(path, { usageFlushMs: 60_000 })
@@ -203,13 +114,13 @@ describe('sqlite store', () => {
     expect(count()).toBe(25)
     reader.close()
     const again = openSqliteStore(path)
-    expect(again.usage.recent(1)[0]).toMatchObject({
+    expect((await again.usage.recent(1))[0]).toMatchObject({
       ts: 1024,
       requestId: 'r24',
       stream: true,
       cacheReadTokens: 2,
     })
-    expect(again.usage.totals()).toEqual([
+    expect(await again.usage.totals()).toEqual([
       {
         provider: 'claude',
         model: 'claude-sonnet-4-5',
@@ -225,13 +136,13 @@ describe('sqlite store', () => {
     again.close()
   })
 
-  test('usage handed to the writer thread in several batches is all written by flush, none twice', () => {
+  test('usage handed to the writer thread in several batches is all written by flush, none twice', async () => {
     using dir = tempDir()
     const path = dir.join('b.db')
     const store = openSqliteStore(path, { usageFlushMs: 60_000 })
     // 2500 rows: two full batches go to the writer thread as they fill, the rest with the flush
     for (let i = 0; i < 2500; i++) store.usage.record(usageRow({ ts: i, requestId: `r${i}` }))
-    store.usage.flush()
+    await store.usage.flush()
     expect(store.usage.pending).toBe(0)
     const reader = new Database(path)
     const n = reader.query('SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM usage_records').get()
@@ -251,17 +162,15 @@ describe('sqlite store', () => {
       usageWriterScript: failing,
     })
     store.usage.record(usageRow({ requestId: 'sent-to-the-thread' }))
-    await waitFor(() => errors.length > 0 || undefined, 3000)
+    await waitFor(async () => errors.length > 0 || undefined, 3000)
     store.usage.record(usageRow({ requestId: 'after' }))
-    store.usage.flush()
+    await store.usage.flush()
     expect(errors).toHaveLength(1)
     expect(errors[0]).toContain('writer thread broke')
-    expect(
-      store.usage
-        .recent(10)
-        .map((r) => r.requestId)
-        .sort(),
-    ).toEqual(['after', 'sent-to-the-thread'])
+    expect((await store.usage.recent(10)).map((r) => r.requestId).sort()).toEqual([
+      'after',
+      'sent-to-the-thread',
+    ])
     store.close()
   })
 
@@ -270,8 +179,8 @@ describe('sqlite store', () => {
     const store = openSqliteStore(dir.join('t.db'), { usageFlushMs: 20 })
     store.usage.record(usageRow({ status: 429 }))
     // the writer thread starts with the first batch; a loaded machine may take a while
-    await waitFor(() => store.usage.pending === 0, 5000)
-    expect(store.usage.totals()[0]?.errors).toBe(1)
+    await waitFor(async () => store.usage.pending === 0, 5000)
+    expect((await store.usage.totals())[0]?.errors).toBe(1)
     store.close()
   })
 })

@@ -122,13 +122,14 @@ function noSuch(what: string, id: string): HttpError {
 
 export function adminRoutes(deps: AdminDeps) {
   const { store, config } = deps
-  const spendNow = (now: number) => {
+  const spendNow = async (now: number) => {
     // what is queued counts too
-    store.usage.flush()
-    return {
-      day: store.usage.spendByKey(periodStart('day', now)),
-      month: store.usage.spendByKey(periodStart('month', now)),
-    }
+    await store.usage.flush()
+    const [day, month] = await Promise.all([
+      store.usage.spendByKey(periodStart('day', now)),
+      store.usage.spendByKey(periodStart('month', now)),
+    ])
+    return { day, month }
   }
   return new Elysia({ prefix: '/admin/v1' })
     .get('/status', () => ({
@@ -183,35 +184,35 @@ export function adminRoutes(deps: AdminDeps) {
     .delete('/logins/:id', ({ params }) => deps.logins.cancel(params.id))
     .get(
       '/usage',
-      ({ query }) => {
+      async ({ query }) => {
         const now = Date.now()
         const toMs = timeParam(query.to, 'to', now)
         const fromMs = timeParam(query.from, 'from', toMs - 30 * DAY_MS)
         if (fromMs > toMs) throw new HttpError('invalid_request', 'from is after to', { param: 'from' })
         const groupBy = dimensionsParam(query.group_by)
-        store.usage.flush()
-        const report = store.usage.report({ fromMs, toMs, groupBy })
+        await store.usage.flush()
+        const report = await store.usage.report({ fromMs, toMs, groupBy })
         return { from: iso(fromMs), to: iso(toMs), group_by: groupBy, ...report }
       },
       { query: UsageQueryString },
     )
     .get(
       '/requests',
-      ({ query }) => {
+      async ({ query }) => {
         const limit = Math.min(1000, Math.max(1, Number(query.limit ?? 50)))
-        store.usage.flush()
-        return { requests: store.usage.recent(limit).map(requestJson) }
+        await store.usage.flush()
+        return { requests: (await store.usage.recent(limit)).map(requestJson) }
       },
       { query: RequestsQueryString },
     )
-    .get('/keys', () => {
+    .get('/keys', async () => {
       const now = Date.now()
-      const spend = spendNow(now)
+      const spend = await spendNow(now)
       return { keys: store.keys.list().map((k) => keyJson(k, spend, now)) }
     })
     .post(
       '/keys',
-      ({ body, set }) => {
+      async ({ body, set }) => {
         if ((body.budget_usd === undefined) !== (body.period === undefined)) {
           throw new HttpError('invalid_request', 'budget_usd and period go together', { param: 'period' })
         }
@@ -232,22 +233,22 @@ export function adminRoutes(deps: AdminDeps) {
         deps.log.info({ keyId: issued.key.id }, 'gateway key created through the management API')
         set.status = 201
         const now = Date.now()
-        return { key: keyJson(issued.key, spendNow(now), now), secret: issued.secret }
+        return { key: keyJson(issued.key, await spendNow(now), now), secret: issued.secret }
       },
       { body: KeyCreateBody },
     )
-    .post('/keys/:id/rotate', ({ params }) => {
+    .post('/keys/:id/rotate', async ({ params }) => {
       const issued = store.keys.rotate(params.id)
       if (!issued) throw noSuch('gateway key', params.id)
       deps.log.info({ keyId: issued.key.id }, 'gateway key rotated through the management API')
       const now = Date.now()
-      return { key: keyJson(issued.key, spendNow(now), now), secret: issued.secret }
+      return { key: keyJson(issued.key, await spendNow(now), now), secret: issued.secret }
     })
-    .delete('/keys/:id', ({ params }) => {
+    .delete('/keys/:id', async ({ params }) => {
       if (!store.keys.revoke(params.id)) throw noSuch('gateway key', params.id)
       deps.log.info({ keyId: params.id }, 'gateway key revoked through the management API')
       const now = Date.now()
       const k = store.keys.get(params.id)
-      return { key: k ? keyJson(k, spendNow(now), now) : null }
+      return { key: k ? keyJson(k, await spendNow(now), now) : null }
     })
 }

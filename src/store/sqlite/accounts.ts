@@ -1,5 +1,6 @@
 /** Accounts and their tokens in SQLite; one active account per provider, enforced by a partial unique index. */
 import type { Database } from 'bun:sqlite'
+import { checkTokensOpen, isSealedAsCurrent, sealCounts, type TokenCipher } from '../token-seal.ts'
 import type { Account, AccountState, AccountStore, NewAccount } from '../types.ts'
 
 interface Row {
@@ -19,13 +20,13 @@ interface Row {
 const COLUMNS =
   'provider, account_id, label, kind, is_active, token_json, expires_at, state, last_error, created_at, updated_at'
 
-function toAccount(r: Row): Account {
+function toAccount(r: Row, cipher: TokenCipher): Account {
   const acc: Account = {
     provider: r.provider,
     accountId: r.account_id,
     kind: r.kind,
     active: r.is_active === 1,
-    token: JSON.parse(r.token_json) as Record<string, unknown>,
+    token: JSON.parse(cipher.open(r.token_json)) as Record<string, unknown>,
     state: r.state,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -36,7 +37,11 @@ function toAccount(r: Row): Account {
   return acc
 }
 
-export function sqliteAccounts(db: Database): AccountStore {
+/**
+ * `cipher` seals tokens as they are written and opens them as they are read; every stored token
+ * is opened once here, so a missing or wrong secret key fails the open, before any row is touched.
+ */
+export function sqliteAccounts(db: Database, cipher: TokenCipher): AccountStore {
   const q = {
     list: db.query<Row, []>(`SELECT ${COLUMNS} FROM accounts ORDER BY provider, created_at, account_id`),
     listFor: db.query<Row, { p: string }>(
@@ -74,21 +79,32 @@ export function sqliteAccounts(db: Database): AccountStore {
       `UPDATE accounts SET state = 'unavailable', last_error = $err, updated_at = $now
        WHERE provider = $p AND account_id = $a AND state != 'unavailable'`,
     ),
+    tokens: db.query<{ provider: string; account_id: string; token_json: string }, []>(
+      'SELECT provider, account_id, token_json FROM accounts',
+    ),
+    reseal: db.prepare(
+      'UPDATE accounts SET token_json = $new WHERE provider = $p AND account_id = $a AND token_json = $old',
+    ),
     // moved by triggers on `accounts` (migration 3), so writes of other connections count too
     version: db.query<{ version: number }, []>('SELECT version FROM accounts_version'),
   }
 
+  checkTokensOpen(
+    q.tokens.all().map((r) => r.token_json),
+    cipher,
+  )
+  const toAcc = (r: Row) => toAccount(r, cipher)
   const get = (p: string, a: string) => {
     const r = q.get.get({ p, a })
-    return r ? toAccount(r) : undefined
+    return r ? toAcc(r) : undefined
   }
 
   return {
-    list: (provider) => (provider ? q.listFor.all({ p: provider }) : q.list.all()).map(toAccount),
+    list: (provider) => (provider ? q.listFor.all({ p: provider }) : q.list.all()).map(toAcc),
     get,
     active(provider) {
       const r = q.active.get({ p: provider })
-      return r ? toAccount(r) : undefined
+      return r ? toAcc(r) : undefined
     },
     upsert(acc: NewAccount) {
       db.transaction(() => {
@@ -99,7 +115,7 @@ export function sqliteAccounts(db: Database): AccountStore {
           label: acc.label ?? null,
           kind: acc.kind,
           active: first ? 1 : 0,
-          token: JSON.stringify(acc.token),
+          token: cipher.seal(JSON.stringify(acc.token)),
           exp: acc.expiresAt ?? null,
           now: Date.now(),
         })
@@ -134,7 +150,7 @@ export function sqliteAccounts(db: Database): AccountStore {
       q.token.run({
         p: provider,
         a: accountId,
-        token: JSON.stringify(token),
+        token: cipher.seal(JSON.stringify(token)),
         exp: expiresAt ?? null,
         now: Date.now(),
       })
@@ -146,5 +162,19 @@ export function sqliteAccounts(db: Database): AccountStore {
       return q.unavailable.run({ p: provider, a: accountId, err: reason, now: Date.now() }).changes > 0
     },
     version: () => q.version.get()?.version ?? 0,
+    tokenSeals: () => sealCounts(q.tokens.all().map((r) => r.token_json)),
+    async resealTokens() {
+      return db
+        .transaction(() => {
+          let n = 0
+          for (const r of q.tokens.all()) {
+            if (isSealedAsCurrent(r.token_json, cipher.keyring)) continue
+            const fresh = cipher.seal(cipher.open(r.token_json))
+            n += q.reseal.run({ p: r.provider, a: r.account_id, old: r.token_json, new: fresh }).changes
+          }
+          return n
+        })
+        .immediate()
+    },
   }
 }

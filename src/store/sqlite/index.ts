@@ -1,4 +1,5 @@
 /** The SQLite implementation of `Store`. */
+import { type Keyring, tokenCipher } from '../token-seal.ts'
 import type { Store } from '../types.ts'
 import { sqliteAccounts } from './accounts.ts'
 import { sqliteAdminKeys } from './admin-keys.ts'
@@ -16,6 +17,8 @@ export interface SqliteStoreOptions {
   onUsageWriterError?: (err: Error) => void
   /** The usage writer thread's script, for tests; the real one otherwise. */
   usageWriterScript?: string
+  /** The keys tokens are sealed with at rest (`keyringFromEnv`); absent: stored in clear. */
+  keyring?: Keyring
 }
 
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Store {
@@ -23,6 +26,14 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   try {
     migrate(db)
   } catch (e) {
+    db.close()
+    throw e
+  }
+  let accounts: Store['accounts']
+  try {
+    accounts = sqliteAccounts(db, tokenCipher(opts.keyring))
+  } catch (e) {
+    // a missing or wrong secret key: nothing was written, the file stays as it was
     db.close()
     throw e
   }
@@ -34,7 +45,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   const ping = db.query('SELECT 1 AS ok')
   let closed = false
   return {
-    accounts: sqliteAccounts(db),
+    accounts,
     keys: sqliteKeys(db),
     adminKeys: sqliteAdminKeys(db),
     cooldowns: sqliteCooldowns(db),
@@ -49,7 +60,9 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
         return false
       }
     },
-    close() {
+    // reads go to the file, so this process always sees the latest rows
+    sync: async () => {},
+    async close() {
       if (closed) return
       usage.stop()
       closed = true

@@ -1,39 +1,13 @@
 /** Gateway keys in SQLite: a digest per key, never the key; revoked keys are kept, marked. */
 import type { Database } from 'bun:sqlite'
+import { type KeyRow, keyOfRow } from '../key-rows.ts'
 import { keyDigest, newKeyId, newKeySecret, shownPrefix } from '../key-secret.ts'
-import type { BudgetPeriod, GatewayKey, IssuedGatewayKey, KeyStore, NewGatewayKey } from '../types.ts'
-
-interface Row {
-  id: string
-  name: string
-  digest: string
-  prefix: string
-  models_json: string | null
-  rpm: number | null
-  budget_usd: number | null
-  budget_period: BudgetPeriod | null
-  expires_at: number | null
-  created_at: number
-  rotated_at: number | null
-  revoked_at: number | null
-}
-
-function toKey(r: Row): GatewayKey {
-  const k: GatewayKey = { id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at }
-  if (r.models_json !== null) k.models = JSON.parse(r.models_json) as string[]
-  if (r.rpm !== null) k.rpm = r.rpm
-  if (r.budget_usd !== null) k.budgetUsd = r.budget_usd
-  if (r.budget_period !== null) k.budgetPeriod = r.budget_period
-  if (r.expires_at !== null) k.expiresAt = r.expires_at
-  if (r.rotated_at !== null) k.rotatedAt = r.rotated_at
-  if (r.revoked_at !== null) k.revokedAt = r.revoked_at
-  return k
-}
+import type { IssuedGatewayKey, KeyStore, NewGatewayKey } from '../types.ts'
 
 export function sqliteKeys(db: Database): KeyStore {
   const q = {
-    list: db.query<Row, []>('SELECT * FROM gateway_keys ORDER BY created_at, id'),
-    get: db.query<Row, { id: string }>('SELECT * FROM gateway_keys WHERE id = $id'),
+    list: db.query<KeyRow, []>('SELECT * FROM gateway_keys ORDER BY created_at, id'),
+    get: db.query<KeyRow, { id: string }>('SELECT * FROM gateway_keys WHERE id = $id'),
     insert: db.prepare(
       `INSERT INTO gateway_keys (id, name, digest, prefix, models_json, rpm, budget_usd, budget_period, expires_at, created_at)
        VALUES ($id, $name, $digest, $prefix, $models, $rpm, $budget, $period, $expires, $now)`,
@@ -48,13 +22,13 @@ export function sqliteKeys(db: Database): KeyStore {
   let writes = 0
   const get = (id: string) => {
     const r = q.get.get({ id })
-    return r ? toKey(r) : undefined
+    return r ? keyOfRow(r) : undefined
   }
   return {
     get writes() {
       return writes
     },
-    list: () => q.list.all().map(toKey),
+    list: () => q.list.all().map(keyOfRow),
     get,
     create(k: NewGatewayKey): IssuedGatewayKey {
       const secret = newKeySecret()
@@ -86,7 +60,7 @@ export function sqliteKeys(db: Database): KeyStore {
       if (changed) writes++
       return changed
     },
-    digests: () => q.list.all().map((r) => ({ digest: r.digest, key: toKey(r) })),
+    digests: () => q.list.all().map((r) => ({ digest: r.digest, key: keyOfRow(r) })),
     version: () => q.version.get()?.version ?? 0,
   }
 }

@@ -12,14 +12,12 @@ import {
   type UsageReport,
   type UsageSums,
 } from '../types.ts'
+import { PLAIN_DIMENSION_COLUMNS } from '../usage-rows.ts'
 
 const COLUMN: Readonly<Record<UsageDimension, string>> = {
   day: "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')",
   hour: "strftime('%Y-%m-%dT%H:00Z', ts / 1000, 'unixepoch')",
-  model: 'model',
-  provider: 'provider',
-  account: 'account',
-  key: 'key_id',
+  ...PLAIN_DIMENSION_COLUMNS,
 }
 
 const SUMS = `COUNT(CASE WHEN failed_over = 0 THEN 1 END) AS requests,

@@ -11,37 +11,11 @@
  * more than one every 250 ms.
  */
 import type { Database } from 'bun:sqlite'
-import type { InboundDialect, UsageRecord, UsageStore, UsageTotals } from '../types.ts'
+import type { UsageRecord, UsageStore, UsageTotals } from '../types.ts'
+import { recordOfRow, type UsageRow } from '../usage-rows.ts'
 import { usageInserter } from './usage-insert.ts'
 import { usageReporter } from './usage-report.ts'
 import type { WriterMessage, WriterReply } from './usage-writer.ts'
-
-interface Row {
-  ts: number
-  request_id: string | null
-  provider: string
-  account: string | null
-  model: string
-  dialect: InboundDialect
-  input_tokens: number
-  output_tokens: number
-  cache_read_tokens: number
-  cache_write_tokens: number
-  reasoning_tokens: number
-  status: number
-  latency_ms: number
-  ttfb_ms: number | null
-  stream: number
-  attempt: number | null
-  failed_over: number
-  key_id: string | null
-  cost_usd: number | null
-  cost_input_usd: number | null
-  cost_output_usd: number | null
-  cost_cache_read_usd: number | null
-  cost_cache_write_usd: number | null
-  cost_reasoning_usd: number | null
-}
 
 /** Largest queue before it is handed over without waiting for the timer. */
 const MAX_QUEUE = 1000
@@ -142,6 +116,7 @@ export function sqliteUsage(
   flushMs: number,
   opts: UsageWriterOptions = {},
 ): UsageStore & { stop(): void } {
+  const report = usageReporter(db)
   const writeHere = usageInserter(db)
   // Started on first use: a store that never records (most CLI commands) never starts a thread.
   let writer: WriterThread | undefined
@@ -152,10 +127,10 @@ export function sqliteUsage(
     )
     return writer.usable ? writer : undefined
   }
-  const recent = db.query<Row, { n: number }>(
+  const recent = db.query<UsageRow, { n: number }>(
     'SELECT * FROM usage_records WHERE failed_over = 0 ORDER BY ts DESC, id DESC LIMIT $n',
   )
-  const recentAttempts = db.query<Row, { n: number }>(
+  const recentAttempts = db.query<UsageRow, { n: number }>(
     'SELECT * FROM usage_records ORDER BY ts DESC, id DESC LIMIT $n',
   )
   const totals = db.query<UsageTotals, { since: number }>(
@@ -202,47 +177,18 @@ export function sqliteUsage(
         timer.unref?.()
       }
     },
-    flush,
+    // SQLite answers synchronously; the interface is async for backends across a network
+    flush: async () => flush(),
     get pending() {
       return queue.length + (writer?.inFlight ?? 0)
     },
-    recent: (limit, opts) =>
-      (opts?.failedOver ? recentAttempts : recent).all({ n: limit }).map((r) => {
-        const rec: UsageRecord = {
-          ts: r.ts,
-          provider: r.provider,
-          model: r.model,
-          dialect: r.dialect,
-          inputTokens: r.input_tokens,
-          outputTokens: r.output_tokens,
-          cacheReadTokens: r.cache_read_tokens,
-          cacheWriteTokens: r.cache_write_tokens,
-          reasoningTokens: r.reasoning_tokens,
-          status: r.status,
-          latencyMs: r.latency_ms,
-          stream: r.stream === 1,
-        }
-        if (r.request_id !== null) rec.requestId = r.request_id
-        if (r.account !== null) rec.account = r.account
-        if (r.ttfb_ms !== null) rec.ttfbMs = r.ttfb_ms
-        if (r.attempt !== null) rec.attempt = r.attempt
-        if (r.failed_over === 1) rec.failedOver = true
-        if (r.key_id !== null) rec.keyId = r.key_id
-        if (r.cost_usd !== null) {
-          rec.cost = {
-            input: r.cost_input_usd ?? 0,
-            output: r.cost_output_usd ?? 0,
-            cacheRead: r.cost_cache_read_usd ?? 0,
-            cacheWrite: r.cost_cache_write_usd ?? 0,
-            reasoning: r.cost_reasoning_usd ?? 0,
-            total: r.cost_usd,
-          }
-        }
-        return rec
-      }),
-    totals: (sinceMs = 0) => totals.all({ since: sinceMs }),
-    report: usageReporter(db),
-    spendByKey: (sinceMs) => new Map(spendByKey.all({ since: sinceMs }).map((r) => [r.key_id, r.usd])),
+    // nothing waits for a backend that is away: rows are written to a local file
+    dropped: 0,
+    recent: async (limit, opts) =>
+      (opts?.failedOver ? recentAttempts : recent).all({ n: limit }).map(recordOfRow),
+    totals: async (sinceMs = 0) => totals.all({ since: sinceMs }),
+    report: async (q) => report(q),
+    spendByKey: async (sinceMs) => new Map(spendByKey.all({ since: sinceMs }).map((r) => [r.key_id, r.usd])),
     stop() {
       flush()
       writer?.stop()
