@@ -31,12 +31,21 @@ function driven(delayMs = 100) {
     collector,
     armed: () => due !== undefined,
     /** Runs the pending tick. */
-    tick() {
-      const run = due
-      if (!run) throw new Error('no tick armed')
-      due = undefined
-      run()
+    tick,
+    /** Two ticks with nothing in flight or arriving: the first only notes the quiet, the second collects. */
+    quietSpell() {
+      const before = state.collected
+      tick()
+      expect(state.collected).toBe(before)
+      tick()
+      expect(state.collected).toBe(before + 1)
     },
+  }
+  function tick(): void {
+    const run = due
+    if (!run) throw new Error('no tick armed')
+    due = undefined
+    run()
   }
 }
 
@@ -63,9 +72,7 @@ test('a request in flight keeps it from collecting, however many ticks pass', ()
   expect(d.state.collected).toBe(0)
   expect(d.armed()).toBe(true)
   d.state.pending = 0
-  d.tick()
-  d.tick()
-  expect(d.state.collected).toBe(1)
+  d.quietSpell()
 })
 
 test('requests arriving between ticks keep it from collecting, even when none is in flight at a tick', () => {
@@ -76,10 +83,7 @@ test('requests arriving between ticks keep it from collecting, even when none is
     d.tick()
   }
   expect(d.state.collected).toBe(0)
-  d.tick()
-  expect(d.state.collected).toBe(0) // the first quiet tick
-  d.tick()
-  expect(d.state.collected).toBe(1)
+  d.quietSpell()
 })
 
 test('a quiet tick followed by an arrival starts the quiet spell over', () => {
@@ -89,9 +93,7 @@ test('a quiet tick followed by an arrival starts the quiet spell over', () => {
   d.collector.arrived()
   d.tick() // not quiet: a request came
   expect(d.state.collected).toBe(0)
-  d.tick()
-  d.tick()
-  expect(d.state.collected).toBe(1)
+  d.quietSpell()
 })
 
 test('after a collection the next request arms it again, for one more collection', () => {
