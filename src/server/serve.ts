@@ -30,6 +30,7 @@ import { BrowserGuard, corsHeaders, isLoopbackPeer } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
 import { watchCoordination } from './coordination-watch.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
+import { fullCollection, IdleCollector, unrefTimer } from './idle-collector.ts'
 import { KeyBudgets } from './key-budgets.ts'
 import { KeyGate, needsGatewayKey } from './key-gate.ts'
 import { GatewayMetrics } from './metrics.ts'
@@ -90,6 +91,8 @@ export interface Gateway {
   readonly url: string
   /** byokey's upstream calls: how many are in flight and how many wait for a slot, now. */
   readonly upstream: Pick<UpstreamSlots, 'inFlight' | 'queued' | 'capacity'>
+  /** The collection after a quiet spell (`server.idle_gc_ms`): how many ran, how often it looked. */
+  readonly idle: Pick<IdleCollector, 'collections' | 'ticks'>
   /** Stops accepting, waits for in-flight requests up to the config deadline, then closes the rest. */
   stop(): Promise<void>
 }
@@ -150,6 +153,13 @@ export function startGateway(opts: GatewayOptions): Gateway {
       return app.handle(local)
     },
   })
+  const idle = new IdleCollector({
+    pending: () => server.pendingRequests,
+    delayMs: () => config.current.config.server.idle_gc_ms,
+    collect: fullCollection,
+    schedule: unrefTimer,
+  })
+  metrics.countIdleCollections(idle)
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,
@@ -158,6 +168,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     idleTimeout: 255,
     development: false,
     async fetch(incoming, server) {
+      idle.arrived()
       const snap = config.current
       if (snap !== upstream.sizedFor) upstream.resizeFor(snap)
       const id = requestIdFrom(incoming.headers)
@@ -235,6 +246,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     server,
     url: server.url.origin,
     upstream: upstream.slots,
+    idle,
     stop() {
       stopping ??= (async () => {
         const deadline = config.current.config.server.shutdown_timeout_ms
@@ -246,6 +258,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         modelLists.stop()
         copilotQuotas.stop()
         clearInterval(quotaTimer)
+        idle.stop()
         const graceful = server.stop(false)
         let timer: ReturnType<typeof setTimeout> | undefined
         const timedOut = await Promise.race([
