@@ -46,9 +46,9 @@ export class Affinity {
     return this.#entries.has(keyOf(provider, session))
   }
 
-  /** The conversation's account can no longer serve it. */
-  forget(provider: string, session: string): void {
-    this.#entries.delete(keyOf(provider, session))
+  /** The conversation's account can no longer serve it; false when it was not remembered. */
+  forget(provider: string, session: string): boolean {
+    return this.#entries.delete(keyOf(provider, session))
   }
 
   /** The conversation is now served by `account`. */

@@ -2,8 +2,11 @@
  * Cooldowns that end: an account the upstream refused rests for what the upstream asked (capped)
  * or an exponential backoff of its failure class, then one real request probes it (half-open);
  * success clears it, failure rests it twice as long. Kept in memory for the request path and
- * written through to the store, so a restart remembers it.
+ * written through to the store, so a restart remembers it. With a coordination, every change is
+ * told to the other instances (`cooldown`, `cooldown-cleared`, `probing`) and theirs are applied
+ * here (`apply`), so an account cooled through one instance rests on all, and one probes it.
  */
+import type { Coordination, Notice } from '../coordination/types.ts'
 import type { Cooldown, CooldownReason, CooldownStore } from '../store/types.ts'
 
 /** Backoff per class when the upstream names no time: first rest and longest, in seconds. */
@@ -50,8 +53,35 @@ export class Cooldowns {
   constructor(
     private readonly store: CooldownStore | undefined,
     private readonly now: () => number = Date.now,
+    private readonly coordination?: Pick<Coordination, 'publish'>,
   ) {
-    for (const c of store?.list() ?? []) this.#states.set(keyOf(c.provider, c.account), { ...c })
+    this.reload()
+  }
+
+  /** Reads the cooldowns from the store again (coordination is back: others' changes may have been missed). */
+  reload(): void {
+    if (!this.store) return
+    const probes = new Map<string, number | undefined>()
+    for (const [key, s] of this.#states) probes.set(key, s.probeUntil)
+    this.#states.clear()
+    for (const c of this.store.list()) {
+      const key = keyOf(c.provider, c.account)
+      const probeUntil = probes.get(key)
+      this.#states.set(key, probeUntil === undefined ? { ...c } : { ...c, probeUntil })
+    }
+  }
+
+  /** Another instance's change, applied here without telling anyone again (the store was written by it). */
+  apply(notice: Notice): void {
+    if (notice.kind === 'cooldown') {
+      const c = notice.cooldown
+      this.#states.set(keyOf(c.provider, c.account), { ...c })
+    } else if (notice.kind === 'cooldown-cleared') {
+      this.#states.delete(keyOf(notice.provider, notice.account))
+    } else if (notice.kind === 'probing') {
+      const s = this.#states.get(keyOf(notice.provider, notice.account))
+      if (s) s.probeUntil = notice.untilMs
+    }
   }
 
   /** True when no account cools down or waits for its probe: the request path's fast case. */
@@ -71,19 +101,24 @@ export class Cooldowns {
     if (s.probeUntil !== undefined && s.probeUntil > now) return { kind: 'cooling', untilMs: now + 1000 }
     if (!claim) return { kind: 'cooling', untilMs: now }
     s.probeUntil = now + PROBE_LEASE_MS
+    this.coordination?.publish({ kind: 'probing', provider, account, untilMs: s.probeUntil })
     return { kind: 'probe' }
   }
 
   /** Hands back a probe this request did not use (it ended before reaching the account). */
   release(provider: string, account: string): void {
     const s = this.#states.get(keyOf(provider, account))
-    if (s) delete s.probeUntil
+    if (s?.probeUntil === undefined) return
+    delete s.probeUntil
+    // the others may probe it now
+    this.coordination?.publish({ kind: 'probing', provider, account, untilMs: 0 })
   }
 
   /** The account answered: it is healthy again. */
   succeeded(provider: string, account: string): void {
     if (this.#states.size === 0 || !this.#states.delete(keyOf(provider, account))) return
     this.store?.clear(provider, account)
+    this.coordination?.publish({ kind: 'cooldown-cleared', provider, account })
   }
 
   /**
@@ -105,6 +140,7 @@ export class Cooldowns {
     const c: Cooldown = { provider, account, untilMs: this.now() + seconds * 1000, reason, failures }
     this.#states.set(key, c)
     this.store?.put(c)
+    this.coordination?.publish({ kind: 'cooldown', cooldown: c })
     return waitSeconds !== undefined && waitSeconds > maxSeconds
       ? { ...c, seconds, cappedFrom: waitSeconds }
       : { ...c, seconds }

@@ -7,6 +7,7 @@
  * affinity, `affinity.ts`); a fallback chain (`src/gateway/fallback.ts`) plans each further provider on its own and asks this layer for that provider's candidates.
  */
 import type { Config } from '../config/schema.ts'
+import type { Coordination, Notice } from '../coordination/types.ts'
 import type { Credential, Provider } from '../providers/types.ts'
 import type { AccountStore, CooldownStore } from '../store/types.ts'
 import { Affinity } from './affinity.ts'
@@ -55,19 +56,37 @@ export class Accounts {
   readonly #affinity: Affinity
   /** Upstream calls in flight per account, for `max_concurrency`. */
   readonly #concurrency: Concurrency
+  readonly #coordination: Pick<Coordination, 'publish'> | undefined
 
   /**
    * `store`: where cooldowns outlive the process (none: memory only). `slots`: makes the queue
-   * that holds an account to its `max_concurrency` (none: caps are not enforced).
+   * that holds an account to its `max_concurrency` (none: caps are not enforced). `coordination`:
+   * where cooldowns, probes and conversations' accounts are told to the other instances (none:
+   * this process only); theirs arrive through `hear`.
    */
   constructor(
     store?: CooldownStore,
     now: () => number = Date.now,
     slots?: (capacity: number) => AccountSlots,
+    coordination?: Pick<Coordination, 'publish'>,
   ) {
-    this.#cooldowns = new Cooldowns(store, now)
+    this.#cooldowns = new Cooldowns(store, now, coordination)
     this.#affinity = new Affinity(now)
     this.#concurrency = new Concurrency(slots)
+    this.#coordination = coordination
+  }
+
+  /** Applies another instance's cooldown, probe or conversation notice (others are not this layer's). */
+  hear(notice: Notice): void {
+    if (notice.kind === 'affinity') {
+      if (notice.account === null) this.#affinity.forget(notice.provider, notice.session)
+      else this.#affinity.set(notice.provider, notice.session, notice.account)
+    } else this.#cooldowns.apply(notice)
+  }
+
+  /** Reads the cooldowns from the store again, after a time in which others' notices may have been missed. */
+  reloadCooldowns(): void {
+    this.#cooldowns.reload()
   }
 
   /**
@@ -144,7 +163,8 @@ export class Accounts {
   ): Credential[] {
     if (pinned === undefined) {
       const key = session?.()
-      if (key !== undefined) this.#affinity.forget(provider, key)
+      if (key !== undefined && this.#affinity.forget(provider, key))
+        this.#coordination?.publish({ kind: 'affinity', provider, session: key, account: null })
       return usable
     }
     const i = usable.findIndex((c) => c.label === pinned)
@@ -168,7 +188,10 @@ export class Accounts {
     if (outcome.kind === 'ok') {
       this.#cooldowns.succeeded(provider, account)
       const key = config.providers[provider]?.affinity === false ? undefined : session?.()
-      if (key !== undefined && !this.#affinity.has(provider, key)) this.#affinity.set(provider, key, account)
+      if (key !== undefined && !this.#affinity.has(provider, key)) {
+        this.#affinity.set(provider, key, account)
+        this.#coordination?.publish({ kind: 'affinity', provider, session: key, account })
+      }
       return undefined
     }
     if (outcome.kind === 'abandoned' || outcome.failure === 'bad_request') {

@@ -196,7 +196,7 @@ async function run(
   try {
     control = await startControl(socketFor(dbFile), {
       status: () => ({ ...processStatus(VERSION, config.current), url: gateway.url }),
-      reload: () => config.reload(),
+      reload: () => gateway.reload(),
       shutdown: () => void shutdown('control socket'),
     })
     gateway = startGateway({ config, store, log, version: VERSION, coordination })
@@ -235,7 +235,7 @@ async function run(
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGHUP', () => {
-    const r = config.reload()
+    const r = gateway.reload()
     log?.info({ changed: r.changed, version: r.version, error: r.error }, 'SIGHUP: config re-read')
   })
 

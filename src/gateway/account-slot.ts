@@ -4,7 +4,13 @@
  * over, on every path (answer read, stream ended, error, client gone). A busy account that is
  * not the request's last candidate is passed over at once; on the last, the request waits up to
  * `max_concurrency_wait_ms`, then the client gets a 429.
+ *
+ * While coordination is shared the cap holds across instances too: after its place in this
+ * instance's queue (arrival order, bounded, left when the client goes) a call takes one of the
+ * account's shared slots, polling for one while it may wait. A shared slot is a lease: an
+ * instance that dies frees its slots when their lease ends.
  */
+import type { Lease } from '../coordination/types.ts'
 import type { Credential } from '../providers/types.ts'
 import type { Exchange } from './exchange.ts'
 import { HttpError } from './http-error.ts'
@@ -21,6 +27,13 @@ export class AccountBusy extends Error {
 
 /** Seconds a client is told to wait when an account stayed at its cap. */
 const BUSY_RETRY_AFTER_S = 1
+/**
+ * How long a shared slot is held at most: past the longest call a client may keep open, so a
+ * live call never loses it; a dead instance's slots come back after it.
+ */
+export const SHARED_SLOT_LEASE_MS = 15 * 60_000
+/** How often a call waiting for a shared slot asks again. */
+const SHARED_SLOT_POLL_MS = 25
 
 /**
  * Takes a slot of `credential`'s account when its provider caps concurrency. Returns what gives
@@ -35,25 +48,46 @@ export async function takeAccountSlot(
   const { ctx, config, plan } = ex
   const slots = ctx.gateway.accounts.slotsFor(plan.provider.id, credential.label, config)
   if (!slots) return undefined
+  const ms = config.providers[plan.provider.id]?.max_concurrency_wait_ms ?? 5000
+  const deadline = performance.now() + ms
+  const busy = () => {
+    if (ex.request.signal.aborted) return new ClientGone()
+    if (!last) return new AccountBusy(credential.label)
+    return new HttpError(
+      'rate_limit',
+      `Every account of provider '${plan.provider.id}' is at its max_concurrency of ${slots.capacity} calls; none freed a slot within ${ms} ms`,
+      { status: 429, code: 'account_concurrency_limit', retryAfter: BUSY_RETRY_AFTER_S },
+    )
+  }
   if (!slots.tryTake()) {
-    if (!last) throw new AccountBusy(credential.label)
-    const ms = config.providers[plan.provider.id]?.max_concurrency_wait_ms ?? 5000
+    if (!last) throw busy()
     try {
       await slots.wait(ex.request.signal, ms)
     } catch {
-      if (ex.request.signal.aborted) throw new ClientGone()
-      throw new HttpError(
-        'rate_limit',
-        `Every account of provider '${plan.provider.id}' is at its max_concurrency of ${slots.capacity} calls; none freed a slot within ${ms} ms`,
-        { status: 429, code: 'account_concurrency_limit', retryAfter: BUSY_RETRY_AFTER_S },
-      )
+      throw busy()
     }
+  }
+  const { coordination } = ctx.gateway
+  let shared: Lease | undefined
+  if (coordination.shared) {
+    const name = `slots:${plan.provider.id}:${credential.label}`
+    try {
+      for (;;) {
+        shared = await coordination.trySlot(name, slots.capacity, SHARED_SLOT_LEASE_MS)
+        if (shared || !last || ex.request.signal.aborted || performance.now() >= deadline) break
+        await Bun.sleep(SHARED_SLOT_POLL_MS)
+      }
+    } finally {
+      if (!shared) slots.release()
+    }
+    if (!shared) throw busy()
   }
   let holding = true
   return () => {
     if (holding) {
       holding = false
       slots.release()
+      void shared?.release()
     }
   }
 }

@@ -1,4 +1,6 @@
 import { Accounts } from '../accounts/index.ts'
+import { LocalCoordination } from '../coordination/local.ts'
+import type { Coordination } from '../coordination/types.ts'
 import { ProviderRegistry } from '../providers/registry.ts'
 import type { CooldownStore } from '../store/types.ts'
 import { QuotaBoard } from './quota-board.ts'
@@ -26,7 +28,9 @@ export class GatewayState {
     readonly upstream: UpstreamSlots,
     /** Where account cooldowns outlive the process; none: kept in memory only. */
     cooldowns?: CooldownStore,
+    /** What this gateway agrees on with the other instances (`local`: it is alone). */
+    readonly coordination: Coordination = new LocalCoordination(),
   ) {
-    this.accounts = new Accounts(cooldowns, Date.now, (capacity) => new UpstreamSlots(capacity))
+    this.accounts = new Accounts(cooldowns, Date.now, (capacity) => new UpstreamSlots(capacity), coordination)
   }
 }

@@ -13,10 +13,16 @@
  * - A refresher that throws `AccountUnavailableError` (the provider says the account is done for)
  *   marks it `unavailable`: it is neither refreshed again, in the background or on demand, nor
  *   handed out, until a new login replaces it.
- * - Per process and in memory, like the gateway's other coordination state (rotation cursors,
- *   cooldowns); instances sharing accounts would need a shared store behind the same interface
- *   (docs/protocols/oauth.md, "How byokey coordinates refreshes").
+ * - Across instances sharing a store (`coordination` shared): one refresh per account among all of
+ *   them. The instance that takes the lock `refresh:<provider>:<account>` brings its view of the
+ *   store up to date first (another may have refreshed meanwhile), refreshes, waits until its
+ *   write reached the store and tells the others (`accounts-changed`); the others wait for the
+ *   lock to be free, read the store again and use the new token. A holder that died leaves the
+ *   lock to its lease: the waiters then try the lock themselves, a bounded number of times.
+ *   Backoff is per instance; a refresh another instance saw fail (`refresh_failed` written while
+ *   this one waited) backs this one off too, and `needs_login` travels through the store.
  */
+import type { Coordination } from '../coordination/types.ts'
 import type { Account, AccountStore } from '../store/types.ts'
 import {
   AccountUnavailableError,
@@ -44,7 +50,19 @@ export interface TokenManagerOptions {
   onUnavailable?: (provider: string, accountId: string, reason: string) => void
   /** Hears how each refresh the provider was asked for ended (metrics). */
   onRefresh?: (provider: string, outcome: RefreshOutcome) => void
+  /** What several instances agree on: while `shared`, one refresh per account among all of them. */
+  coordination?: Coordination
+  /**
+   * Brings the store's view up to date and waits for this process's queued writes to it
+   * (`Store.sync`); absent: the store reads through.
+   */
+  sync?: () => Promise<void>
+  /** How long a refresh lock is held at most: a holder that dies frees it after this (default 30 s). */
+  refreshLockMs?: number
 }
+
+/** Times a waiter tries the refresh lock again after a holder left no new token (it died). */
+const LOCK_ROUNDS = 3
 
 /** How one refresh call to a provider ended. */
 export type RefreshOutcome = 'ok' | 'failed' | 'needs_login' | 'unavailable'
@@ -121,6 +139,9 @@ export class TokenManager {
   readonly #now: () => number
   readonly #onUnavailable: TokenManagerOptions['onUnavailable']
   readonly #onRefresh: ((provider: string, outcome: RefreshOutcome) => void) | undefined
+  readonly #coordination: Coordination | undefined
+  readonly #sync: () => Promise<void>
+  readonly #lockMs: number
 
   constructor(
     store: AccountStore,
@@ -136,6 +157,9 @@ export class TokenManager {
     this.#now = opts.now ?? Date.now
     this.#onUnavailable = opts.onUnavailable
     this.#onRefresh = opts.onRefresh
+    this.#coordination = opts.coordination
+    this.#sync = opts.sync ?? (() => Promise.resolve())
+    this.#lockMs = opts.refreshLockMs ?? 30_000
   }
 
   /** The account (the provider's active one when `accountId` is absent); throws `NeedsLoginError` when there is none. */
@@ -184,9 +208,71 @@ export class TokenManager {
     const key = keyOf(provider, accountId)
     const running = this.#inflight.get(key)
     if (running) return running
-    const p = this.#refreshOnce(provider, accountId).finally(() => this.#inflight.delete(key))
+    const coordination = this.#coordination
+    const once = coordination?.shared
+      ? this.#refreshAcross(coordination, provider, accountId)
+      : this.#refreshOnce(provider, accountId)
+    const p = once.finally(() => this.#inflight.delete(key))
     this.#inflight.set(key, p)
     return p
+  }
+
+  /**
+   * One refresh among every instance: the lock's holder refreshes (unless the token it reads
+   * after syncing is already another than the one this call set out to replace); the others
+   * wait for it and read the store again.
+   */
+  async #refreshAcross(coordination: Coordination, provider: string, accountId: string): Promise<Account> {
+    const stale = this.account(provider, accountId)
+    const replaced = (acc: Account) => accessTokenOf(acc) !== accessTokenOf(stale) && !this.needsRefresh(acc)
+    const lock = `refresh:${provider}:${accountId}`
+    for (let round = 0; round < LOCK_ROUNDS; round++) {
+      const lease = await coordination.tryLock(lock, this.#lockMs)
+      if (lease) {
+        try {
+          await this.#sync()
+          const now = this.account(provider, accountId)
+          if (replaced(now)) return now
+          let out: Account
+          try {
+            out = await this.#refreshOnce(provider, accountId)
+          } finally {
+            // what it wrote (a token, or a failure's state) reaches the store before the lock goes
+            await this.#sync()
+            coordination.publish({ kind: 'accounts-changed', provider })
+          }
+          return out
+        } finally {
+          await lease.release()
+        }
+      }
+      await coordination.waitFree(lock, this.#lockMs)
+      await this.#sync()
+      const now = this.account(provider, accountId)
+      this.#throwIfUnusable(now)
+      if (replaced(now)) return now
+      const failedMeanwhile =
+        now.state === 'refresh_failed' &&
+        (stale.state !== 'refresh_failed' || now.updatedAt > stale.updatedAt)
+      if (failedMeanwhile) throw this.#failedElsewhere(now)
+    }
+    throw new RefreshFailedError(
+      provider,
+      accountId,
+      'another byokey instance holds the refresh lock and left no new token',
+      this.#now() + this.#backoffMs,
+    )
+  }
+
+  /** Another instance's refresh failed while this one waited: back off as if this one had. */
+  #failedElsewhere(acc: Account): RefreshFailedError {
+    const key = keyOf(acc.provider, acc.accountId)
+    const b = this.#backoff.get(key)
+    const failures = b && b.refreshToken === acc.token.refresh_token ? b.failures + 1 : 1
+    const retryAt = this.#now() + Math.min(this.#maxBackoffMs, this.#backoffMs * 2 ** (failures - 1))
+    const lastError = acc.lastError ?? 'refresh failed on another instance'
+    this.#backoff.set(key, { failures, retryAt, lastError, refreshToken: acc.token.refresh_token })
+    return new RefreshFailedError(acc.provider, acc.accountId, lastError, retryAt)
   }
 
   async #refreshOnce(provider: string, accountId: string): Promise<Account> {

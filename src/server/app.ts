@@ -15,6 +15,7 @@ import { readJsonLimited, requireJsonContentType } from './body.ts'
 import type { RequestContexts } from './context.ts'
 import { dashboardRoutes } from './dashboard/routes.ts'
 import { dialectForPath, toErrorInfo } from './errors.ts'
+import type { GatewayNotices } from './notices.ts'
 import { openApiDocument } from './openapi.ts'
 import { inferenceRoutes } from './routes/inference.ts'
 import { modelRoutes } from './routes/models.ts'
@@ -29,6 +30,8 @@ export interface AppDeps {
   contexts: RequestContexts
   /** Logins started through the management API; a fresh registry when not given. */
   logins?: LoginSessions
+  /** Tells the other instances what the management API changed (none: this instance is alone). */
+  notices?: GatewayNotices
 }
 
 interface ValidationIssue {

@@ -6,9 +6,13 @@
  * key version moves (read at most once a second, and after this process's own writes); the digest
  * found is compared again in constant time. Refusals name the key
  * (its name, never its secret or digest) and say what to do.
+ *
+ * A key's `rpm` is counted in this process while coordination is not shared (synchronously: no
+ * promise per request), and across every instance while it is (`admit('rpm:<key id>')`).
  */
 import { timingSafeEqual } from 'node:crypto'
 import { SlidingWindows } from '../coordination/sliding-windows.ts'
+import type { Coordination } from '../coordination/types.ts'
 import type { ErrorInfo } from '../dialects/ir.ts'
 import { HttpError } from '../gateway/http-error.ts'
 import { matchesAnyGlob } from '../routing/glob.ts'
@@ -87,6 +91,9 @@ const RECHECK_MS = 1000
 /** A key's `rpm` counts over a sliding minute. */
 const MINUTE_MS = 60_000
 
+/** A request's key (none while keys are not in use), or why it is refused. */
+export type Admitted = { key: GatewayKey | undefined } | { refused: Refusal }
+
 export class KeyGate {
   #version = -1
   #writes = -1
@@ -99,7 +106,13 @@ export class KeyGate {
     private readonly keys: KeyStore,
     private readonly budgets: KeyBudgets,
     private readonly now: () => number = Date.now,
+    private readonly coordination?: Pick<Coordination, 'shared' | 'admit'>,
   ) {}
+
+  /** Reads the keys again on the next request (another instance changed them). */
+  reread(): void {
+    this.#recheckAt = 0
+  }
 
   /** Whether keys are in use (one was ever made): then requests need one. */
   get inUse(): boolean {
@@ -111,7 +124,7 @@ export class KeyGate {
    * The key of a request to a path that needs one (undefined when keys are not in use), or why it
    * is refused. An admitted request counts toward its key's requests per minute.
    */
-  admit(req: Request): { key: GatewayKey | undefined } | { refused: Refusal } {
+  admit(req: Request): Admitted | Promise<Admitted> {
     this.#refresh()
     if (!this.#inUse) return { key: undefined }
     const secret = presentedKey(req)
@@ -148,17 +161,20 @@ export class KeyGate {
       }
     }
     if (key.rpm !== undefined) {
+      if (this.coordination?.shared) return this.#admitShared(key, key.rpm, this.coordination)
       const taken = this.#rates.take(key.id, key.rpm, MINUTE_MS, now)
-      if (!taken.ok) {
-        const seconds = Math.max(1, Math.ceil(taken.waitMs / 1000))
-        return refuse({
-          kind: 'rate_limit',
-          message: `Gateway key '${key.name}' is over its limit of ${key.rpm} requests per minute; retry in ${seconds} s`,
-          retryAfter: seconds,
-        })
-      }
+      if (!taken.ok) return overRpm(key, key.rpm, taken.waitMs)
     }
     return { key }
+  }
+
+  async #admitShared(
+    key: GatewayKey,
+    rpm: number,
+    coordination: Pick<Coordination, 'admit'>,
+  ): Promise<Admitted> {
+    const taken = await coordination.admit(`rpm:${key.id}`, rpm, MINUTE_MS)
+    return taken.ok ? { key } : overRpm(key, rpm, taken.waitMs)
   }
 
   #refresh(): void {
@@ -176,6 +192,15 @@ export class KeyGate {
     this.#rates.keepOnly(new Set([...table.values()].map((e) => e.key.id)))
     this.#version = version
   }
+}
+
+function overRpm(key: GatewayKey, rpm: number, waitMs: number): { refused: Refusal } {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+  return refuse({
+    kind: 'rate_limit',
+    message: `Gateway key '${key.name}' is over its limit of ${rpm} requests per minute; retry in ${seconds} s`,
+    retryAfter: seconds,
+  })
 }
 
 function refuse(info: ErrorInfo, headers?: Record<string, string>): { refused: Refusal } {

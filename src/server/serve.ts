@@ -5,7 +5,7 @@
  * deadline, then cut the rest).
  */
 import type { Server } from 'bun'
-import type { ConfigRef, ConfigSnapshot } from '../config/snapshot.ts'
+import type { ConfigRef, ConfigSnapshot, ReloadResult } from '../config/snapshot.ts'
 import { LocalCoordination } from '../coordination/local.ts'
 import type { Coordination } from '../coordination/types.ts'
 import { startCopilotQuotaReader } from '../gateway/copilot-quota.ts'
@@ -32,8 +32,9 @@ import { watchCoordination } from './coordination-watch.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
 import { fullCollection, IdleCollector, unrefTimer } from './idle-collector.ts'
 import { KeyBudgets } from './key-budgets.ts'
-import { KeyGate, needsGatewayKey } from './key-gate.ts'
+import { type Admitted, KeyGate, needsGatewayKey } from './key-gate.ts'
 import { GatewayMetrics } from './metrics.ts'
+import { GatewayNotices } from './notices.ts'
 import { hostOfUrl, pathOfUrl, targetOfUrl } from './request-url.ts'
 
 export interface GatewayOptions {
@@ -93,6 +94,8 @@ export interface Gateway {
   readonly upstream: Pick<UpstreamSlots, 'inFlight' | 'queued' | 'capacity'>
   /** The collection after a quiet spell (`server.idle_gc_ms`): how many ran, how often it looked. */
   readonly idle: Pick<IdleCollector, 'collections' | 'ticks'>
+  /** Reloads the config file and has the other instances reload theirs (control socket, SIGHUP). */
+  reload(): ReloadResult
   /** Stops accepting, waits for in-flight requests up to the config deadline, then closes the rest. */
   stop(): Promise<void>
 }
@@ -108,13 +111,16 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const { config, log } = opts
   const upstream = upstreamSlotsFor(config.current, log)
   const coordination = opts.coordination ?? new LocalCoordination()
-  const state = new GatewayState(upstream.slots, opts.store.cooldowns)
+  const sync = () => opts.store.sync()
+  const state = new GatewayState(upstream.slots, opts.store.cooldowns, coordination)
   const metrics = new GatewayMetrics(config, state, opts.store.cooldowns, opts.store)
   const unwatchCoordination = watchCoordination(coordination, log, metrics)
   const tokens =
     opts.tokens ??
     tokenManagerFor(config, opts.store, state.providers, log, {
       onRefresh: (provider, outcome) => metrics.refreshed(provider, outcome),
+      coordination,
+      sync,
     })
   const background = tokens.startBackground({ intervalMs: 60_000 })
   const modelLists = startModelListReader(state.providers, config, opts.store.accounts, log)
@@ -134,16 +140,26 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }
   const quotaTimer = setInterval(flushQuotas, QUOTA_FLUSH_MS)
   quotaTimer.unref()
-  const budgets = new KeyBudgets(opts.store.usage, (err) =>
-    log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+  const budgets = new KeyBudgets(
+    opts.store.usage,
+    (err) => log.warn({ err }, 'could not read what gateway keys spent; budgets stay as last known'),
+    coordination,
   )
   state.usage.listen((rec) => budgets.add(rec))
   void budgets.ready(Date.now())
-  const keyGate = new KeyGate(opts.store.keys, budgets)
+  const keyGate = new KeyGate(opts.store.keys, budgets, Date.now, coordination)
+  const notices = new GatewayNotices({
+    coordination,
+    config,
+    sync,
+    accounts: state.accounts,
+    keysChanged: () => keyGate.reread(),
+    log,
+  })
   const contexts = new RequestContexts()
-  const logins = new LoginSessions(opts.store.accounts, log)
+  const logins = new LoginSessions(opts.store.accounts, log, (provider) => notices.accountsChanged(provider))
   const admin = new AdminGate(opts.store.adminKeys)
-  const app = createApp({ ...opts, tokens, contexts, logins })
+  const app = createApp({ ...opts, tokens, contexts, logins, notices })
   const amp = new AmpLayer({
     tokens,
     accounts: opts.store.accounts,
@@ -193,7 +209,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
             // only at start and when a budget period turns
             const loading = budgets.ready(Date.now())
             if (loading) await loading
-            refused = admitKey(keyGate, req, path, context)
+            const keyed = admitKey(keyGate, req, path, context)
+            refused = keyed instanceof Promise ? await keyed : keyed
           }
           const denied =
             refused || !adminCall ? undefined : admin.screen(req, snap, server.requestIP(incoming)?.address)
@@ -247,6 +264,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     url: server.url.origin,
     upstream: upstream.slots,
     idle,
+    reload: () => notices.reload(),
     stop() {
       stopping ??= (async () => {
         const deadline = config.current.config.server.shutdown_timeout_ms
@@ -254,6 +272,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()
         unwatchCoordination()
+        notices.close()
         logins.close()
         modelLists.stop()
         copilotQuotas.stop()
@@ -274,15 +293,30 @@ export function startGateway(opts: GatewayOptions): Gateway {
         }
         // what the last answers reported, before the store closes
         flushQuotas()
+        if (!opts.coordination) await coordination.close()
       })()
       return stopping
     },
   }
 }
 
-/** Sets the request's gateway key, or answers the refusal (before the body is read). */
-function admitKey(gate: KeyGate, req: Request, path: string, ctx: Context): Response | undefined {
+/**
+ * Sets the request's gateway key, or answers the refusal (before the body is read). A promise
+ * only while a key's rate is counted across instances.
+ */
+function admitKey(
+  gate: KeyGate,
+  req: Request,
+  path: string,
+  ctx: Context,
+): Response | undefined | Promise<Response | undefined> {
   const admitted = gate.admit(req)
+  return admitted instanceof Promise
+    ? admitted.then((a) => keyAnswer(a, req, path, ctx))
+    : keyAnswer(admitted, req, path, ctx)
+}
+
+function keyAnswer(admitted: Admitted, req: Request, path: string, ctx: Context): Response | undefined {
   if ('key' in admitted) {
     ctx.key = admitted.key
     return undefined
@@ -305,7 +339,7 @@ async function metricsAnswer(
 ): Promise<Response> {
   if (peer !== undefined && isLoopbackPeer(peer)) return await metrics.render()
   if (mode === 'keys') {
-    const admitted = gate.admit(req)
+    const admitted = await gate.admit(req)
     if ('key' in admitted) return await metrics.render()
     return errorResponse('openai-chat', admitted.refused.info, admitted.refused.headers)
   }

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
 import { ConfigRef } from '../../src/config/snapshot.ts'
+import type { Coordination } from '../../src/coordination/types.ts'
 import { type Gateway, startGateway } from '../../src/server/serve.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/types.ts'
@@ -40,7 +41,19 @@ export function seedLogin(
  */
 const QUIET = { model_lists: { enabled: false } }
 
-export async function testGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
+/** What makes a test gateway one of several instances: the store they share, how they coordinate. */
+export interface InstanceOptions {
+  /** A database file another test gateway uses too (default: a new one in this gateway's folder). */
+  db?: string
+  /** A store the test opened (PostgreSQL); the gateway closes it when disposed. Wins over `db`. */
+  store?: Store
+  coordination?: Coordination
+}
+
+export async function testGateway(
+  config: Record<string, unknown> = {},
+  instance: InstanceOptions = {},
+): Promise<TestGateway> {
   const dir = tempDir()
   const configFile = dir.join('config.yaml')
   writeFileSync(configFile, stringify({ port: 0, ...QUIET, ...config }))
@@ -50,8 +63,14 @@ export async function testGateway(config: Record<string, unknown> = {}): Promise
     pollMs: 0,
     onError: (e) => log.error({ reason: e.message }, 'config'),
   })
-  const store = openSqliteStore(dir.join('byokey.db'), { usageFlushMs: 10 })
-  const gateway = startGateway({ config: ref, store, log, version: 'test' })
+  const store = instance.store ?? openSqliteStore(instance.db ?? dir.join('byokey.db'), { usageFlushMs: 10 })
+  const gateway = startGateway({
+    config: ref,
+    store,
+    log,
+    version: 'test',
+    ...(instance.coordination ? { coordination: instance.coordination } : {}),
+  })
   return {
     url: gateway.url,
     store,
@@ -70,6 +89,7 @@ export async function testGateway(config: Record<string, unknown> = {}): Promise
     },
     async [Symbol.asyncDispose]() {
       await gateway.stop()
+      await instance.coordination?.close()
       await store.close()
       dir[Symbol.dispose]()
     },

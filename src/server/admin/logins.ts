@@ -67,6 +67,8 @@ export class LoginSessions {
   constructor(
     private readonly accounts: AccountStore,
     private readonly log: Logger,
+    /** Hears each account a login stored (to tell the other instances). */
+    private readonly onStored?: (provider: string) => void,
   ) {}
 
   /** Providers a login can be started for. */
@@ -134,6 +136,7 @@ export class LoginSessions {
           return
         }
         const stored = this.accounts.upsert(account)
+        this.onStored?.(stored.provider)
         s.view.account = { id: stored.accountId, label: stored.label ?? null, active: stored.active }
         this.#end(s, 'succeeded')
         this.log.info(

@@ -12,6 +12,7 @@ import type { Logger } from '../../log.ts'
 import type { GatewayKey, Store, UsageDimension, UsageRecord } from '../../store/types.ts'
 import { USAGE_DIMENSIONS } from '../../store/types.ts'
 import { periodEnd, periodStart } from '../key-budgets.ts'
+import type { GatewayNotices } from '../notices.ts'
 import { decodePathSegment } from '../routes/path-segment.ts'
 import { processStatus } from '../status.ts'
 import { LoginSessions } from './logins.ts'
@@ -29,6 +30,8 @@ export interface AdminDeps {
   log: Logger
   version: string
   logins: LoginSessions
+  /** Tells the other instances what changed here (none: this instance is alone). */
+  notices?: GatewayNotices
 }
 
 const DAY_MS = 86_400_000
@@ -137,7 +140,7 @@ export function adminRoutes(deps: AdminDeps) {
       database: store.ping() ? 'open' : 'closed',
     }))
     .post('/reload', () => {
-      const r = config.reload()
+      const r = deps.notices ? deps.notices.reload() : config.reload()
       if (r.error) {
         throw new HttpError(
           'invalid_request',
@@ -155,6 +158,7 @@ export function adminRoutes(deps: AdminDeps) {
       const provider = decodePathSegment(params.provider)
       const account = decodePathSegment(params.account)
       if (!store.accounts.setActive(provider, account)) throw noSuch(`${provider} account`, account)
+      deps.notices?.accountsChanged(provider)
       return { provider, active: account }
     })
     .delete('/accounts/:provider/:account', ({ params }) => {
@@ -162,6 +166,7 @@ export function adminRoutes(deps: AdminDeps) {
       const account = decodePathSegment(params.account)
       if (!store.accounts.remove(provider, account)) throw noSuch(`${provider} account`, account)
       store.cooldowns.clear(provider, account)
+      deps.notices?.accountsChanged(provider)
       return { provider, removed: account, active: store.accounts.active(provider)?.accountId ?? null }
     })
     .get('/logins', () => ({ providers: LoginSessions.providers }))
@@ -231,6 +236,7 @@ export function adminRoutes(deps: AdminDeps) {
           ...(expiresAt !== undefined ? { expiresAt } : {}),
         })
         deps.log.info({ keyId: issued.key.id }, 'gateway key created through the management API')
+        deps.notices?.keysChanged()
         set.status = 201
         const now = Date.now()
         return { key: keyJson(issued.key, await spendNow(now), now), secret: issued.secret }
@@ -241,12 +247,14 @@ export function adminRoutes(deps: AdminDeps) {
       const issued = store.keys.rotate(params.id)
       if (!issued) throw noSuch('gateway key', params.id)
       deps.log.info({ keyId: issued.key.id }, 'gateway key rotated through the management API')
+      deps.notices?.keysChanged()
       const now = Date.now()
       return { key: keyJson(issued.key, await spendNow(now), now), secret: issued.secret }
     })
     .delete('/keys/:id', async ({ params }) => {
       if (!store.keys.revoke(params.id)) throw noSuch('gateway key', params.id)
       deps.log.info({ keyId: params.id }, 'gateway key revoked through the management API')
+      deps.notices?.keysChanged()
       const now = Date.now()
       const k = store.keys.get(params.id)
       return { key: k ? keyJson(k, await spendNow(now), now) : null }
