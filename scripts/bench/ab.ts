@@ -13,12 +13,14 @@ import { join } from 'node:path'
  *     [--a-server 'usage_flush_ms: 250'] [--b-server …]   (server settings; defaults otherwise)
  *     [--b-key]   (B gets a gateway key and every request sends it; A ignores the header)
  *     [--pad-kb 256]   (the body shaped like a coding agent's, of that many KiB: see agent-body.ts)
+ *     [--settle 5]   (then both sides idle that many seconds, and their RSS is printed)
  *
  * `--a-root`: another checkout to run as A (e.g. `git worktree add /tmp/base main`, with
  * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
  */
 import { spawn, spawnSync } from 'bun'
 import { agentChatBody, agentMessagesBody } from './agent-body.ts'
+import { originFrom } from './origin.ts'
 import { waitHealthy } from './wait-healthy.ts'
 
 const argOf = (name: string, dflt: string) => {
@@ -59,17 +61,7 @@ const body = PAD_KB
 const bun = process.execPath
 const work = mkdtempSync(join(tmpdir(), 'byokey-ab-'))
 const upstream = spawn([bun, 'scripts/bench/upstream.ts'], { cwd: here, stdout: 'pipe' })
-const upstreamUrl = await (async () => {
-  const reader = upstream.stdout.getReader()
-  let seen = ''
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) throw new Error('the bench upstream exited before it was ready')
-    seen += new TextDecoder().decode(value)
-    const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(seen)
-    if (m) return m[1]!
-  }
-})()
+const upstreamUrl = await originFrom(upstream.stdout)
 
 /** B's gateway key, when `--b-key`: made in B's database before it starts. */
 let gatewayKey: string | undefined
@@ -137,6 +129,9 @@ const cpu = (pid: number) => {
 /** Peak resident memory of a process so far, in MiB. */
 const peakRss = (pid: number) =>
   Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+/** Resident memory of a process now, in MiB. */
+const rss = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 /** wrk's latency percentile line (`50%  1.23ms`) in ms. */
 function latencyMs(out: string, pct: string): number {
   const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out)
@@ -193,6 +188,13 @@ console.log(
 console.log(`B−A latency p50: median ${median(p50Diff).toFixed(3)} ms  [${show(p50Diff)}]`)
 console.log(`B−A latency p99: median ${median(p99Diff).toFixed(3)} ms  [${show(p99Diff)}]`)
 console.log(`peak RSS: A ${peakRss(A.proc.pid).toFixed(0)} MiB, B ${peakRss(B.proc.pid).toFixed(0)} MiB`)
+const SETTLE = Number(argOf('settle', '0'))
+if (SETTLE > 0) {
+  await Bun.sleep(SETTLE * 1000)
+  console.log(
+    `RSS after ${SETTLE} s idle: A ${rss(A.proc.pid).toFixed(1)} MiB, B ${rss(B.proc.pid).toFixed(1)} MiB`,
+  )
+}
 A.proc.kill()
 B.proc.kill()
 upstream.kill()

@@ -249,5 +249,8 @@ async function run(
       'listening beyond loopback: anyone who can reach this port can use your accounts',
     )
   }
+  // The binary starts with the JIT held back for run-once start-up code (scripts/build.ts); what
+  // runs from now on is serving, which must tier up as usual.
+  Bun.unsafe.setJITPolicy(1)
   return finished
 }

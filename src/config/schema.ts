@@ -247,6 +247,11 @@ export const ServerConfig = Obj({
   /** How long in-flight requests may run on after SIGTERM before they are cut. */
   shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
   /**
+   * Ours: once no request has been in flight for this long, one full garbage collection gives the
+   * memory of the last requests back (large bodies leave tens of MB otherwise); 0: never.
+   */
+  idle_gc_ms: T.Integer({ minimum: 0, default: 2000 }),
+  /**
    * The longest a finished request's usage row waits before it is handed to the writer thread,
    * which commits it at once: the window a kill -9 or crash can lose. Read at start.
    */

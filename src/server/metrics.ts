@@ -194,6 +194,7 @@ export class GatewayMetrics {
   readonly #refreshes: Tally<'provider' | 'outcome'>
   readonly #coordinationLosses: Tally<'kind'>
   #coordination: Coordination | undefined
+  #idle: { readonly collections: number } | undefined
   #known: { config: object; catalog: number; models: ReadonlySet<string> } | undefined
   /** The slots a row moves, by dialect, provider, model and status as the row has them. */
   readonly #series = new Map<string, Series>()
@@ -346,6 +347,16 @@ export class GatewayMetrics {
         if (coordination) this.set({ kind: coordination.kind }, coordination.shared ? 1 : 0)
       },
     })
+    const idleNow = () => this.#idle
+    new prom.Counter({
+      name: 'byokey_idle_collections_total',
+      help: 'Full garbage collections run after a quiet spell (server.idle_gc_ms)',
+      registers,
+      collect() {
+        this.reset()
+        this.inc(idleNow()?.collections ?? 0)
+      },
+    })
     this.#registry = registry
     return registry
   }
@@ -358,6 +369,11 @@ export class GatewayMetrics {
     return coordination.onSharedChange((shared) => {
       if (!shared) losses.n++
     })
+  }
+
+  /** Reads `collector`'s collections at each scrape. */
+  countIdleCollections(collector: { readonly collections: number }): void {
+    this.#idle = collector
   }
 
   /** Counts one answer. */

@@ -30,6 +30,7 @@ import { BrowserGuard, corsHeaders, isLoopbackPeer } from './browser-guard.ts'
 import { Context, RequestContexts, requestIdFrom } from './context.ts'
 import { watchCoordination } from './coordination-watch.ts'
 import { CLOSE_CONNECTION, dialectForPath, toErrorInfo } from './errors.ts'
+import { fullCollection, IdleCollector, unrefTimer } from './idle-collector.ts'
 import { KeyBudgets } from './key-budgets.ts'
 import { type Admitted, KeyGate, needsGatewayKey } from './key-gate.ts'
 import { GatewayMetrics } from './metrics.ts'
@@ -91,6 +92,8 @@ export interface Gateway {
   readonly url: string
   /** byokey's upstream calls: how many are in flight and how many wait for a slot, now. */
   readonly upstream: Pick<UpstreamSlots, 'inFlight' | 'queued' | 'capacity'>
+  /** The collection after a quiet spell (`server.idle_gc_ms`): how many ran, how often it looked. */
+  readonly idle: Pick<IdleCollector, 'collections' | 'ticks'>
   /** Reloads the config file and has the other instances reload theirs (control socket, SIGHUP). */
   reload(): ReloadResult
   /** Stops accepting, waits for in-flight requests up to the config deadline, then closes the rest. */
@@ -166,6 +169,13 @@ export function startGateway(opts: GatewayOptions): Gateway {
       return app.handle(local)
     },
   })
+  const idle = new IdleCollector({
+    pending: () => server.pendingRequests,
+    delayMs: () => config.current.config.server.idle_gc_ms,
+    collect: fullCollection,
+    schedule: unrefTimer,
+  })
+  metrics.countIdleCollections(idle)
   const boot = config.current.config
   const server = Bun.serve({
     port: boot.port,
@@ -174,6 +184,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     idleTimeout: 255,
     development: false,
     async fetch(incoming, server) {
+      idle.arrived()
       const snap = config.current
       if (snap !== upstream.sizedFor) upstream.resizeFor(snap)
       const id = requestIdFrom(incoming.headers)
@@ -252,6 +263,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     server,
     url: server.url.origin,
     upstream: upstream.slots,
+    idle,
     reload: () => notices.reload(),
     stop() {
       stopping ??= (async () => {
@@ -265,6 +277,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         modelLists.stop()
         copilotQuotas.stop()
         clearInterval(quotaTimer)
+        idle.stop()
         const graceful = server.stop(false)
         let timer: ReturnType<typeof setTimeout> | undefined
         const timedOut = await Promise.race([

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import pkg from '../../package.json' with { type: 'json' }
 import { compile } from '../../scripts/build.ts'
+import { recordOrder } from '../../scripts/bytecode-order.ts'
 import { daemonIn, portClosed } from '../helpers/daemon.ts'
 import { fakeAnthropic, fakeOpenAI } from '../helpers/fakes/index.ts'
 import { runCli, startServer } from '../helpers/process.ts'
@@ -23,6 +24,15 @@ beforeAll(async () => {
 afterAll(() => build[Symbol.dispose]())
 
 describe('compiled binary', () => {
+  test('a start and its first requests record the bytecode order the build lays the binary out by', async () => {
+    const out = build.join('serve.order')
+    await recordOrder(bin, out)
+    const lines = readFileSync(out, 'utf8').trim().split('\n')
+    expect(lines[0]).toBe('v2')
+    // one line per function the run used: thousands for a start that serves
+    expect(lines.filter((l) => /^F [0-9a-f]+$/.test(l)).length).toBeGreaterThan(1000)
+  }, 60_000)
+
   test('answers --version', async () => {
     const r = await runCli(['--version'], {}, [bin])
     expect(r.code).toBe(0)
