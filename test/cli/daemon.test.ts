@@ -219,7 +219,10 @@ describe('byokey start / stop / restart', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`logs: ${logFile}`)
     // the rotating log file is written off the main thread: the line may land just after /readyz answers
-    await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('"byokey listening"'), 5000)
+    await waitFor(
+      () => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('"byokey listening"'),
+      5000,
+    )
     expect(existsSync(dir.join('byokey.log'))).toBe(false)
   })
 
