@@ -42,11 +42,29 @@ interface ValidationIssue {
 
 /** Elysia's validation error as `field: problem`, the field dotted like the request JSON. */
 function describeValidation(err: ValidationError): { message: string; param?: string } {
-  const first = (err.all as ValidationIssue[] | undefined)?.[0]
+  let first: ValidationIssue | undefined
+  try {
+    first = (err.all as ValidationIssue[] | undefined)?.[0]
+  } catch {
+    // Elysia's summaries print the value they found: see UNPRINTABLE_VALUE
+    return { message: UNPRINTABLE_VALUE }
+  }
   if (!first) return { message: 'Invalid request body' }
   const param = first.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : undefined
   const problem = first.summary ?? first.message ?? 'invalid value'
   return param ? { message: `${param}: ${problem}`, param } : { message: problem }
+}
+
+/**
+ * A JSON object with its own `toString` (and no usable `valueOf`) cannot become a string, and
+ * Elysia's validation error prints the value it found: building that error then throws JSC's
+ * TypeError "No default value" instead. Such a body is the client's mistake, so it gets a 400.
+ */
+const UNPRINTABLE_VALUE =
+  'Request body does not match this endpoint: an object with its own "toString" field stands where a string, number or other value belongs'
+
+function isUnprintableValue(error: unknown): boolean {
+  return error instanceof TypeError && error.message === 'No default value'
 }
 
 export function createApp(deps: AppDeps) {
@@ -93,6 +111,8 @@ export function createApp(deps: AppDeps) {
             message: 'Request body is not valid JSON',
           })
       }
+      if (isUnprintableValue(error))
+        return errorResponse(dialect, { kind: 'invalid_request', message: UNPRINTABLE_VALUE })
       const info = toErrorInfo(error)
       if (!(error instanceof HttpError) && info.kind === 'api_error') {
         deps.log.error({ err: error, path }, 'unhandled error')

@@ -190,6 +190,9 @@ const oddValue = fc.constantFrom<unknown>(
   'x'.repeat(10_000),
   '__proto__',
   { __proto__: null, constructor: 'x' },
+  // cannot become a string: Elysia's validation error printed it and threw (a 500 once)
+  { toString: 0 },
+  { toString: 'x', valueOf: 1 },
   [],
   {},
   [null],

@@ -5,42 +5,13 @@
  * account per provider, the newest takes over from a removed active one. Should the database
  * decide otherwise than this mirror did, the reload after the write shows its answer.
  */
+
 import type { SQL } from 'bun'
+import { type AccountRow as Row, toAccount } from '../account-rows.ts'
 import { checkTokensOpen, isSealedAsCurrent, sealCounts, type TokenCipher } from '../token-seal.ts'
 import type { Account, AccountState, AccountStore, NewAccount } from '../types.ts'
 import { type Mirror, sameOrder } from './mirror.ts'
 import type { WriteQueue } from './write-queue.ts'
-
-interface Row {
-  provider: string
-  account_id: string
-  label: string | null
-  kind: 'oauth' | 'api_key'
-  is_active: number
-  token_json: string
-  expires_at: string | null
-  state: AccountState
-  last_error: string | null
-  created_at: string
-  updated_at: string
-}
-
-function toAccount(r: Row, cipher: TokenCipher): Account {
-  const acc: Account = {
-    provider: r.provider,
-    accountId: r.account_id,
-    kind: r.kind,
-    active: r.is_active === 1,
-    token: JSON.parse(cipher.open(r.token_json)) as Record<string, unknown>,
-    state: r.state,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  }
-  if (r.label !== null) acc.label = r.label
-  if (r.expires_at !== null) acc.expiresAt = Number(r.expires_at)
-  if (r.last_error !== null) acc.lastError = r.last_error
-  return acc
-}
 
 /** A copy callers may change without changing the mirror. */
 const copy = (a: Account): Account => ({ ...a, token: { ...a.token } })

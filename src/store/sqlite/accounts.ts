@@ -1,41 +1,12 @@
 /** Accounts and their tokens in SQLite; one active account per provider, enforced by a partial unique index. */
-import type { Database } from 'bun:sqlite'
-import { checkTokensOpen, isSealedAsCurrent, sealCounts, type TokenCipher } from '../token-seal.ts'
-import type { Account, AccountState, AccountStore, NewAccount } from '../types.ts'
 
-interface Row {
-  provider: string
-  account_id: string
-  label: string | null
-  kind: 'oauth' | 'api_key'
-  is_active: number
-  token_json: string
-  expires_at: number | null
-  state: AccountState
-  last_error: string | null
-  created_at: number
-  updated_at: number
-}
+import type { Database } from 'bun:sqlite'
+import { type AccountRow as Row, toAccount } from '../account-rows.ts'
+import { checkTokensOpen, isSealedAsCurrent, sealCounts, type TokenCipher } from '../token-seal.ts'
+import type { AccountStore, NewAccount } from '../types.ts'
 
 const COLUMNS =
   'provider, account_id, label, kind, is_active, token_json, expires_at, state, last_error, created_at, updated_at'
-
-function toAccount(r: Row, cipher: TokenCipher): Account {
-  const acc: Account = {
-    provider: r.provider,
-    accountId: r.account_id,
-    kind: r.kind,
-    active: r.is_active === 1,
-    token: JSON.parse(cipher.open(r.token_json)) as Record<string, unknown>,
-    state: r.state,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  }
-  if (r.label !== null) acc.label = r.label
-  if (r.expires_at !== null) acc.expiresAt = r.expires_at
-  if (r.last_error !== null) acc.lastError = r.last_error
-  return acc
-}
 
 /**
  * `cipher` seals tokens as they are written and opens them as they are read; every stored token
