@@ -6,7 +6,7 @@
  * The Redis implementation keeps one of these to answer from while Redis is lost.
  */
 import { SlidingWindows } from './sliding-windows.ts'
-import type { Admission, Coordination, Lease, Notice } from './types.ts'
+import type { Admission, Coordination, Lease, Notice, SlotLease } from './types.ts'
 import { Wakeups } from './wakeups.ts'
 
 interface Held {
@@ -69,7 +69,7 @@ export class LocalCoordination implements Coordination {
     return this.#windows.take(name, limit, windowMs, now)
   }
 
-  async trySlot(name: string, capacity: number, leaseMs: number): Promise<Lease | undefined> {
+  async trySlot(name: string, capacity: number, leaseMs: number): Promise<SlotLease | undefined> {
     const now = this.now()
     let leases = this.#slots.get(name)
     if (leases) for (const [token, untilMs] of leases) if (untilMs <= now) leases.delete(token)
@@ -85,6 +85,13 @@ export class LocalCoordination implements Coordination {
       release: async () => {
         taken.delete(token)
         if (taken.size === 0 && this.#slots.get(name) === taken) this.#slots.delete(name)
+      },
+      renew: async (ms) => {
+        const until = taken.get(token)
+        const at = this.now()
+        if (until === undefined || until <= at) return false
+        taken.set(token, at + ms)
+        return true
       },
     }
   }

@@ -18,6 +18,12 @@ export interface Lease {
   release(): Promise<void>
 }
 
+/** A slot held while its call runs: renewed by its holder, so a lease can be short and a dead holder's slot comes back soon. */
+export interface SlotLease extends Lease {
+  /** Moves the lease's end to `leaseMs` from now; false when the slot was already gone (its lease ended, or the backend was lost). */
+  renew(leaseMs: number): Promise<boolean>
+}
+
 export type Admission = { ok: true } | { ok: false; waitMs: number }
 
 /**
@@ -54,10 +60,10 @@ export interface Coordination {
   /** A sliding window across every instance: admits (and counts) one event of `name`, at most `limit` per `windowMs`. */
   admit(name: string, limit: number, windowMs: number): Promise<Admission>
   /**
-   * Takes one of `capacity` slots of `name` across every instance, for at most `leaseMs` (a holder
-   * that dies frees its slot when the lease ends); undefined when all are taken.
+   * Takes one of `capacity` slots of `name` across every instance, for `leaseMs` unless renewed (a
+   * holder that dies frees its slot when the lease ends); undefined when all are taken.
    */
-  trySlot(name: string, capacity: number, leaseMs: number): Promise<Lease | undefined>
+  trySlot(name: string, capacity: number, leaseMs: number): Promise<SlotLease | undefined>
   /**
    * Adds `amount` to the shared total `name` and returns the new total. The first add of a total
    * that does not exist yet starts it from `seed()` (read from the store). `expireAtMs`: when the

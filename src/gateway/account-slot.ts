@@ -7,10 +7,10 @@
  *
  * While coordination is shared the cap holds across instances too: after its place in this
  * instance's queue (arrival order, bounded, left when the client goes) a call takes one of the
- * account's shared slots, polling for one while it may wait. A shared slot is a lease: an
- * instance that dies frees its slots when their lease ends.
+ * account's shared slots, polling for one while it may wait. A shared slot is a lease renewed while
+ * its call runs: an instance that dies frees its slots when their lease ends, within 30 s.
  */
-import type { Lease } from '../coordination/types.ts'
+import type { SlotLease } from '../coordination/types.ts'
 import type { Credential } from '../providers/types.ts'
 import type { Exchange } from './exchange.ts'
 import { HttpError } from './http-error.ts'
@@ -28,10 +28,11 @@ export class AccountBusy extends Error {
 /** Seconds a client is told to wait when an account stayed at its cap. */
 const BUSY_RETRY_AFTER_S = 1
 /**
- * How long a shared slot is held at most: past the longest call a client may keep open, so a
- * live call never loses it; a dead instance's slots come back after it.
+ * A shared slot's lease, renewed every `SHARED_SLOT_RENEW_MS` while its call runs: a live call of
+ * any length keeps it, and a dead instance's slots come back within the lease.
  */
-export const SHARED_SLOT_LEASE_MS = 15 * 60_000
+export const SHARED_SLOT_LEASE_MS = 30_000
+export const SHARED_SLOT_RENEW_MS = 10_000
 /** How often a call waiting for a shared slot asks again. */
 const SHARED_SLOT_POLL_MS = 25
 
@@ -68,7 +69,7 @@ export async function takeAccountSlot(
     }
   }
   const { coordination } = ctx.gateway
-  let shared: Lease | undefined
+  let shared: SlotLease | undefined
   if (coordination.shared) {
     const name = `slots:${plan.provider.id}:${credential.label}`
     try {
@@ -82,12 +83,17 @@ export async function takeAccountSlot(
     }
     if (!shared) throw busy()
   }
+  const held = shared
+  const renewal = held
+    ? setInterval(() => void held.renew(SHARED_SLOT_LEASE_MS), SHARED_SLOT_RENEW_MS).unref()
+    : undefined
   let holding = true
   return () => {
     if (holding) {
       holding = false
+      clearInterval(renewal)
       slots.release()
-      void shared?.release()
+      void held?.release()
     }
   }
 }

@@ -164,6 +164,23 @@ for (const impl of implementations) {
       expect(await c.trySlot(name, 2, 60_000)).toBeUndefined()
     })
 
+    test('trySlot: a renewed slot outlives its first lease; once not renewed it comes back', async () => {
+      const name = fresh('renew')
+      const held = await c.trySlot(name, 1, 1000)
+      expect(held).toBeDefined()
+      // 6 × 200 ms: past the first lease, renewed well before each end
+      for (let i = 0; i < 6; i++) {
+        await Bun.sleep(200)
+        expect(await held!.renew(1000)).toBe(true)
+      }
+      expect(await c.trySlot(name, 1, 1000)).toBeUndefined()
+      const next = await waitFor(() => c.trySlot(name, 1, 60_000), 5000, 20)
+      // the lease ended before this renewal: it says so and takes nothing back
+      expect(await held!.renew(1000)).toBe(false)
+      expect(await c.trySlot(name, 1, 1000)).toBeUndefined()
+      await next.release()
+    })
+
     test('addTo: seeded once from the store, then added to; total reads it', async () => {
       const name = fresh('budget')
       expect(await c.total(name)).toBeUndefined()

@@ -5,7 +5,7 @@
  * across instances run without a Redis server; the same tests run on Redis where it is installed.
  */
 import { LocalCoordination } from '../../src/coordination/local.ts'
-import type { Coordination, Lease, Notice } from '../../src/coordination/types.ts'
+import type { Coordination, Lease, Notice, SlotLease } from '../../src/coordination/types.ts'
 
 export class Member implements Coordination {
   readonly kind = 'redis' as const
@@ -27,7 +27,7 @@ export class Member implements Coordination {
   admit(name: string, limit: number, windowMs: number) {
     return this.table.admit(name, limit, windowMs)
   }
-  trySlot(name: string, capacity: number, leaseMs: number): Promise<Lease | undefined> {
+  trySlot(name: string, capacity: number, leaseMs: number): Promise<SlotLease | undefined> {
     return this.table.trySlot(name, capacity, leaseMs)
   }
   addTo(name: string, amount: number, expireAtMs: number, seed: () => Promise<number>): Promise<number> {

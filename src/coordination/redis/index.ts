@@ -17,9 +17,9 @@
 import { randomBytes } from 'node:crypto'
 import { RedisClient } from 'bun'
 import { LocalCoordination } from '../local.ts'
-import type { Admission, Coordination, Lease, Notice } from '../types.ts'
+import type { Admission, Coordination, Lease, Notice, SlotLease } from '../types.ts'
 import { Wakeups } from '../wakeups.ts'
-import { ADD_TO, ADMIT, RELEASE_LOCK, type Script, TAKE_SLOT } from './scripts.ts'
+import { ADD_TO, ADMIT, RELEASE_LOCK, RENEW_SLOT, type Script, TAKE_SLOT } from './scripts.ts'
 
 export interface RedisCoordinationOptions {
   /** `redis://…` or `rediss://…`; may carry a password: never logged. */
@@ -157,7 +157,7 @@ export class RedisCoordination implements Coordination {
     return admitted === 1 ? { ok: true } : { ok: false, waitMs: Math.max(1, waitMs) }
   }
 
-  async trySlot(name: string, capacity: number, leaseMs: number): Promise<Lease | undefined> {
+  async trySlot(name: string, capacity: number, leaseMs: number): Promise<SlotLease | undefined> {
     const key = `${this.#base}slots:${name}`
     const member = this.#token()
     const taken = await this.#call((cmd) =>
@@ -169,6 +169,8 @@ export class RedisCoordination implements Coordination {
       release: async () => {
         await this.#call((cmd) => cmd.send('ZREM', [key, member]))
       },
+      renew: async (leaseMs) =>
+        (await this.#call((cmd) => this.#eval(cmd, RENEW_SLOT, key, [ms(leaseMs), member]))) === 1,
     }
   }
 

@@ -56,6 +56,18 @@ redis.call('PEXPIREAT', KEYS[1], last[2])
 return 1`)
 
 /**
+ * KEYS[1] slots; ARGV lease ms, member. Moves a held slot's lease end to `lease` from now (and the
+ * set's expiry with it); returns 0 when the slot is gone (its lease ended).
+ */
+export const RENEW_SLOT = script(`${NOW_MS}
+local ends = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not ends or tonumber(ends) <= now then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[2])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1`)
+
+/**
  * KEYS[1] total; ARGV amount, expire-at ms. Adds to a total that exists and returns it (a string);
  * nil when there is none yet, to be seeded first.
  */
