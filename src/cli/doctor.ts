@@ -8,6 +8,7 @@ import { dirname } from 'node:path'
 import type { Config } from '../config/schema.ts'
 import { jwtPayload } from '../providers/codex/login.ts'
 import { callControl } from '../server/control.ts'
+import { type Keyring, keyringFromEnv } from '../store/token-seal.ts'
 import type { Account } from '../store/types.ts'
 import { accountName, describeAccount, formatDuration, tokenState } from './account-format.ts'
 import { parseCommand } from './args.ts'
@@ -15,7 +16,14 @@ import { checkConfig } from './config-check.ts'
 import { COMMAND_HELP } from './help.ts'
 import { noExtraArgs } from './provider-arg.ts'
 import { socketFor } from './serve.ts'
-import { dbPath, withStore } from './store-access.ts'
+import {
+  dbPath,
+  describeTarget,
+  openStore,
+  type StoreTarget,
+  storeTarget,
+  withStore,
+} from './store-access.ts'
 
 /** `ok` ✓, `fail` ✗, `skip` – (nothing to check). */
 export interface CheckResult {
@@ -166,6 +174,46 @@ export function clockCheck(accounts: readonly Account[], now = Date.now()): Chec
   return { status: 'ok', name, detail: `not behind the issue time of ${from}'s access token` }
 }
 
+/** How long `doctor` waits for PostgreSQL before it calls the database unreachable. */
+const POSTGRES_CHECK_MS = 5000
+
+/**
+ * The database check when the store is PostgreSQL: it opens as the server would (migrations,
+ * tokens opened with the configured key), within `POSTGRES_CHECK_MS`. Also hands back the
+ * accounts for the checks that follow. The URL is shown without its password.
+ */
+export async function postgresCheck(
+  target: Extract<StoreTarget, { kind: 'postgres' }>,
+  keyring: Keyring,
+): Promise<{ result: CheckResult; accounts: Account[] }> {
+  const name = 'database'
+  const where = describeTarget(target)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${POSTGRES_CHECK_MS / 1000} s`)),
+      POSTGRES_CHECK_MS,
+    )
+  })
+  try {
+    const store = await Promise.race([openStore(target, { keyring }), timeout])
+    try {
+      const accounts = store.accounts.list()
+      const seals = Object.entries(store.accounts.tokenSeals())
+        .map(([id, n]) => (id === 'clear' ? `${n} in clear` : `${n} encrypted (key ${id})`))
+        .join(', ')
+      const tokens = seals === '' ? 'no tokens stored' : `tokens: ${seals}`
+      return { result: { status: 'ok', name, detail: `${where} answers; ${tokens}` }, accounts }
+    } finally {
+      await store.close()
+    }
+  } catch (e) {
+    return { result: { status: 'fail', name, detail: `${where}: ${(e as Error).message}` }, accounts: [] }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export async function doctorCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     config: { type: 'string', short: 'c' },
@@ -184,18 +232,37 @@ export async function doctorCommand(argv: string[]): Promise<number> {
       : { status: 'fail', name: 'config', detail: config.problem },
   )
   const db = dbPath(values.db)
-  const database = databaseCheck(db)
-  results.push(database)
+  // `--db` always means that SQLite file; else the config's store (or BYOKEY_DATABASE_URL)
+  let target: StoreTarget = { kind: 'sqlite', file: db }
+  if (values.db === undefined && config.ok) {
+    try {
+      target = storeTarget(config.config.store, db)
+    } catch (e) {
+      results.push({ status: 'fail', name: 'database', detail: (e as Error).message })
+    }
+  }
+  let accounts: Account[] = []
+  if (target.kind === 'postgres') {
+    const checked = await postgresCheck(
+      target,
+      keyringFromEnv(config.ok ? config.config.store.secret_key_env : undefined),
+    )
+    results.push(checked.result)
+    accounts = checked.accounts
+  } else {
+    results.push(databaseCheck(db))
+  }
   results.push(
     config.ok
       ? await portCheck(config.config, db)
       : { status: 'skip', name: 'port', detail: 'unknown until the config is valid' },
   )
-  let accounts: Account[] = []
-  try {
-    accounts = await withStore(db, { create: false }, (s) => s?.accounts.list() ?? [])
-  } catch (e) {
-    results.push({ status: 'fail', name: 'accounts', detail: `cannot read ${db}: ${(e as Error).message}` })
+  if (target.kind === 'sqlite') {
+    try {
+      accounts = await withStore(db, { create: false }, (s) => s?.accounts.list() ?? [])
+    } catch (e) {
+      results.push({ status: 'fail', name: 'accounts', detail: `cannot read ${db}: ${(e as Error).message}` })
+    }
   }
   const now = Date.now()
   results.push(...accountChecks(accounts, now), clockCheck(accounts, now))
