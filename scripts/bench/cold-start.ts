@@ -4,9 +4,14 @@
  * into anonymous pages, the JS heap and malloc, and file-backed ones, Bun's machine code and the
  * bundle) and the CPU time of `byokey status`. Several binaries alternate run by run, so a slow
  * spell of a shared machine hits each alike. `bench.ts --cold-start N` prints this table.
+ *
+ * Each binary runs from a fresh copy in the temp dir: how much of a binary's file a start maps
+ * depends on how its pages sit in the page cache (on Linux 6.18 the same binary idled 44.9 MB as
+ * a file written an hour before and 47.9 MB as a fresh copy of it), so every side starts from the
+ * same state, that of a binary just installed.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { spawn, spawnSync } from 'bun'
 
 /** One cold start: ms to ready, idle RSS and its two parts in MB, `status` CPU in ms. */
@@ -84,11 +89,22 @@ export async function coldStartTable(
   work: string,
   upstreamUrl: string,
 ): Promise<void> {
+  const copies = binaries.map((b, i) => {
+    const copy = join(work, `bin-${i}-${basename(b)}`)
+    copyFileSync(b, copy)
+    chmodSync(copy, 0o755)
+    return copy
+  })
   const results = new Map<string, ColdStart[]>(binaries.map((b) => [b, []]))
-  // the first start pays for reading the binary from disk
-  for (const b of binaries) await coldStart(b, work, upstreamUrl)
-  for (let i = 0; i < runs; i++) {
-    for (const b of binaries) results.get(b)?.push(await coldStart(b, work, upstreamUrl))
+  try {
+    // the first start pays for reading the binary from disk
+    for (const c of copies) await coldStart(c, work, upstreamUrl)
+    for (let i = 0; i < runs; i++) {
+      for (const [j, b] of binaries.entries())
+        results.get(b)?.push(await coldStart(copies[j] as string, work, upstreamUrl))
+    }
+  } finally {
+    for (const c of copies) rmSync(c, { force: true })
   }
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
   console.log(
