@@ -29,9 +29,12 @@ export function sha256File(path: string): string {
 
 /**
  * JavaScriptCore's tier-up thresholds are multiplied by this until `serve` listens: `status` and
- * other one-shot commands spend ~20 % less CPU, and idle RSS is ~2 MB lower (measured, 20 runs).
+ * other one-shot commands spend ~20 % less CPU than with 1. At 8 a few start-up functions still
+ * reached the optimizing JIT (a second JIT worker thread), whose compiler's machine code then
+ * stayed resident: at 64 they do not, idle RSS 49.5 → 47.7 MB (`bench.ts --only cold-start`; 1000
+ * measured the same, and would leave a long one-shot command such as `migrate` unoptimized longer).
  */
-const START_JIT_POLICY = 8
+const START_JIT_POLICY = 64
 
 /**
  * Compiles src/main.ts into a standalone executable; true on success. Its bytecode is laid out by
