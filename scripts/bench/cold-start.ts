@@ -115,23 +115,20 @@ export async function coldStartTable(
   )
   for (const [b, rs] of results) {
     const ready = rs.map((r) => r.readyMs)
+    /** The median of one field over the runs, right-aligned in `width` columns. */
+    const column = (field: keyof ColdStart, width: number) =>
+      median(rs.map((r) => r[field]))
+        .toFixed(1)
+        .padStart(width)
     console.log(
       [
         b.padEnd(50),
-        median(ready).toFixed(1).padStart(10),
+        column('readyMs', 10),
         `  (${Math.min(...ready).toFixed(1)}–${Math.max(...ready).toFixed(1)})`.padEnd(16),
-        median(rs.map((r) => r.idleMb))
-          .toFixed(1)
-          .padStart(12),
-        median(rs.map((r) => r.anonMb))
-          .toFixed(1)
-          .padStart(10),
-        median(rs.map((r) => r.fileMb))
-          .toFixed(1)
-          .padStart(10),
-        median(rs.map((r) => r.statusCpuMs))
-          .toFixed(1)
-          .padStart(16),
+        column('idleMb', 12),
+        column('anonMb', 10),
+        column('fileMb', 10),
+        column('statusCpuMs', 16),
       ].join(''),
     )
   }
