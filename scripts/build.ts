@@ -47,6 +47,10 @@ export async function compile(outfile: string, target?: string, ordered = true):
     '--minify',
     '--sourcemap',
     '--bytecode',
+    // ESM chunks, each loaded by the first import() that needs it: a command creates the functions
+    // of its own modules only (one script creates every function of the bundle at start)
+    '--format=esm',
+    '--splitting',
     ...(ordered && existsSync(ORDER_FILE) ? [`--bytecode-order=${ORDER_FILE}`] : []),
     // start-up code runs once: left to the interpreter, not compiled (`serve` resets it once listening)
     `--compile-jit-policy=${START_JIT_POLICY}`,
@@ -54,6 +58,8 @@ export async function compile(outfile: string, target?: string, ordered = true):
     '--no-compile-autoload-bunfig',
     ...(target ? [`--target=${target}`] : []),
     join(root, 'src/main.ts'),
+    // the usage writer thread's script, embedded beside the main program (see its WRITER_SCRIPT)
+    join(root, 'src/store/sqlite/usage-writer.ts'),
     '--outfile',
     outfile,
   ]
