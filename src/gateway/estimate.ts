@@ -19,28 +19,34 @@ async function loadCounter(): Promise<Counter> {
   return (await import('gpt-tokenizer/encoding/o200k_base')).countTokens as Counter
 }
 
+/** What a prompt visit hands on: each piece of text a tokenizer sees, and each tool's schema. */
+interface PromptVisitor {
+  text(s: string): void
+  schema(s: unknown): void
+}
+
 /**
- * The prompt of an IR request as the pieces of text a tokenizer sees (joined by newlines), plus a
- * flat allowance for media and framing.
+ * Visits the prompt of an IR request in the order a tokenizer would read it; returns the flat
+ * allowance for media and framing.
  */
-function promptParts(req: Request): { parts: string[]; fixed: number } {
-  const parts: string[] = []
+function visitPrompt(req: Request, visit: PromptVisitor): number {
   let fixed = 0
-  for (const s of req.system) parts.push(s.text)
+  for (const s of req.system) visit.text(s.text)
   for (const m of req.messages) {
     fixed += 4 // role and message framing
     for (const p of m.content) {
       switch (p.type) {
         case 'text':
         case 'thinking':
-          parts.push(p.text)
+          visit.text(p.text)
           break
         case 'tool_call':
-          parts.push(p.name, p.arguments)
+          visit.text(p.name)
+          visit.text(p.arguments)
           break
         case 'tool_result':
           for (const c of p.content) {
-            if (c.type === 'text') parts.push(c.text)
+            if (c.type === 'text') visit.text(c.text)
             else fixed += 1600
           }
           break
@@ -55,9 +61,48 @@ function promptParts(req: Request): { parts: string[]; fixed: number } {
     }
   }
   for (const t of req.tools ?? []) {
-    if (t.kind === 'function') parts.push(t.name, t.description ?? '', JSON.stringify(t.parameters))
+    if (t.kind === 'function') {
+      visit.text(t.name)
+      visit.text(t.description ?? '')
+      visit.schema(t.parameters)
+    }
   }
-  return { parts, fixed }
+  return fixed
+}
+
+/**
+ * The length `JSON.stringify(v)` would have, without building it (escapes in strings aside).
+ * Agents send dozens of tool schemas with every request; stringifying them only to read the
+ * length cost about three times this walk.
+ */
+export function jsonLength(v: unknown): number {
+  switch (typeof v) {
+    case 'string':
+      return v.length + 2
+    case 'number':
+      return String(v).length
+    case 'boolean':
+      return v ? 4 : 5
+    case 'object':
+      break
+    default:
+      return 0
+  }
+  if (v === null) return 4
+  if (Array.isArray(v)) {
+    let n = v.length > 0 ? v.length + 1 : 2
+    for (const x of v) n += x === undefined ? 4 : jsonLength(x)
+    return n
+  }
+  let n = 1
+  let entries = 0
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k]
+    if (x === undefined || typeof x === 'function') continue
+    n += k.length + 3 + jsonLength(x)
+    entries++
+  }
+  return n + (entries > 0 ? entries : 1)
 }
 
 /**
@@ -84,7 +129,11 @@ function countInPieces(count: Counter, text: string): number {
 
 /** o200k count of the prompt (the tokenizer is loaded on first call). */
 export async function countRequestTokens(req: Request): Promise<number> {
-  const { parts, fixed } = promptParts(req)
+  const parts: string[] = []
+  const fixed = visitPrompt(req, {
+    text: (s) => parts.push(s),
+    schema: (s) => parts.push(JSON.stringify(s)),
+  })
   const text = parts.join('\n')
   if (text.length > TOKENIZE_LIMIT) return Math.ceil(text.length / CHARS_PER_TOKEN) + fixed
   return countInPieces(await loadCounter(), text) + fixed
@@ -92,11 +141,23 @@ export async function countRequestTokens(req: Request): Promise<number> {
 
 /**
  * A quick character-ratio estimate for the request path: the length the joined prompt would have,
- * without joining it (a 256 KB agent prompt made a 256 KB string only to read its length).
+ * without joining it (a 256 KB agent prompt made a 256 KB string only to read its length) and
+ * without stringifying the tool schemas.
  */
 export function roughRequestTokens(req: Request): number {
-  const { parts, fixed } = promptParts(req)
-  let chars = parts.length > 0 ? parts.length - 1 : 0
-  for (let i = 0; i < parts.length; i++) chars += (parts[i] as string).length
+  let pieces = 0
+  let chars = 0
+  const fixed = visitPrompt(req, {
+    text: (s) => {
+      pieces++
+      chars += s.length
+    },
+    schema: (s) => {
+      pieces++
+      chars += jsonLength(s)
+    },
+  })
+  // the newlines that would join the pieces
+  if (pieces > 0) chars += pieces - 1
   return Math.ceil(chars / CHARS_PER_TOKEN) + fixed
 }

@@ -19,14 +19,16 @@ import { dialects } from '../dialects/registry.ts'
 import { parseSSE } from '../sse.ts'
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
-export const HEAD_BYTES = 16 * 1024
+export const HEAD_BYTES = 4 * 1024
 /**
  * Bytes of the tail kept behind the event still arriving: the terminal events the search wants
  * (usage, `[DONE]`, message_stop) are a few hundred bytes. The event still arriving is kept whole
  * (Responses' completed event repeats the whole answer) up to `TAIL_MAX_BYTES`. A fixed 512 KB
- * tail held every stream's whole answer in memory: 1,000 streams of 50 KB each held 50 MB.
+ * tail held every stream's whole answer in memory: 1,000 streams of 50 KB each held 50 MB. At
+ * 16 KB a side, kept chunks (a few hundred bytes each, plus their objects) were still most of
+ * byokey's own heap per open stream; 4 KB is ten times the largest terminal event.
  */
-export const TAIL_BYTES = 16 * 1024
+export const TAIL_BYTES = 4 * 1024
 /** The most the tail holds however large the event still arriving is. */
 export const TAIL_MAX_BYTES = 512 * 1024
 const DEFAULT_BOUNDS = { head: HEAD_BYTES, tail: TAIL_BYTES, tailMax: TAIL_MAX_BYTES }

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import type { Request } from '../../src/dialects/ir.ts'
-import { countRequestTokens, roughRequestTokens } from '../../src/gateway/estimate.ts'
+import { countRequestTokens, jsonLength, roughRequestTokens } from '../../src/gateway/estimate.ts'
 
 /** One user turn of `text`. */
 const prompt = (text: string): Request => ({
@@ -49,6 +50,23 @@ describe('roughRequestTokens', () => {
     )
     expect(roughRequestTokens(req)).toBe(Math.ceil(joined.length / 3.6) + 3 * FRAMING)
     expect(roughRequestTokens({ ...prompt(''), messages: [] })).toBe(0)
+  })
+})
+
+describe('jsonLength', () => {
+  test('is the length of JSON.stringify for any JSON value whose strings need no escapes', () => {
+    const unit = fc.constantFrom('a', 'Z', ' ', '_', '0', 'é', '漢', '😀')
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: unit }), (v) => {
+        expect(jsonLength(v)).toBe(JSON.stringify(v).length)
+      }),
+      { numRuns: 500 },
+    )
+    expect(jsonLength({ a: undefined, b: [undefined, 1], c: () => 1 })).toBe(
+      JSON.stringify({ b: [null, 1] }).length,
+    )
+    expect(jsonLength({})).toBe(2)
+    expect(jsonLength([])).toBe(2)
   })
 })
 
