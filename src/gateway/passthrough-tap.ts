@@ -207,10 +207,13 @@ export function passthroughTap(
       const take = (buf: Uint8Array, at: number, ranges: [number, number][]) => {
         for (const [s, e] of ranges) events.set(at + s, buf.subarray(s, e))
       }
-      if (first.length > 0) {
-        const head = fromStart(bounds.head)
-        take(head, 0, rangesOf(head, first, 'first'))
+      // the head as one buffer, joined once however many searches need it
+      let head: Uint8Array | undefined
+      const headBuf = () => {
+        head ??= fromStart(bounds.head)
+        return head
       }
+      if (first.length > 0) take(headBuf(), 0, rangesOf(headBuf(), first, 'first'))
       // The end of the stream: a small window first, all that was kept when the window holds no marker.
       let end: Uint8Array = new Uint8Array(0)
       for (const want of [WINDOW, Number.POSITIVE_INFINITY]) {
@@ -228,8 +231,7 @@ export function passthroughTap(
       // the tail was cut off from the head: a last marker the tail lacks may sit in the head (an early error)
       if (gap) {
         const missing = last.filter((m) => lastIndexOf.call(end, m) === -1)
-        const head = fromStart(bounds.head)
-        take(head, 0, rangesOf(head, missing, 'last'))
+        if (missing.length > 0) take(headBuf(), 0, rangesOf(headBuf(), missing, 'last'))
       }
       kept.length = 0
       headBytes = 0

@@ -15,10 +15,12 @@ const CR = 13
 
 export class UsageChunkCutter {
   /**
-   * The line-end bytes the stream so far ends with (at most four, as text); a stream's start
-   * counts as a finished event.
+   * The line-end bytes (CR, LF) the stream so far ends with, up to four, oldest first, and how
+   * many there are: kept per read without a string or an allocation. A stream's start counts as
+   * a finished event.
    */
-  #lineEnds = '\n\n'
+  readonly #ends = Uint8Array.of(LF, LF, 0, 0)
+  #endCount = 2
   readonly #marker: Uint8Array
 
   /** `marker`: bytes found only in the usage-only event. */
@@ -32,10 +34,11 @@ export class UsageChunkCutter {
    * often many events long, and a fresh buffer per stream cost 6% of a passthrough stream's CPU.
    */
   cut(chunk: Uint8Array): Uint8Array | Uint8Array[] {
-    const lineEnds = this.#lineEnds
-    this.#lineEnds = lineEndsAfter(lineEnds, chunk)
     let at = indexOf.call(chunk, this.#marker)
-    if (at === -1) return chunk
+    // where the stream stood before this read, read only when the cut needs it (rarely)
+    const before = at === -1 ? undefined : this.#ends.slice(0, this.#endCount)
+    this.#noteLineEnds(chunk)
+    if (before === undefined) return chunk
     const parts: Uint8Array[] = []
     let from = 0
     while (at !== -1) {
@@ -43,7 +46,7 @@ export class UsageChunkCutter {
       if (end === -1) break // the event goes on in the next read: it is left whole
       let start = eventStart(chunk, at)
       if (start === -1) {
-        start = firstEventStart(lineEnds, chunk)
+        start = firstEventStart(before, chunk)
         if (start === -1) break // the event began in an earlier read
       }
       if (start > from) parts.push(chunk.subarray(from, start))
@@ -54,33 +57,47 @@ export class UsageChunkCutter {
     if (from < chunk.byteLength) parts.push(chunk.subarray(from))
     return parts
   }
+
+  /** Updates the stream's trailing line ends with `chunk`'s. */
+  #noteLineEnds(chunk: Uint8Array): void {
+    const n = chunk.byteLength
+    let k = 0
+    while (k < 4 && k < n && isLineEnd(chunk[n - 1 - k]!)) k++
+    const ends = this.#ends
+    if (k < n) {
+      // the read ends with its own line ends (or none): they are all that matters
+      for (let i = 0; i < k; i++) ends[i] = chunk[n - k + i]!
+      this.#endCount = k
+      return
+    }
+    // a read of line ends only extends what came before
+    const keep = Math.min(this.#endCount, 4 - k)
+    ends.copyWithin(0, this.#endCount - keep, this.#endCount)
+    for (let i = 0; i < k; i++) ends[keep + i] = chunk[i]!
+    this.#endCount = keep + k
+  }
 }
 
-/** The stream's trailing line ends once `chunk` was added to a stream ending with `before`. */
-function lineEndsAfter(before: string, chunk: Uint8Array): string {
-  let i = chunk.byteLength
-  let ends = ''
-  while (i > 0 && ends.length < 4) {
-    const c = chunk[i - 1]
-    if (c !== LF && c !== CR) break
-    ends = (c === LF ? '\n' : '\r') + ends
-    i--
-  }
-  return i === 0 ? (before + ends).slice(-4) : ends
+const isLineEnd = (c: number) => c === LF || c === CR
+
+/** Whether `b[0, n)` ends with a blank line (`\n\n` or `\r\n\r\n`). */
+function endsBlank(b: ArrayLike<number>, n: number): boolean {
+  if (n >= 2 && b[n - 1] === LF && b[n - 2] === LF) return true
+  return n >= 4 && b[n - 1] === LF && b[n - 2] === CR && b[n - 3] === LF && b[n - 4] === CR
 }
 
 /**
- * Where the first event starting in `chunk` begins, for a stream that ended with `lineEnds`
- * before it: 0 after a finished event, past the rest of a blank line the earlier read began, or
- * -1 when the chunk starts inside an event.
+ * Where the first event starting in `chunk` begins, for a stream whose bytes before it ended with
+ * the line ends `before`: 0 after a finished event, past the rest of a blank line the earlier read
+ * began, or -1 when the chunk starts inside an event.
  */
-function firstEventStart(lineEnds: string, chunk: Uint8Array): number {
-  let joined = lineEnds
+function firstEventStart(before: Uint8Array, chunk: Uint8Array): number {
+  const joined = [...before]
   for (let k = 0; k <= 4; k++) {
-    if (joined.endsWith('\n\n') || joined.endsWith('\r\n\r\n')) return k
+    if (endsBlank(joined, joined.length)) return k
     const c = chunk[k]
-    if (c !== LF && c !== CR) return -1
-    joined += c === LF ? '\n' : '\r'
+    if (c === undefined || !isLineEnd(c)) return -1
+    joined.push(c)
   }
   return -1
 }
