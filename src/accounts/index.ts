@@ -51,6 +51,12 @@ export type Outcome =
 
 export class Accounts {
   readonly #positions = new Map<string, Position>()
+  /**
+   * Providers whose last candidates were one credential: a conversation there has nowhere else
+   * to go, so its key is not worth reading (hashing an agent's opening turn costs a stringify of
+   * tens of KB a request).
+   */
+  readonly #lone = new Set<string>()
   readonly #cooldowns: Cooldowns
   /** Which account each conversation was last served by. */
   readonly #affinity: Affinity
@@ -112,7 +118,11 @@ export class Accounts {
     const ordered = orderBy(settings?.routing ?? 'round_robin', all, at, settings)
     // A lone credential is never held back: with nothing to fail over to, the upstream's own
     // answer (its status, message and Retry-After) tells the client more than a 429 of ours.
-    if (all.length === 1) return { credentials: ordered, total: 1 }
+    if (all.length === 1) {
+      this.#lone.add(provider.id)
+      return { credentials: ordered, total: 1 }
+    }
+    this.#lone.delete(provider.id)
     const pinned = this.#pinned(provider.id, settings?.affinity, session)
     if (this.#cooldowns.none) {
       return { credentials: this.#pinFirst(provider.id, pinned, ordered, session), total: all.length }
@@ -187,7 +197,8 @@ export class Accounts {
   ): CooledDown | undefined {
     if (outcome.kind === 'ok') {
       this.#cooldowns.succeeded(provider, account)
-      const key = config.providers[provider]?.affinity === false ? undefined : session?.()
+      const key =
+        config.providers[provider]?.affinity === false || this.#lone.has(provider) ? undefined : session?.()
       if (key !== undefined && !this.#affinity.has(provider, key)) {
         this.#affinity.set(provider, key, account)
         this.#coordination?.publish({ kind: 'affinity', provider, session: key, account })

@@ -17,6 +17,8 @@ import type { Dialect, PassthroughMarkers } from '../dialects/contract.ts'
 import { DIALECTS, type DialectName, type StreamEvent, type Usage } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
 import { parseSSE } from '../sse.ts'
+import { blankLineEnd, CRLF2, eventAround, indexOf, LF2, lastIndexOf } from './sse-bytes.ts'
+import { UsageChunkCutter } from './usage-chunk-cut.ts'
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
 export const HEAD_BYTES = 4 * 1024
@@ -35,10 +37,11 @@ const DEFAULT_BOUNDS = { head: HEAD_BYTES, tail: TAIL_BYTES, tailMax: TAIL_MAX_B
 
 export interface PassthroughTap {
   /**
-   * Notes one chunk that goes to the client; returns the chunk to send (the same bytes, unless
-   * `dropUsageChunk` removed the usage-only event a client did not ask for).
+   * Notes one chunk that goes to the client; returns what to send: the chunk itself, or, when
+   * `dropUsageChunk` removed the usage-only event a client did not ask for, the pieces around it
+   * (none when the chunk was that event alone).
    */
-  push(chunk: Uint8Array): Uint8Array
+  push(chunk: Uint8Array): Uint8Array | Uint8Array[]
   /** Decodes what was kept (once) and hands the IR events to `onEvent`. */
   drain(): void
   /** The bytes it holds now, head and tail (what its bound is tested on). */
@@ -57,18 +60,8 @@ export interface TapOptions {
   bounds?: { head: number; tail: number; tailMax: number }
 }
 
-// Buffer's native byte search works on any Uint8Array, without wrapping each chunk in a Buffer.
-const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, needle: Uint8Array, from?: number) => number
-const lastIndexOf = Buffer.prototype.lastIndexOf as (
-  this: Uint8Array,
-  needle: Uint8Array,
-  from?: number,
-) => number
 const bytes = (s: string) => Buffer.from(s)
 const text = new TextDecoder()
-
-const LF2 = bytes('\n\n')
-const CRLF2 = bytes('\r\n\r\n')
 
 /** A dialect's markers as bytes, made once per process. */
 interface MarkerBytes {
@@ -91,15 +84,6 @@ const MARKER_BYTES = Object.fromEntries(
   DIALECTS.map((name) => [name, markerBytes(dialects[name].passthrough)]),
 ) as Record<DialectName, MarkerBytes>
 
-/** Just past the first blank line (an event's end) at or after `from`, or -1. */
-function blankLineEnd(buf: Uint8Array, from: number): number {
-  const lf = indexOf.call(buf, LF2, from)
-  const crlf = indexOf.call(buf, CRLF2, from)
-  // "\r\n\r\n" holds "\n\r\n", never "\n\n": each style is found only by its own needle
-  if (lf === -1) return crlf === -1 ? -1 : crlf + 4
-  return crlf === -1 || lf < crlf ? lf + 2 : crlf + 4
-}
-
 /** How many event ends (blank lines) `chunk` holds: 0, 1, or 2 for two or more. */
 function eventEnds(chunk: Uint8Array): 0 | 1 | 2 {
   const lf = indexOf.call(chunk, LF2)
@@ -116,15 +100,6 @@ function eventEnds(chunk: Uint8Array): 0 | 1 | 2 {
       : 1
 }
 
-/** The [start, end) of the whole event around byte `at` (ends with its blank line), or undefined if it is cut off. */
-function eventAround(buf: Uint8Array, at: number): [number, number] | undefined {
-  const lf = lastIndexOf.call(buf, LF2, at)
-  const crlf = lastIndexOf.call(buf, CRLF2, at)
-  const start = Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4)
-  const end = blankLineEnd(buf, at)
-  return end === -1 ? undefined : [start, end]
-}
-
 /** Where each marker's event sits in `buf`: the first or the last copy, as [start, end). */
 function rangesOf(buf: Uint8Array, markers: Buffer[], which: 'first' | 'last'): [number, number][] {
   const out: [number, number][] = []
@@ -132,23 +107,6 @@ function rangesOf(buf: Uint8Array, markers: Buffer[], which: 'first' | 'last'): 
     const at = which === 'first' ? indexOf.call(buf, m) : lastIndexOf.call(buf, m)
     const range = at === -1 ? undefined : eventAround(buf, at)
     if (range) out.push(range)
-  }
-  return out
-}
-
-/** Cuts every usage-only chunk (the event holding `usageOnly`) out of `chunk`. */
-function cutUsageChunk(chunk: Uint8Array, usageOnly: Buffer): Uint8Array {
-  let at = indexOf.call(chunk, usageOnly)
-  if (at === -1) return chunk
-  let out = chunk
-  while (at !== -1) {
-    const range = eventAround(out, at)
-    if (!range) break
-    const next = new Uint8Array(out.byteLength - (range[1] - range[0]))
-    next.set(out.subarray(0, range[0]), 0)
-    next.set(out.subarray(range[1]), range[0])
-    out = next
-    at = indexOf.call(out, usageOnly, range[0])
   }
   return out
 }
@@ -163,7 +121,8 @@ export function passthroughTap(
 ): PassthroughTap {
   const markers = MARKER_BYTES[dialect.name]
   const { first, last } = markers
-  const usageOnly = opts.dropUsageChunk ? markers.usageOnly : undefined
+  const cutter =
+    opts.dropUsageChunk && markers.usageOnly ? new UsageChunkCutter(markers.usageOnly) : undefined
   const bounds = opts.bounds ?? DEFAULT_BOUNDS
   /** The kept chunks: the head (`headCount` chunks), then the tail. */
   const kept: Uint8Array[] = []
@@ -235,7 +194,7 @@ export function passthroughTap(
           gap = true
         }
       }
-      return usageOnly ? cutUsageChunk(chunk, usageOnly) : chunk
+      return cutter ? cutter.cut(chunk) : chunk
     },
     get keptBytes() {
       return headBytes + tailBytes
@@ -248,10 +207,13 @@ export function passthroughTap(
       const take = (buf: Uint8Array, at: number, ranges: [number, number][]) => {
         for (const [s, e] of ranges) events.set(at + s, buf.subarray(s, e))
       }
-      if (first.length > 0) {
-        const head = fromStart(bounds.head)
-        take(head, 0, rangesOf(head, first, 'first'))
+      // the head as one buffer, joined once however many searches need it
+      let head: Uint8Array | undefined
+      const headBuf = () => {
+        head ??= fromStart(bounds.head)
+        return head
       }
+      if (first.length > 0) take(headBuf(), 0, rangesOf(headBuf(), first, 'first'))
       // The end of the stream: a small window first, all that was kept when the window holds no marker.
       let end: Uint8Array = new Uint8Array(0)
       for (const want of [WINDOW, Number.POSITIVE_INFINITY]) {
@@ -269,8 +231,7 @@ export function passthroughTap(
       // the tail was cut off from the head: a last marker the tail lacks may sit in the head (an early error)
       if (gap) {
         const missing = last.filter((m) => lastIndexOf.call(end, m) === -1)
-        const head = fromStart(bounds.head)
-        take(head, 0, rangesOf(head, missing, 'last'))
+        if (missing.length > 0) take(headBuf(), 0, rangesOf(headBuf(), missing, 'last'))
       }
       kept.length = 0
       headBytes = 0

@@ -117,7 +117,7 @@ export interface StreamStep {
   /** Before the first read. */
   open(): string | undefined
   /** One chunk of a network read. */
-  chunk(bytes: Uint8Array): Uint8Array | undefined
+  chunk(bytes: Uint8Array): Uint8Array | readonly Uint8Array[] | undefined
   /** After every chunk of one network read: what they produced together. */
   read(): string | undefined
   /** The upstream ended. */
@@ -149,7 +149,8 @@ function passthroughStep(ex: Exchange, at: Attempt): StreamStep {
     open: () => undefined,
     chunk(bytes) {
       const out = tap.push(bytes)
-      if (out.length > 0) last = out
+      const end = out instanceof Uint8Array ? out : out.at(-1)
+      if (end !== undefined && end.length > 0) last = end
       return out
     },
     betweenEvents: () => last === undefined || endsEvent(last),
@@ -279,9 +280,16 @@ export function respondStream(ex: Exchange, at: Attempt, step: StreamStep, held?
           for (const chunk of batch.value) {
             const out = step.chunk(chunk)
             if (out === undefined) continue
-            const pending = controller.write(out)
-            // the client reads slower than the upstream writes: wait for it rather than buffer
-            if (pending instanceof Promise) await pending
+            if (out instanceof Uint8Array) {
+              const pending = controller.write(out)
+              // the client reads slower than the upstream writes: wait for it rather than buffer
+              if (pending instanceof Promise) await pending
+              continue
+            }
+            for (const part of out) {
+              const pending = controller.write(part)
+              if (pending instanceof Promise) await pending
+            }
           }
           const out = step.read()
           if (out) {

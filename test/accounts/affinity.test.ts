@@ -117,6 +117,27 @@ describe('Accounts with affinity', () => {
     for (let i = 0; i < 5; i++) expect(['s1', 's2', 's3'].map(turn)).toEqual(firsts)
   })
 
+  test('a lone credential never reads the conversation key; a second one does', () => {
+    const reads = { n: 0 }
+    const session = () => {
+      reads.n++
+      return 's'
+    }
+    const accounts = new Accounts(undefined, () => 0)
+    const one = claudeWithKeys(['a'])
+    for (let i = 0; i < 3; i++) {
+      const [c] = accounts.candidates(claude, one, undefined, session).credentials
+      accounts.report('claude', c!.label, { kind: 'ok' }, one, session)
+    }
+    expect(reads.n).toBe(0)
+    const two = claudeWithKeys(['a', 'b'])
+    const [c] = accounts.candidates(claude, two, undefined, session).credentials
+    accounts.report('claude', c!.label, { kind: 'ok' }, two, session)
+    expect(reads.n).toBeGreaterThan(0)
+    // the conversation is now pinned: its next turn goes to the same account
+    expect(accounts.candidates(claude, two, undefined, session).credentials[0]!.label).toBe(c!.label)
+  })
+
   test('affinity: false lets the strategy decide every turn', () => {
     const { turn } = setup({ affinity: false })
     expect([turn('s'), turn('s'), turn('s')]).toEqual(['a', 'b', 'c'])

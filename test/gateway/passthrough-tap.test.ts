@@ -212,7 +212,7 @@ describe('passthrough tap', () => {
   test('a chat client that did not ask for usage does not get the usage-only chunk', async () => {
     const chunks = await wire('openai-chat', 3)
     const tap = passthroughTap(dialects['openai-chat'], () => {}, { dropUsageChunk: true })
-    const out = new TextDecoder().decode(Buffer.concat(chunks.map((c) => tap.push(c))))
+    const out = new TextDecoder().decode(Buffer.concat(chunks.flatMap((c) => tap.push(c))))
     expect(out).not.toContain('"choices":[]')
     expect(out).toContain('data: [DONE]')
     expect(out).toContain('"finish_reason":"stop"')
@@ -253,9 +253,38 @@ describe('passthrough tap', () => {
     const chunk = enc.encode(
       'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\r\n\r\ndata: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\r\n\r\ndata: [DONE]\r\n\r\n',
     )
-    const out = new TextDecoder().decode(tap.push(chunk))
+    const parts = tap.push(chunk)
+    expect(Array.isArray(parts)).toBe(true)
+    // views of the network read, not a copy of it
+    for (const p of parts as Uint8Array[]) expect(p.buffer).toBe(chunk.buffer)
+    const out = new TextDecoder().decode(Buffer.concat([parts].flat()))
     expect(out).toBe(
       'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\r\n\r\ndata: [DONE]\r\n\r\n',
     )
   })
+
+  test.each([
+    ['\n', 'LF'],
+    ['\r\n', 'CRLF'],
+  ])(
+    'the usage-only chunk is cut wherever the network splits the stream (%#: %s line ends), unless a split falls inside it',
+    (nl) => {
+      const stop = `data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}${nl}${nl}`
+      const usage = `data: {"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}${nl}${nl}`
+      const done = `data: [DONE]${nl}${nl}`
+      const whole = new TextEncoder().encode(stop + usage + done)
+      const usageFrom = stop.length
+      const usageTo = stop.length + usage.length
+      // every way of cutting the stream into three reads (empty ones included)
+      for (let i = 0; i <= whole.byteLength; i++) {
+        for (let j = i; j <= whole.byteLength; j++) {
+          const tap = passthroughTap(dialects['openai-chat'], () => {}, { dropUsageChunk: true })
+          const reads = [whole.subarray(0, i), whole.subarray(i, j), whole.subarray(j)]
+          const out = new TextDecoder().decode(Buffer.concat(reads.flatMap((c) => tap.push(c))))
+          const inside = (at: number) => at > usageFrom && at < usageTo
+          expect(out).toBe(inside(i) || inside(j) ? stop + usage + done : stop + done)
+        }
+      }
+    },
+  )
 })
