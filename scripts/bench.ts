@@ -17,7 +17,8 @@ import { join, resolve } from 'node:path'
  *     [--pad-kb 64,256] [--streams 1000] [--stream-gap 20] [--stream-chunks 150]
  *     [--binary dist/byokey] [--cold-start 15] [--base-binary /tmp/main/dist/byokey] [--skip rows,ttfb]
  *
- * --only keeps the scenarios whose name contains the text (e.g. `passthrough`, `SSE`, `256KB`).
+ * --only keeps the scenarios whose name contains the text (e.g. `passthrough`, `SSE`, `256KB`);
+ * `--only cold-start` runs the cold-start part alone (no wrk, forwarder or minimal gateway).
  *
  * --profile runs byokey with Bun's --cpu-prof (profile written to the temp folder it prints).
  *
@@ -40,11 +41,13 @@ import { join, resolve } from 'node:path'
  * --binary runs byokey as that compiled binary (`bun run build` writes dist/byokey) instead of
  * `bun src/main.ts`. --cold-start N spawns the binary N times (alternating with --base-binary,
  * when given, for a before/after in the same run) and prints the median time from spawn to the
- * first `/readyz` 200, the RSS 1 s after that (idle), and the CPU time of `byokey status`.
+ * first `/readyz` 200, the RSS 1 s after that (idle; also split into anonymous and file-backed
+ * pages), and the CPU time of `byokey status` (`bench/cold-start.ts`).
  * --skip leaves out sections: `rows` (the wrk table), `ttfb`.
  */
 import { type Subprocess, spawn, spawnSync } from 'bun'
 import { agentChatBody, agentMessagesBody } from './bench/agent-body.ts'
+import { coldStartTable, freePort, statusMb } from './bench/cold-start.ts'
 import { waitHealthy } from './bench/wait-healthy.ts'
 
 const root = join(import.meta.dir, '..')
@@ -70,6 +73,10 @@ const SKIP = argOf('skip', '').split(',')
 const FETCH_CAP: Record<string, string> = STREAMS
   ? { BUN_CONFIG_MAX_HTTP_REQUESTS: String(STREAMS + 16) }
   : {}
+if (ONLY === 'cold-start' && !COLD_START) {
+  console.error('--only cold-start needs --cold-start N')
+  process.exit(2)
+}
 if (COLD_START && !BINARY) {
   console.error('--cold-start measures the compiled binary: pass --binary dist/byokey (bun run build)')
   process.exit(2)
@@ -84,7 +91,7 @@ if (STREAMS) {
   }
 }
 
-if (spawnSync(['which', 'wrk']).exitCode !== 0) {
+if (ONLY !== 'cold-start' && spawnSync(['which', 'wrk']).exitCode !== 0) {
   console.error('wrk is not installed: apt-get install -y wrk')
   process.exit(1)
 }
@@ -127,6 +134,10 @@ async function startProcess(
 
 const bun = process.execPath
 const upstream = await startProcess([bun, 'scripts/bench/upstream.ts'], /(http:\/\/127\.0\.0\.1:\d+)/)
+if (ONLY === 'cold-start') {
+  await coldStartTable([BINARY, ...(BASE_BINARY ? [BASE_BINARY] : [])], COLD_START, work, upstream.url)
+  process.exit(0)
+}
 const forwarder = await startProcess(
   [bun, 'scripts/bench/forwarder.ts', upstream.url],
   /(http:\/\/127\.0\.0\.1:\d+)/,
@@ -140,13 +151,7 @@ const minimal = await startProcess(
 /** The long spaced-out stream of the many-streams scenario, as a path prefix of the fake upstream. */
 const longStream = `/gap/${STREAM_GAP}x${STREAM_CHUNKS}`
 const config = join(work, 'config.yaml')
-/** A port nobody listens on right now (byokey logs its address at info level, which the bench turns off). */
-function freePort(): number {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') })
-  const port = probe.port!
-  probe.stop(true)
-  return port
-}
+// byokey logs its address at info level, which the bench turns off: it gets a free port instead
 const byokeyPort = freePort()
 writeFileSync(
   config,
@@ -314,14 +319,7 @@ function latencyMs(text: string): number {
   return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us' | 'ms' | 's' | 'm']
 }
 
-function rssMb(pid: number): number {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-    return kb / 1024
-  } catch {
-    return 0
-  }
-}
+const rssMb = (pid: number) => statusMb(pid)
 
 let peakRss = rssMb(byokey.pid)
 const sampler = setInterval(() => {
@@ -532,68 +530,9 @@ if (STREAMS) {
   }
 }
 
-/** One cold start of a compiled binary: spawn to the first `/readyz` 200, idle RSS 1 s later, `status` CPU. */
-async function coldStart(binary: string): Promise<{ readyMs: number; idleMb: number; statusCpuMs: number }> {
-  const dir = mkdtempSync(join(work, 'cold-'))
-  const port = freePort()
-  const cfg = join(dir, 'config.yaml')
-  writeFileSync(
-    cfg,
-    `port: ${port}\nupstreams:\n  - { name: bench-chat, dialect: openai-chat, base_url: "${upstream.url}/v1", api_key: k, models: [bench-model] }\n`,
-  )
-  const env = { ...process.env, BYOKEY_HOME: dir, HOME: dir, XDG_CONFIG_HOME: dir }
-  const t0 = performance.now()
-  const proc = spawn([binary, 'serve', '-c', cfg, '--db', join(dir, 'b.db'), '--log-level', 'warn'], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env,
-  })
-  let readyMs = Number.NaN
-  for (let i = 0; i < 5000 && Number.isNaN(readyMs); i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) readyMs = performance.now() - t0
-    } catch {
-      await Bun.sleep(1)
-    }
-  }
-  await Bun.sleep(1000)
-  const idleMb = rssMb(proc.pid)
-  const status = spawnSync([binary, 'status', '--db', join(dir, 'b.db')], { cwd: dir, env })
-  proc.kill()
-  await proc.exited
-  return { readyMs, idleMb, statusCpuMs: Number(status.resourceUsage.cpuTime.total) / 1000 }
-}
-
 if (COLD_START) {
   for (const c of children) c.kill('SIGTERM')
-  const bins = [BINARY, ...(BASE_BINARY ? [BASE_BINARY] : [])]
-  const runs = new Map<string, { readyMs: number; idleMb: number; statusCpuMs: number }[]>(
-    bins.map((b) => [b, []]),
-  )
-  await coldStart(BINARY) // the first start pays for reading the binary from disk
-  for (let i = 0; i < COLD_START; i++) for (const b of bins) runs.get(b)!.push(await coldStart(b))
-  console.log(
-    `\ncold start, median of ${COLD_START} alternating runs (compiled binary, spawn to the first /readyz 200)`,
-  )
-  console.log(
-    'binary                                              ready ms   (min–max)     idle RSS MB   status CPU ms',
-  )
-  for (const [b, rs] of runs) {
-    const ready = rs.map((r) => r.readyMs)
-    console.log(
-      [
-        b.padEnd(50),
-        median(ready).toFixed(1).padStart(10),
-        `  (${Math.min(...ready).toFixed(1)}–${Math.max(...ready).toFixed(1)})`.padEnd(16),
-        median(rs.map((r) => r.idleMb))
-          .toFixed(1)
-          .padStart(12),
-        median(rs.map((r) => r.statusCpuMs))
-          .toFixed(1)
-          .padStart(16),
-      ].join(''),
-    )
-  }
+  await coldStartTable([BINARY, ...(BASE_BINARY ? [BASE_BINARY] : [])], COLD_START, work, upstream.url)
 }
 if (PROFILE) console.log(`CPU profile: ${work}/*.cpuprofile (written when byokey exits)`)
 for (const c of children) c.kill('SIGTERM')

@@ -29,9 +29,12 @@ export function sha256File(path: string): string {
 
 /**
  * JavaScriptCore's tier-up thresholds are multiplied by this until `serve` listens: `status` and
- * other one-shot commands spend ~20 % less CPU, and idle RSS is ~2 MB lower (measured, 20 runs).
+ * other one-shot commands spend ~20 % less CPU than with 1. At 8 a few start-up functions still
+ * reached the optimizing JIT (a second JIT worker thread), whose compiler's machine code then
+ * stayed resident: at 64 they do not, idle RSS 49.5 → 47.7 MB (`bench.ts --only cold-start`; 1000
+ * measured the same, and would leave a long one-shot command such as `migrate` unoptimized longer).
  */
-const START_JIT_POLICY = 8
+const START_JIT_POLICY = 64
 
 /**
  * Compiles src/main.ts into a standalone executable; true on success. Its bytecode is laid out by
@@ -44,6 +47,10 @@ export async function compile(outfile: string, target?: string, ordered = true):
     '--minify',
     '--sourcemap',
     '--bytecode',
+    // ESM chunks, each loaded by the first import() that needs it: a command creates the functions
+    // of its own modules only (one script creates every function of the bundle at start)
+    '--format=esm',
+    '--splitting',
     ...(ordered && existsSync(ORDER_FILE) ? [`--bytecode-order=${ORDER_FILE}`] : []),
     // start-up code runs once: left to the interpreter, not compiled (`serve` resets it once listening)
     `--compile-jit-policy=${START_JIT_POLICY}`,
@@ -51,6 +58,8 @@ export async function compile(outfile: string, target?: string, ordered = true):
     '--no-compile-autoload-bunfig',
     ...(target ? [`--target=${target}`] : []),
     join(root, 'src/main.ts'),
+    // the usage writer thread's script, embedded beside the main program (see its WRITER_SCRIPT)
+    join(root, 'src/store/sqlite/usage-writer.ts'),
     '--outfile',
     outfile,
   ]

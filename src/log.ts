@@ -7,7 +7,6 @@
  */
 import { basename, dirname } from 'node:path'
 import pino, { type DestinationStream, type Logger } from 'pino'
-import { createStream } from 'rotating-file-stream'
 import type { LogLevelName } from './config/schema.ts'
 import { isSecretKey, normalizeKey, SECRET_KEY_LIST } from './config/secrets.ts'
 import { ensurePrivateFile } from './store/private-file.ts'
@@ -208,6 +207,9 @@ export function openLogFile(file: string, rotation: LogRotation): LogFile {
     return { stream: dest, loosened, close: async () => dest.flushSync() }
   }
   const name = basename(file)
+  // Loaded only here: a gateway logging to stderr never evaluates it (`require` keeps this
+  // synchronous and the module bundled).
+  const { createStream } = require('rotating-file-stream') as typeof import('rotating-file-stream')
   const stream = createStream((index: number | null) => (index === null ? name : `${name}.${index}`), {
     path: dirname(file),
     mode: 0o600,

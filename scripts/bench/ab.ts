@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 /**
  * A/B of two byokey builds or settings on one fake upstream: alternating wrk rounds (so a slow
  * spell of a shared machine hits both alike), each side's CPU µs per request and RPS per round,
@@ -14,6 +14,7 @@ import { join } from 'node:path'
  *     [--b-key]   (B gets a gateway key and every request sends it; A ignores the header)
  *     [--pad-kb 256]   (the body shaped like a coding agent's, of that many KiB: see agent-body.ts)
  *     [--settle 5]   (then both sides idle that many seconds, and their RSS is printed)
+ *     [--a-binary PATH] [--b-binary PATH]   (that side runs a compiled byokey instead of bun src/main.ts)
  *
  * `--a-root`: another checkout to run as A (e.g. `git worktree add /tmp/base main`, with
  * node_modules linked in); both default to this one. Needs wrk (apt-get install wrk).
@@ -90,10 +91,10 @@ function start(side: 'a' | 'b') {
       .filter(Boolean)
       .map((kv) => kv.split('=') as [string, string]),
   )
+  const binary = argOf(`${side}-binary`, '')
   const proc = spawn(
     [
-      bun,
-      'src/main.ts',
+      ...(binary ? [resolve(binary)] : [bun, 'src/main.ts']),
       'serve',
       '-c',
       join(dir, 'config.yaml'),

@@ -8,7 +8,7 @@ import { resolve } from 'node:path'
 import { ConfigError, defaultConfig, parseConfig } from '../config/load.ts'
 import { resolvePaths } from '../config/paths.ts'
 import type { Config } from '../config/schema.ts'
-import { openPostgresStore, redactedDatabaseUrl } from '../store/postgres/index.ts'
+import { redactedDatabaseUrl } from '../store/database-url.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import { type Keyring, keyringFromEnv } from '../store/token-seal.ts'
 import type { Store } from '../store/types.ts'
@@ -64,6 +64,8 @@ export interface OpenStoreOptions {
 export async function openStore(target: StoreTarget, opts: OpenStoreOptions = {}): Promise<Store> {
   const warn = opts.warn
   if (target.kind === 'postgres') {
+    // loaded only here: a gateway on SQLite never evaluates the PostgreSQL store
+    const { openPostgresStore } = await import('../store/postgres/index.ts')
     return await openPostgresStore(target.url, {
       ...(opts.keyring ? { keyring: opts.keyring } : {}),
       syncMs: target.syncMs,

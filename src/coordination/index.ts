@@ -3,7 +3,6 @@
  * instance pointing at the same Redis and prefix).
  */
 import { LocalCoordination } from './local.ts'
-import { RedisCoordination } from './redis/index.ts'
 import type { Coordination, CoordinationKind } from './types.ts'
 
 export type { Admission, Coordination, CoordinationKind, Lease, Notice } from './types.ts'
@@ -30,6 +29,8 @@ export interface CoordinationOptions {
 export async function openCoordination(opts: CoordinationOptions): Promise<Coordination> {
   if (opts.kind === 'local') return new LocalCoordination(opts.now)
   if (!opts.url) throw new Error('coordination.kind redis needs coordination.url (or BYOKEY_REDIS_URL)')
+  // loaded only here: a local gateway never evaluates the Redis client
+  const { RedisCoordination } = await import('./redis/index.ts')
   const redis = new RedisCoordination({
     url: opts.url,
     ...(opts.prefix ? { prefix: opts.prefix } : {}),

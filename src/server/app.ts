@@ -16,7 +16,6 @@ import type { RequestContexts } from './context.ts'
 import { dashboardRoutes } from './dashboard/routes.ts'
 import { dialectForPath, toErrorInfo } from './errors.ts'
 import type { GatewayNotices } from './notices.ts'
-import { openApiDocument } from './openapi.ts'
 import { inferenceRoutes } from './routes/inference.ts'
 import { modelRoutes } from './routes/models.ts'
 
@@ -68,7 +67,8 @@ function isUnprintableValue(error: unknown): boolean {
 }
 
 export function createApp(deps: AppDeps) {
-  // built on the first GET /openapi.json: 4-10 ms of a start otherwise, for a page few clients read
+  // built, its module loaded, on the first GET /openapi.json: 4-10 ms of a start otherwise and
+  // memory of every idle gateway, for a page few clients read
   let openapi: string | undefined
   return new Elysia({
     normalize: false,
@@ -137,8 +137,8 @@ export function createApp(deps: AppDeps) {
       })
     })
     .get('/', () => ({ name: 'byokey', version: deps.version }))
-    .get('/openapi.json', () => {
-      openapi ??= JSON.stringify(openApiDocument(deps.version))
+    .get('/openapi.json', async () => {
+      openapi ??= JSON.stringify((await import('./openapi.ts')).openApiDocument(deps.version))
       return new Response(openapi, { headers: { 'content-type': 'application/json' } })
     })
     .use(inferenceRoutes(deps.store, deps.tokens, deps.contexts))

@@ -3,7 +3,8 @@
  * start of the compiled binary): the command table loads a command's module only when it runs,
  * and the server's whole module graph is loaded without pretty logs, the price table or
  * prom-client (each loaded at first use; the compiled binary test prices a row and scrapes
- * /metrics).
+ * /metrics), nor the PostgreSQL store, the Redis coordination, the log rotation or the OpenAPI
+ * document when the config does not ask for them (each also memory of every idle gateway).
  */
 import { expect, test } from 'bun:test'
 import { join } from 'node:path'
@@ -29,6 +30,18 @@ test('serving evaluates neither pino-pretty, the price table nor prom-client', (
   expect(loaded.some((f) => f.includes('/node_modules/elysia/'))).toBe(true) // the server's graph was loaded
   expect(
     loaded.filter((f) => /\/node_modules\/(pino-pretty|@pydantic\/genai-prices|prom-client)\//.test(f)),
+  ).toEqual([])
+})
+
+test('serving on SQLite with local coordination and logs on stderr evaluates no other backend', () => {
+  const loaded = loadedBy(join(src, 'cli', 'serve.ts'))
+  expect(loaded.some((f) => f.includes(join('src', 'store', 'sqlite')))).toBe(true) // the server's graph was loaded
+  expect(
+    loaded.filter((f) =>
+      /\/src\/store\/postgres\/|\/src\/coordination\/redis\/|\/src\/server\/openapi\.ts$|\/node_modules\/rotating-file-stream\//.test(
+        f,
+      ),
+    ),
   ).toEqual([])
 })
 

@@ -8,6 +8,7 @@
  * bounded buffer while the database is away. `ping()` reads a background probe's last answer.
  */
 import { SQL } from 'bun'
+import { redactedDatabaseUrl } from '../database-url.ts'
 import { DEFAULT_SECRET_KEY_ENV, type Keyring, SecretKeyError, tokenCipher } from '../token-seal.ts'
 import type { Store } from '../types.ts'
 import { PostgresAccounts } from './accounts.ts'
@@ -35,17 +36,6 @@ export interface PostgresStoreOptions {
   keyring?: Keyring
   /** Warnings: the database went away or came back, usage rows dropped, a write refused. Never the URL's password. */
   warn?: (fields: Record<string, unknown>, message: string) => void
-}
-
-/** The URL without its password, for messages and `location`. */
-export function redactedDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = 'redacted'
-    return u.toString()
-  } catch {
-    return 'postgres://(unparsable URL)'
-  }
 }
 
 /** What a PostgreSQL store offers beyond `Store`: the pool, for tools that copy rows in. */

@@ -108,8 +108,14 @@ export interface UsageWriterOptions {
   writerScript?: string
 }
 
-// `bun build --compile` bundles a worker referenced this way into the executable.
-const WRITER_SCRIPT = new URL('./usage-writer.ts', import.meta.url).href
+/**
+ * The thread's script. The compiled binary embeds it as an entry point of its own (scripts/build.ts),
+ * named by its path under src/, which a worker's specifier is resolved against; its split chunks
+ * lie flat, so `import.meta.url` no longer says where this file was.
+ */
+const WRITER_SCRIPT = Bun.isStandaloneExecutable
+  ? './store/sqlite/usage-writer.ts'
+  : new URL('./usage-writer.ts', import.meta.url).href
 
 export function sqliteUsage(
   db: Database,
