@@ -247,6 +247,13 @@ export const ServerConfig = Obj({
   /** How long in-flight requests may run on after SIGTERM before they are cut. */
   shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
   /**
+   * Ours: after SIGTERM, how long byokey goes on accepting and serving while `/readyz` answers
+   * 503, before it stops listening: a load balancer's health checks take it out first, so no
+   * connection meets a closing listener. Behind a balancer, its check interval times its fall
+   * count plus a margin; 0 (alone): stop listening at once.
+   */
+  shutdown_drain_ms: T.Integer({ minimum: 0, default: 0 }),
+  /**
    * Ours: once no request has been in flight for this long, one full garbage collection gives the
    * memory of the last requests back (large bodies leave tens of MB otherwise); 0: never.
    */

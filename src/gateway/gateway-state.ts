@@ -23,6 +23,8 @@ export class GatewayState {
   readonly quotas = new QuotaBoard()
   /** Prices every usage row and tells the running totals (key budgets, metrics). */
   readonly usage = new UsageLedger()
+  /** Shutting down: `/readyz` says so while the server still serves (`server.shutdown_drain_ms`). */
+  draining = false
   constructor(
     /** The slots for upstream calls. */
     readonly upstream: UpstreamSlots,

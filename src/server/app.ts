@@ -123,16 +123,17 @@ export function createApp(deps: AppDeps) {
     .get('/readyz', ({ request }) => {
       const ctx = deps.contexts.of(request)
       const db = deps.store.ping()
-      const { upstream } = ctx.gateway
+      const { upstream, draining } = ctx.gateway
+      const ready = db && !draining
       const body = {
-        status: db ? 'ready' : 'not_ready',
+        status: draining ? 'draining' : db ? 'ready' : 'not_ready',
         config_version: ctx.config.version,
         database: db ? 'open' : 'closed',
         // queued calls wait for a slot in byokey (server.max_upstream_requests), not upstream
         upstream: { in_flight: upstream.inFlight, queued: upstream.queued, limit: upstream.capacity },
       }
       return new Response(JSON.stringify(body), {
-        status: db ? 200 : 503,
+        status: ready ? 200 : 503,
         headers: { 'content-type': 'application/json' },
       })
     })

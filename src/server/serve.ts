@@ -267,7 +267,15 @@ export function startGateway(opts: GatewayOptions): Gateway {
     reload: () => notices.reload(),
     stop() {
       stopping ??= (async () => {
-        const deadline = config.current.config.server.shutdown_timeout_ms
+        const { shutdown_timeout_ms: deadline, shutdown_drain_ms: drain } = config.current.config.server
+        state.draining = true
+        if (drain > 0) {
+          log.info(
+            { drainMs: drain },
+            'shutting down: /readyz answers 503 while the balancer takes this instance out',
+          )
+          await Bun.sleep(drain)
+        }
         const inFlight = server.pendingRequests
         log.info({ inFlight, deadlineMs: deadline }, 'shutting down: finishing in-flight requests')
         background.stop()

@@ -87,10 +87,14 @@ describe('the compose example', () => {
     expect(coordinationSettings(config, env)).toEqual({ kind: 'redis', url: env.BYOKEY_REDIS_URL })
     expect(() => coordinationSettings(config, {})).toThrow('BYOKEY_REDIS_URL')
     expect(() => storeTarget(config.store, '/unused.db', {})).toThrow('BYOKEY_DATABASE_URL')
-    // a stop lets streams finish and usage rows be written (5 s) before compose kills the process
+    // a stop drains, lets streams finish and usage rows be written (5 s) before compose kills it
     const grace = (services['byokey1'] as { stop_grace_period?: string }).stop_grace_period
     expect(grace).toMatch(/^\d+s$/)
-    expect(config.server.shutdown_timeout_ms + 5000).toBeLessThan(Number.parseInt(grace!, 10) * 1000)
+    const { shutdown_drain_ms: drain, shutdown_timeout_ms: timeout } = config.server
+    expect(drain + timeout + 5000).toBeLessThan(Number.parseInt(grace!, 10) * 1000)
+    // the drain outlasts HAProxy's checks taking the instance out: interval x fall
+    const check = /check inter (\d+)s fall (\d+)/.exec(read('haproxy.cfg'))!
+    expect(drain).toBeGreaterThan(Number(check[1]) * 1000 * Number(check[2]))
   })
 
   test('every secret file it mounts is one init-secrets.sh writes, and the entrypoint reads', () => {

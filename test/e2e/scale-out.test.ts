@@ -86,7 +86,8 @@ async function rig(opts: {
       config: {
         providers: opts.providers,
         admin: { key_env: 'BYOKEY_ADMIN_KEY' },
-        server: { usage_flush_ms: 10 },
+        // the balancer stops picking an instance before it stops it; the drain serves what it had already sent
+        server: { usage_flush_ms: 10, shutdown_drain_ms: 300 },
       },
       store: { kind: 'postgres', url, sync_ms: SYNC_MS },
       coordination: { kind: 'redis', url: (opts.redisServer ?? redis).url, prefix },
