@@ -15,6 +15,7 @@ import { errorResponse, HttpError } from './http-error.ts'
 import { passthroughTap } from './passthrough-tap.ts'
 import type { Redactor } from './redact-errors.ts'
 import { forwardedHeaders, SSE_HEADERS } from './response-headers.ts'
+import { endsBlankLine } from './sse-bytes.ts'
 import { type StreamKeepAlive, streamKeepAlive } from './stream-keepalive.ts'
 import {
   failureDetail,
@@ -153,7 +154,7 @@ function passthroughStep(ex: Exchange, at: Attempt): StreamStep {
       if (end !== undefined && end.length > 0) last = end
       return out
     },
-    betweenEvents: () => last === undefined || endsEvent(last),
+    betweenEvents: () => last === undefined || endsBlankLine(last),
     read: () => undefined,
     end: () => undefined,
     broke(info) {
@@ -220,14 +221,6 @@ function translatedStep(ex: Exchange, at: Attempt): StreamStep {
     close() {},
   }
 }
-
-/** Whether bytes end with the blank line that ends an SSE event. */
-function endsEvent(b: Uint8Array): boolean {
-  const n = b.length
-  return b[n - 1] === LF && (b[n - 2] === LF || (b[n - 2] === CR && b[n - 3] === LF))
-}
-const LF = 10
-const CR = 13
 
 /** The one streaming loop: upstream reads through `step` to the client, without buffering. */
 export function respondStream(ex: Exchange, at: Attempt, step: StreamStep, held?: HeldStream): Response {

@@ -16,6 +16,9 @@ export const lastIndexOf = Buffer.prototype.lastIndexOf as (
   from?: number,
 ) => number
 
+export const LF = 10
+export const CR = 13
+
 export const LF2 = Buffer.from('\n\n')
 export const CRLF2 = Buffer.from('\r\n\r\n')
 
@@ -42,4 +45,12 @@ export function eventStart(buf: Uint8Array, at: number): number {
 export function eventAround(buf: Uint8Array, at: number): [number, number] | undefined {
   const end = blankLineEnd(buf, at)
   return end === -1 ? undefined : [Math.max(0, eventStart(buf, at)), end]
+}
+
+/**
+ * Whether `b[0, n)` ends with the blank line that ends an SSE event: a line end (`\n` or
+ * `\r\n`) followed by `\n`.
+ */
+export function endsBlankLine(b: ArrayLike<number>, n: number = b.length): boolean {
+  return b[n - 1] === LF && (b[n - 2] === LF || (b[n - 2] === CR && b[n - 3] === LF))
 }

@@ -8,10 +8,7 @@
  * byte into the read, and a read that starts inside an event (the rest of it already went to
  * the client) must not be cut at all, or the client gets half an event glued to the next.
  */
-import { blankLineEnd, eventStart, indexOf } from './sse-bytes.ts'
-
-const LF = 10
-const CR = 13
+import { blankLineEnd, CR, endsBlankLine, eventStart, indexOf, LF } from './sse-bytes.ts'
 
 export class UsageChunkCutter {
   /**
@@ -80,12 +77,6 @@ export class UsageChunkCutter {
 
 const isLineEnd = (c: number) => c === LF || c === CR
 
-/** Whether `b[0, n)` ends with a blank line (`\n\n` or `\r\n\r\n`). */
-function endsBlank(b: ArrayLike<number>, n: number): boolean {
-  if (n >= 2 && b[n - 1] === LF && b[n - 2] === LF) return true
-  return n >= 4 && b[n - 1] === LF && b[n - 2] === CR && b[n - 3] === LF && b[n - 4] === CR
-}
-
 /**
  * Where the first event starting in `chunk` begins, for a stream whose bytes before it ended with
  * the line ends `before`: 0 after a finished event, past the rest of a blank line the earlier read
@@ -94,7 +85,7 @@ function endsBlank(b: ArrayLike<number>, n: number): boolean {
 function firstEventStart(before: Uint8Array, chunk: Uint8Array): number {
   const joined = [...before]
   for (let k = 0; k <= 4; k++) {
-    if (endsBlank(joined, joined.length)) return k
+    if (endsBlankLine(joined)) return k
     const c = chunk[k]
     if (c === undefined || !isLineEnd(c)) return -1
     joined.push(c)
