@@ -17,7 +17,7 @@ import type { Dialect, PassthroughMarkers } from '../dialects/contract.ts'
 import { DIALECTS, type DialectName, type StreamEvent, type Usage } from '../dialects/ir.ts'
 import { dialects } from '../dialects/registry.ts'
 import { parseSSE } from '../sse.ts'
-import { blankLineEnd, CRLF2, eventAround, indexOf, LF2, lastIndexOf } from './sse-bytes.ts'
+import { blankLineEnd, CRLF2, endsBlankLine, eventAround, indexOf, LF2, lastIndexOf } from './sse-bytes.ts'
 import { UsageChunkCutter } from './usage-chunk-cut.ts'
 
 /** Bytes of the stream's head kept: enough for a first event (Anthropic's message_start). */
@@ -177,7 +177,10 @@ export function passthroughTap(
         headBytes += chunk.byteLength
       } else {
         tailBytes += chunk.byteLength
-        const ends = eventEnds(chunk)
+        // A read that ends an event (the usual read: upstreams flush whole events) counts as one
+        // end without a search. Should it hold more, the last complete event is taken to start
+        // after the end seen before it: more of the tail is kept, never less.
+        const ends = endsBlankLine(chunk) ? 1 : eventEnds(chunk)
         if (ends > 0) {
           prevEndChunk = ends > 1 ? n : lastEndChunk
           lastEndChunk = n

@@ -173,6 +173,10 @@ describe('passthrough tap', () => {
         Array.from({ length: Math.ceil(whole.byteLength / 97) }, (_, i) =>
           whole.subarray(i * 97, i * 97 + 97),
         ),
+        // reads of several whole events: each ends an event and holds more ends before it
+        Array.from({ length: Math.ceil(chunks.length / 5) }, (_, i) =>
+          Buffer.concat(chunks.slice(i * 5, i * 5 + 5)),
+        ),
       ]) {
         const seen: StreamEvent[] = []
         const tap = passthroughTap(dialects[dialect], (ev) => seen.push(ev))
