@@ -233,7 +233,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
                     toErrorInfo(tooLarge(limit)),
                     CLOSE_CONNECTION,
                   )
-                : await (amp.handle(req, context) ?? app.handle(req))
+                : // `fetch` is the app's compiled handler itself; `handle` wraps it in one more async call
+                  await (amp.handle(req, context) ?? app.fetch(req))
             if (origin !== null) res = withHeaders(res, corsHeaders(origin))
           }
         }
